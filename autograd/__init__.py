@@ -1,0 +1,35 @@
+"""deltagrad's engine: scalar Values, the op table, backward, grad, gradcheck and debug modes."""
+
+from .check import GradcheckError, gradcheck, numeric_grad
+from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
+from .ops import OPS, Op
+from .value import (
+    AnomalyError,
+    RemovableHandle,
+    Step,
+    Value,
+    grad,
+    linear,
+    topological_order,
+    values,
+)
+
+__all__ = [
+    "OPS",
+    "AnomalyError",
+    "GradcheckError",
+    "Op",
+    "RemovableHandle",
+    "Step",
+    "Value",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "linear",
+    "no_grad",
+    "numeric_grad",
+    "topological_order",
+    "values",
+]

@@ -1,0 +1,508 @@
+"""Value, the scalar graph node, and the backward pass that applies the chain rule over it."""
+
+from __future__ import annotations
+
+import linecache
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from .modes import FLAGS, caller_location
+from .ops import (
+    ADD,
+    DIV,
+    EXP,
+    LINEAR,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SUB,
+    TANH,
+    DomainError,
+    Op,
+    pow_const,
+    rpow_const,
+)
+
+Number = int | float
+Hook = Callable[[Any], object]
+
+
+def _no_forward() -> float:  # pragma: no cover - a leaf is never recomputed
+    raise TypeError("a leaf has no forward function")
+
+
+# The "op" of a leaf: no inputs, so no local derivatives.
+LEAF = Op("", _no_forward, lambda out: (), 0)
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or infinity appeared in the backward pass under detect_anomaly()."""
+
+
+class _Meta:
+    """Rarely used per-node extras, kept out of the node itself to keep nodes small."""
+
+    __slots__ = ("hooks", "next_key", "where")
+
+    def __init__(self) -> None:
+        self.hooks: dict[int, Hook] = {}
+        self.next_key = 0
+        self.where: str | None = None
+
+
+class RemovableHandle:
+    """Returned by Value.register_hook; call .remove() to unregister the hook."""
+
+    __slots__ = ("_key", "_meta")
+
+    def __init__(self, meta: _Meta, key: int) -> None:
+        self._meta = meta
+        self._key = key
+
+    def remove(self) -> None:
+        """Unregister the hook (removing twice is harmless)."""
+        self._meta.hooks.pop(self._key, None)
+
+
+def _as_float(data: object) -> float:
+    if isinstance(data, Value):
+        raise TypeError(
+            "Value() needs a number, got a Value; use the Value itself, or Value(v.data) for a copy"
+        )
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"Value() needs a real number (int or float), got {type(data).__name__}")
+    return float(data)
+
+
+def _describe(node: Value) -> str:
+    return f"node '{node.label}'" if node.label else "an unlabelled node"
+
+
+class Value:
+    """A scalar node: data, grad, the op that made it and its parents (ordered)."""
+
+    __slots__ = ("__weakref__", "_meta", "_op", "data", "grad", "label", "parents")
+
+    data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str | None
+    parents: tuple[Value, ...]
+    _op: Op
+    _meta: _Meta | None
+
+    def __init__(self, data: Number, label: str | None = None) -> None:
+        if type(data) is not float:
+            data = _as_float(data)
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value label must be a str or None, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self._op = LEAF
+        self._meta = None
+        if FLAGS.anomaly:
+            self._ensure_meta().where = caller_location()
+
+    # ----------------------------------------------------------------- inspection
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ('' for a leaf)."""
+        return self._op.name
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node with no parents (an input, a parameter, a constant)."""
+        return not self.parents
+
+    @property
+    def where(self) -> str | None:
+        """file:line where the node was made, if it was made inside detect_anomaly()."""
+        return None if self._meta is None else self._meta.where
+
+    def __repr__(self) -> str:
+        label = f"label={self.label!r}, " if self.label else ""
+        op = f"op={self._op.name!r}, " if self.parents else ""
+        grad = self.grad
+        grad_text = f"{grad!r}" if isinstance(grad, float) else f"Value({grad.data!r})"
+        return f"Value({label}{op}data={self.data!r}, grad={grad_text})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def _ensure_meta(self) -> _Meta:
+        if self._meta is None:
+            self._meta = _Meta()
+        return self._meta
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other: Value | Number) -> Value:
+        o = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if o is None else _apply2(ADD, self, o)
+
+    def __radd__(self, other: Number) -> Value:
+        o = _constant(other)
+        return NotImplemented if o is None else _apply2(ADD, o, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        o = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if o is None else _apply2(SUB, self, o)
+
+    def __rsub__(self, other: Number) -> Value:
+        o = _constant(other)
+        return NotImplemented if o is None else _apply2(SUB, o, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        o = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if o is None else _apply2(MUL, self, o)
+
+    def __rmul__(self, other: Number) -> Value:
+        o = _constant(other)
+        return NotImplemented if o is None else _apply2(MUL, o, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        o = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if o is None else _apply2(DIV, self, o)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        o = _constant(other)
+        return NotImplemented if o is None else _apply2(DIV, o, self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply2(POW, self, other)
+        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply1(pow_const(float(other)), self)
+
+    def __rpow__(self, other: Number) -> Value:
+        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply1(rpow_const(float(other)), self)
+
+    def __neg__(self) -> Value:
+        return _apply1(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return _apply1(EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ValueError for a non-positive input."""
+        return _apply1(LOG, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _apply1(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
+        return _apply1(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at exactly 0 is taken to be 0."""
+        return _apply1(RELU, self)
+
+    # ----------------------------------------------------------------- gradients
+    def backward(self, create_graph: bool = False) -> None:
+        """Fill .grad on every node of the graph with d(self)/d(node) by the chain rule.
+
+        Interior nodes hold the gradient of the latest pass; leaves accumulate across passes
+        until reset (set .grad = 0.0, or Module.zero_grad()). With create_graph=True the
+        gradients are Values in a new graph, so they can be differentiated again.
+        """
+        for _ in _backward(self, create_graph, record=False):
+            pass
+
+    def backward_steps(self, create_graph: bool = False) -> Iterator[Step]:
+        """backward() one node at a time: yields a Step per node in processing order."""
+        return _backward(self, create_graph, record=True)
+
+    def register_hook(self, fn: Hook) -> RemovableHandle:
+        """Call fn(grad) when this node's gradient is final in a backward pass."""
+        if not callable(fn):
+            raise TypeError(f"register_hook needs a callable, got {type(fn).__name__}")
+        meta = self._ensure_meta()
+        key = meta.next_key
+        meta.next_key += 1
+        meta.hooks[key] = fn
+        return RemovableHandle(meta, key)
+
+
+def _constant(x: object) -> Value | None:
+    """A number on the other side of an operator becomes a leaf (None: not a number)."""
+    if isinstance(x, float | int) and not isinstance(x, bool):
+        return Value(float(x))
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(float(x))
+    return None
+
+
+_new = object.__new__
+
+
+def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
+    v: Value = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = None
+    v._meta = None
+    if FLAGS.special:
+        if not FLAGS.recording:  # no_grad: a plain constant, nothing to walk back through
+            v.parents = ()
+            v._op = LEAF
+        else:
+            v.parents = parents
+            v._op = op
+        if FLAGS.anomaly:
+            v._ensure_meta().where = caller_location()
+        return v
+    v.parents = parents
+    v._op = op
+    return v
+
+
+def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception:
+    node = inputs[min(e.arg, len(inputs) - 1)]
+    text = f"op '{op.name}': {e.reason}; got {node.data!r} at {_describe(node)}"
+    if len(inputs) > 1:
+        text += " (inputs " + ", ".join(repr(p.data) for p in inputs) + ")"
+    return e.kind(text)
+
+
+def _apply1(op: Op, x: Value) -> Value:
+    try:
+        data = op.forward(x.data)
+    except DomainError as e:
+        raise _forward_error(op, (x,), e) from None
+    return _make(data, op, (x,))
+
+
+def _apply2(op: Op, x: Value, y: Value) -> Value:
+    try:
+        data = op.forward(x.data, y.data)
+    except DomainError as e:
+        raise _forward_error(op, (x, y), e) from None
+    return _make(data, op, (x, y))
+
+
+def linear(weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number) -> Value:
+    """z = sum_k w_k x_k + b as one node, with dz/dw_k = x_k, dz/dx_k = w_k, dz/db = 1."""
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"linear: got {len(weights)} weights and {len(inputs)} inputs; they must be equal"
+        )
+    parents = tuple(_as_node(v, "linear") for v in (*weights, *inputs, bias))
+    n = len(weights)
+    total = parents[-1].data
+    for k in range(n):
+        total += parents[k].data * parents[n + k].data
+    return _make(total, LINEAR, parents)
+
+
+def _as_node(v: object, where: str) -> Value:
+    if isinstance(v, Value):
+        return v
+    c = _constant(v)
+    if c is None:
+        raise TypeError(f"{where}: expected a Value or a number, got {type(v).__name__}")
+    return c
+
+
+# --------------------------------------------------------------------- the backward pass
+class Step(NamedTuple):
+    """One node's turn in the backward pass: what it received and what it passed on."""
+
+    index: int
+    node: Value
+    upstream: Any  # dC/d(node), final at this point
+    local: tuple[Any, ...]  # d(node)/d(parent_i), one per parent
+    contributions: tuple[Any, ...]  # upstream * local_i, added to parent_i.grad
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The node's parents, in the order of local and contributions."""
+        return self.node.parents
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from root, parents before children (iterative, no recursion)."""
+    return _collect(root, reset=False)
+
+
+def _collect(root: Value, reset: bool) -> list[Value]:
+    # Post-order depth-first walk with an explicit stack. A node is pushed back with a None
+    # marker above it once its parents are pushed; popping the marker means they are done.
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    push = stack.append
+    pop = stack.pop
+    emit = order.append
+    seen = visited.add
+    while stack:
+        node = pop()
+        if node is None:
+            emit(pop())  # type: ignore[arg-type]
+            continue
+        if node in visited:
+            continue
+        seen(node)
+        parents = node.parents
+        if parents:
+            if reset:  # interior nodes hold the gradient of the latest pass only
+                node.grad = 0.0
+            push(node)
+            push(None)
+            for p in parents:
+                if p not in visited:
+                    push(p)
+        else:
+            emit(node)
+    return order
+
+
+def _backward(root: Value, create_graph: bool, record: bool) -> Iterator[Step]:
+    order = _collect(root, reset=True)
+    seed: Any = Value(1.0) if create_graph else 1.0
+    root.grad = seed if root.parents else _accumulate(root.grad, seed)
+    yield from _propagate(order, create_graph, record)
+
+
+def _accumulate(total: Any, extra: Any) -> Any:
+    # Skip "0.0 + v" nodes when gradients are Values (create_graph=True).
+    if type(total) is float and total == 0.0:
+        return extra
+    if type(extra) is float and extra == 0.0:
+        return total
+    return total + extra
+
+
+def _propagate(order: list[Value], create_graph: bool, record: bool) -> Iterator[Step]:
+    """The chain rule, one node at a time, children before parents: the heart of backward."""
+    anomaly = FLAGS.anomaly
+    plain = not (record or anomaly or create_graph)
+    index = 0
+    for node in reversed(order):
+        g = node.grad  # final: every child has added its contribution
+        meta = node._meta
+        if meta is not None and meta.hooks:
+            for fn in list(meta.hooks.values()):
+                fn(g)
+        parents = node.parents
+        if not parents:
+            if record:
+                yield Step(index, node, g, (), ())
+                index += 1
+            continue
+        # local derivatives d(node)/d(parent_i), from the op's rule in the table
+        rule = node._op.derivative
+        try:
+            if create_graph:
+                local = rule(*parents, node)
+            elif len(parents) == 2:
+                a, b = parents
+                local = rule(a.data, b.data, node.data)
+            elif len(parents) == 1:
+                local = rule(parents[0].data, node.data)
+            else:
+                local = rule(*[p.data for p in parents], node.data)
+        except (DomainError, ArithmeticError, ValueError) as e:
+            raise _backward_error(node, e) from e
+        if plain:
+            # chain rule: parent.grad += dC/d(node) * d(node)/d(parent)
+            if len(parents) == 2:
+                a, b = parents
+                a.grad += g * local[0]
+                b.grad += g * local[1]
+            else:
+                for p, d in zip(parents, local, strict=True):
+                    p.grad += g * d
+            continue
+        contributions = tuple(_times(g, d) for d in local)
+        if anomaly:
+            _check_finite(node, g, local, contributions)
+        for p, c in zip(parents, contributions, strict=True):
+            p.grad = _accumulate(p.grad, c)
+        if record:
+            yield Step(index, node, g, local, contributions)
+            index += 1
+
+
+def _times(g: Any, d: Any) -> Any:
+    # d is often the constant 1.0 (+, linear's bias): keep the graph of gradients small
+    if type(d) is float and d == 1.0:
+        return g
+    return g * d
+
+
+def _backward_error(node: Value, e: Exception) -> Exception:
+    reason = e.reason if isinstance(e, DomainError) else str(e)
+    kind = e.kind if isinstance(e, DomainError) else type(e)
+    values = ", ".join(repr(p.data) for p in node.parents)
+    return kind(
+        f"backward through '{node.op}' at {_describe(node)}: the local derivative is not "
+        f"defined here ({reason}); inputs were {values}"
+    )
+
+
+def _check_finite(node: Value, g: Any, local: tuple[Any, ...], contributions: tuple[Any, ...]) -> None:
+    for i, c in enumerate(contributions):
+        if math.isfinite(float(c)):
+            continue
+        parent = node.parents[i]
+        where = node.where
+        if where is None:
+            origin = "it was made outside detect_anomaly(), so its line is unknown"
+        else:
+            path, _, line = where.rpartition(":")
+            source = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
+            origin = f"it was made at {where}" + (f": {source}" if source else "")
+        raise AnomalyError(
+            f"backward produced {float(c)!r} at '{node.op}' {_describe(node)} "
+            f"(data {node.data!r}): upstream gradient {float(g)!r} times local derivative "
+            f"{float(local[i])!r} for input {i} ({_describe(parent)}); {origin}"
+        )
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """d(output)/d(input) for each input, leaving every node's .grad as it was.
+
+    With create_graph=True the results are Values in a new graph, so they can be
+    differentiated again: grad(grad(f, [x], create_graph=True)[0], [x]) is f''(x).
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    order = _collect(output, reset=False)
+    saved = [n.grad for n in order]
+    members = set(order)
+    try:
+        for n in order:
+            n.grad = 0.0
+        output.grad = Value(1.0) if create_graph else 1.0
+        for _ in _propagate(order, create_graph, record=False):
+            pass
+        results = [x.grad if x in members else 0.0 for x in inputs]
+    finally:
+        for n, g in zip(order, saved, strict=True):
+            n.grad = g
+    if create_graph:
+        return [r if isinstance(r, Value) else Value(float(r)) for r in results]
+    return results
+
+
+def values(xs: Iterable[Number], label: str | None = None) -> list[Value]:
+    """Wrap numbers as leaf Values, labelled label_0, label_1, ... when label is given."""
+    return [Value(x, None if label is None else f"{label}_{i}") for i, x in enumerate(xs)]
