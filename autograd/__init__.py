@@ -10,6 +10,7 @@ from .value import (
     Value,
     grad,
     linear,
+    set_display_hook,
     topological_order,
     values,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "linear",
     "no_grad",
     "numeric_grad",
+    "set_display_hook",
     "topological_order",
     "values",
 ]

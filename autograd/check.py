@@ -43,7 +43,9 @@ def gradcheck(
     |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's default tolerances).
     """
     if eps <= 0.0 or atol < 0.0 or rtol < 0.0:
-        raise ValueError(f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}")
+        raise ValueError(
+            f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
+        )
     point = [float(x.data) if isinstance(x, Value) else float(x) for x in inputs]
     xs = [Value(x, f"x{i}") for i, x in enumerate(point)]
     analytic = [float(g) for g in grad(_call(f, xs), xs)]
@@ -53,8 +55,10 @@ def gradcheck(
     for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         ok = abs(a - n) <= atol + rtol * abs(n)
         failed |= not ok
-        rows.append(f"{i:>5}  {point[i]:>12.6g}  {a:>14.8g}  {n:>14.8g}  {abs(a - n):>10.3g}  "
-                    + ("ok" if ok else "MISMATCH"))
+        rows.append(
+            f"{i:>5}  {point[i]:>12.6g}  {a:>14.8g}  {n:>14.8g}  {abs(a - n):>10.3g}  "
+            + ("ok" if ok else "MISMATCH")
+        )
     if failed:
         header = f"{'input':>5}  {'x':>12}  {'analytic':>14}  {'numeric':>14}  {'|diff|':>10}"
         raise GradcheckError(

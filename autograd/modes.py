@@ -42,7 +42,7 @@ def caller_location() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-class no_grad:  # noqa: N801 - named like the context managers learners know from PyTorch
+class no_grad:
     """Context manager (or decorator) under which ops record no parents: cheap inference."""
 
     def __enter__(self) -> Self:
@@ -78,7 +78,7 @@ def is_grad_enabled() -> bool:
     return FLAGS.recording
 
 
-class detect_anomaly:  # noqa: N801
+class detect_anomaly:
     """Context manager: nodes remember the file:line that made them; NaN/inf in backward raises."""
 
     def __enter__(self) -> Self:

@@ -6,7 +6,8 @@ import linecache
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from .modes import FLAGS, caller_location
 from .ops import (
@@ -135,6 +136,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        # Jupyter's rich display: a renderer registered by viz (set_display_hook) draws the graph
+        bundle = None if _display_hook is None else _display_hook(self)
+        return bundle if bundle is not None else {"text/plain": repr(self)}
+
     def _ensure_meta(self) -> _Meta:
         if self._meta is None:
             self._meta = _Meta()
@@ -237,6 +243,16 @@ class Value:
         return RemovableHandle(meta, key)
 
 
+DisplayHook = Callable[[Value], dict[str, str] | None]
+_display_hook: DisplayHook | None = None
+
+
+def set_display_hook(fn: DisplayHook | None) -> None:
+    """Register how notebooks display a Value (viz registers its graph drawing on import)."""
+    global _display_hook
+    _display_hook = fn
+
+
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
     if isinstance(x, float | int) and not isinstance(x, bool):
@@ -294,7 +310,9 @@ def _apply2(op: Op, x: Value, y: Value) -> Value:
     return _make(data, op, (x, y))
 
 
-def linear(weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number) -> Value:
+def linear(
+    weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number
+) -> Value:
     """z = sum_k w_k x_k + b as one node, with dz/dw_k = x_k, dz/dx_k = w_k, dz/db = 1."""
     if len(weights) != len(inputs):
         raise ValueError(
@@ -318,7 +336,8 @@ def _as_node(v: object, where: str) -> Value:
 
 
 # --------------------------------------------------------------------- the backward pass
-class Step(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Step:
     """One node's turn in the backward pass: what it received and what it passed on."""
 
     index: int
@@ -454,7 +473,9 @@ def _backward_error(node: Value, e: Exception) -> Exception:
     )
 
 
-def _check_finite(node: Value, g: Any, local: tuple[Any, ...], contributions: tuple[Any, ...]) -> None:
+def _check_finite(
+    node: Value, g: Any, local: tuple[Any, ...], contributions: tuple[Any, ...]
+) -> None:
     for i, c in enumerate(contributions):
         if math.isfinite(float(c)):
             continue
