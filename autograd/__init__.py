@@ -12,7 +12,6 @@ from .value import (
     linear,
     set_display_hook,
     topological_order,
-    values,
 )
 
 __all__ = [
@@ -33,5 +32,4 @@ __all__ = [
     "numeric_grad",
     "set_display_hook",
     "topological_order",
-    "values",
 ]

@@ -18,11 +18,14 @@ Derivative = Callable[..., tuple[Any, ...]]
 class DomainError(Exception):
     """Raised by a forward function when its input lies outside the op's domain."""
 
-    def __init__(self, reason: str, kind: type[Exception] = ValueError, arg: int = 0) -> None:
+    def __init__(
+        self, reason: str, kind: type[Exception] = ValueError, arg: int = 0, hint: str = ""
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
-        self.arg = arg
+        self.arg = arg  # which input is at fault
+        self.hint = hint  # what to do about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +60,19 @@ def _exp_forward(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         raise DomainError(
-            "the result overflows a float; for sigmoids and losses use the stable forms "
-            "(Value.sigmoid(), nn.losses.binary_cross_entropy_with_logits, cross_entropy)",
+            "the result overflows a float",
             OverflowError,
+            hint="for sigmoids and losses use stable forms such as Value.sigmoid() or a "
+            "log-sum-exp that subtracts the maximum before exponentiating",
         ) from None
 
 
 def _log_forward(x: float) -> float:
     if x <= 0.0:
-        raise DomainError("log is defined only for positive inputs")
+        raise DomainError(
+            "log is defined only for positive inputs",
+            hint="clamp the input or add a small epsilon before taking the log",
+        )
     return math.log(x)
 
 

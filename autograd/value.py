@@ -5,7 +5,7 @@ from __future__ import annotations
 import linecache
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,7 +291,7 @@ def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception
     text = f"op '{op.name}': {e.reason}; got {node.data!r} at {_describe(node)}"
     if len(inputs) > 1:
         text += " (inputs " + ", ".join(repr(p.data) for p in inputs) + ")"
-    return e.kind(text)
+    return e.kind(f"{text}; {e.hint}" if e.hint else text)
 
 
 def _apply1(op: Op, x: Value) -> Value:
@@ -522,8 +522,3 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     if create_graph:
         return [r if isinstance(r, Value) else Value(float(r)) for r in results]
     return results
-
-
-def values(xs: Iterable[Number], label: str | None = None) -> list[Value]:
-    """Wrap numbers as leaf Values, labelled label_0, label_1, ... when label is given."""
-    return [Value(x, None if label is None else f"{label}_{i}") for i, x in enumerate(xs)]
