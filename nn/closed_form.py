@@ -488,7 +488,7 @@ def _batch_sums(
     for x, y in zip(xs, ys, strict=True):
         c, zs, acts, deltas = _one_example(weights, biases, activations, x, y, cost_name)
         cost_sum += c
-        for gw, gb, delta, a_prev in zip(gw_sum, gb_sum, deltas, acts, strict=True):
+        for gw, gb, delta, a_prev in zip(gw_sum, gb_sum, deltas, acts[:-1], strict=True):
             for j, d_j in enumerate(delta):
                 # BP3: ∂C/∂b^l_j = δ^l_j
                 gb[j] += d_j

@@ -178,6 +178,7 @@ def test_grad_of_unrelated_input_is_zero() -> None:
     x, y = Value(1.0), Value(2.0)
     assert grad(x * 2, [x, y]) == [2.0, 0.0]
     gx, gy = grad(x * 2, [x, y], create_graph=True)
+    assert isinstance(gx, Value) and gx.data == 2.0
     assert isinstance(gy, Value) and gy.data == 0.0
 
 
