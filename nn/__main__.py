@@ -1,0 +1,7 @@
+"""`python -m nn` runs the deltagrad command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""Graph gradients of an MLP against the closed-form BP1–BP4 reference, layer by layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd import Value
+
+from . import closed_form, losses
+from .module import MLP
+
+# cost name (as in nn.closed_form) -> the per-example loss of nn.losses that defines it
+LOSSES: dict[str, Callable[[Any, Any], Value]] = {
+    "mse": losses.mse,
+    "half_mse": losses.half_mse,
+    "binary_cross_entropy": losses.binary_cross_entropy,
+    "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
+    "cross_entropy": losses.cross_entropy,
+    "hinge": losses.hinge,
+}
+
+
+@dataclass(frozen=True)
+class LayerDiff:
+    """Largest |graph − closed form| in one layer l for δ, ∂C/∂w and ∂C/∂b."""
+
+    layer: int  # l, Nielsen's numbering (the first weight layer is 2)
+    delta: float
+    grad_w: float
+    grad_b: float
+
+    def worst(self) -> float:
+        """The largest of the three differences."""
+        return max(self.delta, self.grad_w, self.grad_b)
+
+
+def example_loss(model: MLP, x: Sequence[float], y: Any, cost: str) -> Value:
+    """C for one example as a graph: cross-entropy reads the logits z^L of a softmax output."""
+    if cost not in LOSSES:
+        raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(LOSSES)}")
+    outputs = model(x)
+    if cost == "cross_entropy":
+        if model.layers[-1].activation != "softmax":
+            raise ValueError("cross_entropy needs a softmax output layer (output_activation)")
+        return losses.cross_entropy(model.layers[-1].z, y)
+    return LOSSES[cost](outputs, y)
+
+
+def weights_of(model: MLP) -> tuple[list[list[list[float]]], list[list[float]], list[str]]:
+    """The model's parameters as plain lists for nn.closed_form: weights, biases, activations."""
+    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
+    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
+    return weights, biases, [layer.activation for layer in model.layers]
+
+
+def compare(
+    model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[Any], cost: str
+) -> list[LayerDiff]:
+    """Per layer, the largest difference between the graph and BP1–BP4 over a batch.
+
+    δ is compared example by example (each example's z^l nodes, after backward on that
+    example's C); ∂C/∂w and ∂C/∂b for the batch mean C = (1/m) Σ_x C_x. Parameter gradients
+    are reset before and after, so the model's .grad values are left at zero.
+    """
+    if len(xs) != len(ys) or not xs:
+        raise ValueError(f"compare: need one target per input, got {len(xs)} and {len(ys)}")
+    weights, biases, activations = weights_of(model)
+    n_layers = len(model.layers)
+    worst_delta = [0.0] * n_layers
+    for x, y in zip(xs, ys, strict=True):
+        model.zero_grad()
+        example_loss(model, x, y, cost).backward()
+        reference = closed_form.backprop(weights, biases, activations, x, y, cost)
+        for i, (layer, ref) in enumerate(zip(model.layers, reference.layers, strict=True)):
+            for z, d in zip(layer.z, ref.delta, strict=True):
+                worst_delta[i] = max(worst_delta[i], abs(z.grad - d))
+    model.zero_grad()
+    total = losses.batch_loss(lambda x, y: example_loss(model, x, y, cost), list(xs), list(ys))
+    total.backward()
+    batch = closed_form.backprop_batch(weights, biases, activations, xs, ys, cost)
+    result = []
+    for i, (layer, ref) in enumerate(zip(model.layers, batch.layers, strict=True)):
+        dw = max(
+            abs(w.grad - g)
+            for n, row in zip(layer.neurons, ref.grad_w, strict=True)
+            for w, g in zip(n.w, row, strict=True)
+        )
+        db = max(abs(n.b.grad - g) for n, g in zip(layer.neurons, ref.grad_b, strict=True))
+        result.append(LayerDiff(i + 2, worst_delta[i], dw, db))
+    model.zero_grad()
+    return result
