@@ -224,8 +224,6 @@ def run_check(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------- explain
 def run_explain(args: argparse.Namespace) -> int:
     """Build a tiny network on one example and derive one gradient by the chain rule."""
-    from viz import explain
-
     sizes: list[int] = args.net
     n_in, n_out = sizes[0], sizes[-1]
     softmax = args.cost == "cross_entropy" and n_out > 1
@@ -256,6 +254,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if wanted not in labels:
         known = ", ".join(sorted(k for k in labels if k.startswith(("w^", "b^", "z^")))[:8])
         raise UsageError(f"no node labelled {wanted!r} in this network; try one of {known}, …")
+    from viz import explain
+
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
     print(explain(labels[wanted], loss))
     return 0

@@ -1,0 +1,119 @@
+"""The deltagrad command: demo, check, explain, and one-line errors with exit code 2."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from nn.cli import main
+
+REPO = Path(__file__).parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_passes_and_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--trials", "6", "--seed", "3")
+    assert code == 0
+    assert "max|Δδ|" in out and "all 6 networks agree" in out
+    assert out.count(" yes") >= 6
+
+
+def test_check_exits_non_zero_on_a_mismatch(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nn import closed_form
+
+    real = closed_form.backprop
+
+    def skewed(*args: object, **kwargs: object) -> closed_form.Backprop:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        result.layers[0].delta[0] += 1e-3
+        return result
+
+    monkeypatch.setattr(closed_form, "backprop", skewed)
+    code, out, _ = run(capsys, "check", "--trials", "2")
+    assert code == 1
+    assert "NO" in out and "disagree" in out
+
+
+def test_explain_derives_a_weight_gradient(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "explain",
+        "--net",
+        "2,3,1",
+        "--activation",
+        "sigmoid",
+        "--cost",
+        "cross_entropy",
+        "--param",
+        "w^2_{1,0}",
+    )
+    assert code == 0
+    assert "w^2_{1,0}" in out and "δ^2_1" in out
+
+
+def test_explain_default_and_softmax(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "explain", "--net", "2,3,3", "--target", "2", "--param", "z^3_2")
+    assert code == 0 and "z^3_2" in out
+
+
+def test_demo_writes_its_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "demo", "--steps", "30", "--out", str(tmp_path))
+    assert code == 0
+    assert "accuracy" in out and "max|Δδ|" in out
+    for name in ("graph.svg", "loss.svg", "boundary.svg"):
+        ElementTree.fromstring((tmp_path / name).read_text(encoding="utf-8"))
+    page = (tmp_path / "stepper.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["demo", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["demo", "--steps", "0"], "positive integer"),
+        (["explain", "--net", "2"], "at least two positive layer sizes"),
+        (["explain", "--param", "w^9_{0,0}"], "no node labelled 'w^9_{0,0}'"),
+        (["explain", "--net", "2,3,1", "--input", "1,2,3"], "takes 2 inputs"),
+        (["launch"], "invalid choice: 'launch'"),
+        ([], "required"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_code_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unwritable_output_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "demo", "--steps", "1", "--out", str(blocker / "out"))
+    assert code == 2
+    assert "cannot write to output folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "nn", "demo", "--dataset", "nope"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("deltagrad: error:") and "Traceback" not in done.stderr
