@@ -1,0 +1,275 @@
+"""Loss functions C for one example, built from Values so backward() gives ∇C, and batch_loss."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd import Value
+
+from .activations import softmax
+
+__all__ = [
+    "Prediction",
+    "batch_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "half_mse",
+    "hinge",
+    "mse",
+    "softmax",
+]
+
+# What a model returns for one example: its output layer a^L as a list, or one bare Value.
+# Numbers in the list are taken as constants.
+Prediction = Value | Sequence[Value | float]
+# A per-example loss: (outputs, target) -> C.
+Loss = Callable[[Any, Any], Value]
+
+LABEL = "C"  # the loss node's label, as in the textbook's C
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: every user mistake becomes a sentence naming the loss, the value and the fix.
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _outputs(name: str, pred: object) -> list[Value]:
+    """The outputs as a list of Values (a bare Value is one output; numbers become constants)."""
+    if isinstance(pred, Value):
+        items: list[object] = [pred]
+    elif isinstance(pred, str | bytes) or not isinstance(pred, Iterable):
+        raise TypeError(
+            f"{name}: the prediction must be a Value or a list of Values (the model's outputs "
+            f"for one example), got {type(pred).__name__}"
+        )
+    else:
+        items = list(pred)
+    if not items:
+        raise ValueError(
+            f"{name}: got an empty list of outputs; pass the model's outputs for one example"
+        )
+    outputs = []
+    for j, a in enumerate(items):
+        if _is_number(a):
+            a = Value(float(a))  # type: ignore[arg-type]
+        if not isinstance(a, Value):
+            raise TypeError(
+                f"{name}: output {j} must be a Value or a number, got {type(a).__name__}"
+            )
+        if not math.isfinite(a.data):
+            where = f" ('{a.label}')" if a.label else ""
+            raise ValueError(
+                f"{name}: output {j}{where} is {a.data!r}, not a finite number; the forward "
+                "pass overflowed or made a NaN, so lower the learning rate or the initial "
+                "weights, and use autograd.detect_anomaly() to find where it started"
+            )
+        outputs.append(a)
+    return outputs
+
+
+def _targets(name: str, target: object, n: int) -> list[float]:
+    """The targets as floats, one per output (a bare number is accepted for one output)."""
+    if _is_number(target):
+        if n != 1:
+            raise ValueError(
+                f"{name}: got the single target {target!r} for {n} outputs; pass a list of "
+                f"{n} targets, one per output"
+            )
+        items: list[object] = [target]
+    elif isinstance(target, str | bytes) or not isinstance(target, Iterable):
+        raise ValueError(
+            f"{name}: the target must be a list of numbers, one per output, got "
+            f"{type(target).__name__} {target!r}"
+        )
+    else:
+        items = list(target)
+    if len(items) != n:
+        raise ValueError(
+            f"{name}: got {n} outputs but {len(items)} targets; pass one target per output"
+        )
+    ys = []
+    for j, y in enumerate(items):
+        if isinstance(y, Value):
+            raise ValueError(
+                f"{name}: target[{j}] is a Value, but targets are constants; pass its number "
+                f"y.data = {y.data!r}"
+            )
+        if not _is_number(y) or not math.isfinite(y):  # type: ignore[arg-type]
+            raise ValueError(
+                f"{name}: target[{j}] = {y!r} is not a finite number; targets must be numbers"
+            )
+        ys.append(float(y))  # type: ignore[arg-type]
+    return ys
+
+
+def _total(terms: list[Value]) -> Value:
+    """Σ terms as a chain of + nodes (no 0 + ... constant in front)."""
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def _labelled(c: Value) -> Value:
+    c.label = LABEL
+    return c
+
+
+# ---------------------------------------------------------------------------------------------
+# The losses. Each comment gives C and ∂C/∂a, the number BP1 starts from.
+# ---------------------------------------------------------------------------------------------
+
+
+def mse(pred: Prediction, target: Sequence[float] | float) -> Value:
+    """Mean squared error C = (1/n) Σ_j (a_j − y_j)², the mean over the n outputs."""
+    a = _outputs("mse", pred)
+    y = _targets("mse", target, len(a))
+    # ∂C/∂a_j = 2 (a_j − y_j) / n
+    return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]) / len(a))
+
+
+def half_mse(pred: Prediction, target: Sequence[float] | float) -> Value:
+    """Nielsen's quadratic cost C = ½ Σ_j (a_j − y_j)², a sum: a linear output gets δ = a − y."""
+    a = _outputs("half_mse", pred)
+    y = _targets("half_mse", target, len(a))
+    # ∂C/∂a_j = a_j − y_j
+    return _labelled(0.5 * _total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
+
+
+def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Value:
+    """C = −Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)] for probabilities 0 < p_j < 1, y_j ∈ [0, 1]."""
+    name = "binary_cross_entropy"
+    a = _outputs(name, p)
+    y = _targets(name, target, len(a))
+    for j, y_j in enumerate(y):
+        if not 0.0 <= y_j <= 1.0:
+            raise ValueError(
+                f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
+                "probabilities (map −1/+1 labels to (y + 1) / 2)"
+            )
+    for j, a_j in enumerate(a):
+        if not 0.0 < a_j.data < 1.0:
+            raise ValueError(
+                f"{name}: output {j} is {a_j.data!r}, but ln p and ln(1 − p) need 0 < p < 1 "
+                "(a saturated sigmoid rounds to exactly 0 or 1); give the model a linear output "
+                "and use binary_cross_entropy_with_logits, which is stable"
+            )
+    for j, (a_j, y_j) in enumerate(zip(a, y, strict=True)):
+        if y_j > 0.0 and a_j.data < sys.float_info.min:
+            raise ValueError(
+                f"{name}: output {j} is {a_j.data!r}, so close to 0 that ∂C/∂p = −y/p overflows "
+                "a float; give the model a linear output and use "
+                "binary_cross_entropy_with_logits, which is stable"
+            )
+    terms = []
+    for a_j, y_j in zip(a, y, strict=True):
+        # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j). A term whose weight y_j or 1 − y_j is
+        # exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left out of the graph: a 0/1
+        # label draws as the single log a textbook writes, −ln p or −ln(1 − p).
+        if y_j == 1.0:
+            terms.append(-a_j.log())
+        elif y_j == 0.0:
+            terms.append(-(1.0 - a_j).log())
+        else:
+            terms.append(-(y_j * a_j.log() + (1.0 - y_j) * (1.0 - a_j).log()))
+    return _labelled(_total(terms))
+
+
+def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | float) -> Value:
+    """C = Σ_j [max(z_j, 0) − z_j y_j + ln(1 + e^{−|z_j|})]: BCE of σ(z), stable for any logit z."""
+    name = "binary_cross_entropy_with_logits"
+    logits = _outputs(name, z)
+    y = _targets(name, target, len(logits))
+    for j, y_j in enumerate(y):
+        if not 0.0 <= y_j <= 1.0:
+            raise ValueError(
+                f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
+                "probabilities (map −1/+1 labels to (y + 1) / 2)"
+            )
+    terms = []
+    for z_j, y_j in zip(logits, y, strict=True):
+        # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + e^z) − z y. max(z, 0) and |z| are settled
+        # by the sign of z.data, leaving a smooth formula on each side whose exponent is ≤ 0, so
+        # e^{·} never overflows:
+        #   z ≥ 0:  z − z y + ln(1 + e^{−z})    ∂C/∂z = 1 − y − e^{−z}/(1 + e^{−z}) = σ(z) − y
+        #   z < 0:  −z y + ln(1 + e^{z})        ∂C/∂z = −y + e^{z}/(1 + e^{z})      = σ(z) − y
+        # Both sides are the same function, so the choice of side never changes the gradient.
+        # (Building |z| as relu(z) + relu(−z) would give ∂C/∂z = −y at z = 0, not ½ − y,
+        # because relu'(0) is taken to be 0.)
+        if z_j.data >= 0.0:
+            terms.append(z_j - z_j * y_j + (1.0 + (-z_j).exp()).log())
+        else:
+            terms.append(-(z_j * y_j) + (1.0 + z_j.exp()).log())
+    return _labelled(_total(terms))
+
+
+def cross_entropy(logits: Prediction, class_index: int) -> Value:
+    """C = −ln softmax(z)_c = log Σ_i e^{z_i} − z_c, by a stable log-sum-exp on the logits z."""
+    name = "cross_entropy"
+    z = _outputs(name, logits)
+    n = len(z)
+    c = class_index
+    if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+        raise ValueError(
+            f"{name}: the target must be an int class index in 0..{n - 1}, got "
+            f"{type(c).__name__} {c!r}; for a one-hot list pass y.index(1)"
+        )
+    if not 0 <= c < n:
+        raise ValueError(
+            f"{name}: class index {c!r} is out of range for {n} logits; use 0..{n - 1}"
+        )
+    # m = max_i z_i is a constant (a float, not a node): log Σ e^{z_i} = m + log Σ e^{z_i − m}
+    # for any m, and this one keeps every e^{z_i − m} ≤ 1. As a constant it gets no gradient,
+    # and it needs none, since C does not depend on it.
+    m = max(z_i.data for z_i in z)
+    log_sum_exp = m + _total([(z_i - m).exp() for z_i in z]).log()
+    # ∂C/∂z_i = e^{z_i} / Σ_k e^{z_k} − 1[i = c] = softmax(z)_i − onehot(c)_i
+    return _labelled(log_sum_exp - z[int(c)])
+
+
+def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:
+    """Hinge loss C = Σ_j max(0, 1 − y_j a_j) for labels y_j ∈ {−1, +1}."""
+    name = "hinge"
+    a = _outputs(name, pred)
+    y = _targets(name, target, len(a))
+    for j, y_j in enumerate(y):
+        if y_j not in (-1.0, 1.0):
+            raise ValueError(
+                f"{name}: target[{j}] = {y_j!r} is not −1 or +1; map 0/1 labels to 2y − 1"
+            )
+    # ∂C/∂a_j = −y_j where the margin is violated (y_j a_j < 1), else 0 (0 at the kink: relu'(0))
+    return _labelled(_total([(1.0 - y_j * a_j).relu() for a_j, y_j in zip(a, y, strict=True)]))
+
+
+def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> Value:
+    """C = (1/m) Σ_x C_x, the mean of loss_fn(pred, target) over the m examples of a batch."""
+    preds = list(preds)
+    targets = list(targets)
+    if len(preds) != len(targets):
+        raise ValueError(
+            f"batch_loss: got {len(preds)} predictions but {len(targets)} targets; pass one "
+            "target per example"
+        )
+    if not preds:
+        raise ValueError("batch_loss: the batch is empty; pass at least one example")
+    losses = []
+    for i, (pred, y) in enumerate(zip(preds, targets, strict=True)):
+        c_x = loss_fn(pred, y)
+        if not isinstance(c_x, Value):
+            raise TypeError(
+                f"batch_loss: loss_fn must return a Value, got {type(c_x).__name__} for example {i}"
+            )
+        if c_x.label == LABEL:
+            c_x.label = f"C_{i}"  # C_x for example x, so a drawing tells the examples apart
+        losses.append(c_x)
+    # ∂C/∂C_x = 1/m: each example's gradient enters the batch gradient divided by m
+    return _labelled(_total(losses) / len(losses))
