@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -105,11 +106,9 @@ def _pow_d_exponent(x: Any, out: Any) -> Any:
 
 
 def _linear_forward(*args: float) -> float:
+    # inputs are (w_1..w_n, x_1..x_n, b): b + w_1 x_1 + ... + w_n x_n, summed left to right
     n = (len(args) - 1) // 2
-    total = args[-1]
-    for w, x in zip(args[:n], args[n : 2 * n], strict=True):
-        total += w * x
-    return total
+    return sum(map(operator.mul, args[:n], args[n : 2 * n]), args[-1])
 
 
 def _linear_derivative(*args: Any) -> tuple[Any, ...]:

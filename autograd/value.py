@@ -7,6 +7,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
 from typing import Any
 
 from .modes import FLAGS, caller_location
@@ -318,12 +319,13 @@ def linear(
         raise ValueError(
             f"linear: got {len(weights)} weights and {len(inputs)} inputs; they must be equal"
         )
-    parents = tuple(_as_node(v, "linear") for v in (*weights, *inputs, bias))
-    n = len(weights)
-    total = parents[-1].data
-    for k in range(n):
-        total += parents[k].data * parents[n + k].data
-    return _make(total, LINEAR, parents)
+    parents: tuple[Any, ...] = (*weights, *inputs, bias)
+    try:
+        inputs_data = [p.data for p in parents]
+    except AttributeError:  # numbers become constant leaves
+        parents = tuple(_as_node(v, "linear") for v in parents)
+        inputs_data = [p.data for p in parents]
+    return _make(LINEAR.forward(*inputs_data), LINEAR, parents)
 
 
 def _as_node(v: object, where: str) -> Value:
@@ -365,8 +367,10 @@ def _collect(root: Value, reset: bool) -> list[Value]:
     stack: list[Value | None] = [root]
     push = stack.append
     pop = stack.pop
+    extend = stack.extend
     emit = order.append
     seen = visited.add
+    unseen = visited.__contains__
     while stack:
         node = pop()
         if node is None:
@@ -381,9 +385,7 @@ def _collect(root: Value, reset: bool) -> list[Value]:
                 node.grad = 0.0
             push(node)
             push(None)
-            for p in parents:
-                if p not in visited:
-                    push(p)
+            extend(filterfalse(unseen, parents))  # the parents not visited yet
         else:
             emit(node)
     return order
@@ -424,13 +426,14 @@ def _propagate(order: list[Value], create_graph: bool, record: bool) -> Iterator
             continue
         # local derivatives d(node)/d(parent_i), from the op's rule in the table
         rule = node._op.derivative
+        arity = len(parents)
         try:
             if create_graph:
                 local = rule(*parents, node)
-            elif len(parents) == 2:
+            elif arity == 2:
                 a, b = parents
                 local = rule(a.data, b.data, node.data)
-            elif len(parents) == 1:
+            elif arity == 1:
                 local = rule(parents[0].data, node.data)
             else:
                 local = rule(*[p.data for p in parents], node.data)
@@ -438,12 +441,14 @@ def _propagate(order: list[Value], create_graph: bool, record: bool) -> Iterator
             raise _backward_error(node, e) from e
         if plain:
             # chain rule: parent.grad += dC/d(node) * d(node)/d(parent)
-            if len(parents) == 2:
-                a, b = parents
-                a.grad += g * local[0]
-                b.grad += g * local[1]
+            if arity == 2:
+                da, db = local
+                a.grad += g * da
+                b.grad += g * db
+            elif arity == 1:
+                parents[0].grad += g * local[0]
             else:
-                for p, d in zip(parents, local, strict=True):
+                for p, d in zip(parents, local):  # noqa: B905 - equal lengths; strict costs here
                     p.grad += g * d
             continue
         contributions = tuple(_times(g, d) for d in local)
