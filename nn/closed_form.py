@@ -481,20 +481,29 @@ def _batch_sums(
         raise ValueError(f"got {len(xs)} inputs but {len(ys)} targets; pass one target per example")
     if len(xs) == 0:
         raise ValueError("the batch is empty; pass at least one example")
+    n_layers = len(weights)
     cost_sum = 0.0
-    gw_sum = [[[0.0] * len(row) for row in w] for w in weights]
-    gb_sum = [[0.0] * len(b) for b in biases]
+    # Per layer, the δ^l and a^{l−1} of every example: rows are examples.
+    batch_deltas: list[list[list[float]]] = [[] for _ in range(n_layers)]
+    batch_inputs: list[list[list[float]]] = [[] for _ in range(n_layers)]
     last: tuple[list[list[float]], list[list[float]], list[list[float]]] = ([], [], [])
     for x, y in zip(xs, ys, strict=True):
         c, zs, acts, deltas = _one_example(weights, biases, activations, x, y, cost_name)
         cost_sum += c
-        for gw, gb, delta, a_prev in zip(gw_sum, gb_sum, deltas, acts[:-1], strict=True):
-            for j, d_j in enumerate(delta):
-                # BP3: ∂C/∂b^l_j = δ^l_j
-                gb[j] += d_j
-                # BP4: ∂C/∂w^l_jk = a^{l−1}_k δ^l_j
-                gw[j] = [g + d_j * a_k for g, a_k in zip(gw[j], a_prev, strict=True)]
+        for i in range(n_layers):
+            batch_deltas[i].append(deltas[i])
+            batch_inputs[i].append(acts[i])
         last = (zs, acts, deltas)
+    gw_sum: list[list[list[float]]] = []
+    gb_sum: list[list[float]] = []
+    for deltas_i, inputs_i in zip(batch_deltas, batch_inputs, strict=True):
+        # Columns: delta_of[j] = (δ^l_j over the batch), input_of[k] = (a^{l−1}_k over the batch).
+        delta_of = list(zip(*deltas_i, strict=True))
+        input_of = list(zip(*inputs_i, strict=True))
+        # BP3 summed over the batch: Σ_x ∂C_x/∂b^l_j = Σ_x δ^{x,l}_j
+        gb_sum.append([sum(d_j) for d_j in delta_of])
+        # BP4 summed over the batch: Σ_x ∂C_x/∂w^l_jk = Σ_x a^{x,l−1}_k δ^{x,l}_j
+        gw_sum.append([[sum(map(mul, d_j, a_k)) for a_k in input_of] for d_j in delta_of])
     return cost_sum, gw_sum, gb_sum, last
 
 

@@ -3,11 +3,12 @@
 Every function returns ``(xs, ys)``: ``xs`` a list of ``[x1, x2]`` float pairs and ``ys`` a list
 of int labels in {0, 1}. Class 0 gets ``n // 2`` points and class 1 the other ``n − n // 2``, so
 an odd ``n`` gives class 1 the extra point. All randomness comes from one
-``random.Random(seed)``: the same arguments always give the same lists, on every platform.
+``random.Random(seed)`` (never the global generator): the same arguments give the same lists.
 
 moons, circles and spirals place points evenly along their curves, add Gaussian noise with
 standard deviation ``noise`` to each coordinate, and shuffle the examples so that any slice of
-the lists mixes both classes. xor cycles through the truth table instead (see :func:`xor`).
+the lists mixes both classes; with ``noise=0`` the seed only changes that order. xor cycles
+through the truth table instead and is not shuffled (see :func:`xor`).
 """
 
 import math
