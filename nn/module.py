@@ -1,0 +1,512 @@
+"""Module, Neuron, Layer and MLP: networks of Values whose z, a and δ can be read after backward.
+
+Notation (Nielsen's): the input is layer 1; w^l_jk is the weight from neuron k of layer l−1 to
+neuron j of layer l, and
+
+    z^l_j = Σ_k w^l_jk a^{l−1}_k + b^l_j,    a^l_j = σ(z^l_j).
+
+Every neuron makes z^l_j as ONE node (``autograd.linear``), or with ``expand=True`` as the
+elementary ``*`` and ``+`` nodes of the sum, and a^l_j as one more node σ(z^l_j). After a
+forward pass each layer keeps the latest nodes in ``layer.z`` and ``layer.a``, so after
+``loss.backward()``:
+
+    layer.z[j].grad        = ∂C/∂z^l_j = δ^l_j
+    neuron.w[k].grad       = ∂C/∂w^l_jk = a^{l−1}_k δ^l_j     (BP4)
+    neuron.b.grad          = ∂C/∂b^l_j = δ^l_j                (BP3)
+
+With a linear activation there is no separate a node: a^l_j IS the node z^l_j (labelled z).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import random
+import stat
+import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from autograd import Value, linear
+
+from .activations import ELEMENTWISE, check_activation, softmax
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "MLP", "Layer", "Module", "Neuron"]
+
+FORMAT = "deltagrad.state_dict"
+FORMAT_VERSION = 1
+
+Number = int | float
+Input = Sequence[Value | Number]
+# A parameter tensor: a Value (a bias), a list of Values (w of a neuron, b of a layer) or a list
+# of lists of Values (w of a layer, indexed [j][k]). state_dict maps the same shapes to floats.
+Tensor = Value | list[Value] | list[list[Value]]
+StateValue = float | list[float] | list[list[float]]
+
+
+class Module:
+    """Base class: parameters, named_parameters, zero_grad, state_dict and JSON save/load."""
+
+    def _tensors(self) -> list[tuple[str, Tensor]]:
+        """The parameter tensors in a fixed order, by state_dict key."""
+        raise NotImplementedError(f"{type(self).__name__} must define _tensors()")
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value, in the order of named_parameters()."""
+        params: list[Value] = []
+        for _, tensor in self._tensors():
+            if isinstance(tensor, Value):
+                params.append(tensor)
+                continue
+            items: Sequence[Value | list[Value]] = tensor
+            for item in items:
+                if isinstance(item, Value):
+                    params.append(item)
+                else:
+                    params.extend(item)
+        return params
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, Value) pairs: 'layers.0.w[2][1]' is w^2_{2,1}, 'layers.0.b[2]' is b^2_2."""
+        named: list[tuple[str, Value]] = []
+        for key, tensor in self._tensors():
+            if isinstance(tensor, Value):
+                named.append((key, tensor))
+                continue
+            items: Sequence[Value | list[Value]] = tensor
+            for i, item in enumerate(items):
+                if isinstance(item, Value):
+                    named.append((f"{key}[{i}]", item))
+                else:
+                    named.extend((f"{key}[{i}][{k}]", v) for k, v in enumerate(item))
+        return named
+
+    def zero_grad(self) -> None:
+        """Set every parameter's .grad to 0.0 (leaves accumulate across backward passes)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, StateValue]:
+        """The parameters as plain floats: {'w': [[...], ...], 'b': [...]} per tensor key."""
+        state: dict[str, StateValue] = {}
+        for key, tensor in self._tensors():
+            if isinstance(tensor, Value):
+                state[key] = tensor.data
+                continue
+            items: Sequence[Value | list[Value]] = tensor
+            state[key] = [
+                item.data if isinstance(item, Value) else [v.data for v in item] for item in items
+            ]  # type: ignore[assignment]
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy state's numbers into the parameters, all or nothing.
+
+        Raises ValueError naming the key, and changes nothing, if a key is missing or extra, a
+        shape differs, or an entry is not a finite number (bool, None, str, NaN and ±infinity
+        are all rejected).
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict needs a dict such as model.state_dict() returns, "
+                f"got {type(state).__name__}"
+            )
+        tensors = self._tensors()
+        expected = [key for key, _ in tensors]
+        missing = [key for key in expected if key not in state]
+        if missing:
+            raise ValueError(
+                f"state_dict is missing key {missing[0]!r}"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                + f"; a {type(self).__name__} like this one has keys {', '.join(expected)}"
+            )
+        known = set(expected)
+        extra = [key for key in state if key not in known]
+        if extra:
+            raise ValueError(
+                f"state_dict has unexpected key {extra[0]!r}; a {type(self).__name__} like this "
+                f"one has keys {', '.join(expected)} (was it saved from a different model?)"
+            )
+        # Validate everything first, then assign: a bad entry leaves the model as it was.
+        updates: list[tuple[Value, float]] = []
+        for key, tensor in tensors:
+            _collect_updates(key, tensor, state[key], updates)
+        for param, number in updates:
+            param.data = number
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state_dict to path as JSON, atomically (a failed save keeps the old file)."""
+        for name, param in self.named_parameters():
+            if not math.isfinite(param.data):
+                raise ValueError(
+                    f"cannot save: parameter {name} is {param.data!r}, and JSON has no NaN or "
+                    "infinity; the training probably diverged (try a smaller learning rate)"
+                )
+        document = {"format": FORMAT, "version": FORMAT_VERSION, "state": self.state_dict()}
+        _atomic_write_json(os.fspath(path), document)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Load parameters saved by save(path) into this module (same architecture)."""
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except ValueError as e:  # JSONDecodeError or UnicodeDecodeError
+            raise ValueError(
+                f"{path} is not valid JSON ({e}); load reads files written by Module.save"
+            ) from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ValueError(
+                f"{path} is not a deltagrad state_dict file: expected a JSON object with "
+                f'"format": "{FORMAT}"; write one with Module.save'
+            )
+        if document.get("version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path} has format version {document.get('version')!r}, but this deltagrad "
+                f"reads version {FORMAT_VERSION}"
+            )
+        state = document.get("state")
+        if not isinstance(state, dict):
+            raise ValueError(f'{path} has no "state" object; it was not written by Module.save')
+        try:
+            self.load_state_dict(state)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+
+
+def _collect_updates(
+    key: str, tensor: Tensor, given: object, out: list[tuple[Value, float]]
+) -> None:
+    # Match the nested lists in `given` against the tensor's shape, with an explicit stack.
+    stack: list[tuple[str, Value | list[Value] | list[list[Value]], object]] = [
+        (f"state_dict[{key!r}]", tensor, given)
+    ]
+    while stack:
+        where, template, item = stack.pop()
+        if isinstance(template, Value):
+            out.append((template, _finite_number(where, item)))
+            continue
+        n = len(template)
+        if isinstance(item, str | bytes) or not isinstance(item, list | tuple):
+            raise ValueError(
+                f"{where} should be a list of {n} {_entries(template)}, "
+                f"got {type(item).__name__} {_short(item)}; wrong shape"
+            )
+        if len(item) != n:
+            raise ValueError(
+                f"{where} has {len(item)} entries but this model needs {n} "
+                f"{_entries(template)}; wrong shape (was it saved from a different architecture?)"
+            )
+        for i in reversed(range(n)):
+            stack.append((f"{where}[{i}]", template[i], item[i]))
+
+
+def _entries(template: list[Value] | list[list[Value]]) -> str:
+    return "lists" if template and isinstance(template[0], list) else "numbers"
+
+
+def _short(item: object) -> str:
+    text = repr(item)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _finite_number(where: str, item: object) -> float:
+    if isinstance(item, bool) or not isinstance(item, numbers.Real):
+        raise ValueError(f"{where} is {_short(item)} ({type(item).__name__}); expected a number")
+    number = float(item)
+    if not math.isfinite(number):
+        raise ValueError(f"{where} is {number!r}; parameters must be finite numbers")
+    return number
+
+
+def _atomic_write_json(path: str, document: object) -> None:
+    # Write a temporary file next to the target, make it durable, then rename it over the target:
+    # os.replace is atomic, so a reader sees either the old file or the new one, never a mix.
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            # mkstemp makes the file private (0o600); give it the old file's mode, or rw-r--r--
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = 0o644
+            os.chmod(tmp, mode)
+            json.dump(document, f, allow_nan=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    # Make the rename itself durable where the platform allows it (POSIX); best effort elsewhere.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
+    if rng is not None and seed is not None:
+        raise ValueError("pass either seed or rng, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    return random.Random(seed)
+
+
+def _check_count(name: str, n: object, least: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__} {n!r}")
+    if n < least:
+        raise ValueError(f"{name} must be at least {least}, got {n}")
+    return n
+
+
+def _wrap_inputs(x: Input, nin: int, labels: list[str]) -> list[Value]:
+    # Numbers become leaf Values labelled a^{l−1}_k (the input of the first weight layer is a^1).
+    if isinstance(x, Value | str | bytes) or not isinstance(x, Sequence):
+        raise TypeError(
+            f"expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}"
+        )
+    if len(x) != nin:
+        raise ValueError(f"expected {nin} inputs, got {len(x)}")
+    return [
+        v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels, strict=True)
+    ]
+
+
+class Neuron(Module):
+    """One neuron j of layer l: z^l_j = Σ_k w^l_jk a^{l−1}_k + b^l_j and a^l_j = σ(z^l_j).
+
+    Weights start as w ~ U(−1/√nin, 1/√nin) and the bias as 0 (see MLP for why).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        *,
+        expand: bool = False,
+        layer_index: int = 2,
+        index: int = 0,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_count("nin", nin)
+        self.activation = check_activation(activation, output=False)
+        self.expand = bool(expand)
+        self.layer_index = _check_count("layer_index (the input is layer 1)", layer_index, 2)
+        self.index = _check_count("index", index, 0)
+        layer, j = self.layer_index, self.index
+        r = _rng(seed, rng)
+        bound = 1.0 / math.sqrt(nin)
+        self.w: list[Value] = [
+            Value(r.uniform(-bound, bound), f"w^{layer}_{{{j},{k}}}") for k in range(nin)
+        ]
+        self.b = Value(0.0, f"b^{layer}_{j}")
+        # Labels are made once here, not on every forward pass.
+        self._sigma = ELEMENTWISE[self.activation]
+        self._z_label = f"z^{layer}_{j}"
+        self._a_label = f"a^{layer}_{j}"
+        self._in_labels = [f"a^{layer - 1}_{k}" for k in range(nin)]
+        self.z: Value | None = None  # the latest z^l_j node
+        self.a: Value | None = None  # the latest a^l_j node (z itself for a linear activation)
+
+    def __call__(self, x: Input) -> Value:
+        """a^l_j for the inputs x (numbers or Values, one per input)."""
+        return self._fire(_wrap_inputs(x, self.nin, self._in_labels))
+
+    def _fire(self, a_prev: list[Value]) -> Value:
+        if self.expand:
+            # the same sum from elementary nodes: ((w_0 a_0 + w_1 a_1) + ...) + b
+            w = self.w
+            z = w[0] * a_prev[0]
+            for k in range(1, self.nin):
+                z = z + w[k] * a_prev[k]
+            z = z + self.b
+        else:
+            z = linear(self.w, a_prev, self.b)
+        z.label = self._z_label
+        self.z = z
+        sigma = self._sigma
+        if sigma is None:
+            self.a = z
+            return z
+        a = sigma(z)
+        a.label = self._a_label
+        self.a = a
+        return a
+
+    def _tensors(self) -> list[tuple[str, Tensor]]:
+        return [("w", self.w), ("b", self.b)]
+
+    def __repr__(self) -> str:
+        kind = ", expand=True" if self.expand else ""
+        return (
+            f"Neuron(nin={self.nin}, activation={self.activation!r}, "
+            f"layer_index={self.layer_index}, index={self.index}{kind})"
+        )
+
+
+class Layer(Module):
+    """Layer l of nout neurons, each fed by all nin activations of layer l−1; returns a list."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        *,
+        expand: bool = False,
+        layer_index: int = 2,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_count("nin", nin)
+        self.nout = _check_count("nout", nout)
+        self.activation = check_activation(activation, output=True)
+        self.expand = bool(expand)
+        self.layer_index = _check_count("layer_index (the input is layer 1)", layer_index, 2)
+        r = _rng(seed, rng)
+        self._softmax = self.activation == "softmax"
+        # softmax is applied by the layer to all z^l at once; its neurons stop at z
+        per_neuron = "linear" if self._softmax else self.activation
+        self.neurons = [
+            Neuron(nin, per_neuron, expand=expand, layer_index=layer_index, index=j, rng=r)
+            for j in range(nout)
+        ]
+        layer = self.layer_index
+        self._a_labels = [f"a^{layer}_{j}" for j in range(nout)]
+        self._in_labels = [f"a^{layer - 1}_{k}" for k in range(nin)]
+        self.z: list[Value] = []  # the latest z^l nodes, one per neuron
+        self.a: list[Value] = []  # the latest a^l nodes (the z nodes for a linear activation)
+
+    def __call__(self, x: Input) -> list[Value]:
+        """a^l for the inputs x (numbers or Values, one per input), always as a list."""
+        return self._forward(_wrap_inputs(x, self.nin, self._in_labels))
+
+    def _forward(self, a_prev: list[Value]) -> list[Value]:
+        # A forward pass rebinds layer.z and layer.a to new lists; earlier lists are not changed.
+        neurons = self.neurons
+        a = [n._fire(a_prev) for n in neurons]
+        if self._softmax:
+            self.z = a  # the neurons stopped at z^L: these are the logits
+            a = softmax(a)
+            for n, a_j, label in zip(neurons, a, self._a_labels, strict=True):
+                a_j.label = label
+                n.a = a_j
+        else:
+            self.z = [n.z for n in neurons]  # type: ignore[misc]
+        self.a = a
+        return a
+
+    def _tensors(self) -> list[tuple[str, Tensor]]:
+        return [("w", [n.w for n in self.neurons]), ("b", [n.b for n in self.neurons])]
+
+    def deltas(self) -> list[float]:
+        """δ^l_j = z^l_j.grad of the latest forward pass (after a backward pass through it)."""
+        if not self.z:
+            raise RuntimeError("no forward pass yet: call the layer on an input, then backward()")
+        return [z.grad for z in self.z]
+
+    def __repr__(self) -> str:
+        kind = ", expand=True" if self.expand else ""
+        return (
+            f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}, "
+            f"layer_index={self.layer_index}{kind})"
+        )
+
+
+class MLP(Module):
+    """A multilayer perceptron: nin inputs (layer 1), then one Layer per entry of nouts.
+
+    The i-th Layer (0-based) is layer l = i + 2 in Nielsen's numbering. Hidden layers use
+    `activation`, the last layer `output_activation` (which may also be 'softmax').
+
+    Initialisation, reproducible with `seed` (one random.Random(seed) draws every weight, layer
+    by layer, neuron by neuron, input by input; seed=None draws fresh randomness):
+    w^l_jk ~ U(−1/√n, 1/√n) with n = the number of inputs to layer l, and b^l_j = 0. For inputs
+    of order 1 this keeps each z^l_j of order 1 (its variance is about the mean of the a²/3), so
+    tanh and sigmoid start in their steep middle, not saturated where σ' ≈ 0 and δ vanishes. The
+    bound is PyTorch's default for nn.Linear weights. The random weights alone break the symmetry
+    between neurons, so the biases can start at 0, and a zero bias keeps a drawing readable.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        seed: int | None = None,
+        expand: bool = False,
+    ) -> None:
+        self.nin = _check_count("nin", nin)
+        if isinstance(nouts, int | str) or not isinstance(nouts, Sequence):
+            raise TypeError(
+                f"nouts must be a list of layer widths such as [16, 16, 1], "
+                f"got {type(nouts).__name__} {nouts!r}"
+            )
+        if len(nouts) == 0:
+            raise ValueError("nouts is empty; give at least one layer width, e.g. [1]")
+        widths = [_check_count(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        self.activation = check_activation(activation, output=False)
+        self.output_activation = check_activation(output_activation, output=True)
+        self.expand = bool(expand)
+        self.seed = seed
+        rng = random.Random(seed)
+        sizes = [self.nin, *widths]
+        last = len(widths) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                self.output_activation if i == last else self.activation,
+                expand=expand,
+                layer_index=i + 2,
+                rng=rng,
+            )
+            for i in range(len(widths))
+        ]
+
+    def __call__(self, x: Input) -> list[Value]:
+        """The output activations a^L for the inputs x (numbers or Values), always as a list."""
+        layers = self.layers
+        a = _wrap_inputs(x, self.nin, layers[0]._in_labels)
+        for layer in layers:
+            a = layer._forward(a)
+        return a
+
+    def _tensors(self) -> list[tuple[str, Tensor]]:
+        return [
+            (f"layers.{i}.{key}", tensor)
+            for i, layer in enumerate(self.layers)
+            for key, tensor in layer._tensors()
+        ]
+
+    def deltas(self) -> list[list[float]]:
+        """δ^l for every layer l = 2..L of the latest forward pass: deltas()[i][j] = δ^{i+2}_j."""
+        return [layer.deltas() for layer in self.layers]
+
+    def __repr__(self) -> str:
+        layers = ", ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)
+        count = sum(layer.nout * (layer.nin + 1) for layer in self.layers)
+        kind = ", expand=True" if self.expand else ""
+        return f"MLP({self.nin} inputs -> [{layers}], {count} parameters{kind})"
