@@ -1,0 +1,602 @@
+"""Side-by-side benchmarks: the engine vs micrograd, and one nn training step vs plain Python.
+
+Run from the repository root:
+
+    python tests/benchmarks/run.py           # the full run, a few minutes on 2 cores
+    python tests/benchmarks/run.py --quick   # small sizes, a smoke test
+
+Every table is Markdown, ready to paste into the README. Times are CPU time of this process
+(time.process_time), not wall time. The compared implementations are timed in the same rounds,
+one after the other, in an order that rotates from round to round, so a slow patch of a shared
+machine hits all of them alike; a table reports the best of the rounds (the least disturbed
+run) and the median. The cyclic garbage collector stays on while timing, as in real use, and
+garbage is collected between runs, outside the timed region. Memory is what tracemalloc sees
+allocated and still alive once a graph is built. Targets are informational: a FAIL is printed,
+the exit status stays 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from a checkout, without installing
+    sys.path.insert(0, str(ROOT))
+
+from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]  # noqa: E402
+from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
+
+from autograd import Value, topological_order  # noqa: E402
+from nn import MLP  # noqa: E402
+from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
+from nn.data import moons  # noqa: E402
+from nn.losses import batch_loss, mse  # noqa: E402
+from nn.optim import SGD  # noqa: E402
+
+# CPU time of this process: on a shared machine, time spent waiting for a core that another
+# process holds does not count (its effect on caches still does, hence the rounds)
+clock = time.process_time
+
+Timings = dict[str, float]  # named durations of one run, in CPU seconds
+Task = Callable[[], Timings]
+
+
+# --------------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class Sizes:
+    """How big and how often: the default run and the --quick smoke test differ only here."""
+
+    layers: tuple[int, ...]  # neuron-style graph: inputs, then neurons per layer
+    graph_rounds: int
+    chains: tuple[int, int]  # chain lengths in nodes: the small and the large one
+    chain_rounds: int
+    nn_rounds: int
+
+
+FULL = Sizes(
+    layers=(32, 64, 64), graph_rounds=20, chains=(10**4, 10**6), chain_rounds=7, nn_rounds=20
+)
+QUICK = Sizes(
+    layers=(8, 16, 16), graph_rounds=3, chains=(10**4, 10**5), chain_rounds=2, nn_rounds=2
+)
+
+
+# --------------------------------------------------------------------------------- timing
+def interleaved(tasks: dict[str, Task], rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Run every task once per round, rotating the order; collect each named duration."""
+    names = list(tasks)
+    results: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    for name in names:  # warm-up: caches, lazily built ops, first allocations
+        tasks[name]()
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            gc.collect()  # the previous run's garbage is not this run's cost
+            for key, seconds in tasks[name]().items():
+                results[name].setdefault(key, []).append(seconds)
+    gc.collect()
+    return results
+
+
+def best(samples: Sequence[float]) -> float:
+    """The fastest run: the one least disturbed by other work on the machine."""
+    return min(samples)
+
+
+def median(samples: Sequence[float]) -> float:
+    """The middle run."""
+    return statistics.median(samples)
+
+
+# --------------------------------------------------------------------------------- tables
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table, numbers right-aligned."""
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["--:"] * (len(header) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def significant(x: float) -> str:
+    """x with three significant digits and no exponent: 0.0123, 1.23, 123, 1234."""
+    if x == 0.0 or not math.isfinite(x):
+        return f"{x:g}"
+    decimals = max(0, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:.{decimals}f}"
+
+
+def us(seconds: float) -> str:
+    """Microseconds with three significant digits."""
+    return f"{significant(seconds * 1e6)} µs"
+
+
+def ms(seconds: float) -> str:
+    """Milliseconds with three significant digits."""
+    return f"{significant(seconds * 1e3)} ms"
+
+
+def times(x: float) -> str:
+    """A ratio."""
+    return f"{x:.2f}×"
+
+
+def verdict(value: float, bound: float, at_least: bool) -> str:
+    """PASS when value >= bound (at_least) or value <= bound, else FAIL and by how much."""
+    if value >= bound if at_least else value <= bound:
+        return "PASS"
+    miss = 1.0 - value / bound if at_least else value / bound - 1.0
+    return f"FAIL ({miss:.0%} {'short' if at_least else 'over'})"
+
+
+def power_of_ten(n: int) -> str:
+    """10^k for an exact power of ten, else the number with separators."""
+    k = len(str(n)) - 1
+    return f"10^{k}" if n == 10**k else f"{n:,}"
+
+
+# --------------------------------------------------------------------------------- graphs
+@dataclass(frozen=True)
+class LayerData:
+    """One layer's parameters as floats: weights[j][k] feeds neuron j from input k."""
+
+    weights: list[list[float]]
+    biases: list[float]
+
+
+def neuron_data(sizes: Sequence[int], seed: int = 0) -> tuple[list[float], list[LayerData]]:
+    """Inputs and layers of floats for the neuron-style graph, the same for both engines."""
+    rng = random.Random(seed)
+    inputs = [rng.uniform(-1.0, 1.0) for _ in range(sizes[0])]
+    layers = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        scale = fan_in**-0.5  # keeps z of order 1 whatever the width
+        layers.append(
+            LayerData(
+                weights=[[rng.gauss(0.0, scale) for _ in range(fan_in)] for _ in range(fan_out)],
+                biases=[rng.uniform(-0.1, 0.1) for _ in range(fan_out)],
+            )
+        )
+    return inputs, layers
+
+
+def build_neurons(
+    make: Callable[[float], Any], inputs: list[float], layers: list[LayerData]
+) -> Any:
+    """Layers of neurons from + * ** relu only; `make` turns a float into the engine's leaf."""
+    # z_j = b_j + Σ_k w_jk a_k one add at a time, a_j = relu(z_j), then C = Σ_j (a^L_j)^2
+    a = [make(x) for x in inputs]
+    for layer in layers:
+        out = []
+        for row, b in zip(layer.weights, layer.biases, strict=True):
+            z = make(b)
+            for w, a_k in zip(row, a, strict=True):
+                z = z + make(w) * a_k
+            out.append(z.relu())
+        a = out
+    loss = a[0] ** 2
+    for a_j in a[1:]:
+        loss = loss + a_j**2
+    return loss
+
+
+def build_chain(make: Callable[[float], Any], nodes: int) -> Any:
+    """v ← v·c + d repeated, with c and d two shared leaves: a graph `nodes` deep."""
+    # c = 0.999, d = 0.001 keep v at its fixed point d / (1 − c) = 1, and dv_n/dv_0 = c^n stays a
+    # normal float (no subnormal slowdown) even for n = 5·10^5
+    v, c, d = make(1.0), make(0.999), make(0.001)
+    for _ in range((nodes - 3) // 2):
+        v = v * c + d
+    return v
+
+
+def micrograd_nodes(root: Any) -> int:
+    """Count a micrograd graph's nodes by walking `_prev` with an explicit stack."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
+
+
+def deltagrad_nodes(root: Value) -> int:
+    """Count a deltagrad graph's nodes with the engine's own iterative walk."""
+    return len(topological_order(root))
+
+
+def build_and_backward(build: Callable[[], Any]) -> Task:
+    """A task timing graph construction and backward() separately."""
+
+    def task() -> Timings:
+        t0 = clock()
+        root = build()
+        t1 = clock()
+        root.backward()
+        t2 = clock()
+        return {"build": t1 - t0, "backward": t2 - t1, "total": t2 - t0}
+
+    return task
+
+
+def bytes_alive(build: Callable[[], Any]) -> tuple[float, float]:
+    """Bytes allocated and alive once the graph is built, and after its backward pass."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        root = build()
+        built = tracemalloc.get_traced_memory()[0] - base
+        root.backward()
+        after = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    del root
+    gc.collect()
+    return built, after
+
+
+# --------------------------------------------------------------------------------- section 1
+def engine_graph(sizes: Sizes) -> str:
+    """Build + backward time and memory per node on the neuron-style graph, vs micrograd."""
+    inputs, layers = neuron_data(sizes.layers)
+    builders = {
+        "deltagrad": lambda: build_neurons(Value, inputs, layers),
+        "micrograd": lambda: build_neurons(MicroValue, inputs, layers),
+    }
+    nodes = {
+        "deltagrad": deltagrad_nodes(builders["deltagrad"]()),
+        "micrograd": micrograd_nodes(builders["micrograd"]()),
+    }
+    if nodes["deltagrad"] != nodes["micrograd"]:
+        raise RuntimeError(f"the two engines built different graphs: {nodes}")
+    n = nodes["deltagrad"]
+    runs = interleaved({k: build_and_backward(b) for k, b in builders.items()}, sizes.graph_rounds)
+    memory = {k: bytes_alive(b) for k, b in builders.items()}
+
+    def per_node(engine: str, key: str, stat: Callable[[Sequence[float]], float]) -> float:
+        return stat(runs[engine][key]) / n
+
+    rows = []
+    for key, what in (("build", "build"), ("backward", "backward"), ("total", "build + backward")):
+        for stat, stat_name in ((best, "best"), (median, "median")):
+            d, m = per_node("deltagrad", key, stat), per_node("micrograd", key, stat)
+            target = key == "total" and stat is best
+            rows.append(
+                [
+                    f"{what}, time per node ({stat_name} of {sizes.graph_rounds})",
+                    us(d),
+                    us(m),
+                    times(m / d),
+                    "≥ 2×" if target else "",
+                    verdict(m / d, 2.0, at_least=True) if target else "",
+                ]
+            )
+    (d_built, d_after), (m_built, m_after) = memory["deltagrad"], memory["micrograd"]
+    rows.append(
+        [
+            "memory per node, built graph",
+            f"{d_built / n:.0f} B",
+            f"{m_built / n:.0f} B",
+            times(m_built / d_built),
+            "deltagrad ≤ 200 B",
+            verdict(d_built / n, 200.0, at_least=False),
+        ]
+    )
+    rows.append(
+        [
+            "memory per node, after backward",
+            f"{d_after / n:.0f} B",
+            f"{m_after / n:.0f} B",
+            times(m_after / d_after),
+            "",
+            "",
+        ]
+    )
+    widths = "-".join(str(s) for s in sizes.layers)
+    title = (
+        f"### Engine vs micrograd: neuron-style graph of `+ * ** relu` "
+        f"(layers {widths}, {n:,} nodes counted in each engine)"
+    )
+    header = [
+        "measure",
+        "deltagrad",
+        "micrograd 0.1.0",
+        "micrograd / deltagrad",
+        "target",
+        "result",
+    ]
+    return title + "\n\n" + table(header, rows)
+
+
+def micrograd_chain_outcome(nodes: int) -> str:
+    """What micrograd's recursive backward() does on a chain `nodes` deep."""
+    root = build_chain(MicroValue, nodes)
+    try:
+        root.backward()
+    except RecursionError:
+        return f"RecursionError (recursion limit {sys.getrecursionlimit()})"
+    finally:
+        del root
+        gc.collect()
+    return "ran"  # pragma: no cover - only with a raised recursion limit
+
+
+def engine_chain(sizes: Sizes) -> str:
+    """Time per node of build and backward on a short and a long chain: does it scale linearly?"""
+    small, large = sizes.chains
+
+    def chain_task(nodes: int) -> Task:
+        return build_and_backward(lambda: build_chain(Value, nodes))
+
+    counts = {n: deltagrad_nodes(build_chain(Value, n)) for n in (small, large)}
+    gc.collect()
+    runs = interleaved({str(n): chain_task(n) for n in (small, large)}, sizes.chain_rounds)
+    rows = []
+    for key in ("build", "backward"):
+        for stat, stat_name in ((best, "best"), (median, "median")):
+            s = stat(runs[str(small)][key]) / counts[small]
+            g = stat(runs[str(large)][key]) / counts[large]
+            target = key == "backward" and stat is best
+            rows.append(
+                [
+                    f"deltagrad {key}, time per node ({stat_name} of {sizes.chain_rounds})",
+                    us(s),
+                    us(g),
+                    times(g / s),
+                    "≤ 1.5×" if target else "",
+                    verdict(g / s, 1.5, at_least=False) if target else "",
+                ]
+            )
+    outcome = micrograd_chain_outcome(small)
+    rows.append(
+        [
+            "micrograd 0.1.0 backward",
+            outcome,
+            f"not run ({outcome.split(' ')[0]} at {power_of_ten(small)})",
+            "",
+            "",
+            "",
+        ]
+    )
+    title = (
+        "### Engine on a chain `v = v * c + d`: time per node at "
+        f"{power_of_ten(small)} and {power_of_ten(large)} nodes "
+        f"({counts[small]:,} and {counts[large]:,} counted)"
+    )
+    header = [
+        "measure",
+        f"{power_of_ten(small)} nodes",
+        f"{power_of_ten(large)} nodes",
+        f"{power_of_ten(large)} / {power_of_ten(small)}",
+        "target",
+        "result",
+    ]
+    return title + "\n\n" + table(header, rows)
+
+
+# --------------------------------------------------------------------------------- section 2
+NN_INPUTS = 2
+NN_WIDTHS = [16, 16, 1]
+NN_ACTIVATIONS = ["tanh", "tanh", "linear"]  # per weight layer, as closed_form names them
+NN_BATCH = 64
+NN_LR = 0.05
+
+Weights = list[list[list[float]]]
+Biases = list[list[float]]
+
+
+def nn_batch() -> tuple[list[list[float]], list[list[float]]]:
+    """64 two-moons points with targets y = ±1, each target a list [y] (one output neuron)."""
+    xs, labels = moons(NN_BATCH, noise=0.1, seed=0)
+    return xs, [[2.0 * label - 1.0] for label in labels]
+
+
+def nn_model() -> MLP:
+    """The deltagrad MLP 2-16-16-1, tanh hidden, linear output, always the same weights."""
+    return MLP(NN_INPUTS, NN_WIDTHS, activation="tanh", output_activation="linear", seed=0)
+
+
+def as_lists(model: MLP) -> tuple[Weights, Biases]:
+    """The model's parameters as closed_form takes them: weights[i][j][k] = w^{i+2}_jk."""
+    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
+    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
+    return weights, biases
+
+
+def nn_agreement(xs: list[list[float]], ys: list[list[float]]) -> tuple[float, float, int]:
+    """Max |difference| between deltagrad and the closed form: gradients (and C), then weights
+    after one SGD step; and the number of parameters compared."""
+    model = nn_model()
+    weights, biases = as_lists(model)
+    loss = batch_loss(mse, [model(x) for x in xs], ys)
+    loss.backward()
+    reference = backprop_batch(weights, biases, NN_ACTIVATIONS, xs, ys, "mse")
+    grad_diffs = [abs(loss.data - reference.cost)]
+    for layer, ref in zip(model.layers, reference.layers, strict=True):
+        for j, neuron in enumerate(layer.neurons):
+            # BP3 and BP4 from the closed form against .grad from the engine
+            grad_diffs.append(abs(neuron.b.grad - ref.grad_b[j]))
+            grad_diffs += [abs(w.grad - g) for w, g in zip(neuron.w, ref.grad_w[j], strict=True)]
+    SGD(model.parameters(), lr=NN_LR).step()
+    sgd_step(weights, biases, NN_ACTIVATIONS, xs, ys, "mse", NN_LR)
+    after_w, after_b = as_lists(model)
+    step_diffs = [
+        abs(a - b)
+        for got, want in ((after_w, weights), (after_b, biases))
+        for a, b in zip(flatten(got), flatten(want), strict=True)
+    ]
+    return max(grad_diffs), max(step_diffs), len(model.parameters())
+
+
+def flatten(nested: Any) -> list[float]:
+    """Every float of nested lists, in order (explicit stack)."""
+    out: list[float] = []
+    stack = [nested]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def nn_tasks(
+    xs: list[list[float]], ys: list[list[float]]
+) -> tuple[dict[str, Task], dict[str, int]]:
+    """One SGD step (forward, backward, update) per implementation; nodes per step."""
+    model = nn_model()
+    opt = SGD(model.parameters(), lr=NN_LR)
+    weights, biases = as_lists(nn_model())
+    state = random.getstate()
+    random.seed(0)  # micrograd draws its weights from the global generator
+    micro = MicroMLP(NN_INPUTS, NN_WIDTHS)  # relu hidden, linear output
+    random.setstate(state)
+    micro_params = micro.parameters()
+    targets = [y[0] for y in ys]
+
+    def deltagrad_loss() -> Value:
+        return batch_loss(mse, [model(x) for x in xs], ys)
+
+    def micrograd_loss() -> Any:
+        # C = (1/m) Σ_x (a_x − y_x)², the same MSE batch loss, in micrograd's ops
+        squares = [(micro(x) - y) ** 2 for x, y in zip(xs, targets, strict=True)]
+        total = squares[0]
+        for s in squares[1:]:
+            total = total + s
+        return total * (1.0 / len(squares))
+
+    def deltagrad_step() -> Timings:
+        t0 = clock()
+        loss = deltagrad_loss()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return {"step": clock() - t0}
+
+    def closed_form_step() -> Timings:
+        t0 = clock()
+        sgd_step(weights, biases, NN_ACTIVATIONS, xs, ys, "mse", NN_LR)
+        return {"step": clock() - t0}
+
+    def micrograd_step() -> Timings:
+        t0 = clock()
+        loss = micrograd_loss()
+        micro.zero_grad()
+        loss.backward()
+        for p in micro_params:
+            p.data -= NN_LR * p.grad  # w ← w − η ∂C/∂w
+        return {"step": clock() - t0}
+
+    tasks = {
+        "deltagrad": deltagrad_step,
+        "closed form": closed_form_step,
+        "micrograd": micrograd_step,
+    }
+    nodes = {
+        "deltagrad": deltagrad_nodes(deltagrad_loss()),
+        "micrograd": micrograd_nodes(micrograd_loss()),
+    }
+    return tasks, nodes
+
+
+def nn_step(sizes: Sizes) -> str:
+    """Time per SGD step of deltagrad's nn vs the closed form in plain Python vs micrograd."""
+    xs, ys = nn_batch()
+    grad_diff, step_diff, n_params = nn_agreement(xs, ys)
+    if grad_diff > 1e-9 or step_diff > 1e-9:
+        raise RuntimeError(
+            f"deltagrad and the closed form disagree (max |diff| {grad_diff:.3g} in the "
+            f"gradients, {step_diff:.3g} in the weights after a step), so they are not doing "
+            "the same work; fix that before reading any timing"
+        )
+    tasks, nodes = nn_tasks(xs, ys)
+    runs = interleaved(tasks, sizes.nn_rounds)
+    step = {k: (best(v["step"]), median(v["step"])) for k, v in runs.items()}
+    n = sizes.nn_rounds
+    what = {
+        "deltagrad": ("deltagrad `nn.MLP` (tanh), `SGD`", f"{nodes['deltagrad']:,}"),
+        "closed form": ("`nn.closed_form.sgd_step` (tanh), plain Python BP1–BP4", "no graph"),
+        "micrograd": ("micrograd 0.1.0 `MLP` (relu), manual SGD", f"{nodes['micrograd']:,}"),
+    }
+    rows = [[label, count, ms(step[k][0]), ms(step[k][1])] for k, (label, count) in what.items()]
+    times_table = table(
+        ["implementation", "graph nodes per step", f"time per step (best of {n})", "(median)"],
+        rows,
+    )
+    ratios = []
+    for label, top, bottom, bound, at_least in (
+        ("deltagrad / closed form", "deltagrad", "closed form", 3.0, False),
+        ("micrograd / deltagrad", "micrograd", "deltagrad", 10.0, True),
+    ):
+        r_best = step[top][0] / step[bottom][0]
+        r_median = step[top][1] / step[bottom][1]
+        sign = "≥" if at_least else "≤"
+        ratios.append(
+            [
+                label,
+                times(r_best),
+                times(r_median),
+                f"{sign} {bound:g}×",
+                verdict(r_best, bound, at_least),
+            ]
+        )
+    ratio_table = table(["ratio", "best", "median", "target", "result"], ratios)
+    title = (
+        f"### nn: one SGD step, MLP {NN_INPUTS}-{'-'.join(map(str, NN_WIDTHS))}, MSE over a "
+        f"batch of {NN_BATCH}, lr {NN_LR}"
+    )
+    check = (
+        f"Same work check (outside timing, {n_params} parameters): deltagrad vs closed form, "
+        f"max |diff| of C and ∂C/∂w, ∂C/∂b = {grad_diff:.3g}; of the weights after one step = "
+        f"{step_diff:.3g}."
+    )
+    return "\n\n".join([title, check, times_table, ratio_table])
+
+
+# --------------------------------------------------------------------------------- main
+def sections(sizes: Sizes) -> Iterator[str]:
+    """Every table, in order, as it is measured."""
+    yield "## Section 1: engine"
+    yield engine_graph(sizes)
+    yield engine_chain(sizes)
+    yield "## Section 2: nn step"
+    yield nn_step(sizes)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the flags, run every benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    print(
+        f"# deltagrad benchmarks ({'quick' if args.quick else 'full'} run)\n\n"
+        f"Python {platform.python_version()} ({platform.python_implementation()}) on "
+        f"{platform.machine()}; CPU time per node or per step, best and median of interleaved "
+        "rounds; garbage collector on.",
+        flush=True,
+    )
+    for text in sections(sizes):
+        print("\n" + text, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The benchmark script runs end to end with --quick and prints every table (no timing asserts)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent / "benchmarks" / "run.py"
+
+TITLES = [
+    "## Section 1: engine",
+    "### Engine vs micrograd: neuron-style graph of `+ * ** relu`",
+    "### Engine on a chain `v = v * c + d`",
+    "## Section 2: nn step",
+    "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
+]
+# the header row of each table, up to its last column
+HEADERS = [
+    "| measure | deltagrad | micrograd 0.1.0 | micrograd / deltagrad | target | result |",
+    "| measure | 10^4 nodes | 10^5 nodes | 10^5 / 10^4 | target | result |",
+    "| implementation | graph nodes per step | time per step (best of ",
+    "| ratio | best | median | target | result |",
+]
+
+
+def header_index(lines: list[str], header: str) -> int:
+    """The index of the one line that starts with header."""
+    found = [i for i, line in enumerate(lines) if line.startswith(header)]
+    assert len(found) == 1, (header, found)
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def quick() -> subprocess.CompletedProcess[str]:
+    """One --quick run of the script, shared by the tests below."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=SCRIPT.parents[2],
+    )
+
+
+def test_quick_run_exits_0(quick: subprocess.CompletedProcess[str]) -> None:
+    assert quick.returncode == 0, quick.stderr
+
+
+def test_prints_every_title_and_table_header(quick: subprocess.CompletedProcess[str]) -> None:
+    lines = quick.stdout.splitlines()
+    for title in TITLES:
+        assert any(line.startswith(title) for line in lines), title
+    for header in HEADERS:
+        header_index(lines, header)
+
+
+def test_tables_are_markdown(quick: subprocess.CompletedProcess[str]) -> None:
+    # every header row is followed by a separator row with one cell per column
+    lines = quick.stdout.splitlines()
+    for header in HEADERS:
+        i = header_index(lines, header)
+        columns = lines[i].count("|") - 1
+        assert re.fullmatch(r"\|---\|(--:\|)+", lines[i + 1])
+        assert lines[i + 1].count("|") - 1 == columns
+        body = lines[i + 2]
+        assert body.startswith("| ") and body.count("|") - 1 == columns
+
+
+def test_every_target_gets_a_verdict(quick: subprocess.CompletedProcess[str]) -> None:
+    # the rows with a target: build + backward ≥ 2×, memory ≤ 200 B, chain ≤ 1.5×, the two nn
+    rows = [line for line in quick.stdout.splitlines() if re.search(r"[≥≤] [\d.]+", line)]
+    assert len(rows) == 5
+    for row in rows:
+        verdict = row.rstrip(" |").rsplit("| ", 1)[-1]
+        assert re.fullmatch(r"PASS|FAIL \(\d+% (short|over)\)", verdict), row
+
+
+def test_micrograd_fails_on_a_deep_chain(quick: subprocess.CompletedProcess[str]) -> None:
+    # micrograd's recursive topological sort cannot walk a 10^4-node chain
+    row = next(line for line in quick.stdout.splitlines() if line.startswith("| micrograd"))
+    at_10_4 = row.split("|")[2].strip()
+    assert at_10_4.startswith("RecursionError"), row
+
+
+def test_nn_step_is_the_same_work_as_the_closed_form(
+    quick: subprocess.CompletedProcess[str],
+) -> None:
+    match = re.search(
+        r"∂C/∂b = (\S+); of the weights after one step = (\S+)\.", quick.stdout, re.MULTILINE
+    )
+    assert match is not None
+    grad_diff, step_diff = (float(x) for x in match.groups())
+    assert grad_diff <= 1e-9
+    assert step_diff <= 1e-9
