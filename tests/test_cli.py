@@ -93,7 +93,7 @@ def test_bad_usage_is_one_line_and_exit_code_2(
     capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
 ) -> None:
     code, out, err = run(capsys, *argv)
-    assert code == 2
+    assert code == 2 and out == ""
     assert needle in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 

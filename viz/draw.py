@@ -1,0 +1,598 @@
+"""Computation graphs as graphviz Digraphs: one record per Value, one small node per op.
+
+Node ids follow the backward pass: the Value processed at step k of ``root.backward_steps()``
+is the DOT node ``v{k}`` (the root is ``v0``), the op that made it is ``v{k}op``, the edge from
+its i-th parent is ``e{k}_{i}`` and the edge from its op is ``e{k}op``. The same graph always
+gives the same DOT source.
+
+Colours say what a node is (Nielsen's labels, see DESIGN.md): parameters ``w^l_{j,k}`` and
+``b^l_j`` (or Values passed as ``parameters=``), other leaves (inputs and constants),
+pre-activations ``z^l_j`` (whose grad is δ^l_j), activations ``a^l_j`` with l ≥ 2, and the
+loss (the root). A legend cluster repeats this in the drawing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
+
+from autograd import Value, topological_order
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+COLLAPSE = ("neuron", "layer")
+MAX_LABEL = 40  # longer labels are cut with an ellipsis in the drawing
+
+# role: (fill colour, legend text)
+ROLES: dict[str, tuple[str, str]] = {
+    "parameter": ("#fde9a9", "parameter: w, b"),
+    "input": ("#e4e4e4", "input or constant (other leaves)"),
+    "preactivation": ("#c6dbef", "pre-activation z (grad shown as δ)"),
+    "activation": ("#c7e9c0", "activation a"),
+    "loss": ("#fcbba1", "loss (the root)"),
+    "other": ("#ffffff", "intermediate node"),
+}
+# roles of the boxes of a collapsed drawing
+GROUP_ROLES: dict[str, tuple[str, str]] = {
+    "inputs": ("#e4e4e4", "input layer (a^1)"),
+    "neurons": ("#c7e9c0", "neuron: its z, a, δ over the examples, and its w, b"),
+    "loss": ("#fcbba1", "loss side: the cost after the last layer"),
+    "leaves": ("#e4e4e4", "other inputs and constants"),
+}
+OP_COLOUR = "#777777"
+
+# Nielsen's labels; a suffix after the indices (e.g. an example number) is allowed.
+_NEURON_LABEL = re.compile(r"([zab])\^\{?(\d+)\}?_\{?(\d+)\}?")
+_WEIGHT_LABEL = re.compile(r"w\^\{?(\d+)\}?_\{?(\d+)\s*,\s*(\d+)\}?")
+_LAYER_OF_A = re.compile(r"a\^\{?(\d+)\}?_")
+
+
+# ------------------------------------------------------------------------------- helpers
+def check_value(root: object, where: str) -> Value:
+    """root itself if it is a Value, else a TypeError that says what to pass."""
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"{where} needs a Value (the output of a computation, e.g. the loss), "
+            f"got {type(root).__name__}"
+        )
+    return root
+
+
+def processing_order(root: Value) -> list[Value]:
+    """Every node of root's graph in the order backward() processes them: root first."""
+    order = topological_order(root)
+    order.reverse()
+    return order
+
+
+def forward_order(root: Value) -> list[Value]:
+    """Every node, parents before children, first parents first (iterative post-order walk)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        # pushed in reverse so that the first parent is walked (and drawn) first
+        stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+    return order
+
+
+def count_nodes(root: Value, limit: int) -> int:
+    """The number of nodes in root's graph, counting no further than limit (iterative)."""
+    seen: set[Value] = {root}
+    stack = [root]
+    while stack and len(seen) < limit:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return min(len(seen), limit)
+
+
+def grad_value(node: Value) -> float:
+    """node.grad as a float (after backward(create_graph=True) it is a Value)."""
+    g = node.grad
+    return g if isinstance(g, float) else float(g.data if isinstance(g, Value) else g)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 neuron', '2 neurons' (words: an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number with `digits` significant digits, as Python's format 'g' writes it."""
+    return f"{x:.{digits}g}"
+
+
+def visible(text: str, limit: int = MAX_LABEL) -> str:
+    """text with control characters written as escapes (\\n, \\x01) and cut at limit chars."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if unicodedata.category(ch) == "Cc" or code in (0xFFFE, 0xFFFF):
+            # not allowed (or invisible) in XML/SVG text: show the escape instead
+            named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch)
+            out.append(named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(ch)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _escape_text(text: str, specials: str, limit: int) -> str:
+    # Graphviz decodes HTML entities in labels once, so a literal & is written &amp;.
+    # A backslash starts an escape in a DOT label (\n, \l, \N, ...), so it is doubled;
+    # quotes are escaped by the graphviz package when it quotes the attribute.
+    out = []
+    for ch in visible(text, limit):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "\\" or ch in specials:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def escape_record(text: str) -> str:
+    """text as one field of a DOT record label: { } | < > and spaces are escaped."""
+    return _escape_text(text, "{}|<> ", MAX_LABEL)
+
+
+def escape_plain(text: str, limit: int = MAX_LABEL) -> str:
+    """text as an ordinary DOT label."""
+    return _escape_text(text, "", limit)
+
+
+def record_label(rows: list[str], rankdir: str) -> str:
+    """Rows stacked vertically in a record (fields flip direction with rankdir)."""
+    fields = "|".join(escape_record(r) for r in rows)
+    return fields if rankdir in ("LR", "RL") else "{" + fields + "}"
+
+
+def role_of(node: Value, root: Value, parameters: set[Value]) -> str:
+    """'loss', 'parameter', 'input', 'preactivation', 'activation' or 'other'."""
+    label = node.label or ""
+    if node is root:
+        return "loss"
+    if node in parameters or label.startswith(("w^", "b^")):
+        return "parameter"
+    if node.is_leaf:
+        return "input"
+    if label.startswith("z^"):
+        return "preactivation"
+    m = _LAYER_OF_A.match(label)
+    if m and int(m.group(1)) >= 2:
+        return "activation"
+    return "other"
+
+
+def value_rows(node: Value, role: str, show_grad: bool, digits: int) -> list[str]:
+    """The text rows of a Value's record: label (if any), data, and grad or δ."""
+    rows = [node.label] if node.label else []
+    rows.append(f"data = {fmt(node.data, digits)}")
+    if show_grad:
+        name = "δ" if role == "preactivation" else "grad"
+        rows.append(f"{name} = {fmt(grad_value(node), digits)}")
+    return rows
+
+
+def _new_digraph(rankdir: str) -> graphviz.Digraph:
+    return graphviz.Digraph(
+        name="deltagrad",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": "Helvetica",
+            "fontsize": "11",
+            "nodesep": "0.15",
+            "ranksep": "0.35",
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"color": "#555555", "arrowsize": "0.6"},
+    )
+
+
+def _legend(dot: graphviz.Digraph, entries: list[tuple[str, str, str]], ops: bool) -> None:
+    # A cluster of sample nodes, one per role present, chained by invisible edges so that they
+    # form one line along the rank direction (a row when rankdir is LR) beside the graph.
+    with dot.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", fontsize="10", color="#bbbbbb", style="rounded")
+        names = []
+        for key, colour, text in entries:
+            names.append(f"legend_{key}")
+            legend.node(
+                f"legend_{key}",
+                label=escape_plain(text, limit=200),
+                id=f"legend_{key}",
+                shape="box",
+                style="filled",
+                fillcolor=colour,
+                fontsize="10",
+                margin="0.06,0.03",
+                height="0.3",
+            )
+        if ops:
+            names.append("legend_op")
+            legend.node(
+                "legend_op",
+                label=escape_plain("op that made the node"),
+                id="legend_op",
+                shape="ellipse",
+                color=OP_COLOUR,
+                fontsize="10",
+                margin="0.04,0.02",
+                height="0.3",
+            )
+        for a, b in itertools.pairwise(names):
+            legend.edge(a, b, style="invis")
+
+
+# ------------------------------------------------------------------------------- draw
+def draw(
+    root: Value,
+    rankdir: str = "LR",
+    max_nodes: int = 500,
+    collapse: str | None = None,
+    *,
+    parameters: Iterable[Value] | None = None,
+    show_grad: bool | None = None,
+    digits: int = 4,
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """The graph of root as a graphviz.Digraph; collapse='neuron' or 'layer' for big networks.
+
+    Grads are shown after a backward pass: show_grad=None means "when any node of the graph
+    has a non-zero grad" (backward() gives the root grad 1), True/False force it.
+    """
+    root = check_value(root, "draw()")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if collapse is not None and collapse not in COLLAPSE:
+        raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    params: set[Value] = set()
+    for i, p in enumerate(parameters or ()):
+        params.add(check_value(p, f"draw(parameters=...) item {i}"))
+    if collapse is None:
+        # count first, without walking a huge graph twice
+        n = count_nodes(root, max_nodes + 1)
+        if n > max_nodes:
+            total = len(topological_order(root))
+            raise ValueError(
+                f"graph has {total} nodes, more than max_nodes={max_nodes}; pass "
+                f"collapse='neuron' or collapse='layer', or raise max_nodes"
+            )
+    order = processing_order(root)
+    if show_grad is None:
+        show_grad = any(grad_value(n) != 0.0 for n in order)
+    if collapse is None:
+        return _draw_values(root, order, rankdir, params, show_grad, digits, legend)
+    return _draw_groups(root, order, rankdir, collapse, max_nodes, show_grad, digits, legend)
+
+
+def _draw_values(
+    root: Value,
+    order: list[Value],
+    rankdir: str,
+    params: set[Value],
+    show_grad: bool,
+    digits: int,
+    legend: bool,
+) -> graphviz.Digraph:
+    dot = _new_digraph(rankdir)
+    index = {n: k for k, n in enumerate(order)}
+    present: set[str] = set()
+    # parents before children in the DOT text, first parents first, so the layout reads from
+    # the inputs to the loss and w_0 is drawn above w_1
+    for node in forward_order(root):
+        k = index[node]
+        role = role_of(node, root, params)
+        present.add(role)
+        dot.node(
+            f"v{k}",
+            label=record_label(value_rows(node, role, show_grad, digits), rankdir),
+            id=f"v{k}",
+            shape="record",
+            style="filled",
+            fillcolor=ROLES[role][0],
+        )
+        if node.parents:
+            dot.node(
+                f"v{k}op",
+                label=escape_plain(node.op),
+                id=f"v{k}op",
+                shape="ellipse",
+                color=OP_COLOUR,
+                fontsize="10",
+                margin="0.04,0.02",
+                width="0.3",
+                height="0.25",
+            )
+            for i, p in enumerate(node.parents):
+                dot.edge(f"v{index[p]}", f"v{k}op", id=f"e{k}_{i}")
+            dot.edge(f"v{k}op", f"v{k}", id=f"e{k}op")
+    if legend:
+        entries = [(r, colour, text) for r, (colour, text) in ROLES.items() if r in present]
+        _legend(dot, entries, ops=len(order) > 1)
+    return dot
+
+
+# ------------------------------------------------------------------------------- collapse
+@dataclass
+class Group:
+    """One box of a collapsed drawing: a neuron, a layer, the loss side, or other leaves."""
+
+    gid: str
+    kind: str  # a key of GROUP_ROLES
+    layer: int  # 0 for the loss side and other leaves
+    index: int  # neuron index j (0 for layers)
+    nodes: list[Value] = field(default_factory=list)
+
+
+def neuron_of(label: str | None) -> tuple[int, int] | None:
+    """(l, j) for labels z^l_j, a^l_j, b^l_j and w^l_{j,k}; None for any other label."""
+    if not label:
+        return None
+    m = _WEIGHT_LABEL.match(label)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    m = _NEURON_LABEL.match(label)
+    if m:
+        return int(m.group(2)), int(m.group(3))
+    return None
+
+
+LOSS_KEY = "loss"
+LEAVES_KEY = "leaves"
+
+
+def group_nodes(root: Value, order: list[Value], collapse: str) -> dict[Value, str]:
+    """Which box each node goes in, as a group id: 'n{l}_{j}', 'L{l}', 'loss' or 'leaves'.
+
+    Labelled nodes go by their label (z^l_j, a^l_j, w^l_{j,k}, b^l_j: neuron j of layer l;
+    a^1_k is input k). An unlabelled interior node joins the group of the nearest labelled
+    node it feeds; one that feeds none (the cost after the last layer) is on the loss side.
+    An unlabelled leaf joins the group of the nodes it feeds if they are all in one group,
+    else it goes to 'leaves'. Every example of a batch lands in the same neuron's box.
+    """
+    children: dict[Value, list[Value]] = {}
+    for node in order:
+        for p in node.parents:
+            kids = children.setdefault(p, [])
+            if not kids or kids[-1] is not node:
+                kids.append(node)
+    group: dict[Value, str] = {}
+    distance: dict[Value, float] = {}
+    for node in order:  # children before parents
+        where = neuron_of(node.label)
+        if where is not None:
+            layer, j = where
+            group[node] = f"n{layer}_{j}" if collapse == "neuron" else f"L{layer}"
+            distance[node] = 0.0
+            continue
+        kids = children.get(node, [])
+        if node.is_leaf and node is not root:
+            keys = {group[c] for c in kids}
+            group[node] = keys.pop() if len(keys) == 1 else LEAVES_KEY
+            distance[node] = math.inf
+            continue
+        best, best_distance = LOSS_KEY, math.inf
+        for c in kids:
+            if distance[c] + 1.0 < best_distance:
+                best, best_distance = group[c], distance[c] + 1.0
+        group[node] = best
+        distance[node] = best_distance
+    return group
+
+
+def _make_groups(order: list[Value], membership: dict[Value, str]) -> list[Group]:
+    groups: dict[str, Group] = {}
+    for node in reversed(order):  # parents first: nodes inside a group in forward order
+        gid = membership[node]
+        g = groups.get(gid)
+        if g is None:
+            if gid in (LOSS_KEY, LEAVES_KEY):
+                g = Group(gid, gid, 0, 0)
+            elif gid.startswith("n"):
+                layer, j = (int(x) for x in gid[1:].split("_"))
+                g = Group(gid, "inputs" if layer == 1 else "neurons", layer, j)
+            else:
+                layer = int(gid[1:])
+                g = Group(gid, "inputs" if layer == 1 else "neurons", layer, 0)
+            groups[gid] = g
+        g.nodes.append(node)
+    rank = {LEAVES_KEY: 0, "inputs": 1, "neurons": 1, LOSS_KEY: 2}
+    return sorted(groups.values(), key=lambda g: (rank[g.kind], g.layer, g.index))
+
+
+def _kind(node: Value) -> str:
+    label = node.label or ""
+    if _WEIGHT_LABEL.match(label):
+        return "w"
+    m = _NEURON_LABEL.match(label)
+    return m.group(1) if m else ""
+
+
+def _norm(xs: list[float]) -> float:
+    return math.sqrt(math.fsum(x * x for x in xs))
+
+
+def _neuron_rows(g: Group, show_grad: bool, digits: int) -> list[str]:
+    layer, j = g.layer, g.index
+    by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
+    for n in g.nodes:
+        by_kind[_kind(n)].append(n)
+    zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
+    if layer == 1:
+        rows = [f"input a^1_{j}"]
+        rows.append(
+            f"a^1_{j} = {fmt(as_[0].data, digits)}"
+            if len(as_) == 1
+            else plural(len(as_), "example")
+        )
+        return rows
+    rows = [f"neuron {j} of layer {layer}"]
+    examples = max(len(zs), len(as_))
+    if examples == 1:
+        if zs:
+            rows.append(f"z^{layer}_{j} = {fmt(zs[0].data, digits)}")
+            if show_grad:
+                rows.append(f"δ^{layer}_{j} = {fmt(grad_value(zs[0]), digits)}")
+        if as_:
+            rows.append(f"a^{layer}_{j} = {fmt(as_[0].data, digits)}")
+    elif examples > 1:
+        rows.append(f"z, a over {examples} examples")
+        if show_grad and zs:
+            deltas = [grad_value(z) for z in zs]
+            rows.append(
+                f"δ^{layer}_{j} from {fmt(min(deltas), digits)} to {fmt(max(deltas), digits)}"
+            )
+            # over a batch, ∂C/∂b^l_j is the sum of the examples' δ^l_j (BP3 per example)
+            total = fmt(math.fsum(deltas), digits)
+            if not bs:
+                rows.append(f"Σδ^{layer}_{j} = {total}")
+            for b in bs:
+                rows.append(f"∂C/∂b^{layer}_{j} = {fmt(grad_value(b), digits)}, Σδ = {total}")
+            bs = []
+    for b in bs:
+        if show_grad:
+            rows.append(f"∂C/∂b^{layer}_{j} = {fmt(grad_value(b), digits)}")
+        else:
+            rows.append(f"b^{layer}_{j} = {fmt(b.data, digits)}")
+    if ws:
+        text = f"{plural(len(ws), 'weight')} w^{layer}_{{{j},k}}"
+        if show_grad:
+            text += f", ‖∂C/∂w‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}"
+        rows.append(text)
+    if others:
+        rows.append(f"+ {plural(len(others), 'other node')}")
+    return rows
+
+
+def _layer_rows(g: Group, show_grad: bool, digits: int) -> list[str]:
+    layer = g.layer
+    by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
+    neurons: set[int] = set()
+    for n in g.nodes:
+        by_kind[_kind(n)].append(n)
+        where = neuron_of(n.label)
+        if where is not None:
+            neurons.add(where[1])
+    zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
+    count = len(neurons)
+    examples = max(len(zs), len(as_)) // max(count, 1)
+    if layer == 1:
+        return ["layer 1 (input): a^1", f"{plural(count, 'input')} × {plural(examples, 'example')}"]
+    rows = [
+        f"layer {layer}: z^{layer}, a^{layer}",
+        f"{plural(count, 'neuron')} × {plural(examples, 'example')}",
+    ]
+    if show_grad and zs:
+        rows.append(f"max |δ^{layer}| = {fmt(max(abs(grad_value(z)) for z in zs), digits)}")
+    if ws or bs:
+        rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
+        if show_grad:
+            rows.append(f"‖∂C/∂w^{layer}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}")
+            rows.append(f"‖∂C/∂b^{layer}‖ = {fmt(_norm([grad_value(b) for b in bs]), digits)}")
+    rows.append(plural(len(g.nodes), "node"))
+    return rows
+
+
+def _group_rows(g: Group, root: Value, collapse: str, show_grad: bool, digits: int) -> list[str]:
+    if g.kind == LOSS_KEY:
+        name = visible(root.label) if root.label else "root"
+        rows = ["loss side"]
+        if root in g.nodes:
+            rows.append(f"{name} = {fmt(root.data, digits)}")
+        ops = sorted({n.op for n in g.nodes if n.op})
+        rows.append(plural(len(g.nodes), "node") + (f": {' '.join(ops)}" if ops else ""))
+        return rows
+    if g.kind == LEAVES_KEY:
+        return ["other inputs and constants", plural(len(g.nodes), "leaf", "leaves")]
+    if collapse == "neuron":
+        return _neuron_rows(g, show_grad, digits)
+    return _layer_rows(g, show_grad, digits)
+
+
+def _draw_groups(
+    root: Value,
+    order: list[Value],
+    rankdir: str,
+    collapse: str,
+    max_nodes: int,
+    show_grad: bool,
+    digits: int,
+    legend: bool,
+) -> graphviz.Digraph:
+    membership = group_nodes(root, order, collapse)
+    groups = _make_groups(order, membership)
+    if len(groups) > max_nodes:
+        hint = "pass collapse='layer', or raise max_nodes" if collapse == "neuron" else ""
+        raise ValueError(
+            f"collapse={collapse!r} still gives {len(groups)} boxes, more than "
+            f"max_nodes={max_nodes}; {hint or 'raise max_nodes'}"
+        )
+    dot = _new_digraph(rankdir)
+    for g in groups:
+        dot.node(
+            g.gid,
+            # a box of lines, not a record: dot loses flat edges between records (see below)
+            label="\\n".join(
+                escape_plain(r) for r in _group_rows(g, root, collapse, show_grad, digits)
+            ),
+            id=g.gid,
+            shape="box",
+            style="filled",
+            fillcolor=GROUP_ROLES[g.kind][0],
+        )
+    # the neurons of a layer in index order: invisible edges on one rank keep their order
+    layers: dict[int, list[str]] = {}
+    for g in groups:
+        if g.gid.startswith("n"):
+            layers.setdefault(g.layer, []).append(g.gid)
+    for layer, members in layers.items():
+        if len(members) > 1:
+            with dot.subgraph(name=f"rank_{layer}") as same:
+                same.attr(rank="same")
+                for a, b in itertools.pairwise(members):
+                    same.edge(a, b, style="invis")
+    # one edge per pair of boxes joined by at least one edge of the graph
+    edges: dict[tuple[str, str], int] = {}
+    for node in reversed(order):
+        to = membership[node]
+        for p in node.parents:
+            frm = membership[p]
+            if frm != to:
+                edges[(frm, to)] = edges.get((frm, to), 0) + 1
+    for frm, to in edges:
+        dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
+    if legend:
+        kinds = {g.kind for g in groups}
+        entries = [(k, c, t) for k, (c, t) in GROUP_ROLES.items() if k in kinds]
+        if collapse == "layer":
+            entries = [
+                (
+                    k,
+                    c,
+                    "layer: its z, a, δ over the examples, and its w, b" if k == "neurons" else t,
+                )
+                for k, c, t in entries
+            ]
+        _legend(dot, entries, ops=False)
+    return dot
