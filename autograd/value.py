@@ -6,6 +6,7 @@ import linecache
 import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import filterfalse
 from typing import Any
@@ -229,9 +230,12 @@ class Value:
         for _ in _backward(self, create_graph, record=False):
             pass
 
-    def backward_steps(self, create_graph: bool = False) -> Iterator[Step]:
-        """backward() one node at a time: yields a Step per node in processing order."""
-        return _backward(self, create_graph, record=True)
+    def backward_steps(self, create_graph: bool = False, *, hooks: bool = True) -> Iterator[Step]:
+        """backward() one node at a time: yields a Step per node in processing order.
+
+        hooks=False skips registered hooks (for tools that replay a pass for display).
+        """
+        return _backward(self, create_graph, record=True, hooks=hooks)
 
     def register_hook(self, fn: Hook) -> RemovableHandle:
         """Call fn(grad) when this node's gradient is final in a backward pass."""
@@ -391,11 +395,11 @@ def _collect(root: Value, reset: bool) -> list[Value]:
     return order
 
 
-def _backward(root: Value, create_graph: bool, record: bool) -> Iterator[Step]:
+def _backward(root: Value, create_graph: bool, record: bool, hooks: bool = True) -> Iterator[Step]:
     order = _collect(root, reset=True)
     seed: Any = Value(1.0) if create_graph else 1.0
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
-    yield from _propagate(order, create_graph, record)
+    yield from _propagate(order, create_graph, record, hooks)
 
 
 def _accumulate(total: Any, extra: Any) -> Any:
@@ -407,7 +411,9 @@ def _accumulate(total: Any, extra: Any) -> Any:
     return total + extra
 
 
-def _propagate(order: list[Value], create_graph: bool, record: bool) -> Iterator[Step]:
+def _propagate(
+    order: list[Value], create_graph: bool, record: bool, hooks: bool = True
+) -> Iterator[Step]:
     """The chain rule, one node at a time, children before parents: the heart of backward."""
     anomaly = FLAGS.anomaly
     plain = not (record or anomaly or create_graph)
@@ -415,7 +421,7 @@ def _propagate(order: list[Value], create_graph: bool, record: bool) -> Iterator
     for node in reversed(order):
         g = node.grad  # final: every child has added its contribution
         meta = node._meta
-        if meta is not None and meta.hooks:
+        if meta is not None and meta.hooks and hooks:
             for fn in list(meta.hooks.values()):
                 fn(g)
         parents = node.parents
@@ -499,6 +505,24 @@ def _check_finite(
         )
 
 
+@contextmanager
+def fresh_grads(root: Value) -> Iterator[list[Value]]:
+    """Context manager: every node of root's graph starts at grad 0.0, and gets its grad back after.
+
+    It yields the nodes in topological order. grad() uses it; so can tools that run a backward
+    pass of their own (viz's explain and stepper) without disturbing the user's gradients.
+    """
+    order = _collect(root, reset=False)
+    saved = [n.grad for n in order]
+    try:
+        for n in order:
+            n.grad = 0.0
+        yield order
+    finally:
+        for n, g in zip(order, saved, strict=True):
+            n.grad = g
+
+
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d(output)/d(input) for each input, leaving every node's .grad as it was.
 
@@ -511,19 +535,12 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    order = _collect(output, reset=False)
-    saved = [n.grad for n in order]
-    members = set(order)
-    try:
-        for n in order:
-            n.grad = 0.0
+    with fresh_grads(output) as order:
         output.grad = Value(1.0) if create_graph else 1.0
         for _ in _propagate(order, create_graph, record=False):
             pass
+        members = set(order)
         results = [x.grad if x in members else 0.0 for x in inputs]
-    finally:
-        for n, g in zip(order, saved, strict=True):
-            n.grad = g
     if create_graph:
         return [r if isinstance(r, Value) else Value(float(r)) for r in results]
     return results

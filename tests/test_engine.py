@@ -11,6 +11,7 @@ from autograd import (
     GradcheckError,
     Value,
     detect_anomaly,
+    fresh_grads,
     grad,
     gradcheck,
     is_anomaly_enabled,
@@ -380,3 +381,26 @@ def test_hooks_and_anomaly_metadata_do_not_create_cycles() -> None:
         assert probe() is None
     finally:
         gc.enable()
+
+
+def test_fresh_grads_zeroes_then_restores() -> None:
+    x = Value(2.0)
+    y = x * x
+    x.grad, y.grad = 5.0, 7.0
+    with fresh_grads(y) as order:
+        assert set(order) == {x, y}
+        assert x.grad == 0.0 and y.grad == 0.0
+        y.backward()
+        assert x.grad == 4.0
+    assert (x.grad, y.grad) == (5.0, 7.0)
+
+
+def test_backward_steps_can_skip_hooks() -> None:
+    x = Value(2.0)
+    seen: list[float] = []
+    x.register_hook(seen.append)
+    y = x * 3
+    steps = list(y.backward_steps(hooks=False))
+    assert seen == [] and len(steps) == 3 and x.grad == 3.0
+    list(y.backward_steps())
+    assert seen == [6.0]

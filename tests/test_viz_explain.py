@@ -123,8 +123,8 @@ def test_the_numbers_come_from_backward_steps(monkeypatch: pytest.MonkeyPatch) -
     c, nodes = small_net()
     real = Value.backward_steps
 
-    def doubled(self: Value, create_graph: bool = False) -> Iterator[Step]:
-        for s in real(self, create_graph):
+    def doubled(self: Value, create_graph: bool = False, *, hooks: bool = True) -> Iterator[Step]:
+        for s in real(self, create_graph, hooks=hooks):
             yield Step(s.index, s.node, 2.0 * s.upstream, s.local, s.contributions)
 
     c.backward()
@@ -172,3 +172,19 @@ def test_every_op_explains_the_engine_gradient(x: float, y: float, p: float) -> 
         text = explain(leaf, out, digits=17)
         assert result(text) == pytest.approx(leaf.grad, rel=1e-12, abs=1e-12)
         assert f"∂C/∂{leaf.label}" in text
+
+
+def test_explain_and_stepper_do_not_fire_user_hooks() -> None:
+    from autograd import Value
+    from viz import explain, stepper_html
+
+    x = Value(0.5, "x")
+    w = Value(-1.0, "w")
+    y = (w * x).tanh()
+    fired: list[float] = []
+    w.register_hook(fired.append)
+    explain(w, y)
+    stepper_html(y)
+    assert fired == []
+    y.backward()
+    assert fired == [w.grad]

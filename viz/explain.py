@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from autograd import Step, Value
+from autograd import Step, Value, fresh_grads
 
 from .draw import check_value, processing_order, visible
 
@@ -147,7 +147,7 @@ def explain(node: Value, root: Value, digits: int = 4) -> str:
             f"{what} is not in the graph of "
             f"{name(root)}: it does not feed root; pass the output it feeds (e.g. the loss) as root"
         )
-    own, terms = _records(order, root, node)
+    own, terms = _records(root, node)
     c = visible(root.label) if root.label else "C"
     subject = name.subject(node)
     delta = _delta_name(node.label)
@@ -188,22 +188,17 @@ def explain(node: Value, root: Value, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def _records(order: list[Value], root: Value, node: Value) -> tuple[Step, list[tuple[Step, int]]]:
+def _records(root: Value, node: Value) -> tuple[Step, list[tuple[Step, int]]]:
     """node's own Step and (Step, parent position) for each use of node, from one fresh pass."""
-    saved = [n.grad for n in order]
     own: Step | None = None
     terms: list[tuple[Step, int]] = []
-    try:
-        for n in order:  # leaves accumulate: start from zero so the pass is a single one
-            n.grad = 0.0
-        for step in root.backward_steps():
+    # leaves accumulate: start from zero so the pass is a single one; the user's grads come back
+    with fresh_grads(root):
+        for step in root.backward_steps(hooks=False):
             if step.node is node:
                 own = step
             for i, p in enumerate(step.node.parents):
                 if p is node:  # this step added upstream · local_i to node.grad
                     terms.append((step, i))
-    finally:
-        for n, g in zip(order, saved, strict=True):
-            n.grad = g
     assert own is not None, "every node of the graph gets a step"
     return own, terms

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from autograd import Value
+from autograd import Value, fresh_grads
 
 from .draw import check_value, draw, fmt, processing_order
 from .explain import Namer
@@ -20,7 +20,7 @@ def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
     """root.backward_steps() as plain data; the caller has zeroed every grad beforehand."""
     index = {n: k for k, n in enumerate(order)}
     steps = []
-    for step in root.backward_steps():
+    for step in root.backward_steps(hooks=False):
         steps.append(
             {
                 "k": index[step.node],
@@ -98,19 +98,13 @@ def stepper_html(
             "every node, so step through a smaller graph (one example, a smaller network), "
             "or raise max_nodes"
         )
-    saved = [n.grad for n in order]
-    try:
-        for n in order:  # the pass starts from zero grads, as the page does
-            n.grad = 0.0
+    with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
         # Draw each node with the widest grad the page will write into its record, so the
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
             n.grad = g
         graph = draw(root, rankdir, max_nodes, parameters=parameters, show_grad=True, digits=digits)
-    finally:
-        for n, g in zip(order, saved, strict=True):
-            n.grad = g
     name = Namer(order)
     root_name = name(root) if root.label else "C"
     data = {
