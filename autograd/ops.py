@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,12 +36,6 @@ class Op:
     name: str
     forward: Callable[..., float]
     derivative: Derivative
-    arity: int  # number of inputs; -1 for n-ary (linear)
-    doc: str = field(default="", compare=False)
-
-
-def _exp(x: Any) -> Any:
-    return math.exp(x) if isinstance(x, float) else x.exp()
 
 
 def _log(x: Any) -> Any:
@@ -95,14 +89,22 @@ def _pow_forward(x: float, y: float) -> float:
         raise DomainError("the result overflows a float", OverflowError) from None
 
 
+def _pow_d_base(x: Any, y: Any) -> Any:
+    # d x^y / dx = y x^(y-1); at x = y = 0 that is 0 * inf, but x^0 = 1 has slope 0 there
+    if float(y) == 0.0 and float(x) == 0.0:
+        return 0.0
+    return y * x ** (y - 1.0)
+
+
 def _pow_d_exponent(x: Any, out: Any) -> Any:
     # d x^y / dy = x^y ln x; at x = 0 (with y > 0) the limit is 0; for x < 0 it does not exist
+    # (like PyTorch: NaN, which detect_anomaly() reports if it reaches a gradient that is used)
     base = float(x)
     if base > 0.0:
         return out * _log(x)
     if base == 0.0:
         return 0.0
-    raise DomainError("d(x**y)/dy = x**y * log(x) is undefined for a negative base x")
+    return math.nan
 
 
 def _linear_forward(*args: float) -> float:
@@ -120,27 +122,27 @@ def _linear_derivative(*args: Any) -> tuple[Any, ...]:
 
 # fmt: off
 # name          forward                           local derivatives (inputs..., out) -> (d/dx, d/dy)
-ADD = Op("+",    lambda x, y: x + y,              lambda x, y, out: (1.0, 1.0), 2)
-SUB = Op("-",    lambda x, y: x - y,              lambda x, y, out: (1.0, -1.0), 2)
-MUL = Op("*",    lambda x, y: x * y,              lambda x, y, out: (y, x), 2)
+ADD = Op("+",    lambda x, y: x + y,              lambda x, y, out: (1.0, 1.0))
+SUB = Op("-",    lambda x, y: x - y,              lambda x, y, out: (1.0, -1.0))
+MUL = Op("*",    lambda x, y: x * y,              lambda x, y, out: (y, x))
 # primitive, not x * y**-1: one node, and the error names division. d(x/y)/dy = -x/y^2 = -out/y
-DIV = Op("/",    _div_forward,                    lambda x, y, out: (1.0 / y, -out / y), 2)
-# d x^y/dx = y x^(y-1); d x^y/dy = x^y ln x
-POW = Op("**",   _pow_forward,                    lambda x, y, out: (y * x ** (y - 1.0), _pow_d_exponent(x, out)), 2)  # noqa: E501
-NEG = Op("neg",  lambda x: -x,                    lambda x, out: (-1.0,), 1)
+DIV = Op("/",    _div_forward,                    lambda x, y, out: (1.0 / y, -out / y))
+# d x^y/dx = y x^(y-1); d x^y/dy = x^y ln x (helpers above handle y = 0 and x <= 0)
+POW = Op("**",   _pow_forward,                    lambda x, y, out: (_pow_d_base(x, y), _pow_d_exponent(x, out)))  # noqa: E501
+NEG = Op("neg",  lambda x: -x,                    lambda x, out: (-1.0,))
 # d e^x/dx = e^x, reuses the output
-EXP = Op("exp",  _exp_forward,                    lambda x, out: (out,), 1)
+EXP = Op("exp",  _exp_forward,                    lambda x, out: (out,))
 # d ln x/dx = 1/x
-LOG = Op("log",  _log_forward,                    lambda x, out: (1.0 / x,), 1)
+LOG = Op("log",  _log_forward,                    lambda x, out: (1.0 / x,))
 # d tanh(x)/dx = 1 - tanh(x)^2, reuses the output
-TANH = Op("tanh", math.tanh,                      lambda x, out: (1.0 - out * out,), 1)
+TANH = Op("tanh", math.tanh,                      lambda x, out: (1.0 - out * out,))
 # primitive with a stable formula; d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x)), reuses the output
-SIGMOID = Op("sigmoid", _sigmoid,                 lambda x, out: (out * (1.0 - out),), 1)
+SIGMOID = Op("sigmoid", _sigmoid,                 lambda x, out: (out * (1.0 - out),))
 # d relu(x)/dx = 1 for x > 0, else 0 (0 at exactly x = 0, by convention); piecewise constant,
 # so its own derivative is 0 and the rule returns a plain float in both passes
-RELU = Op("relu", lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if float(x) > 0.0 else 0.0,), 1)  # noqa: E501
+RELU = Op("relu", lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if float(x) > 0.0 else 0.0,))
 # z = sum_k w_k x_k + b as ONE node: dz/dw_k = x_k, dz/dx_k = w_k, dz/db = 1
-LINEAR = Op("linear", _linear_forward,            _linear_derivative, -1)
+LINEAR = Op("linear", _linear_forward,            _linear_derivative)
 # fmt: on
 
 
@@ -151,8 +153,10 @@ def pow_const(c: float) -> Op:
     def forward(x: float) -> float:
         return _pow_forward(x, c)
 
+    if c == 0.0:  # x^0 = 1 everywhere: slope 0 (also at x = 0, where c x^(c-1) is 0 * inf)
+        return Op("**0", forward, lambda x, out: (0.0,))
     # d x^c/dx = c x^(c-1)
-    return Op(f"**{c:g}", forward, lambda x, out: (c * x ** (c - 1.0),), 1)
+    return Op(f"**{c:g}", forward, lambda x, out: (c * x ** (c - 1.0),))
 
 
 @lru_cache(maxsize=256)
@@ -166,7 +170,7 @@ def rpow_const(c: float) -> Op:
 
     # d c^x/dx = c^x ln c; for c = 0 the output is 0 wherever it is defined, and so is its slope
     log_c = math.log(c) if c > 0.0 else 0.0
-    return Op(f"{c:g}**", forward, lambda x, out: (out * log_c,), 1)
+    return Op(f"{c:g}**", forward, lambda x, out: (out * log_c,))
 
 
 # Every primitive, for tests and docs to iterate over. pow_const/rpow_const are families of ops.

@@ -40,7 +40,7 @@ def _no_forward() -> float:  # pragma: no cover - a leaf is never recomputed
 
 
 # The "op" of a leaf: no inputs, so no local derivatives.
-LEAF = Op("", _no_forward, lambda out: (), 0)
+LEAF = Op("", _no_forward, lambda out: ())
 
 
 class AnomalyError(FloatingPointError):
@@ -225,7 +225,10 @@ class Value:
 
         Interior nodes hold the gradient of the latest pass; leaves accumulate across passes
         until reset (set .grad = 0.0, or Module.zero_grad()). With create_graph=True the
-        gradients are Values in a new graph, so they can be differentiated again.
+        gradients are Values in a new graph, so they can be differentiated again; such a .grad
+        can refer back to its own node (d tanh = 1 - out**2 uses the output), a cycle that only
+        the cyclic garbage collector frees: prefer grad(..., create_graph=True), which stores
+        nothing on the nodes.
         """
         for _ in _backward(self, create_graph, record=False):
             pass
@@ -238,7 +241,11 @@ class Value:
         return _backward(self, create_graph, record=True, hooks=hooks)
 
     def register_hook(self, fn: Hook) -> RemovableHandle:
-        """Call fn(grad) when this node's gradient is final in a backward pass."""
+        """Call fn(g) when this node's gradient is final in a backward pass.
+
+        g is the gradient of that pass: for a leaf, what the pass added, not the running total.
+        What fn returns is ignored.
+        """
         if not callable(fn):
             raise TypeError(f"register_hook needs a callable, got {type(fn).__name__}")
         meta = self._ensure_meta()
@@ -260,8 +267,6 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
-    if isinstance(x, float | int) and not isinstance(x, bool):
-        return Value(float(x))
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(float(x))
     return None
@@ -324,9 +329,8 @@ def linear(
             f"linear: got {len(weights)} weights and {len(inputs)} inputs; they must be equal"
         )
     parents: tuple[Any, ...] = (*weights, *inputs, bias)
-    try:
-        inputs_data = [p.data for p in parents]
-    except AttributeError:  # numbers become constant leaves
+    inputs_data = [p.data for p in parents if type(p) is Value]
+    if len(inputs_data) != len(parents):  # numbers become constant leaves
         parents = tuple(_as_node(v, "linear") for v in parents)
         inputs_data = [p.data for p in parents]
     return _make(LINEAR.forward(*inputs_data), LINEAR, parents)
@@ -363,9 +367,16 @@ def topological_order(root: Value) -> list[Value]:
     return _collect(root, reset=False)
 
 
-def _collect(root: Value, reset: bool) -> list[Value]:
+def _collect(
+    root: Value,
+    reset: bool,
+    before: dict[Value, Any] | None = None,
+    every_leaf: bool = False,
+) -> list[Value]:
     # Post-order depth-first walk with an explicit stack. A node is pushed back with a None
     # marker above it once its parents are pushed; popping the marker means they are done.
+    # `before` receives the grads leaves had before this pass: every leaf's, or only those
+    # with hooks or metadata (a hook receives the gradient of the pass, not the running total).
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
@@ -392,14 +403,17 @@ def _collect(root: Value, reset: bool) -> list[Value]:
             extend(filterfalse(unseen, parents))  # the parents not visited yet
         else:
             emit(node)
+            if before is not None and (every_leaf or node._meta is not None):
+                before[node] = node.grad
     return order
 
 
 def _backward(root: Value, create_graph: bool, record: bool, hooks: bool = True) -> Iterator[Step]:
-    order = _collect(root, reset=True)
+    before: dict[Value, Any] = {}
+    order = _collect(root, reset=True, before=before, every_leaf=record)
     seed: Any = Value(1.0) if create_graph else 1.0
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
-    yield from _propagate(order, create_graph, record, hooks)
+    yield from _propagate(order, create_graph, record, hooks, before)
 
 
 def _accumulate(total: Any, extra: Any) -> Any:
@@ -412,7 +426,11 @@ def _accumulate(total: Any, extra: Any) -> Any:
 
 
 def _propagate(
-    order: list[Value], create_graph: bool, record: bool, hooks: bool = True
+    order: list[Value],
+    create_graph: bool,
+    record: bool,
+    hooks: bool = True,
+    before: dict[Value, Any] | None = None,
 ) -> Iterator[Step]:
     """The chain rule, one node at a time, children before parents: the heart of backward."""
     anomaly = FLAGS.anomaly
@@ -420,16 +438,18 @@ def _propagate(
     index = 0
     for node in reversed(order):
         g = node.grad  # final: every child has added its contribution
-        meta = node._meta
-        if meta is not None and meta.hooks and hooks:
-            for fn in list(meta.hooks.values()):
-                fn(g)
         parents = node.parents
         if not parents:
+            if before:  # a leaf accumulates across passes; this pass gave it the difference
+                g = _difference(g, before.get(node, 0.0))
+            if hooks and node._meta is not None:
+                _run_hooks(node._meta, g)
             if record:
                 yield Step(index, node, g, (), ())
                 index += 1
             continue
+        if hooks and node._meta is not None:
+            _run_hooks(node._meta, g)
         # local derivatives d(node)/d(parent_i), from the op's rule in the table
         rule = node._op.derivative
         arity = len(parents)
@@ -467,6 +487,17 @@ def _propagate(
             index += 1
 
 
+def _run_hooks(meta: _Meta, g: Any) -> None:
+    for fn in list(meta.hooks.values()):  # a copy: a hook may remove itself
+        fn(g)
+
+
+def _difference(total: Any, earlier: Any) -> Any:
+    if type(earlier) is float and earlier == 0.0:
+        return total
+    return total - earlier
+
+
 def _times(g: Any, d: Any) -> Any:
     # d is often the constant 1.0 (+, linear's bias): keep the graph of gradients small
     if type(d) is float and d == 1.0:
@@ -474,13 +505,23 @@ def _times(g: Any, d: Any) -> Any:
     return g * d
 
 
+def _origin(node: Value) -> str:
+    """Where a node was made (its file:line and source), as detect_anomaly() recorded it."""
+    where = node.where
+    if where is None:
+        return "it was made outside detect_anomaly(), so its line is unknown"
+    path, _, line = where.rpartition(":")
+    source = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
+    return f"it was made at {where}" + (f": {source}" if source else "")
+
+
 def _backward_error(node: Value, e: Exception) -> Exception:
     reason = e.reason if isinstance(e, DomainError) else str(e)
     kind = e.kind if isinstance(e, DomainError) else type(e)
     values = ", ".join(repr(p.data) for p in node.parents)
     return kind(
-        f"backward through '{node.op}' at {_describe(node)}: the local derivative is not "
-        f"defined here ({reason}); inputs were {values}"
+        f"backward through '{node.op}' at {_describe(node)}: its local derivative is infinite "
+        f"or undefined at input(s) {values} ({reason}); {_origin(node)}"
     )
 
 
@@ -491,17 +532,10 @@ def _check_finite(
         if math.isfinite(float(c)):
             continue
         parent = node.parents[i]
-        where = node.where
-        if where is None:
-            origin = "it was made outside detect_anomaly(), so its line is unknown"
-        else:
-            path, _, line = where.rpartition(":")
-            source = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
-            origin = f"it was made at {where}" + (f": {source}" if source else "")
         raise AnomalyError(
             f"backward produced {float(c)!r} at '{node.op}' {_describe(node)} "
             f"(data {node.data!r}): upstream gradient {float(g)!r} times local derivative "
-            f"{float(local[i])!r} for input {i} ({_describe(parent)}); {origin}"
+            f"{float(local[i])!r} for input {i} ({_describe(parent)}); {_origin(node)}"
         )
 
 

@@ -403,4 +403,18 @@ def test_backward_steps_can_skip_hooks() -> None:
     steps = list(y.backward_steps(hooks=False))
     assert seen == [] and len(steps) == 3 and x.grad == 3.0
     list(y.backward_steps())
-    assert seen == [6.0]
+    assert seen == [3.0]  # the gradient of this pass; x.grad holds the running total
+    assert x.grad == 6.0
+
+
+def test_leaf_hook_and_step_get_this_pass_gradient_not_the_total() -> None:
+    x = Value(3.0)
+    seen: list[float] = []
+    x.register_hook(seen.append)
+    y = x * 2
+    y.backward()
+    y.backward()
+    assert seen == [2.0, 2.0] and x.grad == 4.0
+    (leaf_step,) = [s for s in y.backward_steps() if s.node is x]
+    assert leaf_step.upstream == 2.0 and x.grad == 6.0
+    assert grad(y, [x]) == [2.0] and seen[-1] == 2.0

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import Value, grad, linear
+from autograd import AnomalyError, Value, detect_anomaly, grad, linear
 
 
 def test_log_of_non_positive() -> None:
@@ -42,12 +42,37 @@ def test_exp_overflow_is_an_error_with_advice() -> None:
         Value(1000.0, "z").exp()
 
 
-def test_negative_base_gradient_wrt_exponent_is_an_error() -> None:
+def test_negative_base_gradient_wrt_exponent_is_nan_and_anomaly_catches_it() -> None:
+    # d(x**n)/dn = x**n log x does not exist for x < 0; d/dx does, and must not be lost
     x, n = Value(-2.0, "x"), Value(2.0, "n")
     y = x**n
     assert y.data == 4.0
-    with pytest.raises(ValueError, match=r"backward through '\*\*'.*log"):
+    y.backward()
+    assert x.grad == -4.0 and math.isnan(n.grad)
+    with detect_anomaly():
+        y = x**n
+    with pytest.raises(AnomalyError, match=r"'\*\*'.*input 1"), detect_anomaly():
         y.backward()
+
+
+def test_zero_exponent_has_zero_slope_even_at_zero() -> None:
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+    a, b = Value(0.0), Value(0.0)
+    (a**b).backward()
+    assert a.grad == 0.0 and b.grad == 0.0
+
+
+def test_backward_error_names_the_line_that_made_the_node() -> None:
+    with detect_anomaly():
+        a = Value(0.0, "a")
+        r = a**0.5  # the slope of sqrt at 0 is infinite
+    with pytest.raises(ZeroDivisionError) as info:
+        (r * 2.0).backward()
+    text = str(info.value)
+    assert "'**0.5'" in text and "infinite or undefined" in text
+    assert "test_errors.py" in text and "r = a**0.5" in text
 
 
 def test_sigmoid_and_tanh_stay_finite_at_large_inputs() -> None:
