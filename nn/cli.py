@@ -55,9 +55,12 @@ def _positive(text: str) -> int:
 
 def _numbers(text: str) -> list[float]:
     try:
-        return [float(part) for part in text.split(",")]
+        numbers = [float(part) for part in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers like 0.5,-1, got {text!r}") from None
+        numbers = []
+    if not numbers or not all(math.isfinite(x) for x in numbers):
+        raise argparse.ArgumentTypeError(f"expected finite numbers like 0.5,-1, got {text!r}")
+    return numbers
 
 
 def build_parser() -> argparse.ArgumentParser:

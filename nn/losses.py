@@ -227,6 +227,12 @@ def cross_entropy(logits: Prediction, class_index: int) -> Value:
         raise ValueError(
             f"{name}: class index {c!r} is out of range for {n} logits; use 0..{n - 1}"
         )
+    if _made_by_softmax(z):
+        raise ValueError(
+            f"{name}: got the outputs of a softmax (probabilities), but cross_entropy takes the "
+            "logits z^L and applies the softmax itself; pass model.layers[-1].z (nn.train.fit "
+            "does this for a softmax output layer), or use output_activation='linear'"
+        )
     # m = max_i z_i is a constant (a float, not a node): log Σ e^{z_i} = m + log Σ e^{z_i − m}
     # for any m, and this one keeps every e^{z_i − m} ≤ 1. As a constant it gets no gradient,
     # and it needs none, since C does not depend on it.
@@ -234,6 +240,14 @@ def cross_entropy(logits: Prediction, class_index: int) -> Value:
     log_sum_exp = m + _total([(z_i - m).exp() for z_i in z]).log()
     # ∂C/∂z_i = e^{z_i} / Σ_k e^{z_k} − 1[i = c] = softmax(z)_i − onehot(c)_i
     return _labelled(log_sum_exp - z[int(c)])
+
+
+def _made_by_softmax(values: list[Value]) -> bool:
+    # softmax's outputs are e^{z_j − m} / Σ_i e^{z_i − m}: divisions of exps by one shared sum
+    if len(values) < 2 or any(v.op != "/" for v in values):
+        return False
+    total = values[0].parents[1]
+    return all(v.parents[1] is total and v.parents[0].op == "exp" for v in values)
 
 
 def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:

@@ -164,7 +164,8 @@ class Module:
                 f"{path} is not a deltagrad state_dict file: expected a JSON object with "
                 f'"format": "{FORMAT}"; write one with Module.save'
             )
-        if document.get("version") != FORMAT_VERSION:
+        version = document.get("version")
+        if isinstance(version, bool) or version != FORMAT_VERSION:
             raise ValueError(
                 f"{path} has format version {document.get('version')!r}, but this deltagrad "
                 f"reads version {FORMAT_VERSION}"

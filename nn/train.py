@@ -13,16 +13,12 @@ from tqdm import tqdm
 
 from autograd import Value, no_grad
 
-from .losses import Loss, Prediction, batch_loss, cross_entropy
+from .losses import Loss, Prediction, _is_number, batch_loss, cross_entropy
 from .optim import Optimizer
 
 __all__ = ["accuracy", "fit", "predict_class"]
 
 Model = Callable[[Any], Prediction]
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _positive_int(what: str, n: object) -> int:
@@ -68,6 +64,9 @@ def fit(
     loss is a per-example loss such as nn.losses.mse; each target y is passed to it as-is,
     except that a plain number y is wrapped as [y] for every loss but cross_entropy (whose
     target is a class index), so labels like [0, 1, 1, 0] work with one-output models.
+    With cross_entropy and a model whose output layer is a softmax (an nn.MLP with
+    output_activation='softmax'), the loss is taken on that layer's logits z^L, as
+    cross_entropy requires.
 
     progress=None shows a tqdm bar with the current loss only when stderr is a terminal;
     True or False forces it on or off.
@@ -88,6 +87,9 @@ def fit(
             )
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
+    predict = model
+    if loss is cross_entropy and _softmax_output(model):
+        predict = _logits_of(model)
     if loss is not cross_entropy:
         ys = [[y] if _is_number(y) else y for y in ys]
 
@@ -102,13 +104,27 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 optimizer.zero_grad()
-                c = batch_loss(loss, [model(xs[i]) for i in batch], [ys[i] for i in batch])
+                c = batch_loss(loss, [predict(xs[i]) for i in batch], [ys[i] for i in batch])
                 c.backward()
                 optimizer.step()
                 history.append(c.data)
                 bar.set_postfix(epoch=epoch, loss=f"{c.data:.4g}", refresh=False)
                 bar.update()
     return history
+
+
+def _softmax_output(model: object) -> bool:
+    layers = getattr(model, "layers", None)
+    return bool(layers) and getattr(layers[-1], "activation", None) == "softmax"  # type: ignore[index]
+
+
+def _logits_of(model: Any) -> Callable[[Any], Prediction]:
+    # cross_entropy takes the logits z^L; a softmax layer keeps them as layer.z
+    def logits(x: Any) -> Prediction:
+        model(x)
+        return list(model.layers[-1].z)
+
+    return logits
 
 
 def predict_class(outputs: Prediction) -> int:

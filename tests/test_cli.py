@@ -85,6 +85,8 @@ def test_demo_writes_its_files(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         (["explain", "--net", "2"], "at least two positive layer sizes"),
         (["explain", "--param", "w^9_{0,0}"], "no node labelled 'w^9_{0,0}'"),
         (["explain", "--net", "2,3,1", "--input", "1,2,3"], "takes 2 inputs"),
+        (["explain", "--target", "nan"], "expected finite numbers"),
+        (["explain", "--input", "1,x"], "expected finite numbers"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "required"),
     ],

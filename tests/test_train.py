@@ -257,3 +257,27 @@ def test_accuracy_and_predict_class_errors() -> None:
         accuracy(constant_model([1.0]), [], [])
     with pytest.raises(ValueError, match=r"^predict_class: got no outputs"):
         predict_class([])
+
+
+def test_fit_with_a_softmax_output_trains_on_the_logits() -> None:
+    from nn import closed_form
+    from nn.compare import weights_of
+
+    xs = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    ys = [0, 1, 2]
+    model = MLP(2, [4, 3], output_activation="softmax", seed=0)
+    history = fit(model, xs, ys, cross_entropy, SGD(model.parameters(), lr=0.5), epochs=30)
+    # the first loss is the mean of −ln softmax(z)_c: the logits' cross-entropy, not twice applied
+    fresh = MLP(2, [4, 3], output_activation="softmax", seed=0)
+    w, b, acts = weights_of(fresh)
+    expected = closed_form.backprop_batch(w, b, acts, xs, ys, "cross_entropy").cost
+    assert history[0] == pytest.approx(expected, rel=1e-12)
+    assert history[-1] < history[0]
+
+
+def test_cross_entropy_refuses_softmax_outputs() -> None:
+    model = MLP(2, [3], output_activation="softmax", seed=1)
+    probs = model([0.5, -1.0])
+    with pytest.raises(ValueError, match=r"outputs of a softmax.*model.layers\[-1\].z"):
+        cross_entropy(probs, 1)
+    assert cross_entropy(model.layers[-1].z, 1).data > 0
