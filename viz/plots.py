@@ -35,7 +35,7 @@ def loss_curve_svg(history: Sequence[float], title: str = "training loss") -> st
         raise ValueError("loss_curve_svg: the history holds NaN or infinity; nothing to plot")
     lo, hi = min(ys), max(ys)
     span = hi - lo or 1.0
-    left, right, top, bottom = _MARGIN, _WIDTH - 16, 32, _HEIGHT - _MARGIN
+    left, right, top, bottom = _MARGIN + 20, _WIDTH - 16, 32, _HEIGHT - _MARGIN
     steps = max(len(ys) - 1, 1)
 
     def px(i: int) -> float:
