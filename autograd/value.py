@@ -440,15 +440,16 @@ def _propagate(
         g = node.grad  # final: every child has added its contribution
         parents = node.parents
         if not parents:
-            if before:  # a leaf accumulates across passes; this pass gave it the difference
-                g = _difference(g, before.get(node, 0.0))
-            if hooks and node._meta is not None:
-                _run_hooks(node._meta, g)
-            if record:
-                yield Step(index, node, g, (), ())
-                index += 1
+            if record or node._meta is not None:
+                if before:  # a leaf accumulates across passes; this pass gave it the difference
+                    g = _difference(g, before.get(node, 0.0))
+                if node._meta is not None and hooks:
+                    _run_hooks(node._meta, g)
+                if record:
+                    yield Step(index, node, g, (), ())
+                    index += 1
             continue
-        if hooks and node._meta is not None:
+        if node._meta is not None and hooks:
             _run_hooks(node._meta, g)
         # local derivatives d(node)/d(parent_i), from the op's rule in the table
         rule = node._op.derivative
