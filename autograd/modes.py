@@ -42,12 +42,15 @@ def caller_location() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-class no_grad:
-    """Context manager (or decorator) under which ops record no parents: cheap inference."""
+class _Mode:
+    """A context manager (or decorator) that sets one of the FLAGS switches, then restores it."""
+
+    _switch: str
+    _value: bool
 
     def __enter__(self) -> Self:
-        self._previous = FLAGS.recording
-        FLAGS.recording = False
+        self._previous = getattr(FLAGS, self._switch)
+        setattr(FLAGS, self._switch, self._value)
         FLAGS.update()
         return self
 
@@ -57,20 +60,29 @@ class no_grad:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        FLAGS.recording = self._previous
+        setattr(FLAGS, self._switch, self._previous)
         FLAGS.update()
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        """Use as a decorator: run fn with recording switched off."""
+        """Use as a decorator: run fn inside the mode."""
         if not callable(fn):
-            raise TypeError(f"no_grad() decorates a function, got {type(fn).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}() decorates a function, got {type(fn).__name__}"
+            )
+        mode = type(self)
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with no_grad():
+            with mode():
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+class no_grad(_Mode):
+    """Context manager (or decorator) under which ops record no parents: cheap inference."""
+
+    _switch, _value = "recording", False
 
 
 def is_grad_enabled() -> bool:
@@ -78,23 +90,10 @@ def is_grad_enabled() -> bool:
     return FLAGS.recording
 
 
-class detect_anomaly:
+class detect_anomaly(_Mode):
     """Context manager: nodes remember the file:line that made them; NaN/inf in backward raises."""
 
-    def __enter__(self) -> Self:
-        self._previous = FLAGS.anomaly
-        FLAGS.anomaly = True
-        FLAGS.update()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        FLAGS.anomaly = self._previous
-        FLAGS.update()
+    _switch, _value = "anomaly", True
 
 
 def is_anomaly_enabled() -> bool:

@@ -145,17 +145,21 @@ def half_mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     return _labelled(0.5 * _total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
 
 
-def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Value:
-    """C = −Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)] for probabilities 0 < p_j < 1, y_j ∈ [0, 1]."""
-    name = "binary_cross_entropy"
-    a = _outputs(name, p)
-    y = _targets(name, target, len(a))
+def _check_probabilities(name: str, y: list[float]) -> None:
     for j, y_j in enumerate(y):
         if not 0.0 <= y_j <= 1.0:
             raise ValueError(
                 f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
                 "probabilities (map −1/+1 labels to (y + 1) / 2)"
             )
+
+
+def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Value:
+    """C = −Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)] for probabilities 0 < p_j < 1, y_j ∈ [0, 1]."""
+    name = "binary_cross_entropy"
+    a = _outputs(name, p)
+    y = _targets(name, target, len(a))
+    _check_probabilities(name, y)
     for j, a_j in enumerate(a):
         if not 0.0 < a_j.data < 1.0:
             raise ValueError(
@@ -189,12 +193,7 @@ def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | fl
     name = "binary_cross_entropy_with_logits"
     logits = _outputs(name, z)
     y = _targets(name, target, len(logits))
-    for j, y_j in enumerate(y):
-        if not 0.0 <= y_j <= 1.0:
-            raise ValueError(
-                f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
-                "probabilities (map −1/+1 labels to (y + 1) / 2)"
-            )
+    _check_probabilities(name, y)
     terms = []
     for z_j, y_j in zip(logits, y, strict=True):
         # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + e^z) − z y. max(z, 0) and |z| are settled

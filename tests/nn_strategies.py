@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn import MLP, losses
+from nn import MLP
+from nn.compare import LOSSES
 from tests.strategies import away_from_zero, reals
 
 HIDDEN = ("linear", "sigmoid", "tanh", "relu")
@@ -28,15 +29,6 @@ SCENARIOS = (
     ("hinge", "linear"),
     ("hinge", "tanh"),
 )
-
-LOSSES: dict[str, Callable[[Any, Any], Value]] = {
-    "mse": losses.mse,
-    "half_mse": losses.half_mse,
-    "binary_cross_entropy": losses.binary_cross_entropy,
-    "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
-    "cross_entropy": losses.cross_entropy,
-    "hinge": losses.hinge,
-}
 
 
 @dataclass

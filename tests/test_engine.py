@@ -418,3 +418,15 @@ def test_leaf_hook_and_step_get_this_pass_gradient_not_the_total() -> None:
     (leaf_step,) = [s for s in y.backward_steps() if s.node is x]
     assert leaf_step.upstream == 2.0 and x.grad == 6.0
     assert grad(y, [x]) == [2.0] and seen[-1] == 2.0
+
+
+def test_detect_anomaly_as_decorator_restores_the_mode() -> None:
+    @detect_anomaly()
+    def make(v: Value) -> Value:
+        assert is_anomaly_enabled()
+        return v * 2
+
+    out = make(Value(1.0))
+    assert out.where is not None and not is_anomaly_enabled()
+    with pytest.raises(TypeError, match="decorates a function"):
+        no_grad()(3)  # type: ignore[arg-type]
