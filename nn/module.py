@@ -27,7 +27,7 @@ import os
 import random
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, linear
@@ -40,7 +40,7 @@ FORMAT = "deltagrad.state_dict"
 FORMAT_VERSION = 1
 
 Number = int | float
-Input = Sequence[Value | Number]
+Input = Iterable[Value | Number]
 # A parameter tensor: a Value (a bias), a list of Values (w of a neuron, b of a layer) or a list
 # of lists of Values (w of a layer, indexed [j][k]). state_dict maps the same shapes to floats.
 Tensor = Value | list[Value] | list[list[Value]]
@@ -282,10 +282,13 @@ def _check_count(name: str, n: object, least: int = 1) -> int:
 
 def _wrap_inputs(x: Input, nin: int, labels: list[str]) -> list[Value]:
     # Numbers become leaf Values labelled a^{l−1}_k (the input of the first weight layer is a^1).
-    if isinstance(x, Value | str | bytes) or not isinstance(x, Sequence):
+    # any iterable of numbers works (a list, a tuple, a 1-D numpy array), not a string or a Value
+    if isinstance(x, Value | str | bytes) or not isinstance(x, Iterable):
         raise TypeError(
             f"expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}"
         )
+    if not isinstance(x, Sequence):
+        x = list(x)
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
     return [

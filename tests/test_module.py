@@ -548,3 +548,14 @@ def test_load_a_binary_file_raises_value_error(tmp_path: Path) -> None:
 
 def test_every_module_is_a_module() -> None:
     assert all(issubclass(cls, Module) for cls in (Neuron, Layer, MLP))
+
+
+def test_inputs_may_be_any_iterable_of_numbers() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    expected = model([0.5, -1.0])[0].data
+    assert model((0.5, -1.0))[0].data == expected
+    assert model(iter([0.5, -1.0]))[0].data == expected
+    with pytest.raises(TypeError, match="list of 2 inputs"):
+        model("ab")
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        model(iter([1.0, 2.0, 3.0]))
