@@ -42,6 +42,7 @@ from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa
 from autograd import Value, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
+from nn.compare import weights_of  # noqa: E402
 from nn.data import moons  # noqa: E402
 from nn.losses import batch_loss, mse  # noqa: E402
 from nn.optim import SGD  # noqa: E402
@@ -412,18 +413,11 @@ def nn_model() -> MLP:
     return MLP(NN_INPUTS, NN_WIDTHS, activation="tanh", output_activation="linear", seed=0)
 
 
-def as_lists(model: MLP) -> tuple[Weights, Biases]:
-    """The model's parameters as closed_form takes them: weights[i][j][k] = w^{i+2}_jk."""
-    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
-    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
-    return weights, biases
-
-
 def nn_agreement(xs: list[list[float]], ys: list[list[float]]) -> tuple[float, float, int]:
     """Max |difference| between deltagrad and the closed form: gradients (and C), then weights
     after one SGD step; and the number of parameters compared."""
     model = nn_model()
-    weights, biases = as_lists(model)
+    weights, biases, _ = weights_of(model)
     loss = batch_loss(mse, [model(x) for x in xs], ys)
     loss.backward()
     reference = backprop_batch(weights, biases, NN_ACTIVATIONS, xs, ys, "mse")
@@ -435,7 +429,7 @@ def nn_agreement(xs: list[list[float]], ys: list[list[float]]) -> tuple[float, f
             grad_diffs += [abs(w.grad - g) for w, g in zip(neuron.w, ref.grad_w[j], strict=True)]
     SGD(model.parameters(), lr=NN_LR).step()
     sgd_step(weights, biases, NN_ACTIVATIONS, xs, ys, "mse", NN_LR)
-    after_w, after_b = as_lists(model)
+    after_w, after_b, _ = weights_of(model)
     step_diffs = [
         abs(a - b)
         for got, want in ((after_w, weights), (after_b, biases))
@@ -463,7 +457,7 @@ def nn_tasks(
     """One SGD step (forward, backward, update) per implementation; nodes per step."""
     model = nn_model()
     opt = SGD(model.parameters(), lr=NN_LR)
-    weights, biases = as_lists(nn_model())
+    weights, biases, _ = weights_of(nn_model())
     state = random.getstate()
     random.seed(0)  # micrograd draws its weights from the global generator
     micro = MicroMLP(NN_INPUTS, NN_WIDTHS)  # relu hidden, linear output
