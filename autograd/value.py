@@ -267,6 +267,8 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
+    if type(x) is float or type(x) is int:  # the common cases, before the slower ABC check
+        return _make(float(x), LEAF, ())
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(float(x))
     return None
@@ -386,6 +388,7 @@ def _collect(
     emit = order.append
     seen = visited.add
     unseen = visited.__contains__
+    covered = visited.issuperset
     while stack:
         node = pop()
         if node is None:
@@ -400,7 +403,8 @@ def _collect(
                 node.grad = 0.0
             push(node)
             push(None)
-            extend(filterfalse(unseen, parents))  # the parents not visited yet
+            if not covered(parents):  # issuperset: one C loop, no call per parent
+                extend(filterfalse(unseen, parents))  # the parents not visited yet
         else:
             emit(node)
             if before is not None and (every_leaf or node._meta is not None):
