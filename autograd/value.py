@@ -388,7 +388,6 @@ def _collect(
     emit = order.append
     seen = visited.add
     unseen = visited.__contains__
-    covered = visited.issuperset
     while stack:
         node = pop()
         if node is None:
@@ -403,8 +402,7 @@ def _collect(
                 node.grad = 0.0
             push(node)
             push(None)
-            if not covered(parents):  # issuperset: one C loop, no call per parent
-                extend(filterfalse(unseen, parents))  # the parents not visited yet
+            extend(filterfalse(unseen, parents))  # the parents not visited yet
         else:
             emit(node)
             if before is not None and (every_leaf or node._meta is not None):
