@@ -93,8 +93,12 @@ def net_cases(
     max_width: int = 6,
     max_batch: int = 1,
     scenarios: tuple[tuple[str, str], ...] = SCENARIOS,
+    expand: bool | None = None,
 ) -> NetCase:
-    """A random MLP (1..max_layers weight layers, widths 1..max_width), weights and examples."""
+    """A random MLP (1..max_layers weight layers, widths 1..max_width), weights and examples.
+
+    expand=None draws whether the neurons are built from * and + nodes; True/False fixes it.
+    """
     cost, output = draw(st.sampled_from(scenarios))
     hidden = draw(st.sampled_from(HIDDEN))
     nin = draw(st.integers(1, max_width))
@@ -118,5 +122,6 @@ def net_cases(
     batch = draw(st.integers(1, max_batch))
     xs = [draw(st.lists(reals(-2.0, 2.0), min_size=nin, max_size=nin)) for _ in range(batch)]
     ys = [draw(targets(cost, widths[-1])) for _ in range(batch)]
-    expand = draw(st.booleans())
+    if expand is None:
+        expand = draw(st.booleans())
     return NetCase(nin, widths, hidden, output, cost, weights, biases, xs, ys, expand)

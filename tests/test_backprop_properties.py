@@ -6,11 +6,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from nn import closed_form as cf
 from nn import losses
-from tests.nn_strategies import NetCase, net_cases
+from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 
 KINK = 1e-6  # relu pre-activations and hinge margins stay this far from their kinks
 SATURATION = 1e-4  # sigmoid outputs fed to binary_cross_entropy stay inside (1e-4, 1 − 1e-4)
@@ -47,13 +49,26 @@ def scale_of(refs: Sequence[cf.Backprop]) -> float:
     return 1.0 + biggest
 
 
+# Every (cost, output activation) pairing, each with fused linear nodes and with expanded * and +
+# nodes: hypothesis then draws depths, widths, hidden activations, weights, inputs and targets.
+CASES = [
+    pytest.param(scenario, expand, id=f"{scenario[0]}-{scenario[1]}-{build}")
+    for scenario in SCENARIOS
+    for expand, build in ((False, "linear"), (True, "expand"))
+]
+
+
 def close(actual: float, expected: float, scale: float = 1.0) -> bool:
     """Equal up to rounding: the engine and the oracle sum the same terms in different orders."""
     return math.isclose(actual, expected, rel_tol=1e-7, abs_tol=1e-9 * scale)
 
 
-@given(net_cases())
-def test_one_example_z_grad_is_delta_and_parameter_grads_are_bp3_bp4(case: NetCase) -> None:
+@pytest.mark.parametrize(("scenario", "expand"), CASES)
+@given(data=st.data())
+def test_one_example_z_grad_is_delta_and_parameter_grads_are_bp3_bp4(
+    scenario: tuple[str, str], expand: bool, data: st.DataObject
+) -> None:
+    case = data.draw(net_cases(scenarios=(scenario,), expand=expand))
     x, y = case.xs[0], case.ys[0]
     ref = oracle(case, x, y)
     assume(ref is not None)
@@ -95,8 +110,12 @@ def test_one_example_z_grad_is_delta_and_parameter_grads_are_bp3_bp4(case: NetCa
         a_prev = [a.data for a in layer.a]
 
 
-@given(net_cases(max_batch=4))
-def test_batch_mean_parameter_grads_and_per_example_deltas(case: NetCase) -> None:
+@pytest.mark.parametrize(("scenario", "expand"), CASES)
+@given(data=st.data())
+def test_batch_mean_parameter_grads_and_per_example_deltas(
+    scenario: tuple[str, str], expand: bool, data: st.DataObject
+) -> None:
+    case = data.draw(net_cases(max_batch=4, scenarios=(scenario,), expand=expand))
     refs = [oracle(case, x, y) for x, y in zip(case.xs, case.ys, strict=True)]
     assume(all(ref is not None for ref in refs))
     checked = [ref for ref in refs if ref is not None]

@@ -1,9 +1,12 @@
 """Tests for nn.closed_form: the BP1–BP4 oracle vs central differences and textbook identities."""
 
+import ast
 import copy
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -554,3 +557,24 @@ def test_sgd_step_leaves_parameters_alone_when_it_raises() -> None:
         sgd_step(weights, biases, ["tanh", "linear"], xs, [[0.0], [0.0]], "mse", 0.1)
     assert weights == W
     assert biases == B
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The top-level names of every module a source file imports, anywhere in the file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            # a relative import (from . import x) would reach into the package, e.g. the engine
+            names.add("." if node.level else (node.module or "").partition(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("module", ["closed_form", "data"])
+def test_oracle_and_datasets_use_the_standard_library_only(module: str) -> None:
+    # nn.closed_form is the oracle: written without the engine (or numpy) it cannot share a bug
+    # with it; nn.data is dependency-free so the datasets work wherever the package installs
+    path = Path(__file__).parent.parent / "nn" / f"{module}.py"
+    outside = imported_modules(path) - set(sys.stdlib_module_names)
+    assert not outside, f"nn/{module}.py imports {sorted(outside)}"

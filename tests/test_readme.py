@@ -5,6 +5,8 @@ import io
 import re
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -39,12 +41,12 @@ def test_engine_example_prints_54() -> None:
     assert run_block(blocks()[1], {}).strip() == "54.0"
 
 
-def test_viz_example_runs_on_the_delta_example(tmp_path: Path, monkeypatch: object) -> None:
+def test_viz_example_runs_on_the_delta_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     namespace: dict[str, object] = {}
     run_block(blocks()[0], namespace)
-    import os
-
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the example writes stepper.html to the working directory
     text = run_block(blocks()[2], namespace)
     assert "w^2_{1,0}" in text and (tmp_path / "stepper.html").exists()
 
