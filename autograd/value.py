@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import filterfalse
-from typing import Any
+from typing import Any, TypeGuard
 
 from .modes import FLAGS, caller_location
 from .ops import (
@@ -72,12 +72,19 @@ class RemovableHandle:
         self._meta.hooks.pop(self._key, None)
 
 
+def _is_real(x: object) -> TypeGuard[numbers.Real]:
+    """A real number that is not a bool (int and float are checked first: the ABC check is slow)."""
+    if type(x) is float or type(x) is int:
+        return True
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 def _as_float(data: object) -> float:
     if isinstance(data, Value):
         raise TypeError(
             "Value() needs a number, got a Value; use the Value itself, or Value(v.data) for a copy"
         )
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+    if not _is_real(data):
         raise TypeError(f"Value() needs a real number (int or float), got {type(data).__name__}")
     return float(data)
 
@@ -184,12 +191,12 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             return _apply2(POW, self, other)
-        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+        if not _is_real(other):
             return NotImplemented
         return _apply1(pow_const(float(other)), self)
 
     def __rpow__(self, other: Number) -> Value:
-        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+        if not _is_real(other):
             return NotImplemented
         return _apply1(rpow_const(float(other)), self)
 
@@ -267,11 +274,7 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
-    if type(x) is float or type(x) is int:  # the common cases, before the slower ABC check
-        return _make(float(x), LEAF, ())
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))
-    return None
+    return _make(float(x), LEAF, ()) if _is_real(x) else None
 
 
 _new = object.__new__

@@ -143,6 +143,13 @@ def verdict(value: float, bound: float, at_least: bool) -> str:
     return f"FAIL ({miss:.0%} {'short' if at_least else 'over'})"
 
 
+def target_cells(value: float, bound: float, at_least: bool, shown: bool = True) -> list[str]:
+    """A row's target and result cells for a ratio, e.g. "≥ 2×" and PASS (empty if not shown)."""
+    if not shown:
+        return ["", ""]
+    return [f"{'≥' if at_least else '≤'} {bound:g}×", verdict(value, bound, at_least)]
+
+
 def power_of_ten(n: int) -> str:
     """10^k for an exact power of ten, else the number with separators."""
     k = len(str(n)) - 1
@@ -277,15 +284,13 @@ def engine_graph(sizes: Sizes) -> str:
     for key, what in (("build", "build"), ("backward", "backward"), ("total", "build + backward")):
         for stat, stat_name in ((best, "best"), (median, "median")):
             d, m = per_node("deltagrad", key, stat), per_node("micrograd", key, stat)
-            target = key == "total" and stat is best
             rows.append(
                 [
                     f"{what}, time per node ({stat_name} of {sizes.graph_rounds})",
                     us(d),
                     us(m),
                     times(m / d),
-                    "≥ 2×" if target else "",
-                    verdict(m / d, 2.0, at_least=True) if target else "",
+                    *target_cells(m / d, 2.0, True, shown=key == "total" and stat is best),
                 ]
             )
     (d_built, d_after), (m_built, m_after) = memory["deltagrad"], memory["micrograd"]
@@ -353,15 +358,13 @@ def engine_chain(sizes: Sizes) -> str:
         for stat, stat_name in ((best, "best"), (median, "median")):
             s = stat(runs[str(small)][key]) / counts[small]
             g = stat(runs[str(large)][key]) / counts[large]
-            target = key == "backward" and stat is best
             rows.append(
                 [
                     f"deltagrad {key}, time per node ({stat_name} of {sizes.chain_rounds})",
                     us(s),
                     us(g),
                     times(g / s),
-                    "≤ 1.5×" if target else "",
-                    verdict(g / s, 1.5, at_least=False) if target else "",
+                    *target_cells(g / s, 1.5, False, shown=key == "backward" and stat is best),
                 ]
             )
     outcome = micrograd_chain_outcome(small)
@@ -541,16 +544,8 @@ def nn_step(sizes: Sizes) -> str:
     ):
         r_best = step[top][0] / step[bottom][0]
         r_median = step[top][1] / step[bottom][1]
-        sign = "≥" if at_least else "≤"
-        ratios.append(
-            [
-                label,
-                times(r_best),
-                times(r_median),
-                f"{sign} {bound:g}×",
-                verdict(r_best, bound, at_least),
-            ]
-        )
+        cells = target_cells(r_best, bound, at_least)
+        ratios.append([label, times(r_best), times(r_median), *cells])
     ratio_table = table(["ratio", "best", "median", "target", "result"], ratios)
     title = (
         f"### nn: one SGD step, MLP {NN_INPUTS}-{'-'.join(map(str, NN_WIDTHS))}, MSE over a "
