@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from nn.cli import main
+from viz.cli import main
 
 REPO = Path(__file__).parent.parent
 
@@ -111,7 +111,7 @@ def test_unwritable_output_folder(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_python_dash_m_runs_the_command() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "nn", "demo", "--dataset", "nope"],
+        [sys.executable, "-m", "viz", "demo", "--dataset", "nope"],
         capture_output=True,
         text=True,
         env=env,

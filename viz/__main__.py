@@ -1,4 +1,4 @@
-"""`python -m nn` runs the deltagrad command."""
+"""`python -m viz` runs the deltagrad command."""
 
 import sys
 

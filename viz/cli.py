@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from autograd import no_grad, topological_order
-
-from . import compare as cmp
-from .data import DATASETS
-from .losses import batch_loss, binary_cross_entropy_with_logits
-from .module import MLP
-from .optim import Adam
-from .train import accuracy, fit
+from nn import compare as cmp
+from nn.data import DATASETS
+from nn.losses import batch_loss, binary_cross_entropy_with_logits
+from nn.module import MLP
+from nn.optim import Adam
+from nn.train import accuracy, fit
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
@@ -130,8 +129,8 @@ def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Train, check the gradients of one batch against BP1–BP4, and write the drawings."""
-    import viz
-    from viz.plots import decision_boundary_svg, loss_curve_svg
+    from . import stepper_html, svg
+    from .plots import decision_boundary_svg, loss_curve_svg
 
     out = _prepare_out(args.out)
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
@@ -149,11 +148,11 @@ def run_demo(args: argparse.Namespace) -> int:
     written = []
     loss = batch_loss(binary_cross_entropy_with_logits, [model(x) for x in xs[:4]], batch_y[:4])
     loss.backward()
-    written.append(_write(out, "graph.svg", viz.svg(loss, collapse="neuron")))
+    written.append(_write(out, "graph.svg", svg(loss, collapse="neuron")))
     model.zero_grad()
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    written.append(_write(out, "stepper.html", viz.stepper_html(one)))
+    written.append(_write(out, "stepper.html", stepper_html(one)))
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
 
     def decide(u: float, v: float) -> int:
@@ -257,7 +256,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if wanted not in labels:
         known = ", ".join(sorted(k for k in labels if k.startswith(("w^", "b^", "z^")))[:8])
         raise UsageError(f"no node labelled {wanted!r} in this network; try one of {known}, …")
-    from viz import explain
+    from .explain import explain
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
     print(explain(labels[wanted], loss))
