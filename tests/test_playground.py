@@ -102,6 +102,14 @@ def test_a_big_dataset_keeps_per_example_numbers_for_a_subset(tmp_path: Path) ->
     assert 1 < len(kept) < 600 and data["steps"][0]["batch_size"] == 600
 
 
+def test_demo_writes_the_playground_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--steps", "20", "--out", str(tmp_path)]) == 0
+    assert "playground.html" in capsys.readouterr().out
+    data = page_data((tmp_path / "playground.html").read_text(encoding="utf-8"))
+    assert data["sizes"] == [2, 16, 16, 1]
+    assert [s["step"] for s in data["steps"]] == list(range(20))
+
+
 # ------------------------------------------------------------------------ --csv
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "data.csv"

@@ -141,7 +141,16 @@ def run_demo(args: argparse.Namespace) -> int:
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
     optimizer = Adam(model.parameters(), lr=0.05)
-    history = fit(model, xs, ys, binary_cross_entropy_with_logits, optimizer, epochs=args.steps)
+    recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
+    history = fit(
+        model,
+        xs,
+        ys,
+        binary_cross_entropy_with_logits,
+        optimizer,
+        epochs=args.steps,
+        record=recorder,
+    )
     acc = accuracy(model, xs, ys)
     print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
 
@@ -165,6 +174,23 @@ def run_demo(args: argparse.Namespace) -> int:
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
+    from .playground import write_playground
+
+    page = os.path.join(out, "playground.html")
+    write_playground(
+        recorder,
+        model,
+        xs,
+        ys,
+        page,
+        title=f"Training playground: {args.dataset}, MLP 2-16-16-1",
+        about=f"{args.dataset} ({len(xs)} points) · MLP 2-16-16-1, tanh, linear output · binary "
+        f"cross-entropy on the logit · Adam, lr 0.05, full batch · {args.steps} steps, recorded "
+        f"every {recorder.every} · seed {args.seed}",
+        rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
+        f"{args.steps} --seed {args.seed}",
+    )
+    written.append(page)
     print("wrote " + ", ".join(written))
     return 0
 
@@ -300,11 +326,17 @@ def _add_playground(sub: Any) -> None:
 
 
 def playground_recorder(steps: int, n: int, neurons: int, every: int | None = None) -> Recorder:
-    """A Recorder of about 31 steps that keeps per-example numbers within PLAYGROUND_BUDGET."""
-    every = every or max(1, math.ceil(steps / 30))
+    """A Recorder of 11 to 31 steps whose per-example numbers fit in PLAYGROUND_BUDGET bytes.
+
+    It keeps z, a and δ of every example when it can, recording fewer steps (down to 11) to
+    do so; past that it keeps them for evenly spaced examples only.
+    """
+    per_step = n * neurons * 3 * 21  # z, a, δ of every example: about 21 bytes a number in JSON
+    if every is None:
+        fits = max(10, PLAYGROUND_BUDGET // per_step - 1)  # recorded steps that fit, less one
+        every = max(1, math.ceil(steps / min(30, fits)))
     recorded = math.ceil(steps / every) + 1
-    per_example = recorded * neurons * 3 * 21  # z, a, δ: about 21 bytes per number in JSON
-    count = max(1, min(n, PLAYGROUND_BUDGET // max(per_example, 1)))
+    count = max(1, min(n, PLAYGROUND_BUDGET // (recorded * neurons * 3 * 21)))
     examples = (
         None if count >= n else [round(i * (n - 1) / max(count - 1, 1)) for i in range(count)]
     )
@@ -343,8 +375,10 @@ def run_playground(args: argparse.Namespace) -> int:
         again = f"--csv {args.csv}"
     else:
         dataset = args.dataset or "moons"
-        xs, ys = DATASETS[dataset](n=args.points, seed=args.seed)
-        source = f"{dataset} ({len(xs)} points)"
+        # xor's corners get some noise, so its points do not sit on top of each other
+        noise = {"noise": 0.15} if dataset == "xor" else {}
+        xs, ys = DATASETS[dataset](n=args.points, seed=args.seed, **noise)
+        source = f"{dataset} ({len(xs)} points{', noise 0.15' if noise else ''})"
         again = f"--dataset {dataset} --points {args.points}"
     sizes: list[int] = args.net or [len(xs[0]), 8, 8, 1]
     if sizes[0] != len(xs[0]):
@@ -372,8 +406,8 @@ def run_playground(args: argparse.Namespace) -> int:
     )
     about = (
         f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
-        f"logit · Adam, lr {args.lr:g}, full batch · {args.steps} steps, every "
-        f"{recorder.every}th recorded · seed {args.seed}"
+        f"logit · Adam, lr {args.lr:g}, full batch · {args.steps} steps, recorded every "
+        f"{recorder.every} · seed {args.seed}"
     )
     rerun = (
         f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
