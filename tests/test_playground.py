@@ -107,7 +107,9 @@ def test_demo_writes_the_playground_too(capsys: pytest.CaptureFixture[str], tmp_
     assert "playground.html" in capsys.readouterr().out
     data = page_data((tmp_path / "playground.html").read_text(encoding="utf-8"))
     assert data["sizes"] == [2, 16, 16, 1]
-    assert [s["step"] for s in data["steps"]] == list(range(20))
+    steps = [s["step"] for s in data["steps"]]
+    assert steps[0] == 0 and steps[-1] == 19 and len(steps) >= 11
+    assert all(len(s["examples"]) == 100 for s in data["steps"])  # every point: fewer steps
 
 
 # ------------------------------------------------------------------------ --csv
