@@ -65,9 +65,38 @@ def test_page_is_one_offline_file_that_embeds_the_recording(tmp_path: Path) -> N
     assert data["names"]["delta"][0][1] == '<span class="nm">δ<sup>2</sup><sub>1</sub></span>'
 
 
+@pytest.mark.parametrize(
+    ("notation", "weight", "delta", "cost", "bias"),
+    [
+        ("nielsen", "<i>w</i><sup>3</sup><sub>2,0</sub>", "δ<sup>2</sup><sub>1</sub>", "C", "b"),
+        # LFD: layers from 0 in brackets, nodes from 1, w^(l)_{source,target}, x, s, E_in
+        ("lfd", "<i>w</i><sup>(2)</sup><sub>1,3</sub>", "δ<sup>(1)</sup><sub>2</sub>", "E", "w"),
+        (
+            "ng",
+            "<i>w</i><sup>[2]</sup><sub>3,1</sub>",
+            "<i>dz</i><sup>[1]</sup><sub>2</sub>",
+            "J",
+            "b",
+        ),
+    ],
+)
+def test_names_come_from_the_notation(
+    tmp_path: Path, notation: str, weight: str, delta: str, cost: str, bias: str
+) -> None:
+    recorder, model, xs, ys = trained(steps=2)
+    path = tmp_path / "page.html"
+    viz.write_playground(recorder, model, xs, ys, path, notation=notation)
+    names = page_data(path.read_text(encoding="utf-8"))["names"]
+    assert names["w"][1][2][0] == f'<span class="nm">{weight}</span>'
+    assert names["delta"][0][1] == f'<span class="nm">{delta}</span>'
+    assert names["C"].startswith(f'<span class="nm"><i>{cost}</i>')
+    assert names["b"][0][0].startswith(f'<span class="nm"><i>{bias}</i>')
+    assert names["wk"][0][1].count("k") == 1  # Σ_k keeps its letter in the notation's order
+
+
 def test_bad_arguments_are_sentences(tmp_path: Path) -> None:
     recorder, model, xs, ys = trained(steps=2)
-    with pytest.raises(ValueError, match="unknown notation 'klingon'"):
+    with pytest.raises(ValueError, match="write_playground: unknown notation 'klingon'"):
         viz.write_playground(recorder, model, xs, ys, tmp_path / "p.html", notation="klingon")
     with pytest.raises(TypeError, match=r"must be an nn\.record\.Recorder"):
         viz.write_playground({"steps": []}, model, xs, ys, tmp_path / "p.html")
@@ -332,7 +361,7 @@ def test_scrub_click_and_play_show_the_recorded_numbers(browser: Any, tmp_path: 
         i,
     )
     page.mouse.click(x, y)
-    assert "x = #17" in page.locator("#example").inner_text()
+    assert "example #17" in page.locator("#example").inner_text()
     check_neuron(w.numbers(), st, st["examples"].index(i), 2, 0)
     nums = w.numbers()
     assert nums["x0"] == (shown(xs[i][0]), xs[i][0])
@@ -375,3 +404,16 @@ def test_more_than_two_features_show_outputs_by_class(browser: Any, tmp_path: Pa
     check_neuron(w.numbers(), st, st["examples"].index(0), 0, 2)
     assert w.errors == [] and w.requests == [path.as_uri()]
     w.page.close()
+
+
+def test_command_notation(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "p.html"
+    argv = ["playground", "--steps", "2", "--out", str(out)]
+    assert main([*argv, "--notation", "ng"]) == 0
+    assert page_data(out.read_text(encoding="utf-8"))["names"]["C"] == (
+        '<span class="nm"><i>J</i></span>'
+    )
+    capsys.readouterr()
+    assert main([*argv, "--notation", "klingon"]) == 2
+    err = capsys.readouterr().err
+    assert "--notation 'klingon' is not known; choose one of nielsen, lfd" in err

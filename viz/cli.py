@@ -321,7 +321,9 @@ def _add_playground(sub: Any) -> None:
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
     play.add_argument("--seed", type=int, default=0)
-    play.add_argument("--notation", default=None, help="how to name z, a, δ: nielsen (default)")
+    play.add_argument(
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
+    )
     play.add_argument("--out", default="playground.html", help="the page to write")
 
 

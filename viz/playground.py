@@ -10,55 +10,83 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from nn import notation as notation_records
+from nn.notation import Name
+
 from .stepper import _script_json
 
 __all__ = ["name_html", "playground_html", "write_playground"]
 
-NOTATIONS = ("nielsen",)
+NOTATIONS = notation_records.NOTATIONS  # the notations a page can be written in, by key
 
-# Nielsen's names: (base, superscript, subscript) with {l} the layer (the input is layer 1),
-# {j} the neuron of layer l and {k} the neuron of layer l − 1.
-_NIELSEN = {
-    "w": ("w", "{l}", "{j},{k}"),
-    "b": ("b", "{l}", "{j}"),
-    "z": ("z", "{l}", "{j}"),
-    "a": ("a", "{l}", "{j}"),
-    "delta": ("δ", "{l}", "{j}"),
-    "x": ("x", "", "{k}"),
-    "C": ("C", "", ""),
+_QUANTITY = {
+    "w": "weight",
+    "b": "bias",
+    "z": "preactivation",
+    "delta": "preactivation",
+    "a": "activation",
+    "x": "input",
 }
+# A letter index (k in Σ_k, the x of C_x) is rendered through an int no network has, then
+# written as the letter, so the notation's own index order and index base still apply.
+_SENTINEL = {"i": 7_770_001, "j": 7_770_002, "k": 7_770_003, "x": 7_770_004}
 
 
-def _check_notation(notation: str | None) -> str:
-    chosen = "nielsen" if notation is None else notation
-    if chosen not in NOTATIONS:
-        raise ValueError(
-            f"unknown notation {notation!r} for the playground; choose one of "
-            f"{', '.join(NOTATIONS)}"
-        )
-    return chosen
+def _check_notation(notation: str | notation_records.Notation | None) -> notation_records.Notation:
+    try:
+        return notation_records.get(notation)
+    except ValueError as e:
+        raise ValueError(f"write_playground: {e}") from None
 
 
 def name_html(
-    quantity: str, layer: int = 0, j: int = 0, k: int = 0, notation: str | None = None
+    quantity: str,
+    layer: int = 0,
+    j: int | str = 0,
+    k: int | str = 0,
+    notation: str | notation_records.Notation | None = None,
 ) -> str:
-    """A quantity's typeset name in HTML (<sup>, <sub>): 'w', 'b', 'z', 'a', 'delta', 'x' or 'C'."""
-    _check_notation(notation)
-    base, sup, sub = _NIELSEN[quantity]
-    fill = {"l": str(layer), "j": str(j), "k": str(k)}
-    sup_text = sup.format(**fill)
-    sub_text = sub.format(**fill)
-    out = f"<i>{html.escape(base)}</i>" if base.isascii() else html.escape(base)
-    if sup_text:
-        out += f"<sup>{html.escape(sup_text)}</sup>"
-    if sub_text:
-        out += f"<sub>{html.escape(sub_text)}</sub>"
+    """A typeset name in HTML: 'w', 'b', 'z', 'a', 'delta', 'x' (an input), 'C' or 'C_x'.
+
+    layer is Nielsen's (the input is layer 1); j and k are 0-based ints or letters ('k' for
+    Σ_k); the notation (nn.notation: nielsen by default, lfd, ng, goodfellow, or a Notation)
+    writes it.
+    """
+    n = _check_notation(notation)
+    ints = {key: _SENTINEL[v] if isinstance(v, str) else v for key, v in (("j", j), ("k", k))}
+    if quantity == "C":
+        sym, sup, sub = notation_records.parts(Name("cost", batch=True), n)
+    elif quantity == "C_x":
+        sym, sup, sub = notation_records.parts(Name("cost", example=_SENTINEL["x"]), n)
+    elif quantity == "x":
+        sym, sup, sub = notation_records.parts(Name("input", 1, ints["k"]), n)
+    else:
+        name = Name(_QUANTITY[quantity], layer, ints["j"], ints["k"])
+        if quantity == "delta":
+            sym, sup, sub = notation_records.delta_parts(name, n)
+        else:
+            sym, sup, sub = notation_records.parts(name, n)
+    for letter, number in _SENTINEL.items():
+        sub = sub.replace(str(number + n.index_base), letter)
+    base, _, own_sub = sym.partition("_")  # a symbol's own subscript stays upright (E_in)
+    symbol = notation_records.symbol(base, "html")
+    out = f"<i>{symbol}</i>" if base.isascii() else symbol
+    out += f"<sub>{html.escape(own_sub)}</sub>" if own_sub else ""
+    out += notation_records.compose("", sup, sub, "html")
     return f'<span class="nm">{out}</span>'
 
 
-def _names(sizes: list[int], notation: str | None) -> dict[str, Any]:
+def _names(sizes: list[int], notation: str | notation_records.Notation | None) -> dict[str, Any]:
     # Every name the page shows, made here once: weight layer i (0-based) is Nielsen's l = i + 2.
     layers = range(len(sizes) - 1)
+
+    def each(quantity: str, i: int) -> list[str]:
+        return [name_html(quantity, i + 2, j, 0, notation) for j in range(sizes[i + 1])]
+
+    def activation(layer: int, j: int | str) -> str:
+        return name_html("x" if layer == 1 else "a", layer, j, j, notation)
+
+    n = _check_notation(notation)
     return {
         "w": [
             [
@@ -67,18 +95,25 @@ def _names(sizes: list[int], notation: str | None) -> dict[str, Any]:
             ]
             for i in layers
         ],
-        "b": [[name_html("b", i + 2, j, 0, notation) for j in range(sizes[i + 1])] for i in layers],
-        "z": [[name_html("z", i + 2, j, 0, notation) for j in range(sizes[i + 1])] for i in layers],
-        "delta": [
-            [name_html("delta", i + 2, j, 0, notation) for j in range(sizes[i + 1])] for i in layers
-        ],
+        "b": [each("b", i) for i in layers],
+        "z": [each("z", i) for i in layers],
+        "delta": [each("delta", i) for i in layers],
         # a[0] is the input layer a^1 (= x); a[i + 1] is the output of weight layer i
-        "a": [
-            [name_html("a", i + 1, j, 0, notation) for j in range(sizes[i])]
-            for i in range(len(sizes))
+        "a": [[activation(i + 1, j) for j in range(sizes[i])] for i in range(len(sizes))],
+        "x": [activation(1, k) for k in range(sizes[0])],
+        # with letters: w^l_{jk} of neuron j (for Σ_k), w^{l}_{ij} (for BP2), a^{l}_k, δ^l_i
+        "wk": [
+            [name_html("w", i + 2, j, "k", notation) for j in range(sizes[i + 1])] for i in layers
         ],
-        "x": [name_html("x", 0, 0, k, notation) for k in range(sizes[0])],
+        "wi": [[name_html("w", i + 2, "i", k, notation) for k in range(sizes[i])] for i in layers],
+        "ak": [activation(i + 1, "k") for i in range(len(sizes))],
+        "di": [name_html("delta", i + 2, "i", 0, notation) for i in layers],
         "C": name_html("C", notation=notation),
+        "Cx": name_html("C_x", notation=notation),
+        "sigma": notation_records.symbol(n.sigma, "html"),
+        "notation": n.title,
+        "offset": n.layer_offset,  # a layer as the notation numbers it: Nielsen's + offset
+        "base": n.index_base,
     }
 
 
@@ -102,7 +137,7 @@ def playground_html(
     xs: Sequence[Sequence[float]],
     ys: Sequence[int],
     *,
-    notation: str | None = None,
+    notation: str | notation_records.Notation | None = None,
     title: str | None = None,
     about: str = "",
     rerun: str | None = None,
@@ -110,7 +145,7 @@ def playground_html(
     classes: Sequence[str] | None = None,
 ) -> str:
     """The playground page (HTML text) for a recording of fit() on model with data (xs, ys)."""
-    _check_notation(notation)
+    chosen = _check_notation(notation)
     data = _recording_data(recording)
     layers = getattr(model, "layers", None)
     if not layers:
@@ -162,7 +197,7 @@ def playground_html(
     }
     parts = {
         "TITLE": html.escape(heading),
-        "ABOUT": html.escape(about),
+        "ABOUT": html.escape(f"{about} · names: {chosen.title}" if about else chosen.title),
         "RERUN": html.escape(rerun),
         "DATA": _script_json(page),
     }
@@ -177,7 +212,7 @@ def write_playground(
     xs: Sequence[Sequence[float]],
     ys: Sequence[int],
     path: str | os.PathLike[str],
-    notation: str | None = None,
+    notation: str | notation_records.Notation | None = None,
     **options: Any,
 ) -> None:
     """Write playground_html(recording, model, xs, ys, notation=notation, **options) to path."""
