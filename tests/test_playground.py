@@ -417,3 +417,13 @@ def test_command_notation(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert main([*argv, "--notation", "klingon"]) == 2
     err = capsys.readouterr().err
     assert "--notation 'klingon' is not known; choose one of nielsen, lfd" in err
+
+
+def test_readme_example_writes_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "Recorder" in b]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(code.replace("300,", "12,"), "README.md", "exec"), namespace)
+    data = page_data((tmp_path / "playground.html").read_text(encoding="utf-8"))
+    assert [s["step"] for s in data["steps"]] == [0, 10, 11]
