@@ -49,7 +49,9 @@ def read_csv(path: str | os.PathLike[str]) -> Table:
         raise CSVError(f"{name}: not a CSV file ({e})") from None
     rows = [(n, [cell.strip() for cell in row]) for n, row in rows if any(c.strip() for c in row)]
     if not rows:
-        raise CSVError(f"{name}: the file is empty; give feature columns and a label column")
+        raise CSVError(
+            f"{name}, line 1: the file is empty; give feature columns and a label column"
+        )
     first_line, first = rows[0]
     width = len(first)
     if width < 3:

@@ -12,7 +12,8 @@ before the optimizer moves anything:
 C is the batch mean (1/m) Σ_x C_x, so the engine's z.grad for example x is ∂C/∂z^x = δ^x / m,
 where δ^x = ∂C_x/∂z^x is Nielsen's per-example error. The recording keeps δ^x = m · z.grad,
 so that BP4 reads ∂C/∂w^l_jk = (1/m) Σ_x a^{x,l−1}_k δ^{x,l}_j and BP3 ∂C/∂b^l_j = mean δ^l_j.
-For the output layer it also keeps ∂C_x/∂a^L_j = m · a.grad, the first factor of BP1.
+For the output layer it also keeps ∂C_x/∂a^L_j = m · a.grad, the first factor of BP1 (0 for a
+softmax layer under cross_entropy, whose loss is taken on the logits z^L, not on a^L).
 
 The recording is a dict of lists of floats (json.dumps works on it); its size grows with the
 number of recorded steps and examples, never with the number of training steps.

@@ -151,8 +151,8 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("", "the file is empty"),
-        ("\n\n", "the file is empty"),
+        ("", "line 1: the file is empty"),
+        ("\n\n", "line 1: the file is empty"),
         ("x1,x2,label\n", "has a header (line 1) but no data rows"),
         ("x1,x2,label\n1,2,a\n3,b\n", "line 3: 2 column(s), expected 3 (x1, x2, label)"),
         ("x1,x2,label\n1,2,a\n3,4,5,b\n", "line 3: 4 column(s), expected 3"),

@@ -400,7 +400,9 @@ def run_playground(args: argparse.Namespace) -> int:
     recorder = playground_recorder(args.steps, len(xs), sum(sizes[1:]), args.every)
     optimizer = Adam(model.parameters(), lr=args.lr)
     loss = binary_cross_entropy_with_logits
-    history = fit(model, xs, ys, loss, optimizer, epochs=args.steps, record=recorder)
+    history = fit(
+        model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
+    )
     net = "-".join(map(str, sizes))
     command = (
         f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
