@@ -263,7 +263,7 @@ class Watched:
             k,
         )
 
-    def click_edge(self, layer: int, j: int, k: int) -> None:
+    def click_edge(self, layer: int, j: int, k: int) -> tuple[float, float]:
         # a point on the edge's own hit path that no other edge covers, clicked with the mouse
         point = self.page.evaluate(
             """([l, j, k]) => {
@@ -281,6 +281,7 @@ class Watched:
         )
         assert point is not None, f"edge {layer}-{j}-{k} is covered everywhere"
         self.page.mouse.click(point[0], point[1])
+        return point[0], point[1]
 
 
 def check_weight(
@@ -339,8 +340,15 @@ def test_scrub_click_and_play_show_the_recorded_numbers(browser: Any, tmp_path: 
     assert page.locator("#item").get_attribute("data-item") == "w-1-2-1"
     e = st["examples"].index(0)
     check_weight(w.numbers(), st, xs, e, 1, 2, 1)
-    w.click_edge(0, 3, 0)  # a first-layer weight: its a^{l−1} is the input x
+    x, y = w.click_edge(0, 3, 0)  # a first-layer weight: its a^{l−1} is the input x
     check_weight(w.numbers(), st, xs, e, 0, 3, 0)
+    page.mouse.move(x + 1, y)  # hovering shows the weight and its gradient
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    text = tip.inner_text()
+    assert shown(st["w"][0][3][0]) in text and shown(st["grad_w"][0][3][0]) in text
+    page.mouse.move(2, 2)
+    assert not tip.is_visible()
 
     # a hidden neuron (BP2) and the output neuron (BP1)
     page.click("#n-0-1")
