@@ -17,6 +17,7 @@ from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
 from nn.train import accuracy, fit
+from nn.words import count
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
@@ -237,7 +238,9 @@ def run_explain(args: argparse.Namespace) -> int:
     )
     x = args.input if args.input is not None else [round(0.5 - 0.3 * k, 2) for k in range(n_in)]
     if len(x) != n_in:
-        raise UsageError(f"--input has {len(x)} numbers but the network takes {n_in} inputs")
+        raise UsageError(
+            f"--input has {count(len(x), 'number')} but the network takes {count(n_in, 'input')}"
+        )
     if softmax:
         y: Any = int(args.target[0]) if args.target else 0
         if not 0 <= y < n_out or (args.target and args.target[0] != y):
@@ -246,7 +249,10 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         y = args.target if args.target is not None else [1.0] * n_out
         if len(y) != n_out:
-            raise UsageError(f"--target has {len(y)} numbers but the network has {n_out} outputs")
+            raise UsageError(
+                f"--target has {count(len(y), 'number')} but the network has "
+                f"{count(n_out, 'output')}"
+            )
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
