@@ -365,6 +365,15 @@ def _apply2(op: Op, x: Value, y: Value) -> Value:
     return _make(data, op, (x, y))
 
 
+def apply(op: Op, *inputs: Value) -> Value:
+    """The node op(*inputs) for any row of the op table (what the operators and methods do)."""
+    try:
+        data = op.forward(*[x.data for x in inputs])
+    except DomainError as e:
+        raise _forward_error(op, inputs, e) from None
+    return _make(data, op, inputs)
+
+
 def linear(
     weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number
 ) -> Value:
