@@ -2,6 +2,10 @@
 gradcheck's table by label, and the anomaly message's grammar."""
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +85,19 @@ def test_anomaly_messages_read_as_sentences() -> None:
         z.backward()
     assert "at the '*' node 'y' (data" in str(info.value)
     assert math.isfinite(z.data)
+
+
+DOCS = sorted((Path(__file__).parent.parent / "docs").rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", DOCS, ids=[p.stem for p in DOCS])
+def test_docs_pages_pass_under_plain_python_m_doctest(page: Path) -> None:
+    # the closing code fences must not be read as expected output: a blank line ends each one
+    done = subprocess.run(
+        [sys.executable, "-m", "doctest", str(page)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
