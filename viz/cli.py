@@ -6,11 +6,13 @@ import argparse
 import math
 import os
 import random
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from autograd import no_grad, topological_order
+from autograd import Value, no_grad, topological_order
+from autograd._version import __version__
 from nn import compare as cmp
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
@@ -19,6 +21,7 @@ from nn.module import MLP
 from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import accuracy, fit
+from nn.words import count
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
@@ -67,6 +70,7 @@ def _numbers(text: str) -> list[float]:
 def build_parser() -> argparse.ArgumentParser:
     """The command line: deltagrad demo | check | explain."""
     parser = _Parser(prog="deltagrad", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"deltagrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="train a small MLP, check it against BP1–BP4, draw it")
@@ -91,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
     )
-    explain.add_argument("--param", default=None, help="a node label such as w^2_{1,0} or z^3_0")
+    explain.add_argument(
+        "--param",
+        default=None,
+        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0), b:2:1, z:3:0, a:2:1, "
+        "or w2_1_0; the label itself needs quotes in a shell: --param 'w^2_{1,0}'",
+    )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
         "--target",
@@ -151,6 +160,10 @@ def run_demo(args: argparse.Namespace) -> int:
         epochs=args.steps,
         record=recorder,
     )
+    interrupted = len(history) < args.steps  # Ctrl-C: fit returned the steps done so far
+    if not history:
+        print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
+        return INTERRUPTED
     acc = accuracy(model, xs, ys)
     print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
 
@@ -192,7 +205,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     written.append(page)
     print("wrote " + ", ".join(written))
-    return 0
+    return INTERRUPTED if interrupted else 0
 
 
 # ----------------------------------------------------------------------------------- check
@@ -226,24 +239,29 @@ def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any],
     return model, xs, ys, cost
 
 
+def _network_name(model: MLP) -> str:
+    sizes = [model.nin] + [layer.nout for layer in model.layers]
+    return f"{'-'.join(map(str, sizes))} {'/'.join(layer.activation for layer in model.layers)}"
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Random networks, activations and costs: graph gradients vs BP1–BP4, per layer."""
     rng = random.Random(args.seed)
+    cases = [_random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
+    names = [_network_name(model) for model, *_ in cases]
+    wide = max(len("network"), *map(len, names))
+    cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
     print(
-        f"{'trial':>5}  {'network':<26}  {'cost':<33}  {'layer':>5}  "
+        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {'layer':>5}  "
         f"{'max|Δδ|':>9}  {'max|Δ∂C/∂w|':>11}  {'max|Δ∂C/∂b|':>11}  ok"
     )
     failures = 0
-    for trial in range(args.trials):
-        model, xs, ys, cost = _random_case(rng)
-        sizes = [model.nin] + [layer.nout for layer in model.layers]
-        acts = "/".join(layer.activation for layer in model.layers)
-        name = f"{'-'.join(map(str, sizes))} {acts}"
+    for trial, ((model, xs, ys, cost), name) in enumerate(zip(cases, names, strict=True)):
         for d in cmp.compare(model, xs, ys, cost):
             ok = d.worst() <= TOLERANCE and not math.isnan(d.worst())
             failures += not ok
             print(
-                f"{trial:>5}  {name:<26}  {cost:<33}  {d.layer:>5}  {d.delta:>9.1e}  "
+                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {d.layer:>5}  {d.delta:>9.1e}  "
                 f"{d.grad_w:>11.1e}  {d.grad_b:>11.1e}  {'yes' if ok else 'NO'}"
             )
     if failures:
@@ -267,7 +285,9 @@ def run_explain(args: argparse.Namespace) -> int:
     )
     x = args.input if args.input is not None else [round(0.5 - 0.3 * k, 2) for k in range(n_in)]
     if len(x) != n_in:
-        raise UsageError(f"--input has {len(x)} numbers but the network takes {n_in} inputs")
+        raise UsageError(
+            f"--input has {count(len(x), 'number')} but the network takes {count(n_in, 'input')}"
+        )
     if softmax:
         y: Any = int(args.target[0]) if args.target else 0
         if not 0 <= y < n_out or (args.target and args.target[0] != y):
@@ -276,20 +296,22 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         y = args.target if args.target is not None else [1.0] * n_out
         if len(y) != n_out:
-            raise UsageError(f"--target has {len(y)} numbers but the network has {n_out} outputs")
+            raise UsageError(
+                f"--target has {count(len(y), 'number')} but the network has "
+                f"{count(n_out, 'output')}"
+            )
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
     loss = cmp.example_loss(model, x, y, cost)
-    labels = {n.label: n for n in topological_order(loss) if n.label}
-    wanted = args.param or "w^2_{0,0}"
-    if wanted not in labels:
-        known = ", ".join(sorted(k for k in labels if k.startswith(("w^", "b^", "z^")))[:8])
-        raise UsageError(f"no node labelled {wanted!r} in this network; try one of {known}, …")
+    wanted = args.param or "w:2:0:0"
+    node, note = _find_param(model, loss, wanted)
     from .explain import explain
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
-    print(explain(labels[wanted], loss))
+    if note:
+        print(note)
+    print(explain(node, loss))
     return 0
 
 
@@ -437,6 +459,66 @@ def run_playground(args: argparse.Namespace) -> int:
     return 0
 
 
+# w^2_{1,0} (the label), w:2:1:0 and w2_1_0 (no shell quoting needed): kind, layer, j, k
+_PARAM_FORMS = [
+    re.compile(r"(?P<kind>[wbza])\^(?P<layer>\d+)_\{?(?P<j>\d+)(?:,(?P<k>\d+))?\}?"),
+    re.compile(r"(?P<kind>[wbza]):(?P<layer>\d+):(?P<j>\d+)(?::(?P<k>\d+))?"),
+    re.compile(r"(?P<kind>[wbza])(?P<layer>\d+)_(?P<j>\d+)(?:_(?P<k>\d+))?"),
+]
+
+
+def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
+    """The node --param names, found by the model's structure; and a note to print, if any."""
+    match = next((m for form in _PARAM_FORMS if (m := form.fullmatch(wanted.strip()))), None)
+    if match is None:
+        labels = {n.label: n for n in topological_order(loss) if n.label}
+        if wanted in labels:  # any other labelled node, such as the loss C
+            return labels[wanted], ""
+        raise UsageError(
+            f"cannot read --param {wanted!r}; write w:2:1:0 for w^2_{{1,0}} (layer 2, neuron 1, "
+            "input 0), b:2:1, z:3:0 or a:2:1"
+        )
+    kind, layer_index, j = match["kind"], int(match["layer"]), int(match["j"])
+    k = None if match["k"] is None else int(match["k"])
+    last = len(model.layers) + 1
+    if not 2 <= layer_index <= last:
+        raise UsageError(
+            f"--param {wanted!r}: this network has weight layers 2 to {last} (layer 1 is the input)"
+        )
+    layer = model.layers[layer_index - 2]
+    if not 0 <= j < layer.nout:
+        raise UsageError(
+            f"--param {wanted!r}: layer {layer_index} has neurons 0 to {layer.nout - 1}"
+        )
+    if (kind == "w") != (k is not None):
+        raise UsageError(
+            f"--param {wanted!r}: a weight needs layer, neuron and input (w:2:1:0); "
+            "b, z and a need layer and neuron (b:2:1)"
+        )
+    neuron = layer.neurons[j]
+    if kind == "w":
+        assert k is not None
+        if not 0 <= k < layer.nin:
+            raise UsageError(
+                f"--param {wanted!r}: neuron {j} of layer {layer_index} has inputs 0 to "
+                f"{layer.nin - 1}"
+            )
+        return neuron.w[k], ""
+    if kind == "b":
+        return neuron.b, ""
+    if kind == "z":
+        return layer.z[j], ""
+    if layer.a[j] is layer.z[j]:
+        return layer.z[j], (
+            f"layer {layer_index} has a linear activation, so there is no separate node "
+            f"a^{layer_index}_{j}: a is the node z^{layer_index}_{j} itself, explained here"
+        )
+    return layer.a[j], ""
+
+
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     try:
@@ -448,7 +530,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "playground": run_playground,
         }[args.command]
         code: int = run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("deltagrad: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (deltagrad check | head -2): stop quietly, as CLI tools do;
+        # later writes to stdout (at exit) go to /dev/null instead of raising again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
