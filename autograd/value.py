@@ -540,6 +540,11 @@ def _seed(gradient: object, create_graph: bool, where: str) -> Any:
     """The seed d(root)/d(root) of a pass: a float, or a Value with create_graph=True."""
     if isinstance(gradient, Value):
         return gradient if create_graph else gradient.data
+    if isinstance(gradient, bool):
+        raise TypeError(
+            f"{where}: gradient must be a number or a Value, got the bool {gradient!r}; the "
+            "first argument is the seed gradient, so pass create_graph=True by name"
+        )
     if not _is_real(gradient):
         raise TypeError(
             f"{where}: gradient must be a number or a Value (the seed for the output's grad), "

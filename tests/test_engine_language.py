@@ -325,6 +325,8 @@ def test_bad_seeds_say_what_a_gradient_is() -> None:
     x = Value(1.0)
     with pytest.raises(TypeError, match="backward: gradient must be a number or a Value"):
         (x * 2).backward(gradient="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="pass create_graph=True by name"):
+        (x * 2).backward(True)
     with pytest.raises(TypeError, match=r"grad\(grad_outputs=...\): gradient must be a number"):
         grad(x * 2, [x], grad_outputs=None)  # type: ignore[arg-type]
 

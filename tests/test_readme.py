@@ -15,6 +15,13 @@ def blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, re.S)
 
 
+def block_with(text: str) -> str:
+    """The one python block of the README that contains text."""
+    found = [b for b in blocks() if text in b]
+    assert len(found) == 1, text
+    return found[0]
+
+
 def run_block(code: str, namespace: dict[str, object]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -41,13 +48,18 @@ def test_engine_example_prints_54() -> None:
     assert run_block(blocks()[1], {}).strip() == "54.0"
 
 
+def test_engine_language_example_prints_what_its_comments_say() -> None:
+    lines = run_block(block_with("autograd.primitive("), {}).splitlines()
+    assert lines == ["0.077004", "3.0 True 0.0", "3.0 True", "True"]
+
+
 def test_viz_example_runs_on_the_delta_example(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     namespace: dict[str, object] = {}
     run_block(blocks()[0], namespace)
     monkeypatch.chdir(tmp_path)  # the example writes stepper.html to the working directory
-    text = run_block(blocks()[2], namespace)
+    text = run_block(block_with("viz.write_stepper"), namespace)
     assert "w^2_{1,0}" in text and (tmp_path / "stepper.html").exists()
 
 
