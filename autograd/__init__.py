@@ -25,6 +25,7 @@ from .functions import (
     tan,
     tanh,
 )
+from .label import Label
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .value import (
@@ -44,6 +45,7 @@ __all__ = [
     "OPS",
     "AnomalyError",
     "GradcheckError",
+    "Label",
     "Mask",
     "Op",
     "Primitive",
