@@ -167,7 +167,10 @@ def _terms(where: str, values: Iterable[Value | Number]) -> tuple[list[Value], b
 
 
 def sum(values: Iterable[Value | Number], start: Value | Number = 0.0) -> Any:
-    """start + x_1 + ... + x_n as ONE node (ds/dx_i = 1); a float if nothing is a Value."""
+    """start + x_1 + ... + x_n as ONE node (ds/dx_i = 1); a float if nothing is a Value.
+
+    A start of 0 is left out of the node; a single Value with start 0 is returned as it is.
+    """
     nodes, any_value = _terms("sum", values)
     if isinstance(start, Value):
         nodes.insert(0, start)
