@@ -36,6 +36,13 @@ VIZ = "import viz\n\nviz.svg(C)"
 TRAINING = "from nn import MLP\nfrom nn.data import moons"
 
 
+def block_with(text: str) -> str:
+    """The one python block of the README that contains text."""
+    found = [b for b in blocks() if text in b]
+    assert len(found) == 1, text
+    return found[0]
+
+
 def run_block(code: str, namespace: dict[str, object]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -60,6 +67,11 @@ def test_delta_example_prints_a_minus_y_and_bp2() -> None:
 
 def test_engine_example_prints_54() -> None:
     assert run_block(block(ENGINE), {}).strip() == "54.0"
+
+
+def test_engine_language_example_prints_what_its_comments_say() -> None:
+    lines = run_block(block_with("autograd.primitive("), {}).splitlines()
+    assert lines == ["0.077004", "3.0 True 0.0", "3.0 True", "True"]
 
 
 def test_viz_example_runs_on_the_delta_example(
