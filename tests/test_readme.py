@@ -48,7 +48,7 @@ def test_viz_example_runs_on_the_delta_example(
     run_block(blocks()[0], namespace)
     monkeypatch.chdir(tmp_path)  # the example writes stepper.html to the working directory
     text = run_block(blocks()[2], namespace)
-    assert "w^2_{1,0}" in text and (tmp_path / "stepper.html").exists()
+    assert "∂C/∂w²₁,₀ = " in text and (tmp_path / "stepper.html").exists()
 
 
 def test_ci_runs_the_readme_test_command() -> None:

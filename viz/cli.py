@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from autograd import no_grad, topological_order
 from nn import compare as cmp
+from nn import notation as nt
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
@@ -89,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
     )
-    explain.add_argument("--param", default=None, help="a node label such as w^2_{1,0} or z^3_0")
+    explain.add_argument(
+        "--param",
+        default=None,
+        help="a node label such as w^2_{1,0} or z^3_0 (or w²₁,₀), in the notation chosen",
+    )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
         "--target",
@@ -98,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
+    for command in sub.choices.values():  # every command writes labels in a chosen notation
+        command.add_argument(
+            "--notation",
+            choices=list(nt.NOTATIONS),
+            default="nielsen",
+            help="the textbook notation of labels and tables (see docs/notation.md)",
+        )
     return parser
 
 
@@ -122,9 +134,8 @@ def _write(folder: str, name: str, text: str) -> str:
 
 
 def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
-    print(f"  {'layer':>5}  {'max|Δδ|':>10}  {'max|Δ∂C/∂w|':>12}  {'max|Δ∂C/∂b|':>12}")
-    for d in diffs:
-        print(f"  {d.layer:>5}  {d.delta:>10.2e}  {d.grad_w:>12.2e}  {d.grad_b:>12.2e}")
+    for line in cmp.table(diffs).splitlines():
+        print("  " + line)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -199,9 +210,11 @@ def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any],
 def run_check(args: argparse.Namespace) -> int:
     """Random networks, activations and costs: graph gradients vs BP1–BP4, per layer."""
     rng = random.Random(args.seed)
+    layer, d_head, w_head, b_head = cmp.columns()
+    widths = [max(9, len(d_head)), max(11, len(w_head)), max(11, len(b_head))]
     print(
-        f"{'trial':>5}  {'network':<26}  {'cost':<33}  {'layer':>5}  "
-        f"{'max|Δδ|':>9}  {'max|Δ∂C/∂w|':>11}  {'max|Δ∂C/∂b|':>11}  ok"
+        f"{'trial':>5}  {'network':<26}  {'cost':<33}  {layer:>5}  {d_head:>{widths[0]}}  "
+        f"{w_head:>{widths[1]}}  {b_head:>{widths[2]}}  ok"
     )
     failures = 0
     for trial in range(args.trials):
@@ -213,8 +226,9 @@ def run_check(args: argparse.Namespace) -> int:
             ok = d.worst() <= TOLERANCE and not math.isnan(d.worst())
             failures += not ok
             print(
-                f"{trial:>5}  {name:<26}  {cost:<33}  {d.layer:>5}  {d.delta:>9.1e}  "
-                f"{d.grad_w:>11.1e}  {d.grad_b:>11.1e}  {'yes' if ok else 'NO'}"
+                f"{trial:>5}  {name:<26}  {cost:<33}  {cmp.layer_number(d):>5}  "
+                f"{d.delta:>{widths[0]}.1e}  {d.grad_w:>{widths[1]}.1e}  "
+                f"{d.grad_b:>{widths[2]}.1e}  {'yes' if ok else 'NO'}"
             )
     if failures:
         print(f"{failures} layer(s) disagree with BP1–BP4 beyond {TOLERANCE:g}")
@@ -251,11 +265,21 @@ def run_explain(args: argparse.Namespace) -> int:
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
     loss = cmp.example_loss(model, x, y, cost)
-    labels = {n.label: n for n in topological_order(loss) if n.label}
-    wanted = args.param or "w^2_{0,0}"
+    # a node is found by its label as the notation writes it, in ASCII or with Unicode scripts
+    labels: dict[str, Any] = {}
+    known = []
+    for n in topological_order(loss):
+        record = n.label_record
+        if isinstance(record, nt.Name):
+            labels[nt.render(record, style="unicode")] = n
+            if record.quantity in ("weight", "bias", "preactivation"):
+                known.append(str(record))
+        if n.label:
+            labels[n.label] = n
+    wanted = args.param or str(nt.Name("weight", 2, 0, 0))
     if wanted not in labels:
-        known = ", ".join(sorted(k for k in labels if k.startswith(("w^", "b^", "z^")))[:8])
-        raise UsageError(f"no node labelled {wanted!r} in this network; try one of {known}, …")
+        hint = ", ".join(sorted(known)[:8])
+        raise UsageError(f"no node labelled {wanted!r} in this network; try one of {hint}, …")
     from .explain import explain
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
@@ -268,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         run = {"demo": run_demo, "check": run_check, "explain": run_explain}[args.command]
-        code: int = run(args)
+        with nt.using(getattr(args, "notation", None)):  # labels, tables and drawings
+            code: int = run(args)
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
