@@ -51,8 +51,8 @@ GROUP_ROLES: dict[str, tuple[str, str]] = {
 OP_COLOUR = "#777777"
 
 
-def legend_text(key: str, ts: Typeset) -> str:
-    """The legend's text for a role or group kind, in the typeset's notation."""
+def legend_text(key: str, ts: Typeset, group: bool = False) -> str:
+    """The legend's text for a role (group=True: a kind of box), in the typeset's notation."""
     n = ts.notation
     if key == "parameter":
         if n.bias_as_weight:
@@ -68,7 +68,7 @@ def legend_text(key: str, ts: Typeset) -> str:
         return f"neuron: its {n.z}, {n.a}, {ts.symbol('delta')} over the examples, and its " + (
             n.w if n.bias_as_weight else f"{n.w}, {n.b}"
         )
-    return {**ROLES, **GROUP_ROLES}[key][1]
+    return (GROUP_ROLES if group else ROLES)[key][1]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -652,7 +652,11 @@ def _draw_groups(
         dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
     if legend:
         kinds = {g.kind for g in groups}
-        entries = [(k, c, legend_text(k, ts)) for k, (c, _) in GROUP_ROLES.items() if k in kinds]
+        entries = [
+            (k, c, legend_text(k, ts, group=True))
+            for k, (c, _) in GROUP_ROLES.items()
+            if k in kinds
+        ]
         if collapse == "layer":
             nt = ts.notation
             layer_text = (
