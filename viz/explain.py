@@ -23,9 +23,9 @@ _FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 
 # σ'(z) for the activation ops, said once under the derivation (σ: the notation's symbol)
 _ACTIVATIONS = {
-    "tanh": "{s} = tanh, {s}'(z) = 1 − tanh²(z)",
-    "sigmoid": "{s} = sigmoid, {s}'(z) = {s}(z)·(1 − {s}(z))",
-    "relu": "{s} = relu, {s}'(z) = 1 if z > 0 else 0",
+    "tanh": "{s} = tanh, {s}'({z}) = 1 − tanh²({z})",
+    "sigmoid": "{s} = sigmoid, {s}'({z}) = {s}({z})·(1 − {s}({z}))",
+    "relu": "{s} = relu, {s}'({z}) = 1 if {z} > 0 else 0",
 }
 
 # Markers in the text being built: a name (its index in Namer.names) and words (not maths).
@@ -330,7 +330,8 @@ def explain(
             )
         lines.append(f"  = {number(float(own.upstream), digits)}")
     notes = sorted({s.node.op for s, _ in terms if s.node.op in _ACTIVATIONS})
-    lines.extend("  " + _words("where ") + _ACTIVATIONS[op].format(s=sigma) for op in notes)
+    z = name.symbol("z")
+    lines.extend("  " + _words("where ") + _ACTIVATIONS[op].format(s=sigma, z=z) for op in notes)
     if not root.label:
         lines.append("  " + _words("(") + c + _words(" stands for the root, which has no label)"))
     return Explanation("\n".join(lines), name.names)
