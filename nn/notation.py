@@ -528,8 +528,8 @@ def glossary() -> str:
             "",
             "```python",
             "from nn.notation import Notation, register",
-            'mine = register(Notation("mine", "my notes", w="θ", z="u", a="v", delta="ε",',
-            '                         layer_offset=-1, index_order="kj", index_base=1))',
+            "",
+            'mine = register(Notation("mine", "my notes", w="θ", z="u", layer_offset=-1))',
             "```",
             "",
             "Fields: `w b z a delta cost cost_batch input sigma` (symbols; a symbol may carry a "
