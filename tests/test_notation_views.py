@@ -86,6 +86,7 @@ def test_every_notation_draws_valid_typeset_svg(key: str, renderer: str) -> None
     assert [s.text for s in spans] == [sup, sub]
     assert float(spans[0].get("dy", "0")) < 0 < float(spans[1].get("dy", "0"))
     assert all(s.get("font-size") == "75%" for s in spans)
+    assert "loss (the root)" in texts(svg_text)  # the legend of a drawing of values
     # and the collapsed drawings too
     for collapse in ("neuron", "layer"):
         ET.fromstring(viz.svg(loss, renderer=renderer, notation=notation, collapse=collapse))

@@ -15,7 +15,7 @@ from autograd import Step, Value, fresh_grads
 from nn.notation import Name, Notation
 
 from .draw import check_value, processing_order, visible
-from .names import Typeset, record_of
+from .names import Typeset, shown_record
 
 # How an unlabelled node made by an op is written in terms of its parents' names.
 _BINARY = {"+": "({} + {})", "-": "({} − {})", "*": "({}·{})", "/": "({} / {})", "**": "({}**{})"}
@@ -95,8 +95,8 @@ class Namer:
 
     def delta(self, node: Value) -> str | None:
         """δ^l_j for a pre-activation that carries nn's record, else None."""
-        record = record_of(node)
-        if record is None or record.quantity != "preactivation" or node.label != str(record):
+        record = shown_record(node)
+        if record is None or record.quantity != "preactivation":
             return None
         return self._record(record, delta=True)
 
@@ -105,8 +105,8 @@ class Namer:
         return self.mark(self.text.symbol(which), self.latex.symbol(which), self.html.symbol(which))
 
     def _short(self, node: Value) -> str | None:
-        record = record_of(node)
-        if record is not None and node.label == str(record):
+        record = shown_record(node)
+        if record is not None:
             return self._record(record)
         if node.label:
             shown = visible(node.label)

@@ -32,6 +32,13 @@ def record_of(node: Value) -> Name | None:
     return r if isinstance(r, Name) else None
 
 
+def shown_record(node: Value) -> Name | None:
+    """node's Name record when its label is the record's own text (not a user's rename)."""
+    record = record_of(node)
+    # a rename keeps the record under the user's text (autograd's Renamed): the text then differs
+    return record if record is not None and node.label == str(record) else None
+
+
 def identify(forward: Iterable[Value]) -> dict[Value, Name]:
     """The Name of each node that has one, for nodes in forward order (parents first).
 
@@ -138,11 +145,8 @@ class Typeset:
 
     def label(self, node: Value) -> str | None:
         """node's label as shown: a user's own text as it is, a Name written here."""
-        record = record_of(node)
-        text = node.label
-        if record is not None and text == str(record):
-            return self.name(record)
-        return text
+        record = shown_record(node)
+        return self.name(record) if record is not None else node.label
 
     def neuron_words(self, layer: int, j: int) -> str:
         """'neuron j of layer l' with j and l as this notation counts them."""
