@@ -475,7 +475,8 @@ def _neuron_rows(
     for n in g.nodes:
         by_kind[_kind(n, names)].append(n)
     zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
-    cost = ts.symbol("cost")
+    # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
+    cost = ts.symbol("cost_batch" if max(len(zs), len(as_)) > 1 else "cost")
     if layer == 1:
         a1 = ts.name(Name("input", 1, j))
         rows = [f"input {a1}"]
@@ -554,7 +555,7 @@ def _layer_rows(
         f"{words}: {ts.layer(nt.z, layer)}, {ts.layer(nt.a, layer)}",
         f"{plural(count, 'neuron')} × {plural(examples, 'example')}",
     ]
-    cost = ts.symbol("cost")
+    cost = ts.symbol("cost_batch" if examples > 1 else "cost")
     if show_grad and zs:
         rows.append(
             f"max |{ts.layer(nt.delta, layer)}| = "
@@ -563,7 +564,12 @@ def _layer_rows(
     if ws or bs:
         rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
         if show_grad:
-            w_l, b_l = ts.layer(nt.w, layer), ts.layer(nt.b, layer)
+            w_l = ts.layer(nt.w, layer)
+            if nt.bias_as_weight:  # LFD's biases are the weights w^(l)_0j
+                left, right = nt.layer_brackets
+                b_l = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", "0j")
+            else:
+                b_l = ts.layer(nt.b, layer)
             rows.append(f"‖∂{cost}/∂{w_l}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}")
             rows.append(f"‖∂{cost}/∂{b_l}‖ = {fmt(_norm([grad_value(b) for b in bs]), digits)}")
     rows.append(plural(len(g.nodes), "node"))
