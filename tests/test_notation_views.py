@@ -283,13 +283,18 @@ CHROMIUM_ARGS = [
 
 
 def test_stepper_panel_typesets_names_in_chromium(tmp_path: Path) -> None:
+    missing = None
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed")
+        missing = "playwright is not installed"
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(executable):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        missing = "Chromium is not installed (apt-get install chromium)"
+    if missing is not None:
+        if os.environ.get("DELTAGRAD_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
     model = MLP(2, [1], activation="tanh", output_activation="tanh", seed=0)
     loss = losses.squared_error(model([0.5, -1.0]), [0.25])
     path = tmp_path / "stepper.html"
