@@ -18,7 +18,7 @@ import viz
 from autograd import Value, linear
 from nn import MLP, compare, losses
 from nn.notation import NOTATIONS, Name, Notation
-from viz.draw import ROLES, group_nodes, processing_order
+from viz.draw import ROLES, forward_order, group_nodes, processing_order
 from viz.names import identify, role
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -115,7 +115,7 @@ def test_the_digraph_itself_carries_unicode_scripts() -> None:
 # ------------------------------------------------------------------------ structure is data
 def _roles(loss: Value) -> list[str]:
     order = processing_order(loss)
-    names = identify(reversed(order))
+    names = identify(forward_order(loss))
     return [role(n, loss, set(), names) for n in order]
 
 
@@ -325,3 +325,24 @@ def test_stepper_panel_typesets_names_in_chromium(tmp_path: Path) -> None:
         for k, n in enumerate(processing_order(loss))
     }
     assert shown["sups"] == expected
+
+
+def test_plain_networks_collapse_by_their_shape() -> None:
+    # a two-layer network written by hand with string labels: the shape gives l and j
+    x = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    hidden = []
+    for j in range(2):
+        w = [Value(0.3 * (j + 1), f"w{j}{k}") for k in range(2)]
+        hidden.append(linear(w, x, Value(0.1, f"b{j}")).tanh())
+    out = linear([Value(0.7, "v0"), Value(-0.2, "v1")], hidden, Value(0.0, "c"))
+    loss = (out.sigmoid() - 1.0) ** 2
+    order = processing_order(loss)
+    groups = group_nodes(loss, order, "neuron")
+    assert [groups[v] for v in x] == ["n1_0", "n1_1"]
+    assert [groups[h] for h in hidden] == ["n2_0", "n2_1"]
+    assert [groups[h.parents[0]] for h in hidden] == ["n2_0", "n2_1"]  # their z
+    assert groups[out] == "n3_0" and groups[loss] == "loss"
+    boxes = re.findall(
+        r"^\s*(n\d+_\d+|loss|leaves) \[", viz.draw(loss, collapse="neuron").source, re.M
+    )
+    assert boxes == ["n1_0", "n1_1", "n2_0", "n2_1", "n3_0", "loss"]

@@ -404,7 +404,7 @@ def group_nodes(
     neuron's box. l and j are Nielsen's (layer 1 is the input), whatever the notation shown.
     """
     if names is None:
-        names = identify(reversed(order))
+        names = identify(forward_order(root))
     children: dict[Value, list[Value]] = {}
     for node in order:
         for p in node.parents:
