@@ -1,4 +1,4 @@
-"""deltagrad's drawings: computation graphs as SVG, explain(), and the backward-pass stepper.
+"""deltagrad's drawings: graphs as SVG, explain(), the backward stepper and the training playground.
 
 Importing viz also makes a Value display its graph in a notebook (for graphs of up to
 DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr).
@@ -13,6 +13,7 @@ from autograd import Value, set_display_hook
 from .draw import build, count_nodes, draw
 from .explain import Explanation, explain
 from .names import svg_tspans
+from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
 from .stepper import stepper_html, write_stepper
 
@@ -23,9 +24,11 @@ __all__ = [
     "available_renderers",
     "draw",
     "explain",
+    "playground_html",
     "render_svg",
     "stepper_html",
     "svg",
+    "write_playground",
     "write_stepper",
 ]
 
