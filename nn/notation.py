@@ -359,6 +359,7 @@ def compose(symbol_text: str, sup: str, sub: str, style: str = "ascii") -> str:
             out += _unicode_script(sub, _SUB, "_")
         return out
     if style == "latex":
+        sup, sub = (t.replace("{", r"\{").replace("}", r"\}") for t in (sup, sub))
         return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
     return (
         out
