@@ -15,6 +15,10 @@ forward pass each layer keeps the latest nodes in ``layer.z`` and ``layer.a``, s
     neuron.b.grad          = ∂C/∂b^l_j = δ^l_j                (BP3)
 
 With a linear activation there is no separate a node: a^l_j IS the node z^l_j (labelled z).
+
+Every node made here carries an nn.notation.Name record (its ``label_record``: weight, bias,
+input, pre-activation or activation, with l, j, k); ``.label`` is that record written in the
+active notation (Nielsen's by default), and the views read the record, not the text.
 """
 
 from __future__ import annotations

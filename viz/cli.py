@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from autograd import Value, no_grad, topological_order
 from autograd._version import __version__
 from nn import compare as cmp
+from nn import notation as nt
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
@@ -98,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--param",
         default=None,
-        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0), b:2:1, z:3:0, a:2:1, "
-        "or w2_1_0; the label itself needs quotes in a shell: --param 'w^2_{1,0}'",
+        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, as Nielsen numbers "
+        "layers), b:2:1, z:3:0, a:2:1, or w2_1_0; or its label as the chosen notation writes "
+        "it, in ASCII or Unicode (w²₁,₀); a label with braces needs quotes in a shell: "
+        "--param 'w^2_{1,0}'",
     )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
@@ -111,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--seed", type=int, default=0)
 
     _add_playground(sub)
+    for command in sub.choices.values():  # every command writes labels in a chosen notation
+        if "--notation" in command._option_string_actions:  # it already takes one
+            continue
+        command.add_argument(
+            "--notation",
+            choices=list(nt.NOTATIONS),
+            default="nielsen",
+            help="the textbook notation of labels and tables (see docs/notation.md)",
+        )
     return parser
 
 
@@ -135,9 +147,8 @@ def _write(folder: str, name: str, text: str) -> str:
 
 
 def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
-    print(f"  {'layer':>5}  {'max|Δδ|':>10}  {'max|Δ∂C/∂w|':>12}  {'max|Δ∂C/∂b|':>12}")
-    for d in diffs:
-        print(f"  {d.layer:>5}  {d.delta:>10.2e}  {d.grad_w:>12.2e}  {d.grad_b:>12.2e}")
+    for line in cmp.table(diffs).splitlines():
+        print("  " + line)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -251,9 +262,11 @@ def run_check(args: argparse.Namespace) -> int:
     names = [_network_name(model) for model, *_ in cases]
     wide = max(len("network"), *map(len, names))
     cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
+    layer, d_head, w_head, b_head = cmp.columns()
+    widths = [max(9, len(d_head)), max(11, len(w_head)), max(11, len(b_head))]
     print(
-        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {'layer':>5}  "
-        f"{'max|Δδ|':>9}  {'max|Δ∂C/∂w|':>11}  {'max|Δ∂C/∂b|':>11}  ok"
+        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {layer:>5}  "
+        f"{d_head:>{widths[0]}}  {w_head:>{widths[1]}}  {b_head:>{widths[2]}}  ok"
     )
     failures = 0
     for trial, ((model, xs, ys, cost), name) in enumerate(zip(cases, names, strict=True)):
@@ -261,8 +274,9 @@ def run_check(args: argparse.Namespace) -> int:
             ok = d.worst() <= TOLERANCE and not math.isnan(d.worst())
             failures += not ok
             print(
-                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {d.layer:>5}  {d.delta:>9.1e}  "
-                f"{d.grad_w:>11.1e}  {d.grad_b:>11.1e}  {'yes' if ok else 'NO'}"
+                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {cmp.layer_number(d):>5}  "
+                f"{d.delta:>{widths[0]}.1e}  {d.grad_w:>{widths[1]}.1e}  "
+                f"{d.grad_b:>{widths[2]}.1e}  {'yes' if ok else 'NO'}"
             )
     if failures:
         print(f"{failures} layer(s) disagree with BP1–BP4 beyond {TOLERANCE:g}")
@@ -471,7 +485,14 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
     """The node --param names, found by the model's structure; and a note to print, if any."""
     match = next((m for form in _PARAM_FORMS if (m := form.fullmatch(wanted.strip()))), None)
     if match is None:
-        labels = {n.label: n for n in topological_order(loss) if n.label}
+        # a label as the chosen notation writes it, in ASCII or with Unicode scripts
+        labels: dict[str, Value] = {}
+        for n in topological_order(loss):
+            record = n.label_record
+            if isinstance(record, nt.Name):
+                labels[nt.render(record, style="unicode")] = n
+            if n.label:
+                labels[n.label] = n
         if wanted in labels:  # any other labelled node, such as the loss C
             return labels[wanted], ""
         raise UsageError(
@@ -529,8 +550,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "explain": run_explain,
             "playground": run_playground,
         }[args.command]
-        code: int = run(args)
-        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        notation = getattr(args, "notation", None)
+        # labels, tables and drawings in that notation (a command checks an unknown one itself)
+        with nt.using(notation if notation in nt.NOTATIONS else None):
+            code: int = run(args)
+            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
