@@ -1,6 +1,7 @@
-"""deltagrad's networks: Module, Neuron, Layer and MLP (losses, optim, data, closed_form, train
-are submodules to import explicitly)."""
+"""deltagrad's networks: Module, Neuron, Layer, MLP and check_backprop (losses, optim, data,
+closed_form, train, grading are submodules to import explicitly)."""
 
+from .grading import check_backprop
 from .module import MLP, Layer, Module, Neuron
 
-__all__ = ["MLP", "Layer", "Module", "Neuron"]
+__all__ = ["MLP", "Layer", "Module", "Neuron", "check_backprop"]
