@@ -94,7 +94,9 @@ def _layer_name(layer: int, notation: str | None) -> str:
     return str(layer)
 
 
-def _sym(quantity: str, layer: int, index: Sequence[int] = (), notation: str | None = None) -> str:
+def _sym(
+    quantity: str, layer: int, index: Sequence[int | str] = (), notation: str | None = None
+) -> str:
     """The textbook symbol of one quantity: δ^3_0, w^3_{0,1}, ∂C/∂b^2_1, a^1_0 …"""
     base = {
         "delta": "δ",
@@ -696,30 +698,28 @@ class _Check:
             return self._bp3(t, i, index[0])
         return self._bp4(t, i, *index)
 
-    def _batch_note(self, x: int) -> str:
-        return f"   (example {x} of the batch, its own cost C_x)" if self.batch else ""
-
     def _bp1(self, t: _Trial, x: int, j: int) -> str:
         L = self.n_layers + 1
         nt = self.notation
         d, z, a = _sym("delta", L, (j,), nt), _sym("z", L, (j,), nt), _sym("a", L, (j,), nt)
+        a_i = _sym("a", L, ("i",), nt)
         zv, av = t.zs[x][-1][j], t.acts[x][-1][j]
         y = t.ys[x]
         want = t.deltas[x][-1][j]
         cost, out = self.cost, self.output
         if cost == "binary_cross_entropy_with_logits":
             return (
-                f"BP1 with the cost on the logits: {d} = ∂C/∂{z} = σ({z}) − y_{j} = "
-                f"σ({_num(zv)}) − {_factor(y[j])} = {_num(want)}" + self._batch_note(x)
+                f"BP1 (the cost takes the logits): {d} = ∂C/∂{z} = σ({z}) − y_{j}\n"
+                f"     = σ({_num(zv)}) − {_factor(y[j])} = {_num(want)}"
             )
         if out == "softmax":
             n = self.sizes[-1]
             if cost == "cross_entropy":
                 hit = 1.0 if j == y else 0.0
                 return (
-                    f"BP1 for softmax + cross-entropy: {d} = Σ_i ∂C/∂a^{L}_i · a^{L}_i (1[i={j}] − "
-                    f"{a}) = {a} − 1[{j} = c] = {_num(av)} − {_num(hit)} = {_num(want)}   "
-                    f"(c = {y}, the target class)" + self._batch_note(x)
+                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂C/∂{a_i} · ∂{a_i}/∂{z} = "
+                    f"{a} − 1[{j} = c]\n"
+                    f"     = {_num(av)} − {_num(hit)} = {_num(want)}   (c = {y}, the target class)"
                 )
             grads = t.grad_a[x]
             acts = t.acts[x][-1]
@@ -728,8 +728,8 @@ class _Check:
                 for i in range(n)
             )
             return (
-                f"BP1 for a softmax output: {d} = Σ_i ∂C/∂a^{L}_i · a^{L}_i (1[i={j}] − {a}) = "
-                f"{terms} = {_num(want)}" + self._batch_note(x)
+                f"BP1 (softmax output): {d} = Σ_i ∂C/∂{a_i} · {a_i} (1[i = {j}] − {a})\n"
+                f"     = {terms} = {_num(want)}"
             )
         grad = {
             "mse": f"2({a} − y_{j})/n",
@@ -756,7 +756,7 @@ class _Check:
         return (
             f"BP1: {d} = ∂C/∂{a} · σ'({z}) = {grad} · {slope}\n"
             f"     = {nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}"
-            f"   ({z} = {_num(zv)}, {a} = {_num(av)}, y_{j} = {_num(yj)})" + self._batch_note(x)
+            f"   ({z} = {_num(zv)}, {a} = {_num(av)}, y_{j} = {_num(yj)})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
@@ -774,11 +774,11 @@ class _Check:
         back = sum(w[j][k] * d_up[j] for j in range(up))
         sp = t.slopes[x][i][k]
         return (
-            f"BP2: {d} = ((w^{layer + 1})ᵀ δ^{layer + 1})_{k} · σ'({z}) = "
+            f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ {_sym('delta', layer + 1, (), nt)})_{k}"
+            f" · σ'({z}) = "
             f"({sym_sum}) · σ'({z})\n"
             f"     = ({num_sum}) · {_factor(sp)} = {_factor(back)} · {_factor(sp)} = "
             f"{_num(t.deltas[x][i][k])}   ({z} = {_num(t.zs[x][i][k])}, σ = {self.act_name(i)})"
-            + self._batch_note(x)
         )
 
     def _bp3(self, t: _Trial, i: int, j: int) -> str:
@@ -789,8 +789,8 @@ class _Check:
             return f"BP3: {b} = {d} = {_num(want)}"
         vals = [t.deltas[x][i][j] for x in range(self.batch)]
         return (
-            f"BP3 for the batch mean C = (1/m) Σ_x C_x: {b} = (1/m) Σ_x δ^{{x,{layer}}}_{j} = "
-            f"(1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
+            f"BP3 (batch mean C = (1/m) Σ_x C_x): {b} = (1/m) Σ_x {d}(x)\n"
+            f"     = (1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
         )
 
     def _bp4(self, t: _Trial, i: int, j: int, k: int) -> str:
@@ -807,9 +807,8 @@ class _Check:
             f"{_factor(t.acts[x][i][k])}·{_factor(t.deltas[x][i][j])}" for x in range(self.batch)
         )
         return (
-            f"BP4 for the batch mean C = (1/m) Σ_x C_x: {g} = (1/m) Σ_x "
-            f"a^{{x,{layer - 1}}}_{k} δ^{{x,{layer}}}_{j} = (1/{self.batch})({prods}) = "
-            f"{_num(want)}{source}"
+            f"BP4 (batch mean C = (1/m) Σ_x C_x): {g} = (1/m) Σ_x {a}(x) · {d}(x)\n"
+            f"     = (1/{self.batch})({prods}) = {_num(want)}{source}"
         )
 
 
@@ -1271,11 +1270,14 @@ def _fits(c: _Check, kind: str, i: int, values: list[Any]) -> bool:
 
 def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
     if all(v == 0.0 for t in c.trials for v in _flat(c.got(t, kind, i))):
+        equation = {"grad_b": "BP3", "grad_w": "BP4"}.get(
+            kind, "BP1" if i == c.n_layers - 1 else "BP2"
+        )
         name = {"delta": "δ", "grad_b": "∂C/∂b", "grad_w": "∂C/∂w"}[kind]
         return Diagnosis(
             "not_filled_in",
             f"every entry of {name}^{i + 2} is 0 on every trial: this step is not computed yet "
-            "(still the template's placeholder?)",
+            f"(still a placeholder? fill in the line for {equation})",
         )
     if kind == "delta":
         cands = _bp1_candidates(c) if i == c.n_layers - 1 else _bp2_candidates(c, i)
