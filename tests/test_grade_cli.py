@@ -37,9 +37,7 @@ def test_there_is_a_plain_and_a_numpy_template_for_each_pairing() -> None:
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[p.stem for p in TEMPLATES])
-def test_the_reference_solution_passes(
-    template: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_reference_solution_passes(template: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if template.stem.endswith("_numpy"):
         pytest.importorskip("numpy")
     code, out, err = grade(capsys, str(SOLUTIONS / template.name))
