@@ -216,8 +216,8 @@ class BackpropReport:
                 )
         if len(self.wrong) > 1:
             lines.append(
-                "All the wrong quantities: " + ", ".join(self.wrong) + " (those after the "
-                "first may only be wrong because they are computed from it: fix it first)."
+                "All the wrong quantities: " + ", ".join(self.wrong) + " (fix the first one "
+                "first: the later ones may be wrong only because they are computed from it)."
             )
         return lines
 
