@@ -439,6 +439,10 @@ class _Reader:
         self.batch = batch
         self.notation = notation
 
+    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation."""
+        return _sym(quantity, layer, index, self.notation)
+
     def _layer_list(self, obj: Any, what: str, shapes: Sequence[tuple[int, ...]]) -> list[Any]:
         n_layers = len(self.sizes) - 1
         if not isinstance(obj, list):
@@ -454,9 +458,8 @@ class _Reader:
                     "biases, so leave it out and start at layer 2"
                 )
             raise _Problem(
-                f"{what} has {len(obj)} entries but the network has {n_layers} layers with "
-                f"weights (layers 2..{n_layers + 1}); return one entry per layer, layer 2 "
-                f"first{extra}"
+                f"{what} has {len(obj)} entries but the network has {n_layers} layers with weights "
+                f"(layers 2..{n_layers + 1}); return one entry per layer, layer 2 first{extra}"
             )
         got = [_shape(item) for item in obj]
         ok = [self._fits(g, s) for g, s in zip(got, shapes, strict=True)]
@@ -466,8 +469,8 @@ class _Reader:
                 raise _Problem(
                     f"{what} is in reverse order: its entries have the shapes of layers "
                     f"{n_layers + 1} down to 2. Backprop computes the output layer first, but "
-                    f"{what}[0] must be layer 2 (the first weight layer) and {what}[-1] the "
-                    "output layer: reverse the list before returning it"
+                    f"{what}[0] must be layer 2 (the first weight layer) and {what}[-1] the output "
+                    "layer: reverse the list before returning it"
                 )
         return obj
 
@@ -511,6 +514,7 @@ class _Reader:
         return deltas, grad_w, grad_b
 
     def _delta(self, obj: Any, i: int) -> list[list[float]]:
+        S = self.s
         layer, n = i + 2, self.sizes[i + 1]
         sym = f"δ^{_layer_name(layer, self.notation)}"
         m = self.batch
@@ -520,7 +524,7 @@ class _Reader:
             if vec is None:
                 raise _Problem(
                     f"deltas[{i}] ({sym}) has shape {_show(shape)}, but layer {layer} has {n} "
-                    f"neuron(s): δ^{layer} needs {n} entries, one per neuron j"
+                    f"neuron(s): {S('delta', layer)} needs {n} entries, one per neuron j"
                     + self._delta_hint(shape, i)
                 )
             return [vec]
@@ -539,6 +543,7 @@ class _Reader:
         return mat
 
     def _delta_hint(self, shape: tuple[int, ...] | None, i: int) -> str:
+        S = self.s
         sizes = self.sizes
         if shape and shape[0] == sizes[i] and i > 0:
             return (
@@ -547,13 +552,14 @@ class _Reader:
             )
         if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
             return (
-                f"; it has one entry per neuron of layer {i + 3}: BP2 gives δ^{i + 2} = "
-                f"((w^{i + 3})ᵀ δ^{i + 3}) ⊙ σ'(z^{i + 2}), whose transpose turns "
-                f"{sizes[i + 2]} entries into {sizes[i + 1]}"
+                f"; it has one entry per neuron of layer {i + 3}: BP2 gives {S('delta', i + 2)} = "
+                f"(({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ σ'({S('z', i + 2)}), whose transpose "
+                f"turns {sizes[i + 2]} entries into {sizes[i + 1]}"
             )
         return ""
 
     def _grad_b(self, obj: Any, i: int) -> list[float]:
+        S = self.s
         layer, n = i + 2, self.sizes[i + 1]
         vec = _as_vector(obj, n)
         if vec is not None:
@@ -568,10 +574,11 @@ class _Reader:
             )
         raise _Problem(
             f"grad_b[{i}] (∂C/∂b^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
-            f"but b^{layer} has {n} entries, one per neuron of layer {layer}" + hint
+            f"but {S('b', layer)} has {n} entries, one per neuron of layer {layer}" + hint
         )
 
     def _grad_w(self, obj: Any, i: int) -> list[list[float]]:
+        S = self.s
         sizes = self.sizes
         layer, rows, cols = i + 2, sizes[i + 1], sizes[i]
         mat = _as_matrix(obj, rows, cols)
@@ -581,20 +588,22 @@ class _Reader:
         hints = []
         if shape == (cols, rows):
             hints.append(
-                f"it is transposed ({cols}×{rows}): ∂C/∂w^{layer}_jk = a^{layer - 1}_k δ^{layer}_j "
-                f"has rows j (neurons of layer {layer}) and columns k (neurons of layer "
-                f"{layer - 1}), so it is δ^{layer} (a^{layer - 1})ᵀ, not a^{layer - 1} "
-                f"(δ^{layer})ᵀ: the outer product's order is swapped"
+                f"it is transposed ({cols}×{rows}): ∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j has rows j (neurons of layer {layer}) and columns k "
+                f"(neurons of layer {layer - 1}), so it is {S('delta', layer)} "
+                f"({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} ({S('delta', layer)})ᵀ: the "
+                "outer product's order is swapped"
             )
         if shape == (rows, rows) and rows != cols:
             hints.append(
                 f"its {rows} columns match layer {layer}, not layer {layer - 1}: BP4 uses "
-                f"a^{layer - 1}, the activations coming INTO layer {layer}, not a^{layer}"
+                f"{S('a', layer - 1)}, the activations coming INTO layer {layer}, not "
+                f"{S('a', layer)}"
             )
         if i + 2 < len(sizes) and shape == (rows, sizes[i + 2]) and sizes[i + 2] != cols:
             hints.append(
-                f"its {sizes[i + 2]} columns match layer {layer + 1}: BP4 uses a^{layer - 1}, "
-                f"not a^{layer + 1}"
+                f"its {sizes[i + 2]} columns match layer {layer + 1}: BP4 uses "
+                f"{S('a', layer - 1)}, not {S('a', layer + 1)}"
             )
         if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
             hints.append(
@@ -603,7 +612,7 @@ class _Reader:
             )
         raise _Problem(
             f"grad_w[{i}] (∂C/∂w^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
-            f"but w^{layer} is {rows}×{cols} (rows j: the {rows} neuron(s) of layer {layer}; "
+            f"but {S('w', layer)} is {rows}×{cols} (rows j: the {rows} neuron(s) of layer {layer}; "
             f"columns k: the {cols} neuron(s) of layer {layer - 1})"
             + ("; " + "; ".join(hints) if hints else ""),
             "outer_product_swapped"
@@ -644,6 +653,10 @@ class _Check:
     batch: int | None
     notation: str | None
     trials: list[_Trial]
+
+    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation."""
+        return _sym(quantity, layer, index, self.notation)
 
     @property
     def n_layers(self) -> int:
@@ -717,9 +730,9 @@ class _Check:
             if cost == "cross_entropy":
                 hit = 1.0 if j == y else 0.0
                 return (
-                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂C/∂{a_i} · ∂{a_i}/∂{z} = "
-                    f"{a} − 1[{j} = c]\n"
-                    f"     = {_num(av)} − {_num(hit)} = {_num(want)}   (c = {y}, the target class)"
+                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂C/∂{a_i} · ∂{a_i}/∂{z} = {a} − "
+                    f"1[{j} = c]\n     = {_num(av)} − {_num(hit)} = {_num(want)}   (c = {y}, the "
+                    "target class)"
                 )
             grads = t.grad_a[x]
             acts = t.acts[x][-1]
@@ -754,9 +767,9 @@ class _Check:
             "hinge": _factor(g),
         }[cost]
         return (
-            f"BP1: {d} = ∂C/∂{a} · σ'({z}) = {grad} · {slope}\n"
-            f"     = {nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}"
-            f"   ({z} = {_num(zv)}, {a} = {_num(av)}, y_{j} = {_num(yj)})"
+            f"BP1: {d} = ∂C/∂{a} · σ'({z}) = {grad} · {slope}\n     = {nums} · {_factor(sp)} = "
+            f"{_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = {_num(zv)}, {a} = {_num(av)}, "
+            f"y_{j} = {_num(yj)})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
@@ -774,10 +787,9 @@ class _Check:
         back = sum(w[j][k] * d_up[j] for j in range(up))
         sp = t.slopes[x][i][k]
         return (
-            f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ {_sym('delta', layer + 1, (), nt)})_{k}"
-            f" · σ'({z}) = "
-            f"({sym_sum}) · σ'({z})\n"
-            f"     = ({num_sum}) · {_factor(sp)} = {_factor(back)} · {_factor(sp)} = "
+            f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ "
+            f"{_sym('delta', layer + 1, (), nt)})_{k} · σ'({z}) = ({sym_sum}) · σ'({z})\n     = "
+            f"({num_sum}) · {_factor(sp)} = {_factor(back)} · {_factor(sp)} = "
             f"{_num(t.deltas[x][i][k])}   ({z} = {_num(t.zs[x][i][k])}, σ = {self.act_name(i)})"
         )
 
@@ -844,6 +856,7 @@ def _mean_vec(ds: list[list[float]]) -> list[float]:
 
 
 def _bp1_candidates(c: _Check) -> list[_Candidate]:
+    S = c.s
     i = c.n_layers - 1
     out, cost = c.output, c.cost
     L = c.n_layers + 1
@@ -853,8 +866,8 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "sigma_for_sigma_prime",
-                f"BP1 multiplies ∂C/∂a^{L} by σ(z^{L}), the activation itself, where σ'(z^{L}), "
-                f"its derivative, belongs"
+                f"BP1 multiplies ∂C/∂{S('a', L)} by σ({S('z', L)}), the activation itself, where "
+                f"σ'({S('z', L)}), its derivative, belongs"
                 + (
                     " (for a sigmoid σ' = σ(1 − σ), so σ alone is missing the factor 1 − σ)"
                     if out == "sigmoid"
@@ -881,18 +894,19 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "missing_sigma_prime",
-                f'δ^{L} was taken as a − y, the "error signal" of the matching pairs, but for '
-                f"a {pair} σ' does not cancel: BP1 is δ^{L} = ∇_a C ⊙ σ'(z^{L}), so multiply by "
-                f"σ'(z^{L}). (a − y alone is δ^{L} only for sigmoid + binary cross-entropy, "
-                "softmax + cross-entropy and linear + half_mse.)",
+                f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
+                f"pairs, but for a {pair} σ' does not cancel: BP1 is {S('delta', L)} = ∇_a C ⊙ "
+                f"σ'({S('z', L)}), so multiply by σ'({S('z', L)}). (a − y alone is {S('delta', L)} "
+                "only for sigmoid + binary cross-entropy, softmax + cross-entropy and linear + "
+                "half_mse.)",
                 residual,
             )
         )
         found.append(
             (
                 "missing_sigma_prime",
-                f"δ^{L} is ∂C/∂a^{L} without the factor σ'(z^{L}): BP1 is δ^{L} = ∇_a C ⊙ "
-                f"σ'(z^{L}), and for a {pair} σ' does not cancel",
+                f"{S('delta', L)} is ∂C/∂{S('a', L)} without the factor σ'({S('z', L)}): BP1 is "
+                f"{S('delta', L)} = ∇_a C ⊙ σ'({S('z', L)}), and for a {pair} σ' does not cancel",
                 [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
             )
         )
@@ -911,9 +925,9 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "extra_sigma_prime",
-                f"δ^{L} was multiplied by σ'(z^{L}) although for {out} + {cost} that factor "
-                f"cancels: ∂C/∂a^{L} has σ'(z^{L}) in its denominator, so BP1 gives exactly "
-                f"δ^{L} = a^{L} − y; drop the extra σ'",
+                f"{S('delta', L)} was multiplied by σ'({S('z', L)}) although for {out} + {cost} "
+                f"that factor cancels: ∂C/∂{S('a', L)} has σ'({S('z', L)}) in its denominator, so "
+                f"BP1 gives exactly {S('delta', L)} = {S('a', L)} − y; drop the extra σ'",
                 factors,
             )
         )
@@ -921,9 +935,9 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "class_index_as_number",
-                f"δ^{L} looks like a^{L} − c with the class index c as a number: y is the index "
-                "of the target class, so δ^L_j = a^L_j − 1[j = c] (subtract 1 only at j = c, "
-                "i.e. use the one-hot vector e_c)",
+                f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
+                "is the index of the target class, so δ^L_j = a^L_j − 1[j = c] (subtract 1 only "
+                "at j = c, i.e. use the one-hot vector e_c)",
                 [
                     [[a - t.ys[x] for a in t.acts[x][-1]] for x in range(len(t.xs))]
                     for t in c.trials
@@ -934,6 +948,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
 
 
 def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
+    S = c.s
     layer = i + 2
     n, up = c.sizes[i + 1], c.sizes[i + 2]
     sigma = c.hidden
@@ -954,8 +969,8 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
     found.append(
         (
             "sigma_for_sigma_prime",
-            f"BP2 multiplies (w^{layer + 1})ᵀ δ^{layer + 1} by σ(z^{layer}), the activation, "
-            f"where σ'(z^{layer}), its derivative, belongs",
+            f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by σ({S('z', layer)}), "
+            f"the activation, where σ'({S('z', layer)}), its derivative, belongs",
             per_example(
                 lambda t, x: [b * a for b, a in zip(back(t, x), t.acts[x][i + 1], strict=True)]
             ),
@@ -965,8 +980,9 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "missing_sigma_prime",
-                f"BP2 is missing the factor σ'(z^{layer}): δ^{layer} = ((w^{layer + 1})ᵀ "
-                f"δ^{layer + 1}) ⊙ σ'(z^{layer}), and with {sigma} hidden units σ' ≠ 1",
+                f"BP2 is missing the factor σ'({S('z', layer)}): {S('delta', layer)} = "
+                f"(({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ σ'({S('z', layer)}), and with "
+                f"{sigma} hidden units σ' ≠ 1",
                 per_example(back),
             )
         )
@@ -974,12 +990,13 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "not_transposed",
-                f"BP2 used w^{layer + 1} δ^{layer + 1} instead of (w^{layer + 1})ᵀ δ^{layer + 1}: "
-                f"δ^{layer}_k = Σ_j w^{layer + 1}_jk δ^{layer + 1}_j sums down column k of "
-                f"w^{layer + 1}, not along row k. Here w^{layer + 1} is square ({up}×{n}), so "
-                "the shapes hid the mistake; with a different number of neurons in layers "
-                f"{layer} and {layer + 1} (e.g. --net {_non_square(c.sizes, i)}) the product "
-                "would not even fit",
+                f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
+                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer)}_k = Σ_j "
+                f"{S('w', layer + 1)}_jk {S('delta', layer + 1)}_j sums down column k of "
+                f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
+                f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
+                f"layers {layer} and {layer + 1} (e.g. --net {_non_square(c.sizes, i)}) the "
+                "product would not even fit",
                 per_example(
                     lambda t, x: [
                         sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(up))
@@ -993,10 +1010,11 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "not_transposed",
-                f"BP2 used row k of w^{layer + 1} instead of column k: δ^{layer}_k = Σ_j "
-                f"w^{layer + 1}_jk δ^{layer + 1}_j needs (w^{layer + 1})ᵀ. Row k has only {n} "
-                f"entries against the {up} of δ^{layer + 1}, so the sum (a zip?) silently "
-                "stopped early instead of failing",
+                f"BP2 used row k of {S('w', layer + 1)} instead of column k: {S('delta', layer)}_k "
+                f"= Σ_j {S('w', layer + 1)}_jk {S('delta', layer + 1)}_j needs "
+                f"({S('w', layer + 1)})ᵀ. Row k has only {n} entries against the {up} of "
+                f"{S('delta', layer + 1)}, so the sum (a zip?) silently stopped early instead of "
+                "failing",
                 per_example(
                     lambda t, x: [
                         sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(n))
@@ -1010,9 +1028,9 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "wrong_layer_delta",
-                f"BP2 used σ'(z^{layer + 1}), the derivative at layer {layer + 1}, where "
-                f"σ'(z^{layer}) belongs: δ^{layer} = ((w^{layer + 1})ᵀ δ^{layer + 1}) ⊙ "
-                f"σ'(z^{layer})",
+                f"BP2 used σ'({S('z', layer + 1)}), the derivative at layer {layer + 1}, where "
+                f"σ'({S('z', layer)}) belongs: {S('delta', layer)} = (({S('w', layer + 1)})ᵀ "
+                f"{S('delta', layer + 1)}) ⊙ σ'({S('z', layer)})",
                 per_example(
                     lambda t, x: [
                         b * s for b, s in zip(back(t, x), t.slopes[x][i + 1], strict=True)
@@ -1037,7 +1055,7 @@ def _layer_mixups(c: _Check, kind: str, i: int) -> list[_Candidate]:
             (
                 "wrong_layer_delta",
                 f"the numbers returned for {name}^{layer} are those of {name}^{other + 2}: an "
-                f"off-by-one in the layer index (index i of the lists is layer i + 2)",
+                "off-by-one in the layer index (index i of the lists is layer i + 2)",
                 [c.truth(t, kind, other) for t in c.trials],
             )
         )
@@ -1045,6 +1063,7 @@ def _layer_mixups(c: _Check, kind: str, i: int) -> list[_Candidate]:
 
 
 def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
+    S = c.s
     layer = i + 2
     found: list[_Candidate] = []
     for other in (i + 1, i - 1):
@@ -1052,8 +1071,8 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"∂C/∂b^{layer} was set to δ^{other + 2}, the δ of the wrong layer: BP3 "
-                    f"is ∂C/∂b^{layer}_j = δ^{layer}_j (the same layer)",
+                    f"∂C/∂{S('b', layer)} was set to {S('delta', other + 2)}, the δ of the wrong "
+                    f"layer: BP3 is ∂C/∂{S('b', layer)}_j = {S('delta', layer)}_j (the same layer)",
                     [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
                 )
             )
@@ -1061,9 +1080,9 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂C/∂b^{layer} is the δ^{layer} of the last example only: the batch cost "
-                f"C = (1/m) Σ_x C_x gives ∂C/∂b^{layer}_j = (1/m) Σ_x δ^{{x,{layer}}}_j, the "
-                "mean over all the examples",
+                f"∂C/∂{S('b', layer)} is the {S('delta', layer)} of the last example only: the "
+                f"batch cost C = (1/m) Σ_x C_x gives ∂C/∂{S('b', layer)}_j = (1/m) Σ_x "
+                f"{S('delta', layer)}_j(x), the mean over all the examples",
                 [list(t.deltas[-1][i]) for t in c.trials],
             )
         )
@@ -1071,6 +1090,7 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
 
 
 def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
+    S = c.s
     layer = i + 2
     rows, cols = c.sizes[i + 1], c.sizes[i]
     found: list[_Candidate] = []
@@ -1080,26 +1100,28 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         as_ = [z[a_of - 1] for z in t.zs] if zs else [a[a_of] for a in t.acts]
         return _mean_outer(ds, as_)
 
-    # acts[x][i] is a^{i+1} = a^{layer−1}: the right one. acts[x][i+1] is a^{layer}.
+    # acts[x][i] is a^{i+1} = a^{layer−1}: the right one. acts[x][i+1] is {S('a', layer)}.
     if rows == cols:
         found.append(
             (
                 "wrong_activation",
-                f"BP4 used a^{layer} where a^{layer - 1} belongs: ∂C/∂w^{layer}_jk = "
-                f"a^{layer - 1}_k δ^{layer}_j, with the activations coming INTO layer {layer} "
-                f"(w^{layer} multiplies a^{layer - 1} in z^{layer} = w^{layer} a^{layer - 1} + "
-                f"b^{layer}). Layers {layer - 1} and {layer} have the same width here, so the "
-                "shapes hid it",
+                f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
+                f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j, with the "
+                f"activations coming INTO layer {layer} ({S('w', layer)} multiplies "
+                f"{S('a', layer - 1)} in {S('z', layer)} = {S('w', layer)} {S('a', layer - 1)} + "
+                f"{S('b', layer)}). Layers {layer - 1} and {layer} have the same width here, so "
+                "the shapes hid it",
                 [mean_outer(t, i, i + 1) for t in c.trials],
             )
         )
         found.append(
             (
                 "outer_product_swapped",
-                f"BP4's outer product is the wrong way round: ∂C/∂w^{layer}_jk = "
-                f"a^{layer - 1}_k δ^{layer}_j, i.e. δ^{layer} (a^{layer - 1})ᵀ with rows j and "
-                f"columns k; you computed a^{layer - 1} (δ^{layer})ᵀ, its transpose (w^{layer} "
-                "is square here, so the shapes hid it)",
+                f"BP4's outer product is the wrong way round: ∂C/∂{S('w', layer)}_jk = "
+                f"{S('a', layer - 1)}_k {S('delta', layer)}_j, i.e. {S('delta', layer)} "
+                f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
+                f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
+                "square here, so the shapes hid it)",
                 [[list(r) for r in zip(*mean_outer(t, i, i), strict=True)] for t in c.trials],
             )
         )
@@ -1107,8 +1129,9 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "wrong_activation",
-                f"BP4 used a^{layer + 1} where a^{layer - 1} belongs: ∂C/∂w^{layer}_jk = "
-                f"a^{layer - 1}_k δ^{layer}_j (the activations coming into layer {layer})",
+                f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
+                f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j (the "
+                f"activations coming into layer {layer})",
                 [mean_outer(t, i, i + 2) for t in c.trials],
             )
         )
@@ -1116,8 +1139,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "z_for_a",
-                f"BP4 used z^{layer - 1} where a^{layer - 1} = σ(z^{layer - 1}) belongs: "
-                f"∂C/∂w^{layer}_jk = a^{layer - 1}_k δ^{layer}_j",
+                f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = σ({S('z', layer - 1)}) "
+                f"belongs: ∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j",
                 [mean_outer(t, i, i, zs=True) for t in c.trials],
             )
         )
@@ -1126,8 +1149,9 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"BP4 used δ^{other + 2}, the δ of the wrong layer: ∂C/∂w^{layer}_jk = "
-                    f"a^{layer - 1}_k δ^{layer}_j (δ of the same layer l as w^l)",
+                    f"BP4 used {S('delta', other + 2)}, the δ of the wrong layer: "
+                    f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j (δ of "
+                    "the same layer l as w^l)",
                     [
                         _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
                         for t in c.trials
@@ -1138,9 +1162,9 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂C/∂w^{layer} comes from the last example only: the batch cost C = (1/m) "
-                f"Σ_x C_x gives ∂C/∂w^{layer}_jk = (1/m) Σ_x a^{{x,{layer - 1}}}_k "
-                f"δ^{{x,{layer}}}_j, the mean over all the examples",
+                f"∂C/∂{S('w', layer)} comes from the last example only: the batch cost C = (1/m) "
+                f"Σ_x C_x gives ∂C/∂{S('w', layer)}_jk = (1/m) Σ_x {S('a', layer - 1)}_k(x) "
+                f"{S('delta', layer)}_j(x), the mean over all the examples",
                 [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
             )
         )
@@ -1154,6 +1178,7 @@ def _non_square(sizes: list[int], i: int) -> str:
 
 
 def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
+    S = c.s
     """(received/expected, mistake key, message) for the constant factors that have a name."""
     L = c.n_layers + 1
     n = c.sizes[-1]
@@ -1165,17 +1190,17 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     float(n),
                     "missing_output_mean",
-                    f"δ is {n} times too large: mse is the MEAN over the n = {n} outputs, "
-                    f"C = (1/n) Σ_j (a_j − y_j)², so ∂C/∂a^{L}_j = 2(a^{L}_j − y_j)/n; the 1/n "
-                    "is missing",
+                    f"δ is {n} times too large: mse is the MEAN over the n = {n} outputs, C = "
+                    f"(1/n) Σ_j (a_j − y_j)², so ∂C/∂{S('a', L)}_j = 2({S('a', L)}_j − y_j)/n; the "
+                    "1/n is missing",
                 )
             )
             named.append(
                 (
                     n / 2.0,
                     "missing_output_mean",
-                    f"∂C/∂a^{L} was taken as a − y, the derivative of ½ Σ_j (a_j − y_j)², but "
-                    f"mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is 2(a_j − y_j)/n: "
+                    f"∂C/∂{S('a', L)} was taken as a − y, the derivative of ½ Σ_j (a_j − y_j)², "
+                    "but mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is 2(a_j − y_j)/n: "
                     f"both the 1/n (n = {n}) and the factor 2 are missing",
                 )
             )
@@ -1184,9 +1209,9 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     0.5,
                     "factor_two",
-                    "δ is half what it should be: mse has no ½ in front, C = (1/n) Σ_j "
-                    "(a_j − y_j)², so its derivative keeps the 2 from the square: ∂C/∂a_j = "
-                    "2(a_j − y_j)/n",
+                    "δ is half what it should be: mse has no ½ in front, C = (1/n) Σ_j (a_j − "
+                    "y_j)², so its derivative keeps the 2 from the square: ∂C/∂a_j = 2(a_j − "
+                    "y_j)/n",
                 )
             )
         if c.cost == "half_mse":
@@ -1194,8 +1219,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     2.0,
                     "factor_two",
-                    "δ is twice what it should be: half_mse is C = ½ Σ_j (a_j − y_j)², and the "
-                    "½ cancels the 2 from the square, so ∂C/∂a_j = a_j − y_j, not 2(a_j − y_j)",
+                    "δ is twice what it should be: half_mse is C = ½ Σ_j (a_j − y_j)², and the ½ "
+                    "cancels the 2 from the square, so ∂C/∂a_j = a_j − y_j, not 2(a_j − y_j)",
                 )
             )
         if m > 1:
@@ -1203,9 +1228,9 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"δ is divided by m = {m}: deltas are per example, δ^{{x,l}} = ∂C_x/∂z^{{x,l}} "
-                    "for that example's own cost; the 1/m of the batch mean belongs only in "
-                    "∂C/∂w and ∂C/∂b",
+                    f"δ is divided by m = {m}: deltas are per example, δ^l(x) = ∂C_x/∂z^l(x) for "
+                    "that example's own cost; the 1/m of the batch mean belongs only in ∂C/∂w and "
+                    "∂C/∂b",
                 )
             )
     else:
@@ -1215,17 +1240,16 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     float(m),
                     "missing_batch_mean",
-                    f"{name}^{i + 2} is {m} times too large: it is the SUM over the batch, but "
-                    f"the batch cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
+                    f"{name}^{i + 2} is {m} times too large: it is the SUM over the batch, but the "
+                    f"batch cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
                 )
             )
             named.append(
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"{name}^{i + 2} is divided by m = {m} once too often: the mean over the "
-                    "batch needs one 1/m, applied once (if δ was already divided, do not "
-                    "divide again)",
+                    f"{name}^{i + 2} is divided by m = {m} once too often: the mean over the batch "
+                    "needs one 1/m, applied once (if δ was already divided, do not divide again)",
                 )
             )
     named.append(
@@ -1300,8 +1324,8 @@ def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
                 return Diagnosis(key, msg + "; and the sign is flipped too (a − y, not y − a).")
         return Diagnosis(
             "constant_factor",
-            f"every number is {_num(ratio)} times the right one, on every trial: a constant "
-            "factor is wrong (check the constants in the cost's derivative and any 1/m or 1/n).",
+            f"every number is {_num(ratio)} times the right one, on every trial: a constant factor "
+            "is wrong (check the constants in the cost's derivative and any 1/m or 1/n).",
         )
     return None
 
@@ -1405,7 +1429,7 @@ def check_backprop(
             report.diagnosis = Diagnosis(
                 "exception",
                 f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}. "
-                + _shapes_hint(widths, batch),
+                + _shapes_hint(widths, batch, notation),
             )
             return report
         try:
@@ -1434,9 +1458,9 @@ def check_backprop(
             if report.diagnosis is None:
                 report.diagnosis = Diagnosis(
                     "nothing_fits",
-                    "none of the known mistakes fits these numbers on every trial; compare "
-                    "your numbers with the expected ones below, entry by entry, and write out "
-                    "the equation above for one of them",
+                    "none of the known mistakes fits these numbers on every trial; compare your "
+                    "numbers with the expected ones below, entry by entry, and write out the "
+                    "equation above for one of them",
                 )
                 report.table = [
                     (check.symbol(kind, i, ix), w, g)
@@ -1465,12 +1489,15 @@ def _first_bad(c: _Check, kind: str, i: int) -> tuple[int, tuple[int, ...], floa
     return None
 
 
-def _shapes_hint(sizes: list[int], batch: int | None) -> str:
+def _shapes_hint(sizes: list[int], batch: int | None, notation: str | None) -> str:
+    def S(quantity: str, layer: int) -> str:
+        return _sym(quantity, layer, (), notation)
+
     parts = []
     for i in range(len(sizes) - 1):
         layer = i + 2
         d = f"{batch}×{sizes[i + 1]}" if batch else f"{sizes[i + 1]}"
-        parts.append(f"w^{layer} {sizes[i + 1]}×{sizes[i]}, δ^{layer} {d}")
+        parts.append(f"{S('w', layer)} {sizes[i + 1]}×{sizes[i]}, {S('delta', layer)} {d}")
     return (
         "The shapes in this network: "
         + "; ".join(parts)
