@@ -443,23 +443,29 @@ class _Reader:
         """The symbol of a quantity of layer l in this check's notation."""
         return _sym(quantity, layer, index, self.notation)
 
+    def ln(self, layer: int) -> str:
+        """Layer l (Nielsen's numbering) as this check's notation numbers it."""
+        return _layer_name(layer, self.notation)
+
     def _layer_list(self, obj: Any, what: str, shapes: Sequence[tuple[int, ...]]) -> list[Any]:
+        N = self.ln
         n_layers = len(self.sizes) - 1
         if not isinstance(obj, list):
             raise _Problem(
-                f"{what} must be a list with one entry per layer 2..{n_layers + 1} "
+                f"{what} must be a list with one entry per layer {N(2)}..{N(n_layers + 1)} "
                 f"({n_layers} entries), got a single number"
             )
         if len(obj) != n_layers:
             extra = ""
             if len(obj) == n_layers + 1:
                 extra = (
-                    "; it has one entry too many: the input layer 1 has no δ, weights or "
-                    "biases, so leave it out and start at layer 2"
+                    f"; it has one entry too many: the input layer {N(1)} has no δ, weights or "
+                    f"biases, so leave it out and start at layer {N(2)}"
                 )
             raise _Problem(
                 f"{what} has {len(obj)} entries but the network has {n_layers} layers with weights "
-                f"(layers 2..{n_layers + 1}); return one entry per layer, layer 2 first{extra}"
+                f"(layers {N(2)}..{N(n_layers + 1)}); return one entry per layer, layer {N(2)} "
+                f"first{extra}"
             )
         got = [_shape(item) for item in obj]
         ok = [self._fits(g, s) for g, s in zip(got, shapes, strict=True)]
@@ -469,8 +475,8 @@ class _Reader:
                 raise _Problem(
                     f"{what} is in reverse order: its entries have the shapes of layers "
                     f"{n_layers + 1} down to 2. Backprop computes the output layer first, but "
-                    f"{what}[0] must be layer 2 (the first weight layer) and {what}[-1] the output "
-                    "layer: reverse the list before returning it"
+                    f"{what}[0] must be layer {N(2)} (the first weight layer) and {what}[-1] the "
+                    "output layer: reverse the list before returning it"
                 )
         return obj
 
@@ -514,6 +520,7 @@ class _Reader:
         return deltas, grad_w, grad_b
 
     def _delta(self, obj: Any, i: int) -> list[list[float]]:
+        N = self.ln
         S = self.s
         layer, n = i + 2, self.sizes[i + 1]
         sym = f"δ^{_layer_name(layer, self.notation)}"
@@ -523,7 +530,7 @@ class _Reader:
             vec = _as_vector(obj, n)
             if vec is None:
                 raise _Problem(
-                    f"deltas[{i}] ({sym}) has shape {_show(shape)}, but layer {layer} has {n} "
+                    f"deltas[{i}] ({sym}) has shape {_show(shape)}, but layer {N(layer)} has {n} "
                     f"neuron(s): {S('delta', layer)} needs {n} entries, one per neuron j"
                     + self._delta_hint(shape, i)
                 )
@@ -538,27 +545,29 @@ class _Reader:
                 )
             raise _Problem(
                 f"deltas[{i}] ({sym}) has shape {_show(shape)}, but with a batch of {m} it must "
-                f"be {m}×{n}: one row per example, one column per neuron of layer {layer}" + hint
+                f"be {m}×{n}: one row per example, one column per neuron of layer {N(layer)}" + hint
             )
         return mat
 
     def _delta_hint(self, shape: tuple[int, ...] | None, i: int) -> str:
+        N = self.ln
         S = self.s
         sizes = self.sizes
         if shape and shape[0] == sizes[i] and i > 0:
             return (
-                f"; it has one entry per neuron of layer {i + 1}: is it the δ of the layer "
+                f"; it has one entry per neuron of layer {N(i + 1)}: is it the δ of the layer "
                 "below, or was w not transposed?"
             )
         if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
             return (
-                f"; it has one entry per neuron of layer {i + 3}: BP2 gives {S('delta', i + 2)} = "
-                f"(({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ σ'({S('z', i + 2)}), whose transpose "
-                f"turns {sizes[i + 2]} entries into {sizes[i + 1]}"
+                f"; it has one entry per neuron of layer {N(i + 3)}: BP2 gives {S('delta', i + 2)} "
+                f"= (({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ σ'({S('z', i + 2)}), whose "
+                f"transpose turns {sizes[i + 2]} entries into {sizes[i + 1]}"
             )
         return ""
 
     def _grad_b(self, obj: Any, i: int) -> list[float]:
+        N = self.ln
         S = self.s
         layer, n = i + 2, self.sizes[i + 1]
         vec = _as_vector(obj, n)
@@ -574,10 +583,11 @@ class _Reader:
             )
         raise _Problem(
             f"grad_b[{i}] (∂C/∂b^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
-            f"but {S('b', layer)} has {n} entries, one per neuron of layer {layer}" + hint
+            f"but {S('b', layer)} has {n} entries, one per neuron of layer {N(layer)}" + hint
         )
 
     def _grad_w(self, obj: Any, i: int) -> list[list[float]]:
+        N = self.ln
         S = self.s
         sizes = self.sizes
         layer, rows, cols = i + 2, sizes[i + 1], sizes[i]
@@ -589,20 +599,20 @@ class _Reader:
         if shape == (cols, rows):
             hints.append(
                 f"it is transposed ({cols}×{rows}): ∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                f"{S('delta', layer)}_j has rows j (neurons of layer {layer}) and columns k "
-                f"(neurons of layer {layer - 1}), so it is {S('delta', layer)} "
+                f"{S('delta', layer)}_j has rows j (neurons of layer {N(layer)}) and columns k "
+                f"(neurons of layer {N(layer - 1)}), so it is {S('delta', layer)} "
                 f"({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} ({S('delta', layer)})ᵀ: the "
                 "outer product's order is swapped"
             )
         if shape == (rows, rows) and rows != cols:
             hints.append(
-                f"its {rows} columns match layer {layer}, not layer {layer - 1}: BP4 uses "
-                f"{S('a', layer - 1)}, the activations coming INTO layer {layer}, not "
+                f"its {rows} columns match layer {N(layer)}, not layer {N(layer - 1)}: BP4 uses "
+                f"{S('a', layer - 1)}, the activations coming INTO layer {N(layer)}, not "
                 f"{S('a', layer)}"
             )
         if i + 2 < len(sizes) and shape == (rows, sizes[i + 2]) and sizes[i + 2] != cols:
             hints.append(
-                f"its {sizes[i + 2]} columns match layer {layer + 1}: BP4 uses "
+                f"its {sizes[i + 2]} columns match layer {N(layer + 1)}: BP4 uses "
                 f"{S('a', layer - 1)}, not {S('a', layer + 1)}"
             )
         if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
@@ -612,8 +622,8 @@ class _Reader:
             )
         raise _Problem(
             f"grad_w[{i}] (∂C/∂w^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
-            f"but {S('w', layer)} is {rows}×{cols} (rows j: the {rows} neuron(s) of layer {layer}; "
-            f"columns k: the {cols} neuron(s) of layer {layer - 1})"
+            f"but {S('w', layer)} is {rows}×{cols} (rows j: the {rows} neuron(s) of layer "
+            f"{N(layer)}; columns k: the {cols} neuron(s) of layer {N(layer - 1)})"
             + ("; " + "; ".join(hints) if hints else ""),
             "outer_product_swapped"
             if shape == (cols, rows)
@@ -657,6 +667,10 @@ class _Check:
     def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
         """The symbol of a quantity of layer l in this check's notation."""
         return _sym(quantity, layer, index, self.notation)
+
+    def ln(self, layer: int) -> str:
+        """Layer l (Nielsen's numbering) as this check's notation numbers it."""
+        return _layer_name(layer, self.notation)
 
     @property
     def n_layers(self) -> int:
@@ -948,6 +962,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
 
 
 def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
+    N = c.ln
     S = c.s
     layer = i + 2
     n, up = c.sizes[i + 1], c.sizes[i + 2]
@@ -995,7 +1010,7 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
                 f"{S('w', layer + 1)}_jk {S('delta', layer + 1)}_j sums down column k of "
                 f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
                 f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
-                f"layers {layer} and {layer + 1} (e.g. --net {_non_square(c.sizes, i)}) the "
+                f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
                 "product would not even fit",
                 per_example(
                     lambda t, x: [
@@ -1028,7 +1043,7 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "wrong_layer_delta",
-                f"BP2 used σ'({S('z', layer + 1)}), the derivative at layer {layer + 1}, where "
+                f"BP2 used σ'({S('z', layer + 1)}), the derivative at layer {N(layer + 1)}, where "
                 f"σ'({S('z', layer)}) belongs: {S('delta', layer)} = (({S('w', layer + 1)})ᵀ "
                 f"{S('delta', layer + 1)}) ⊙ σ'({S('z', layer)})",
                 per_example(
@@ -1090,6 +1105,7 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
 
 
 def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
+    N = c.ln
     S = c.s
     layer = i + 2
     rows, cols = c.sizes[i + 1], c.sizes[i]
@@ -1107,7 +1123,7 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "wrong_activation",
                 f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
                 f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j, with the "
-                f"activations coming INTO layer {layer} ({S('w', layer)} multiplies "
+                f"activations coming INTO layer {N(layer)} ({S('w', layer)} multiplies "
                 f"{S('a', layer - 1)} in {S('z', layer)} = {S('w', layer)} {S('a', layer - 1)} + "
                 f"{S('b', layer)}). Layers {layer - 1} and {layer} have the same width here, so "
                 "the shapes hid it",
@@ -1131,7 +1147,7 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "wrong_activation",
                 f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
                 f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j (the "
-                f"activations coming into layer {layer})",
+                f"activations coming into layer {N(layer)})",
                 [mean_outer(t, i, i + 2) for t in c.trials],
             )
         )
