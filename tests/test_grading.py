@@ -255,7 +255,7 @@ def test_nothing_fits_shows_the_table_of_expected_and_received() -> None:
     text = str(report)
     assert "expected" in text and "received" in text and "δ^3_1" in text
     md = report._repr_markdown_()
-    assert "| `δ^3_0` |" in md and "```" in md
+    assert "| `δ^3_0` |" in md and "```" in md and md.startswith("**backprop WRONG**")
 
 
 def test_a_placeholder_and_an_exception_are_reported_not_raised() -> None:
@@ -346,3 +346,45 @@ def test_a_correct_learner_passes_for_any_network(
     fn = make_backprop(hidden, output, cost, batch=batch is not None)
     report = check_backprop(fn, sizes, hidden, output, cost, trials=2, seed=seed, batch=batch)
     assert report.ok, str(report)
+
+
+def numpy_backprop(mistake: str | None = None) -> Any:
+    """A numpy learner on a batch (rows are examples), sigmoid + half_mse, with one mistake."""
+    np = pytest.importorskip("numpy")
+
+    def backprop(weights: Any, biases: Any, x: Any, y: Any) -> Any:
+        w_ = [np.array(w) for w in weights]
+        a_, z_ = [np.array(x)], []
+        for w, b in zip(w_, biases, strict=True):
+            z_.append(a_[-1] @ w.T + np.array(b))
+            a_.append(1.0 / (1.0 + np.exp(-z_[-1])))
+        deltas: list[Any] = [None] * len(w_)
+        deltas[-1] = (a_[-1] - np.array(y)) * a_[-1] * (1.0 - a_[-1])
+        for i in range(len(w_) - 2, -1, -1):
+            # rows are examples: ((w^{l+1})ᵀ δ^{l+1}) for every example is δ^{l+1} @ w^{l+1}
+            w_up = w_[i + 1].T if mistake == "not_transposed" else w_[i + 1]
+            deltas[i] = (deltas[i + 1] @ w_up) * a_[i + 1] * (1.0 - a_[i + 1])
+        m = 1 if mistake == "missing_batch_mean" else len(x)
+        grad_w = [d.T @ a / m for d, a in zip(deltas, a_, strict=False)]
+        grad_b = [d.sum(axis=0) / m for d in deltas]
+        return deltas, grad_w, grad_b
+
+    return backprop
+
+
+@pytest.mark.parametrize("sizes", [[2, 3, 1], [3, 3, 3], [4, 2, 5, 2]])
+def test_a_correct_numpy_learner_passes(sizes: list[int]) -> None:
+    assert check_backprop(numpy_backprop(), sizes, batch=4, trials=5).ok
+
+
+def test_numpy_mutants_are_diagnosed() -> None:
+    report = check_backprop(numpy_backprop("not_transposed"), [3, 3, 3], batch=4, trials=4)
+    assert report.mistake == "not_transposed" and "shapes hid" in str(report)
+    report = check_backprop(numpy_backprop("not_transposed"), [2, 3, 1], batch=4, trials=4)
+    assert report.mistake == "exception" and "matmul" in str(report)
+    assert "w^3 1×3, δ^3 4×1" in str(report)
+    for seed in (0, 3):
+        report = check_backprop(
+            numpy_backprop("missing_batch_mean"), [2, 3, 2], batch=5, trials=4, seed=seed
+        )
+        assert report.mistake == "missing_batch_mean" and "5 times too large" in str(report)
