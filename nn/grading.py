@@ -185,8 +185,10 @@ class BackpropReport:
     def _lines(self, markdown: bool) -> list[str]:
         code = "`" if markdown else ""
         if self.ok:
-            return [f"backprop OK: every δ, ∂C/∂b and ∂C/∂w matches the graph ({self._setting()})."]
-        lines = [f"backprop WRONG ({self._setting()})."]
+            verdict = "**backprop OK**" if markdown else "backprop OK"
+            return [f"{verdict}: every δ, ∂C/∂b and ∂C/∂w matches the graph ({self._setting()})."]
+        verdict = "**backprop WRONG**" if markdown else "backprop WRONG"
+        lines = [f"{verdict} ({self._setting()})."]
         m = self.mismatch
         if m is not None:
             where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
