@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -388,3 +392,12 @@ def test_numpy_mutants_are_diagnosed() -> None:
             numpy_backprop("missing_batch_mean"), [2, 3, 2], batch=5, trials=4, seed=seed
         )
         assert report.mistake == "missing_batch_mean" and "5 times too large" in str(report)
+
+
+def test_importing_the_checker_does_not_import_numpy() -> None:
+    code = "import sys, nn, nn.grading; print('numpy' in sys.modules)"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.stdout.strip() == "False", done.stderr
