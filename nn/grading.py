@@ -76,7 +76,7 @@ MATCHING = {
     ("sigmoid", "binary_cross_entropy"),
     ("softmax", "cross_entropy"),
     ("linear", "binary_cross_entropy_with_logits"),
-    ("linear", "half_mse"),
+    ("linear", "quadratic"),
 }
 
 REL_TOL = 1e-6
@@ -762,7 +762,8 @@ class _Check:
             )
         grad = {
             "mse": f"2({a} − y_{j})/n",
-            "half_mse": f"({a} − y_{j})",
+            "quadratic": f"({a} − y_{j})",
+            "squared_error": f"2({a} − y_{j})",
             "binary_cross_entropy": f"({a} − y_{j})/({a}(1 − {a}))",
             "hinge": f"(−y_{j} if y_{j}·{a} < 1 else 0)",
         }[cost]
@@ -778,7 +779,8 @@ class _Check:
         n = self.sizes[-1]
         nums = {
             "mse": f"2({_num(av)} − {_factor(yj)})/{n}",
-            "half_mse": f"({_num(av)} − {_factor(yj)})",
+            "quadratic": f"({_num(av)} − {_factor(yj)})",
+            "squared_error": f"2({_num(av)} − {_factor(yj)})",
             "binary_cross_entropy": f"({_num(av)} − {_factor(yj)})/({_num(av)}(1 − {_num(av)}))",
             "hinge": _factor(g),
         }[cost]
@@ -876,7 +878,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
     i = c.n_layers - 1
     out, cost = c.output, c.cost
     L = c.n_layers + 1
-    pair = f"{out} output with {cost}"
+    pair = f"{out} output with the {cost} cost"
     found: list[_Candidate] = []
     if out != "softmax":
         found.append(
@@ -911,10 +913,10 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
             (
                 "missing_sigma_prime",
                 f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
-                f"pairs, but for a {pair} σ' does not cancel: BP1 is {S('delta', L)} = ∇_a C ⊙ "
+                f"pairs, but for a {pair}, σ' does not cancel: BP1 is {S('delta', L)} = ∇_a C ⊙ "
                 f"σ'({S('z', L)}), so multiply by σ'({S('z', L)}). (a − y alone is {S('delta', L)} "
                 "only for sigmoid + binary cross-entropy, softmax + cross-entropy and linear + "
-                "half_mse.)",
+                "quadratic.)",
                 residual,
             )
         )
@@ -922,7 +924,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
             (
                 "missing_sigma_prime",
                 f"{S('delta', L)} is ∂C/∂{S('a', L)} without the factor σ'({S('z', L)}): BP1 is "
-                f"{S('delta', L)} = ∇_a C ⊙ σ'({S('z', L)}), and for a {pair} σ' does not cancel",
+                f"{S('delta', L)} = ∇_a C ⊙ σ'({S('z', L)}), and for a {pair}, σ' does not cancel",
                 [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
             )
         )
@@ -1232,15 +1234,35 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     "y_j)/n",
                 )
             )
-        if c.cost == "half_mse":
+        if c.cost == "quadratic":
             named.append(
                 (
                     2.0,
                     "factor_two",
-                    "δ is twice what it should be: half_mse is C = ½ Σ_j (a_j − y_j)², and the ½ "
-                    "cancels the 2 from the square, so ∂C/∂a_j = a_j − y_j, not 2(a_j − y_j)",
+                    "δ is twice what it should be: the quadratic cost is C = ½ Σ_j (a_j − y_j)², "
+                    "and the ½ cancels the 2 from the square, so ∂C/∂a_j = a_j − y_j, not "
+                    "2(a_j − y_j)",
                 )
             )
+        if c.cost == "squared_error":
+            named.append(
+                (
+                    0.5,
+                    "factor_two",
+                    "δ is half what it should be: squared_error has no ½ in front, C = Σ_j "
+                    "(a_j − y_j)², so its derivative keeps the 2 from the square: ∂C/∂a_j = "
+                    "2(a_j − y_j)",
+                )
+            )
+            if n > 1:
+                named.append(
+                    (
+                        1.0 / n,
+                        "missing_output_mean",
+                        f"δ is divided by n = {n}: squared_error is the SUM over the outputs, "
+                        "C = Σ_j (a_j − y_j)² (the mean over outputs is mse), so there is no 1/n",
+                    )
+                )
         if m > 1:
             named.append(
                 (
@@ -1356,6 +1378,7 @@ def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
 def _cost_name(cost: str) -> str:
     if not isinstance(cost, str):
         raise TypeError(f"cost must be the name of a cost, got {type(cost).__name__}")
+    cost = closed_form.COST_ALIASES.get(cost, cost)
     if cost in LOSSES:
         return cost
     fn = getattr(losses, cost, None)
@@ -1386,7 +1409,7 @@ def check_backprop(
     sizes: Sequence[int],
     activation: str = "sigmoid",
     output_activation: str = "sigmoid",
-    cost: str = "half_mse",
+    cost: str = "quadratic",
     trials: int = 20,
     seed: int = 0,
     notation: str | None = None,

@@ -50,7 +50,11 @@ def cost_gradient(cost: str, a: list[float], y: Any, mistake: str | None) -> lis
         if mistake == "factor_two":
             return [(a_j - y_j) / n for a_j, y_j in zip(a, y, strict=True)]
         return [2.0 * (a_j - y_j) / n for a_j, y_j in zip(a, y, strict=True)]
-    if cost == "half_mse":
+    if cost == "squared_error":
+        if mistake == "factor_two":
+            return [a_j - y_j for a_j, y_j in zip(a, y, strict=True)]
+        return [2.0 * (a_j - y_j) for a_j, y_j in zip(a, y, strict=True)]
+    if cost in ("quadratic", "half_mse"):
         if mistake == "factor_two":
             return [2.0 * (a_j - y_j) for a_j, y_j in zip(a, y, strict=True)]
         return [a_j - y_j for a_j, y_j in zip(a, y, strict=True)]

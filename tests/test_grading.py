@@ -18,7 +18,7 @@ from tests.learner_backprop import make_backprop
 
 # (hidden, output, cost) settings a learner meets, every cost included
 SETTINGS = [
-    ("sigmoid", "sigmoid", "half_mse"),
+    ("sigmoid", "sigmoid", "quadratic"),
     ("tanh", "tanh", "mse"),
     ("sigmoid", "sigmoid", "binary_cross_entropy"),
     ("relu", "softmax", "cross_entropy"),
@@ -26,6 +26,7 @@ SETTINGS = [
     ("tanh", "linear", "hinge"),
     ("sigmoid", "softmax", "mse"),
     ("linear", "relu", "mse"),
+    ("tanh", "tanh", "squared_error"),
 ]
 
 
@@ -63,7 +64,7 @@ MUTANTS: list[tuple[str, tuple[str, str, str], list[list[int]], int | None, str]
     ("sigma_for_sigma_prime:bp1", SETTINGS[1], [[2, 3, 2]], 3, "sigma_for_sigma_prime"),
     (
         "sigma_for_sigma_prime:bp2",
-        ("tanh", "linear", "half_mse"),
+        ("tanh", "linear", "quadratic"),
         [[2, 3, 1], [1, 4, 2, 2]],
         None,
         "sigma_for_sigma_prime",
@@ -110,6 +111,7 @@ MUTANTS: list[tuple[str, tuple[str, str, str], list[list[int]], int | None, str]
     ("missing_output_mean", SETTINGS[1], [[2, 3, 3], [3, 2, 2]], None, "missing_output_mean"),
     ("factor_two", SETTINGS[1], [[2, 3, 1], [2, 2, 3]], None, "factor_two"),
     ("factor_two", SETTINGS[0], [[2, 3, 1], [3, 3, 2]], 3, "factor_two"),
+    ("factor_two", SETTINGS[8], [[2, 3, 1], [2, 2, 3]], None, "factor_two"),
     ("sign_flip", SETTINGS[0], [[2, 3, 1], [2, 2, 2]], None, "sign_flip"),
     ("sign_flip", SETTINGS[3], [[2, 3, 4]], 3, "sign_flip"),
     ("last_example_only", SETTINGS[1], [[2, 3, 1], [3, 2, 2]], 3, "last_example_only"),
@@ -185,7 +187,7 @@ def test_the_transpose_mistake_says_when_the_square_shape_hid_it() -> None:
 
 def test_shape_errors_name_the_layer_and_the_expected_shape() -> None:
     def transposed(weights: Any, biases: Any, x: Any, y: Any) -> Any:
-        d, w, b = make_backprop("sigmoid", "sigmoid", "half_mse")(weights, biases, x, y)
+        d, w, b = make_backprop("sigmoid", "sigmoid", "quadratic")(weights, biases, x, y)
         w[0] = [list(col) for col in zip(*w[0], strict=True)]
         return d, w, b
 
@@ -195,7 +197,7 @@ def test_shape_errors_name_the_layer_and_the_expected_shape() -> None:
     assert "grad_w[0] (∂C/∂w^2) has shape 2×3, but w^2 is 3×2" in text
 
     def short(weights: Any, biases: Any, x: Any, y: Any) -> Any:
-        d, w, b = make_backprop("sigmoid", "sigmoid", "half_mse")(weights, biases, x, y)
+        d, w, b = make_backprop("sigmoid", "sigmoid", "quadratic")(weights, biases, x, y)
         return d[:1], w, b
 
     report = check_backprop(short, [2, 3, 1], trials=2)
@@ -203,20 +205,20 @@ def test_shape_errors_name_the_layer_and_the_expected_shape() -> None:
     assert "deltas has 1 entries but the network has 2 layers with weights" in str(report)
 
     def with_input(weights: Any, biases: Any, x: Any, y: Any) -> Any:
-        d, w, b = make_backprop("sigmoid", "sigmoid", "half_mse")(weights, biases, x, y)
+        d, w, b = make_backprop("sigmoid", "sigmoid", "quadratic")(weights, biases, x, y)
         return [list(x), *d], w, b
 
     assert "the input layer 1 has no δ" in str(check_backprop(with_input, [2, 3, 1], trials=1))
 
     def reversed_lists(weights: Any, biases: Any, x: Any, y: Any) -> Any:
-        return make_backprop("sigmoid", "sigmoid", "half_mse", "reversed_lists")(
+        return make_backprop("sigmoid", "sigmoid", "quadratic", "reversed_lists")(
             weights, biases, x, y
         )
 
     assert "reverse order" in str(check_backprop(reversed_lists, [2, 3, 1], trials=1))
 
     def bad_delta(weights: Any, biases: Any, x: Any, y: Any) -> Any:
-        d, w, b = make_backprop("sigmoid", "sigmoid", "half_mse")(weights, biases, x, y)
+        d, w, b = make_backprop("sigmoid", "sigmoid", "quadratic")(weights, biases, x, y)
         d[0] = d[0][:2]
         return d, w, b
 
@@ -225,7 +227,7 @@ def test_shape_errors_name_the_layer_and_the_expected_shape() -> None:
 
 
 def test_batch_shape_errors_explain_rows_and_means() -> None:
-    fn = make_backprop("sigmoid", "sigmoid", "half_mse", batch=True)
+    fn = make_backprop("sigmoid", "sigmoid", "quadratic", batch=True)
 
     def columns(weights: Any, biases: Any, xs: Any, ys: Any) -> Any:
         d, w, b = fn(weights, biases, xs, ys)
@@ -300,12 +302,19 @@ def test_a_placeholder_and_an_exception_are_reported_not_raised() -> None:
 def test_bad_arguments_raise_a_sentence(kwargs: dict[str, Any], message: str) -> None:
     args: dict[str, Any] = {"sizes": [2, 3, 1]} | kwargs
     with pytest.raises((ValueError, TypeError), match=message):
-        check_backprop(make_backprop("sigmoid", "sigmoid", "half_mse"), **args)
+        check_backprop(make_backprop("sigmoid", "sigmoid", "quadratic"), **args)
+
+
+def test_old_cost_names_work_and_are_reported_by_their_new_name() -> None:
+    report = check_backprop(
+        make_backprop("sigmoid", "sigmoid", "half_mse"), [2, 3, 1], cost="half_mse"
+    )
+    assert report.ok and report.cost == "quadratic"
 
 
 def test_numpy_arrays_and_columns_are_accepted() -> None:
     np = pytest.importorskip("numpy")
-    right = make_backprop("sigmoid", "sigmoid", "half_mse")
+    right = make_backprop("sigmoid", "sigmoid", "quadratic")
 
     def as_arrays(weights: Any, biases: Any, x: Any, y: Any) -> Any:
         d, w, b = right(weights, biases, x, y)
@@ -321,7 +330,8 @@ def test_numpy_arrays_and_columns_are_accepted() -> None:
 
 OUTPUTS = {
     "mse": ["linear", "tanh", "sigmoid", "relu", "softmax"],
-    "half_mse": ["linear", "sigmoid", "tanh"],
+    "quadratic": ["linear", "sigmoid", "tanh"],
+    "squared_error": ["tanh", "linear"],
     "binary_cross_entropy": ["sigmoid"],
     "binary_cross_entropy_with_logits": ["linear"],
     "cross_entropy": ["softmax"],
@@ -353,7 +363,7 @@ def test_a_correct_learner_passes_for_any_network(
 
 
 def numpy_backprop(mistake: str | None = None) -> Any:
-    """A numpy learner on a batch (rows are examples), sigmoid + half_mse, with one mistake."""
+    """A numpy learner on a batch (rows are examples), sigmoid + quadratic, with one mistake."""
     np = pytest.importorskip("numpy")
 
     def backprop(weights: Any, biases: Any, x: Any, y: Any) -> Any:

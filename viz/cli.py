@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument(
         "--cost",
-        choices=["cross_entropy", "mse", "half_mse"],
+        choices=["cross_entropy", "mse", "quadratic", "squared_error", "half_mse"],
         default="cross_entropy",
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
@@ -271,7 +271,7 @@ _GRADE_DEFAULTS = {
     "net": ("NET", [2, 3, 1]),
     "activation": ("ACTIVATION", "sigmoid"),
     "output_activation": ("OUTPUT_ACTIVATION", "sigmoid"),
-    "cost": ("COST", "half_mse"),
+    "cost": ("COST", "quadratic"),
     "batch": ("BATCH", None),
 }
 
@@ -293,7 +293,7 @@ def _add_grade_parser(sub: Any) -> None:
     grade.add_argument(
         "--output-activation", default=None, help="the output layer (default sigmoid)"
     )
-    grade.add_argument("--cost", default=None, help="a cost of nn.losses (default half_mse)")
+    grade.add_argument("--cost", default=None, help="a cost of nn.losses (default quadratic)")
     grade.add_argument(
         "--batch",
         type=_positive,

@@ -1,7 +1,7 @@
 """Exercise: backprop, sigmoid network, Nielsen's quadratic cost (plain Python, one example).
 
 The network: sigmoid in every layer; the cost of one example is Nielsen's
-quadratic cost C = ½ Σ_j (a^L_j − y_j)² (nn.losses.half_mse).
+quadratic cost C = ½ Σ_j (a^L_j − y_j)² (nn.losses.quadratic).
 
 Your task: replace the four placeholder lines marked TODO, one per equation of backpropagation,
 
@@ -25,7 +25,7 @@ import math
 NET = [2, 3, 1]
 ACTIVATION = "sigmoid"
 OUTPUT_ACTIVATION = "sigmoid"
-COST = "half_mse"
+COST = "quadratic"
 
 
 def sigmoid(z):

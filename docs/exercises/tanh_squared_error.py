@@ -1,8 +1,8 @@
 """Exercise: backprop, tanh network, squared error (plain Python, one example).
 
 The network: tanh in every layer, the output too; the cost of one example is the
-squared error, averaged over the n outputs: C = (1/n) Σ_j (a^L_j − y_j)² (nn.losses.mse;
-with one output, as here, C = (a − y)²).
+squared error C = Σ_j (a^L_j − y_j)² (nn.losses.squared_error; with one output, as in
+the plain version, C = (a − y)², Learning From Data's e = (x − y)²).
 
 Your task: replace the four placeholder lines marked TODO, one per equation of backpropagation,
 
@@ -26,7 +26,7 @@ import math
 NET = [2, 3, 1]
 ACTIVATION = "tanh"
 OUTPUT_ACTIVATION = "tanh"
-COST = "mse"
+COST = "squared_error"
 
 
 def tanh_prime(z):
@@ -35,7 +35,7 @@ def tanh_prime(z):
 
 
 def backprop(weights, biases, x, y):
-    """δ, ∂C/∂w and ∂C/∂b of one example x with target y, for C = (1/n) Σ_j (a^L_j − y_j)²."""
+    """δ, ∂C/∂w and ∂C/∂b of one example x with target y, for C = Σ_j (a^L_j − y_j)²."""
     # Forward pass: zs[i] = z^{i+2} and activations[i] = a^{i+1} (activations[0] is x = a^1).
     activations, zs = [list(x)], []
     for w, b in zip(weights, biases, strict=True):

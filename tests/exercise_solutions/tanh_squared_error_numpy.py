@@ -1,8 +1,8 @@
 """Exercise: backprop, tanh network, squared error (numpy, a batch).
 
 The network: tanh in every layer, the output too; the cost of one example is the
-squared error, averaged over the n outputs: C = (1/n) Σ_j (a^L_j − y_j)² (nn.losses.mse;
-with one output, as here, C = (a − y)²).
+squared error C = Σ_j (a^L_j − y_j)² (nn.losses.squared_error; with one output, as in
+the plain version, C = (a − y)², Learning From Data's e = (x − y)²).
 
 Your task: replace the four placeholder lines marked TODO, one per equation of backpropagation,
 
@@ -32,7 +32,7 @@ NET = [2, 3, 2]
 BATCH = 4
 ACTIVATION = "tanh"
 OUTPUT_ACTIVATION = "tanh"
-COST = "mse"
+COST = "squared_error"
 
 
 def tanh_prime(z):
@@ -55,7 +55,7 @@ def backprop(weights, biases, x, y):
 
     deltas = [None] * len(W)
     # TODO BP1 (one row per example): δ^L = ∂C/∂a^L_j · σ'(z^L_j)
-    deltas[-1] = 2 * (A[-1] - Y) / Y.shape[1] * tanh_prime(Z[-1])
+    deltas[-1] = 2 * (A[-1] - Y) * tanh_prime(Z[-1])
     for i in range(len(W) - 2, -1, -1):
         # TODO BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), one row per example
         deltas[i] = (deltas[i + 1] @ W[i + 1]) * tanh_prime(Z[i])
