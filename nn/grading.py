@@ -41,9 +41,11 @@ from typing import Any
 from autograd import Value
 
 from . import closed_form, losses
+from . import notation as notations
 from .activations import ACTIVATIONS, activate, check_activation, softmax
 from .compare import LOSSES, example_loss
 from .module import MLP
+from .notation import Name, Notation
 
 __all__ = ["MISTAKES", "BackpropReport", "Diagnosis", "Mismatch", "check_backprop"]
 
@@ -84,35 +86,54 @@ ABS_TOL = 1e-9
 
 
 # ---------------------------------------------------------------------------------------------
-# Names: every symbol the report prints goes through these two functions, so a notation can be
-# plugged in without touching the rest.
+# Names: every symbol and layer number the report prints goes through _sym and _layer_name, which
+# read the notation's record (nn.notation): its symbols, layer numbering and index base.
 # ---------------------------------------------------------------------------------------------
 
+NotationLike = str | Notation | None
 
-def _layer_name(layer: int, notation: str | None) -> str:
+# the checker's quantities -> the notation's (δ is written from the pre-activation's Name)
+_QUANTITY = {"z": "preactivation", "a": "activation", "w": "weight", "b": "bias"}
+
+
+def _layer_name(layer: int, notation: NotationLike) -> str:
     """Layer l (Nielsen's numbering: the input is 1) as the notation numbers it."""
-    return str(layer)
+    return str(layer + notations.get(notation).layer_offset)
 
 
 def _sym(
-    quantity: str, layer: int, index: Sequence[int | str] = (), notation: str | None = None
+    quantity: str, layer: int, index: Sequence[int | str] = (), notation: NotationLike = None
 ) -> str:
-    """The textbook symbol of one quantity: δ^3_0, w^3_{0,1}, ∂C/∂b^2_1, a^1_0 …"""
-    base = {
-        "delta": "δ",
-        "z": "z",
-        "a": "a",
-        "w": "w",
-        "b": "b",
-        "grad_w": "∂C/∂w",
-        "grad_b": "∂C/∂b",
-    }[quantity]
-    text = f"{base}^{_layer_name(layer, notation)}"
-    if len(index) == 1:
-        text += f"_{index[0]}"
-    elif len(index) > 1:
-        text += "_{" + ",".join(str(i) for i in index) + "}"
-    return text
+    """The textbook symbol of one quantity: δ^3_0, w^3_{0,1}, ∂C/∂b^2_1, a^1_0, C, σ …"""
+    n = notations.get(notation)
+    if quantity == "cost":
+        return notations.symbol(n.cost)
+    if quantity == "sigma":
+        return notations.symbol(n.sigma)
+    if quantity in ("grad_w", "grad_b"):
+        return f"∂{notations.symbol(n.cost)}/∂" + _sym(quantity[-1], layer, index, n)
+    q = _QUANTITY.get(quantity, "preactivation")
+    if q == "activation" and layer == 1:
+        q = "input"
+    numeric = [i for i in index if isinstance(i, int)]
+    j = numeric[0] if numeric else 0
+    k = numeric[1] if len(numeric) > 1 else 0
+    name = Name(q, layer, j, k)
+    sym, sup, sub = (
+        notations.delta_parts(name, n) if quantity == "delta" else notations.parts(name, n)
+    )
+    if len(numeric) != len(index) or not index:
+        # a layer's vector (no index) or a symbolic index such as j, k or i
+        letters = [str(i) for i in index]
+        if quantity == "w" and n.index_order == "kj":
+            letters.reverse()
+        sub = ",".join(letters) if len(letters) > 1 and len(letters[0]) > 1 else "".join(letters)
+    return notations.compose(sym, sup, sub, "ascii")
+
+
+def _index(i: int, notation: NotationLike) -> str:
+    """A neuron index as the notation writes it (some courses count from 1)."""
+    return str(i + notations.get(notation).index_base)
 
 
 def _num(x: float) -> str:
@@ -163,7 +184,7 @@ class BackpropReport:
     cost: str
     trials: int
     batch: int | None
-    notation: str | None = None
+    notation: NotationLike = None
     mismatch: Mismatch | None = None
     diagnosis: Diagnosis | None = None
     wrong: list[str] = field(default_factory=list)  # every wrong quantity, in backprop order
@@ -193,9 +214,13 @@ class BackpropReport:
         if m is not None:
             where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
             name = _sym(m.quantity, m.layer, m.index, self.notation)
+            # where the number sits in the learner's lists: [layer − 2], then the example, j, k
+            ex = [m.example] if m.example is not None else []
+            entry = f"{m.quantity}[{m.layer - 2}]" + "".join(f"[{v}]" for v in ex + list(m.index))
+            entry = entry.replace("delta[", "deltas[", 1)
             lines.append(
-                f"First wrong number: {code}{name}{code} ({where}): expected {_num(m.expected)}, "
-                f"received {_num(m.received)}."
+                f"First wrong number: {code}{name}{code} = {code}{entry}{code} ({where}): "
+                f"expected {_num(m.expected)}, received {_num(m.received)}."
             )
             lines.append("It should satisfy:")
             lines.extend(("    " + row) for row in m.equation.split("\n"))
@@ -436,7 +461,7 @@ def _as_matrix(obj: Any, rows: int, cols: int) -> list[list[float]] | None:
 class _Reader:
     """Normalises one result of fn to [i][x][j] deltas, [i][j][k] grad_w, [i][j] grad_b."""
 
-    def __init__(self, sizes: list[int], batch: int | None, notation: str | None) -> None:
+    def __init__(self, sizes: list[int], batch: int | None, notation: NotationLike) -> None:
         self.sizes = sizes
         self.batch = batch
         self.notation = notation
@@ -525,7 +550,7 @@ class _Reader:
         N = self.ln
         S = self.s
         layer, n = i + 2, self.sizes[i + 1]
-        sym = f"δ^{_layer_name(layer, self.notation)}"
+        sym = S("delta", layer)
         m = self.batch
         shape = _shape(obj)
         if m is None:
@@ -563,8 +588,8 @@ class _Reader:
         if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
             return (
                 f"; it has one entry per neuron of layer {N(i + 3)}: BP2 gives {S('delta', i + 2)} "
-                f"= (({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ σ'({S('z', i + 2)}), whose "
-                f"transpose turns {sizes[i + 2]} entries into {sizes[i + 1]}"
+                f"= (({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ {S('sigma', 0)}'({S('z', i + 2)}), "
+                f"whose transpose turns {sizes[i + 2]} entries into {sizes[i + 1]}"
             )
         return ""
 
@@ -580,11 +605,12 @@ class _Reader:
         m = self.batch
         if m and shape in ((m, n), (m, n, 1)):
             hint = (
-                "; it has one row per example: ∂C/∂b of the batch cost C = (1/m) Σ_x C_x is "
-                "the mean of the examples' δ, one number per neuron (average over the rows)"
+                f"; it has one row per example: ∂{S('cost', 0)}/∂b of the batch cost C = (1/m) Σ_x "
+                "C_x is the mean of the examples' δ, one number per neuron (average over the rows)"
             )
         raise _Problem(
-            f"grad_b[{i}] (∂C/∂b^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
+            f"grad_b[{i}] ({S('grad_b', layer)}) has shape "
+            f"{_show(shape)}, "
             f"but {S('b', layer)} has {n} entries, one per neuron of layer {N(layer)}" + hint
         )
 
@@ -600,11 +626,11 @@ class _Reader:
         hints = []
         if shape == (cols, rows):
             hints.append(
-                f"it is transposed ({cols}×{rows}): ∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                f"{S('delta', layer)}_j has rows j (neurons of layer {N(layer)}) and columns k "
-                f"(neurons of layer {N(layer - 1)}), so it is {S('delta', layer)} "
-                f"({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} ({S('delta', layer)})ᵀ: the "
-                "outer product's order is swapped"
+                f"it is transposed ({cols}×{rows}): ∂{S('cost', 0)}/∂{S('w', layer)}_jk = "
+                f"{S('a', layer - 1)}_k {S('delta', layer)}_j has rows j (neurons of layer "
+                f"{N(layer)}) and columns k (neurons of layer {N(layer - 1)}), so it is "
+                f"{S('delta', layer)} ({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} "
+                f"({S('delta', layer)})ᵀ: the outer product's order is swapped"
             )
         if shape == (rows, rows) and rows != cols:
             hints.append(
@@ -619,13 +645,13 @@ class _Reader:
             )
         if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
             hints.append(
-                "it has one matrix per example: ∂C/∂w of the batch cost C = (1/m) Σ_x C_x is "
-                "their mean"
+                f"it has one matrix per example: ∂{S('cost', 0)}/∂w of the batch cost C = (1/m) "
+                "Σ_x C_x is their mean"
             )
         raise _Problem(
-            f"grad_w[{i}] (∂C/∂w^{_layer_name(layer, self.notation)}) has shape {_show(shape)}, "
-            f"but {S('w', layer)} is {rows}×{cols} (rows j: the {rows} neuron(s) of layer "
-            f"{N(layer)}; columns k: the {cols} neuron(s) of layer {N(layer - 1)})"
+            f"grad_w[{i}] ({S('grad_w', layer)}) has shape {_show(shape)}, but {S('w', layer)} is "
+            f"{rows}×{cols} (rows j: the {rows} neuron(s) of layer {N(layer)}; columns k: the "
+            f"{cols} neuron(s) of layer {N(layer - 1)})"
             + ("; " + "; ".join(hints) if hints else ""),
             "outer_product_swapped"
             if shape == (cols, rows)
@@ -663,7 +689,7 @@ class _Check:
     output: str
     cost: str
     batch: int | None
-    notation: str | None
+    notation: NotationLike
     trials: list[_Trial]
 
     def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
@@ -728,6 +754,7 @@ class _Check:
         return self._bp4(t, i, *index)
 
     def _bp1(self, t: _Trial, x: int, j: int) -> str:
+        S = self.s
         L = self.n_layers + 1
         nt = self.notation
         d, z, a = _sym("delta", L, (j,), nt), _sym("z", L, (j,), nt), _sym("a", L, (j,), nt)
@@ -738,17 +765,18 @@ class _Check:
         cost, out = self.cost, self.output
         if cost == "binary_cross_entropy_with_logits":
             return (
-                f"BP1 (the cost takes the logits): {d} = ∂C/∂{z} = σ({z}) − y_{j}\n"
-                f"     = σ({_num(zv)}) − {_factor(y[j])} = {_num(want)}"
+                f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
+                f"{S('sigma', 0)}({z}) − y_{j}\n     = {S('sigma', 0)}({_num(zv)}) − "
+                f"{_factor(y[j])} = {_num(want)}"
             )
         if out == "softmax":
             n = self.sizes[-1]
             if cost == "cross_entropy":
                 hit = 1.0 if j == y else 0.0
                 return (
-                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂C/∂{a_i} · ∂{a_i}/∂{z} = {a} − "
-                    f"1[{j} = c]\n     = {_num(av)} − {_num(hit)} = {_num(want)}   (c = {y}, the "
-                    "target class)"
+                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · "
+                    f"∂{a_i}/∂{z} = {a} − 1[{j} = c]\n     = {_num(av)} − {_num(hit)} = "
+                    f"{_num(want)}   (c = {y}, the target class)"
                 )
             grads = t.grad_a[x]
             acts = t.acts[x][-1]
@@ -757,8 +785,8 @@ class _Check:
                 for i in range(n)
             )
             return (
-                f"BP1 (softmax output): {d} = Σ_i ∂C/∂{a_i} · {a_i} (1[i = {j}] − {a})\n"
-                f"     = {terms} = {_num(want)}"
+                f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {j}] − "
+                f"{a})\n     = {terms} = {_num(want)}"
             )
         grad = {
             "mse": f"2({a} − y_{j})/n",
@@ -769,7 +797,7 @@ class _Check:
         }[cost]
         slope = {
             "linear": "1",
-            "sigmoid": f"σ({z})(1 − σ({z}))",
+            "sigmoid": f"{S('sigma', 0)}({z})(1 − {S('sigma', 0)}({z}))",
             "tanh": f"(1 − tanh²({z}))",
             "relu": f"1[{z} > 0]",
         }[out]
@@ -785,12 +813,13 @@ class _Check:
             "hinge": _factor(g),
         }[cost]
         return (
-            f"BP1: {d} = ∂C/∂{a} · σ'({z}) = {grad} · {slope}\n     = {nums} · {_factor(sp)} = "
-            f"{_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = {_num(zv)}, {a} = {_num(av)}, "
-            f"y_{j} = {_num(yj)})"
+            f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
+            f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
+            f"{_num(zv)}, {a} = {_num(av)}, y_{j} = {_num(yj)})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
+        S = self.s
         layer, nt = i + 2, self.notation
         up = self.sizes[i + 2]
         w = t.weights[i + 1]
@@ -806,9 +835,10 @@ class _Check:
         sp = t.slopes[x][i][k]
         return (
             f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ "
-            f"{_sym('delta', layer + 1, (), nt)})_{k} · σ'({z}) = ({sym_sum}) · σ'({z})\n     = "
-            f"({num_sum}) · {_factor(sp)} = {_factor(back)} · {_factor(sp)} = "
-            f"{_num(t.deltas[x][i][k])}   ({z} = {_num(t.zs[x][i][k])}, σ = {self.act_name(i)})"
+            f"{_sym('delta', layer + 1, (), nt)})_{_index(k, nt)} · {S('sigma', 0)}'({z}) = "
+            f"({sym_sum}) · {S('sigma', 0)}'({z})\n     = ({num_sum}) · {_factor(sp)} = "
+            f"{_factor(back)} · {_factor(sp)} = {_num(t.deltas[x][i][k])}   ({z} = "
+            f"{_num(t.zs[x][i][k])}, {S('sigma', 0)} = {self.act_name(i)})"
         )
 
     def _bp3(self, t: _Trial, i: int, j: int) -> str:
@@ -824,12 +854,13 @@ class _Check:
         )
 
     def _bp4(self, t: _Trial, i: int, j: int, k: int) -> str:
+        S = self.s
         layer, nt = i + 2, self.notation
         g = _sym("grad_w", layer, (j, k), nt)
         a = _sym("a", layer - 1, (k,), nt)
         d = _sym("delta", layer, (j,), nt)
         want = t.grad_w[i][j][k]
-        source = "   (a^1 = x, the input)" if layer == 2 else ""
+        source = f"   ({S('a', 1)} = x, the input)" if layer == 2 else ""
         if not self.batch:
             av, dv = t.acts[0][i][k], t.deltas[0][i][j]
             return f"BP4: {g} = {a} · {d} = {_factor(av)} · {_factor(dv)} = {_num(want)}{source}"
@@ -884,10 +915,11 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "sigma_for_sigma_prime",
-                f"BP1 multiplies ∂C/∂{S('a', L)} by σ({S('z', L)}), the activation itself, where "
-                f"σ'({S('z', L)}), its derivative, belongs"
+                f"BP1 multiplies ∂{S('cost', 0)}/∂{S('a', L)} by {S('sigma', 0)}({S('z', L)}), the "
+                f"activation itself, where {S('sigma', 0)}'({S('z', L)}), its derivative, belongs"
                 + (
-                    " (for a sigmoid σ' = σ(1 − σ), so σ alone is missing the factor 1 − σ)"
+                    f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − σ), so σ alone is "
+                    "missing the factor 1 − σ)"
                     if out == "sigmoid"
                     else ""
                 ),
@@ -913,18 +945,20 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
             (
                 "missing_sigma_prime",
                 f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
-                f"pairs, but for a {pair}, σ' does not cancel: BP1 is {S('delta', L)} = ∇_a C ⊙ "
-                f"σ'({S('z', L)}), so multiply by σ'({S('z', L)}). (a − y alone is {S('delta', L)} "
-                "only for sigmoid + binary cross-entropy, softmax + cross-entropy and linear + "
-                "quadratic.)",
+                f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
+                f"{S('delta', L)} = ∇_a C ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
+                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for sigmoid "
+                "+ binary cross-entropy, softmax + cross-entropy and linear + quadratic.)",
                 residual,
             )
         )
         found.append(
             (
                 "missing_sigma_prime",
-                f"{S('delta', L)} is ∂C/∂{S('a', L)} without the factor σ'({S('z', L)}): BP1 is "
-                f"{S('delta', L)} = ∇_a C ⊙ σ'({S('z', L)}), and for a {pair}, σ' does not cancel",
+                f"{S('delta', L)} is ∂{S('cost', 0)}/∂{S('a', L)} without the factor "
+                f"{S('sigma', 0)}'({S('z', L)}): BP1 is {S('delta', L)} = ∇_a C ⊙ "
+                f"{S('sigma', 0)}'({S('z', L)}), and for a {pair}, {S('sigma', 0)}' does not "
+                "cancel",
                 [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
             )
         )
@@ -943,9 +977,10 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "extra_sigma_prime",
-                f"{S('delta', L)} was multiplied by σ'({S('z', L)}) although for {out} + {cost} "
-                f"that factor cancels: ∂C/∂{S('a', L)} has σ'({S('z', L)}) in its denominator, so "
-                f"BP1 gives exactly {S('delta', L)} = {S('a', L)} − y; drop the extra σ'",
+                f"{S('delta', L)} was multiplied by {S('sigma', 0)}'({S('z', L)}) although for "
+                f"{out} + {cost} that factor cancels: ∂{S('cost', 0)}/∂{S('a', L)} has "
+                f"{S('sigma', 0)}'({S('z', L)}) in its denominator, so BP1 gives exactly "
+                f"{S('delta', L)} = {S('a', L)} − y; drop the extra {S('sigma', 0)}'",
                 factors,
             )
         )
@@ -988,8 +1023,9 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
     found.append(
         (
             "sigma_for_sigma_prime",
-            f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by σ({S('z', layer)}), "
-            f"the activation, where σ'({S('z', layer)}), its derivative, belongs",
+            f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by "
+            f"{S('sigma', 0)}({S('z', layer)}), the activation, where "
+            f"{S('sigma', 0)}'({S('z', layer)}), its derivative, belongs",
             per_example(
                 lambda t, x: [b * a for b, a in zip(back(t, x), t.acts[x][i + 1], strict=True)]
             ),
@@ -999,9 +1035,10 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "missing_sigma_prime",
-                f"BP2 is missing the factor σ'({S('z', layer)}): {S('delta', layer)} = "
-                f"(({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ σ'({S('z', layer)}), and with "
-                f"{sigma} hidden units σ' ≠ 1",
+                f"BP2 is missing the factor {S('sigma', 0)}'({S('z', layer)}): {S('delta', layer)} "
+                f"= (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
+                f"{S('sigma', 0)}'({S('z', layer)}), and with {sigma} hidden units "
+                f"{S('sigma', 0)}' ≠ 1",
                 per_example(back),
             )
         )
@@ -1047,9 +1084,10 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "wrong_layer_delta",
-                f"BP2 used σ'({S('z', layer + 1)}), the derivative at layer {N(layer + 1)}, where "
-                f"σ'({S('z', layer)}) belongs: {S('delta', layer)} = (({S('w', layer + 1)})ᵀ "
-                f"{S('delta', layer + 1)}) ⊙ σ'({S('z', layer)})",
+                f"BP2 used {S('sigma', 0)}'({S('z', layer + 1)}), the derivative at layer "
+                f"{N(layer + 1)}, where {S('sigma', 0)}'({S('z', layer)}) belongs: "
+                f"{S('delta', layer)} = (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
+                f"{S('sigma', 0)}'({S('z', layer)})",
                 per_example(
                     lambda t, x: [
                         b * s for b, s in zip(back(t, x), t.slopes[x][i + 1], strict=True)
@@ -1069,12 +1107,11 @@ def _layer_mixups(c: _Check, kind: str, i: int) -> list[_Candidate]:
             continue
         if kind == "grad_w" and c.sizes[other] != c.sizes[i]:
             continue
-        name = {"delta": "δ", "grad_b": "∂C/∂b", "grad_w": "∂C/∂w"}[kind]
         found.append(
             (
                 "wrong_layer_delta",
-                f"the numbers returned for {name}^{layer} are those of {name}^{other + 2}: an "
-                "off-by-one in the layer index (index i of the lists is layer i + 2)",
+                f"the numbers returned for {c.s(kind, layer)} are those of {c.s(kind, other + 2)}: "
+                f"an off-by-one in the layer index (index i of the lists is layer {c.ln(2)} + i)",
                 [c.truth(t, kind, other) for t in c.trials],
             )
         )
@@ -1090,8 +1127,9 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"∂C/∂{S('b', layer)} was set to {S('delta', other + 2)}, the δ of the wrong "
-                    f"layer: BP3 is ∂C/∂{S('b', layer)}_j = {S('delta', layer)}_j (the same layer)",
+                    f"∂{S('cost', 0)}/∂{S('b', layer)} was set to {S('delta', other + 2)}, the δ "
+                    f"of the wrong layer: BP3 is ∂{S('cost', 0)}/∂{S('b', layer)}_j = "
+                    f"{S('delta', layer)}_j (the same layer)",
                     [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
                 )
             )
@@ -1099,9 +1137,9 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂C/∂{S('b', layer)} is the {S('delta', layer)} of the last example only: the "
-                f"batch cost C = (1/m) Σ_x C_x gives ∂C/∂{S('b', layer)}_j = (1/m) Σ_x "
-                f"{S('delta', layer)}_j(x), the mean over all the examples",
+                f"∂{S('cost', 0)}/∂{S('b', layer)} is the {S('delta', layer)} of the last example "
+                f"only: the batch cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('b', layer)}_j "
+                f"= (1/m) Σ_x {S('delta', layer)}_j(x), the mean over all the examples",
                 [list(t.deltas[-1][i]) for t in c.trials],
             )
         )
@@ -1126,19 +1164,19 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "wrong_activation",
                 f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
-                f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j, with the "
-                f"activations coming INTO layer {N(layer)} ({S('w', layer)} multiplies "
-                f"{S('a', layer - 1)} in {S('z', layer)} = {S('w', layer)} {S('a', layer - 1)} + "
-                f"{S('b', layer)}). Layers {layer - 1} and {layer} have the same width here, so "
-                "the shapes hid it",
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j, with the activations coming INTO layer {N(layer)} "
+                f"({S('w', layer)} multiplies {S('a', layer - 1)} in {S('z', layer)} = "
+                f"{S('w', layer)} {S('a', layer - 1)} + {S('b', layer)}). Layers {layer - 1} and "
+                f"{layer} have the same width here, so the shapes hid it",
                 [mean_outer(t, i, i + 1) for t in c.trials],
             )
         )
         found.append(
             (
                 "outer_product_swapped",
-                f"BP4's outer product is the wrong way round: ∂C/∂{S('w', layer)}_jk = "
-                f"{S('a', layer - 1)}_k {S('delta', layer)}_j, i.e. {S('delta', layer)} "
+                f"BP4's outer product is the wrong way round: ∂{S('cost', 0)}/∂{S('w', layer)}_jk "
+                f"= {S('a', layer - 1)}_k {S('delta', layer)}_j, i.e. {S('delta', layer)} "
                 f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
                 f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
                 "square here, so the shapes hid it)",
@@ -1150,8 +1188,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "wrong_activation",
                 f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
-                f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j (the "
-                f"activations coming into layer {N(layer)})",
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j (the activations coming into layer {N(layer)})",
                 [mean_outer(t, i, i + 2) for t in c.trials],
             )
         )
@@ -1159,8 +1197,10 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "z_for_a",
-                f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = σ({S('z', layer - 1)}) "
-                f"belongs: ∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j",
+                f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = "
+                f"{S('sigma', 0)}({S('z', layer - 1)}) belongs: "
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j",
                 [mean_outer(t, i, i, zs=True) for t in c.trials],
             )
         )
@@ -1170,8 +1210,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 (
                     "wrong_layer_delta",
                     f"BP4 used {S('delta', other + 2)}, the δ of the wrong layer: "
-                    f"∂C/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k {S('delta', layer)}_j (δ of "
-                    "the same layer l as w^l)",
+                    f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                    f"{S('delta', layer)}_j (δ of the same layer l as w^l)",
                     [
                         _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
                         for t in c.trials
@@ -1182,9 +1222,10 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂C/∂{S('w', layer)} comes from the last example only: the batch cost C = (1/m) "
-                f"Σ_x C_x gives ∂C/∂{S('w', layer)}_jk = (1/m) Σ_x {S('a', layer - 1)}_k(x) "
-                f"{S('delta', layer)}_j(x), the mean over all the examples",
+                f"∂{S('cost', 0)}/∂{S('w', layer)} comes from the last example only: the batch "
+                f"cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('w', layer)}_jk = (1/m) Σ_x "
+                f"{S('a', layer - 1)}_k(x) {S('delta', layer)}_j(x), the mean over all the "
+                "examples",
                 [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
             )
         )
@@ -1211,17 +1252,17 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     float(n),
                     "missing_output_mean",
                     f"δ is {n} times too large: mse is the MEAN over the n = {n} outputs, C = "
-                    f"(1/n) Σ_j (a_j − y_j)², so ∂C/∂{S('a', L)}_j = 2({S('a', L)}_j − y_j)/n; the "
-                    "1/n is missing",
+                    f"(1/n) Σ_j (a_j − y_j)², so ∂{S('cost', 0)}/∂{S('a', L)}_j = 2({S('a', L)}_j "
+                    "− y_j)/n; the 1/n is missing",
                 )
             )
             named.append(
                 (
                     n / 2.0,
                     "missing_output_mean",
-                    f"∂C/∂{S('a', L)} was taken as a − y, the derivative of ½ Σ_j (a_j − y_j)², "
-                    "but mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is 2(a_j − y_j)/n: "
-                    f"both the 1/n (n = {n}) and the factor 2 are missing",
+                    f"∂{S('cost', 0)}/∂{S('a', L)} was taken as a − y, the derivative of ½ Σ_j "
+                    "(a_j − y_j)², but mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is "
+                    f"2(a_j − y_j)/n: both the 1/n (n = {n}) and the factor 2 are missing",
                 )
             )
         if c.cost == "mse":
@@ -1230,8 +1271,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     0.5,
                     "factor_two",
                     "δ is half what it should be: mse has no ½ in front, C = (1/n) Σ_j (a_j − "
-                    "y_j)², so its derivative keeps the 2 from the square: ∂C/∂a_j = 2(a_j − "
-                    "y_j)/n",
+                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
+                    "2(a_j − y_j)/n",
                 )
             )
         if c.cost == "quadratic":
@@ -1240,8 +1281,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     2.0,
                     "factor_two",
                     "δ is twice what it should be: the quadratic cost is C = ½ Σ_j (a_j − y_j)², "
-                    "and the ½ cancels the 2 from the square, so ∂C/∂a_j = a_j − y_j, not "
-                    "2(a_j − y_j)",
+                    f"and the ½ cancels the 2 from the square, so ∂{S('cost', 0)}/∂a_j = a_j − "
+                    "y_j, not 2(a_j − y_j)",
                 )
             )
         if c.cost == "squared_error":
@@ -1249,8 +1290,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     0.5,
                     "factor_two",
-                    "δ is half what it should be: squared_error has no ½ in front, C = Σ_j "
-                    "(a_j − y_j)², so its derivative keeps the 2 from the square: ∂C/∂a_j = "
+                    "δ is half what it should be: squared_error has no ½ in front, C = Σ_j (a_j − "
+                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
                     "2(a_j − y_j)",
                 )
             )
@@ -1259,8 +1300,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     (
                         1.0 / n,
                         "missing_output_mean",
-                        f"δ is divided by n = {n}: squared_error is the SUM over the outputs, "
-                        "C = Σ_j (a_j − y_j)² (the mean over outputs is mse), so there is no 1/n",
+                        f"δ is divided by n = {n}: squared_error is the SUM over the outputs, C = "
+                        "Σ_j (a_j − y_j)² (the mean over outputs is mse), so there is no 1/n",
                     )
                 )
         if m > 1:
@@ -1269,27 +1310,27 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     1.0 / m,
                     "extra_batch_mean",
                     f"δ is divided by m = {m}: deltas are per example, δ^l(x) = ∂C_x/∂z^l(x) for "
-                    "that example's own cost; the 1/m of the batch mean belongs only in ∂C/∂w and "
-                    "∂C/∂b",
+                    "that example's own cost; the 1/m of the batch mean belongs only in "
+                    f"∂{S('cost', 0)}/∂w and ∂{S('cost', 0)}/∂b",
                 )
             )
     else:
-        name = "∂C/∂w" if kind == "grad_w" else "∂C/∂b"
+        name = S(kind, i + 2)
         if m > 1:
             named.append(
                 (
                     float(m),
                     "missing_batch_mean",
-                    f"{name}^{i + 2} is {m} times too large: it is the SUM over the batch, but the "
-                    f"batch cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
+                    f"{name} is {m} times too large: it is the SUM over the batch, but the batch "
+                    f"cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
                 )
             )
             named.append(
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"{name}^{i + 2} is divided by m = {m} once too often: the mean over the batch "
-                    "needs one 1/m, applied once (if δ was already divided, do not divide again)",
+                    f"{name} is divided by m = {m} once too often: the mean over the batch needs "
+                    "one 1/m, applied once (if δ was already divided, do not divide again)",
                 )
             )
     named.append(
@@ -1337,10 +1378,9 @@ def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
         equation = {"grad_b": "BP3", "grad_w": "BP4"}.get(
             kind, "BP1" if i == c.n_layers - 1 else "BP2"
         )
-        name = {"delta": "δ", "grad_b": "∂C/∂b", "grad_w": "∂C/∂w"}[kind]
         return Diagnosis(
             "not_filled_in",
-            f"every entry of {name}^{i + 2} is 0 on every trial: this step is not computed yet "
+            f"every entry of {c.s(kind, i + 2)} is 0 on every trial: this step is not computed yet "
             f"(still a placeholder? fill in the line for {equation})",
         )
     if kind == "delta":
@@ -1412,7 +1452,7 @@ def check_backprop(
     cost: str = "quadratic",
     trials: int = 20,
     seed: int = 0,
-    notation: str | None = None,
+    notation: NotationLike = None,
     batch: int | None = None,
 ) -> BackpropReport:
     """Run fn(weights, biases, x, y) -> (deltas, grad_w, grad_b) against the graph; report."""
@@ -1422,6 +1462,8 @@ def check_backprop(
     hidden = check_activation(activation, output=False)
     output = check_activation(output_activation, output=True)
     cost = _cost_name(cost)
+    # resolved now: the report keeps the names it was made with, whatever use() does later
+    notation = notations.get(notation)
     if cost == "cross_entropy" and output != "softmax":
         raise ValueError(
             f"cross_entropy takes the softmax of the logits, so the output activation must be "
@@ -1512,10 +1554,7 @@ def check_backprop(
                         strict=True,
                     )
                 ]
-        report.wrong.append(
-            {"delta": "δ", "grad_b": "∂C/∂b", "grad_w": "∂C/∂w"}[kind]
-            + f"^{_layer_name(i + 2, notation)}"
-        )
+        report.wrong.append(_sym(kind, i + 2, (), notation))
     report.ok = report.mismatch is None
     return report
 
@@ -1530,7 +1569,7 @@ def _first_bad(c: _Check, kind: str, i: int) -> tuple[int, tuple[int, ...], floa
     return None
 
 
-def _shapes_hint(sizes: list[int], batch: int | None, notation: str | None) -> str:
+def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) -> str:
     def S(quantity: str, layer: int) -> str:
         return _sym(quantity, layer, (), notation)
 

@@ -150,7 +150,7 @@ def test_the_first_wrong_number_is_reported_with_its_equation() -> None:
     assert (m.quantity, m.layer, m.index, m.trial) == ("delta", 3, (0,), 0)
     assert m.expected != pytest.approx(m.received)
     text = str(report)
-    assert "δ^3_0 (trial 0): expected" in text
+    assert "δ^3_0 = deltas[1][0] (trial 0): expected" in text
     assert "BP1: δ^3_0 = ∂C/∂a^3_0 · σ'(z^3_0)" in m.equation
     # the equation ends in the expected value; the learner's (a − y) is its first factor
     assert f" = {m.expected:.4g}   (z^3_0 = " in m.equation
