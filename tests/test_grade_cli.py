@@ -146,3 +146,11 @@ def test_the_installed_command_grades_and_sets_the_exit_code(tmp_path: Path) -> 
         )
         assert done.returncode == want, done.stdout + done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_grade_takes_a_notation(capsys: pytest.CaptureFixture[str]) -> None:
+    template = str(REPO / "docs" / "exercises" / "sigmoid_quadratic.py")
+    code, out, _ = grade(capsys, template, "--notation", "ng", "--trials", "2")
+    assert code == 1 and "First wrong number: dz^[2]_1 = deltas[1][0]" in out
+    code, _, err = grade(capsys, template, "--notation", "klingon")
+    assert code == 2 and "unknown notation 'klingon'" in err

@@ -411,3 +411,39 @@ def test_importing_the_checker_does_not_import_numpy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_report_speaks_the_chosen_notation() -> None:
+    from nn import notation
+
+    fn = make_backprop("sigmoid", "sigmoid", "quadratic", "missing_sigma_prime:bp2")
+    nielsen = check_backprop(fn, [2, 3, 3], trials=2)
+    ng = check_backprop(fn, [2, 3, 3], trials=2, notation="ng")
+    # the same finding, in Nielsen's layer numbering as data
+    a, b = nielsen.mismatch, ng.mismatch
+    assert a is not None and b is not None
+    assert (a.quantity, a.layer, a.index, a.received) == (b.quantity, b.layer, b.index, b.received)
+    assert b.layer == 2 and b.index == (0,)
+    text = str(ng)
+    # Ng counts layers from the input as 0 and units from 1, and writes δ as dz
+    assert "First wrong number: dz^[1]_1 = deltas[0][0]" in text
+    assert "BP2: dz^[1]_1 = ((w^[2])ᵀ dz^[2])_1 · g'(z^[1]_1)" in text
+    assert "All the wrong quantities: dz^[1], ∂L/∂b^[1], ∂L/∂w^[1]" in text
+    assert "δ^2" not in text and "δ^3" not in text
+    lfd = str(check_backprop(fn, [2, 3, 3], trials=2, notation="lfd"))
+    assert "δ^(1)_1" in lfd and "θ'(s^(1)_1)" in lfd
+    # the active notation is used when none is given, and kept in the report
+    with notation.using("goodfellow"):
+        report = check_backprop(fn, [2, 3, 3], trials=2)
+    assert "g^(1)_1 = deltas[0][0]" in str(report)
+    mine = notation.Notation("mine", "my notes", delta="e", layer_offset=-1)
+    assert "e^1_0 = deltas[0][0]" in str(check_backprop(fn, [2, 3, 3], trials=2, notation=mine))
+    shape = check_backprop(
+        make_backprop("sigmoid", "sigmoid", "quadratic", "wrong_activation:a_l"),
+        [2, 3, 1],
+        trials=1,
+        notation="ng",
+    )
+    assert "w^[1] is 3×2" in str(shape) and "layer 0" in str(shape)
+    with pytest.raises(ValueError, match="unknown notation"):
+        check_backprop(fn, [2, 3, 3], notation="klingon")

@@ -302,6 +302,9 @@ def _add_grade_parser(sub: Any) -> None:
     )
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
     grade.add_argument("--seed", type=int, default=0)
+    grade.add_argument(
+        "--notation", default=None, help="name things as this course does: nielsen, lfd, ng, …"
+    )
 
 
 def _load_learner(path: str) -> Any:
@@ -362,7 +365,9 @@ def run_grade(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as e:
             raise UsageError(f"NET in {args.file}: {e}") from None
     try:
-        report = check_backprop(fn, net, trials=args.trials, seed=args.seed, **options)
+        report = check_backprop(
+            fn, net, trials=args.trials, seed=args.seed, notation=args.notation, **options
+        )
     except (TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
     print(report)
