@@ -760,13 +760,14 @@ class _Check:
         d, z, a = _sym("delta", L, (j,), nt), _sym("z", L, (j,), nt), _sym("a", L, (j,), nt)
         a_i = _sym("a", L, ("i",), nt)
         zv, av = t.zs[x][-1][j], t.acts[x][-1][j]
+        jj = _index(j, nt)  # j as the notation writes it
         y = t.ys[x]
         want = t.deltas[x][-1][j]
         cost, out = self.cost, self.output
         if cost == "binary_cross_entropy_with_logits":
             return (
                 f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
-                f"{S('sigma', 0)}({z}) − y_{j}\n     = {S('sigma', 0)}({_num(zv)}) − "
+                f"{S('sigma', 0)}({z}) − y_{jj}\n     = {S('sigma', 0)}({_num(zv)}) − "
                 f"{_factor(y[j])} = {_num(want)}"
             )
         if out == "softmax":
@@ -775,8 +776,8 @@ class _Check:
                 hit = 1.0 if j == y else 0.0
                 return (
                     f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · "
-                    f"∂{a_i}/∂{z} = {a} − 1[{j} = c]\n     = {_num(av)} − {_num(hit)} = "
-                    f"{_num(want)}   (c = {y}, the target class)"
+                    f"∂{a_i}/∂{z} = {a} − 1[{jj} = c]\n     = {_num(av)} − {_num(hit)} = "
+                    f"{_num(want)}   (c = {_index(y, nt)}, the target class)"
                 )
             grads = t.grad_a[x]
             acts = t.acts[x][-1]
@@ -785,15 +786,15 @@ class _Check:
                 for i in range(n)
             )
             return (
-                f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {j}] − "
+                f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {jj}] − "
                 f"{a})\n     = {terms} = {_num(want)}"
             )
         grad = {
-            "mse": f"2({a} − y_{j})/n",
-            "quadratic": f"({a} − y_{j})",
-            "squared_error": f"2({a} − y_{j})",
-            "binary_cross_entropy": f"({a} − y_{j})/({a}(1 − {a}))",
-            "hinge": f"(−y_{j} if y_{j}·{a} < 1 else 0)",
+            "mse": f"2({a} − y_{jj})/n",
+            "quadratic": f"({a} − y_{jj})",
+            "squared_error": f"2({a} − y_{jj})",
+            "binary_cross_entropy": f"({a} − y_{jj})/({a}(1 − {a}))",
+            "hinge": f"(−y_{jj} if y_{jj}·{a} < 1 else 0)",
         }[cost]
         slope = {
             "linear": "1",
@@ -815,7 +816,7 @@ class _Check:
         return (
             f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
             f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
-            f"{_num(zv)}, {a} = {_num(av)}, y_{j} = {_num(yj)})"
+            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
