@@ -154,3 +154,18 @@ def test_grade_takes_a_notation(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "First wrong number: dz^[2]_1 = deltas[1][0]" in out
     code, _, err = grade(capsys, template, "--notation", "klingon")
     assert code == 2 and "unknown notation 'klingon'" in err
+
+
+def test_a_learners_file_may_use_dataclasses_and_import_its_neighbours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    solution = (SOLUTIONS / "sigmoid_quadratic.py").read_text(encoding="utf-8")
+    (tmp_path / "helpers.py").write_text(solution, encoding="utf-8")
+    (tmp_path / "mine.py").write_text(
+        "from dataclasses import dataclass\n\nimport helpers\n\n\n@dataclass\nclass Net:\n"
+        "    n: int\n\n\ndef my_backprop(weights, biases, x, y):\n"
+        "    return helpers.backprop(weights, biases, x, y)\n",
+        encoding="utf-8",
+    )
+    code, out, err = grade(capsys, str(tmp_path / "mine.py"), "--function", "my_backprop")
+    assert code == 0, out + err

@@ -318,6 +318,7 @@ def _load_learner(path: str) -> Any:
     if spec is None or spec.loader is None:
         raise UsageError(f"cannot import {path!r}: give a Python file such as backprop.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would (dataclasses in the file look it up)
     folder = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, folder)  # so the file can import its neighbours
     try:
