@@ -25,6 +25,11 @@ C = (1/m) Σ_x C_x, the mean. Only a batch can show a missing 1/m, so use one fo
 
 Returned values may be plain lists (or tuples) of floats or numpy arrays; a vector may also be a
 column (n × 1, as in Nielsen's network.py). numpy is never imported here.
+
+``notation=`` (a key of ``nn.notation.NOTATIONS``, a ``Notation``, or None for the active one)
+only changes how the report names things: symbols, layer numbers and the first index, as that
+course writes them. The lists keep the layout above, and the report says where each number sits
+in them (``deltas[1][0]``).
 """
 
 from __future__ import annotations
@@ -501,9 +506,9 @@ class _Reader:
             if all(self._fits(g, s) for g, s in zip(got, rev, strict=True)):
                 raise _Problem(
                     f"{what} is in reverse order: its entries have the shapes of layers "
-                    f"{n_layers + 1} down to 2. Backprop computes the output layer first, but "
-                    f"{what}[0] must be layer {N(2)} (the first weight layer) and {what}[-1] the "
-                    "output layer: reverse the list before returning it"
+                    f"{N(n_layers + 1)} down to {N(2)}. Backprop computes the output layer first, "
+                    f"but {what}[0] must be layer {N(2)} (the first weight layer) and {what}[-1] "
+                    "the output layer: reverse the list before returning it"
                 )
         return obj
 
