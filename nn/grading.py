@@ -666,11 +666,11 @@ class _Reader:
 
 def _where_it_failed(error: BaseException, fn: Callable[..., Any]) -> str:
     """' at file:line: `code`' for the deepest frame in the learner's own file."""
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
     own = getattr(getattr(fn, "__code__", None), "co_filename", None)
     mine = [f for f in frames if f.filename == own] or frames[-1:]
-    if not mine:
-        return ""
+    if not mine:  # it failed on the call itself
+        return " when called as fn(weights, biases, x, y)"
     f = mine[-1]
     code = f" `{f.line.strip()}`" if f.line else ""
     return f" at {os.path.basename(f.filename)}, line {f.lineno}:{code}"

@@ -447,3 +447,12 @@ def test_the_report_speaks_the_chosen_notation() -> None:
     assert "w^[1] is 3×2" in str(shape) and "layer 0" in str(shape)
     with pytest.raises(ValueError, match="unknown notation"):
         check_backprop(fn, [2, 3, 3], notation="klingon")
+
+
+def test_a_function_with_the_wrong_parameters_is_told_how_it_is_called() -> None:
+    def two(weights: Any, biases: Any) -> Any:
+        return None
+
+    report = check_backprop(two, [2, 3, 1], trials=1)
+    assert report.mistake == "exception"
+    assert "TypeError" in str(report) and "when called as fn(weights, biases, x, y)" in str(report)
