@@ -24,7 +24,10 @@ A batch (``batch=m``): x is a list of m inputs and y a list of m targets (rows a
 C = (1/m) Σ_x C_x, the mean. Only a batch can show a missing 1/m, so use one for that.
 
 Returned values may be plain lists (or tuples) of floats or numpy arrays; a vector may also be a
-column (n × 1, as in Nielsen's network.py). numpy is never imported here.
+column (n × 1, as in Nielsen's network.py). numpy is never imported here. Each of the three
+may also be indexed by layer number, as the notation numbers layers: a dict ({2: δ^2, 3: δ^3} in
+Nielsen's numbering, {1: …, 2: …} in Ng's) or a list with None for the layers without weights
+([None, None, δ^2, δ^3]).
 
 ``notation=`` (a key of ``nn.notation.NOTATIONS``, a ``Notation``, or None for the active one)
 only changes how the report names things: symbols, layer numbers and the first index, as that
@@ -479,6 +482,41 @@ class _Reader:
         """Layer l (Nielsen's numbering) as this check's notation numbers it."""
         return _layer_name(layer, self.notation)
 
+    def _by_layer(self, obj: Any, what: str) -> Any:
+        """Layer 2 first from a dict keyed by layer number or a list indexed by layer number."""
+        n_layers = len(self.sizes) - 1
+        first = 2 + notations.get(self.notation).layer_offset  # layer 2 as the notation writes it
+        wanted = list(range(first, first + n_layers))
+        if isinstance(obj, dict):
+            by_number: dict[int, Any] = {}
+            for key, value in obj.items():
+                try:
+                    number = int(key)
+                except (TypeError, ValueError):
+                    number = -1
+                if isinstance(key, bool) or number not in wanted:
+                    raise _Problem(
+                        f"{what} is a dict, so its keys must be the layer numbers "
+                        f"{', '.join(map(str, wanted))} (the layers with weights, numbered as "
+                        f"{notations.get(self.notation).title} numbers them), got the key {key!r}"
+                    )
+                by_number[number] = value
+            missing = [n for n in wanted if n not in by_number]
+            if missing:
+                raise _Problem(
+                    f"{what} has no entry for layer {missing[0]}: give one per layer "
+                    f"{', '.join(map(str, wanted))}"
+                )
+            return [by_number[n] for n in wanted]
+        if (
+            isinstance(obj, list | tuple)
+            and first > 0
+            and len(obj) == first + n_layers
+            and all(item is None for item in obj[:first])
+        ):
+            return list(obj[first:])  # indexed by layer number, None where there are no weights
+        return obj
+
     def _layer_list(self, obj: Any, what: str, shapes: Sequence[tuple[int, ...]]) -> list[Any]:
         N = self.ln
         n_layers = len(self.sizes) - 1
@@ -533,7 +571,7 @@ class _Reader:
                 + (f" with {len(result)} entries" if isinstance(result, list | tuple) else "")
             )
         d_raw, w_raw, b_raw = (
-            _plain(part, name)
+            _plain(self._by_layer(part, name), name)
             for part, name in zip(result, ("deltas", "grad_w", "grad_b"), strict=True)
         )
         m = self.batch

@@ -456,3 +456,28 @@ def test_a_function_with_the_wrong_parameters_is_told_how_it_is_called() -> None
     report = check_backprop(two, [2, 3, 1], trials=1)
     assert report.mistake == "exception"
     assert "TypeError" in str(report) and "when called as fn(weights, biases, x, y)" in str(report)
+
+
+def test_results_may_be_indexed_by_the_notations_layer_numbers() -> None:
+    right = make_backprop("tanh", "tanh", "mse")
+
+    def as_dicts(first: int) -> Any:
+        def fn(weights: Any, biases: Any, x: Any, y: Any) -> Any:
+            parts = right(weights, biases, x, y)
+            return tuple({first + i: v for i, v in enumerate(p)} for p in parts)
+
+        return fn
+
+    def padded(first: int) -> Any:
+        def fn(weights: Any, biases: Any, x: Any, y: Any) -> Any:
+            return tuple([None] * first + list(p) for p in right(weights, biases, x, y))
+
+        return fn
+
+    sizes, args = [2, 3, 2], ("tanh", "tanh", "mse")
+    assert check_backprop(as_dicts(2), sizes, *args, trials=2).ok  # Nielsen: layers 2, 3
+    assert check_backprop(as_dicts(1), sizes, *args, trials=2, notation="ng").ok  # Ng: 1, 2
+    assert check_backprop(padded(2), sizes, *args, trials=2).ok  # [None, None, δ^2, δ^3]
+    assert check_backprop(padded(1), sizes, *args, trials=2, notation="lfd").ok
+    wrong = check_backprop(as_dicts(2), sizes, *args, trials=1, notation="ng")
+    assert wrong.mistake == "shape" and "keys must be the layer numbers 1, 2" in str(wrong)
