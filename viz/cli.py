@@ -476,7 +476,7 @@ def _add_grade_parser(sub: Any) -> None:
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
     grade.add_argument("--seed", type=int, default=0)
     grade.add_argument(
-        "--notation", default=None, help="name things as this course does: nielsen, lfd, ng, …"
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
     )
 
 

@@ -18,7 +18,7 @@ then check your work against deltagrad's graph:
 Indexing (Nielsen's): the input is layer 1, and every list starts at layer 2, the first layer
 with weights: weights[i] is w^{i+2}, a matrix with one row per neuron j of layer i+2 and one
 column per neuron k of layer i+1; biases[i] is b^{i+2}. x is a batch, one row per example
-(m × n_in), and y is one row per example (m × n_out).
+(m × n_in), and y is the targets, one row per example (m × n_out).
 Rows are examples everywhere, so the column-vector formula z = w a + b becomes
 Z = A @ w.T + b, as in the forward pass below.
 
