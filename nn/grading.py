@@ -1523,6 +1523,11 @@ def check_backprop(
             f"binary_cross_entropy takes ln a and ln(1 − a), so the output must lie in (0, 1): "
             f"use output_activation='sigmoid', not {output!r}"
         )
+    if output == "softmax" and widths[-1] < 2:
+        raise ValueError(
+            "a softmax over one output is always 1, so every gradient would be 0 and any "
+            "answer would pass; give the output layer at least 2 neurons"
+        )
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a positive int, got {trials!r}")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):

@@ -296,6 +296,10 @@ def test_a_placeholder_and_an_exception_are_reported_not_raised() -> None:
         ({"cost": "l2"}, "unknown cost"),
         ({"cost": "cross_entropy"}, "must be 'softmax'"),
         ({"trials": 0}, "trials must be a positive int"),
+        (
+            {"output_activation": "softmax", "cost": "cross_entropy"},
+            "softmax over one output is always 1",
+        ),
         ({"batch": 0}, "batch must be None"),
     ],
 )
