@@ -1560,7 +1560,8 @@ def check_backprop(
         except Exception as e:
             report.diagnosis = Diagnosis(
                 "exception",
-                f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}. "
+                _sentence(f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}")
+                + " "
                 + _shapes_hint(widths, batch, notation),
             )
             return report
@@ -1632,4 +1633,5 @@ def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) ->
         + "; ".join(parts)
         + ". A shape error in BP2 often means w^{l+1} was not transposed: (w^{l+1})ᵀ δ^{l+1} "
         "has one entry per neuron of layer l"
+        + (" (with one row per example it is δ^{l+1} @ w^{l+1})." if batch else ".")
     )
