@@ -1,4 +1,5 @@
-"""The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient)."""
+"""The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient),
+grade (a learner's own backprop)."""
 
 from __future__ import annotations
 
@@ -112,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
-
     _add_playground(sub)
+    _add_grade_parser(sub)
     for command in sub.choices.values():  # every command writes labels in a chosen notation
         if "--notation" in command._option_string_actions:  # it already takes one
             continue
@@ -540,6 +541,116 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
+# ----------------------------------------------------------------------------------- grade
+# Module constants a learner's file may set; the command line overrides them.
+_GRADE_DEFAULTS = {
+    "net": ("NET", [2, 3, 1]),
+    "activation": ("ACTIVATION", "sigmoid"),
+    "output_activation": ("OUTPUT_ACTIVATION", "sigmoid"),
+    "cost": ("COST", "quadratic"),
+    "batch": ("BATCH", None),
+}
+
+
+def _add_grade_parser(sub: Any) -> None:
+    grade = sub.add_parser(
+        "grade",
+        help="check your own backprop function against the graph, and say what is wrong",
+        description="Import FILE.py, run its backprop(weights, biases, x, y) -> (deltas, "
+        "grad_w, grad_b) on random networks and compare every number with the graph's. "
+        "weights[i][j][k] is w^{i+2}_jk (Nielsen's indexing, layer 2 first). Options not "
+        "given are read from the file's NET, ACTIVATION, OUTPUT_ACTIVATION, COST and BATCH "
+        "if it sets them. Exit code 0: correct; 1: wrong; 2: usage error.",
+    )
+    grade.add_argument("file", help="the Python file with your backprop function")
+    grade.add_argument("--function", default="backprop", help="the function's name")
+    grade.add_argument("--net", type=_widths, default=None, help="layer sizes, e.g. 2,3,1")
+    grade.add_argument("--activation", default=None, help="hidden layers (default sigmoid)")
+    grade.add_argument(
+        "--output-activation", default=None, help="the output layer (default sigmoid)"
+    )
+    grade.add_argument("--cost", default=None, help="a cost of nn.losses (default quadratic)")
+    grade.add_argument(
+        "--batch",
+        type=_positive,
+        default=None,
+        help="pass batches of this many examples (x a list of examples) instead of one",
+    )
+    grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
+    grade.add_argument("--seed", type=int, default=0)
+    grade.add_argument(
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
+    )
+
+
+def _load_learner(path: str) -> Any:
+    """The learner's file as a module; None (after printing why) when its own code fails."""
+    import importlib.util
+
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path!r}")
+    name = "deltagrad_grade_" + "".join(c if c.isalnum() else "_" for c in path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path!r}: give a Python file such as backprop.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would (dataclasses in the file look it up)
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # so the file can import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:  # the learner's code failed while importing: wrong, not misused
+        where = ""
+        if isinstance(e, SyntaxError):
+            where = f" (line {e.lineno})"
+        else:
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == path]
+            if frames:
+                where = f" (line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)"
+        print(f"backprop WRONG: {path} could not be imported: {type(e).__name__}: {e}{where}")
+        return None
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Grade a learner's backprop function: print the report; 0 if right, 1 if wrong."""
+    from nn.grading import check_backprop
+
+    module = _load_learner(args.file)
+    if module is None:
+        return 1
+    fn = getattr(module, args.function, None)
+    if fn is None:
+        raise UsageError(
+            f"{args.file} defines no function {args.function!r}; write "
+            f"def {args.function}(weights, biases, x, y) or pass --function NAME"
+        )
+    if not callable(fn):
+        raise UsageError(f"{args.function!r} in {args.file} is not a function")
+    options: dict[str, Any] = {}
+    for option, (constant, default) in _GRADE_DEFAULTS.items():
+        given = getattr(args, option)
+        options[option] = given if given is not None else getattr(module, constant, default)
+    net = options.pop("net")
+    if isinstance(net, str):
+        try:
+            net = _widths(net)
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"NET in {args.file}: {e}") from None
+    try:
+        report = check_backprop(
+            fn, net, trials=args.trials, seed=args.seed, notation=args.notation, **options
+        )
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    print(report)
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     try:
@@ -549,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": run_check,
             "explain": run_explain,
             "playground": run_playground,
+            "grade": run_grade,
         }[args.command]
         notation = getattr(args, "notation", None)
         # labels, tables and drawings in that notation (a command checks an unknown one itself)
