@@ -315,7 +315,7 @@ def test_an_activation_without_a_row_names_itself(
         MLP(2, [3, 1], activation="relu").to_torch()
 
 
-def test_every_cost_has_a_pytorch_form(torch: Any) -> None:
+def test_every_cost_has_a_pytorch_form() -> None:
     from nn.compare import LOSSES
 
     assert set(torch_bridge.TORCH_COSTS) == set(LOSSES)
