@@ -1,6 +1,7 @@
 """deltagrad's engine: scalar Values, the op table, backward, grad, gradcheck and debug modes."""
 
 from .check import GradcheckError, gradcheck, numeric_grad
+from .label import Label
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .value import (
@@ -19,6 +20,7 @@ __all__ = [
     "OPS",
     "AnomalyError",
     "GradcheckError",
+    "Label",
     "Op",
     "RemovableHandle",
     "Step",
