@@ -17,7 +17,8 @@ examples of a batch. The same number in PyTorch, for outputs of shape (m, n):
 
     deltagrad cost                      PyTorch, batch_loss over m examples
     mse                                 MSELoss()
-    half_mse (Nielsen's quadratic)      ½ MSELoss(reduction="sum") / m
+    quadratic (Nielsen's; half_mse)     ½ MSELoss(reduction="sum") / m
+    squared_error (LFD's e)             MSELoss(reduction="sum") / m
     binary_cross_entropy                BCELoss(reduction="sum") / m
     binary_cross_entropy_with_logits    BCEWithLogitsLoss(reduction="sum") / m
     cross_entropy                       CrossEntropyLoss()   (targets: class indices)
@@ -35,6 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .closed_form import COST_ALIASES
 from .module import MLP
 
 __all__ = [
@@ -66,14 +68,15 @@ class TorchCost:
 
     module: str | None  # the torch.nn loss class; None: no module, see `formula`
     reduction: str  # "mean" or "sum"
-    factor: float  # multiplies the module's result (½ for half_mse)
+    factor: float  # multiplies the module's result (½ for quadratic)
     per_example_sum: bool  # True: summed over outputs per example, so batch_loss divides by m
     formula: str  # the batch form, as the README's table writes it
 
 
 TORCH_COSTS: dict[str, TorchCost] = {
     "mse": TorchCost("MSELoss", "mean", 1.0, False, "MSELoss()"),
-    "half_mse": TorchCost("MSELoss", "sum", 0.5, True, '½ MSELoss(reduction="sum") / m'),
+    "quadratic": TorchCost("MSELoss", "sum", 0.5, True, '½ MSELoss(reduction="sum") / m'),
+    "squared_error": TorchCost("MSELoss", "sum", 1.0, True, 'MSELoss(reduction="sum") / m'),
     "binary_cross_entropy": TorchCost("BCELoss", "sum", 1.0, True, 'BCELoss(reduction="sum") / m'),
     "binary_cross_entropy_with_logits": TorchCost(
         "BCEWithLogitsLoss", "sum", 1.0, True, 'BCEWithLogitsLoss(reduction="sum") / m'
@@ -306,6 +309,7 @@ def load_torch_state_dict(
 
 def torch_loss(cost: str) -> Callable[[Any, Any], Any]:
     """PyTorch's form of batch_loss(cost) as a function (outputs (m, n), targets) -> C."""
+    cost = COST_ALIASES.get(cost, cost)  # half_mse: the old name of quadratic
     if cost not in TORCH_COSTS:
         raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(TORCH_COSTS)}")
     row = TORCH_COSTS[cost]

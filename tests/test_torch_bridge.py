@@ -323,6 +323,15 @@ def test_every_cost_has_a_pytorch_form() -> None:
         torch_bridge.torch_loss("l1")
 
 
+def test_half_mse_is_the_quadratic_cost_in_pytorch_too(torch: Any) -> None:
+    out = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float64)
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    quadratic = torch_bridge.torch_loss("quadratic")(out, y).item()
+    assert torch_bridge.torch_loss("half_mse")(out, y).item() == quadratic
+    # ½ Σ_j (a_j − y_j)² per example, then the mean over the two examples
+    assert quadratic == pytest.approx(((0.25 + 1.0) / 2 + (4.0 + 1.0) / 2) / 2, rel=1e-15)
+
+
 # ---------------------------------------------------------------- without torch
 def test_importing_the_packages_never_imports_torch() -> None:
     code = "import sys, autograd, nn, nn.torch_bridge, viz; print('torch' in sys.modules)"
