@@ -527,19 +527,17 @@ class MLP(Module):
 
         return from_torch(seq, output_activation=output_activation, expand=expand)
 
-    def torch_state_dict(self, *, softmax_module: bool = False) -> dict[str, Any]:
+    def torch_state_dict(self) -> dict[str, Any]:
         """The parameters as float64 tensors under PyTorch's keys: '0.weight', '0.bias', …"""
         from .torch_bridge import torch_state_dict
 
-        return torch_state_dict(self, softmax_module=softmax_module)
+        return torch_state_dict(self)
 
-    def load_torch_state_dict(
-        self, state: Mapping[str, Any], *, softmax_module: bool = False
-    ) -> None:
+    def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy a PyTorch state_dict ('0.weight', '0.bias', …) into this network's parameters."""
         from .torch_bridge import load_torch_state_dict
 
-        load_torch_state_dict(self, state, softmax_module=softmax_module)
+        load_torch_state_dict(self, state)
 
     def __repr__(self) -> str:
         layers = ", ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)

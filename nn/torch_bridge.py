@@ -118,9 +118,9 @@ def _module_rows(model: MLP, softmax_module: bool) -> list[tuple[int, str | None
     return rows
 
 
-def _linear_keys(model: MLP, softmax_module: bool) -> list[int]:
-    """The Sequential index of each layer's Linear."""
-    return [k for k, (_, cls) in enumerate(_module_rows(model, softmax_module)) if cls is None]
+def _linear_keys(model: MLP) -> list[int]:
+    """The Sequential index of each layer's Linear (a trailing Softmax changes none of them)."""
+    return [k for k, (_, cls) in enumerate(_module_rows(model, False)) if cls is None]
 
 
 def to_torch(model: MLP, *, softmax_module: bool = False) -> Any:
@@ -264,19 +264,17 @@ def from_torch(seq: Any, *, output_activation: str | None = None, expand: bool =
     return model
 
 
-def torch_state_dict(model: MLP, *, softmax_module: bool = False) -> dict[str, Any]:
+def torch_state_dict(model: MLP) -> dict[str, Any]:
     """The parameters as float64 tensors under PyTorch's keys ('0.weight', '0.bias', …)."""
     torch = _torch()
     state: dict[str, Any] = {}
-    for index, layer in zip(_linear_keys(model, softmax_module), model.layers, strict=True):
+    for index, layer in zip(_linear_keys(model), model.layers, strict=True):
         state[f"{index}.weight"] = _tensor(torch, [[w.data for w in n.w] for n in layer.neurons])
         state[f"{index}.bias"] = _tensor(torch, [n.b.data for n in layer.neurons])
     return state
 
 
-def load_torch_state_dict(
-    model: MLP, state: Mapping[str, Any], *, softmax_module: bool = False
-) -> None:
+def load_torch_state_dict(model: MLP, state: Mapping[str, Any]) -> None:
     """Copy a PyTorch state_dict ('0.weight', '0.bias', …; tensors or lists) into the MLP."""
     if not isinstance(state, Mapping):
         raise TypeError(
@@ -284,7 +282,7 @@ def load_torch_state_dict(
             f"{type(state).__name__}"
         )
     ours: dict[str, Any] = {}
-    keys = _linear_keys(model, softmax_module)
+    keys = _linear_keys(model)
     expected = [f"{index}.{kind}" for index in keys for kind in ("weight", "bias")]
     for key in state:
         if key not in expected:
