@@ -142,6 +142,31 @@ def test_a_loss_over_decades_is_drawn_on_a_log_scale() -> None:
     assert "loss C (log scale)" in texts(parse(loss_curve_svg([1.0, 0.9], log=True)))
 
 
+@pytest.mark.parametrize(
+    "history",
+    [
+        [0.3 + 0.4 * math.exp(-i / 40) + 0.05 * ((i * 7919) % 13) / 13 for i in range(300)],
+        [0.69 * 0.95**i for i in range(150)],
+        [0.1 * 1.05**i for i in range(60)],
+    ],
+    ids=["noisy", "falling", "rising"],
+)
+def test_the_last_loss_is_written_clear_of_the_curve(history: list[float]) -> None:
+    root = parse(loss_curve_svg(history))
+    (label,) = [t for t in root.iter(f"{SVG}text") if t.attrib.get("class") == "final"]
+    x, y = float(label.attrib["x"]), float(label.attrib["y"])
+    width = len(label.text or "") * 17 * 0.6
+    x0, x1 = (x - width, x) if label.attrib["text-anchor"] == "end" else (x, x + width)
+    points = polyline(root)
+    trace = [  # the curve, every pixel or so
+        (xa + (xb - xa) * t / 20, ya + (yb - ya) * t / 20)
+        for (xa, ya), (xb, yb) in itertools.pairwise(points)
+        for t in range(21)
+    ]
+    inside = [(u, v) for u, v in trace if x0 <= u <= x1 and y - 17 <= v <= y + 3]
+    assert inside == []
+
+
 def test_loss_curve_edge_cases_and_errors() -> None:
     assert len(polyline(parse(loss_curve_svg([0.7])))) == 1  # one step: still a chart
     assert "loss C (linear scale)" in texts(parse(loss_curve_svg([0.5, 0.5])))

@@ -260,10 +260,13 @@ def loss_curve_svg(
         yticks, minor = log_ticks(y_lo, y_hi)
         ylabels = [tick_label(t) for t in yticks]
     else:
-        yticks, minor = nice_ticks(lo, hi), []
-        step = yticks[1] - yticks[0]
+        # a margin of 4 % of the range, so the curve never lies on the frame
+        margin = 0.04 * (hi - lo) or 0.1 * abs(lo) or 1.0
+        y_lo, y_hi = lo - margin, hi + margin
+        all_ticks = nice_ticks(y_lo, y_hi)
+        step = all_ticks[1] - all_ticks[0]
+        yticks, minor = [t for t in all_ticks if y_lo <= t <= y_hi], []
         ylabels = [tick_label(t, step) for t in yticks]
-        y_lo, y_hi = yticks[0], yticks[-1]
     n = len(ys)
     xticks = [t for t in nice_ticks(0, max(n - 1, 1)) if t == int(t)]
     if len(xticks) > 1 and xticks[1] - xticks[0] < 1:  # whole steps only
@@ -291,18 +294,39 @@ def loss_curve_svg(
     body.append(
         f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="4.5" fill="{_LINE}" class="last"/>'
     )
-    # the last loss, written beside its point inside the frame, on the side away from the
-    # curve: below it when the curve comes down to it (a falling loss), above it otherwise
+    # the last loss, written beside its point inside the frame where the curve leaves room: the
+    # first of a few places below, above and further along whose box the curve does not cross
     anchor = "end" if last_x > (left + right) / 2 else "start"
-    dx = -10 if anchor == "end" else 10
-    before = py(ys[max(0, n - 1 - max(1, n // 10))])
-    below = (before <= last_y and last_y + 30 < bottom) or last_y - 30 < top
-    dy = 30 if below else -16
+    side = -1 if anchor == "end" else 1
     text = f"step {n - 1}: {ys[-1]:.4g}".replace("-", _MINUS)
+    span = len(text) * _LABEL_FONT * 0.6
+    trace = _dense([(px(i), py(y)) for i, y in enumerate(ys)])
+
+    def crossings(place: tuple[float, float]) -> int:
+        x = last_x + place[0]
+        x0, x1 = sorted((x, x + side * span))
+        y0, y1 = last_y + place[1] - _LABEL_FONT - 2, last_y + place[1] + 5
+        if y0 < top or y1 > bottom or x0 < left or x1 > right:
+            return len(trace) + 1  # outside the frame
+        return sum(1 for u, v in trace if x0 - 4 <= u <= x1 + 4 and y0 <= v <= y1)
+
+    places = [(side * shift, dy) for shift in (10, 70, 150) for dy in (30, -16, 60, -46, 90, -76)]
+    dx, dy = min(places, key=crossings)  # the first of the fewest crossings
     body.append(
         _text(last_x + dx, last_y + dy, text, anchor, font_size=_LABEL_FONT, class_="final")
     )
     return _svg(body, title, width, height)
+
+
+def _dense(points: list[tuple[float, float]], gap: float = 3.0) -> list[tuple[float, float]]:
+    """The polyline's points with more in between, no two more than about gap pixels apart."""
+    out = points[:1]
+    for (xa, ya), (xb, yb) in itertools.pairwise(points):
+        parts = max(1, math.ceil(math.hypot(xb - xa, yb - ya) / gap))
+        out += [
+            (xa + (xb - xa) * t / parts, ya + (yb - ya) * t / parts) for t in range(1, parts + 1)
+        ]
+    return out
 
 
 # ---------------------------------------------------------------------------------- boundary
