@@ -15,6 +15,7 @@ from autograd import Value, no_grad
 
 from .losses import Loss, Prediction, _is_number, batch_loss, cross_entropy
 from .optim import Optimizer
+from .record import Recorder
 
 __all__ = ["accuracy", "fit", "predict_class"]
 
@@ -51,6 +52,7 @@ def fit(
     *,
     seed: int = 0,
     progress: bool | None = None,
+    record: Recorder | None = None,
 ) -> list[float]:
     """Train model on (xs, ys) by mini-batch gradient descent; return the batch loss of each step.
 
@@ -70,6 +72,10 @@ def fit(
 
     progress=None shows a tqdm bar with the current loss only when stderr is a terminal;
     True or False forces it on or off.
+
+    record=Recorder(every=k) keeps the parameters, gradients, z, a, δ, loss and accuracy of
+    every k-th step as plain data (see nn.record); it only reads the graph, so the run is the
+    same with or without it.
     """
     xs, ys = _examples("fit", xs, ys)
     epochs = _positive_int("epochs", epochs)
@@ -85,6 +91,8 @@ def fit(
                 f"fit: optimizer must have a {method}() method, like nn.optim.SGD or Adam; got "
                 f"{type(optimizer).__name__}"
             )
+    if record is not None and not isinstance(record, Recorder):
+        raise TypeError(f"fit: record must be an nn.record.Recorder, got {type(record).__name__}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
     predict = model
@@ -104,8 +112,15 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 optimizer.zero_grad()
-                c = batch_loss(loss, [predict(xs[i]) for i in batch], [ys[i] for i in batch])
+                rec = record if record is not None and record.wants(len(history), steps) else None
+                if rec is None:
+                    preds = [predict(xs[i]) for i in batch]
+                else:  # the same forward pass, keeping each example's z and a nodes
+                    preds = [rec.forward(model, predict, xs[i], i) for i in batch]
+                c = batch_loss(loss, preds, [ys[i] for i in batch])
                 c.backward()
+                if rec is not None:
+                    rec.capture(len(history), model, c, preds, [ys[i] for i in batch])
                 optimizer.step()
                 history.append(c.data)
                 bar.set_postfix(epoch=epoch, loss=f"{c.data:.4g}", refresh=False)

@@ -12,10 +12,12 @@ from typing import Any, NoReturn
 
 from autograd import no_grad, topological_order
 from nn import compare as cmp
+from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
+from nn.record import Recorder
 from nn.train import accuracy, fit
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
+
+    _add_playground(sub)
     return parser
 
 
@@ -137,7 +141,16 @@ def run_demo(args: argparse.Namespace) -> int:
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
     optimizer = Adam(model.parameters(), lr=0.05)
-    history = fit(model, xs, ys, binary_cross_entropy_with_logits, optimizer, epochs=args.steps)
+    recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
+    history = fit(
+        model,
+        xs,
+        ys,
+        binary_cross_entropy_with_logits,
+        optimizer,
+        epochs=args.steps,
+        record=recorder,
+    )
     acc = accuracy(model, xs, ys)
     print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
 
@@ -161,6 +174,23 @@ def run_demo(args: argparse.Namespace) -> int:
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
+    from .playground import write_playground
+
+    page = os.path.join(out, "playground.html")
+    write_playground(
+        recorder,
+        model,
+        xs,
+        ys,
+        page,
+        title=f"Training playground: {args.dataset}, MLP 2-16-16-1",
+        about=f"{args.dataset} ({len(xs)} points) · MLP 2-16-16-1, tanh, linear output · binary "
+        f"cross-entropy on the logit · Adam, lr 0.05, full batch · {args.steps} steps, recorded "
+        f"every {recorder.every} · seed {args.seed}",
+        rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
+        f"{args.steps} --seed {args.seed}",
+    )
+    written.append(page)
     print("wrote " + ", ".join(written))
     return 0
 
@@ -263,11 +293,160 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------------- playground
+PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        lr = float(text)
+    except ValueError:
+        lr = math.nan
+    if not (math.isfinite(lr) and lr > 0.0):
+        raise argparse.ArgumentTypeError(f"expected a learning rate > 0 like 0.03, got {text!r}")
+    return lr
+
+
+def _add_playground(sub: Any) -> None:
+    play = sub.add_parser(
+        "playground", help="train an MLP and write the training playground page (one HTML file)"
+    )
+    data = play.add_mutually_exclusive_group()
+    data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
+    data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
+    play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
+    play.add_argument("--activation", choices=["tanh", "sigmoid", "relu", "linear"], default="tanh")
+    play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
+    play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
+    play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
+    play.add_argument("--every", type=_positive, default=None, help="record every N steps")
+    play.add_argument("--seed", type=int, default=0)
+    play.add_argument(
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
+    )
+    play.add_argument("--out", default="playground.html", help="the page to write")
+
+
+def playground_recorder(steps: int, n: int, neurons: int, every: int | None = None) -> Recorder:
+    """A Recorder of 11 to 31 steps whose per-example numbers fit in PLAYGROUND_BUDGET bytes.
+
+    It keeps z, a and δ of every example when it can, recording fewer steps (down to 11) to
+    do so; past that it keeps them for evenly spaced examples only.
+    """
+    per_step = n * neurons * 3 * 21  # z, a, δ of every example: about 21 bytes a number in JSON
+    if every is None:
+        fits = max(10, PLAYGROUND_BUDGET // per_step - 1)  # recorded steps that fit, less one
+        every = max(1, math.ceil(steps / min(30, fits)))
+    recorded = math.ceil(steps / every) + 1
+    count = max(1, min(n, PLAYGROUND_BUDGET // (recorded * neurons * 3 * 21)))
+    examples = (
+        None if count >= n else [round(i * (n - 1) / max(count - 1, 1)) for i in range(count)]
+    )
+    return Recorder(every=every, examples=examples)
+
+
+def _standardise(xs: list[list[float]]) -> list[list[float]]:
+    # (x − mean) / standard deviation per column, so tanh starts in its steep middle
+    cols = list(zip(*xs, strict=True))
+    means = [math.fsum(c) / len(c) for c in cols]
+    sds = [
+        math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) or 1.0
+        for c, m in zip(cols, means, strict=True)
+    ]
+    return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]
+
+
+def run_playground(args: argparse.Namespace) -> int:
+    """Train with a Recorder and write the playground page."""
+    from .playground import NOTATIONS, write_playground
+
+    if args.notation is not None and args.notation not in NOTATIONS:
+        raise UsageError(
+            f"--notation {args.notation!r} is not known; choose one of {', '.join(NOTATIONS)}"
+        )
+    features: list[str] | None = None
+    classes: list[str] | None = None
+    if args.csv is not None:
+        try:
+            table = read_csv(args.csv)
+        except CSVError as e:
+            raise UsageError(str(e)) from None
+        xs, ys = _standardise(table.xs), table.ys
+        features, classes = table.features, table.classes
+        source = f"{os.path.basename(args.csv)} ({len(xs)} rows, features standardised)"
+        again = f"--csv {args.csv}"
+    else:
+        dataset = args.dataset or "moons"
+        # xor's corners get some noise, so its points do not sit on top of each other
+        noise = {"noise": 0.15} if dataset == "xor" else {}
+        xs, ys = DATASETS[dataset](n=args.points, seed=args.seed, **noise)
+        source = f"{dataset} ({len(xs)} points{', noise 0.15' if noise else ''})"
+        again = f"--dataset {dataset} --points {args.points}"
+    sizes: list[int] = args.net or [len(xs[0]), 8, 8, 1]
+    if sizes[0] != len(xs[0]):
+        raise UsageError(
+            f"--net starts with {sizes[0]} inputs but the data has {len(xs[0])} features; "
+            f"use --net {len(xs[0])},{','.join(map(str, sizes[1:]))}"
+        )
+    if sizes[-1] != 1:
+        raise UsageError(
+            "--net must end with 1 output: the playground classifies two classes by one logit"
+        )
+    out = args.out
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
+    model = MLP(sizes[0], sizes[1:], activation=args.activation, seed=args.seed)
+    recorder = playground_recorder(args.steps, len(xs), sum(sizes[1:]), args.every)
+    optimizer = Adam(model.parameters(), lr=args.lr)
+    loss = binary_cross_entropy_with_logits
+    history = fit(
+        model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
+    )
+    net = "-".join(map(str, sizes))
+    command = (
+        f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
+        f"{args.activation} --steps {args.steps} --lr {args.lr:g} --seed {args.seed}"
+    )
+    about = (
+        f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
+        f"logit · Adam, lr {args.lr:g}, full batch · {args.steps} steps, recorded every "
+        f"{recorder.every} · seed {args.seed}"
+    )
+    rerun = (
+        f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
+        f"{command}"
+    )
+    write_playground(
+        recorder,
+        model,
+        xs,
+        ys,
+        out,
+        notation=args.notation,
+        title=f"Training playground: {net}",
+        about=about,
+        rerun=rerun,
+        features=features,
+        classes=classes,
+    )
+    print(f"{model}: loss {history[0]:.4f} -> {history[-1]:.4f} in {len(history)} steps")
+    print(
+        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        run = {"demo": run_demo, "check": run_check, "explain": run_explain}[args.command]
+        run = {
+            "demo": run_demo,
+            "check": run_check,
+            "explain": run_explain,
+            "playground": run_playground,
+        }[args.command]
         code: int = run(args)
         return code
     except UsageError as e:
