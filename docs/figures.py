@@ -8,6 +8,8 @@ Writes
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  loss.svg, boundary.svg          the demo's training charts (`deltagrad demo`)
+  loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
   playground_late.png   the same page at the last recorded step, a hidden neuron clicked
 
@@ -17,6 +19,8 @@ PNGs, Chromium on PATH (Debian: apt-get install chromium).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -101,6 +105,26 @@ def svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
 
 
+def training_charts() -> list[str]:
+    """The demo's loss.svg and boundary.svg, and screenshots of each at lecture-screen sizes."""
+    from viz.cli import main as deltagrad
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with contextlib.redirect_stdout(io.StringIO()):
+            deltagrad(["demo", "--out", tmp])
+        for name in ("loss", "boundary"):
+            svg = (Path(tmp) / f"{name}.svg").read_text(encoding="utf-8")
+            path = IMAGES / f"{name}.svg"
+            path.write_text(svg, encoding="utf-8")
+            written.append(path.name)
+            for width, height in ((1400, 900), (1920, 1080)):
+                png = IMAGES / f"{name}_{width}x{height}.png"
+                screenshot(path.as_uri(), png, width, height)
+                written.append(png.name)
+    return written
+
+
 def playground_shots(width: int = 1400, height: int = 900, suffix: str = "") -> list[str]:
     """Screenshots of the default `deltagrad playground` page at an early and the last step."""
     from viz.cli import main as deltagrad
@@ -145,6 +169,7 @@ def main() -> None:
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
 
     written += notation_figures()
+    written += training_charts()
     written += playground_shots()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))

@@ -193,9 +193,9 @@ def run_demo(args: argparse.Namespace) -> int:
     written.append(_write(out, "stepper.html", stepper_html(one)))
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
 
-    def decide(u: float, v: float) -> int:
+    def decide(u: float, v: float) -> float:
         with no_grad():
-            return 1 if model([u, v])[0].data > 0.0 else 0
+            return model([u, v])[0].data  # the logit: its sign is the class
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
