@@ -161,6 +161,7 @@ def run_demo(args: argparse.Namespace) -> int:
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
+    sizes = "MLP 2-16-16-1"
     optimizer = Adam(model.parameters(), lr=0.05)
     recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
     history = fit(
@@ -184,14 +185,42 @@ def run_demo(args: argparse.Namespace) -> int:
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
     written = []
-    loss = batch_loss(binary_cross_entropy_with_logits, [model(x) for x in xs[:4]], batch_y[:4])
-    loss.backward()
-    written.append(_write(out, "graph.svg", svg(loss, collapse="neuron")))
-    model.zero_grad()
+    # The drawing shows the gradients of the first step of training, when they are large enough
+    # to teach something (after training every δ is tiny): the same seed rebuilds the model as
+    # it was before its first update, and the cost is over the full batch, as fit's first step.
+    start = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
+    first = batch_loss(
+        binary_cross_entropy_with_logits, [start(x) for x in xs], [[float(y)] for y in ys]
+    )
+    first.backward()
+    written.append(_write(out, "graph.svg", svg(first, collapse="neuron")))
+    descriptions = [
+        f"the {sizes} network at its first training step (before any update), one box per "
+        f"neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w"
+    ]
+    # Stepping through that graph would take tens of thousands of steps: the stepper shows the
+    # same kind of network, small enough to step through, on one point.
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    written.append(_write(out, "stepper.html", stepper_html(one)))
+    written.append(
+        _write(
+            out,
+            "stepper.html",
+            stepper_html(
+                one,
+                title="Backward pass, step by step: a small MLP 2-3-1",
+                about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, "
+                f"untrained, seed {args.seed}), one {args.dataset} point, binary cross-entropy "
+                f"on the logit. The demo trains {sizes} (graph.svg: its first step).",
+            ),
+        )
+    )
+    descriptions.append(
+        "the backward pass step by step on a small MLP 2-3-1 (small enough to step through) "
+        "and one point"
+    )
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
+    descriptions.append(f"the loss over the {len(history)} steps")
 
     def decide(u: float, v: float) -> float:
         with no_grad():
@@ -199,6 +228,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
+    descriptions.append("the trained model's decision boundary")
     from .playground import write_playground
 
     page = os.path.join(out, "playground.html")
@@ -216,7 +246,10 @@ def run_demo(args: argparse.Namespace) -> int:
         f"{args.steps} --seed {args.seed}",
     )
     written.append(page)
-    print("wrote " + ", ".join(written))
+    descriptions.append("training, replayed: every weight, δ and gradient at each recorded step")
+    print("wrote")
+    for path, what in zip(written, descriptions, strict=True):
+        print(f"  {path}: {what}")
     return INTERRUPTED if interrupted else 0
 
 
