@@ -204,7 +204,7 @@ _PAGE = """<!DOCTYPE html>
           overflow: auto; background: #fafafa; box-sizing: border-box; }
   /* a wide, low drawing gets the whole width: the panel goes under it, in two columns */
   body.below { flex-direction: column; }
-  body.below #side { width: auto; height: 290px; border-left: none;
+  body.below #side { width: auto; height: max(290px, 30vh); border-left: none;
                      border-top: 1px solid #ccc; display: flex; gap: 24px; }
   body.below #head { width: 520px; flex: none; overflow: auto; }
   body.below #panel { flex: 1; min-width: 0; overflow: auto; }
@@ -469,7 +469,7 @@ function chooseLayout() {
     return [worst, Math.min(aw / G.w, ah / G.h)];
   };
   const side = score(W - 400, H);
-  const below = score(W, H - 290);
+  const below = score(W, H - Math.max(290, 0.3 * H));  // the panel's height, as in the CSS
   const better = below[0] > side[0] + 1e-9 || (Math.abs(below[0] - side[0]) <= 1e-9 &&
                                                below[1] > 1.1 * side[1]);
   document.body.classList.toggle("below", better && H >= 600);
