@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from autograd import Step, Value, fresh_grads
+from nn.module import MLP, Layer
 
 from .draw import check_value, processing_order, visible
 
@@ -128,13 +130,22 @@ def _local_symbol(child: Value, i: int, name: Callable[[Value], str], node_name:
     return f"∂{name(child)}/∂{node_name}"
 
 
-def explain(node: Value, root: Value, digits: int = 4) -> str:
+def explain(node: Value | Layer | MLP, root: Value, digits: int = 4, **layer_view: Any) -> str:
     """∂root/∂node derived by the chain rule, term by term, from root.backward_steps() records.
 
     Every node's .grad is left exactly as it was. The number is the gradient of one backward
     pass started from zero grads (what node.grad holds after a single root.backward()). Hooks
     registered on nodes run, as in any backward pass.
+
+    For a Layer or an MLP, the layer view instead (viz.layer_view.explain_layers: BP1–BP4 as
+    vectors and matrices with the graph's numbers, options notation, cost, y, columns, examples).
     """
+    if isinstance(node, Layer | MLP):
+        from .layer_view import explain_layers
+
+        return explain_layers(node, root, digits=digits, **layer_view)
+    if layer_view:
+        raise TypeError(f"explain() of a node takes no options {', '.join(layer_view)}")
     node = check_value(node, "explain()")
     root = check_value(root, "explain(root=...)")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
