@@ -98,6 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument(
+        "--layer",
+        default=None,
+        help="the layer view instead: BP1–BP4 as vectors and matrices for layer N (numbered as "
+        "the notation numbers layers) or 'all'",
+    )
+    explain.add_argument(
+        "--notation", default=None, help="nielsen, lfd, ng or goodfellow (for --layer)"
+    )
+    explain.add_argument(
+        "--batch", type=_positive, default=1, help="with --layer: a batch of this many examples"
+    )
+    explain.add_argument(
+        "--all-columns", action="store_true", help="with --layer: show every column of a matrix"
+    )
     return parser
 
 
@@ -250,6 +265,8 @@ def run_explain(args: argparse.Namespace) -> int:
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
+    if args.layer is not None:
+        return _explain_layers(args, model, x, y, cost)
     loss = cmp.example_loss(model, x, y, cost)
     labels = {n.label: n for n in topological_order(loss) if n.label}
     wanted = args.param or "w^2_{0,0}"
@@ -260,6 +277,59 @@ def run_explain(args: argparse.Namespace) -> int:
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
     print(explain(labels[wanted], loss))
+    return 0
+
+
+def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any, cost: str) -> int:
+    """The layer view of one layer or all of them, for one example or a small batch."""
+    from nn import notation as nt
+
+    from .layer_view import explain_layers
+
+    try:
+        notation = nt.get(args.notation)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    offset = notation.layer_offset
+    numbers = [layer.layer_index + offset for layer in model.layers]
+    if args.layer == "all":
+        target: Any = model
+    else:
+        try:
+            wanted = int(args.layer)
+        except ValueError:
+            wanted = -1
+        if wanted not in numbers:
+            raise UsageError(
+                f"--layer must be 'all' or a layer with weights, {', '.join(map(str, numbers))} "
+                f"in {notation.title}'s numbering, got {args.layer!r}"
+            )
+        target = model.layers[numbers.index(wanted)]
+    if args.batch == 1:
+        loss = cmp.example_loss(model, x, y, cost)
+        targets: Any = y
+    else:
+        rng = random.Random(args.seed)
+        xs = [x] + [[round(rng.uniform(-1, 1), 2) for _ in x] for _ in range(args.batch - 1)]
+        n_out = model.layers[-1].nout
+        ys = [y] + [
+            rng.randrange(n_out) if cost == "cross_entropy" else [rng.choice([0.0, 1.0])] * n_out
+            for _ in range(args.batch - 1)
+        ]
+        loss = batch_loss(lambda xi, yi: cmp.example_loss(model, xi, yi, cost), xs, ys)
+        targets = ys
+        x = xs  # type: ignore[assignment]
+    loss.backward()
+    print(f"{model}, cost {cost}, x = {x}, y = {targets}")
+    view = explain_layers(
+        target,
+        loss,
+        notation=notation,
+        cost=cost,
+        y=targets,
+        columns=None if args.all_columns else 6,
+    )
+    print(view)
     return 0
 
 
