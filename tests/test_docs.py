@@ -9,8 +9,8 @@ import pytest
 PAGES = sorted((Path(__file__).parent.parent / "docs" / "questions").glob("*.md"))
 
 
-def test_there_are_five_worked_examples() -> None:
-    assert len(PAGES) == 5
+def test_there_are_six_worked_examples() -> None:
+    assert len(PAGES) == 6
 
 
 def examples(page: Path) -> str:

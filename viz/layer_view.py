@@ -985,6 +985,14 @@ class LayerView(str):
     def __str__(self) -> str:
         return str.__str__(self)
 
+    def equation(self, key: str, layer: int | None = None) -> str:
+        """The text of one equation ('BP4'), at a layer numbered as the notation numbers them."""
+        for eq in self.equations:
+            if eq.key == key and (layer is None or self.names.layer_number(eq.layer) == str(layer)):
+                return equation_text(eq, self.names, self.digits, self.columns)
+        shown = ", ".join(f"{e.key} at {self.names.layer_number(e.layer)}" for e in self.equations)
+        raise KeyError(f"no {key} at layer {layer} in this view; it has {shown}")
+
     def worst_check(self) -> float:
         """The largest difference any check line reports."""
         return max((w for eq in self.equations for _, w in eq.checks), default=0.0)
