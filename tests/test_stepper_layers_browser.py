@@ -1,0 +1,156 @@
+"""The stepper's "by layer" mode in Chromium: step k shows equation k of viz.explain(model, C)
+with the same numbers, and highlights every node the equation covers (skipped without a
+browser unless DELTAGRAD_REQUIRE_BROWSER=1, as in tests/test_stepper_browser.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import viz
+from autograd import Value
+from nn import MLP
+from nn.losses import batch_loss, quadratic
+from tests.test_layer_view import num, pictures, sections
+from tests.test_stepper_browser import (  # noqa: F401 - browser_page is a fixture
+    browser_page,
+    check_step,
+    expected_grads,
+    page_data,
+)
+from viz.draw import processing_order
+
+
+def network(batch: bool = False) -> tuple[MLP, Value, Any]:
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    if batch:
+        ys: Any = [[0.5, -0.1], [0.0, 0.2]]
+        c = batch_loss(quadratic, [model(x) for x in ([0.8, -0.4], [-0.5, 0.3])], ys)
+        return model, c, ys
+    y = [0.5, -0.1]
+    return model, quadratic(model([0.8, -0.4]), y), y
+
+
+def test_without_layers_the_page_has_no_layer_steps() -> None:
+    _, c, _ = network()
+    assert page_data(viz.stepper_html(c))["layers"] == []
+    with pytest.raises(TypeError, match="only with layers="):
+        viz.stepper_html(c, notation="ng")
+
+
+def test_layer_steps_are_the_equations_of_explain() -> None:
+    model, c, y = network()
+    data = page_data(viz.stepper_html(c, layers=model, cost="quadratic", y=y))
+    assert [(s["key"], s["layer"]) for s in data["layers"]] == [
+        ("BP1", "3"),
+        ("BP3", "3"),
+        ("BP4", "3"),
+        ("BP2", "2"),
+        ("BP3", "2"),
+        ("BP4", "2"),
+    ]
+    order = processing_order(c)
+    index = {n: k for k, n in enumerate(order)}
+    out, hidden = model.layers[1], model.layers[0]
+    bp1, bp3, bp4, bp2 = (set(s["nodes"]) for s in data["layers"][:4])
+    assert {index[z] for z in out.z} <= bp1
+    assert {index[n.b] for n in out.neurons} <= bp3
+    assert {index[w] for n in out.neurons for w in n.w} | {index[a] for a in hidden.a} <= bp4
+    assert {index[w] for n in out.neurons for w in n.w} | {index[z] for z in hidden.z} <= bp2
+
+
+def panel(page: Any) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(
+        """() => ({
+        step: document.body.dataset.layerStep,
+        index: document.getElementById('layer-index').textContent,
+        head: (document.querySelector('#layer-panel .eq-head') || {}).textContent || '',
+        pictures: [...document.querySelectorAll('#layer-panel .picture')].map((p) =>
+            [...p.querySelectorAll('.mat')].map((m) => [
+                m.querySelector('.cap').textContent,
+                [...m.querySelectorAll('tr')].map((tr) =>
+                    [...tr.querySelectorAll('td')].map((td) => td.textContent))])),
+        checks: [...document.querySelectorAll('#layer-panel .eq-check')].map((e) => e.textContent),
+        covered: [...document.querySelectorAll('#graph g.node.covered')].map((g) => g.id),
+        grads: [...document.querySelectorAll('#graph g.node')].filter((g) => /^v\\d+$/.test(g.id))
+            .map((g) => [g.id, g.getAttribute('data-grad')]),
+        layerMode: document.body.classList.contains('by-layer'),
+    })"""
+    )
+    return result
+
+
+def check_layer_step(page: Any, data: dict[str, Any], text: str, k: int) -> None:
+    shown = panel(page)
+    assert shown["layerMode"] and shown["step"] == str(k) and shown["index"] == str(k)
+    record = data["layers"][k]
+    section = sections(text)[k]
+    assert shown["head"].startswith(section[0].split("   ")[0].replace("  ", " "))
+    expected = pictures(section)
+    assert len(shown["pictures"]) == len(expected)
+    for got, (_, blocks) in zip(shown["pictures"], expected, strict=True):
+        assert [cap for cap, _ in got] == [cap for cap, _ in blocks]
+        for (_, rows), (_, want) in zip(got, blocks, strict=True):
+            assert [[num(c) for c in r] for r in rows] == want  # the same printed numbers
+    text_checks = [line.strip() for line in section if line.strip().startswith("check:")]
+    assert shown["checks"] == text_checks
+    assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
+    grads = expected_grads(data["steps"], data["count"], record["upto"])
+    assert [float(g) for _, g in sorted(shown["grads"], key=lambda t: int(t[0][1:]))] == grads
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one example", "a batch"])
+def test_stepping_by_layer_in_chromium_shows_explains_numbers(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+    batch: bool,
+) -> None:
+    model, c, y = network(batch)
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
+    data = page_data(path.read_text(encoding="utf-8"))
+    c.backward()
+    text = str(viz.explain(model, c, cost="quadratic", y=y))
+    page = browser_page
+    page.goto(path.as_uri())
+    check_step(page, data, -1)  # the node-by-node mode is the default and still works
+    page.click("#next")
+    check_step(page, data, 0)
+    page.click("#mode-layer")
+    assert panel(page)["step"] == "-1"
+    n = len(data["layers"])
+    for k in range(n):
+        page.click("#next")
+        check_layer_step(page, data, text, k)
+    page.click("#next")  # past the end: stays on the last equation
+    check_layer_step(page, data, text, n - 1)
+    page.click("#prev")
+    check_layer_step(page, data, text, n - 2)
+    page.keyboard.press("ArrowLeft")
+    check_layer_step(page, data, text, n - 3)
+    page.keyboard.press("Home")
+    assert panel(page)["step"] == "-1"
+    page.keyboard.press("End")
+    check_layer_step(page, data, text, n - 1)
+    page.click("#mode-node")  # back to node by node, where it was
+    assert not panel(page)["layerMode"]
+    check_step(page, data, 0)
+    page.keyboard.press("ArrowRight")
+    check_step(page, data, 1)
+
+
+def test_a_layer_step_can_be_opened_from_the_address(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    model, c, y = network()
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(c, path, layers=model, notation="ng", cost="quadratic", y=y)
+    data = page_data(path.read_text(encoding="utf-8"))
+    c.backward()
+    text = str(viz.explain(model, c, notation="ng", cost="quadratic", y=y))
+    browser_page.goto(path.as_uri() + "#layer=3")
+    check_layer_step(browser_page, data, text, 3)
+    assert "dz^[1]" in panel(browser_page)["head"]
