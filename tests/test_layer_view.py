@@ -135,7 +135,9 @@ def verify(case: NetCase, notation: Any) -> None:
     m = len(case.xs)
     batch = m > 1
     y = case.ys if batch else case.ys[0]
-    view = viz.explain(model, c, notation=notation, cost=case.cost, y=y, columns=None, examples=m)
+    view = viz.explain(
+        model, c, notation=notation, cost=case.cost, y=y, columns=None, width=None, examples=m
+    )
     text = str(view)
     kj = (notation.index_order if isinstance(notation, Notation) else "") == "kj" or (
         notation == "lfd"
@@ -337,6 +339,19 @@ def test_wide_matrices_are_elided_unless_asked() -> None:
     assert max(len(line) for line in short.splitlines()) < max(
         len(line) for line in full.splitlines()
     )
+
+
+def test_wide_pictures_continue_on_a_second_line() -> None:
+    model = MLP(9, [9, 1], activation="tanh", seed=3)
+    c = quadratic(model([0.1 * k for k in range(9)]), [0.0])
+    c.backward()
+    wrapped = str(viz.explain(model.layers[0], c, columns=None))
+    one_line = str(viz.explain(model.layers[0], c, columns=None, width=None))
+    assert max(map(len, wrapped.splitlines())) <= 110 < max(map(len, one_line.splitlines()))
+    bp4_wrapped = pictures(sections(wrapped)[2])
+    bp4_line = pictures(sections(one_line)[2])
+    assert len(bp4_wrapped) == 2 and len(bp4_line) == 1  # δ (a)ᵀ, then = ∂C/∂w below
+    assert [b for _, p in bp4_wrapped for b in p] == bp4_line[0][1]
 
 
 def test_notebook_forms_are_latex_matrices_with_the_same_numbers() -> None:

@@ -205,10 +205,6 @@ class Equation:
     checks: list[tuple[str, float]] = field(default_factory=list)  # (what, largest difference)
     nodes: list[Value] = field(default_factory=list, repr=False)  # every node it covers
 
-    def title(self, names: Names) -> str:
-        """'BP1 at layer 3'."""
-        return f"{self.key} at layer {names.layer_number(self.layer)}"
-
 
 # ------------------------------------------------------------------------- the graph
 def _is_cost(node: Value) -> bool:
@@ -328,13 +324,11 @@ class _Graph:
             ex.a[layer] = [c[0] for c in acts] if all(len(c) == 1 for c in acts) else None
             # every neuron of a layer reads the same a^{l−1}: neuron 0's inputs are the layer's
             ex.inputs[layer] = _inputs_of(zs[0], self.neuron_weights(layer, 0))
-        if cost is self.root:
-            nodes = [n for zs in ex.z.values() for n in zs]
-            nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
+        nodes = [n for zs in ex.z.values() for n in zs]
+        nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
+        if cost is self.root:  # one example: the grads of the user's C.backward()
             ex.grads = {n: float(n.grad) for n in nodes}
-        else:
-            nodes = [n for zs in ex.z.values() for n in zs]
-            nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
+        else:  # ∂C_x/∂node from the engine's backward pass of C_x alone
             values = grad(cost, nodes)
             ex.grads = {n: float(g) for n, g in zip(nodes, values, strict=True)}
         return ex
@@ -675,7 +669,7 @@ class _Builder:
             for ex in self.g.examples:
                 for j, v in enumerate(delta_of(ex, lyr)):
                     total[j] += ex.factor * v
-            eq.formula = self._batch_formula(gb, d, "")
+            eq.formula = self._batch_formula(gb, d)
             items: list[Matrix | str] = [Matrix(gb, _col(actual), "graph"), "="]
             items += self._sum_items(
                 [_col(delta_of(ex, lyr)) for _, ex in self.examples()], d, "graph"
@@ -728,7 +722,7 @@ class _Builder:
             )
             eq.checks.append((f"{outer[0]} − {gw[0]}", _mdiff(total, actual)))
         else:
-            eq.formula = self._batch_formula(gw, (outer[0], outer[1]), "")
+            eq.formula = self._batch_formula(gw, outer)
             for x, lv, rv, prod in outers:
                 eq.pictures.append(
                     Picture(
@@ -772,7 +766,7 @@ class _Builder:
         kind, text, _ = self._factor()
         return f"{text}Σₓ " if kind != "weighted" else f"Σₓ ({self._weight()}) "
 
-    def _batch_formula(self, lhs: Tex, term: Tex, _: str) -> Tex:
+    def _batch_formula(self, lhs: Tex, term: Tex) -> Tex:
         kind, text, tex = self._factor()
         if kind == "weighted":
             return (
@@ -881,14 +875,8 @@ def _block(m: Matrix, digits: int, columns: int | None) -> list[str]:
     return out
 
 
-def picture_text(p: Picture, digits: int, columns: int | None, indent: str = "    ") -> list[str]:
-    """The picture as text: a caption line, then the matrices side by side, centred."""
-    pieces: list[tuple[str, list[str]]] = []
-    for item in p.items:
-        if isinstance(item, Matrix):
-            pieces.append((item.caption[0], _block(item, digits, columns)))
-        else:
-            pieces.append(("", [item]))
+def _side_by_side(pieces: list[tuple[str, list[str]]], indent: str) -> list[str]:
+    """Captions on one line, then the blocks side by side, centred on each other."""
     height = max(len(b) for _, b in pieces)
     caption = ""
     body = [""] * height
@@ -900,11 +888,42 @@ def picture_text(p: Picture, digits: int, columns: int | None, indent: str = "  
         for r in range(height):
             text = lines[r - top] if 0 <= r - top < len(lines) else ""
             body[r] += sep + text.center(width) if not cap else sep + text.ljust(width)
-    out = []
-    if p.title:
-        out.append(f"  {p.title}:")
-    out.append((indent + caption).rstrip())
-    out += [(indent + line).rstrip() for line in body]
+    return [(indent + caption).rstrip()] + [(indent + line).rstrip() for line in body]
+
+
+def _piece_width(piece: tuple[str, list[str]]) -> int:
+    return max(len(piece[0]), max(len(x) for x in piece[1])) + 1
+
+
+def picture_text(
+    p: Picture, digits: int, columns: int | None, width: int | None = None, indent: str = "    "
+) -> list[str]:
+    """The picture as text: a caption line, then the matrices side by side, centred.
+
+    A picture wider than width characters continues on more lines, broken before an "=".
+    """
+    pieces: list[tuple[str, list[str]]] = []
+    for item in p.items:
+        if isinstance(item, Matrix):
+            pieces.append((item.caption[0], _block(item, digits, columns)))
+        else:
+            pieces.append(("", [item]))
+    chunks: list[list[tuple[str, list[str]]]] = [[]]
+    for piece in pieces:
+        if piece == ("", ["="]) and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(piece)
+    rows: list[list[tuple[str, list[str]]]] = [[]]
+    for chunk in chunks:
+        used = sum(_piece_width(x) for x in rows[-1])
+        if rows[-1] and width is not None and used + sum(map(_piece_width, chunk)) > width:
+            rows.append([])
+        rows[-1].extend(chunk)
+    out = [f"  {p.title}:"] if p.title else []
+    for i, row in enumerate(rows):
+        if i:
+            out.append("")
+        out += _side_by_side(row, indent)
     return out
 
 
@@ -913,7 +932,7 @@ def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
     body = r" \\ ".join(
         " & ".join(r"\cdots" if c == "…" else c.replace("−", "-") for c in r) for r in rows
     )
-    return rf"\underset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
+    return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 
 
 _LATEX_OPS = {"⊙": r"\odot", "·": r"\,", "−": "-", "=": "=", "+": "+", ")": r"\right)"}
@@ -934,16 +953,18 @@ def picture_latex(p: Picture, digits: int, columns: int | None) -> str:
         elif item.endswith("·"):
             parts.append(item[:-1].strip().replace("−", "-") + r"\,")
         else:
-            parts.append(r"\text{" + item.replace("…", r"\dots") + "}")
+            parts.append(r"\text{" + item + "}")
     return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------- the view
-def equation_text(eq: Equation, names: Names, digits: int, columns: int | None) -> str:
+def equation_text(
+    eq: Equation, names: Names, digits: int, columns: int | None, width: int | None = None
+) -> str:
     """One equation as text (what the stepper's side panel shows for its step)."""
     lines = [f"{eq.key}  {eq.formula[0]}   (layer {names.layer_number(eq.layer)})", ""]
     for p in eq.pictures:
-        lines += picture_text(p, digits, columns)
+        lines += picture_text(p, digits, columns, width)
         lines.append("")
     for note in eq.notes:
         lines += textwrap.wrap(note, 98, initial_indent="  ", subsequent_indent="    ")
@@ -959,6 +980,7 @@ class LayerView(str):
     names: Names
     digits: int
     columns: int | None
+    width: int | None
 
     def __new__(
         cls,
@@ -967,16 +989,18 @@ class LayerView(str):
         names: Names,
         digits: int,
         columns: int | None,
+        width: int | None = None,
     ) -> LayerView:
         """The view of these equations, written out once as its text."""
         blocks = ["\n".join(header)]
-        blocks += [equation_text(eq, names, digits, columns) for eq in equations]
+        blocks += [equation_text(eq, names, digits, columns, width) for eq in equations]
         self = super().__new__(cls, "\n\n".join(blocks))
         self.header = header
         self.equations = equations
         self.names = names
         self.digits = digits
         self.columns = columns
+        self.width = width
         return self
 
     def __repr__(self) -> str:
@@ -989,7 +1013,7 @@ class LayerView(str):
         """The text of one equation ('BP4'), at a layer numbered as the notation numbers them."""
         for eq in self.equations:
             if eq.key == key and (layer is None or self.names.layer_number(eq.layer) == str(layer)):
-                return equation_text(eq, self.names, self.digits, self.columns)
+                return equation_text(eq, self.names, self.digits, self.columns, self.width)
         shown = ", ".join(f"{e.key} at {self.names.layer_number(e.layer)}" for e in self.equations)
         raise KeyError(f"no {key} at layer {layer} in this view; it has {shown}")
 
@@ -1029,15 +1053,25 @@ def explain_layers(
     y: Any = None,
     digits: int = 4,
     columns: int | None = 6,
+    width: int | None = 100,
     examples: int = 3,
 ) -> LayerView:
-    """The layer view of a Layer (or every layer of an MLP) after root.backward()."""
+    """The layer view of a Layer (or every layer of an MLP) after root.backward().
+
+    notation: any of nn.notation's (or a Notation); cost, y: the cost's name (as nn.closed_form
+    names it) and the target(s), for the δ^L = a − y line of a matching pair; digits:
+    significant digits; columns: matrices wider than this show their first and last columns
+    (None: all); width: pictures wider than this many characters continue on a second line
+    (None: never); examples: how many examples of a batch are written out.
+    """
     if not isinstance(root, Value):
         raise TypeError(f"explain(layer, C) needs the cost C as a Value, got {type(root).__name__}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
     if columns is not None and (not isinstance(columns, int) or columns < 2):
         raise ValueError(f"columns must be None (show all) or an int ≥ 2, got {columns!r}")
+    if width is not None and (not isinstance(width, int) or width < 20):
+        raise ValueError(f"width must be None (one line) or an int ≥ 20, got {width!r}")
     layers = list(target.layers) if isinstance(target, MLP) else [target]
     g = _Graph(root, layers)
     names = Names(notation)
@@ -1075,4 +1109,4 @@ def explain_layers(
         )
     if g.batch and m > b.shown:
         header.append(f"  ({b.shown} of the {m} examples are written out; checks use all {m})")
-    return LayerView(header, equations, names, digits, columns)
+    return LayerView(header, equations, names, digits, columns, width)
