@@ -12,22 +12,40 @@ from itertools import filterfalse
 from typing import Any, TypeGuard
 
 from .label import Label, Renamed
-from .modes import FLAGS, caller_location
+from .modes import ANOMALY, FLAGS, RECORDING, caller_location
 from .ops import (
+    ABS,
     ADD,
+    ARCCOS,
+    ARCSIN,
+    ARCTAN,
+    COS,
     DIV,
+    ELU,
     EXP,
+    GE,
+    GELU,
+    GT,
+    LE,
+    LEAKY_RELU,
     LINEAR,
     LOG,
+    LT,
     MUL,
     NEG,
     POW,
     RELU,
     SIGMOID,
+    SIN,
+    SOFTPLUS,
+    SQRT,
     SUB,
+    TAN,
     TANH,
     DomainError,
     Op,
+    elu_op,
+    leaky_relu_op,
     pow_const,
     rpow_const,
 )
@@ -45,7 +63,7 @@ LEAF = Op("", _no_forward, lambda out: ())
 
 
 class AnomalyError(FloatingPointError):
-    """A NaN or infinity appeared in the backward pass under detect_anomaly()."""
+    """A NaN or infinity appeared in the forward or backward pass under detect_anomaly()."""
 
 
 class _Meta:
@@ -87,11 +105,34 @@ def _as_float(data: object) -> float:
         )
     if not _is_real(data):
         raise TypeError(f"Value() needs a real number (int or float), got {type(data).__name__}")
-    return float(data)
+    return _real_to_float(data, "Value()")
+
+
+def _real_to_float(x: numbers.Real, where: str) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        digits = f" ({len(str(abs(x)))} digits)" if isinstance(x, int) else ""
+        raise OverflowError(
+            f"{where}: the number {_short_int(x)}{digits} is out of a float's range "
+            f"(at most about ±1.8e308); scale it down, or pass float('inf') if you mean infinity"
+        ) from None
+
+
+def _short_int(x: object) -> str:
+    text = str(x)
+    return text if len(text) <= 20 else f"{text[:8]}…{text[-8:]}"
 
 
 def _describe(node: Value) -> str:
     return f"node '{node.label}'" if node.label else "an unlabelled node"
+
+
+def _describe_op(node: Value) -> str:
+    """The '<op>' node 'label', or an unlabelled '<op>' node."""
+    if node.label:
+        return f"the '{node.op}' node '{node.label}'"
+    return f"an unlabelled '{node.op}' node"
 
 
 class Value:
@@ -120,8 +161,10 @@ class Value:
         self.parents = ()
         self._op = LEAF
         self._meta = None
-        if FLAGS.anomaly:
+        if FLAGS.special and ANOMALY.get():
             self._ensure_meta().where = caller_location()
+            if not math.isfinite(data):
+                raise _forward_anomaly(self, LEAF, ())
 
     # ----------------------------------------------------------------- inspection
     @property
@@ -236,12 +279,12 @@ class Value:
             return _apply2(POW, self, other)
         if not _is_real(other):
             return NotImplemented
-        return _apply1(pow_const(float(other)), self)
+        return _apply1(pow_const(_real_to_float(other, "exponent")), self)
 
     def __rpow__(self, other: Number) -> Value:
         if not _is_real(other):
             return NotImplemented
-        return _apply1(rpow_const(float(other)), self)
+        return _apply1(rpow_const(_real_to_float(other, "base")), self)
 
     def __neg__(self) -> Value:
         return _apply1(NEG, self)
@@ -269,9 +312,83 @@ class Value:
         """max(0, x); its derivative at exactly 0 is taken to be 0."""
         return _apply1(RELU, self)
 
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _apply1(SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _apply1(COS, self)
+
+    def tan(self) -> Value:
+        """Tangent (radians)."""
+        return _apply1(TAN, self)
+
+    def arcsin(self) -> Value:
+        """Inverse sine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
+        return _apply1(ARCSIN, self)
+
+    def arccos(self) -> Value:
+        """Inverse cosine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
+        return _apply1(ARCCOS, self)
+
+    def arctan(self) -> Value:
+        """Inverse tangent."""
+        return _apply1(ARCTAN, self)
+
+    def abs(self) -> Value:
+        """|x|; its derivative at exactly 0 is taken to be 0."""
+        return _apply1(ABS, self)
+
+    def __abs__(self) -> Value:
+        return _apply1(ABS, self)
+
+    def sqrt(self) -> Value:
+        """Square root; raises ValueError below 0 (backward at exactly 0 is infinite and raises)."""
+        return _apply1(SQRT, self)
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x if x > 0 else slope * x; its derivative at exactly 0 is taken to be slope."""
+        if slope == 0.01:
+            return _apply1(LEAKY_RELU, self)
+        return _apply1(leaky_relu_op(_parameter("leaky_relu", "slope", slope)), self)
+
+    def softplus(self) -> Value:
+        """ln(1 + e^x), computed without overflow for any x; its derivative is sigmoid(x)."""
+        return _apply1(SOFTPLUS, self)
+
+    def elu(self, alpha: Number = 1.0) -> Value:
+        """x if x > 0 else alpha (e^x - 1); its derivative at exactly 0 is taken to be alpha."""
+        if alpha == 1.0:
+            return _apply1(ELU, self)
+        return _apply1(elu_op(_parameter("elu", "alpha", alpha)), self)
+
+    def gelu(self) -> Value:
+        """GELU, the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+        return _apply1(GELU, self)
+
+    # ----------------------------------------------------------------- comparisons
+    # A comparison is a node too: a Mask, 1.0 or 0.0, with local derivatives 0 (see the op
+    # table). It has a truth value, so `if v > 0:`, max(values) and sorted(values) work, and
+    # x * (x > 0) is a mask with zero derivative. == is identity (nodes live in sets and dicts).
+    def __lt__(self, other: Value | Number) -> Mask:
+        return _compare(LT, self, other)
+
+    def __le__(self, other: Value | Number) -> Mask:
+        return _compare(LE, self, other)
+
+    def __gt__(self, other: Value | Number) -> Mask:
+        return _compare(GT, self, other)
+
+    def __ge__(self, other: Value | Number) -> Mask:
+        return _compare(GE, self, other)
+
     # ----------------------------------------------------------------- gradients
-    def backward(self, create_graph: bool = False) -> None:
-        """Fill .grad on every node of the graph with d(self)/d(node) by the chain rule.
+    def backward(self, gradient: Value | Number = 1.0, create_graph: bool = False) -> None:
+        """Fill .grad on every node of the graph with gradient * d(self)/d(node) by the chain rule.
+
+        gradient seeds self.grad (1.0 by default, as in PyTorch): the pass then computes
+        gradient * d(self)/d(node), the vector-Jacobian product of a larger computation.
 
         Interior nodes hold the gradient of the latest pass; leaves accumulate across passes
         until reset (set .grad = 0.0, or Module.zero_grad()). With create_graph=True the
@@ -280,15 +397,19 @@ class Value:
         the cyclic garbage collector frees: prefer grad(..., create_graph=True), which stores
         nothing on the nodes.
         """
-        for _ in _backward(self, create_graph, record=False):
+        seed = _seed(gradient, create_graph, "backward")
+        for _ in _backward(self, create_graph, record=False, seed=seed):
             pass
 
-    def backward_steps(self, create_graph: bool = False, *, hooks: bool = True) -> Iterator[Step]:
+    def backward_steps(
+        self, create_graph: bool = False, *, hooks: bool = True, gradient: Value | Number = 1.0
+    ) -> Iterator[Step]:
         """backward() one node at a time: yields a Step per node in processing order.
 
         hooks=False skips registered hooks (for tools that replay a pass for display).
         """
-        return _backward(self, create_graph, record=True, hooks=hooks)
+        seed = _seed(gradient, create_graph, "backward_steps")
+        return _backward(self, create_graph, record=True, hooks=hooks, seed=seed)
 
     def register_hook(self, fn: Hook) -> RemovableHandle:
         """Call fn(g) when this node's gradient is final in a backward pass.
@@ -305,6 +426,33 @@ class Value:
         return RemovableHandle(meta, key)
 
 
+class Mask(Value):
+    """The result of a comparison: a Value of 1.0 or 0.0 with zero derivative, and a truth value."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+
+def _compare(op: Op, x: Value, other: object) -> Mask:
+    o = other if isinstance(other, Value) else _constant(other)
+    if o is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    v = _make(op.forward(x.data, o.data), op, (x, o))
+    v.__class__ = Mask
+    return v  # type: ignore[return-value]
+
+
+def _parameter(op: str, name: str, value: object) -> float:
+    if not _is_real(value):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{op}: {name} must be a finite number, got {x!r}")
+    return x
+
+
 DisplayHook = Callable[[Value], dict[str, str] | None]
 _display_hook: DisplayHook | None = None
 
@@ -317,7 +465,11 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
-    return _make(float(x), LEAF, ()) if _is_real(x) else None
+    if type(x) is float:
+        return _make(x, LEAF, ())
+    return (
+        _make(_real_to_float(x, "a number in Value arithmetic"), LEAF, ()) if _is_real(x) else None
+    )
 
 
 _new = object.__new__
@@ -329,19 +481,30 @@ def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     v.grad = 0.0
     v._label = None
     v._meta = None
-    if FLAGS.special:
-        if not FLAGS.recording:  # no_grad: a plain constant, nothing to walk back through
+    if FLAGS.special:  # some thread or task is inside a mode: look up this context's modes
+        if not RECORDING.get():  # no_grad: a plain constant, nothing to walk back through
             v.parents = ()
             v._op = LEAF
         else:
             v.parents = parents
             v._op = op
-        if FLAGS.anomaly:
+        if ANOMALY.get():
             v._ensure_meta().where = caller_location()
+            if not math.isfinite(data):  # the first NaN or infinity of this forward pass
+                raise _forward_anomaly(v, op, parents)
         return v
     v.parents = parents
     v._op = op
     return v
+
+
+def _forward_anomaly(node: Value, op: Op, inputs: Sequence[Value]) -> AnomalyError:
+    if not op.name:
+        what = "a leaf (an input, parameter or constant)"
+    else:
+        values = ", ".join(f"{p.data!r} ({_describe(p)})" for p in inputs)
+        what = f"op '{op.name}' from input{'s' if len(inputs) != 1 else ''} {values}"
+    return AnomalyError(f"forward produced {node.data!r} at {what}; {_origin(node)}")
 
 
 def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception:
@@ -368,13 +531,23 @@ def _apply2(op: Op, x: Value, y: Value) -> Value:
     return _make(data, op, (x, y))
 
 
+def apply(op: Op, *inputs: Value) -> Value:
+    """The node op(*inputs) for any row of the op table (what the operators and methods do)."""
+    try:
+        data = op.forward(*[x.data for x in inputs])
+    except DomainError as e:
+        raise _forward_error(op, inputs, e) from None
+    return _make(data, op, inputs)
+
+
 def linear(
     weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number
 ) -> Value:
     """z = sum_k w_k x_k + b as one node, with dz/dw_k = x_k, dz/dx_k = w_k, dz/db = 1."""
     if len(weights) != len(inputs):
         raise ValueError(
-            f"linear: got {len(weights)} weights and {len(inputs)} inputs; they must be equal"
+            f"linear: got {len(weights)} weight{'' if len(weights) == 1 else 's'} and "
+            f"{len(inputs)} input{'' if len(inputs) == 1 else 's'}; they must be equal"
         )
     parents: tuple[Any, ...] = (*weights, *inputs, bias)
     inputs_data = [p.data for p in parents if type(p) is Value]
@@ -456,10 +629,29 @@ def _collect(
     return order
 
 
-def _backward(root: Value, create_graph: bool, record: bool, hooks: bool = True) -> Iterator[Step]:
+def _seed(gradient: object, create_graph: bool, where: str) -> Any:
+    """The seed d(root)/d(root) of a pass: a float, or a Value with create_graph=True."""
+    if isinstance(gradient, Value):
+        return gradient if create_graph else gradient.data
+    if isinstance(gradient, bool):
+        raise TypeError(
+            f"{where}: gradient must be a number or a Value, got the bool {gradient!r}; the "
+            "first argument is the seed gradient, so pass create_graph=True by name"
+        )
+    if not _is_real(gradient):
+        raise TypeError(
+            f"{where}: gradient must be a number or a Value (the seed for the output's grad), "
+            f"got {type(gradient).__name__}"
+        )
+    g = float(gradient)
+    return Value(g) if create_graph else g
+
+
+def _backward(
+    root: Value, create_graph: bool, record: bool, hooks: bool = True, seed: Any = 1.0
+) -> Iterator[Step]:
     before: dict[Value, Any] = {}
     order = _collect(root, reset=True, before=before, every_leaf=record)
-    seed: Any = Value(1.0) if create_graph else 1.0
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
     yield from _propagate(order, create_graph, record, hooks, before)
 
@@ -481,7 +673,7 @@ def _propagate(
     before: dict[Value, Any] | None = None,
 ) -> Iterator[Step]:
     """The chain rule, one node at a time, children before parents: the heart of backward."""
-    anomaly = FLAGS.anomaly
+    anomaly = FLAGS.special and ANOMALY.get()
     plain = not (record or anomaly or create_graph)
     index = 0
     for node in reversed(order):
@@ -569,7 +761,7 @@ def _backward_error(node: Value, e: Exception) -> Exception:
     kind = e.kind if isinstance(e, DomainError) else type(e)
     values = ", ".join(repr(p.data) for p in node.parents)
     return kind(
-        f"backward through '{node.op}' at {_describe(node)}: its local derivative is infinite "
+        f"backward through {_describe_op(node)}: its local derivative is infinite "
         f"or undefined at input(s) {values} ({reason}); {_origin(node)}"
     )
 
@@ -582,7 +774,7 @@ def _check_finite(
             continue
         parent = node.parents[i]
         raise AnomalyError(
-            f"backward produced {float(c)!r} at '{node.op}' {_describe(node)} "
+            f"backward produced {float(c)!r} at {_describe_op(node)} "
             f"(data {node.data!r}): upstream gradient {float(g)!r} times local derivative "
             f"{float(local[i])!r} for input {i} ({_describe(parent)}); {_origin(node)}"
         )
@@ -606,9 +798,15 @@ def fresh_grads(root: Value) -> Iterator[list[Value]]:
             n.grad = g
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+def grad(
+    output: Value,
+    inputs: Sequence[Value],
+    create_graph: bool = False,
+    grad_outputs: Value | Number = 1.0,
+) -> list[Any]:
     """d(output)/d(input) for each input, leaving every node's .grad as it was.
 
+    grad_outputs seeds the pass (1.0 by default): the results are grad_outputs * d(output)/dx.
     With create_graph=True the results are Values in a new graph, so they can be
     differentiated again: grad(grad(f, [x], create_graph=True)[0], [x]) is f''(x).
     """
@@ -618,8 +816,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    seed = _seed(grad_outputs, create_graph, "grad(grad_outputs=...)")
     with fresh_grads(output) as order:
-        output.grad = Value(1.0) if create_graph else 1.0
+        output.grad = seed
         for _ in _propagate(order, create_graph, record=False):
             pass
         members = set(order)

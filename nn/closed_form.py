@@ -28,6 +28,11 @@ Activations σ and their derivatives:
     sigmoid  σ(z) = 1 / (1 + e^{−z})  σ'(z) = σ(z)(1 − σ(z))   (e^z / (1 + e^z) for z < 0)
     tanh     σ(z) = tanh z            σ'(z) = 1 − tanh² z
     relu     σ(z) = max(z, 0)         σ'(z) = 1 if z > 0 else 0  (0 at exactly z = 0)
+    leaky_relu  σ(z) = z if z > 0 else 0.01 z    σ'(z) = 1 if z > 0 else 0.01
+    softplus    σ(z) = ln(1 + e^z)               σ'(z) = 1 / (1 + e^{−z})
+    elu         σ(z) = z if z > 0 else e^z − 1   σ'(z) = 1 if z > 0 else e^z
+    gelu        σ(z) = z/2 (1 + tanh u), u = √(2/π)(z + 0.044715 z³)   (the tanh approximation)
+                σ'(z) = (1 + tanh u)/2 + z/2 (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²)
     softmax  a_j = e^{z_j − m} / Σ_i e^{z_i − m} with m = max_i z_i; output layer only
 
 Costs, for one example with output activations a (n components) and target y:
@@ -52,6 +57,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import mul
 
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    # as nn.words.count: this module imports only the standard library
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
@@ -66,7 +77,17 @@ __all__ = [
     "sgd_step",
 ]
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
+ACTIVATIONS = (
+    "linear",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "elu",
+    "gelu",
+    "softmax",
+)
 COSTS = (
     "mse",
     "quadratic",
@@ -118,6 +139,23 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(z: float) -> float:
+    # ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|}); the exponent is ≤ 0, so it never overflows
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(z: float) -> float:
+    return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z**3)))
+
+
+def _gelu_prime(z: float) -> float:
+    t = math.tanh(_GELU_C * (z + 0.044715 * z**3))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * 0.044715 * z * z)
+
+
 _Elementwise = tuple[Callable[[float], float], Callable[[float, float], float]]
 
 _ELEMENTWISE: dict[str, _Elementwise] = {
@@ -126,6 +164,12 @@ _ELEMENTWISE: dict[str, _Elementwise] = {
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),  # σ' = σ(1 − σ)
     "tanh": (math.tanh, lambda z, a: 1.0 - a * a),  # tanh' = 1 − tanh²
     "relu": (lambda z: z if z > 0.0 else 0.0, lambda z, a: 1.0 if z > 0.0 else 0.0),  # relu'(0) = 0
+    # leaky_relu' = 1 for z > 0, else 0.01 (0.01 at z = 0)
+    "leaky_relu": (lambda z: z if z > 0.0 else 0.01 * z, lambda z, a: 1.0 if z > 0.0 else 0.01),
+    "softplus": (_softplus, lambda z, a: _sigmoid(z)),  # softplus' = σ
+    # elu' = 1 for z > 0, else e^z = a + 1 (e^0 = 1 at z = 0)
+    "elu": (lambda z: z if z > 0.0 else math.expm1(z), lambda z, a: 1.0 if z > 0.0 else a + 1.0),
+    "gelu": (_gelu, lambda z, a: _gelu_prime(z)),
 }
 
 
@@ -303,15 +347,16 @@ def _check_network(weights: Weights, biases: Biases, activations: Sequence[str])
             )
         if len(b) != len(w):
             raise ValueError(
-                f"biases[{i}] has {len(b)} entries but weights[{i}] has {len(w)} rows; layer "
+                f"biases[{i}] has {_count(len(b), 'entry', 'entries')} but weights[{i}] has "
+                f"{_count(len(w), 'row')}; layer "
                 f"{layer} needs one bias per neuron, the same as its number of weight rows"
             )
         for j, row in enumerate(w):
             if len(row) != n_prev:
                 raise ValueError(
-                    f"weights[{i}][{j}] has {len(row)} entries but layer {layer - 1} has "
-                    f"{n_prev} neurons; row j of w^{layer} needs one weight per neuron of "
-                    f"layer {layer - 1}"
+                    f"weights[{i}][{j}] has {_count(len(row), 'entry', 'entries')} but layer "
+                    f"{layer - 1} has {_count(n_prev, 'neuron')}; row j of w^{layer} needs one "
+                    f"weight per neuron of layer {layer - 1}"
                 )
         n_prev = len(w)
 
@@ -335,8 +380,8 @@ def _check_input(weights: Weights, x: Sequence[float]) -> list[float]:
     n_in = len(weights[0][0])
     if len(x) != n_in:
         raise ValueError(
-            f"x has {len(x)} entries but the first weight layer expects {n_in} inputs; "
-            "pass one value per input neuron"
+            f"x has {_count(len(x), 'entry', 'entries')} but the first weight layer expects "
+            f"{_count(n_in, 'input')}; pass one value per input neuron"
         )
     return [float(v) for v in x]
 
@@ -350,7 +395,7 @@ def _check_target(name: str, n_out: int, y: Target) -> None:
             )
         if not 0 <= y < n_out:
             raise ValueError(
-                f"class index {y} is out of range for {n_out} outputs; use 0..{n_out - 1}"
+                f"class index {y} is out of range for {_count(n_out, 'output')}; use 0..{n_out - 1}"
             )
         return
     if isinstance(y, int | float):
@@ -360,7 +405,8 @@ def _check_target(name: str, n_out: int, y: Target) -> None:
         )
     if len(y) != n_out:
         raise ValueError(
-            f"y has {len(y)} entries but the output layer has {n_out} neurons; "
+            f"y has {_count(len(y), 'entry', 'entries')} but the output layer has "
+            f"{_count(n_out, 'neuron')}; "
             "pass one target per output neuron"
         )
     if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
@@ -499,7 +545,10 @@ def _batch_sums(
     _check_network(weights, biases, activations)
     _check_cost_fits_network(cost_name, activations)
     if len(xs) != len(ys):
-        raise ValueError(f"got {len(xs)} inputs but {len(ys)} targets; pass one target per example")
+        raise ValueError(
+            f"got {_count(len(xs), 'input')} but {_count(len(ys), 'target')}; "
+            "pass one target per example"
+        )
     if len(xs) == 0:
         raise ValueError("the batch is empty; pass at least one example")
     n_layers = len(weights)

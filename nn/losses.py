@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import autograd
 from autograd import Value
 
 from .activations import softmax
 from .notation import Name
+from .words import count
 
 __all__ = [
     "Prediction",
@@ -88,8 +90,8 @@ def _targets(name: str, target: object, n: int) -> list[float]:
     if _is_number(target):
         if n != 1:
             raise ValueError(
-                f"{name}: got the single target {target!r} for {n} outputs; pass a list of "
-                f"{n} targets, one per output"
+                f"{name}: got the single target {target!r} for {count(n, 'output')}; pass a "
+                f"list of {count(n, 'target')}, one per output"
             )
         items: list[object] = [target]
     elif isinstance(target, str | bytes) or not isinstance(target, Iterable):
@@ -101,7 +103,8 @@ def _targets(name: str, target: object, n: int) -> list[float]:
         items = list(target)
     if len(items) != n:
         raise ValueError(
-            f"{name}: got {n} outputs but {len(items)} targets; pass one target per output"
+            f"{name}: got {count(n, 'output')} but {count(len(items), 'target')}; pass one "
+            "target per output"
         )
     ys = []
     for j, y in enumerate(items):
@@ -119,10 +122,8 @@ def _targets(name: str, target: object, n: int) -> list[float]:
 
 
 def _total(terms: list[Value]) -> Value:
-    """Σ terms as a chain of + nodes (no 0 + ... constant in front)."""
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
+    """Σ terms as one n-ary sum node (a single term is itself)."""
+    total: Value = autograd.sum(terms)
     return total
 
 
@@ -141,7 +142,8 @@ def mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs("mse", pred)
     y = _targets("mse", target, len(a))
     # ∂C/∂a_j = 2 (a_j − y_j) / n
-    return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]) / len(a))
+    mean: Value = autograd.mean([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)])
+    return _labelled(mean)
 
 
 def quadratic(pred: Prediction, target: Sequence[float] | float) -> Value:
@@ -288,7 +290,8 @@ def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> V
     targets = list(targets)
     if len(preds) != len(targets):
         raise ValueError(
-            f"batch_loss: got {len(preds)} predictions but {len(targets)} targets; pass one "
+            f"batch_loss: got {count(len(preds), 'prediction')} but "
+            f"{count(len(targets), 'target')}; pass one "
             "target per example"
         )
     if not preds:
@@ -305,4 +308,5 @@ def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> V
             c_x.label_record = Name("cost", example=i)
         losses.append(c_x)
     # ∂C/∂C_x = 1/m: each example's gradient enters the batch gradient divided by m
-    return _labelled(_total(losses) / len(losses), BATCH_COST)
+    mean: Value = autograd.mean(losses)
+    return _labelled(mean, BATCH_COST)

@@ -13,8 +13,12 @@ TITLES = [
     "## Section 1: engine",
     "### Engine vs micrograd: neuron-style graph of `+ * ** relu`",
     "### Engine on a chain `v = v * c + d`",
+    "### Engine at scale: a deep chain and a wide node",
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
+    "## Section 3: engine language",
+    "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
+    "### Engine: forward vs reverse mode, the whole gradient of",
 ]
 # the header row of each table, up to its last column
 HEADERS = [
@@ -22,6 +26,9 @@ HEADERS = [
     "| measure | 10^4 nodes | 10^5 nodes | 10^5 / 10^4 | target | result |",
     "| implementation | graph nodes per step | time per step (best of ",
     "| ratio | best | median | target | result |",
+    "| graph | build, time per node | backward, time per node | memory per node, built |",
+    "| measure | `autograd.mean` (one node) | chain of `+`, then `/` | chain / mean |",
+    "| inputs n | graph nodes | reverse: 1 × `grad` (best of ",
 ]
 
 

@@ -26,7 +26,7 @@ from nn.closed_form import (
 )
 
 EPS = 1e-6
-HIDDEN = ("linear", "sigmoid", "tanh", "relu")
+HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
 # The output activations each cost is defined for.
 OUTPUTS_FOR_COST: dict[str, Sequence[str]] = {
     "mse": ACTIVATIONS,
@@ -109,7 +109,7 @@ def away_from_kinks(case: Case, x: list[float], y: Target) -> bool:
     """True when no relu sits near z = 0, no hinge near its kink and no log near 0."""
     layers = forward(case.weights, case.biases, case.activations, x)
     for name, (z, _) in zip(case.activations, layers, strict=True):
-        if name == "relu" and any(abs(z_j) < KINK_MARGIN for z_j in z):
+        if name in ("relu", "leaky_relu") and any(abs(z_j) < KINK_MARGIN for z_j in z):
             return False
     a = layers[-1][1]
     if case.cost_name == "hinge":
@@ -417,9 +417,9 @@ def run(
         (lambda: run(biases=[[0.0, 0.0]]), ValueError, "2 weight matrices but 1 bias"),
         (lambda: run(activations=["tanh"]), ValueError, "2 weight matrices but 1 activations"),
         (lambda: run(activations="tanh"), TypeError, "list of names"),
-        (lambda: run(x=[1.0]), ValueError, "x has 1 entries but .* expects 2 inputs"),
+        (lambda: run(x=[1.0]), ValueError, "x has 1 entry but .* expects 2 inputs"),
         (lambda: run(y=[0.5, 0.5]), ValueError, "y has 2 entries but the output layer has 1"),
-        (lambda: run(biases=[[0.0], [0.0]]), ValueError, r"biases\[0\] has 1 entries"),
+        (lambda: run(biases=[[0.0], [0.0]]), ValueError, r"biases\[0\] has 1 entry but"),
         (
             lambda: run(weights=[W[0], [[0.5, 0.6, 0.7]]]),
             ValueError,
@@ -427,7 +427,7 @@ def run(
         ),
         (lambda: run(weights=[W[0], []]), ValueError, r"weights\[1\] \(layer 3\) has no rows"),
         (lambda: run(weights=[[[], []], W[1]]), ValueError, r"weights\[0\]\[0\] is empty"),
-        (lambda: run(activations=["gelu", "linear"]), ValueError, "unknown activation 'gelu'"),
+        (lambda: run(activations=["swish", "linear"]), ValueError, "unknown activation 'swish'"),
         (
             lambda: run(activations=["softmax", "linear"]),
             ValueError,
@@ -445,7 +445,7 @@ def run(
         (
             lambda: run(activations=["tanh", "softmax"], y=1, cost_name="cross_entropy"),
             ValueError,
-            "class index 1 is out of range for 1 outputs",
+            "class index 1 is out of range for 1 output;",
         ),
         (
             lambda: run(activations=["tanh", "softmax"], y=-1, cost_name="cross_entropy"),
@@ -499,7 +499,7 @@ def run(
         (
             lambda: backprop_batch(W, B, ["tanh", "linear"], [[1.0, 2.0]], [], "mse"),
             ValueError,
-            "1 inputs but 0 targets",
+            "1 input but 0 targets",
         ),
         (
             lambda: backprop_batch(W, B, ["tanh", "linear"], [], [], "mse"),

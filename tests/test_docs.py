@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 
 PAGES = sorted((Path(__file__).parent.parent / "docs" / "questions").glob("*.md"))
+# the engine's pages: defining an op, and forward vs reverse mode
+ENGINE_PAGES = [
+    Path(__file__).parent.parent / "docs" / name for name in ("own-op.md", "forward-vs-reverse.md")
+]
 
 
 def test_there_are_six_worked_examples() -> None:
@@ -19,7 +23,7 @@ def examples(page: Path) -> str:
     return "\n".join(blocks)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+@pytest.mark.parametrize("page", PAGES + ENGINE_PAGES, ids=[p.stem for p in PAGES + ENGINE_PAGES])
 def test_page_examples_print_what_the_page_shows(page: Path) -> None:
     test = doctest.DocTestParser().get_doctest(examples(page), {}, page.stem, str(page), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -33,3 +37,5 @@ def test_readme_links_every_page() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for page in PAGES:
         assert f"docs/questions/{page.name}" in readme
+    for page in ENGINE_PAGES:
+        assert f"docs/{page.name}" in readme

@@ -112,7 +112,7 @@ def test_stepping_by_layer_in_chromium_shows_explains_numbers(
     viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
     data = page_data(path.read_text(encoding="utf-8"))
     c.backward()
-    text = str(viz.explain(model, c, cost="quadratic", y=y))
+    text = str(viz.explain(model, c, cost="quadratic", y=y, width=None))  # the panel wraps itself
     page = browser_page
     page.goto(path.as_uri())
     check_step(page, data, -1)  # the node-by-node mode is the default and still works
@@ -150,7 +150,7 @@ def test_a_layer_step_can_be_opened_from_the_address(
     viz.write_stepper(c, path, layers=model, notation="ng", cost="quadratic", y=y)
     data = page_data(path.read_text(encoding="utf-8"))
     c.backward()
-    text = str(viz.explain(model, c, notation="ng", cost="quadratic", y=y))
+    text = str(viz.explain(model, c, notation="ng", cost="quadratic", y=y, width=None))
     browser_page.goto(path.as_uri() + "#layer=3")
     check_layer_step(browser_page, data, text, 3)
     assert "dz^[1]" in panel(browser_page)["head"]

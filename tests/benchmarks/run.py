@@ -39,7 +39,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout, without instal
 from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]  # noqa: E402
 from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
 
-from autograd import Value, topological_order  # noqa: E402
+import autograd  # noqa: E402
+from autograd import Value, grad, jvp, linear, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
 from nn.compare import weights_of  # noqa: E402
@@ -65,13 +66,23 @@ class Sizes:
     chains: tuple[int, int]  # chain lengths in nodes: the small and the large one
     chain_rounds: int
     nn_rounds: int
+    scale_chain: int = 2 * 10**6  # the scale section: a chain this many nodes deep
+    scale_parents: int = 10**5  # and one linear node with this many parents
+    scale_rounds: int = 3
 
 
 FULL = Sizes(
     layers=(32, 64, 64), graph_rounds=20, chains=(10**4, 10**6), chain_rounds=7, nn_rounds=20
 )
 QUICK = Sizes(
-    layers=(8, 16, 16), graph_rounds=3, chains=(10**4, 10**5), chain_rounds=2, nn_rounds=2
+    layers=(8, 16, 16),
+    graph_rounds=3,
+    chains=(10**4, 10**5),
+    chain_rounds=2,
+    nn_rounds=2,
+    scale_chain=10**5,
+    scale_parents=10**4,
+    scale_rounds=1,
 )
 
 
@@ -394,6 +405,74 @@ def engine_chain(sizes: Sizes) -> str:
     return title + "\n\n" + table(header, rows)
 
 
+def build_wide_linear(parents: int) -> Value:
+    """One `linear` node z = Σ_k w_k x_k + b with at least `parents` parents (w, x, b leaves)."""
+    n = parents // 2
+    rng = random.Random(0)
+    w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(n)]
+    x = [Value(rng.uniform(-1.0, 1.0)) for _ in range(n)]
+    return linear(w, x, Value(0.5))
+
+
+def peak_bytes(build: Callable[[], Any]) -> tuple[float, float]:
+    """Bytes alive once the graph is built, and the peak while backward() runs on it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        root = build()
+        built = tracemalloc.get_traced_memory()[0] - base
+        tracemalloc.reset_peak()
+        root.backward()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del root
+    gc.collect()
+    return built, peak
+
+
+def engine_scale(sizes: Sizes) -> str:
+    """A very deep graph and a very wide node: forward and backward, time and bytes per node."""
+    builders = {
+        "chain": lambda: build_chain(Value, sizes.scale_chain),
+        "wide": lambda: build_wide_linear(sizes.scale_parents),
+    }
+    counts = {k: deltagrad_nodes(b()) for k, b in builders.items()}
+    gc.collect()
+    runs = interleaved({k: build_and_backward(b) for k, b in builders.items()}, sizes.scale_rounds)
+    memory = {k: peak_bytes(b) for k, b in builders.items()}
+    names = {
+        "chain": f"chain `v = v * c + d`, {counts['chain']:,} nodes",
+        "wide": f"one `linear` node with {counts['wide'] - 1:,} parents",
+    }
+    rows = []
+    for key in builders:
+        n = counts[key]
+        built, peak = memory[key]
+        rows.append(
+            [
+                names[key],
+                us(best(runs[key]["build"]) / n),
+                us(best(runs[key]["backward"]) / n),
+                f"{built / n:.0f} B",
+                f"{peak / n:.0f} B",
+            ]
+        )
+    title = (
+        "### Engine at scale: a deep chain and a wide node, forward and backward "
+        f"(best of {sizes.scale_rounds})"
+    )
+    header = [
+        "graph",
+        "build, time per node",
+        "backward, time per node",
+        "memory per node, built",
+        "peak during backward, per node",
+    ]
+    return title + "\n\n" + table(header, rows)
+
+
 # --------------------------------------------------------------------------------- section 2
 NN_INPUTS = 2
 NN_WIDTHS = [16, 16, 1]
@@ -559,14 +638,103 @@ def nn_step(sizes: Sizes) -> str:
     return "\n\n".join([title, check, times_table, ratio_table])
 
 
+# --------------------------------------------------------------------------------- section 3
+SUM_TERMS = (64, 1000)  # a batch mean over 64 examples, and a long one
+FORWARD_INPUTS = (8, 64)  # the inputs of docs/forward-vs-reverse.md's example
+
+
+def sum_vs_chain(sizes: Sizes) -> str:
+    """Build + backward of a mean of n squares: one n-ary `mean` node vs a chain of + and /."""
+    rows = []
+    for n in SUM_TERMS:
+        data = [0.01 * i for i in range(n)]
+
+        def with_mean(data: list[float] = data) -> Value:
+            mean: Value = autograd.mean([Value(x) ** 2 for x in data])
+            return mean
+
+        def with_chain(data: list[float] = data) -> Value:
+            terms = [Value(x) ** 2 for x in data]
+            total = terms[0]
+            for t in terms[1:]:
+                total = total + t
+            return total / len(terms)
+
+        runs = interleaved(
+            {"mean": build_and_backward(with_mean), "chain": build_and_backward(with_chain)},
+            sizes.graph_rounds,
+        )
+        for key in ("build", "backward", "total"):
+            m, c = best(runs["mean"][key]), best(runs["chain"][key])
+            rows.append(
+                [f"{n} terms, {key}, time per term (best of {sizes.graph_rounds})",
+                 us(m / n), us(c / n), times(c / m)]
+            )  # fmt: skip
+    header = ["measure", "`autograd.mean` (one node)", "chain of `+`, then `/`", "chain / mean"]
+    return "\n\n".join(
+        [
+            "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
+            table(header, rows),
+        ]
+    )
+
+
+def _forward_example(*x: Value) -> Value:
+    # the example of docs/forward-vs-reverse.md
+    terms = [x[i].sin() * x[i + 1] for i in range(len(x) - 1)]
+    out: Value = autograd.sum(terms).tanh() + autograd.mean([xi * xi for xi in x]).sqrt()
+    return out
+
+
+def forward_vs_reverse(sizes: Sizes) -> str:
+    """A whole gradient of f: R^n -> R by one reverse pass (grad) vs n forward passes (jvp)."""
+    rows = []
+    for n in FORWARD_INPUTS:
+        point = [0.1 * (i + 1) for i in range(n)]
+        units = [[1.0 if j == i else 0.0 for j in range(n)] for i in range(n)]
+
+        def reverse(point: list[float] = point) -> Timings:
+            t0 = clock()
+            xs = [Value(p) for p in point]
+            grad(_forward_example(*xs), xs)
+            return {"gradient": clock() - t0}
+
+        def forward(point: list[float] = point, units: list[list[float]] = units) -> Timings:
+            t0 = clock()
+            for u in units:
+                jvp(_forward_example, point, u)
+            return {"gradient": clock() - t0}
+
+        nodes = len(topological_order(_forward_example(*[Value(p) for p in point])))
+        runs = interleaved({"reverse": reverse, "forward": forward}, sizes.graph_rounds)
+        r, f = best(runs["reverse"]["gradient"]), best(runs["forward"]["gradient"])
+        rows.append([str(n), f"{nodes:,}", ms(r), ms(f), times(f / r)])
+    header = [
+        "inputs n",
+        "graph nodes",
+        f"reverse: 1 × `grad` (best of {sizes.graph_rounds})",
+        "forward: n × `jvp`",
+        "forward / reverse",
+    ]
+    title = (
+        "### Engine: forward vs reverse mode, the whole gradient of "
+        "tanh(Σ sin(x_i) x_{i+1}) + sqrt(mean x_i²)"
+    )
+    return "\n\n".join([title, table(header, rows)])
+
+
 # --------------------------------------------------------------------------------- main
 def sections(sizes: Sizes) -> Iterator[str]:
     """Every table, in order, as it is measured."""
     yield "## Section 1: engine"
     yield engine_graph(sizes)
     yield engine_chain(sizes)
+    yield engine_scale(sizes)
     yield "## Section 2: nn step"
     yield nn_step(sizes)
+    yield "## Section 3: engine language"
+    yield sum_vs_chain(sizes)
+    yield forward_vs_reverse(sizes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
