@@ -13,8 +13,8 @@ ENGINE_PAGES = [
 ]
 
 
-def test_there_are_six_worked_examples() -> None:
-    assert len(PAGES) == 6
+def test_there_are_seven_worked_examples() -> None:
+    assert len(PAGES) == 7
 
 
 def examples(page: Path) -> str:
@@ -39,3 +39,31 @@ def test_readme_links_every_page() -> None:
         assert f"docs/questions/{page.name}" in readme
     for page in ENGINE_PAGES:
         assert f"docs/{page.name}" in readme
+
+
+def test_the_notation_glossary_is_generated_from_the_records() -> None:
+    import nn.notation
+
+    page = Path(__file__).parent.parent / "docs" / "notation.md"
+    assert page.read_text(encoding="utf-8") == nn.notation.glossary(), (
+        "docs/notation.md is out of date; regenerate it with "
+        "python -c 'import nn.notation as n; print(n.glossary(), end=\"\")' > docs/notation.md"
+    )
+
+
+def test_the_glossary_shows_each_notations_own_forms() -> None:
+    import nn.notation
+
+    text = nn.notation.glossary()
+    # a cell per notation, written from the records: LFD's bias is a weight from node 0
+    for form in (
+        "w<sup>l</sup><sub>jk</sub>",
+        "w<sup>(l)</sup><sub>ij</sub>",
+        "w<sup>(l)</sup><sub>0j</sub>",
+        "dz<sup>[l]</sup><sub>j</sub>",
+        "a<sup>(l)</sup><sub>j</sub>",
+        "E<sub>in</sub>",
+    ):
+        assert form in text, form
+    for key in nn.notation.NOTATIONS:
+        assert f"(`{key}`)" in text

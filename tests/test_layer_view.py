@@ -384,7 +384,7 @@ def test_errors_say_what_to_do() -> None:
     with pytest.raises(ValueError, match=r"call C.backward\(\) first"):
         viz.explain(model, fresh)
     with pytest.raises(TypeError, match="takes no options"):
-        viz.explain(c, c, notation="ng")
+        viz.explain(c, c, cost="quadratic")
 
 
 # ------------------------------------------------------------------------ the command
@@ -415,7 +415,7 @@ def test_the_command_prints_the_layer_view(capsys: pytest.CaptureFixture[str]) -
     [
         (["--layer", "9"], "--layer must be 'all' or a layer with weights, 2, 3"),
         (["--layer", "0", "--notation", "ng"], "1, 2 in Ng"),
-        (["--layer", "all", "--notation", "klingon"], "unknown notation"),
+        (["--layer", "all", "--notation", "klingon"], "invalid choice: 'klingon'"),
     ],
 )
 def test_the_command_says_which_layers_there_are(

@@ -37,7 +37,7 @@ def test_without_layers_the_page_has_no_layer_steps() -> None:
     _, c, _ = network()
     assert page_data(viz.stepper_html(c))["layers"] == []
     with pytest.raises(TypeError, match="only with layers="):
-        viz.stepper_html(c, notation="ng")
+        viz.stepper_html(c, cost="quadratic")
 
 
 def test_layer_steps_are_the_equations_of_explain() -> None:
