@@ -4,6 +4,8 @@ browser unless DELTAGRAD_REQUIRE_BROWSER=1, as in tests/test_stepper_browser.py)
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +84,24 @@ def panel(page: Any) -> dict[str, Any]:
     return result
 
 
-def check_layer_step(page: Any, data: dict[str, Any], text: str, k: int) -> None:
+def plain(markup: str) -> str:
+    """What a browser shows of nn.notation's HTML (tags dropped)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def check_layer_step(page: Any, data: dict[str, Any], view: Any, k: int) -> None:
     shown = panel(page)
     assert shown["layerMode"] and shown["step"] == str(k) and shown["index"] == str(k)
     record = data["layers"][k]
-    section = sections(text)[k]
-    assert shown["head"].startswith(section[0].split("   ")[0].replace("  ", " "))
-    expected = pictures(section)
-    assert len(shown["pictures"]) == len(expected)
-    for got, (_, blocks) in zip(shown["pictures"], expected, strict=True):
-        assert [cap for cap, _ in got] == [cap for cap, _ in blocks]
+    eq = view.equations[k]
+    assert shown["head"].startswith(f"{eq.key} {plain(eq.formula[2])}")
+    expected = pictures(sections(str(view))[k])  # the numbers as the text prints them
+    assert len(shown["pictures"]) == len(expected) == len(eq.pictures)
+    for got, (_, blocks), pic in zip(shown["pictures"], expected, eq.pictures, strict=True):
+        assert [cap for cap, _ in got] == [plain(m.caption[2]) for m in pic.matrices()]
         for (_, rows), (_, want) in zip(got, blocks, strict=True):
             assert [[num(c) for c in r] for r in rows] == want  # the same printed numbers
+    section = sections(str(view))[k]
     text_checks = [line.strip() for line in section if line.strip().startswith("check:")]
     assert shown["checks"] == text_checks
     assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
@@ -112,7 +120,7 @@ def test_stepping_by_layer_in_chromium_shows_explains_numbers(
     viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
     data = page_data(path.read_text(encoding="utf-8"))
     c.backward()
-    text = str(viz.explain(model, c, cost="quadratic", y=y, width=None))  # the panel wraps itself
+    text = viz.explain(model, c, cost="quadratic", y=y, width=None)  # the panel wraps itself
     page = browser_page
     page.goto(path.as_uri())
     check_step(page, data, -1)  # the node-by-node mode is the default and still works
@@ -150,7 +158,7 @@ def test_a_layer_step_can_be_opened_from_the_address(
     viz.write_stepper(c, path, layers=model, notation="ng", cost="quadratic", y=y)
     data = page_data(path.read_text(encoding="utf-8"))
     c.backward()
-    text = str(viz.explain(model, c, notation="ng", cost="quadratic", y=y, width=None))
+    text = viz.explain(model, c, notation="ng", cost="quadratic", y=y, width=None)
     browser_page.goto(path.as_uri() + "#layer=3")
     check_layer_step(browser_page, data, text, 3)
-    assert "dz^[1]" in panel(browser_page)["head"]
+    assert "dz[1] = ((w[2])T dz[2])" in panel(browser_page)["head"]  # Ng's, typeset

@@ -56,15 +56,30 @@ PAIRS: dict[tuple[str, str], str] = {
 
 
 # ------------------------------------------------------------------------------ names
-Tex = tuple[str, str]  # the same text in the unicode and the latex style
+Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
+TEX_STYLES = ("unicode", "latex", "html")
 
 
 def _both(fn: Any) -> Tex:
-    return fn("unicode"), fn("latex")
+    return fn("unicode"), fn("latex"), fn("html")
+
+
+def cat(*parts: Tex | str) -> Tex:
+    """Names and literals joined in each style (a str literal is the same in all three)."""
+    out = ["", "", ""]
+    for p in parts:
+        for i in range(3):
+            out[i] += p if isinstance(p, str) else p[i]
+    return out[0], out[1], out[2]
+
+
+TRANSPOSE: Tex = ("ᵀ", "^{\\top}", "<sup>T</sup>")
+ODOT: Tex = (" ⊙ ", " \\odot ", " ⊙ ")
+MINUS: Tex = (" − ", " - ", " − ")
 
 
 class Names:
-    """The symbols of the layer view in one notation, as (unicode, latex) pairs."""
+    """The symbols of the layer view in one notation, as (unicode, latex, html) triples."""
 
     def __init__(self, notation: str | Notation | None) -> None:
         self.n = nt.get(notation)
@@ -101,35 +116,35 @@ class Names:
 
     def weights_t(self, layer: int) -> Tex:
         """The matrix BP2 multiplies δ^{l+1} by: (w^{l+1})ᵀ, or LFD's W^(l+1) as it stands."""
-        u, x = self.weights(layer)
+        w = self.weights(layer)
         if self.n.index_order == "kj":  # rows are already the source neurons
-            return u, x
-        return f"({u})ᵀ", f"({x})^{{\\top}}"
+            return w
+        return self.transpose(w)
 
     def transpose(self, t: Tex) -> Tex:
         """(t)ᵀ."""
-        return f"({t[0]})ᵀ", f"({t[1]})^{{\\top}}"
+        return cat("(", t, ")", TRANSPOSE)
 
     def sigma_prime(self, layer: int) -> Tex:
         """σ′(z^l)."""
         z = self.vector("preactivation", layer)
-        return (
-            f"{nt.symbol(self.n.sigma, 'unicode')}′({z[0]})",
-            f"{nt.symbol(self.n.sigma, 'latex')}'({z[1]})",
-        )
+        sigma = _both(lambda s: nt.symbol(self.n.sigma, s))
+        return cat(sigma, ("′", "'", "′"), "(", z, ")")
 
     def grad_a(self, layer: int, batch: bool = False) -> Tex:
         """∇_a C."""
         c = self.cost(batch)
-        a = self.n.a
-        return nt.compose("∇", "", a, "unicode") + c[0], nt.compose("∇", "", a, "latex") + " " + c[
-            1
-        ]
+        nabla = _both(lambda s: nt.compose("∇", "", self.n.a, s))
+        return cat(nabla, ("", " ", ""), c)
 
     def d(self, what: Tex, batch: bool = False) -> Tex:
         """∂C/∂what."""
         c = self.cost(batch)
-        return f"∂{c[0]}/∂{what[0]}", f"\\frac{{\\partial {c[1]}}}{{\\partial {what[1]}}}"
+        return (
+            f"∂{c[0]}/∂{what[0]}",
+            f"\\frac{{\\partial {c[1]}}}{{\\partial {what[1]}}}",
+            f"∂{c[2]}/∂{what[2]}",
+        )
 
     def grad_b(self, layer: int, batch: bool = False) -> Tex:
         """∂C/∂b^l (LFD: the weights from the constant unit, w^(l)_0j)."""
@@ -458,14 +473,20 @@ class _Builder:
         d, sp, ga = N.delta(L), N.sigma_prime(L), N.grad_a(L)
         soft = layer.activation == "softmax"
         if soft:
-            formula = (
-                f"{d[0]} = Jᵀ {ga[0]},  J = ∂{N.vector('activation', L)[0]}/∂"
-                f"{N.vector('preactivation', L)[0]}",
-                f"{d[1]} = J^{{\\top}} {ga[1]},\\quad J = \\frac{{\\partial "
-                f"{N.vector('activation', L)[1]}}}{{\\partial {N.vector('preactivation', L)[1]}}}",
+            a_l, z_l = N.vector("activation", L), N.vector("preactivation", L)
+            formula = cat(
+                d,
+                " = J",
+                TRANSPOSE,
+                " ",
+                ga,
+                (",  J = ∂", ",\\quad J = \\partial ", ",&nbsp; J = ∂"),
+                a_l,
+                ("/∂", "/\\partial ", "/∂"),
+                z_l,
             )
         else:
-            formula = (f"{d[0]} = {ga[0]} ⊙ {sp[0]}", f"{d[1]} = {ga[1]} \\odot {sp[1]}")
+            formula = cat(d, " = ", ga, ODOT, sp)
         eq = Equation("BP1", L, formula, [])
         worst = 0.0
         checked = False
@@ -486,7 +507,7 @@ class _Builder:
                     c = int(self.targets[x])
                     grad_a = [(-1.0 / a[c]) if i == c else 0.0 for i in range(len(a))]
                     ga_src = "computed"
-                items: list[Matrix | str] = [Matrix(("Jᵀ", "J^{\\top}"), _t(jac), a_src)]
+                items: list[Matrix | str] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
                 if grad_a is not None:
                     items += ["·", Matrix(ga, _col(grad_a), ga_src)]
                 items += ["=", Matrix(d, _col(delta), "graph")]
@@ -582,9 +603,9 @@ class _Builder:
                         [
                             Matrix(a, _col(a_vals), "graph"),
                             "−",
-                            Matrix(("y", "y"), _col([float(v) for v in ys]), "target"),
+                            Matrix(cat("y"), _col([float(v) for v in ys]), "target"),
                             "=",
-                            Matrix((f"{a[0]} − y", f"{a[1]} - y"), _col(diff), "computed"),
+                            Matrix(cat(a, MINUS, "y"), _col(diff), "computed"),
                         ],
                         self._title(x),
                     )
@@ -596,13 +617,10 @@ class _Builder:
     def bp2(self, layer: Layer) -> Equation:
         lyr, N = layer.layer_index, self.N
         d, d_up, sp, wt = N.delta(lyr), N.delta(lyr + 1), N.sigma_prime(lyr), N.weights_t(lyr + 1)
-        formula = (
-            f"{d[0]} = ({wt[0]} {d_up[0]}) ⊙ {sp[0]}",
-            f"{d[1]} = ({wt[1]} {d_up[1]}) \\odot {sp[1]}",
-        )
+        formula = cat(d, " = (", wt, " ", d_up, ")", ODOT, sp)
         eq = Equation("BP2", lyr, formula, [])
         w_next = weights_of(self.g, lyr + 1)  # [j][k]
-        back = (f"{wt[0]} {d_up[0]}", f"{wt[1]} {d_up[1]}")
+        back = cat(wt, " ", d_up)
         worst = 0.0
         for x, ex in self.examples():
             up = delta_of(ex, lyr + 1)
@@ -655,7 +673,7 @@ class _Builder:
         d = N.delta(lyr)
         gb = N.grad_b(lyr, self.g.batch)
         actual = grad_b_of(self.g, lyr)
-        eq = Equation("BP3", lyr, (f"{gb[0]} = {d[0]}", f"{gb[1]} = {d[1]}"), [])
+        eq = Equation("BP3", lyr, cat(gb, " = ", d), [])
         if not self.g.batch:
             delta = delta_of(self.g.examples[0], lyr)
             eq.pictures.append(
@@ -688,11 +706,11 @@ class _Builder:
         kj = N.n.index_order == "kj"
         # Nielsen: ∇_w C = δ (a^{l−1})ᵀ, rows j; LFD: ∂e/∂W = x^{(l−1)} (δ)ᵀ, rows i (the source)
         left, right = (a_prev, N.transpose(d)) if kj else (d, N.transpose(a_prev))
-        outer = (f"{left[0]}{right[0]}", f"{left[1]} {right[1]}")
+        outer = cat(left, ("", " ", ""), right)
         actual = grad_w_of(self.g, lyr)  # [j][k]
         z_name = N.vector("preactivation", lyr)[0]
         shown_actual = _t(actual) if kj else actual
-        eq = Equation("BP4", lyr, (f"{gw[0]} = {outer[0]}", f"{gw[1]} = {outer[1]}"), [])
+        eq = Equation("BP4", lyr, cat(gw, " = ", outer), [])
         total = [[0.0] * len(actual[0]) for _ in actual]
         outers = []
         for x, ex in enumerate(self.g.examples):
@@ -769,14 +787,11 @@ class _Builder:
     def _batch_formula(self, lhs: Tex, term: Tex) -> Tex:
         kind, text, tex = self._factor()
         if kind == "weighted":
-            return (
-                f"{lhs[0]} = Σₓ ({self._weight()}) ({term[0]})ₓ",
-                f"{lhs[1]} = \\sum_x w_x \\left({term[1]}\\right)_x",
-            )
-        return (
-            f"{lhs[0]} = {text}Σₓ ({term[0]})ₓ",
-            f"{lhs[1]} = {tex} \\sum_x \\left({term[1]}\\right)_x",
-        )
+            w = self._weight()
+            total = (f"Σₓ ({w}) (", "\\sum_x w_x \\left(", f"Σ<sub>x</sub> ({w}) (")
+        else:
+            total = (f"{text}Σₓ (", f"{tex} \\sum_x \\left(", f"{text}Σ<sub>x</sub> (")
+        return cat(lhs, " = ", total, term, (")ₓ", "\\right)_x", ")<sub>x</sub>"))
 
     def _sum_items(
         self, terms: list[list[list[float]]], caption: Tex, source: str
@@ -790,7 +805,7 @@ class _Builder:
                 items.append("+")
             factor = self.g.examples[x].factor
             ix = self.N.index(x)
-            cap = (f"{caption[0]}, x={ix}", f"{caption[1]},\\ x={ix}")
+            cap = cat(caption, (f", x={ix}", f",\\ x={ix}", f", x={ix}"))
             if kind == "weighted":
                 items.append(number(factor, 4) + " ·")
             items.append(Matrix(cap, rows, source))

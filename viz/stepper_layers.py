@@ -15,7 +15,7 @@ def _matrix_html(m: Matrix, digits: int, columns: int | None) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
     )
-    cap = html.escape(m.caption[0])
+    cap = m.caption[2]  # HTML made by nn.notation: escaped text and <sup>/<sub> only
     return (
         f'<div class="mat" data-source="{m.source}"><div class="cap">{cap}</div>'
         f'<table class="m">{body}</table></div>'
@@ -37,7 +37,7 @@ def _equation_html(eq: Equation, view: LayerView) -> str:
     layer = view.names.layer_number(eq.layer)
     out = [
         f'<div class="eq-head"><span class="eq-key">{eq.key}</span> '
-        f'<span class="eq-formula">{html.escape(eq.formula[0])}</span> '
+        f'<span class="eq-formula">{eq.formula[2]}</span> '
         f'<span class="hint">(layer {html.escape(layer)})</span></div>'
     ]
     out += [_picture_html(p, view.digits, view.columns) for p in eq.pictures]
