@@ -79,6 +79,16 @@ def panel(page: Any) -> dict[str, Any]:
         grads: [...document.querySelectorAll('#graph g.node')].filter((g) => /^v\\d+$/.test(g.id))
             .map((g) => [g.id, g.getAttribute('data-grad')]),
         layerMode: document.body.classList.contains('by-layer'),
+        // covered nodes outside the graph pane (the layer mode zooms onto them)
+        hidden: (() => {
+            const pane = document.getElementById('graph').getBoundingClientRect();
+            return [...document.querySelectorAll('#graph g.node.covered')].filter((g) => {
+                const r = g.getBoundingClientRect();
+                return r.left < pane.left - 1 || r.right > pane.right + 1 ||
+                    r.top < pane.top - 1 || r.bottom > pane.bottom + 1;
+            }).map((g) => g.id);
+        })(),
+        viewBox: document.querySelector('#graph svg').getAttribute('viewBox'),
     })"""
     )
     return result
@@ -105,6 +115,7 @@ def check_layer_step(page: Any, data: dict[str, Any], view: Any, k: int) -> None
     text_checks = [line.strip() for line in section if line.strip().startswith("check:")]
     assert shown["checks"] == text_checks
     assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
+    assert shown["hidden"] == []  # every node the equation covers is in view
     grads = expected_grads(data["steps"], data["count"], record["upto"])
     assert [float(g) for _, g in sorted(shown["grads"], key=lambda t: int(t[0][1:]))] == grads
 
@@ -142,8 +153,9 @@ def test_stepping_by_layer_in_chromium_shows_explains_numbers(
     assert panel(page)["step"] == "-1"
     page.keyboard.press("End")
     check_layer_step(page, data, text, n - 1)
-    page.click("#mode-node")  # back to node by node, where it was
-    assert not panel(page)["layerMode"]
+    zoomed = panel(page)["viewBox"]
+    page.click("#mode-node")  # back to node by node, where it was, the whole drawing
+    assert not panel(page)["layerMode"] and panel(page)["viewBox"] != zoomed
     check_step(page, data, 0)
     page.keyboard.press("ArrowRight")
     check_step(page, data, 1)

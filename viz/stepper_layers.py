@@ -75,26 +75,29 @@ STYLE = """
   .modes { margin: 6px 0 4px; }
   .modes button { font-size: 13px; padding: 3px 8px; margin-right: 4px; }
   .modes button.on { background: #1f4fb4; color: #fff; border-color: #1f4fb4; }
-  body.by-layer #side { width: 640px; }
+  body.by-layer #side { width: clamp(640px, 40vw, 900px); }
   body.by-layer #panel { display: none; }
   body:not(.by-layer) #layer-panel { display: none; }
-  #layer-panel .eq-head { font-weight: 600; font-size: 16px; margin: 10px 0 8px; }
+  #layer-panel .eq-head { font-weight: 600; font-size: clamp(16px, 1.1vw, 21px);
+    margin: 10px 0 8px; }
   #layer-panel .eq-key { color: #d62728; }
   #layer-panel .picture { margin: 8px 0; }
   #layer-panel .pic-title { color: #555; font-size: 12px; margin-bottom: 2px; }
   #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 4px; }
   #layer-panel .mat { display: inline-flex; flex-direction: column; align-items: center; }
-  #layer-panel .cap { font-size: 14px; color: #333; margin-bottom: 2px; }
+  #layer-panel .cap { font-size: clamp(14px, 0.95vw, 18px); color: #333; margin-bottom: 2px; }
   #layer-panel table.m { border-collapse: separate; width: auto; margin: 0;
     border-left: 2px solid #333; border-right: 2px solid #333; border-radius: 5px;
     padding: 0 2px; }
   #layer-panel table.m td { border: none; padding: 1px 4px; text-align: right;
-    font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
+    font-family: ui-monospace, Menlo, Consolas, monospace; font-size: clamp(13px, 0.92vw, 18px); }
   #layer-panel .mat[data-source="computed"] table.m { background: #f3f3f3; }
-  #layer-panel .op { font-size: 18px; padding: 0 1px; }
-  #layer-panel .eq-note { color: #444; font-size: 13px; margin: 4px 0; }
+  #layer-panel .op { font-size: clamp(18px, 1.2vw, 23px); padding: 0 1px; }
+  #layer-panel .eq-note { color: #444; font-size: clamp(13px, 0.85vw, 16px); margin: 4px 0; }
   #layer-panel .eq-check { font-family: ui-monospace, Menlo, Consolas, monospace;
-    font-size: 13px; color: #2a7a2a; margin: 4px 0; }
+    font-size: clamp(13px, 0.85vw, 16px); color: #2a7a2a; margin: 4px 0; }
+  body.by-layer #graph.fit { overflow: hidden; }
+  body.by-layer #graph.fit svg { width: 100%; height: calc(100vh - 16px); }
   #graph g.node.covered > polygon, #graph g.node.covered > ellipse {
     stroke: #d62728; stroke-width: 3px; fill: #fff2f2; }
 """
@@ -118,6 +121,38 @@ PANEL = """
 # Runs after the node-by-node script: it reuses D, nodes, gradTexts, prefixes, fmt, gradsAfter.
 SCRIPT = """
 const LAYERS = D.layers || [];
+const svgEl = document.querySelector("#graph svg");
+const fullView = svgEl.getAttribute("viewBox");
+// Fitted, the layer mode zooms the drawing onto the nodes an equation covers (with a margin);
+// full size, or in the node-by-node mode, the whole drawing is shown as it is.
+function focusGraph(ks) {
+  svgEl.setAttribute("viewBox", fullView);
+  const fitted = document.getElementById("graph").classList.contains("fit");
+  if (mode !== "layer" || !fitted || !ks.length) return;
+  const box = svgEl.getBoundingClientRect();
+  const vb = fullView.split(/[\\s,]+/).map(Number);
+  // the drawing is scaled uniformly (preserveAspectRatio meet): user units per CSS pixel
+  const scale = Math.max(vb[2] / box.width, vb[3] / box.height);
+  const left = box.left + (box.width - vb[2] / scale) / 2;
+  const top = box.top + (box.height - vb[3] / scale) / 2;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const k of ks) {
+    const r = nodes[k].getBoundingClientRect();
+    x0 = Math.min(x0, r.left); y0 = Math.min(y0, r.top);
+    x1 = Math.max(x1, r.right); y1 = Math.max(y1, r.bottom);
+  }
+  const pad = 24 * scale;
+  let x = vb[0] + (x0 - left) * scale - pad, y = vb[1] + (y0 - top) * scale - pad;
+  let w = (x1 - x0) * scale + 2 * pad, h = (y1 - y0) * scale + 2 * pad;
+  // never closer than 2.5 times the fitted size, so a one-node equation keeps its neighbours
+  const least = Math.max(vb[2], vb[3]) / 2.5;
+  if (w < least) { x -= (least - w) / 2; w = least; }
+  if (h < least * box.height / box.width) {
+    const want = least * box.height / box.width;
+    y -= (want - h) / 2; h = want;
+  }
+  svgEl.setAttribute("viewBox", `${x} ${y} ${w} ${h}`);
+}
 let mode = "node";
 let fitted = false;
 let layerCurrent = -1;
@@ -143,6 +178,7 @@ function showLayer(i) {
   }
   body.innerHTML = st.html;
   st.nodes.forEach((k) => nodes[k].classList.add("covered"));
+  focusGraph(st.nodes);
   if (st.nodes.length) nodes[st.nodes[0]].scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 function setMode(m) {
@@ -162,11 +198,17 @@ function setMode(m) {
       }
     }
     showLayer(layerCurrent);
-  } else show(current);
+  } else {
+    focusGraph([]);
+    show(current);
+  }
 }
 if (!LAYERS.length) document.getElementById("modes").style.display = "none";
 document.getElementById("layer-last").textContent = String(LAYERS.length - 1);
 document.getElementById("mode-node").addEventListener("click", () => setMode("node"));
+document.getElementById("fit").addEventListener("click", () => {
+  if (mode === "layer") showLayer(layerCurrent);  // zoom in fitted, the whole drawing full size
+});
 document.getElementById("mode-layer").addEventListener("click", () => setMode("layer"));
 // In the layer mode, the step buttons and keys move through the equations instead.
 for (const [id, delta] of [["next", 1], ["prev", -1]]) {
