@@ -324,6 +324,7 @@ def test_a_gradient_that_is_not_the_graphs_single_pass_shows_in_the_check() -> N
     deltas = [num(line.rsplit("= ", 1)[1]) for line in lines if "⊙" in line]
     assert len(parameters) == 4 and min(parameters) > 1e-3  # BP3 and BP4, both layers
     assert len(deltas) == 2 and max(deltas) < 1e-12  # BP1 and BP2 use no leaf grads
+    assert "call model.zero_grad() before C.backward()" in " ".join(text.split())
 
 
 def test_wide_matrices_are_elided_unless_asked() -> None:

@@ -695,6 +695,7 @@ class _Builder:
             eq.pictures.append(Picture(items))
             eq.checks.append((f"{self._sum_text()}{d[0]} − {gb[0]}", _diff(total, actual)))
             eq.notes.append(self._batch_note(gb[0], f"{d[0]} (per example)"))
+        self._leaf_hint(eq, gb[0])
         eq.nodes = self._nodes(lyr, ("b", "z"))
         return eq
 
@@ -758,6 +759,7 @@ class _Builder:
             eq.pictures.append(Picture(items, "the batch"))
             eq.notes.append(self._batch_note(gw[0], f"{outer[0]} (per example)"))
             eq.checks.append((f"{self._sum_text()}{outer[0]} − {gw[0]}", _mdiff(total, actual)))
+        self._leaf_hint(eq, gw[0])
         if lyr != self.g.output:
             eq.notes.append(
                 f"Nothing of layer {N.layer_number(lyr + 1)} appears: its weights "
@@ -765,6 +767,16 @@ class _Builder:
             )
         eq.nodes = self._nodes(lyr, ("w", "z")) + self._nodes(lyr - 1, ("a",), inputs_of_layer=lyr)
         return eq
+
+    def _leaf_hint(self, eq: Equation, what: str) -> None:
+        """Say why a parameter check fails: the grads are not those of this one pass."""
+        if eq.checks and eq.checks[-1][1] > 1e-9:
+            eq.notes.append(
+                f"The check fails: {what} (the parameters' grads) is not this pass's gradient. "
+                "Leaves accumulate: call model.zero_grad() before C.backward(), and backward "
+                "once; or C uses these parameters elsewhere too (a regularizer), which adds to "
+                "their grads."
+            )
 
     # batches -------------------------------------------------------------------------
     def _factor(self) -> tuple[str, str, str]:
