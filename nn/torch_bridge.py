@@ -57,6 +57,12 @@ ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
     "sigmoid": ("Sigmoid", {}),
     "tanh": ("Tanh", {}),
     "relu": ("ReLU", {}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": 0.01}),
+    # PyTorch's Softplus returns x itself above `threshold` (default 20, off by e^-20 ≈ 2e-9
+    # there); from 40 on, x + ln(1 + e^-x) rounds to x in float64, so both agree everywhere
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": 40.0}),
+    "elu": ("ELU", {"alpha": 1.0}),
+    "gelu": ("GELU", {"approximate": "tanh"}),  # deltagrad's gelu is the tanh approximation
 }
 
 NO_MODULE = ("linear", "softmax")  # activations that make no module of their own
