@@ -15,7 +15,7 @@ import viz
 from autograd import Value
 from nn import MLP, closed_form
 from nn.compare import example_loss
-from nn.losses import batch_loss, quadratic
+from nn.losses import batch_loss, mse, quadratic
 from nn.notation import Notation
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 
@@ -426,3 +426,19 @@ def test_the_command_says_which_layers_there_are(
 
     assert main(["explain", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("weights", "how"), [((1.0, 1.0), "the sum"), ((0.25, 0.75), "weighted")])
+def test_a_sum_or_weighted_sum_of_example_costs_is_read_from_the_graph(
+    weights: tuple[float, float], how: str
+) -> None:
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    xs = [[0.1, 0.2], [0.3, -0.2]]
+    c = weights[0] * mse(model(xs[0]), [1.0]) + weights[1] * mse(model(xs[1]), [0.0])
+    c.backward()
+    text = str(viz.explain(model.layers[0], c, width=None))
+    assert how in " ".join(text.split()) and max(checks(text)) < 1e-12
+    bp4 = pictures(sections(text)[2])
+    assert [p[1][1][1] for p in bp4[:2]] == [[x] for x in xs]  # (a¹)ᵀ of each example, in order
+    if how == "weighted":
+        assert "= 0.25 ·" in text and "+ 0.75 ·" in text

@@ -31,6 +31,7 @@ from nn import notation as nt
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
+from .draw import forward_order
 from .explain import number
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
@@ -293,7 +294,8 @@ class _Graph:
         for layer_index, j in self.biases:
             self.widths[layer_index] = max(self.widths.get(layer_index, 0), j + 1)
         self.output = max(self.widths)
-        costs = [n for n in order if n is not root and _is_cost(n)]
+        # the example costs in the order the sum reads them (first parents first), then by index
+        costs = [n for n in forward_order(root) if n is not root and _is_cost(n)]
         costs.sort(key=lambda n: _example_index(n))
         self.batch = bool(costs)
         if not costs:
@@ -464,7 +466,10 @@ class _Builder:
     def _title(self, x: int) -> str:
         if not self.g.batch:
             return ""
-        c = self.N.example_cost(_example_index(self.g.examples[x].cost))
+        record = self.g.examples[x].cost.label_record
+        if not isinstance(record, Name) or record.example is None:
+            return f"example x = {self.N.index(x)}"
+        c = self.N.example_cost(record.example)
         return f"example x = {self.N.index(x)} (cost {c[0]})"
 
     # BP1 -----------------------------------------------------------------------------
