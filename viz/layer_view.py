@@ -31,7 +31,7 @@ from nn import notation as nt
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
-from .draw import forward_order
+from .draw import forward_order, grad_value
 from .explain import number
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
@@ -271,7 +271,6 @@ class _Graph:
         self.root = root
         order = topological_order(root)
         members = set(order)
-        self.layers = {layer.layer_index: layer for layer in layers}
         for layer in layers:
             missing = [p for p in layer.parameters() if p not in members]
             if missing:
@@ -300,7 +299,7 @@ class _Graph:
         self.batch = bool(costs)
         if not costs:
             costs = [root]
-        if root.grad != 1.0:
+        if grad_value(root) != 1.0:
             raise ValueError(
                 "the cost's grad is not 1: call C.backward() first (after model.zero_grad()), "
                 "then explain the layer"
@@ -317,7 +316,7 @@ class _Graph:
         return out
 
     def _example(self, cost: Value) -> _Example:
-        ex = _Example(cost, float(cost.grad) if cost is not self.root else 1.0)
+        ex = _Example(cost, grad_value(cost) if cost is not self.root else 1.0)
         by_record: dict[Name, list[Value]] = {}
         for node in topological_order(cost):
             r = node.label_record
@@ -344,7 +343,7 @@ class _Graph:
         nodes = [n for zs in ex.z.values() for n in zs]
         nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
         if cost is self.root:  # one example: the grads of the user's C.backward()
-            ex.grads = {n: float(n.grad) for n in nodes}
+            ex.grads = {n: grad_value(n) for n in nodes}
         else:  # ∂C_x/∂node from the engine's backward pass of C_x alone
             values = grad(cost, nodes)
             ex.grads = {n: float(g) for n, g in zip(nodes, values, strict=True)}
@@ -409,12 +408,12 @@ def weights_of(g: _Graph, layer: int) -> list[list[float]]:
 
 def grad_w_of(g: _Graph, layer: int) -> list[list[float]]:
     """∂C/∂w^l[j][k]: the weights' grads."""
-    return [[float(w.grad) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
+    return [[grad_value(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
 
 
 def grad_b_of(g: _Graph, layer: int) -> list[float]:
     """∂C/∂b^l: the biases' grads."""
-    return [float(g.biases[(layer, j)].grad) for j in range(g.widths[layer])]
+    return [grad_value(g.biases[(layer, j)]) for j in range(g.widths[layer])]
 
 
 # ------------------------------------------------------------------------- arithmetic
