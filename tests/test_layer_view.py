@@ -442,3 +442,15 @@ def test_a_sum_or_weighted_sum_of_example_costs_is_read_from_the_graph(
     assert [p[1][1][1] for p in bp4[:2]] == [[x] for x in xs]  # (a¹)ᵀ of each example, in order
     if how == "weighted":
         assert "= 0.25 ·" in text and "+ 0.75 ·" in text
+
+
+def test_the_demos_stepper_has_the_by_layer_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from tests.test_stepper_browser import page_data
+    from viz.cli import main
+
+    assert main(["demo", "--steps", "2", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    data = page_data((tmp_path / "stepper.html").read_text(encoding="utf-8"))
+    assert [s["key"] for s in data["layers"]] == ["BP1", "BP3", "BP4", "BP2", "BP3", "BP4"]

@@ -203,7 +203,8 @@ def run_demo(args: argparse.Namespace) -> int:
     model.zero_grad()
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    written.append(_write(out, "stepper.html", stepper_html(one)))
+    # node by node, or one equation BP1–BP4 per step ("By layer")
+    written.append(_write(out, "stepper.html", stepper_html(one, layers=small)))
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
 
     def decide(u: float, v: float) -> float:
