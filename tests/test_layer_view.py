@@ -417,6 +417,8 @@ def test_the_command_prints_the_layer_view(capsys: pytest.CaptureFixture[str]) -
         (["--layer", "9"], "--layer must be 'all' or a layer with weights, 2, 3"),
         (["--layer", "0", "--notation", "ng"], "1, 2 in Ng"),
         (["--layer", "all", "--notation", "klingon"], "invalid choice: 'klingon'"),
+        (["--layer", "all", "--param", "w:2:0:0"], "give one of them"),
+        (["--batch", "3"], "add --layer N or all"),
     ],
 )
 def test_the_command_says_which_layers_there_are(

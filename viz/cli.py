@@ -332,7 +332,11 @@ def run_explain(args: argparse.Namespace) -> int:
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
+    if args.layer is None and (args.batch != 1 or args.all_columns):
+        raise UsageError("--batch and --all-columns are for the layer view: add --layer N or all")
     if args.layer is not None:
+        if args.param is not None:
+            raise UsageError("--param explains one node, --layer a whole layer; give one of them")
         return _explain_layers(args, model, x, y, cost)
     loss = cmp.example_loss(model, x, y, cost)
     wanted = args.param or "w:2:0:0"
