@@ -16,6 +16,11 @@ from .draw import ROLES, build, check_value, fmt, forward_order, legend_text, pr
 from .explain import Namer
 from .names import Typeset, identify, role, svg_tspans
 from .render import render_svg
+from .stepper_layers import CONTROLS as LAYER_CONTROLS
+from .stepper_layers import PANEL as LAYER_PANEL
+from .stepper_layers import SCRIPT as LAYER_SCRIPT
+from .stepper_layers import STYLE as LAYER_STYLE
+from .stepper_layers import layer_steps
 
 
 def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
@@ -86,10 +91,15 @@ def stepper_html(
     title: str | None = None,
     notation: str | Notation | None = None,
     about: str | None = None,
+    layers: Any = None,
+    **layer_view: Any,
 ) -> str:
     """A self-contained HTML page that steps through root's backward pass node by node.
 
     title is the page's heading; about, a line under it (what the graph is, where it is from).
+    With layers= (a Layer or an MLP whose forward pass made root) the page has a second mode,
+    "by layer": one step per equation of viz.explain(layers, root, **layer_view), BP1 at L,
+    then BP3 and BP4, BP2 at L−1, ..., each highlighting every node the equation covers.
 
     Step k of the page shows record k of root.backward_steps() for a pass started from zero
     grads: the node being processed, its upstream gradient, its local derivatives, what it adds
@@ -112,6 +122,8 @@ def stepper_html(
     unlabelled = {n: name.unicode(m) for n, m in zip(order, subjects, strict=True) if not n.label}
     with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
+        # the layer view of this one pass (every grad now holds exactly one pass from zero)
+        by_layer = _layer_steps(layers, root, order, digits, notation, layer_view)
         # Draw each node with the widest grad the page will write into its record, so the
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
@@ -138,6 +150,7 @@ def stepper_html(
         "namesHtml": [name.as_html(m) for m in subjects],
         "ops": [n.op for n in order],
         "steps": steps,
+        "layers": by_layer,
     }
     svg = _compact(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
     heading = title if title is not None else f"Backward pass of {root_name}"
@@ -148,8 +161,14 @@ def stepper_html(
         "SVG": svg,
         "DATA": _script_json(data),
     }
+    parts |= {
+        "LAYER_STYLE": LAYER_STYLE,
+        "LAYER_CONTROLS": LAYER_CONTROLS,
+        "LAYER_PANEL": LAYER_PANEL,
+        "LAYER_SCRIPT": LAYER_SCRIPT,
+    }
     # one pass over the template, so text inside the SVG is never taken for a marker
-    return re.sub(r"%(TITLE|ABOUT|LEGEND|SVG|DATA)%", lambda m: parts[m.group(1)], _PAGE)
+    return re.sub(r"%([A-Z_]+)%", lambda m: parts.get(m.group(1), m.group(0)), _PAGE)
 
 
 def _legend_html(root: Value, order: list[Value], params: set[Value], ts: Typeset) -> str:
@@ -164,6 +183,25 @@ def _legend_html(root: Value, order: list[Value], params: set[Value], ts: Typese
     if len(order) > 1:
         keys.append('<span class="key op">op that made the node</span>')
     return '<div id="legend">' + " ".join(keys) + "</div>"
+
+
+def _layer_steps(
+    layers: Any,
+    root: Value,
+    order: list[Value],
+    digits: int,
+    notation: str | Notation | None,
+    options: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The by-layer mode's steps (none without layers=)."""
+    if layers is None:
+        if options:
+            raise TypeError(f"stepper_html() takes {', '.join(options)} only with layers=")
+        return []
+    from .layer_view import explain_layers
+
+    view = explain_layers(layers, root, digits=digits, notation=notation, **options)
+    return layer_steps(view, order)
 
 
 def write_stepper(root: Value, path: str | os.PathLike[str], **options: Any) -> None:
@@ -202,13 +240,14 @@ _PAGE = """<!DOCTYPE html>
   #graph text:not([font-size]) { font-family: Helvetica, sans-serif; font-size: 11px; }
   #side { width: 400px; flex: none; border-left: 1px solid #ccc; padding: 12px 14px;
           overflow: auto; background: #fafafa; box-sizing: border-box; }
-  /* a wide, low drawing gets the whole width: the panel goes under it, in two columns */
-  body.below { flex-direction: column; }
-  body.below #side { width: auto; height: max(290px, 30vh); border-left: none;
+  /* a wide, low drawing gets the whole width: the panel goes under it, in two columns (not
+     in the by-layer mode, whose matrices need the panel's width) */
+  body.below:not(.by-layer) { flex-direction: column; }
+  body.below:not(.by-layer) #side { width: auto; height: max(290px, 30vh); border-left: none;
                      border-top: 1px solid #ccc; display: flex; gap: 24px; }
-  body.below #head { width: 520px; flex: none; overflow: auto; }
-  body.below #panel { flex: 1; min-width: 0; overflow: auto; }
-  body.below #status { margin-top: 0; }
+  body.below:not(.by-layer) #head { width: 520px; flex: none; overflow: auto; }
+  body.below:not(.by-layer) #panel { flex: 1; min-width: 0; overflow: auto; }
+  body.below:not(.by-layer) #status { margin-top: 0; }
   h1 { font-size: 16px; margin: 0 0 6px; }
   #about { color: #444; font-size: 13px; margin: 0 0 8px; }
   .controls button { font-size: 14px; padding: 4px 10px; margin-right: 4px; }
@@ -230,6 +269,7 @@ _PAGE = """<!DOCTYPE html>
   #graph g.edge.active > path { stroke: #d62728; stroke-width: 2.5px; }
   #graph g.edge.active > polygon { stroke: #d62728; fill: #d62728; }
   #graph text.changed { fill: #1f4fb4; font-weight: bold; }
+%LAYER_STYLE%
 </style>
 </head>
 <body>
@@ -248,6 +288,7 @@ _PAGE = """<!DOCTYPE html>
   <div class="hint">Keys: &larr; / &rarr; step, space plays or pauses, Home restarts,
     + / &minus; zoom. Drag or scroll to pan.</div>
   %LEGEND%
+%LAYER_CONTROLS%
   </div>
   <div id="panel">
     <div id="status">Step <span id="step-index" class="num">&ndash;</span>
@@ -259,6 +300,7 @@ _PAGE = """<!DOCTYPE html>
       <tbody></tbody></table>
     <p id="note"></p>
   </div>
+%LAYER_PANEL%
 </div>
 <script>
 "use strict";
@@ -371,6 +413,11 @@ function moveTo(target, animate) {
   document.body.dataset.moving = "1";
   const start = performance.now();
   const frame = (now) => {
+    if (layerMode()) {  // the by-layer mode took over the view
+      anim = null;
+      delete document.body.dataset.moving;
+      return;
+    }
     const t = Math.min(1, (now - start) / 280);
     const e = t * (2 - t);
     applyView({ cx: from.cx + (target.cx - from.cx) * e, cy: from.cy + (target.cy - from.cy) * e,
@@ -421,7 +468,15 @@ function follow(els, main) {
   moveTo({ cx, cy, s }, view !== null);
 }
 function refollow() { view = null; follow(focusSet, focusMain); }
+// the view shown now, whoever set it (the by-layer mode sets the viewBox itself)
+function shownView() {
+  const a = areaSize();
+  const b = svg.viewBox.baseVal;
+  return { s: Math.min(a.w / b.width, a.h / b.height), cx: b.x + b.width / 2,
+           cy: b.y + b.height / 2 };
+}
 function zoomBy(factor, px, py) {
+  view = shownView();
   const a = areaSize();
   const s = Math.min(MOST, Math.max(LEAST, view.s * factor));
   const ox = px === undefined ? 0 : px - a.w / 2;  // keep the point under the cursor still
@@ -430,6 +485,7 @@ function zoomBy(factor, px, py) {
 }
 area.addEventListener("wheel", (e) => {
   e.preventDefault();
+  view = shownView();
   const r = area.getBoundingClientRect();
   if (e.ctrlKey) zoomBy(Math.exp(-e.deltaY / 300), e.clientX - r.left, e.clientY - r.top);
   else moveTo({ s: view.s, cx: view.cx + e.deltaX / view.s, cy: view.cy + e.deltaY / view.s },
@@ -437,6 +493,7 @@ area.addEventListener("wheel", (e) => {
 }, { passive: false });
 let drag = null;
 area.addEventListener("pointerdown", (e) => {
+  view = shownView();
   drag = { x: e.clientX, y: e.clientY, cx: view.cx, cy: view.cy };
   area.setPointerCapture(e.pointerId);
   area.classList.add("dragging");
@@ -457,6 +514,7 @@ function unionBox(els) {
   return { x0: Math.min(...boxes.map((b) => b.x0)), y0: Math.min(...boxes.map((b) => b.y0)),
            x1: Math.max(...boxes.map((b) => b.x1)), y1: Math.max(...boxes.map((b) => b.y1)) };
 }
+const layerMode = () => document.body.classList.contains("by-layer");
 function chooseLayout() {
   if (focusBoxes === null) {
     focusBoxes = STEPS.map((st) => unionBox(
@@ -472,15 +530,16 @@ function chooseLayout() {
   const below = score(W, H - Math.max(290, 0.3 * H));  // the panel's height, as in the CSS
   const better = below[0] > side[0] + 1e-9 || (Math.abs(below[0] - side[0]) <= 1e-9 &&
                                                below[1] > 1.1 * side[1]);
-  document.body.classList.toggle("below", better && H >= 600);
+  const under = better && H >= 600;
+  if (under !== document.body.classList.contains("below")) {
+    document.body.classList.toggle("below", under);
+  }
 }
-function layout() {
-  chooseLayout();
-  // Fit has nothing to do when the whole graph is in view with readable text
-  document.getElementById("fit").disabled = fitScale() >= LEAST;
-}
-layout();
-addEventListener("resize", () => { layout(); refollow(); });
+chooseLayout();
+addEventListener("resize", () => { chooseLayout(); if (!layerMode()) refollow(); });
+// the by-layer mode needs the panel beside the drawing (its matrices are wide)
+new MutationObserver(() => { chooseLayout(); if (!layerMode()) refollow(); })
+  .observe(document.body, { attributes: true, attributeFilter: ["class"] });
 
 function cell(row, text, cls, markup) {
   const td = document.createElement("td");
@@ -574,8 +633,9 @@ document.getElementById("play").addEventListener("click", () => {
 });
 document.getElementById("fit").addEventListener("click", () => {
   overview = !overview;
+  area.classList.toggle("fit", overview);  // the by-layer mode zooms onto equations when fitted
   document.getElementById("fit").textContent = overview ? "Close up" : "Fit";
-  refollow();
+  if (!layerMode()) refollow();
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "ArrowRight") { pause(); show(current + 1); }
@@ -591,6 +651,7 @@ document.addEventListener("keydown", (e) => {
 document.getElementById("step-last").textContent = String(STEPS.length - 1);
 const wanted = /^#step=(-?\\d+)$/.exec(location.hash);
 show(wanted ? parseInt(wanted[1], 10) : -1);
+%LAYER_SCRIPT%
 </script>
 </body>
 </html>
