@@ -1,8 +1,10 @@
-"""deltagrad's engine: scalar Values, the op table, backward, grad, gradcheck and debug modes."""
+"""deltagrad's engine: Values, the op table, backward, grad, gradcheck, modes, symbols, trace."""
 
 from .check import GradcheckError, gradcheck, numeric_grad
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
+from .symbolic import Expr, SymbolicError, symbolic_row
+from .tracing import Trace, TraceError, TraceMismatchError, is_traced_input, trace
 from .value import (
     AnomalyError,
     RemovableHandle,
@@ -18,10 +20,15 @@ from .value import (
 __all__ = [
     "OPS",
     "AnomalyError",
+    "Expr",
     "GradcheckError",
     "Op",
     "RemovableHandle",
     "Step",
+    "SymbolicError",
+    "Trace",
+    "TraceError",
+    "TraceMismatchError",
     "Value",
     "detect_anomaly",
     "fresh_grads",
@@ -29,9 +36,12 @@ __all__ = [
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_traced_input",
     "linear",
     "no_grad",
     "numeric_grad",
     "set_display_hook",
+    "symbolic_row",
     "topological_order",
+    "trace",
 ]

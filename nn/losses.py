@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Value, is_traced_input
 
 from .activations import softmax
 
@@ -78,8 +78,12 @@ def _outputs(name: str, pred: object) -> list[Value]:
     return outputs
 
 
-def _targets(name: str, target: object, n: int) -> list[float]:
-    """The targets as floats, one per output (a bare number is accepted for one output)."""
+def _targets(name: str, target: object, n: int) -> list[Any]:
+    """The targets as floats, one per output (a bare number is accepted for one output).
+
+    Inside autograd.trace a target is the Value that stands for the program's argument: it is
+    checked at its traced number and kept as a Value, so the program reads the next target.
+    """
     if _is_number(target):
         if n != 1:
             raise ValueError(
@@ -98,8 +102,16 @@ def _targets(name: str, target: object, n: int) -> list[float]:
         raise ValueError(
             f"{name}: got {n} outputs but {len(items)} targets; pass one target per output"
         )
-    ys = []
+    ys: list[Any] = []
     for j, y in enumerate(items):
+        if isinstance(y, Value) and is_traced_input(y):
+            if not math.isfinite(y.data):
+                raise ValueError(
+                    f"{name}: target[{j}] = {y.data!r} is not a finite number; targets must be "
+                    "numbers"
+                )
+            ys.append(y)
+            continue
         if isinstance(y, Value):
             raise ValueError(
                 f"{name}: target[{j}] is a Value, but targets are constants; pass its number "
@@ -147,9 +159,9 @@ def half_mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     return _labelled(0.5 * _total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
 
 
-def _check_probabilities(name: str, y: list[float]) -> None:
+def _check_probabilities(name: str, y: list[Any]) -> None:
     for j, y_j in enumerate(y):
-        if not 0.0 <= y_j <= 1.0:
+        if not 0.0 <= float(y_j) <= 1.0:
             raise ValueError(
                 f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
                 "probabilities (map −1/+1 labels to (y + 1) / 2)"
@@ -257,9 +269,9 @@ def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs(name, pred)
     y = _targets(name, target, len(a))
     for j, y_j in enumerate(y):
-        if y_j not in (-1.0, 1.0):
+        if float(y_j) not in (-1.0, 1.0):
             raise ValueError(
-                f"{name}: target[{j}] = {y_j!r} is not −1 or +1; map 0/1 labels to 2y − 1"
+                f"{name}: target[{j}] = {float(y_j)!r} is not −1 or +1; map 0/1 labels to 2y − 1"
             )
     # ∂C/∂a_j = −y_j where the margin is violated (y_j a_j < 1), else 0 (0 at the kink: relu'(0))
     return _labelled(_total([(1.0 - y_j * a_j).relu() for a_j, y_j in zip(a, y, strict=True)]))
