@@ -67,16 +67,23 @@ def _inputs_of(values: Sequence[Value]) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------- inputs
-Shape = Any  # "n" for a number, a tuple of shapes for a sequence
+# "n" for a float, ("int", k) for an int k, a tuple of shapes for a sequence
+Shape = Any
 
 
 def _flatten(args: Sequence[Any], out: list[float]) -> Shape:
-    """Append every number of args to out; return the nested shape."""
-    shape = []
+    """Append every float of args to out; return the nested shape.
+
+    An int is static, part of the shape (a class index picks a node, it is not data): the
+    program is made for its value, and another value traces again.
+    """
+    shape: list[Any] = []
     for a in args:
-        if type(a) is float or type(a) is int:
+        if type(a) is float:
             out.append(a)
             shape.append("n")
+        elif type(a) is int:
+            shape.append(("int", a))
         elif isinstance(a, Value | str | bytes | bool) or not isinstance(a, Sequence | Iterator):
             raise TraceError(
                 f"trace: an input is a {type(a).__name__} ({a!r:.40}); inputs must be numbers or "
@@ -88,7 +95,19 @@ def _flatten(args: Sequence[Any], out: list[float]) -> Shape:
 
 
 def _rebuild(shape: Shape, flat: Iterator[Any]) -> list[Any]:
-    return [next(flat) if s == "n" else _rebuild(s, flat) for s in shape]
+    out: list[Any] = []
+    for s in shape:
+        if s == "n":
+            out.append(next(flat))
+        elif s[0] == "int":
+            out.append(s[1])
+        else:
+            out.append(_rebuild(s, flat))
+    return out
+
+
+def _count(shape: Shape) -> int:
+    return sum(1 if s == "n" else 0 if s[0] == "int" else _count(s) for s in shape)
 
 
 # --------------------------------------------------------------------------------- recording
@@ -392,13 +411,13 @@ class Trace:
             for row in rows[1:] if fresh else rows:
                 self._check(program, shape, list(row[1:]))
         if FLAGS.anomaly:  # debugging: the eager engine finds the node that made a NaN
-            return self._eager(examples, seeds)
+            return self._eager(shape, rows)
         try:
             return program.function(rows, self.params)
         except (ArithmeticError, ValueError, DomainError):
             # a domain error or a non-finite loss: the eager engine raises the error it raises
             # (naming the op and the node's label) or computes the same numbers
-            return self._eager(examples, seeds)
+            return self._eager(shape, rows)
 
     def _mixed(self, examples: list[Sequence[Any]], seeds: list[float]) -> list[float]:
         return [self.batch([e], [s])[0] for e, s in zip(examples, seeds, strict=True)]
@@ -409,10 +428,8 @@ class Trace:
             arg = self._arg_names[k] if k < len(self._arg_names) else f"arg{k}"
             if s == "n":
                 names.append(arg)
-            else:
-                count: list[float] = []
-                _flatten(_rebuild(s, iter(range(10**9))), count)
-                names.extend(f"{arg}_{i}" for i in range(len(count)))
+            elif s[0] != "int":
+                names.extend(f"{arg}_{i}" for i in range(_count(s)))
         return names
 
     def _program(self, shape: Shape, flat: list[float]) -> tuple[Program, bool]:
@@ -450,9 +467,15 @@ class Trace:
                 "which a trace cannot capture: run it eagerly (call fn and backward())"
             )
 
-    def _eager(self, examples: Sequence[Sequence[Any]], seeds: Sequence[float]) -> list[float]:
-        losses = [self.fn(*args) for args in examples]  # every forward first, as a batch does
-        for c, seed in zip(losses, seeds, strict=True):
+    def _eager(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
+        """The rows on the eager engine: the graph the program was recorded from, built again."""
+        names = self._names(shape)
+        losses = []
+        for row in rows:  # every forward first, as a batch loss does
+            inputs = [Value(x, name) for x, name in zip(row[1:], names, strict=True)]
+            with _inputs_of(inputs):
+                losses.append(self.fn(*_rebuild(shape, iter(inputs))))
+        for c, (seed, *_) in zip(losses, rows, strict=True):
             (c if seed == 1.0 else c * seed).backward()
         return [c.data for c in losses]
 

@@ -182,7 +182,7 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
                 "and use binary_cross_entropy_with_logits, which is stable"
             )
     for j, (a_j, y_j) in enumerate(zip(a, y, strict=True)):
-        if y_j > 0.0 and a_j.data < sys.float_info.min:
+        if float(y_j) > 0.0 and a_j.data < sys.float_info.min:
             raise ValueError(
                 f"{name}: output {j} is {a_j.data!r}, so close to 0 that ∂C/∂p = −y/p overflows "
                 "a float; give the model a linear output and use "
@@ -193,9 +193,9 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
         # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j). A term whose weight y_j or 1 − y_j is
         # exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left out of the graph: a 0/1
         # label draws as the single log a textbook writes, −ln p or −ln(1 − p).
-        if y_j == 1.0:
+        if float(y_j) == 1.0:
             terms.append(-a_j.log())
-        elif y_j == 0.0:
+        elif float(y_j) == 0.0:
             terms.append(-(1.0 - a_j).log())
         else:
             terms.append(-(y_j * a_j.log() + (1.0 - y_j) * (1.0 - a_j).log()))
