@@ -4,7 +4,7 @@ from .check import GradcheckError, gradcheck, numeric_grad
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .symbolic import Expr, SymbolicError, symbolic_row
-from .tracing import Trace, TraceError, TraceMismatchError, is_traced_input, trace
+from .tracing import Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
 from .value import (
     AnomalyError,
     RemovableHandle,
@@ -30,6 +30,7 @@ __all__ = [
     "TraceError",
     "TraceMismatchError",
     "Value",
+    "branch",
     "detect_anomaly",
     "fresh_grads",
     "grad",

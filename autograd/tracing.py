@@ -22,6 +22,7 @@ import contextvars
 import inspect
 import keyword
 import math
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from .ops import DomainError
 from .symbolic import Expr, SymbolicRow, row_template
 from .value import Value, topological_order
 
-__all__ = ["Trace", "TraceError", "TraceMismatchError", "is_traced_input", "trace"]
+__all__ = ["Trace", "TraceError", "TraceMismatchError", "branch", "is_traced_input", "trace"]
 
 CACHE_SIZE = 8  # programs kept per Trace, one per input shape (least recently used dropped)
 
@@ -43,27 +44,6 @@ class TraceError(Exception):
 
 class TraceMismatchError(TraceError):
     """check=True found that a call builds a different graph from the recorded program."""
-
-
-# The inputs of the trace being recorded: losses accept these Values as targets (they are the
-# program's arguments), while refusing Value targets in eager use.
-_recording: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
-    "deltagrad_trace_inputs", default=frozenset()
-)
-
-
-def is_traced_input(v: object) -> bool:
-    """True for a Value that stands for an input of a trace being recorded (a target, say)."""
-    return id(v) in _recording.get() and isinstance(v, Value)
-
-
-@contextmanager
-def _inputs_of(values: Sequence[Value]) -> Iterator[None]:
-    token = _recording.set(frozenset(map(id, values)))
-    try:
-        yield
-    finally:
-        _recording.reset(token)
 
 
 # --------------------------------------------------------------------------------- inputs
@@ -111,28 +91,90 @@ def _count(shape: Shape) -> int:
 
 
 # --------------------------------------------------------------------------------- recording
+_TESTS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class _Recording:
+    """What a trace being recorded collects besides the graph: its inputs and its guards."""
+
+    __slots__ = ("guards", "inputs")
+
+    def __init__(self, inputs: Sequence[Value]) -> None:
+        self.inputs = frozenset(map(id, inputs))
+        self.guards: list[tuple[Value, str, float, bool]] = []
+
+
+_recording: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar(
+    "deltagrad_trace_recording", default=None
+)
+
+
+def is_traced_input(v: object) -> bool:
+    """True for a Value that stands for an input of a trace being recorded (a target, say)."""
+    rec = _recording.get()
+    return rec is not None and id(v) in rec.inputs and isinstance(v, Value)
+
+
+def branch(v: Value | float, test: str, threshold: float) -> bool:
+    """v.data <test> threshold (test is <, <=, >, >=, == or !=): a branch a trace can follow.
+
+    In eager use it is the comparison. While a trace is recorded it is also a guard: the
+    program checks the same comparison on each example, and an example that goes the other
+    way gets a program path of its own, recorded the first time it is met. `if branch(z, ">=",
+    0.0):` is traceable where `if z.data >= 0.0:` is not.
+    """
+    compare = _TESTS.get(test)
+    if compare is None:
+        raise ValueError(f"branch: test must be one of {', '.join(_TESTS)}, got {test!r}")
+    if not isinstance(v, Value):
+        return bool(compare(float(v), threshold))
+    outcome = bool(compare(v.data, threshold))
+    rec = _recording.get()
+    if rec is not None:
+        rec.guards.append((v, test, float(threshold), outcome))
+    return outcome
+
+
+@contextmanager
+def _recording_of(inputs: Sequence[Value]) -> Iterator[_Recording]:
+    rec = _Recording(inputs)
+    token = _recording.set(rec)
+    try:
+        yield rec
+    finally:
+        _recording.reset(token)
+
+
 @dataclass(frozen=True)
 class _Record:
-    """One traced call: the graph in topological order and what each leaf is."""
+    """One traced call: the graph in topological order, what each leaf is, and the guards."""
 
     order: list[Value]
     root: Value
     inputs: list[Value]  # one per flat input number, in argument order
     signature: list[tuple[Any, ...]]  # what check=True compares
+    guards: list[tuple[int, str, float, bool]]  # (position in order, test, threshold, outcome)
 
 
 def _record(
     fn: Callable[..., Any],
     params: dict[int, int],
     shape: Shape,
-    flat: list[float],
+    flat: Sequence[float],
     names: list[str],
 ) -> _Record:
     if not FLAGS.recording:
         raise TraceError("trace: called inside no_grad(), where no graph is recorded to trace")
     inputs = [Value(x, name) for x, name in zip(flat, names, strict=True)]
     args = _rebuild(shape, iter(inputs))
-    with _inputs_of(inputs):
+    with _recording_of(inputs) as recording:
         root = fn(*args)
     if not isinstance(root, Value):
         raise TraceError(
@@ -140,6 +182,12 @@ def _record(
         )
     order = topological_order(root)
     position = {id(n): i for i, n in enumerate(order)}
+    for node, *_ in recording.guards:  # a tested value that the loss does not use
+        if id(node) not in position:
+            for n in topological_order(node):
+                if id(n) not in position:
+                    position[id(n)] = len(order)
+                    order.append(n)
     input_index = {id(v): i for i, v in enumerate(inputs)}
     signature: list[tuple[Any, ...]] = []
     for n in order:
@@ -151,7 +199,8 @@ def _record(
             signature.append(("input", input_index[id(n)]))
         else:
             signature.append(("constant", repr(n.data)))
-    return _Record(order, root, inputs, signature)
+    guards = [(position[id(v)], t, c, o) for v, t, c, o in recording.guards]
+    return _Record(order, root, inputs, signature, guards)
 
 
 def _describe(kind: tuple[Any, ...], node: Value | None) -> str:
@@ -164,8 +213,9 @@ def _describe(kind: tuple[Any, ...], node: Value | None) -> str:
 
 
 # --------------------------------------------------------------------------------- code
-_RESERVED = {"_P", "_examples", "_losses", "_seed", "_l"}
+_RESERVED = {"_P", "_examples", "_losses", "_seed", "_Miss"}
 _OPERATOR_WORDS = {"**": "pow", "*": "mul", "/": "div", "+": "add", "-": "sub", ".": "_"}
+MAX_PATHS = 8  # guarded paths per program; an example that fits none beyond runs eagerly
 
 
 def _identifier(text: str) -> str:
@@ -180,8 +230,8 @@ def _identifier(text: str) -> str:
 class _Names:
     """Unique Python names: from labels where they exist, v<i> otherwise."""
 
-    def __init__(self) -> None:
-        self.used: set[str] = set(_RESERVED)
+    def __init__(self, used: set[str] | None = None) -> None:
+        self.used: set[str] = set(_RESERVED) if used is None else set(used)
 
     def make(self, wanted: str, fallback: str) -> str:
         base = _identifier(wanted) or fallback
@@ -201,153 +251,232 @@ def _atom(source: str, e: Expr) -> str:
     return f"({source})"
 
 
-@dataclass
-class Program:
-    """One compiled program: its source, the function, and the graph signature it was made from."""
-
-    source: str
-    function: Callable[[list[tuple[Any, ...]], list[Value]], list[float]]
-    signature: list[tuple[Any, ...]]
-    labels: list[str | None]
-
-
-def _generate(rec: _Record, param_index: dict[int, int], arg_names: list[str]) -> Program:
-    order = rec.order
-    names = _Names()
-    functions: dict[Callable[..., Any], str] = {}
-    namespace: dict[str, Any] = {"_inf": math.inf, "_nan": math.nan, "_isfinite": math.isfinite}
-
-    def function_name(fn: Callable[..., Any], wanted: str) -> str:
-        if fn not in functions:
-            name = names.make(wanted, "f")
-            name = "_" + name
-            functions[fn] = name
-            namespace[name] = fn
-        return functions[fn]
-
-    # the nodes whose gradient reaches a parameter: only their backward lines are needed
-    needed: set[int] = set()
-    for n in order:
-        if id(n) in param_index or any(id(p) in needed for p in n.parents):
-            needed.add(id(n))
-    value: dict[int, str] = {}
-    grad: dict[int, str] = {}
-    load: list[str] = []
-    store: list[str] = []
-    for v in rec.inputs:
-        value[id(v)] = names.make(v.label or "", "x")
-    used_params = sorted(
-        (n for n in order if not n.parents and id(n) in param_index),
-        key=lambda p: param_index[id(p)],
-    )
-    for p in used_params:
-        i = param_index[id(p)]
-        value[id(p)] = names.make(p.label or f"p{i}", f"p{i}")
-        grad[id(p)] = names.make(f"g_{value[id(p)]}", f"g{i}")
-        load.append(f"    {value[id(p)]} = _P[{i}].data")
-        load.append(f"    {grad[id(p)]} = _P[{i}].grad")
-        store.append(f"    _P[{i}].grad = {grad[id(p)]}")
-    forward: list[str] = []
-    constant: set[int] = set()
-    for i, n in enumerate(order):
-        if not n.parents:
-            if id(n) not in value:  # a constant: part of the program
-                constant.add(id(n))
-                if math.isfinite(n.data):
-                    value[id(n)] = repr(n.data)
-                else:
-                    value[id(n)] = (
-                        "_nan" if math.isnan(n.data) else ("_inf" if n.data > 0 else "(-_inf)")
-                    )
-            continue
-        row = _row(n, constant)
-        mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
-        for fn in row.forward.functions():
-            function_name(fn, n.op if fn is n._op.forward else getattr(fn, "__name__", "f"))
-        name = names.make(n.label or "", f"v{i}")
-        value[id(n)] = name
-        forward.append(f"        {name} = {row.forward.python(mapping, functions)}")
-    root = rec.root
-    backward: list[str] = []
-    # An interior node's gradient is the sum of its children's contributions in the order
-    # backward() adds them; they are collected and written as one sum, left to right (the same
-    # float additions), just before the node passes its gradient on. Parameters add theirs
-    # into the running total at once, as leaves do.
-    terms: dict[int, list[str]] = {}
-    if id(root) in needed:
-        if root.parents:
-            terms[id(root)] = ["_seed"]
-        else:
-            backward.append(f"        {grad[id(root)]} += _seed")
-    for n in reversed(order):
-        if not n.parents or id(n) not in needed:
-            continue
-        row = _row(n, constant)
-        g = names.make(f"g_{value[id(n)]}", "g")
-        mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
-        mapping["_out"] = value[id(n)]
-        backward.append(
-            f"        # through {n.label or value[id(n)]} = {row.forward.unicode(mapping)}"
-        )
-        backward.append(f"        {g} = {' + '.join(terms.pop(id(n)))}")
-        locals_: list[str]
-        derivatives = row.derivatives
-        if derivatives is None:  # a rule with no symbolic form runs as it is, on floats
-            rule = function_name(n._op.derivative, f"d_{n.op}")
-            args = ", ".join([*(value[id(p)] for p in n.parents), value[id(n)]])
-            held = names.make(f"local_{value[id(n)]}", "local")
-            backward.append(f"        {held} = {rule}({args})")
-            locals_ = [f"{held}[{k}]" for k in range(len(n.parents))]
-            exprs: list[Expr | None] = [None] * len(n.parents)
-        else:
-            exprs = list(derivatives)
-            locals_ = []
-            for d in derivatives:
-                for fn in d.functions():
-                    function_name(fn, getattr(fn, "__name__", "f"))
-                locals_.append(_atom(d.python(mapping, functions), d))
-        for p, local, e in zip(n.parents, locals_, exprs, strict=True):
-            if id(p) not in needed:
-                continue
-            one = e is not None and e.kind == "const" and e.value == 1.0
-            term = g if one else f"{g} * {local}"
-            if id(p) in grad:  # a parameter
-                backward.append(f"        {grad[id(p)]} += {term}")
-            else:
-                terms.setdefault(id(p), []).append(term)
-    unpack = ", ".join(["_seed", *(value[id(v)] for v in rec.inputs)])
-    # the functions the program calls become locals (default arguments): faster than globals
-    defaults = "".join(f", {name}={name}" for name in functions.values())
-    lines = [
-        f"def _program(_examples, _P{defaults}):",
-        '    """One traced step per example: forward, backward, then the gradients into .grad."""',
-        "    # the parameters' values and their gradients so far",
-        *load,
-        "    _losses = []",
-        f"    for {unpack} in _examples:",
-        f"        # forward pass, one line per node, parents first; inputs: {', '.join(arg_names)}",
-        *forward,
-        f"        _losses.append({value[id(root)]})",
-        "        # backward pass: g_n is _seed times the gradient of the loss with respect to n",
-        *backward,
-        "    if not _isfinite(sum(_losses)):",
-        "        raise FloatingPointError('a loss is not finite')",
-        "    # the gradients, accumulated as backward() accumulates them",
-        *store,
-        "    return _losses",
-    ]
-    source = "\n".join(lines) + "\n"
-    code = compile(source, "<deltagrad trace>", "exec")
-    exec(code, namespace)
-    return Program(source, namespace["_program"], rec.signature, [n.label for n in order])
-
-
 def _row(n: Value, constant: set[int]) -> SymbolicRow:
     """n's row on symbols, its constant inputs folded in (the same floats as at run time)."""
     return row_template(n._op, tuple(p.data if id(p) in constant else None for p in n.parents))
 
 
+def _literal(x: float) -> str:
+    if math.isfinite(x):
+        return repr(x)
+    return "_nan" if math.isnan(x) else ("_inf" if x > 0 else "(-_inf)")
+
+
+@dataclass
+class Program:
+    """One compiled program: its source, the function, and the recorded paths it was made from."""
+
+    source: str
+    function: Callable[[Sequence[tuple[Any, ...]], list[Value]], list[float]]
+    signatures: list[list[tuple[Any, ...]]]  # one per path
+    guards: list[list[tuple[int, str, float, bool]]]
+    labels: list[list[str | None]]
+
+
+class _Writer:
+    """Writes the program of one or more recorded paths of the same function and shape."""
+
+    def __init__(self, param_index: dict[int, int]) -> None:
+        self.param_index = param_index
+        self.names = _Names()
+        self.functions: dict[Callable[..., Any], str] = {}
+        self.namespace: dict[str, Any] = {
+            "_inf": math.inf,
+            "_nan": math.nan,
+            "_isfinite": math.isfinite,
+        }
+        self.param_value: dict[int, str] = {}  # parameter index -> its name
+        self.param_grad: dict[int, str] = {}
+
+    def function_name(self, fn: Callable[..., Any], wanted: str) -> str:
+        if fn not in self.functions:
+            name = "_" + self.names.make(wanted, "f")
+            self.functions[fn] = name
+            self.namespace[name] = fn
+        return self.functions[fn]
+
+    def param(self, p: Value) -> tuple[str, str]:
+        i = self.param_index[id(p)]
+        if i not in self.param_value:
+            self.param_value[i] = self.names.make(p.label or f"p{i}", f"p{i}")
+            self.param_grad[i] = self.names.make(f"g_{self.param_value[i]}", f"g{i}")
+        return self.param_value[i], self.param_grad[i]
+
+    def path(self, rec: _Record, inputs: list[str], indent: str) -> list[str]:
+        """The forward and backward lines of one recorded path, guards checked as it goes."""
+        order = rec.order
+        param_index = self.param_index
+        names = _Names(self.names.used)  # interior names are the path's own
+        value: dict[int, str] = {id(v): name for v, name in zip(rec.inputs, inputs, strict=True)}
+        grad: dict[int, str] = {}
+        for n in order:
+            if not n.parents and id(n) in param_index:
+                value[id(n)], grad[id(n)] = self.param(n)
+        in_graph = {id(n) for n in topological_order(rec.root)}
+        # the nodes whose gradient reaches a parameter: only their backward lines are needed
+        needed: set[int] = set()
+        for n in order:
+            if id(n) in in_graph and (
+                id(n) in param_index or any(id(p) in needed for p in n.parents)
+            ):
+                needed.add(id(n))
+        guards_at: dict[int, list[tuple[str, float, bool]]] = {}
+        for pos, test, c, outcome in rec.guards:
+            guards_at.setdefault(pos, []).append((test, c, outcome))
+        lines: list[str] = []
+
+        def guard(i: int) -> None:
+            for test, c, outcome in guards_at.pop(i, ()):
+                # the branch the recorded call took; another example may take the other one
+                check = f"{value[id(order[i])]} {test} {_literal(c)}"
+                lines.append(f"{indent}if {'not ' if outcome else ''}{check}:")
+                lines.append(f"{indent}    raise _Miss")
+
+        lines.append(f"{indent}# forward pass, one line per node, parents first")
+        constant: set[int] = set()
+        for i, n in enumerate(order):
+            if not n.parents:
+                if id(n) not in value:  # a constant: part of the program
+                    constant.add(id(n))
+                    value[id(n)] = _literal(n.data)
+                guard(i)
+                continue
+            row = _row(n, constant)
+            mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
+            for fn in row.forward.functions():
+                wanted = n.op if fn is n._op.forward else getattr(fn, "__name__", "f")
+                self.function_name(fn, wanted)
+            name = names.make(n.label or "", f"v{i}")
+            value[id(n)] = name
+            lines.append(f"{indent}{name} = {row.forward.python(mapping, self.functions)}")
+            guard(i)
+        root = rec.root
+        lines.append(f"{indent}_losses.append({value[id(root)]})")
+        lines.append(f"{indent}# backward pass: g_n is _seed times the gradient of the loss wrt n")
+        # An interior node's gradient is the sum of its children's contributions in the order
+        # backward() adds them; they are collected and written as one sum, left to right (the
+        # same float additions), just before the node passes its gradient on. Parameters add
+        # theirs into the running total at once, as leaves do.
+        terms: dict[int, list[str]] = {}
+        if id(root) in needed:
+            if root.parents:
+                terms[id(root)] = ["_seed"]
+            else:
+                lines.append(f"{indent}{grad[id(root)]} += _seed")
+        for n in reversed(order):
+            if not n.parents or id(n) not in needed:
+                continue
+            row = _row(n, constant)
+            g = names.make(f"g_{value[id(n)]}", "g")
+            mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
+            mapping["_out"] = value[id(n)]
+            lines.append(
+                f"{indent}# through {n.label or value[id(n)]} = {row.forward.unicode(mapping)}"
+            )
+            lines.append(f"{indent}{g} = {' + '.join(terms.pop(id(n)))}")
+            locals_: list[str]
+            derivatives = row.derivatives
+            exprs: list[Expr | None]
+            if derivatives is None:  # a rule with no symbolic form runs as it is, on floats
+                rule = self.function_name(n._op.derivative, f"d_{n.op}")
+                args = ", ".join([*(value[id(p)] for p in n.parents), value[id(n)]])
+                held = names.make(f"local_{value[id(n)]}", "local")
+                lines.append(f"{indent}{held} = {rule}({args})")
+                locals_ = [f"{held}[{k}]" for k in range(len(n.parents))]
+                exprs = [None] * len(n.parents)
+            else:
+                exprs = list(derivatives)
+                locals_ = []
+                for d in derivatives:
+                    for fn in d.functions():
+                        self.function_name(fn, getattr(fn, "__name__", "f"))
+                    locals_.append(_atom(d.python(mapping, self.functions), d))
+            for p, local, e in zip(n.parents, locals_, exprs, strict=True):
+                if id(p) not in needed:
+                    continue
+                one = e is not None and e.kind == "const" and e.value == 1.0
+                term = g if one else f"{g} * {local}"
+                if id(p) in grad:  # a parameter
+                    lines.append(f"{indent}{grad[id(p)]} += {term}")
+                else:
+                    terms.setdefault(id(p), []).append(term)
+        return lines
+
+    def program(self, records: list[_Record], input_names: list[str], args: list[str]) -> Program:
+        body: list[str] = []
+        guarded = any(rec.guards for rec in records) or len(records) > 1
+        indent = "        "
+        for k, rec in enumerate(records):
+            if guarded:
+                body.append(
+                    f"{indent}try:  # path {k + 1}" if len(records) > 1 else f"{indent}try:"
+                )
+                body.extend(self.path(rec, input_names, indent + "    "))
+                body.append(f"{indent}except _Miss:  # another branch: try the next path")
+                indent += "    "
+            else:
+                body.extend(self.path(rec, input_names, indent))
+        if guarded:
+            body.append(
+                f"{indent}break  # no recorded path: the trace records one for this example"
+            )
+        load, store = [], []
+        for i in sorted(self.param_value):
+            load.append(f"    {self.param_value[i]} = _P[{i}].data")
+            load.append(f"    {self.param_grad[i]} = _P[{i}].grad")
+            store.append(f"    _P[{i}].grad = {self.param_grad[i]}")
+        # the functions the program calls become locals (default arguments): faster than globals
+        defaults = "".join(f", {name}={name}" for name in self.functions.values())
+        unpack = ", ".join(["_seed", *input_names])
+        lines = [
+            f"def _program(_examples, _P{defaults}):",
+            '    """The traced step for each example: forward, backward; gradients into .grad."""',
+            "    # the parameters' values and their gradients so far",
+            *load,
+            "    _losses = []",
+            f"    for {unpack} in _examples:  # inputs: {', '.join(args) or '-'}",
+            *body,
+            "    if not _isfinite(sum(_losses)):",
+            "        raise FloatingPointError('a loss is not finite')",
+            "    # the gradients, accumulated as backward() accumulates them",
+            *store,
+            "    return _losses",
+        ]
+        source = "\n".join(lines) + "\n"
+        self.namespace["_Miss"] = _Miss
+        exec(compile(source, "<deltagrad trace>", "exec"), self.namespace)
+        return Program(
+            source,
+            self.namespace["_program"],
+            [rec.signature for rec in records],
+            [rec.guards for rec in records],
+            [[n.label for n in rec.order] for rec in records],
+        )
+
+
+class _Miss(Exception):
+    """Raised inside a program when an example fails a path's guard."""
+
+
+def _generate(
+    records: list[_Record], param_index: dict[int, int], names: list[str], args: list[str]
+) -> Program:
+    writer = _Writer(param_index)
+    input_names = [writer.names.make(name, "x") for name in names]
+    return writer.program(records, input_names, args)
+
+
 # --------------------------------------------------------------------------------- Trace
+class _Entry:
+    """The recorded paths of one input shape and the program made from them."""
+
+    __slots__ = ("program", "records")
+
+    def __init__(self, records: list[_Record], program: Program) -> None:
+        self.records = records
+        self.program = program
+
+
 class Trace:
     """A traced step: call it with one example's inputs; see trace()."""
 
@@ -363,7 +492,7 @@ class Trace:
                 raise TypeError(f"trace: params[{i}] must be a Value, got {type(p).__name__}")
         self.check = bool(check)
         self._index = {id(p): i for i, p in enumerate(self.params)}
-        self._programs: dict[Shape, Program] = {}
+        self._programs: dict[Shape, _Entry] = {}
         self._latest: Program | None = None
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
@@ -394,8 +523,6 @@ class Trace:
             seeds = [1.0] * len(examples)
         if len(seeds) != len(examples):
             raise ValueError(f"trace: got {len(examples)} examples but {len(seeds)} seeds")
-        if not examples:
-            return []
         rows: list[tuple[Any, ...]] = []
         shape: Shape = None
         for args, seed in zip(examples, seeds, strict=True):
@@ -404,23 +531,33 @@ class Trace:
             if shape is None:
                 shape = s
             elif s != shape:  # mixed shapes: one program per shape, in order
-                return self._mixed(examples, list(seeds))
+                return [self.batch([e], [w])[0] for e, w in zip(examples, seeds, strict=True)]
             rows.append((seed, *flat))
-        program, fresh = self._program(shape, list(rows[0][1:]))
+        if not rows:
+            return []
+        entry = self._entry(shape, rows[0])
         if self.check:
-            for row in rows[1:] if fresh else rows:
-                self._check(program, shape, list(row[1:]))
+            for row in rows:
+                self._check(entry, shape, row)
         if FLAGS.anomaly:  # debugging: the eager engine finds the node that made a NaN
             return self._eager(shape, rows)
-        try:
-            return program.function(rows, self.params)
-        except (ArithmeticError, ValueError, DomainError):
-            # a domain error or a non-finite loss: the eager engine raises the error it raises
-            # (naming the op and the node's label) or computes the same numbers
-            return self._eager(shape, rows)
-
-    def _mixed(self, examples: list[Sequence[Any]], seeds: list[float]) -> list[float]:
-        return [self.batch([e], [s])[0] for e, s in zip(examples, seeds, strict=True)]
+        losses: list[float] = []
+        while len(losses) < len(rows):
+            rest = rows[len(losses) :] if losses else rows
+            try:
+                done = entry.program.function(rest, self.params)
+            except (ArithmeticError, ValueError, DomainError):
+                # a domain error or a non-finite loss: the eager engine raises the error it
+                # raises (naming the op and the node's label) or computes the same numbers
+                return losses + self._eager(shape, rest)
+            losses += done
+            if len(losses) < len(rows):  # an example took a branch no recorded path has
+                row = rows[len(losses)]
+                if len(entry.records) >= MAX_PATHS:
+                    losses += self._eager(shape, [row])
+                    continue
+                entry = self._add_path(shape, entry, row)
+        return losses
 
     def _names(self, shape: Shape) -> list[str]:
         names: list[str] = []
@@ -432,48 +569,66 @@ class Trace:
                 names.extend(f"{arg}_{i}" for i in range(_count(s)))
         return names
 
-    def _program(self, shape: Shape, flat: list[float]) -> tuple[Program, bool]:
-        """The program for this shape, traced at flat if there is none yet (then fresh)."""
-        program = self._programs.pop(shape, None)
-        fresh = program is None
-        if program is None:
-            rec = _record(self.fn, self._index, shape, flat, self._names(shape))
-            program = _generate(rec, self._index, self._arg_names)
-            if len(self._programs) >= CACHE_SIZE:
-                self._programs.pop(next(iter(self._programs)))
-        self._programs[shape] = program  # most recently used last
+    def _make(self, shape: Shape, records: list[_Record]) -> _Entry:
+        program = _generate(records, self._index, self._names(shape), self._arg_names)
+        entry = _Entry(records, program)
+        self._programs.pop(shape, None)
+        if len(self._programs) >= CACHE_SIZE:
+            self._programs.pop(next(iter(self._programs)))
+        self._programs[shape] = entry  # most recently used last
         self._latest = program
-        return program, fresh
+        return entry
 
-    def _check(self, program: Program, shape: Shape, flat: list[float]) -> None:
-        rec = _record(self.fn, self._index, shape, flat, self._names(shape))
-        now = rec.signature
-        for i, (old, new) in enumerate(zip(program.signature, now, strict=False)):
-            if old != new:
-                node = rec.order[i]
-                was = _describe(old, None) + (
-                    f" (label '{program.labels[i]}')" if program.labels[i] else ""
-                )
+    def _entry(self, shape: Shape, row: tuple[Any, ...]) -> _Entry:
+        """The programs for this shape, traced at row if there are none yet."""
+        entry = self._programs.pop(shape, None)
+        if entry is None:
+            return self._make(shape, [self._record(shape, row)])
+        self._programs[shape] = entry  # most recently used last
+        self._latest = entry.program
+        return entry
+
+    def _record(self, shape: Shape, row: tuple[Any, ...]) -> _Record:
+        return _record(self.fn, self._index, shape, row[1:], self._names(shape))
+
+    def _add_path(self, shape: Shape, entry: _Entry, row: tuple[Any, ...]) -> _Entry:
+        rec = self._record(shape, row)
+        for old in entry.records:
+            if old.guards == rec.guards:  # same branches, another graph: not capturable
+                self._mismatch(old, rec)
+        return self._make(shape, [*entry.records, rec])
+
+    def _check(self, entry: _Entry, shape: Shape, row: tuple[Any, ...]) -> None:
+        rec = self._record(shape, row)
+        for old in entry.records:
+            if old.guards == rec.guards and old.signature != rec.signature:
+                self._mismatch(old, rec)
+
+    def _mismatch(self, old: _Record, rec: _Record) -> None:
+        for i, (was, now) in enumerate(zip(old.signature, rec.signature, strict=False)):
+            if was != now:
                 raise TraceMismatchError(
-                    f"trace check: node {i} of this call's graph is {_describe(new, node)}, but "
-                    f"the recorded program has {was} there; the function takes another path for "
+                    f"trace check: node {i} of this call's graph is "
+                    f"{_describe(now, rec.order[i])}, but the recorded program has "
+                    f"{_describe(was, old.order[i])} there; the function takes another path for "
                     "these inputs (a branch on a value, or a constant computed from the data), "
-                    "which a trace cannot capture: run it eagerly (call fn and backward())"
+                    "which a trace cannot capture: run it eagerly (call fn and backward()), or "
+                    "write the test as autograd.branch(v, '>', 0.0), which a trace follows"
                 )
-        if len(now) != len(program.signature):
+        if len(old.signature) != len(rec.signature):
             raise TraceMismatchError(
-                f"trace check: this call's graph has {len(now)} nodes, the recorded program "
-                f"{len(program.signature)}; the function takes another path for these inputs, "
-                "which a trace cannot capture: run it eagerly (call fn and backward())"
+                f"trace check: this call's graph has {len(rec.signature)} nodes, the recorded "
+                f"program {len(old.signature)}; the function takes another path for these "
+                "inputs, which a trace cannot capture: run it eagerly (call fn and backward())"
             )
 
-    def _eager(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
+    def _eager(self, shape: Shape, rows: Sequence[tuple[Any, ...]]) -> list[float]:
         """The rows on the eager engine: the graph the program was recorded from, built again."""
         names = self._names(shape)
         losses = []
         for row in rows:  # every forward first, as a batch loss does
             inputs = [Value(x, name) for x, name in zip(row[1:], names, strict=True)]
-            with _inputs_of(inputs):
+            with _recording_of(inputs):
                 losses.append(self.fn(*_rebuild(shape, iter(inputs))))
         for c, (seed, *_) in zip(losses, rows, strict=True):
             (c if seed == 1.0 else c * seed).backward()
@@ -489,9 +644,11 @@ def trace(fn: Callable[..., Value], params: Sequence[Value], *, check: bool = Fa
     """Record fn's graph once per input shape and replay it as generated straight-line Python.
 
     fn(*inputs) must build a scalar loss from Values; inputs are numbers or lists of numbers
-    (features and targets alike), and reach the program as its arguments. step(*inputs) adds
-    d(loss)/dp into p.grad for every p in params (as backward() does) and returns the loss.
-    A branch in fn on a value is recorded as it went when traced: check=True re-traces every
-    call and raises TraceMismatchError at the first op that differs.
+    (features and targets alike), and reach the program as its arguments; an int is static (a
+    class index), part of the shape. step(*inputs) adds d(loss)/dp into p.grad for every p in
+    params (as backward() does) and returns the loss. A branch in fn on a value is recorded as
+    it went when traced, unless it is written with branch(), which the program checks and
+    follows: check=True re-traces every call and raises TraceMismatchError at the first op
+    that differs from the recorded path.
     """
     return Trace(fn, params, check)

@@ -15,7 +15,18 @@ from tqdm import tqdm
 from autograd import Trace, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
-from .losses import Loss, Prediction, _is_number, batch_loss, cross_entropy, half_mse, hinge, mse
+from .losses import (
+    Loss,
+    Prediction,
+    _is_number,
+    batch_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    half_mse,
+    hinge,
+    mse,
+)
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
 
@@ -76,9 +87,9 @@ def fit(
     True or False forces it on or off.
 
     trace=True (the default) runs each step as an autograd.trace program where the model
-    allows it (an nn network without a softmax layer, with mse, half_mse or hinge, whose graph
-    has the same shape for every example): the same losses and gradients, exactly, several
-    times faster. Other models and losses, or trace=False, build the graph every step.
+    allows it (an nn network without a softmax layer, with any loss but cross_entropy): the
+    same losses, gradients and errors, exactly, several times faster. Other models and
+    losses, or trace=False, build the graph every step.
     """
     xs, ys = _examples("fit", xs, ys)
     epochs = _positive_int("epochs", epochs)
@@ -102,7 +113,7 @@ def fit(
     if loss is not cross_entropy:
         ys = [[y] if _is_number(y) else y for y in ys]
 
-    step = _traced_step(model, loss, ys) if trace else None
+    step = _traced_step(model, loss) if trace else None
 
     show = sys.stderr.isatty() if progress is None else progress
     rng = random.Random(seed)
@@ -128,11 +139,12 @@ def fit(
     return history
 
 
-# Losses whose graph has one shape for every target of a given length: no branch on a value
-_TRACEABLE_LOSSES = (mse, half_mse, hinge)
+# Losses whose branches are written with autograd.branch (cross_entropy subtracts max(z.data),
+# a constant computed from the data, which a trace cannot follow)
+_TRACEABLE_LOSSES = (mse, half_mse, hinge, binary_cross_entropy, binary_cross_entropy_with_logits)
 
 
-def _traced_step(model: Any, loss: Loss, ys: list[Any]) -> Trace | None:
+def _traced_step(model: Any, loss: Loss) -> Trace | None:
     """A trace of loss(model(x), y) when the model and loss allow it, else None (eager)."""
     if not isinstance(model, MLP | Layer | Neuron) or loss not in _TRACEABLE_LOSSES:
         return None
@@ -141,14 +153,6 @@ def _traced_step(model: Any, loss: Loss, ys: list[Any]) -> Trace | None:
         return None  # softmax subtracts max(z.data), a constant computed from the data
     if not is_grad_enabled():
         return None
-    # a program does not re-check targets, so every target is checked once here, as eager does
-    seen: set[tuple[float, ...]] = set()
-    for y in ys:
-        key = tuple(y) if isinstance(y, Sequence) else (y,)
-        if key not in seen:
-            seen.add(key)
-            with no_grad():
-                loss([Value(0.0) for _ in key], y)
     return autograd_trace(lambda x, y: loss(model(x), y), model.parameters())
 
 

@@ -17,6 +17,7 @@ from autograd import (
     TraceError,
     TraceMismatchError,
     Value,
+    branch,
     detect_anomaly,
     linear,
     trace,
@@ -28,8 +29,8 @@ from nn.train import _batch_seeds, fit
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 from tests.strategies import reals
 
-# the pairings whose graph has one shape per target length (no branch on a value)
-TRACEABLE = tuple(s for s in SCENARIOS if s[0] in ("mse", "half_mse", "hinge"))
+# every pairing but cross-entropy, which subtracts max(z.data), a constant computed from data
+TRACEABLE = tuple(s for s in SCENARIOS if s[0] != "cross_entropy")
 
 
 def eager_step(case: NetCase, model: MLP) -> float:
@@ -88,8 +89,8 @@ UNTRACEABLE = tuple(s for s in SCENARIOS if s not in TRACEABLE)
 def test_branching_losses_are_equal_or_caught_by_check(
     scenario: tuple[str, str], data: st.DataObject
 ) -> None:
-    # these losses branch on a value (the logit's sign, a 0/1 label) or subtract max(z.data):
-    # with check=True a trace is exact when the path is the traced one, and refuses otherwise
+    # cross-entropy subtracts m = max(z.data), recorded as a constant: with check=True a trace
+    # is exact when m is the traced one, and refuses otherwise
     case = data.draw(net_cases(max_batch=3, scenarios=(scenario,)))
     eager, traced = case.model(), case.model()
 
@@ -339,17 +340,26 @@ def test_losses_refuse_value_targets_outside_a_trace() -> None:
         mse([Value(1.0)], [Value(2.0)])
 
 
-@pytest.mark.parametrize("loss_name", ["mse", "half_mse", "hinge"])
+FIT_LOSSES = [
+    ("mse", "linear"),
+    ("half_mse", "linear"),
+    ("hinge", "linear"),
+    ("binary_cross_entropy", "sigmoid"),
+    ("binary_cross_entropy_with_logits", "linear"),
+]
+
+
+@pytest.mark.parametrize(("loss_name", "output"), FIT_LOSSES)
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
-def test_fit_traced_equals_fit_eager(loss_name: str, activation: str) -> None:
+def test_fit_traced_equals_fit_eager(loss_name: str, output: str, activation: str) -> None:
     from nn.compare import LOSSES
     from nn.data import moons
 
     xs, labels = moons(40, noise=0.1, seed=1)
-    ys = [2.0 * y - 1.0 for y in labels]
+    ys = [float(y) if "binary" in loss_name else 2.0 * y - 1.0 for y in labels]
     runs = []
     for traced in (False, True):
-        model = MLP(2, [5, 1], activation=activation, seed=3)
+        model = MLP(2, [5, 1], activation=activation, output_activation=output, seed=3)
         opt = Adam(model.parameters(), lr=0.05)
         history = fit(model, xs, ys, LOSSES[loss_name], opt, 3, 16, progress=False, trace=traced)
         runs.append((history, [p.data for p in model.parameters()]))
@@ -363,3 +373,51 @@ def test_fit_checks_every_target_before_a_traced_run() -> None:
     model = small_model()
     with pytest.raises(ValueError, match="not −1 or \\+1"):
         fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0], hinge, SGD(model.parameters(), lr=0.1), 1)
+
+
+def test_branch_gives_each_side_its_own_path() -> None:
+    w = Value(0.5, "w")
+
+    def fn(x: float | Value) -> Value:
+        z = w * x
+        return z.tanh() if branch(z, ">", 0.0) else z * z  # a branch a trace can follow
+
+    step = trace(fn, [w], check=True)
+    for x in (1.0, -2.0, 3.0, -0.5, 0.0):
+        v = Value(0.5)
+        eager = (v * x).tanh() if v.data * x > 0.0 else (v * x) * (v * x)
+        eager.backward()
+        w.grad = 0.0
+        assert step(x) == eager.data and w.grad == v.grad
+    assert step.source.count("raise _Miss") == 2  # two recorded paths, one guard each
+    assert " > 0.0:\n" in step.source and "if not " in step.source
+
+
+def test_bce_with_logits_follows_the_sign_of_each_logit() -> None:
+    from nn.losses import binary_cross_entropy_with_logits as bce
+
+    model = small_model()
+    step = trace(lambda x, y: bce(model(x), y), model.parameters())
+    xs = [[0.5, -1.0], [-2.0, 3.0], [2.0, -3.0], [0.1, 0.1]]
+    ys = [[1.0], [0.0], [1.0], [0.0]]
+    eager = small_model()
+    for x, y in zip(xs, ys, strict=True):
+        c = bce(eager(x), y)
+        c.backward()
+        assert step(x, y) == c.data
+    assert [p.grad for p in model.parameters()] == [p.grad for p in eager.parameters()]
+    signs = {model(x)[0].data >= 0.0 for x in xs}
+    assert signs == {True, False}  # both sides were met
+
+
+def test_a_bad_target_is_refused_at_replay_as_eager_refuses_it() -> None:
+    from nn.losses import hinge
+
+    model = small_model()
+    step = trace(lambda x, y: hinge(model(x), y), model.parameters())
+    step([0.5, 1.0], [1.0])
+    with pytest.raises(ValueError, match="not −1 or \\+1") as traced:
+        step([0.5, 1.0], [0.0])
+    with pytest.raises(ValueError) as eager:
+        hinge(model([0.5, 1.0]), [0.0])
+    assert str(traced.value) == str(eager.value)
