@@ -1,6 +1,7 @@
 """deltagrad's engine: Values, the op table, backward, grad, gradcheck, modes, symbols, trace."""
 
 from .check import GradcheckError, gradcheck, numeric_grad
+from .label import Label
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .symbolic import Expr, SymbolicError, symbolic_row
@@ -22,6 +23,7 @@ __all__ = [
     "AnomalyError",
     "Expr",
     "GradcheckError",
+    "Label",
     "Op",
     "RemovableHandle",
     "Step",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import filterfalse
 from typing import Any, TypeGuard
 
+from .label import Label, Renamed
 from .modes import FLAGS, caller_location
 from .ops import (
     ADD,
@@ -96,23 +97,26 @@ def _describe(node: Value) -> str:
 class Value:
     """A scalar node: data, grad, the op that made it and its parents (ordered)."""
 
-    __slots__ = ("__weakref__", "_meta", "_op", "data", "grad", "label", "parents")
+    # _label holds a str, a Label record (Renamed: a record with the user's text on top) or None
+    __slots__ = ("__weakref__", "_label", "_meta", "_op", "data", "grad", "parents")
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
-    label: str | None
+    _label: str | Label | None
     parents: tuple[Value, ...]
     _op: Op
     _meta: _Meta | None
 
-    def __init__(self, data: Number, label: str | None = None) -> None:
+    def __init__(self, data: Number, label: str | Label | None = None) -> None:
         if type(data) is not float:
             data = _as_float(data)
-        if label is not None and not isinstance(label, str):
-            raise TypeError(f"Value label must be a str or None, got {type(label).__name__}")
+        if label is not None and not isinstance(label, str | Label):
+            raise TypeError(
+                f"Value label must be a str, a Label record or None, got {type(label).__name__}"
+            )
         self.data = data
         self.grad = 0.0
-        self.label = label
+        self._label = label
         self.parents = ()
         self._op = LEAF
         self._meta = None
@@ -129,6 +133,45 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a node with no parents (an input, a parameter, a constant)."""
         return not self.parents
+
+    @property
+    def label(self) -> str | None:
+        """The node's text label: a user's string, or the text of its label record, or None."""
+        x = self._label
+        return x if x is None or type(x) is str else str(x)
+
+    @label.setter
+    def label(self, text: str | None) -> None:
+        # a user's text replaces the shown label; a label record underneath is kept
+        if text is not None and not isinstance(text, str):
+            raise TypeError(
+                f"Value label must be a str or None, got {type(text).__name__}; "
+                "attach a Label record with .label_record"
+            )
+        record = self.label_record
+        if record is None:
+            self._label = text
+        else:
+            self._label = record if text is None else Renamed(text, record)
+
+    @property
+    def label_record(self) -> Label | None:
+        """The structured record of what the node is (see nn.notation), or None."""
+        x = self._label
+        if x is None or isinstance(x, str):
+            return None
+        return x.record if isinstance(x, Renamed) else x
+
+    @label_record.setter
+    def label_record(self, record: Label | None) -> None:
+        x = self._label
+        if record is not None and not isinstance(record, Label):
+            raise TypeError(f"label_record must be a Label or None, got {type(record).__name__}")
+        if type(x) is Renamed or type(x) is str:
+            text = str(x)
+            self._label = text if record is None else Renamed(text, record)
+        else:
+            self._label = record
 
     @property
     def where(self) -> str | None:
@@ -284,7 +327,7 @@ def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     v: Value = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = None
+    v._label = None
     v._meta = None
     if FLAGS.special:
         if not FLAGS.recording:  # no_grad: a plain constant, nothing to walk back through

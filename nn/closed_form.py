@@ -20,7 +20,7 @@ The four equations of backpropagation, with δ^l_j = ∂C/∂z^l_j:
 
 BP1 is always computed in its general form, from ∇_a C and σ'. The textbook shortcuts
 (δ^L = a − y for sigmoid + binary cross-entropy, for softmax + cross-entropy and for linear +
-half_mse) are consequences the tests demonstrate, never code paths here.
+quadratic) are consequences the tests demonstrate, never code paths here.
 
 Activations σ and their derivatives:
 
@@ -32,8 +32,10 @@ Activations σ and their derivatives:
 
 Costs, for one example with output activations a (n components) and target y:
 
-    mse                               C = (1/n) Σ_j (a_j − y_j)²
-    half_mse                          C = ½ Σ_j (a_j − y_j)²    (Nielsen's quadratic cost, a sum)
+    mse                               C = (1/n) Σ_j (a_j − y_j)²  (the mean over the n outputs)
+    quadratic                         C = ½ Σ_j (a_j − y_j)²    (Nielsen's quadratic cost, a sum;
+                                      also accepted under its old name half_mse)
+    squared_error                     C = Σ_j (a_j − y_j)²      (Learning From Data's e = (x − y)²)
     binary_cross_entropy              C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)],  y_j ∈ [0, 1]
     binary_cross_entropy_with_logits  C = Σ_j [max(z_j, 0) − z_j y_j + ln(1 + e^{−|z_j|})]
                                       on the logits z (the output activation must be linear)
@@ -53,6 +55,7 @@ from operator import mul
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
+    "COST_ALIASES",
     "Backprop",
     "LayerResult",
     "backprop",
@@ -66,12 +69,15 @@ __all__ = [
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 COSTS = (
     "mse",
-    "half_mse",
+    "quadratic",
+    "squared_error",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "hinge",
 )
+# old names that keep working: half_mse was ½ Σ, a sum, not half of the mean
+COST_ALIASES = {"half_mse": "quadratic"}
 
 Weights = Sequence[Sequence[Sequence[float]]]
 Biases = Sequence[Sequence[float]]
@@ -148,14 +154,24 @@ def _mse_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
     return [2.0 * (a_j - y_j) / n for a_j, y_j in zip(a, y, strict=True)]
 
 
-def _half_mse(a: Sequence[float], y: Sequence[float]) -> float:
+def _quadratic(a: Sequence[float], y: Sequence[float]) -> float:
     # C = ½ Σ_j (a_j − y_j)²
     return 0.5 * sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
 
 
-def _half_mse_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
+def _quadratic_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
     # ∂C/∂a_j = a_j − y_j
     return [a_j - y_j for a_j, y_j in zip(a, y, strict=True)]
+
+
+def _squared_error(a: Sequence[float], y: Sequence[float]) -> float:
+    # C = Σ_j (a_j − y_j)²
+    return sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
+
+
+def _squared_error_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
+    # ∂C/∂a_j = 2 (a_j − y_j)
+    return [2.0 * (a_j - y_j) for a_j, y_j in zip(a, y, strict=True)]
 
 
 def _bce(a: Sequence[float], y: Sequence[float]) -> float:
@@ -200,7 +216,9 @@ _VectorCost = tuple[
 
 _VECTOR_COSTS: dict[str, _VectorCost] = {
     "mse": (_mse, _mse_grad),
-    "half_mse": (_half_mse, _half_mse_grad),
+    "quadratic": (_quadratic, _quadratic_grad),
+    "half_mse": (_quadratic, _quadratic_grad),  # the old name of quadratic
+    "squared_error": (_squared_error, _squared_error_grad),
     "binary_cross_entropy": (_bce, _bce_grad),
     "binary_cross_entropy_with_logits": (_bce_logits, _bce_logits_grad),
     "hinge": (_hinge, _hinge_grad),
@@ -235,8 +253,11 @@ def _cost_and_gradient(name: str, a: Sequence[float], y: Target) -> tuple[float,
 
 
 def _check_cost_name(name: str) -> None:
-    if name not in COSTS:
-        raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+    if name not in COSTS and name not in COST_ALIASES:
+        raise ValueError(
+            f"unknown cost {name!r}; choose one of {', '.join(COSTS)} (half_mse is the old "
+            "name of quadratic)"
+        )
 
 
 def _check_network(weights: Weights, biases: Biases, activations: Sequence[str]) -> None:

@@ -14,7 +14,8 @@ from .module import MLP
 # cost name (as in nn.closed_form) -> the per-example loss of nn.losses that defines it
 LOSSES: dict[str, Callable[[Any, Any], Value]] = {
     "mse": losses.mse,
-    "half_mse": losses.half_mse,
+    "quadratic": losses.quadratic,
+    "squared_error": losses.squared_error,
     "binary_cross_entropy": losses.binary_cross_entropy,
     "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
     "cross_entropy": losses.cross_entropy,
@@ -38,6 +39,7 @@ class LayerDiff:
 
 def example_loss(model: MLP, x: Sequence[float], y: Any, cost: str) -> Value:
     """C for one example as a graph: cross-entropy reads the logits z^L of a softmax output."""
+    cost = closed_form.COST_ALIASES.get(cost, cost)  # half_mse: the old name of quadratic
     if cost not in LOSSES:
         raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(LOSSES)}")
     outputs = model(x)

@@ -11,6 +11,7 @@ from typing import Any
 from autograd import Value, branch, is_traced_input
 
 from .activations import softmax
+from .notation import Name
 
 __all__ = [
     "Prediction",
@@ -21,7 +22,9 @@ __all__ = [
     "half_mse",
     "hinge",
     "mse",
+    "quadratic",
     "softmax",
+    "squared_error",
 ]
 
 # What a model returns for one example: its output layer a^L as a list, or one bare Value.
@@ -30,7 +33,9 @@ Prediction = Value | Sequence[Value | float]
 # A per-example loss: (outputs, target) -> C.
 Loss = Callable[[Any, Any], Value]
 
-LABEL = "C"  # the loss node's label, as in the textbook's C
+LABEL = "C"  # the loss node's label in Nielsen's notation, as in the textbook's C
+COST = Name("cost")  # what the loss node of one example is (C, LFD's e, Ng's L)
+BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,8 +143,8 @@ def _total(terms: list[Value]) -> Value:
     return total
 
 
-def _labelled(c: Value) -> Value:
-    c.label = LABEL
+def _labelled(c: Value, name: Name = COST) -> Value:
+    c.label_record = name
     return c
 
 
@@ -156,12 +161,24 @@ def mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]) / len(a))
 
 
-def half_mse(pred: Prediction, target: Sequence[float] | float) -> Value:
+def quadratic(pred: Prediction, target: Sequence[float] | float) -> Value:
     """Nielsen's quadratic cost C = ½ Σ_j (a_j − y_j)², a sum: a linear output gets δ = a − y."""
-    a = _outputs("half_mse", pred)
-    y = _targets("half_mse", target, len(a))
+    a = _outputs("quadratic", pred)
+    y = _targets("quadratic", target, len(a))
     # ∂C/∂a_j = a_j − y_j
     return _labelled(0.5 * _total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
+
+
+# The old name of quadratic (½ Σ, a sum over the outputs, not half of the mean); kept working.
+half_mse = quadratic
+
+
+def squared_error(pred: Prediction, target: Sequence[float] | float) -> Value:
+    """Squared error C = Σ_j (a_j − y_j)², Learning From Data's e = (x − y)² (no ½, no mean)."""
+    a = _outputs("squared_error", pred)
+    y = _targets("squared_error", target, len(a))
+    # ∂C/∂a_j = 2 (a_j − y_j)
+    return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
 
 
 def _check_probabilities(name: str, y: list[Any]) -> None:
@@ -300,8 +317,9 @@ def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> V
             raise TypeError(
                 f"batch_loss: loss_fn must return a Value, got {type(c_x).__name__} for example {i}"
             )
-        if c_x.label == LABEL:
-            c_x.label = f"C_{i}"  # C_x for example x, so a drawing tells the examples apart
+        if c_x.label_record == COST and c_x.label == str(COST):
+            # C_x for example x, so a drawing tells the examples apart
+            c_x.label_record = Name("cost", example=i)
         losses.append(c_x)
     # ∂C/∂C_x = 1/m: each example's gradient enters the batch gradient divided by m
-    return _labelled(_total(losses) / len(losses))
+    return _labelled(_total(losses) / len(losses), BATCH_COST)

@@ -33,6 +33,7 @@ from typing import Any
 from autograd import Value, linear
 
 from .activations import ELEMENTWISE, check_activation, softmax
+from .notation import Name
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MLP", "Layer", "Module", "Neuron"]
 
@@ -280,8 +281,8 @@ def _check_count(name: str, n: object, least: int = 1) -> int:
     return n
 
 
-def _wrap_inputs(x: Input, nin: int, labels: list[str]) -> list[Value]:
-    # Numbers become leaf Values labelled a^{l−1}_k (the input of the first weight layer is a^1).
+def _wrap_inputs(x: Input, nin: int, labels: list[Name]) -> list[Value]:
+    # Numbers become leaf Values named a^{l−1}_k (the input of the first weight layer is a^1).
     # any iterable of numbers works (a list, a tuple, a 1-D numpy array), not a string or a Value
     if isinstance(x, Value | str | bytes) or not isinstance(x, Iterable):
         raise TypeError(
@@ -321,15 +322,16 @@ class Neuron(Module):
         layer, j = self.layer_index, self.index
         r = _rng(seed, rng)
         bound = 1.0 / math.sqrt(nin)
+        # Each node carries a Name record (nn.notation): what it is, shown in any notation.
         self.w: list[Value] = [
-            Value(r.uniform(-bound, bound), f"w^{layer}_{{{j},{k}}}") for k in range(nin)
+            Value(r.uniform(-bound, bound), Name("weight", layer, j, k)) for k in range(nin)
         ]
-        self.b = Value(0.0, f"b^{layer}_{j}")
-        # Labels are made once here, not on every forward pass.
+        self.b = Value(0.0, Name("bias", layer, j))
+        # Names are made once here and shared by every forward pass's nodes.
         self._sigma = ELEMENTWISE[self.activation]
-        self._z_label = f"z^{layer}_{j}"
-        self._a_label = f"a^{layer}_{j}"
-        self._in_labels = [f"a^{layer - 1}_{k}" for k in range(nin)]
+        self._z_label = Name("preactivation", layer, j)
+        self._a_label = Name("activation", layer, j)
+        self._in_labels = [Name("input", layer - 1, k) for k in range(nin)]
         self.z: Value | None = None  # the latest z^l_j node
         self.a: Value | None = None  # the latest a^l_j node (z itself for a linear activation)
 
@@ -347,14 +349,14 @@ class Neuron(Module):
             z = z + self.b
         else:
             z = linear(self.w, a_prev, self.b)
-        z.label = self._z_label
+        z._label = self._z_label  # a fresh node: the record goes straight into its label slot
         self.z = z
         sigma = self._sigma
         if sigma is None:
             self.a = z
             return z
         a = sigma(z)
-        a.label = self._a_label
+        a._label = self._a_label
         self.a = a
         return a
 
@@ -397,8 +399,8 @@ class Layer(Module):
             for j in range(nout)
         ]
         layer = self.layer_index
-        self._a_labels = [f"a^{layer}_{j}" for j in range(nout)]
-        self._in_labels = [f"a^{layer - 1}_{k}" for k in range(nin)]
+        self._a_labels = [Name("activation", layer, j) for j in range(nout)]
+        self._in_labels = [Name("input", layer - 1, k) for k in range(nin)]
         self.z: list[Value] = []  # the latest z^l nodes, one per neuron
         self.a: list[Value] = []  # the latest a^l nodes (the z nodes for a linear activation)
 
@@ -414,7 +416,7 @@ class Layer(Module):
             self.z = a  # the neurons stopped at z^L: these are the logits
             a = softmax(a)
             for n, a_j, label in zip(neurons, a, self._a_labels, strict=True):
-                a_j.label = label
+                a_j.label_record = label
                 n.a = a_j
         else:
             self.z = [n.z for n in neurons]  # type: ignore[misc]

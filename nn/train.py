@@ -23,9 +23,10 @@ from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
-    half_mse,
     hinge,
     mse,
+    quadratic,
+    squared_error,
 )
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
@@ -141,7 +142,14 @@ def fit(
 
 # Losses whose branches are written with autograd.branch (cross_entropy subtracts max(z.data),
 # a constant computed from the data, which a trace cannot follow)
-_TRACEABLE_LOSSES = (mse, half_mse, hinge, binary_cross_entropy, binary_cross_entropy_with_logits)
+_TRACEABLE_LOSSES = (
+    mse,
+    quadratic,
+    squared_error,
+    hinge,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+)
 
 
 def _traced_step(model: Any, loss: Loss) -> Trace | None:

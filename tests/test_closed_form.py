@@ -30,7 +30,8 @@ HIDDEN = ("linear", "sigmoid", "tanh", "relu")
 # The output activations each cost is defined for.
 OUTPUTS_FOR_COST: dict[str, Sequence[str]] = {
     "mse": ACTIVATIONS,
-    "half_mse": ACTIVATIONS,
+    "quadratic": ACTIVATIONS,
+    "squared_error": ACTIVATIONS,
     "hinge": ACTIVATIONS,
     "binary_cross_entropy": ("sigmoid", "softmax"),
     "binary_cross_entropy_with_logits": ("linear",),
@@ -192,7 +193,7 @@ def test_forward_matches_a_worked_example() -> None:
     assert got_a2 == pytest.approx(a2, rel=1e-12)
     assert got_z3 == pytest.approx(z3, rel=1e-12)
     assert got_a3 == got_z3
-    # half_mse with y = 0: δ^3 = a^3 − y (BP1), δ^2_k = w^3_0k δ^3_0 σ'(z^2_k) (BP2)
+    # quadratic with y = 0: δ^3 = a^3 − y (BP1), δ^2_k = w^3_0k δ^3_0 σ'(z^2_k) (BP2)
     result = backprop([w2, w3], [b2, b3], ["sigmoid", "linear"], x, [0.0], "half_mse")
     d3 = z3[0]
     d2 = [w3[0][k] * d3 * a2[k] * (1 - a2[k]) for k in range(2)]
@@ -234,8 +235,8 @@ def test_softmax_with_cross_entropy_gives_delta_a_minus_onehot(case: Case) -> No
 
 
 @settings(deadline=None)
-@given(cases(cost_names=["half_mse"], outputs=["linear"]))
-def test_linear_with_half_mse_gives_delta_a_minus_y(case: Case) -> None:
+@given(cases(cost_names=["quadratic"], outputs=["linear"]))
+def test_linear_with_quadratic_gives_delta_a_minus_y(case: Case) -> None:
     a, delta = output_layer(case)
     assert delta == [a_j - y_j for a_j, y_j in zip(a, case.ys[0], strict=True)]
 
@@ -265,7 +266,9 @@ def test_bce_with_logits_gives_delta_sigmoid_z_minus_y(case: Case) -> None:
     ("name", "a", "y", "expected"),
     [
         ("mse", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 14 / 3),
-        ("half_mse", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 7.0),
+        ("quadratic", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 7.0),
+        ("half_mse", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 7.0),  # the old name of quadratic
+        ("squared_error", [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 14.0),
         ("binary_cross_entropy", [0.8, 0.1], [1.0, 0.0], -math.log(0.8) - math.log(0.9)),
         ("binary_cross_entropy_with_logits", [0.0], [1.0], math.log(2.0)),
         ("binary_cross_entropy_with_logits", [1000.0], [0.0], 1000.0),

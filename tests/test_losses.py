@@ -19,7 +19,9 @@ from nn.losses import (
     half_mse,
     hinge,
     mse,
+    quadratic,
     softmax,
+    squared_error,
 )
 from tests.strategies import reals
 
@@ -27,7 +29,8 @@ VectorLoss = Callable[[Any, Any], Value]
 
 VECTOR_LOSSES: dict[str, VectorLoss] = {
     "mse": mse,
-    "half_mse": half_mse,
+    "quadratic": quadratic,
+    "squared_error": squared_error,
     "binary_cross_entropy": binary_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
     "hinge": hinge,
@@ -75,8 +78,10 @@ def float_loss(name: str, a: Sequence[float], y: Any) -> Any:
     pairs = list(zip(a, y, strict=True)) if name != "cross_entropy" else []
     if name == "mse":
         return sum((p - t) ** 2 for p, t in pairs) / len(a)
-    if name == "half_mse":
+    if name == "quadratic":
         return 0.5 * sum((p - t) ** 2 for p, t in pairs)
+    if name == "squared_error":
+        return sum((p - t) ** 2 for p, t in pairs)
     if name == "binary_cross_entropy":
         return -sum(t * math.log(p) + (1 - t) * math.log(1 - p) for p, t in pairs)
     if name == "binary_cross_entropy_with_logits":
@@ -143,7 +148,9 @@ def test_cross_entropy_matches_the_closed_form_oracle_on_softmax(data: st.DataOb
 def test_losses_on_a_worked_example() -> None:
     a, y = [0.5, -1.0], [1.0, 1.0]
     assert mse([Value(v) for v in a], y).data == pytest.approx((0.25 + 4.0) / 2)
-    assert half_mse([Value(v) for v in a], y).data == pytest.approx(0.5 * (0.25 + 4.0))
+    assert quadratic([Value(v) for v in a], y).data == pytest.approx(0.5 * (0.25 + 4.0))
+    assert squared_error([Value(v) for v in a], y).data == pytest.approx(0.25 + 4.0)
+    assert half_mse is quadratic  # the documented old name
     assert hinge([Value(v) for v in a], y).data == pytest.approx(0.5 + 2.0)
     assert binary_cross_entropy([Value(0.8)], [1.0]).data == pytest.approx(-math.log(0.8))
     assert binary_cross_entropy_with_logits([Value(0.0)], [1.0]).data == pytest.approx(

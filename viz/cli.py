@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument(
         "--cost",
-        choices=["cross_entropy", "mse", "half_mse"],
+        choices=["cross_entropy", "mse", "quadratic", "squared_error", "half_mse"],
         default="cross_entropy",
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
