@@ -342,7 +342,8 @@ def test_losses_refuse_value_targets_outside_a_trace() -> None:
 
 FIT_LOSSES = [
     ("mse", "linear"),
-    ("half_mse", "linear"),
+    ("quadratic", "linear"),
+    ("squared_error", "linear"),
     ("hinge", "linear"),
     ("binary_cross_entropy", "sigmoid"),
     ("binary_cross_entropy_with_logits", "linear"),
