@@ -256,10 +256,49 @@ def _row(n: Value, constant: set[int]) -> SymbolicRow:
     return row_template(n._op, tuple(p.data if id(p) in constant else None for p in n.parents))
 
 
-def _literal(x: float) -> str:
+def _record_of(n: Value) -> object:
+    """The node's label record (nn's notation records carry quantity and layer), if any."""
+    record = getattr(n, "label_record", None)
+    return getattr(record, "record", record)  # a renamed record keeps the original inside
+
+
+def _quantity(n: Value) -> str | None:
+    return getattr(_record_of(n), "quantity", None)
+
+
+def _block(n: Value) -> tuple[str, int] | None:
+    """Which block of a network a node belongs to, from its label record: a layer, the cost."""
+    record = _record_of(n)
+    quantity = getattr(record, "quantity", None)
+    if quantity == "cost":
+        return ("cost", 0)
+    layer = getattr(record, "layer", None)
+    if quantity in ("preactivation", "activation") and isinstance(layer, int):
+        return ("layer", layer)
+    return None
+
+
+def _forward_comment(where: tuple[str, int]) -> str:
+    if where[0] == "cost":
+        return "the cost C of this example"
+    return f"layer {where[1]}: z = w a + b for each neuron, then a = σ(z)"
+
+
+def _backward_comment(where: tuple[str, int], output_layer: bool) -> str:
+    if where[0] == "cost":
+        return "the cost: ∂C/∂a for the output layer"
+    layer = where[1]
+    bp = "δ = ∂C/∂a ⊙ σ'(z) (BP1)" if output_layer else f"δ = (wᵀ δ^{layer + 1}) ⊙ σ'(z) (BP2)"
+    return f"layer {layer}: {bp}; ∂C/∂b = δ (BP3); ∂C/∂w = a^{layer - 1} δ (BP4)"
+
+
+def _literal(x: float, bare: bool = False) -> str:
+    """x as Python source; -_inf in parentheses unless bare (in a comparison)."""
     if math.isfinite(x):
         return repr(x)
-    return "_nan" if math.isnan(x) else ("_inf" if x > 0 else "(-_inf)")
+    if math.isnan(x):
+        return "_nan"
+    return "_inf" if x > 0 else ("-_inf" if bare else "(-_inf)")
 
 
 @dataclass
@@ -326,14 +365,20 @@ class _Writer:
         lines: list[str] = []
 
         def guard(i: int) -> None:
-            for test, c, outcome in guards_at.pop(i, ()):
-                # the branch the recorded call took; another example may take the other one
-                check = f"{value[id(order[i])]} {test} {_literal(c)}"
-                lines.append(f"{indent}if {'not ' if outcome else ''}{check}:")
-                lines.append(f"{indent}    raise _Miss")
+            # the branches the recorded call took here; another example may take another path
+            found = guards_at.pop(i, [])
+            tests = [
+                ("" if outcome else "not ") + f"{value[id(order[i])]} {test} {_literal(c, True)}"
+                for test, c, outcome in found
+            ]
+            if len(found) == 1 and not found[0][2]:  # the comparison was false: it must stay so
+                lines.append(f"{indent}if {tests[0][4:]}: raise _Miss")
+            elif tests:
+                lines.append(f"{indent}if not ({' and '.join(tests)}): raise _Miss")
 
         lines.append(f"{indent}# forward pass, one line per node, parents first")
         constant: set[int] = set()
+        block: object = None
         for i, n in enumerate(order):
             if not n.parents:
                 if id(n) not in value:  # a constant: part of the program
@@ -341,6 +386,10 @@ class _Writer:
                     value[id(n)] = _literal(n.data)
                 guard(i)
                 continue
+            where = _block(n)
+            if where is not None and where != block:
+                block = where
+                lines.append(f"{indent}# {_forward_comment(where)}")
             row = _row(n, constant)
             mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
             for fn in row.forward.functions():
@@ -363,11 +412,20 @@ class _Writer:
                 terms[id(root)] = ["_seed"]
             else:
                 lines.append(f"{indent}{grad[id(root)]} += _seed")
+        block = None
+        layers_seen = 0
         for n in reversed(order):
             if not n.parents or id(n) not in needed:
                 continue
+            where = _block(n)
+            if where is not None and where != block:
+                block = where
+                if where[0] == "layer":
+                    layers_seen += 1
+                lines.append(f"{indent}# {_backward_comment(where, layers_seen == 1)}")
             row = _row(n, constant)
-            g = names.make(f"g_{value[id(n)]}", "g")
+            prefix = "delta" if _quantity(n) == "preactivation" else "g"
+            g = names.make(f"{prefix}_{value[id(n)]}", "g")
             mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
             mapping["_out"] = value[id(n)]
             lines.append(

@@ -249,8 +249,9 @@ def test_source_is_readable_and_one_example_long() -> None:
     assert len(one.splitlines()) <= 2000
     assert "z_2_0 = b_2_0 + w_2_0_0 * x_0 + w_2_0_1 * x_1" in one  # names from the labels
     assert "a_2_0 = _tanh(z_2_0)" in one
-    assert "g_z_2_0 = g_a_2_0 * (1.0 - a_2_0 * a_2_0)" in one  # tanh's row: 1 − out²
-    assert "g_w_2_0_0 += g_z_2_0 * x_0" in one  # linear's row: dz/dw = x
+    assert "delta_z_2_0 = g_a_2_0 * (1.0 - a_2_0 * a_2_0)" in one  # tanh row: 1 − out²
+    assert "g_w_2_0_0 += delta_z_2_0 * x_0" in one  # linear row: dz/dw = x (BP4)
+    assert "(BP1)" in one and "(BP2)" in one  # block comments from the label records
 
 
 def test_a_new_shape_traces_again_and_the_cache_is_small() -> None:
@@ -391,7 +392,8 @@ def test_branch_gives_each_side_its_own_path() -> None:
         w.grad = 0.0
         assert step(x) == eager.data and w.grad == v.grad
     assert step.source.count("raise _Miss") == 2  # two recorded paths, one guard each
-    assert " > 0.0:\n" in step.source and "if not " in step.source
+    assert "if not (v2 > 0.0): raise _Miss" in step.source  # path 1: z > 0
+    assert "if v2 > 0.0: raise _Miss" in step.source  # path 2: the other side
 
 
 def test_bce_with_logits_follows_the_sign_of_each_logit() -> None:
