@@ -12,7 +12,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd import Trace, Value, is_grad_enabled, no_grad
+from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
 from .losses import (
@@ -115,6 +115,11 @@ def fit(
         ys = [[y] if _is_number(y) else y for y in ys]
 
     step = _traced_step(model, loss) if trace else None
+    if step is not None:
+        try:  # every example flattened once, for every epoch
+            shape, flats = step.prepare(list(zip(xs, ys, strict=True)))
+        except TraceError:  # examples of different shapes: the eager engine
+            step = None
 
     show = sys.stderr.isatty() if progress is None else progress
     rng = random.Random(seed)
@@ -132,7 +137,7 @@ def fit(
                     c.backward()
                     cost = c.data
                 else:
-                    cost = _traced_batch(step, [(xs[i], ys[i]) for i in batch])
+                    cost = _traced_batch(step, shape, [flats[i] for i in batch])
                 optimizer.step()
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
@@ -164,13 +169,28 @@ def _traced_step(model: Any, loss: Loss) -> Trace | None:
     return autograd_trace(lambda x, y: loss(model(x), y), model.parameters())
 
 
-def _traced_batch(step: Trace, examples: list[tuple[Any, Any]]) -> float:
-    """Run the batch through the program; return C = batch_loss of the per-example losses."""
-    m = len(examples)
+def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> float:
+    """Run a batch (examples as step.prepare flattened them) through the program; return C.
+
+    Each example's gradient is scaled by ∂C/∂C_x and C is batch_loss of the examples' losses,
+    both from batch_loss itself (traced too), so C and the gradients are eager's to the bit.
+    """
+    m = len(flats)
     seeds = _batch_seeds(m)
-    losses = step.batch(examples, seeds)
-    with no_grad():  # the batch loss from the examples' losses, by batch_loss's own arithmetic
-        return batch_loss(_itself, [Value(c) for c in losses], [None] * m).data
+    losses = step.replay(shape, [(s, *f) for s, f in zip(seeds, flats, strict=True)])
+    total = _batch_total(m)
+    return total.replay(_total_shape(m), [(0.0, *losses)])[0]
+
+
+def _total_shape(m: int) -> Any:
+    """The trace shape of one list of m floats."""
+    return (("n",) * m,)
+
+
+@functools.lru_cache(maxsize=16)
+def _batch_total(m: int) -> Trace:
+    # C = batch_loss over m examples as a traced program of their m losses (no parameters)
+    return autograd_trace(lambda cs: batch_loss(_itself, cs, [None] * m), [])
 
 
 def _itself(c: Value, _: object) -> Value:

@@ -15,6 +15,7 @@ TITLES = [
     "### Engine on a chain `v = v * c + d`",
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
+    "### `deltagrad demo`: wall time with and without trace",
 ]
 # the header row of each table, up to its last column
 HEADERS = [

@@ -25,7 +25,7 @@ from autograd import (
 from nn import MLP
 from nn.losses import batch_loss, mse
 from nn.optim import SGD, Adam, Optimizer
-from nn.train import _batch_seeds, fit
+from nn.train import _batch_seeds, _batch_total, _total_shape, fit
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 from tests.strategies import reals
 
@@ -46,6 +46,13 @@ def traced_step(case: NetCase, model: MLP, step: Any) -> float:
     seeds = _batch_seeds(len(case.xs))
     losses = step.batch(list(zip(case.xs, case.ys, strict=True)), seeds)
     return batch_loss(lambda c, _: c, [Value(c) for c in losses], [None] * len(losses)).data
+
+
+def test_the_batch_loss_program_is_batch_loss() -> None:
+    # fit's C comes from a traced batch_loss: the same floats as the eager batch loss
+    losses = [0.1 * i + 0.37 for i in range(7)]
+    eager = batch_loss(lambda c, _: c, [Value(c) for c in losses], [None] * 7).data
+    assert _batch_total(7).replay(_total_shape(7), [(0.0, *losses)]) == [eager]
 
 
 def optimizers(kind: str, model: MLP) -> Optimizer:

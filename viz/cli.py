@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--steps", type=_positive, default=150, help="gradient steps (full batch)")
     demo.add_argument("--out", default="deltagrad-demo", help="folder for the SVG/HTML files")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--no-trace",
+        dest="trace",
+        action="store_false",
+        help="train on the eager engine instead of the traced program (same numbers, slower)",
+    )
 
     check = sub.add_parser("check", help="random networks: graph gradients vs BP1–BP4")
     check.add_argument("--trials", type=_positive, default=20)
@@ -137,7 +143,15 @@ def run_demo(args: argparse.Namespace) -> int:
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
     optimizer = Adam(model.parameters(), lr=0.05)
-    history = fit(model, xs, ys, binary_cross_entropy_with_logits, optimizer, epochs=args.steps)
+    history = fit(
+        model,
+        xs,
+        ys,
+        binary_cross_entropy_with_logits,
+        optimizer,
+        epochs=args.steps,
+        trace=getattr(args, "trace", True),
+    )
     acc = accuracy(model, xs, ys)
     print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
 
