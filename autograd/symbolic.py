@@ -375,7 +375,10 @@ def _is_const(e: Expr, value: float | None = None) -> bool:
 
 
 def simplify(e: Expr) -> Expr:
-    """Light simplification for display: 1·x → x, 0·x → 0, x + 0 → x, x·x → x², −(−x) → x."""
+    """Light simplification for display: 1·x → x, 0·x → 0, x + 0 → x, x·x → x², −(−x) → x.
+
+    A division stays (x/1 is the mean over one output, which a reader should see).
+    """
     args = tuple(simplify(a) for a in e.args)
     kind = e.kind
     if kind in ("var", "const"):
@@ -420,8 +423,6 @@ def simplify(e: Expr) -> Expr:
         if b.kind == "neg":
             return Expr("+", (a, b.args[0]))
     elif kind == "/":
-        if _is_const(b, 1.0):
-            return a
         if _is_const(a, 0.0):
             return const(0.0)
         if a.kind == "neg":  # −x/y reads better than (−x)/y

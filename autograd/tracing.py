@@ -463,7 +463,7 @@ class _Writer:
             mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
             mapping["_out"] = value[id(n)]
             lines.append(
-                f"{indent}# through {n.label or value[id(n)]} = {row.forward.unicode(mapping)}"
+                f"{indent}# node {n.label or value[id(n)]} = {row.forward.unicode(mapping)}"
             )
             lines.append(f"{indent}{g} = {' + '.join(terms.pop(id(n)))}")
             locals_: list[str]
@@ -546,9 +546,10 @@ class _Writer:
         ]
         # Python reads its first 256 local variables with one instruction, later ones with two:
         # the names used most often in the loop are declared first, in a block that never runs
+        assigned = self._locals(lines)
         counts = collections.Counter(re.findall(r"\b[A-Za-z_]\w*\b", "\n".join(body)))
-        hot = [n for n, _ in counts.most_common() if n in self._locals(lines)]
-        if len(hot) > 1:
+        hot = [n for n, _ in counts.most_common() if n in assigned]
+        if len(assigned) > 250:
             lines.insert(2, "    if False:  # declares the busiest names first (faster)")
             lines.insert(3, f"        {' = '.join(hot[:250])} = None")
         source = "\n".join(lines) + "\n"

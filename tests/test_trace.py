@@ -431,3 +431,34 @@ def test_a_bad_target_is_refused_at_replay_as_eager_refuses_it() -> None:
     with pytest.raises(ValueError) as eager:
         hinge(model([0.5, 1.0]), [0.0])
     assert str(traced.value) == str(eager.value)
+
+
+def test_docs_page_examples_print_what_the_page_shows() -> None:
+    import doctest
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).parent.parent / "docs" / "trace.md"
+    text = "\n".join(re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S))
+    test = doctest.DocTestParser().get_doctest(text, {}, "trace", str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 10
+    assert result.failed == 0
+
+
+def test_readme_shows_the_program_the_trace_generates() -> None:
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Tracing") :]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)[0]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue() == shown + "\n"
