@@ -264,14 +264,14 @@ class Expr:
         """
         return _render(self, "python", names or {}, functions or {})
 
-    def functions(self) -> list[Callable[..., Any]]:
-        """The float functions the tree calls, in order of first appearance."""
-        found: list[Callable[..., Any]] = []
+    def functions(self) -> dict[Callable[..., Any], str]:
+        """The float functions the tree calls, each with its name, in order of appearance."""
+        found: dict[Callable[..., Any], str] = {}
         stack = [self]
         while stack:
             e = stack.pop()
             if e.kind == "call" and e.fn is not None and e.fn not in found:
-                found.append(e.fn)
+                found[e.fn] = e.value
             stack.extend(reversed(e.args))
         return found
 

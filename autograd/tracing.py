@@ -426,8 +426,7 @@ class _Writer:
                 lines.append(f"{indent}# {_forward_comment(where)}")
             row = _row(n, constant)
             mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
-            for fn in row.forward.functions():
-                wanted = n.op if fn is n._op.forward else getattr(fn, "__name__", "f")
+            for fn, wanted in row.forward.functions().items():
                 self.function_name(fn, wanted)
             name = names.make(n.label or "", f"v{i}")
             value[id(n)] = name
@@ -480,8 +479,8 @@ class _Writer:
                 exprs = list(derivatives)
                 locals_ = []
                 for d in derivatives:
-                    for fn in d.functions():
-                        self.function_name(fn, getattr(fn, "__name__", "f"))
+                    for fn, wanted in d.functions().items():
+                        self.function_name(fn, wanted)
                     locals_.append(_atom(d.python(mapping, self.functions), d))
             for p, local, e in zip(n.parents, locals_, exprs, strict=True):
                 if id(p) not in needed:

@@ -168,8 +168,8 @@ def test_python_source_is_the_same_float_operations(a: float, b: float, c: float
     ]
     env = {"x": a, "y": b, "z": c}
     for e in exprs:
-        scope = {fn.__name__: fn for fn in e.functions()}
-        names = {fn: fn.__name__ for fn in e.functions()}
+        names = {fn: f"_{name}" for fn, name in e.functions().items()}
+        scope = {name: fn for fn, name in names.items()}
         assert eval(e.python(functions=names), scope, dict(env)) == e.evaluate(env), e.python()
 
 

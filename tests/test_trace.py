@@ -462,3 +462,32 @@ def test_readme_shows_the_program_the_trace_generates() -> None:
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})
     assert out.getvalue() == shown + "\n"
+
+
+def test_user_defined_primitives_trace_like_built_in_rows() -> None:
+    from autograd import Op
+    from autograd.value import _apply1
+
+    def _exp(x: Any) -> Any:
+        return math.exp(x) if isinstance(x, float) else x.exp()
+
+    # written with arithmetic and a helper: its derivative is generated inline from the rule
+    softplus = Op(
+        "softplus", lambda x: math.log1p(math.exp(x)), lambda x, out: (1.0 - 1.0 / (1.0 + _exp(x)),)
+    )
+    # a rule that calls math on floats: it still traces, as a call of the rule on floats
+    wobble = Op("wobble", math.sin, lambda x, out: (math.cos(x),))
+    w = Value(0.3, "w")
+
+    def fn(x: float | Value) -> Value:
+        return _apply1(wobble, _apply1(softplus, w * x)) * w
+
+    step = trace(fn, [w])
+    for x in (0.5, -1.5, 2.0):
+        v = Value(0.3)
+        c = _apply1(wobble, _apply1(softplus, v * x)) * v
+        c.backward()
+        w.grad = 0.0
+        assert step(x) == c.data and w.grad == v.grad
+    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # softplus' rule, inline
+    assert "_d_wobble(" in step.source  # wobble's rule, called
