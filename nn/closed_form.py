@@ -52,6 +52,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import mul
 
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    # as nn.words.count: this module imports only the standard library
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
@@ -303,15 +309,16 @@ def _check_network(weights: Weights, biases: Biases, activations: Sequence[str])
             )
         if len(b) != len(w):
             raise ValueError(
-                f"biases[{i}] has {len(b)} entries but weights[{i}] has {len(w)} rows; layer "
+                f"biases[{i}] has {_count(len(b), 'entry', 'entries')} but weights[{i}] has "
+                f"{_count(len(w), 'row')}; layer "
                 f"{layer} needs one bias per neuron, the same as its number of weight rows"
             )
         for j, row in enumerate(w):
             if len(row) != n_prev:
                 raise ValueError(
-                    f"weights[{i}][{j}] has {len(row)} entries but layer {layer - 1} has "
-                    f"{n_prev} neurons; row j of w^{layer} needs one weight per neuron of "
-                    f"layer {layer - 1}"
+                    f"weights[{i}][{j}] has {_count(len(row), 'entry', 'entries')} but layer "
+                    f"{layer - 1} has {_count(n_prev, 'neuron')}; row j of w^{layer} needs one "
+                    f"weight per neuron of layer {layer - 1}"
                 )
         n_prev = len(w)
 
@@ -335,8 +342,8 @@ def _check_input(weights: Weights, x: Sequence[float]) -> list[float]:
     n_in = len(weights[0][0])
     if len(x) != n_in:
         raise ValueError(
-            f"x has {len(x)} entries but the first weight layer expects {n_in} inputs; "
-            "pass one value per input neuron"
+            f"x has {_count(len(x), 'entry', 'entries')} but the first weight layer expects "
+            f"{_count(n_in, 'input')}; pass one value per input neuron"
         )
     return [float(v) for v in x]
 
@@ -350,7 +357,7 @@ def _check_target(name: str, n_out: int, y: Target) -> None:
             )
         if not 0 <= y < n_out:
             raise ValueError(
-                f"class index {y} is out of range for {n_out} outputs; use 0..{n_out - 1}"
+                f"class index {y} is out of range for {_count(n_out, 'output')}; use 0..{n_out - 1}"
             )
         return
     if isinstance(y, int | float):
@@ -360,7 +367,8 @@ def _check_target(name: str, n_out: int, y: Target) -> None:
         )
     if len(y) != n_out:
         raise ValueError(
-            f"y has {len(y)} entries but the output layer has {n_out} neurons; "
+            f"y has {_count(len(y), 'entry', 'entries')} but the output layer has "
+            f"{_count(n_out, 'neuron')}; "
             "pass one target per output neuron"
         )
     if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
@@ -499,7 +507,10 @@ def _batch_sums(
     _check_network(weights, biases, activations)
     _check_cost_fits_network(cost_name, activations)
     if len(xs) != len(ys):
-        raise ValueError(f"got {len(xs)} inputs but {len(ys)} targets; pass one target per example")
+        raise ValueError(
+            f"got {_count(len(xs), 'input')} but {_count(len(ys), 'target')}; "
+            "pass one target per example"
+        )
     if len(xs) == 0:
         raise ValueError("the batch is empty; pass at least one example")
     n_layers = len(weights)

@@ -12,6 +12,7 @@ from autograd import Value, branch, is_traced_input
 
 from .activations import softmax
 from .notation import Name
+from .words import count
 
 __all__ = [
     "Prediction",
@@ -97,8 +98,8 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
     if _is_number(target):
         if n != 1:
             raise ValueError(
-                f"{name}: got the single target {target!r} for {n} outputs; pass a list of "
-                f"{n} targets, one per output"
+                f"{name}: got the single target {target!r} for {count(n, 'output')}; pass a "
+                f"list of {count(n, 'target')}, one per output"
             )
         items: list[object] = [target]
     elif isinstance(target, str | bytes) or not isinstance(target, Iterable):
@@ -110,7 +111,8 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
         items = list(target)
     if len(items) != n:
         raise ValueError(
-            f"{name}: got {n} outputs but {len(items)} targets; pass one target per output"
+            f"{name}: got {count(n, 'output')} but {count(len(items), 'target')}; pass one "
+            "target per output"
         )
     ys: list[Any] = []
     for j, y in enumerate(items):
@@ -305,7 +307,8 @@ def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> V
     targets = list(targets)
     if len(preds) != len(targets):
         raise ValueError(
-            f"batch_loss: got {len(preds)} predictions but {len(targets)} targets; pass one "
+            f"batch_loss: got {count(len(preds), 'prediction')} but "
+            f"{count(len(targets), 'target')}; pass one "
             "target per example"
         )
     if not preds:

@@ -25,6 +25,7 @@ import math
 import numbers
 import os
 import random
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,11 +35,14 @@ from autograd import Value, linear
 
 from .activations import ELEMENTWISE, check_activation, softmax
 from .notation import Name
+from .words import count
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MLP", "Layer", "Module", "Neuron"]
 
 FORMAT = "deltagrad.state_dict"
-FORMAT_VERSION = 1
+# version 2 adds "architecture" (sizes, activations, expand); version 1 files are still read
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 Number = int | float
 Input = Iterable[Value | Number]
@@ -54,6 +58,10 @@ class Module:
     def _tensors(self) -> list[tuple[str, Tensor]]:
         """The parameter tensors in a fixed order, by state_dict key."""
         raise NotImplementedError(f"{type(self).__name__} must define _tensors()")
+
+    def architecture(self) -> dict[str, Any] | None:
+        """What save records besides the numbers (kind, sizes, activations, expand), or None."""
+        return None
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of named_parameters()."""
@@ -139,26 +147,53 @@ class Module:
             param.data = number
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state_dict to path as JSON, atomically (a failed save keeps the old file)."""
+        """Write the architecture and state_dict to path as JSON, atomically.
+
+        The file is written to a temporary `.NAME.XXXXXXXX.tmp` next to it, then renamed over
+        path, so a reader sees the old file or the new one, never a mix. A save that fails
+        keeps the old file and removes its temporary; a save that is killed (power loss,
+        SIGKILL) keeps the old file but may leave its temporary behind: the next successful
+        save to the same path removes such leftovers (only files of that exact pattern).
+        """
         for name, param in self.named_parameters():
             if not math.isfinite(param.data):
                 raise ValueError(
                     f"cannot save: parameter {name} is {param.data!r}, and JSON has no NaN or "
                     "infinity; the training probably diverged (try a smaller learning rate)"
                 )
-        document = {"format": FORMAT, "version": FORMAT_VERSION, "state": self.state_dict()}
+        document: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION}
+        architecture = self.architecture()
+        if architecture is not None:
+            document["architecture"] = architecture
+        document["state"] = self.state_dict()
         _atomic_write_json(os.fspath(path), document)
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Load parameters saved by save(path) into this module (same architecture)."""
+        """Load parameters saved by save(path) into this module (same architecture).
+
+        Raises ValueError, and changes nothing, if the file is not one save wrote, or was saved
+        from a different architecture (the message says what differs).
+        """
         path = os.fspath(path)
-        with open(path, "rb") as f:
-            raw = f.read()
+        if os.path.isdir(path):
+            raise IsADirectoryError(
+                f"cannot load {path!r}: it is a folder; give the model file's name"
+            )
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"cannot load {path!r}: no such file") from None
         try:
             document = json.loads(raw.decode("utf-8"))
         except ValueError as e:  # JSONDecodeError or UnicodeDecodeError
             raise ValueError(
                 f"{path} is not valid JSON ({e}); load reads files written by Module.save"
+            ) from None
+        except RecursionError:
+            raise ValueError(
+                f"{path} is not a deltagrad state_dict file: its JSON is nested too deeply to "
+                "read; load reads files written by Module.save"
             ) from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(
@@ -166,11 +201,13 @@ class Module:
                 f'"format": "{FORMAT}"; write one with Module.save'
             )
         version = document.get("version")
-        if isinstance(version, bool) or version != FORMAT_VERSION:
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
             raise ValueError(
-                f"{path} has format version {document.get('version')!r}, but this deltagrad "
-                f"reads version {FORMAT_VERSION}"
+                f"{path} has format version {_short(version)}, but this deltagrad reads "
+                f"versions {' and '.join(map(str, READABLE_VERSIONS))}"
             )
+        if version >= 2:
+            _check_architecture(path, document.get("architecture"), self.architecture())
         state = document.get("state")
         if not isinstance(state, dict):
             raise ValueError(f'{path} has no "state" object; it was not written by Module.save')
@@ -178,6 +215,29 @@ class Module:
             self.load_state_dict(state)
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from None
+
+
+def _check_architecture(path: str, saved: object, mine: dict[str, Any] | None) -> None:
+    # A version-2 file records what save's module was; loading into another one is refused.
+    if saved is None and mine is None:
+        return
+    if not isinstance(saved, dict):
+        if mine is None:
+            return  # a module that records no architecture reads the numbers only
+        raise ValueError(f'{path} has no "architecture" object; it was not written by Module.save')
+    if mine is None:
+        return
+    differences = [
+        f"{key} {_short(saved.get(key))} in the file, {_short(mine.get(key))} here"
+        for key in dict.fromkeys([*mine, *saved])
+        if saved.get(key) != mine.get(key)
+    ]
+    if differences:
+        raise ValueError(
+            f"{path} was saved from a different architecture: "
+            + "; ".join(differences)
+            + "; build the model the file was saved from, then load"
+        )
 
 
 def _collect_updates(
@@ -200,7 +260,7 @@ def _collect_updates(
             )
         if len(item) != n:
             raise ValueError(
-                f"{where} has {len(item)} entries but this model needs {n} "
+                f"{where} has {count(len(item), 'entry', 'entries')} but this model needs {n} "
                 f"{_entries(template)}; wrong shape (was it saved from a different architecture?)"
             )
         for i in reversed(range(n)):
@@ -219,7 +279,10 @@ def _short(item: object) -> str:
 def _finite_number(where: str, item: object) -> float:
     if isinstance(item, bool) or not isinstance(item, numbers.Real):
         raise ValueError(f"{where} is {_short(item)} ({type(item).__name__}); expected a number")
-    number = float(item)
+    try:
+        number = float(item)
+    except OverflowError:  # an int beyond a float's range
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError(f"{where} is {number!r}; parameters must be finite numbers")
     return number
@@ -229,7 +292,21 @@ def _atomic_write_json(path: str, document: object) -> None:
     # Write a temporary file next to the target, make it durable, then rename it over the target:
     # os.replace is atomic, so a reader sees either the old file or the new one, never a mix.
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    name = os.path.basename(path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"cannot save to {path!r}: the folder {directory!r} does not exist; create it first "
+            "(os.makedirs)"
+        )
+    if os.path.isdir(path) or not name:
+        raise IsADirectoryError(
+            f"cannot save to {path!r}: it is a folder; give a file name such as "
+            f"{os.path.join(path, 'model.json')!r}"
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise type(e)(e.errno, f"cannot save to {path!r}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             # mkstemp makes the file private (0o600); give it the old file's mode, or rw-r--r--
@@ -242,11 +319,28 @@ def _atomic_write_json(path: str, document: object) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise type(e)(e.errno, f"cannot save to {path!r}: {e.strerror or e}") from None
         raise
     _fsync_directory(directory)
+    _remove_stale_temporaries(directory, name)
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    # Temporaries of earlier saves to this path that were killed before their rename: exactly
+    # mkstemp's pattern for this name (a dot, the name, 8 random characters, .tmp), nothing else.
+    pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}\.tmp")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        if pattern.fullmatch(entry):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, entry))
 
 
 def _fsync_directory(directory: str) -> None:
@@ -286,12 +380,12 @@ def _wrap_inputs(x: Input, nin: int, labels: list[Name]) -> list[Value]:
     # any iterable of numbers works (a list, a tuple, a 1-D numpy array), not a string or a Value
     if isinstance(x, Value | str | bytes) or not isinstance(x, Iterable):
         raise TypeError(
-            f"expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}"
+            f"expected a list of {count(nin, 'input')} (numbers or Values), got {type(x).__name__}"
         )
     if not isinstance(x, Sequence):
         x = list(x)
     if len(x) != nin:
-        raise ValueError(f"expected {nin} inputs, got {len(x)}")
+        raise ValueError(f"expected {count(nin, 'input')}, got {len(x)}")
     return [
         v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels, strict=True)
     ]
@@ -363,6 +457,15 @@ class Neuron(Module):
     def _tensors(self) -> list[tuple[str, Tensor]]:
         return [("w", self.w), ("b", self.b)]
 
+    def architecture(self) -> dict[str, Any]:
+        """{'kind': 'Neuron', 'nin', 'activation', 'expand'}: what save records."""
+        return {
+            "kind": "Neuron",
+            "nin": self.nin,
+            "activation": self.activation,
+            "expand": self.expand,
+        }
+
     def __repr__(self) -> str:
         kind = ", expand=True" if self.expand else ""
         return (
@@ -425,6 +528,16 @@ class Layer(Module):
 
     def _tensors(self) -> list[tuple[str, Tensor]]:
         return [("w", [n.w for n in self.neurons]), ("b", [n.b for n in self.neurons])]
+
+    def architecture(self) -> dict[str, Any]:
+        """{'kind': 'Layer', 'nin', 'nout', 'activation', 'expand'}: what save records."""
+        return {
+            "kind": "Layer",
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "expand": self.expand,
+        }
 
     def deltas(self) -> list[float]:
         """δ^l_j = z^l_j.grad of the latest forward pass (after a backward pass through it)."""
@@ -506,6 +619,15 @@ class MLP(Module):
             for i, layer in enumerate(self.layers)
             for key, tensor in layer._tensors()
         ]
+
+    def architecture(self) -> dict[str, Any]:
+        """{'kind': 'MLP', 'sizes', 'activations' (one per layer), 'expand'}: what save records."""
+        return {
+            "kind": "MLP",
+            "sizes": [self.nin, *(layer.nout for layer in self.layers)],
+            "activations": [layer.activation for layer in self.layers],
+            "expand": self.expand,
+        }
 
     def deltas(self) -> list[list[float]]:
         """δ^l for every layer l = 2..L of the latest forward pass: deltas()[i][j] = δ^{i+2}_j."""

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from autograd import Value
 
+from .words import count
+
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
@@ -157,7 +159,9 @@ class Adam(_Base):
             raise TypeError(f"Adam: betas must be a pair (β1, β2), got {type(betas).__name__}")
         pair = list(betas)
         if len(pair) != 2:
-            raise ValueError(f"Adam: betas must be a pair (β1, β2), got {len(pair)} numbers")
+            raise ValueError(
+                f"Adam: betas must be a pair (β1, β2), got {count(len(pair), 'number')}"
+            )
         beta1, beta2 = (_real("Adam", "betas", b) for b in pair)
         for which, b in (("β1", beta1), ("β2", beta2)):
             if not 0.0 <= b < 1.0:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -30,8 +31,10 @@ from .losses import (
 )
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
+from .record import Recorder
+from .words import count
 
-__all__ = ["accuracy", "fit", "predict_class"]
+__all__ = ["TrainingDiverged", "accuracy", "decision_rule", "fit", "predict_class"]
 
 Model = Callable[[Any], Prediction]
 
@@ -48,7 +51,8 @@ def _examples(owner: str, xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[An
     xs, ys = list(xs), list(ys)
     if len(xs) != len(ys):
         raise ValueError(
-            f"{owner}: got {len(xs)} inputs but {len(ys)} targets; pass one target per input"
+            f"{owner}: got {count(len(xs), 'input')} but {count(len(ys), 'target')}; pass one "
+            "target per input"
         )
     if not xs:
         raise ValueError(f"{owner}: got no examples; pass at least one input and its target")
@@ -66,6 +70,7 @@ def fit(
     *,
     seed: int = 0,
     progress: bool | None = None,
+    record: Recorder | None = None,
     trace: bool = True,
 ) -> list[float]:
     """Train model on (xs, ys) by mini-batch gradient descent; return the batch loss of each step.
@@ -87,10 +92,20 @@ def fit(
     progress=None shows a tqdm bar with the current loss only when stderr is a terminal;
     True or False forces it on or off.
 
+    record=Recorder(every=k) keeps the parameters, gradients, z, a, δ, loss and accuracy of
+    every k-th step as plain data (see nn.record); it only reads the graph, so the run is the
+    same with or without it.
+
+    Ctrl-C (KeyboardInterrupt) stops training cleanly: fit prints one line to stderr with the
+    step reached and returns the history of the steps done. The parameters are those after the
+    last finished step (or partly updated, if the interrupt came inside optimizer.step()).
+    A loss that becomes infinite or NaN (a diverging run) raises TrainingDiverged, which
+    carries the history up to that step as .history.
+
     trace=True (the default) runs each step as an autograd.trace program where the model
     allows it (an nn network without a softmax layer, with any loss but cross_entropy): the
     same losses, gradients and errors, exactly, several times faster. Other models and
-    losses, or trace=False, build the graph every step.
+    losses, or trace=False, build the graph every step (so do the steps that record keeps).
     """
     xs, ys = _examples("fit", xs, ys)
     epochs = _positive_int("epochs", epochs)
@@ -106,6 +121,8 @@ def fit(
                 f"fit: optimizer must have a {method}() method, like nn.optim.SGD or Adam; got "
                 f"{type(optimizer).__name__}"
             )
+    if record is not None and not isinstance(record, Recorder):
+        raise TypeError(f"fit: record must be an nn.record.Recorder, got {type(record).__name__}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
     predict = model
@@ -126,23 +143,62 @@ def fit(
     order = list(range(n))
     history: list[float] = []
     steps = epochs * math.ceil(n / size)
-    with tqdm(total=steps, disable=not show, file=sys.stderr, unit="step", desc="fit") as bar:
+    with (
+        _stop_on_interrupt(history, steps),  # outermost: the bar is closed before its message
+        tqdm(total=steps, disable=not show, file=sys.stderr, unit="step", desc="fit") as bar,
+    ):
         for epoch in range(1, epochs + 1):
             rng.shuffle(order)
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 optimizer.zero_grad()
-                if step is None:
-                    c = batch_loss(loss, [predict(xs[i]) for i in batch], [ys[i] for i in batch])
-                    c.backward()
-                    cost = c.data
-                else:
+                rec = record if record is not None and record.wants(len(history), steps) else None
+                if step is not None and rec is None:
                     cost = _traced_batch(step, shape, [flats[i] for i in batch])
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
+                else:
+                    if rec is None:
+                        preds = [predict(xs[i]) for i in batch]
+                    else:  # the same forward pass, keeping each example's z and a nodes
+                        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
+                    c = batch_loss(loss, preds, [ys[i] for i in batch])
+                    if not math.isfinite(c.data):
+                        raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
+                    c.backward()
+                    if rec is not None:
+                        rec.capture(len(history), model, c, preds, [ys[i] for i in batch])
+                    cost = c.data
                 optimizer.step()
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
     return history
+
+
+class TrainingDiverged(FloatingPointError):
+    """fit stopped because the loss became infinite or NaN; .history holds the steps before."""
+
+    def __init__(self, loss: float, step: int, epoch: int, history: list[float]) -> None:
+        super().__init__(
+            f"fit: the loss is {loss!r} at step {step} (epoch {epoch}): the training diverged; "
+            "try a smaller learning rate (the losses of the steps before are in .history)"
+        )
+        self.history = history
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(history: list[float], steps: int) -> Iterator[None]:
+    # Ctrl-C ends training, not the program: one line, and fit returns what it has
+    try:
+        yield
+    except KeyboardInterrupt:
+        done = len(history)
+        print(
+            f"fit: interrupted at step {done + 1} of {steps}; returning the loss history of the "
+            f"{done} step{'' if done == 1 else 's'} done",
+            file=sys.stderr,
+        )
 
 
 # Losses whose branches are written with autograd.branch (cross_entropy subtracts max(z.data),
@@ -219,18 +275,39 @@ def _logits_of(model: Any) -> Callable[[Any], Prediction]:
     return logits
 
 
-def predict_class(outputs: Prediction) -> int:
-    """The default decision rule: argmax of several outputs; 1 if a single output is > 0, else 0.
-
-    The threshold 0 suits a linear or tanh output (and a logit); for a sigmoid output pass
-    accuracy(..., decide=lambda a: int(a[0].data > 0.5)) instead.
-    """
+def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
+    """argmax of several outputs; for a single output, 1 if it is > threshold, else 0."""
     values = [outputs.data] if isinstance(outputs, Value) else [float(a) for a in outputs]
     if not values:
         raise ValueError("predict_class: got no outputs; pass the model's outputs for one input")
     if len(values) == 1:
-        return 1 if values[0] > 0.0 else 0
+        return 1 if values[0] > threshold else 0
     return max(range(len(values)), key=values.__getitem__)  # the first maximum on a tie
+
+
+# The threshold of a single output, by the output activation: a sigmoid is a probability
+# (0.5); tanh, a linear output (a logit) and relu are split at 0.
+THRESHOLDS = {"sigmoid": 0.5, "tanh": 0.0, "linear": 0.0, "relu": 0.0}
+
+
+def _output_activation(model: object) -> str | None:
+    layers = getattr(model, "layers", None)
+    last = layers[-1] if isinstance(layers, Sequence) and layers else model
+    activation = getattr(last, "activation", None)
+    return activation if isinstance(activation, str) else None
+
+
+def decision_rule(model: object) -> Callable[[Prediction], int]:
+    """The class a model's outputs predict, from its output activation.
+
+    sigmoid: a single output is class 1 when it is > 0.5; tanh, linear and relu: when it is
+    > 0; several outputs (softmax or not): their argmax. A model with no recorded activation
+    (any callable) gets threshold 0.
+    """
+    threshold = THRESHOLDS.get(_output_activation(model) or "linear", 0.0)
+    if threshold == 0.0:
+        return predict_class
+    return functools.partial(predict_class, threshold=threshold)
 
 
 def _target_class(y: object) -> object:
@@ -251,12 +328,14 @@ def accuracy(
 ) -> float:
     """The fraction of examples whose predicted class decide(model(x)) equals the target's class.
 
-    decide maps the model's outputs to a class index; the default is predict_class (argmax of
-    several outputs, threshold 0 for one). A target may be a class index, a one-element list
-    [y] or a one-hot list (its argmax); a label −1 counts as class 0, so ±1 labels work too.
+    decide maps the model's outputs to a class index; the default, decision_rule(model), reads
+    the model's output activation: argmax of several outputs, and for one output the threshold
+    0.5 after a sigmoid, 0 after tanh or a linear output. A target may be a class index, a
+    one-element list [y] or a one-hot list (its argmax); a label −1 counts as class 0, so ±1
+    labels work too.
     """
     xs, ys = _examples("accuracy", xs, ys)
-    rule = predict_class if decide is None else decide
+    rule = decision_rule(model) if decide is None else decide
     with no_grad():  # no graph is needed to read off predictions
         correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == _target_class(y))
     return correct / len(xs)

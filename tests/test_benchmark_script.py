@@ -13,6 +13,7 @@ TITLES = [
     "## Section 1: engine",
     "### Engine vs micrograd: neuron-style graph of `+ * ** relu`",
     "### Engine on a chain `v = v * c + d`",
+    "### Engine at scale: a deep chain and a wide node",
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
     "### `deltagrad demo`: wall time with and without trace",
@@ -23,6 +24,7 @@ HEADERS = [
     "| measure | 10^4 nodes | 10^5 nodes | 10^5 / 10^4 | target | result |",
     "| implementation | graph nodes per step | time per step (best of ",
     "| ratio | best | median | target | result |",
+    "| graph | build, time per node | backward, time per node | memory per node, built |",
 ]
 
 

@@ -83,7 +83,7 @@ def test_demo_writes_its_files(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         (["demo", "--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["demo", "--steps", "0"], "positive integer"),
         (["explain", "--net", "2"], "at least two positive layer sizes"),
-        (["explain", "--param", "w^9_{0,0}"], "no node labelled 'w^9_{0,0}'"),
+        (["explain", "--param", "w^9_{0,0}"], "has weight layers 2 to 3"),
         (["explain", "--net", "2,3,1", "--input", "1,2,3"], "takes 2 inputs"),
         (["explain", "--target", "nan"], "expected finite numbers"),
         (["explain", "--input", "1,x"], "expected finite numbers"),

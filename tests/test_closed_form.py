@@ -417,9 +417,9 @@ def run(
         (lambda: run(biases=[[0.0, 0.0]]), ValueError, "2 weight matrices but 1 bias"),
         (lambda: run(activations=["tanh"]), ValueError, "2 weight matrices but 1 activations"),
         (lambda: run(activations="tanh"), TypeError, "list of names"),
-        (lambda: run(x=[1.0]), ValueError, "x has 1 entries but .* expects 2 inputs"),
+        (lambda: run(x=[1.0]), ValueError, "x has 1 entry but .* expects 2 inputs"),
         (lambda: run(y=[0.5, 0.5]), ValueError, "y has 2 entries but the output layer has 1"),
-        (lambda: run(biases=[[0.0], [0.0]]), ValueError, r"biases\[0\] has 1 entries"),
+        (lambda: run(biases=[[0.0], [0.0]]), ValueError, r"biases\[0\] has 1 entry but"),
         (
             lambda: run(weights=[W[0], [[0.5, 0.6, 0.7]]]),
             ValueError,
@@ -445,7 +445,7 @@ def run(
         (
             lambda: run(activations=["tanh", "softmax"], y=1, cost_name="cross_entropy"),
             ValueError,
-            "class index 1 is out of range for 1 outputs",
+            "class index 1 is out of range for 1 output;",
         ),
         (
             lambda: run(activations=["tanh", "softmax"], y=-1, cost_name="cross_entropy"),
@@ -499,7 +499,7 @@ def run(
         (
             lambda: backprop_batch(W, B, ["tanh", "linear"], [[1.0, 2.0]], [], "mse"),
             ValueError,
-            "1 inputs but 0 targets",
+            "1 input but 0 targets",
         ),
         (
             lambda: backprop_batch(W, B, ["tanh", "linear"], [], [], "mse"),

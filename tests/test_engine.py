@@ -305,17 +305,38 @@ def test_anomaly_names_node_op_and_line() -> None:
     assert "'**0.5'" in str(info.value) and "node 's'" in str(info.value)
 
 
-def test_anomaly_reports_nan_with_creation_line() -> None:
+def test_anomaly_reports_inf_in_backward_with_creation_line() -> None:
     with detect_anomaly():
-        a = Value(math.inf, "a")
-        b = Value(0.0, "b")
-        p = a * b  # made on this line
+        a = Value(1e300, "a")
+        b = Value(1e-300, "b")
+        p = a * b  # made on this line; forward is finite (1.0)
         p.label = "p"
+        q = p * 1e300  # dq/db = 1e300 · a = inf in backward only
     with pytest.raises(AnomalyError) as info, detect_anomaly():
-        p.backward()
+        q.backward()
     text = str(info.value)
-    assert "'*'" in text and "node 'p'" in text
+    assert "the '*' node 'p'" in text and "node 'b'" in text
     assert "test_engine.py" in text and "p = a * b" in text
+
+
+def test_anomaly_reports_the_first_non_finite_forward_value() -> None:
+    a, b = Value(math.inf, "a"), Value(0.0, "b")  # made outside the mode: not checked
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        c = b + 1.0
+        p = a * b  # the first NaN is made here
+        p * c
+    text = str(info.value)
+    assert text.startswith("forward produced nan at op '*'")
+    assert "inf (node 'a'), 0.0 (node 'b')" in text
+    assert "test_engine.py:" in text and "p = a * b  # the first NaN" in text
+
+
+def test_anomaly_reports_a_non_finite_leaf_made_inside_it() -> None:
+    with (
+        pytest.raises(AnomalyError, match=r"forward produced inf at a leaf.*Value\(math.inf"),
+        detect_anomaly(),
+    ):
+        Value(math.inf)
 
 
 def test_without_anomaly_mode_nan_passes_silently_as_in_floats() -> None:

@@ -396,7 +396,7 @@ def test_hinge_rejects_targets_other_than_plus_minus_one(bad: float) -> None:
 
 
 def test_batch_loss_errors() -> None:
-    with pytest.raises(ValueError, match=r"^batch_loss: got 2 predictions but 1 targets"):
+    with pytest.raises(ValueError, match=r"^batch_loss: got 2 predictions but 1 target;"):
         batch_loss(mse, [[Value(0.0)], [Value(1.0)]], [[0.0]])
     with pytest.raises(ValueError, match=r"^batch_loss: the batch is empty"):
         batch_loss(mse, [], [])

@@ -15,6 +15,27 @@ def blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, re.S)
 
 
+def block(starting: str) -> str:
+    """The one python block whose code starts with `starting`."""
+    found = [b for b in blocks() if b.startswith(starting)]
+    assert len(found) == 1, starting
+    return found[0]
+
+
+def text_after(code: str) -> str:
+    """The ```text block that follows a python block: what it prints."""
+    rest = README[README.index(code) + len(code) :]
+    match = re.match(r"\n*```\n\n```text\n(.*?)```", rest, re.S)
+    assert match is not None, "no text block after the code"
+    return match.group(1)
+
+
+DELTA = "from nn import MLP\nfrom nn.losses import binary_cross_entropy\n"
+ENGINE = "from autograd import"
+VIZ = "import viz\n\nviz.svg(C)"
+TRAINING = "from nn import MLP\nfrom nn.data import moons"
+
+
 def run_block(code: str, namespace: dict[str, object]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -24,7 +45,7 @@ def run_block(code: str, namespace: dict[str, object]) -> str:
 
 def test_delta_example_prints_a_minus_y_and_bp2() -> None:
     namespace: dict[str, object] = {}
-    lines = run_block(blocks()[0], namespace).splitlines()
+    lines = run_block(block(DELTA), namespace).splitlines()
     label, delta, residual = lines[0].split()
     assert label == "z^3_0"
     assert abs(float(delta) - float(residual)) < 1e-12  # δ^L = a − y
@@ -38,17 +59,65 @@ def test_delta_example_prints_a_minus_y_and_bp2() -> None:
 
 
 def test_engine_example_prints_54() -> None:
-    assert run_block(blocks()[1], {}).strip() == "54.0"
+    assert run_block(block(ENGINE), {}).strip() == "54.0"
 
 
 def test_viz_example_runs_on_the_delta_example(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     namespace: dict[str, object] = {}
-    run_block(blocks()[0], namespace)
+    run_block(block(DELTA), namespace)
     monkeypatch.chdir(tmp_path)  # the example writes stepper.html to the working directory
-    text = run_block(blocks()[2], namespace)
+    code = block(VIZ)
+    text = run_block(code, namespace)
     assert "w^2_{1,0}" in text and (tmp_path / "stepper.html").exists()
+    # the comment shows explain's own factors, in its order, up to the numbers
+    shown = re.search(r"# prints (.*) = …\nprint\(viz\.explain\(", code)
+    assert shown is not None and text.startswith(shown.group(1) + " = ")
+
+
+def test_training_walkthrough_prints_what_the_readme_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the example saves moons.json in the working directory
+    code = block(TRAINING)
+    namespace: dict[str, object] = {}
+    exec(
+        compile(
+            code.replace("batch_size=20)", "batch_size=20, progress=True)"), "README.md", "exec"
+        ),
+        namespace,
+    )
+    out, err = capsys.readouterr()
+    assert out == text_after(code)
+    assert "500/500" in err and "epoch=100" in err  # the progress bar, on stderr
+    bar = re.search(r"`fit: 100%\|█+\| 500/500 \[\.\.\., epoch=100, loss=([\d.]+)\]`", README)
+    assert bar is not None and f"loss={bar.group(1)}" in err
+    assert (tmp_path / "moons.json").exists()
+
+
+def cli_transcripts() -> list[tuple[list[str], str]]:
+    """Each ```text block that starts with `$ deltagrad ...`: its arguments and its output."""
+    found = re.findall(r"```text\n\$ deltagrad ([^\n]*)\n(.*?)```", README, re.S)
+    return [(args.split(), output) for args, output in found]
+
+
+def test_the_cli_section_shows_what_the_commands_print(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from viz.cli import main
+
+    transcripts = dict((args[0], (args, text)) for args, text in cli_transcripts())
+    assert set(transcripts) == {"check", "explain"}
+    args, text = transcripts["explain"]
+    assert main(args) == 0
+    assert capsys.readouterr().out == text
+    args, text = transcripts["check"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = text.splitlines()
+    assert shown[2] == "…"  # the rows between are left out; the first ones are exact
+    assert lines[:2] == shown[:2] and lines[-1] == shown[-1]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -1,4 +1,4 @@
-"""deltagrad's drawings: computation graphs as SVG, explain(), and the backward-pass stepper.
+"""deltagrad's drawings: graphs as SVG, explain(), the backward stepper and the training playground.
 
 Importing viz also makes a Value display its graph in a notebook (for graphs of up to
 DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr).
@@ -12,6 +12,7 @@ from autograd import Value, set_display_hook
 
 from .draw import count_nodes, draw
 from .explain import explain
+from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
 from .stepper import stepper_html, write_stepper
 
@@ -21,9 +22,11 @@ __all__ = [
     "available_renderers",
     "draw",
     "explain",
+    "playground_html",
     "render_svg",
     "stepper_html",
     "svg",
+    "write_playground",
     "write_stepper",
 ]
 

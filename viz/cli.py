@@ -6,17 +6,22 @@ import argparse
 import math
 import os
 import random
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from autograd import no_grad, topological_order
+from autograd import Value, no_grad, topological_order
+from autograd._version import __version__
 from nn import compare as cmp
+from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
+from nn.record import Recorder
 from nn.train import accuracy, fit
+from nn.words import count
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
@@ -65,6 +70,7 @@ def _numbers(text: str) -> list[float]:
 def build_parser() -> argparse.ArgumentParser:
     """The command line: deltagrad demo | check | explain."""
     parser = _Parser(prog="deltagrad", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"deltagrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="train a small MLP, check it against BP1–BP4, draw it")
@@ -95,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
     )
-    explain.add_argument("--param", default=None, help="a node label such as w^2_{1,0} or z^3_0")
+    explain.add_argument(
+        "--param",
+        default=None,
+        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0), b:2:1, z:3:0, a:2:1, "
+        "or w2_1_0; the label itself needs quotes in a shell: --param 'w^2_{1,0}'",
+    )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
         "--target",
@@ -104,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
+
+    _add_playground(sub)
     return parser
 
 
@@ -143,6 +156,7 @@ def run_demo(args: argparse.Namespace) -> int:
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
     optimizer = Adam(model.parameters(), lr=0.05)
+    recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
     history = fit(
         model,
         xs,
@@ -150,8 +164,13 @@ def run_demo(args: argparse.Namespace) -> int:
         binary_cross_entropy_with_logits,
         optimizer,
         epochs=args.steps,
+        record=recorder,
         trace=getattr(args, "trace", True),
     )
+    interrupted = len(history) < args.steps  # Ctrl-C: fit returned the steps done so far
+    if not history:
+        print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
+        return INTERRUPTED
     acc = accuracy(model, xs, ys)
     print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
 
@@ -175,8 +194,25 @@ def run_demo(args: argparse.Namespace) -> int:
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
+    from .playground import write_playground
+
+    page = os.path.join(out, "playground.html")
+    write_playground(
+        recorder,
+        model,
+        xs,
+        ys,
+        page,
+        title=f"Training playground: {args.dataset}, MLP 2-16-16-1",
+        about=f"{args.dataset} ({len(xs)} points) · MLP 2-16-16-1, tanh, linear output · binary "
+        f"cross-entropy on the logit · Adam, lr 0.05, full batch · {args.steps} steps, recorded "
+        f"every {recorder.every} · seed {args.seed}",
+        rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
+        f"{args.steps} --seed {args.seed}",
+    )
+    written.append(page)
     print("wrote " + ", ".join(written))
-    return 0
+    return INTERRUPTED if interrupted else 0
 
 
 # ----------------------------------------------------------------------------------- check
@@ -210,24 +246,29 @@ def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any],
     return model, xs, ys, cost
 
 
+def _network_name(model: MLP) -> str:
+    sizes = [model.nin] + [layer.nout for layer in model.layers]
+    return f"{'-'.join(map(str, sizes))} {'/'.join(layer.activation for layer in model.layers)}"
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Random networks, activations and costs: graph gradients vs BP1–BP4, per layer."""
     rng = random.Random(args.seed)
+    cases = [_random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
+    names = [_network_name(model) for model, *_ in cases]
+    wide = max(len("network"), *map(len, names))
+    cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
     print(
-        f"{'trial':>5}  {'network':<26}  {'cost':<33}  {'layer':>5}  "
+        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {'layer':>5}  "
         f"{'max|Δδ|':>9}  {'max|Δ∂C/∂w|':>11}  {'max|Δ∂C/∂b|':>11}  ok"
     )
     failures = 0
-    for trial in range(args.trials):
-        model, xs, ys, cost = _random_case(rng)
-        sizes = [model.nin] + [layer.nout for layer in model.layers]
-        acts = "/".join(layer.activation for layer in model.layers)
-        name = f"{'-'.join(map(str, sizes))} {acts}"
+    for trial, ((model, xs, ys, cost), name) in enumerate(zip(cases, names, strict=True)):
         for d in cmp.compare(model, xs, ys, cost):
             ok = d.worst() <= TOLERANCE and not math.isnan(d.worst())
             failures += not ok
             print(
-                f"{trial:>5}  {name:<26}  {cost:<33}  {d.layer:>5}  {d.delta:>9.1e}  "
+                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {d.layer:>5}  {d.delta:>9.1e}  "
                 f"{d.grad_w:>11.1e}  {d.grad_b:>11.1e}  {'yes' if ok else 'NO'}"
             )
     if failures:
@@ -251,7 +292,9 @@ def run_explain(args: argparse.Namespace) -> int:
     )
     x = args.input if args.input is not None else [round(0.5 - 0.3 * k, 2) for k in range(n_in)]
     if len(x) != n_in:
-        raise UsageError(f"--input has {len(x)} numbers but the network takes {n_in} inputs")
+        raise UsageError(
+            f"--input has {count(len(x), 'number')} but the network takes {count(n_in, 'input')}"
+        )
     if softmax:
         y: Any = int(args.target[0]) if args.target else 0
         if not 0 <= y < n_out or (args.target and args.target[0] != y):
@@ -260,30 +303,251 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         y = args.target if args.target is not None else [1.0] * n_out
         if len(y) != n_out:
-            raise UsageError(f"--target has {len(y)} numbers but the network has {n_out} outputs")
+            raise UsageError(
+                f"--target has {count(len(y), 'number')} but the network has "
+                f"{count(n_out, 'output')}"
+            )
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
     loss = cmp.example_loss(model, x, y, cost)
-    labels = {n.label: n for n in topological_order(loss) if n.label}
-    wanted = args.param or "w^2_{0,0}"
-    if wanted not in labels:
-        known = ", ".join(sorted(k for k in labels if k.startswith(("w^", "b^", "z^")))[:8])
-        raise UsageError(f"no node labelled {wanted!r} in this network; try one of {known}, …")
+    wanted = args.param or "w:2:0:0"
+    node, note = _find_param(model, loss, wanted)
     from .explain import explain
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
-    print(explain(labels[wanted], loss))
+    if note:
+        print(note)
+    print(explain(node, loss))
     return 0
+
+
+# ----------------------------------------------------------------------------------- playground
+PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        lr = float(text)
+    except ValueError:
+        lr = math.nan
+    if not (math.isfinite(lr) and lr > 0.0):
+        raise argparse.ArgumentTypeError(f"expected a learning rate > 0 like 0.03, got {text!r}")
+    return lr
+
+
+def _add_playground(sub: Any) -> None:
+    play = sub.add_parser(
+        "playground", help="train an MLP and write the training playground page (one HTML file)"
+    )
+    data = play.add_mutually_exclusive_group()
+    data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
+    data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
+    play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
+    play.add_argument("--activation", choices=["tanh", "sigmoid", "relu", "linear"], default="tanh")
+    play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
+    play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
+    play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
+    play.add_argument("--every", type=_positive, default=None, help="record every N steps")
+    play.add_argument("--seed", type=int, default=0)
+    play.add_argument(
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
+    )
+    play.add_argument("--out", default="playground.html", help="the page to write")
+
+
+def playground_recorder(steps: int, n: int, neurons: int, every: int | None = None) -> Recorder:
+    """A Recorder of 11 to 31 steps whose per-example numbers fit in PLAYGROUND_BUDGET bytes.
+
+    It keeps z, a and δ of every example when it can, recording fewer steps (down to 11) to
+    do so; past that it keeps them for evenly spaced examples only.
+    """
+    per_step = n * neurons * 3 * 21  # z, a, δ of every example: about 21 bytes a number in JSON
+    if every is None:
+        fits = max(10, PLAYGROUND_BUDGET // per_step - 1)  # recorded steps that fit, less one
+        every = max(1, math.ceil(steps / min(30, fits)))
+    recorded = math.ceil(steps / every) + 1
+    count = max(1, min(n, PLAYGROUND_BUDGET // (recorded * neurons * 3 * 21)))
+    examples = (
+        None if count >= n else [round(i * (n - 1) / max(count - 1, 1)) for i in range(count)]
+    )
+    return Recorder(every=every, examples=examples)
+
+
+def _standardise(xs: list[list[float]]) -> list[list[float]]:
+    # (x − mean) / standard deviation per column, so tanh starts in its steep middle
+    cols = list(zip(*xs, strict=True))
+    means = [math.fsum(c) / len(c) for c in cols]
+    sds = [
+        math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) or 1.0
+        for c, m in zip(cols, means, strict=True)
+    ]
+    return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]
+
+
+def run_playground(args: argparse.Namespace) -> int:
+    """Train with a Recorder and write the playground page."""
+    from .playground import NOTATIONS, write_playground
+
+    if args.notation is not None and args.notation not in NOTATIONS:
+        raise UsageError(
+            f"--notation {args.notation!r} is not known; choose one of {', '.join(NOTATIONS)}"
+        )
+    features: list[str] | None = None
+    classes: list[str] | None = None
+    if args.csv is not None:
+        try:
+            table = read_csv(args.csv)
+        except CSVError as e:
+            raise UsageError(str(e)) from None
+        xs, ys = _standardise(table.xs), table.ys
+        features, classes = table.features, table.classes
+        source = f"{os.path.basename(args.csv)} ({len(xs)} rows, features standardised)"
+        again = f"--csv {args.csv}"
+    else:
+        dataset = args.dataset or "moons"
+        # xor's corners get some noise, so its points do not sit on top of each other
+        noise = {"noise": 0.15} if dataset == "xor" else {}
+        xs, ys = DATASETS[dataset](n=args.points, seed=args.seed, **noise)
+        source = f"{dataset} ({len(xs)} points{', noise 0.15' if noise else ''})"
+        again = f"--dataset {dataset} --points {args.points}"
+    sizes: list[int] = args.net or [len(xs[0]), 8, 8, 1]
+    if sizes[0] != len(xs[0]):
+        raise UsageError(
+            f"--net starts with {sizes[0]} inputs but the data has {len(xs[0])} features; "
+            f"use --net {len(xs[0])},{','.join(map(str, sizes[1:]))}"
+        )
+    if sizes[-1] != 1:
+        raise UsageError(
+            "--net must end with 1 output: the playground classifies two classes by one logit"
+        )
+    out = args.out
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
+    model = MLP(sizes[0], sizes[1:], activation=args.activation, seed=args.seed)
+    recorder = playground_recorder(args.steps, len(xs), sum(sizes[1:]), args.every)
+    optimizer = Adam(model.parameters(), lr=args.lr)
+    loss = binary_cross_entropy_with_logits
+    history = fit(
+        model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
+    )
+    net = "-".join(map(str, sizes))
+    command = (
+        f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
+        f"{args.activation} --steps {args.steps} --lr {args.lr:g} --seed {args.seed}"
+    )
+    about = (
+        f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
+        f"logit · Adam, lr {args.lr:g}, full batch · {args.steps} steps, recorded every "
+        f"{recorder.every} · seed {args.seed}"
+    )
+    rerun = (
+        f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
+        f"{command}"
+    )
+    write_playground(
+        recorder,
+        model,
+        xs,
+        ys,
+        out,
+        notation=args.notation,
+        title=f"Training playground: {net}",
+        about=about,
+        rerun=rerun,
+        features=features,
+        classes=classes,
+    )
+    print(f"{model}: loss {history[0]:.4f} -> {history[-1]:.4f} in {len(history)} steps")
+    print(
+        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
+    )
+    return 0
+
+
+# w^2_{1,0} (the label), w:2:1:0 and w2_1_0 (no shell quoting needed): kind, layer, j, k
+_PARAM_FORMS = [
+    re.compile(r"(?P<kind>[wbza])\^(?P<layer>\d+)_\{?(?P<j>\d+)(?:,(?P<k>\d+))?\}?"),
+    re.compile(r"(?P<kind>[wbza]):(?P<layer>\d+):(?P<j>\d+)(?::(?P<k>\d+))?"),
+    re.compile(r"(?P<kind>[wbza])(?P<layer>\d+)_(?P<j>\d+)(?:_(?P<k>\d+))?"),
+]
+
+
+def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
+    """The node --param names, found by the model's structure; and a note to print, if any."""
+    match = next((m for form in _PARAM_FORMS if (m := form.fullmatch(wanted.strip()))), None)
+    if match is None:
+        labels = {n.label: n for n in topological_order(loss) if n.label}
+        if wanted in labels:  # any other labelled node, such as the loss C
+            return labels[wanted], ""
+        raise UsageError(
+            f"cannot read --param {wanted!r}; write w:2:1:0 for w^2_{{1,0}} (layer 2, neuron 1, "
+            "input 0), b:2:1, z:3:0 or a:2:1"
+        )
+    kind, layer_index, j = match["kind"], int(match["layer"]), int(match["j"])
+    k = None if match["k"] is None else int(match["k"])
+    last = len(model.layers) + 1
+    if not 2 <= layer_index <= last:
+        raise UsageError(
+            f"--param {wanted!r}: this network has weight layers 2 to {last} (layer 1 is the input)"
+        )
+    layer = model.layers[layer_index - 2]
+    if not 0 <= j < layer.nout:
+        raise UsageError(
+            f"--param {wanted!r}: layer {layer_index} has neurons 0 to {layer.nout - 1}"
+        )
+    if (kind == "w") != (k is not None):
+        raise UsageError(
+            f"--param {wanted!r}: a weight needs layer, neuron and input (w:2:1:0); "
+            "b, z and a need layer and neuron (b:2:1)"
+        )
+    neuron = layer.neurons[j]
+    if kind == "w":
+        assert k is not None
+        if not 0 <= k < layer.nin:
+            raise UsageError(
+                f"--param {wanted!r}: neuron {j} of layer {layer_index} has inputs 0 to "
+                f"{layer.nin - 1}"
+            )
+        return neuron.w[k], ""
+    if kind == "b":
+        return neuron.b, ""
+    if kind == "z":
+        return layer.z[j], ""
+    if layer.a[j] is layer.z[j]:
+        return layer.z[j], (
+            f"layer {layer_index} has a linear activation, so there is no separate node "
+            f"a^{layer_index}_{j}: a is the node z^{layer_index}_{j} itself, explained here"
+        )
+    return layer.a[j], ""
+
+
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        run = {"demo": run_demo, "check": run_check, "explain": run_explain}[args.command]
+        run = {
+            "demo": run_demo,
+            "check": run_check,
+            "explain": run_explain,
+            "playground": run_playground,
+        }[args.command]
         code: int = run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("deltagrad: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (deltagrad check | head -2): stop quietly, as CLI tools do;
+        # later writes to stdout (at exit) go to /dev/null instead of raising again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE

@@ -125,7 +125,19 @@ def stepper_html(
 def write_stepper(root: Value, path: str | os.PathLike[str], **options: Any) -> None:
     """Write stepper_html(root, **options) to path (UTF-8)."""
     text = stepper_html(root, **options)
-    with open(path, "w", encoding="utf-8") as f:
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot write the stepper page to {target!r}: the folder {folder!r} does not "
+            "exist; create it first (os.makedirs)"
+        )
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            f"cannot write the stepper page to {target!r}: it is a folder; give a file name "
+            f"such as {os.path.join(target, 'stepper.html')!r}"
+        )
+    with open(target, "w", encoding="utf-8") as f:
         f.write(text)
 
 

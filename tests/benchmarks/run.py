@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout, without instal
 from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]  # noqa: E402
 from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
 
-from autograd import Trace, Value, topological_order, trace  # noqa: E402
+from autograd import Trace, Value, linear, topological_order, trace  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
 from nn.compare import weights_of  # noqa: E402
@@ -66,13 +66,23 @@ class Sizes:
     chains: tuple[int, int]  # chain lengths in nodes: the small and the large one
     chain_rounds: int
     nn_rounds: int
+    scale_chain: int = 2 * 10**6  # the scale section: a chain this many nodes deep
+    scale_parents: int = 10**5  # and one linear node with this many parents
+    scale_rounds: int = 3
 
 
 FULL = Sizes(
     layers=(32, 64, 64), graph_rounds=20, chains=(10**4, 10**6), chain_rounds=7, nn_rounds=20
 )
 QUICK = Sizes(
-    layers=(8, 16, 16), graph_rounds=3, chains=(10**4, 10**5), chain_rounds=2, nn_rounds=2
+    layers=(8, 16, 16),
+    graph_rounds=3,
+    chains=(10**4, 10**5),
+    chain_rounds=2,
+    nn_rounds=2,
+    scale_chain=10**5,
+    scale_parents=10**4,
+    scale_rounds=1,
 )
 
 
@@ -395,6 +405,74 @@ def engine_chain(sizes: Sizes) -> str:
     return title + "\n\n" + table(header, rows)
 
 
+def build_wide_linear(parents: int) -> Value:
+    """One `linear` node z = Σ_k w_k x_k + b with at least `parents` parents (w, x, b leaves)."""
+    n = parents // 2
+    rng = random.Random(0)
+    w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(n)]
+    x = [Value(rng.uniform(-1.0, 1.0)) for _ in range(n)]
+    return linear(w, x, Value(0.5))
+
+
+def peak_bytes(build: Callable[[], Any]) -> tuple[float, float]:
+    """Bytes alive once the graph is built, and the peak while backward() runs on it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        root = build()
+        built = tracemalloc.get_traced_memory()[0] - base
+        tracemalloc.reset_peak()
+        root.backward()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del root
+    gc.collect()
+    return built, peak
+
+
+def engine_scale(sizes: Sizes) -> str:
+    """A very deep graph and a very wide node: forward and backward, time and bytes per node."""
+    builders = {
+        "chain": lambda: build_chain(Value, sizes.scale_chain),
+        "wide": lambda: build_wide_linear(sizes.scale_parents),
+    }
+    counts = {k: deltagrad_nodes(b()) for k, b in builders.items()}
+    gc.collect()
+    runs = interleaved({k: build_and_backward(b) for k, b in builders.items()}, sizes.scale_rounds)
+    memory = {k: peak_bytes(b) for k, b in builders.items()}
+    names = {
+        "chain": f"chain `v = v * c + d`, {counts['chain']:,} nodes",
+        "wide": f"one `linear` node with {counts['wide'] - 1:,} parents",
+    }
+    rows = []
+    for key in builders:
+        n = counts[key]
+        built, peak = memory[key]
+        rows.append(
+            [
+                names[key],
+                us(best(runs[key]["build"]) / n),
+                us(best(runs[key]["backward"]) / n),
+                f"{built / n:.0f} B",
+                f"{peak / n:.0f} B",
+            ]
+        )
+    title = (
+        "### Engine at scale: a deep chain and a wide node, forward and backward "
+        f"(best of {sizes.scale_rounds})"
+    )
+    header = [
+        "graph",
+        "build, time per node",
+        "backward, time per node",
+        "memory per node, built",
+        "peak during backward, per node",
+    ]
+    return title + "\n\n" + table(header, rows)
+
+
 # --------------------------------------------------------------------------------- section 2
 NN_INPUTS = 2
 NN_WIDTHS = [16, 16, 1]
@@ -678,6 +756,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield "## Section 1: engine"
     yield engine_graph(sizes)
     yield engine_chain(sizes)
+    yield engine_scale(sizes)
     yield "## Section 2: nn step"
     yield nn_step(sizes)
     yield demo_wall_time(sizes)

@@ -1,0 +1,146 @@
+"""Recorder: what fit() computed at chosen steps (parameters, gradients, z, a, δ), as plain data.
+
+``fit(..., record=Recorder(every=k))`` keeps, at steps 0, k, 2k, … and the last step, the
+numbers of that real training step read off the engine's own graph after ``backward()`` and
+before the optimizer moves anything:
+
+- the parameters w^l_jk, b^l_j that the forward pass used, and their gradients ∂C/∂w, ∂C/∂b;
+- the batch loss C and the batch accuracy (the fraction of the batch that the outputs of this
+  forward pass classify right);
+- for every neuron, the batch means of z, a and δ, and z, a and δ for each recorded example.
+
+C is the batch mean (1/m) Σ_x C_x, so the engine's z.grad for example x is ∂C/∂z^x = δ^x / m,
+where δ^x = ∂C_x/∂z^x is Nielsen's per-example error. The recording keeps δ^x = m · z.grad,
+so that BP4 reads ∂C/∂w^l_jk = (1/m) Σ_x a^{x,l−1}_k δ^{x,l}_j and BP3 ∂C/∂b^l_j = mean δ^l_j.
+For the output layer it also keeps ∂C_x/∂a^L_j = m · a.grad, the first factor of BP1 (0 for a
+softmax layer under cross_entropy, whose loss is taken on the logits z^L, not on a^L).
+
+The recording is a dict of lists of floats (json.dumps works on it); its size grows with the
+number of recorded steps and examples, never with the number of training steps.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd import Value
+
+__all__ = ["FORMAT", "Recorder"]
+
+FORMAT = "deltagrad.recording"
+
+
+def _count(what: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"Recorder: {what} must be an int >= 1, got {n!r}")
+    return int(n)
+
+
+class Recorder:
+    """Keeps the numbers of every k-th training step of fit(); pass it as fit(..., record=...).
+
+    every: record steps 0, every, 2·every, … and the last step. examples: the indices (into
+    fit's xs) whose per-example z, a and δ are kept when they are in the batch; None keeps
+    every example of the batch. decide maps a model's outputs to a class for the accuracy
+    (default nn.train.predict_class: threshold 0 for one output, argmax for several).
+    """
+
+    def __init__(
+        self,
+        every: int = 1,
+        examples: Iterable[int] | None = None,
+        decide: Callable[[Any], object] | None = None,
+    ) -> None:
+        self.every = _count("every", every)
+        self.examples: list[int] | None = None
+        if examples is not None:
+            chosen = list(examples)
+            for i in chosen:
+                if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
+                    raise ValueError(
+                        f"Recorder: examples must be indices >= 0 into fit's xs, got {i!r}"
+                    )
+            self.examples = sorted({int(i) for i in chosen})
+        self.decide = decide
+        self.steps: list[dict[str, Any]] = []
+        self.total_steps = 0
+        self._nodes: list[tuple[int, list[tuple[list[Value], list[Value]]]]] = []
+
+    # ------------------------------------------------------------------ called by fit()
+    def wants(self, step: int, total: int) -> bool:
+        """True if step (0-based) of a run of total steps is one to record."""
+        self.total_steps = total
+        return step % self.every == 0 or step == total - 1
+
+    def forward(self, model: Any, predict: Callable[[Any], Any], x: Any, index: int) -> Any:
+        """predict(x) for example index, keeping the z and a nodes of each layer it made."""
+        layers = getattr(model, "layers", None)
+        if not layers or not all(hasattr(layer, "z") for layer in layers):
+            raise TypeError(
+                "Recorder: the model must be an nn.MLP (or have .layers with .z and .a after a "
+                f"forward pass) to record z, a and δ; got {type(model).__name__}"
+            )
+        out = predict(x)
+        self._nodes.append((index, [(list(layer.z), list(layer.a)) for layer in layers]))
+        return out
+
+    def capture(self, step: int, model: Any, loss: Value, outputs: Sequence[Any], ys: Any) -> None:
+        """Keep step's numbers: call after loss.backward() and before optimizer.step()."""
+        from .train import _target_class, predict_class
+
+        nodes, self._nodes = self._nodes, []
+        m = len(nodes)
+        rule = predict_class if self.decide is None else self.decide
+        correct = sum(
+            1 for out, y in zip(outputs, ys, strict=True) if rule(out) == _target_class(y)
+        )
+        chosen = None if self.examples is None else set(self.examples)
+        keep = [e for e, (i, _) in enumerate(nodes) if chosen is None or i in chosen]
+        layers = model.layers
+        record: dict[str, Any] = {
+            "step": step,
+            "loss": float(loss.data),
+            "accuracy": correct / m,
+            "batch_size": m,
+            "w": [[[float(w.data) for w in n.w] for n in layer.neurons] for layer in layers],
+            "b": [[float(n.b.data) for n in layer.neurons] for layer in layers],
+            "grad_w": [[[float(w.grad) for w in n.w] for n in layer.neurons] for layer in layers],
+            "grad_b": [[float(n.b.grad) for n in layer.neurons] for layer in layers],
+            "examples": [nodes[e][0] for e in keep],
+        }
+        for key in ("z", "a", "delta"):
+            record[key] = []
+            record[f"mean_{key}"] = []
+        for li in range(len(layers)):
+            zs = [nodes[e][1][li][0] for e in range(m)]  # [example][j] z nodes
+            as_ = [nodes[e][1][li][1] for e in range(m)]
+            width = len(zs[0])
+            per = {
+                "z": [[float(zs[e][j].data) for e in range(m)] for j in range(width)],
+                "a": [[float(as_[e][j].data) for e in range(m)] for j in range(width)],
+                # δ^x = ∂C_x/∂z^x = m · ∂C/∂z^x, as C = (1/m) Σ_x C_x
+                "delta": [[m * float(zs[e][j].grad) for e in range(m)] for j in range(width)],
+            }
+            for key, rows in per.items():
+                record[key].append([[row[e] for e in keep] for row in rows])
+                record[f"mean_{key}"].append([math.fsum(row) / m for row in rows])
+        last = len(layers) - 1
+        record["dC_da"] = [  # ∂C_x/∂a^L_j, BP1's first factor
+            [m * float(nodes[e][1][last][1][j].grad) for e in keep]
+            for j in range(len(nodes[0][1][last][1]))
+        ]
+        self.steps.append(record)
+
+    # ------------------------------------------------------------------ the result
+    def data(self) -> dict[str, Any]:
+        """The recording as plain JSON-serialisable data (a fresh dict of lists)."""
+        return {
+            "format": FORMAT,
+            "version": 1,
+            "every": self.every,
+            "total_steps": self.total_steps,
+            "steps": [dict(s) for s in self.steps],
+        }

@@ -1,0 +1,221 @@
+"""The training playground: one offline HTML page that replays a Recorder's steps of fit()."""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+from nn import notation as notation_records
+from nn.notation import Name
+
+from .stepper import _script_json
+
+__all__ = ["name_html", "playground_html", "write_playground"]
+
+NOTATIONS = notation_records.NOTATIONS  # the notations a page can be written in, by key
+
+_QUANTITY = {
+    "w": "weight",
+    "b": "bias",
+    "z": "preactivation",
+    "delta": "preactivation",
+    "a": "activation",
+    "x": "input",
+}
+# A letter index (k in Σ_k, the x of C_x) is rendered through an int no network has, then
+# written as the letter, so the notation's own index order and index base still apply.
+_SENTINEL = {"i": 7_770_001, "j": 7_770_002, "k": 7_770_003, "x": 7_770_004}
+
+
+def _check_notation(notation: str | notation_records.Notation | None) -> notation_records.Notation:
+    try:
+        return notation_records.get(notation)
+    except ValueError as e:
+        raise ValueError(f"write_playground: {e}") from None
+
+
+def name_html(
+    quantity: str,
+    layer: int = 0,
+    j: int | str = 0,
+    k: int | str = 0,
+    notation: str | notation_records.Notation | None = None,
+) -> str:
+    """A typeset name in HTML: 'w', 'b', 'z', 'a', 'delta', 'x' (an input), 'C' or 'C_x'.
+
+    layer is Nielsen's (the input is layer 1); j and k are 0-based ints or letters ('k' for
+    Σ_k); the notation (nn.notation: nielsen by default, lfd, ng, goodfellow, or a Notation)
+    writes it.
+    """
+    n = _check_notation(notation)
+    ints = {key: _SENTINEL[v] if isinstance(v, str) else v for key, v in (("j", j), ("k", k))}
+    if quantity == "C":
+        sym, sup, sub = notation_records.parts(Name("cost", batch=True), n)
+    elif quantity == "C_x":
+        sym, sup, sub = notation_records.parts(Name("cost", example=_SENTINEL["x"]), n)
+    elif quantity == "x":
+        sym, sup, sub = notation_records.parts(Name("input", 1, ints["k"]), n)
+    else:
+        name = Name(_QUANTITY[quantity], layer, ints["j"], ints["k"])
+        if quantity == "delta":
+            sym, sup, sub = notation_records.delta_parts(name, n)
+        else:
+            sym, sup, sub = notation_records.parts(name, n)
+    for letter, number in _SENTINEL.items():
+        sub = sub.replace(str(number + n.index_base), letter)
+    base, _, own_sub = sym.partition("_")  # a symbol's own subscript stays upright (E_in)
+    symbol = notation_records.symbol(base, "html")
+    out = f"<i>{symbol}</i>" if base.isascii() else symbol
+    out += f"<sub>{html.escape(own_sub)}</sub>" if own_sub else ""
+    out += notation_records.compose("", sup, sub, "html")
+    return f'<span class="nm">{out}</span>'
+
+
+def _names(sizes: list[int], notation: str | notation_records.Notation | None) -> dict[str, Any]:
+    # Every name the page shows, made here once: weight layer i (0-based) is Nielsen's l = i + 2.
+    layers = range(len(sizes) - 1)
+
+    def each(quantity: str, i: int) -> list[str]:
+        return [name_html(quantity, i + 2, j, 0, notation) for j in range(sizes[i + 1])]
+
+    def activation(layer: int, j: int | str) -> str:
+        return name_html("x" if layer == 1 else "a", layer, j, j, notation)
+
+    n = _check_notation(notation)
+    return {
+        "w": [
+            [
+                [name_html("w", i + 2, j, k, notation) for k in range(sizes[i])]
+                for j in range(sizes[i + 1])
+            ]
+            for i in layers
+        ],
+        "b": [each("b", i) for i in layers],
+        "z": [each("z", i) for i in layers],
+        "delta": [each("delta", i) for i in layers],
+        # a[0] is the input layer a^1 (= x); a[i + 1] is the output of weight layer i
+        "a": [[activation(i + 1, j) for j in range(sizes[i])] for i in range(len(sizes))],
+        "x": [activation(1, k) for k in range(sizes[0])],
+        # with letters: w^l_{jk} of neuron j (for Σ_k), w^{l}_{ij} (for BP2), a^{l}_k, δ^l_i
+        "wk": [
+            [name_html("w", i + 2, j, "k", notation) for j in range(sizes[i + 1])] for i in layers
+        ],
+        "wi": [[name_html("w", i + 2, "i", k, notation) for k in range(sizes[i])] for i in layers],
+        "ak": [activation(i + 1, "k") for i in range(len(sizes))],
+        "di": [name_html("delta", i + 2, "i", 0, notation) for i in layers],
+        "C": name_html("C", notation=notation),
+        "Cx": name_html("C_x", notation=notation),
+        "sigma": notation_records.symbol(n.sigma, "html"),
+        "notation": n.title,
+        "offset": n.layer_offset,  # a layer as the notation numbers it: Nielsen's + offset
+        "base": n.index_base,
+    }
+
+
+def _recording_data(recording: Any) -> dict[str, Any]:
+    data = recording.data() if callable(getattr(recording, "data", None)) else recording
+    if not isinstance(data, Mapping) or data.get("format") != "deltagrad.recording":
+        raise TypeError(
+            "write_playground: recording must be an nn.record.Recorder (or its .data()) filled "
+            f"by fit(..., record=Recorder(every=k)), got {type(recording).__name__}"
+        )
+    if not data.get("steps"):
+        raise ValueError(
+            "write_playground: the recording holds no steps; train with fit(..., record=...) first"
+        )
+    return dict(data)
+
+
+def playground_html(
+    recording: Any,
+    model: Any,
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[int],
+    *,
+    notation: str | notation_records.Notation | None = None,
+    title: str | None = None,
+    about: str = "",
+    rerun: str | None = None,
+    features: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
+) -> str:
+    """The playground page (HTML text) for a recording of fit() on model with data (xs, ys)."""
+    chosen = _check_notation(notation)
+    data = _recording_data(recording)
+    layers = getattr(model, "layers", None)
+    if not layers:
+        raise TypeError(f"write_playground: model must be an nn.MLP, got {type(model).__name__}")
+    sizes = [layers[0].nin] + [layer.nout for layer in layers]
+    first = data["steps"][0]
+    if [len(w) for w in first["w"]] != sizes[1:] or len(first["w"][0][0]) != sizes[0]:
+        raise ValueError(
+            f"write_playground: the recording's layer sizes do not match the model "
+            f"{'-'.join(map(str, sizes))}; record the same model you pass"
+        )
+    points = [[float(v) for v in x] for x in xs]
+    labels = [int(y) for y in ys]
+    if len(points) != len(labels) or not points:
+        raise ValueError(
+            f"write_playground: got {len(points)} inputs and {len(labels)} labels; pass the "
+            "data fit() was trained on"
+        )
+    if any(len(p) != sizes[0] for p in points):
+        raise ValueError(f"write_playground: every input needs {sizes[0]} numbers, as the model")
+    for s in data["steps"]:
+        for key in ("loss",):
+            if not math.isfinite(s[key]):
+                raise ValueError(
+                    f"write_playground: the loss at step {s['step']} is {s[key]!r}; the training "
+                    "diverged (try a smaller learning rate)"
+                )
+    acts = [layer.activation for layer in layers]
+    seed = getattr(model, "seed", None)
+    heading = title or f"Training playground: MLP {'-'.join(map(str, sizes))}"
+    if rerun is None:
+        rerun = (
+            f"The same start: MLP({sizes[0]}, {sizes[1:]}, activation={acts[0]!r}, "
+            f"output_activation={acts[-1]!r}, seed={seed!r}) and the same data."
+        )
+    page = {
+        "sizes": sizes,
+        "acts": acts,
+        "xs": points,
+        "ys": labels,
+        "features": list(features) if features else [f"x{k}" for k in range(sizes[0])],
+        "named": bool(features),
+        "classes": list(classes) if classes else ["0", "1"],
+        "seed": seed,
+        "every": data.get("every"),
+        "total": data.get("total_steps") or data["steps"][-1]["step"] + 1,
+        "steps": data["steps"],
+        "names": _names(sizes, notation),
+    }
+    parts = {
+        "TITLE": html.escape(heading),
+        "ABOUT": html.escape(f"{about} · names: {chosen.title}" if about else chosen.title),
+        "RERUN": html.escape(rerun),
+        "DATA": _script_json(page),
+    }
+    template = resources.files("viz").joinpath("playground.html").read_text(encoding="utf-8")
+    # one pass over the template, so text inside the data is never taken for a marker
+    return re.sub(r"%(TITLE|ABOUT|RERUN|DATA)%", lambda m: parts[m.group(1)], template)
+
+
+def write_playground(
+    recording: Any,
+    model: Any,
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[int],
+    path: str | os.PathLike[str],
+    notation: str | notation_records.Notation | None = None,
+    **options: Any,
+) -> None:
+    """Write playground_html(recording, model, xs, ys, notation=notation, **options) to path."""
+    text = playground_html(recording, model, xs, ys, notation=notation, **options)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
