@@ -551,6 +551,8 @@ def _wrap(
     """e rendered, in parentheses if its precedence is below the parent's (or equal, if strict)."""
     text = _render(e, style, names, functions)
     p = _precedence(e)
+    if e.kind in _COMPARISONS and style != "python":  # a 0/1 mask in a formula: [x > 0]
+        return f"[{text}]"
     if p < parent or (strict and p == parent and p != _ATOM):
         if style == "latex":
             return rf"\left({text}\right)"

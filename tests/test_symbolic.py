@@ -183,6 +183,9 @@ def test_a_branch_on_a_symbol_is_refused() -> None:
     assert (const(2.0) > 0.0) is True  # constants fold, so a branch on a constant still runs
     assert (x > 0.0).evaluate({"x": 1.5}) is True
     assert (x <= 0.0).unicode() == "x ≤ 0"
+    mask = (x > 0.0) * 1.0 + var("y") * (x <= 0.0)  # a branch as masks: the rules' way
+    assert mask.unicode() == "[x > 0] + y·[x ≤ 0]"  # Iverson brackets
+    assert mask.evaluate({"x": -1.0, "y": 0.25}) == 0.25
 
 
 def test_helpers_call_the_same_named_method() -> None:
