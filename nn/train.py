@@ -134,7 +134,9 @@ def fit(
     step = _traced_step(model, loss) if trace else None
     if step is not None:
         try:  # every example flattened once, for every epoch
-            shape, flats = step.prepare(list(zip(xs, ys, strict=True)))
+            # ints become floats, as Value() and the losses make them (an int would be static)
+            examples = [(_floats(x), _floats(y)) for x, y in zip(xs, ys, strict=True)]
+            shape, flats = step.prepare(examples)
         except TraceError:  # examples of different shapes: the eager engine
             step = None
 
@@ -236,6 +238,15 @@ def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> fl
     losses = step.replay(shape, [(s, *f) for s, f in zip(seeds, flats, strict=True)])
     total = _batch_total(m)
     return total.replay(_total_shape(m), [(0.0, *losses)])[0]
+
+
+def _floats(v: Any) -> Any:
+    """v with every int in it (not a bool) as a float, lists and tuples as lists."""
+    if type(v) is int:
+        return float(v)
+    if isinstance(v, list | tuple):
+        return [_floats(u) for u in v]
+    return v
 
 
 def _total_shape(m: int) -> Any:

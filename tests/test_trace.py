@@ -491,3 +491,25 @@ def test_user_defined_primitives_trace_like_built_in_rows() -> None:
         assert step(x) == c.data and w.grad == v.grad
     assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # softplus' rule, inline
     assert "_d_wobble(" in step.source  # wobble's rule, called
+
+
+def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd import Trace
+
+    xs = [[0, 0], [0, 1], [1, 0], [1, 1]] * 3  # XOR with int features and ±1 int labels
+    ys = [-1, 1, 1, -1] * 3
+    replayed: list[int] = []
+    original = Trace.replay
+
+    def counting(self: Trace, shape: Any, rows: list[tuple[Any, ...]]) -> list[float]:
+        replayed.append(len(rows))
+        return original(self, shape, rows)
+
+    monkeypatch.setattr(Trace, "replay", counting)
+    runs = []
+    for traced in (False, True):
+        model = MLP(2, [4, 1], seed=5)
+        history = fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.2), 4, 6, trace=traced)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert 6 in replayed  # the traced run replayed its batches of 6 (one program for all)
