@@ -193,7 +193,10 @@ class Expr:
         # any other method a helper calls (x.cos(), x.sqrt(), ...) is a call of that function
         if name.startswith("_"):
             raise AttributeError(name)
-        _function(name)  # refuse unknown names now, not at evaluation
+        try:
+            _function(name)  # refuse unknown names now, not at evaluation
+        except SymbolicError as e:
+            raise AttributeError(f"Expr has no method {name}(): {e}") from None
         return lambda *rest: self.call(name, *rest)
 
     # ----------------------------------------------------------------- refusing to be a number
@@ -222,6 +225,16 @@ class Expr:
                 names.append(e.value)
             stack.extend(reversed(e.args))
         return names
+
+    def has_comparison(self) -> bool:
+        """True if the tree holds a comparison (a branch on data written as a 0/1 mask)."""
+        stack = [self]
+        while stack:
+            e = stack.pop()
+            if e.kind in _COMPARISONS:
+                return True
+            stack.extend(e.args)
+        return False
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """The tree's number with each variable replaced by env[name] (the rule's own floats)."""

@@ -468,11 +468,19 @@ class _Writer:
             locals_: list[str]
             derivatives = row.derivatives
             exprs: list[Expr | None]
-            if derivatives is None:  # a rule with no symbolic form runs as it is, on floats
+            # A rule with no symbolic form runs as it is, on floats; so does a rule that
+            # branches on data: its symbolic form builds the branch from 0/1 masks, and the
+            # float branch the eager pass takes can differ from that at its edges (a NaN, a
+            # signed zero), so the program calls the rule itself and shows the formula.
+            branching = derivatives is not None and any(d.has_comparison() for d in derivatives)
+            if derivatives is None or branching:
                 rule = self.function_name(n._op.derivative, f"d_{n.op}")
                 args = ", ".join([*(value[id(p)] for p in n.parents), value[id(n)]])
                 held = names.make(f"local_{value[id(n)]}", "local")
-                lines.append(f"{indent}{held} = {rule}({args})")
+                shown = ""
+                if derivatives is not None:
+                    shown = "  # " + ", ".join(d.unicode(mapping) for d in derivatives)
+                lines.append(f"{indent}{held} = {rule}({args}){shown}")
                 locals_ = [f"{held}[{k}]" for k in range(len(n.parents))]
                 exprs = [None] * len(n.parents)
             else:
