@@ -255,15 +255,15 @@ class Expr:
 
     def text(self, names: Mapping[str, str] | None = None) -> str:
         """Plain text, lightly simplified: '1 - a^2'."""
-        return _render(simplify(self), "text", names or {})
+        return _display(self, "text", names)
 
     def unicode(self, names: Mapping[str, str] | None = None) -> str:
         """Unicode, lightly simplified: '1 − a²'."""
-        return _render(simplify(self), "unicode", names or {})
+        return _display(self, "unicode", names)
 
     def latex(self, names: Mapping[str, str] | None = None) -> str:
         """LaTeX, lightly simplified: '1 - a^{2}'."""
-        return _render(simplify(self), "latex", names or {})
+        return _display(self, "latex", names)
 
     def python(
         self,
@@ -287,6 +287,12 @@ class Expr:
                 found[e.fn] = e.value
             stack.extend(reversed(e.args))
         return found
+
+
+def _display(e: Expr, style: str, names: Mapping[str, str] | None) -> str:
+    e = simplify(e)
+    text = _render(e, style, names or {})
+    return f"[{text}]" if e.kind in _COMPARISONS else text  # a 0/1 mask: [x > 0]
 
 
 def var(name: str) -> Expr:

@@ -14,20 +14,38 @@ from typing import Any, TypeGuard
 from .label import Label, Renamed
 from .modes import ANOMALY, FLAGS, RECORDING, caller_location
 from .ops import (
+    ABS,
     ADD,
+    ARCCOS,
+    ARCSIN,
+    ARCTAN,
+    COS,
     DIV,
+    ELU,
     EXP,
+    GE,
+    GELU,
+    GT,
+    LE,
+    LEAKY_RELU,
     LINEAR,
     LOG,
+    LT,
     MUL,
     NEG,
     POW,
     RELU,
     SIGMOID,
+    SIN,
+    SOFTPLUS,
+    SQRT,
     SUB,
+    TAN,
     TANH,
     DomainError,
     Op,
+    elu_op,
+    leaky_relu_op,
     pow_const,
     rpow_const,
 )
@@ -294,9 +312,83 @@ class Value:
         """max(0, x); its derivative at exactly 0 is taken to be 0."""
         return _apply1(RELU, self)
 
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _apply1(SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _apply1(COS, self)
+
+    def tan(self) -> Value:
+        """Tangent (radians)."""
+        return _apply1(TAN, self)
+
+    def arcsin(self) -> Value:
+        """Inverse sine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
+        return _apply1(ARCSIN, self)
+
+    def arccos(self) -> Value:
+        """Inverse cosine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
+        return _apply1(ARCCOS, self)
+
+    def arctan(self) -> Value:
+        """Inverse tangent."""
+        return _apply1(ARCTAN, self)
+
+    def abs(self) -> Value:
+        """|x|; its derivative at exactly 0 is taken to be 0."""
+        return _apply1(ABS, self)
+
+    def __abs__(self) -> Value:
+        return _apply1(ABS, self)
+
+    def sqrt(self) -> Value:
+        """Square root; raises ValueError below 0 (backward at exactly 0 is infinite and raises)."""
+        return _apply1(SQRT, self)
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x if x > 0 else slope * x; its derivative at exactly 0 is taken to be slope."""
+        if slope == 0.01:
+            return _apply1(LEAKY_RELU, self)
+        return _apply1(leaky_relu_op(_parameter("leaky_relu", "slope", slope)), self)
+
+    def softplus(self) -> Value:
+        """ln(1 + e^x), computed without overflow for any x; its derivative is sigmoid(x)."""
+        return _apply1(SOFTPLUS, self)
+
+    def elu(self, alpha: Number = 1.0) -> Value:
+        """x if x > 0 else alpha (e^x - 1); its derivative at exactly 0 is taken to be alpha."""
+        if alpha == 1.0:
+            return _apply1(ELU, self)
+        return _apply1(elu_op(_parameter("elu", "alpha", alpha)), self)
+
+    def gelu(self) -> Value:
+        """GELU, the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+        return _apply1(GELU, self)
+
+    # ----------------------------------------------------------------- comparisons
+    # A comparison is a node too: a Mask, 1.0 or 0.0, with local derivatives 0 (see the op
+    # table). It has a truth value, so `if v > 0:`, max(values) and sorted(values) work, and
+    # x * (x > 0) is a mask with zero derivative. == is identity (nodes live in sets and dicts).
+    def __lt__(self, other: Value | Number) -> Mask:
+        return _compare(LT, self, other)
+
+    def __le__(self, other: Value | Number) -> Mask:
+        return _compare(LE, self, other)
+
+    def __gt__(self, other: Value | Number) -> Mask:
+        return _compare(GT, self, other)
+
+    def __ge__(self, other: Value | Number) -> Mask:
+        return _compare(GE, self, other)
+
     # ----------------------------------------------------------------- gradients
-    def backward(self, create_graph: bool = False) -> None:
-        """Fill .grad on every node of the graph with d(self)/d(node) by the chain rule.
+    def backward(self, gradient: Value | Number = 1.0, create_graph: bool = False) -> None:
+        """Fill .grad on every node of the graph with gradient * d(self)/d(node) by the chain rule.
+
+        gradient seeds self.grad (1.0 by default, as in PyTorch): the pass then computes
+        gradient * d(self)/d(node), the vector-Jacobian product of a larger computation.
 
         Interior nodes hold the gradient of the latest pass; leaves accumulate across passes
         until reset (set .grad = 0.0, or Module.zero_grad()). With create_graph=True the
@@ -305,15 +397,19 @@ class Value:
         the cyclic garbage collector frees: prefer grad(..., create_graph=True), which stores
         nothing on the nodes.
         """
-        for _ in _backward(self, create_graph, record=False):
+        seed = _seed(gradient, create_graph, "backward")
+        for _ in _backward(self, create_graph, record=False, seed=seed):
             pass
 
-    def backward_steps(self, create_graph: bool = False, *, hooks: bool = True) -> Iterator[Step]:
+    def backward_steps(
+        self, create_graph: bool = False, *, hooks: bool = True, gradient: Value | Number = 1.0
+    ) -> Iterator[Step]:
         """backward() one node at a time: yields a Step per node in processing order.
 
         hooks=False skips registered hooks (for tools that replay a pass for display).
         """
-        return _backward(self, create_graph, record=True, hooks=hooks)
+        seed = _seed(gradient, create_graph, "backward_steps")
+        return _backward(self, create_graph, record=True, hooks=hooks, seed=seed)
 
     def register_hook(self, fn: Hook) -> RemovableHandle:
         """Call fn(g) when this node's gradient is final in a backward pass.
@@ -328,6 +424,33 @@ class Value:
         meta.next_key += 1
         meta.hooks[key] = fn
         return RemovableHandle(meta, key)
+
+
+class Mask(Value):
+    """The result of a comparison: a Value of 1.0 or 0.0 with zero derivative, and a truth value."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+
+def _compare(op: Op, x: Value, other: object) -> Mask:
+    o = other if isinstance(other, Value) else _constant(other)
+    if o is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    v = _make(op.forward(x.data, o.data), op, (x, o))
+    v.__class__ = Mask
+    return v  # type: ignore[return-value]
+
+
+def _parameter(op: str, name: str, value: object) -> float:
+    if not _is_real(value):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{op}: {name} must be a finite number, got {x!r}")
+    return x
 
 
 DisplayHook = Callable[[Value], dict[str, str] | None]
@@ -506,10 +629,29 @@ def _collect(
     return order
 
 
-def _backward(root: Value, create_graph: bool, record: bool, hooks: bool = True) -> Iterator[Step]:
+def _seed(gradient: object, create_graph: bool, where: str) -> Any:
+    """The seed d(root)/d(root) of a pass: a float, or a Value with create_graph=True."""
+    if isinstance(gradient, Value):
+        return gradient if create_graph else gradient.data
+    if isinstance(gradient, bool):
+        raise TypeError(
+            f"{where}: gradient must be a number or a Value, got the bool {gradient!r}; the "
+            "first argument is the seed gradient, so pass create_graph=True by name"
+        )
+    if not _is_real(gradient):
+        raise TypeError(
+            f"{where}: gradient must be a number or a Value (the seed for the output's grad), "
+            f"got {type(gradient).__name__}"
+        )
+    g = float(gradient)
+    return Value(g) if create_graph else g
+
+
+def _backward(
+    root: Value, create_graph: bool, record: bool, hooks: bool = True, seed: Any = 1.0
+) -> Iterator[Step]:
     before: dict[Value, Any] = {}
     order = _collect(root, reset=True, before=before, every_leaf=record)
-    seed: Any = Value(1.0) if create_graph else 1.0
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
     yield from _propagate(order, create_graph, record, hooks, before)
 
@@ -656,9 +798,15 @@ def fresh_grads(root: Value) -> Iterator[list[Value]]:
             n.grad = g
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+def grad(
+    output: Value,
+    inputs: Sequence[Value],
+    create_graph: bool = False,
+    grad_outputs: Value | Number = 1.0,
+) -> list[Any]:
     """d(output)/d(input) for each input, leaving every node's .grad as it was.
 
+    grad_outputs seeds the pass (1.0 by default): the results are grad_outputs * d(output)/dx.
     With create_graph=True the results are Values in a new graph, so they can be
     differentiated again: grad(grad(f, [x], create_graph=True)[0], [x]) is f''(x).
     """
@@ -668,8 +816,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    seed = _seed(grad_outputs, create_graph, "grad(grad_outputs=...)")
     with fresh_grads(output) as order:
-        output.grad = Value(1.0) if create_graph else 1.0
+        output.grad = seed
         for _ in _propagate(order, create_graph, record=False):
             pass
         members = set(order)

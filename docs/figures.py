@@ -2,9 +2,14 @@
 
 Writes
   neuron.svg            one tanh neuron and its squared error, after backward()
+  neuron_lfd.svg        the same graph in Learning From Data's notation (s, x, θ, w^(l)_ij, e)
+  neuron_lfd.png        a screenshot of it (headless Chromium, 1400×900)
+  stepper_lfd.png       the stepper of that graph in LFD notation at a middle step (1400×900)
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  loss.svg, boundary.svg          the demo's training charts (`deltagrad demo`)
+  loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
   playground_late.png   the same page at the last recorded step, a hidden neuron clicked
 
@@ -14,6 +19,8 @@ PNGs, Chromium on PATH (Debian: apt-get install chromium).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -29,6 +36,7 @@ from autograd import Value, linear, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.data import moons  # noqa: E402
 from nn.losses import batch_loss, mse  # noqa: E402
+from nn.notation import Name  # noqa: E402
 from viz.draw import processing_order  # noqa: E402
 
 IMAGES = REPO / "docs" / "images"
@@ -45,15 +53,18 @@ CHROMIUM_ARGS = [
 
 
 def neuron_graph(backward: bool = True) -> Value:
-    """z^2_0 = w·a^1 + b, a^2_0 = tanh(z^2_0), C = (a^2_0 − y)², after backward()."""
-    a1 = [Value(0.5, "a^1_0"), Value(-1.0, "a^1_1")]
-    w = [Value(0.8, "w^2_{0,0}"), Value(-0.3, "w^2_{0,1}")]
-    z = linear(w, a1, Value(0.1, "b^2_0"))
-    z.label = "z^2_0"
+    """z^2_0 = w·a^1 + b, a^2_0 = tanh(z^2_0), C = (a^2_0 − y)², after backward().
+
+    The nodes carry nn's Name records, so any notation can write them.
+    """
+    a1 = [Value(0.5, Name("input", 1, 0)), Value(-1.0, Name("input", 1, 1))]
+    w = [Value(0.8, Name("weight", 2, 0, 0)), Value(-0.3, Name("weight", 2, 0, 1))]
+    z = linear(w, a1, Value(0.1, Name("bias", 2, 0)))
+    z.label_record = Name("preactivation", 2, 0)
     a = z.tanh()
-    a.label = "a^2_0"
+    a.label_record = Name("activation", 2, 0)
     c = (a - 0.25) ** 2
-    c.label = "C"
+    c.label_record = Name("cost")
     if backward:
         c.backward()
     return c
@@ -92,6 +103,26 @@ def svg_size(svg: str) -> tuple[int, int]:
     if not m:
         raise ValueError("no width/height in points on the <svg> element")
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
+
+
+def training_charts() -> list[str]:
+    """The demo's loss.svg and boundary.svg, and screenshots of each at lecture-screen sizes."""
+    from viz.cli import main as deltagrad
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with contextlib.redirect_stdout(io.StringIO()):
+            deltagrad(["demo", "--out", tmp])
+        for name in ("loss", "boundary"):
+            svg = (Path(tmp) / f"{name}.svg").read_text(encoding="utf-8")
+            path = IMAGES / f"{name}.svg"
+            path.write_text(svg, encoding="utf-8")
+            written.append(path.name)
+            for width, height in ((1400, 900), (1920, 1080)):
+                png = IMAGES / f"{name}_{width}x{height}.png"
+                screenshot(path.as_uri(), png, width, height)
+                written.append(png.name)
+    return written
 
 
 def playground_shots(width: int = 1400, height: int = 900, suffix: str = "") -> list[str]:
@@ -137,9 +168,33 @@ def main() -> None:
         screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
 
+    written += notation_figures()
+    written += training_charts()
     written += playground_shots()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
+
+
+def notation_figures(width: int = 1400, height: int = 900) -> list[str]:
+    """The neuron in LFD notation: its SVG, a screenshot, and its stepper at a middle step."""
+    lfd = viz.svg(neuron_graph(), notation="lfd")
+    (IMAGES / "neuron_lfd.svg").write_text(lfd, encoding="utf-8")
+    small = neuron_graph(backward=False)
+    order = processing_order(small)
+    middle = next(k for k, n in enumerate(order) if n.label == "z^2_0")
+    with tempfile.TemporaryDirectory() as tmp:
+        # the drawing fitted to the window, as a page shows it
+        fitted = Path(tmp) / "neuron_lfd.html"
+        fitted.write_text(
+            '<!DOCTYPE html><meta charset="utf-8"><style>body{margin:12px}'
+            "svg{max-width:100%;height:auto}</style>" + lfd[lfd.index("<svg") :],
+            encoding="utf-8",
+        )
+        screenshot(fitted.as_uri(), IMAGES / "neuron_lfd.png", width, height)
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(small, page, notation="lfd")
+        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_lfd.png", width, height)
+    return ["neuron_lfd.svg", "neuron_lfd.png", f"stepper_lfd.png (step {middle})"]
 
 
 if __name__ == "__main__":

@@ -8,16 +8,31 @@ from autograd import Value
 
 __all__ = ["ACTIVATIONS", "ELEMENTWISE", "activate", "check_activation", "softmax"]
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
+ACTIVATIONS = (
+    "linear",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "elu",
+    "gelu",
+    "softmax",
+)
 
 # Elementwise σ: a^l_j = σ(z^l_j), one node per neuron. Their derivatives live in the engine's op
-# table (sigmoid' = σ(1 − σ), tanh' = 1 − tanh², relu' = 1[z > 0]). "linear" is σ(z) = z and makes
-# no node at all: a^l_j IS the node z^l_j, so a.grad = z.grad = δ^l_j.
+# table (sigmoid' = σ(1 − σ), tanh' = 1 − tanh², relu' = 1[z > 0], leaky_relu' = 1 or 0.01,
+# softplus' = sigmoid, elu' = 1 or e^z, gelu: the tanh approximation's derivative). "linear" is
+# σ(z) = z and makes no node at all: a^l_j IS the node z^l_j, so a.grad = z.grad = δ^l_j.
 ELEMENTWISE: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
     "sigmoid": Value.sigmoid,
     "tanh": Value.tanh,
     "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "softplus": Value.softplus,
+    "elu": Value.elu,
+    "gelu": Value.gelu,
 }
 
 
@@ -28,7 +43,9 @@ def check_activation(name: object, *, output: bool) -> str:
     if name == "softmax" and not output:
         raise ValueError(
             "softmax mixes all the neurons of a layer, so it is only allowed on the output "
-            "layer (output_activation='softmax'); use linear, sigmoid, tanh or relu here"
+            "layer (output_activation='softmax'); use an elementwise activation here ("
+            + ", ".join(a for a in ACTIVATIONS if a != "softmax")
+            + ")"
         )
     return name
 

@@ -28,6 +28,11 @@ Activations σ and their derivatives:
     sigmoid  σ(z) = 1 / (1 + e^{−z})  σ'(z) = σ(z)(1 − σ(z))   (e^z / (1 + e^z) for z < 0)
     tanh     σ(z) = tanh z            σ'(z) = 1 − tanh² z
     relu     σ(z) = max(z, 0)         σ'(z) = 1 if z > 0 else 0  (0 at exactly z = 0)
+    leaky_relu  σ(z) = z if z > 0 else 0.01 z    σ'(z) = 1 if z > 0 else 0.01
+    softplus    σ(z) = ln(1 + e^z)               σ'(z) = 1 / (1 + e^{−z})
+    elu         σ(z) = z if z > 0 else e^z − 1   σ'(z) = 1 if z > 0 else e^z
+    gelu        σ(z) = z/2 (1 + tanh u), u = √(2/π)(z + 0.044715 z³)   (the tanh approximation)
+                σ'(z) = (1 + tanh u)/2 + z/2 (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²)
     softmax  a_j = e^{z_j − m} / Σ_i e^{z_i − m} with m = max_i z_i; output layer only
 
 Costs, for one example with output activations a (n components) and target y:
@@ -72,7 +77,17 @@ __all__ = [
     "sgd_step",
 ]
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
+ACTIVATIONS = (
+    "linear",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "elu",
+    "gelu",
+    "softmax",
+)
 COSTS = (
     "mse",
     "quadratic",
@@ -124,6 +139,23 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(z: float) -> float:
+    # ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|}); the exponent is ≤ 0, so it never overflows
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(z: float) -> float:
+    return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z**3)))
+
+
+def _gelu_prime(z: float) -> float:
+    t = math.tanh(_GELU_C * (z + 0.044715 * z**3))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * 0.044715 * z * z)
+
+
 _Elementwise = tuple[Callable[[float], float], Callable[[float, float], float]]
 
 _ELEMENTWISE: dict[str, _Elementwise] = {
@@ -132,6 +164,12 @@ _ELEMENTWISE: dict[str, _Elementwise] = {
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),  # σ' = σ(1 − σ)
     "tanh": (math.tanh, lambda z, a: 1.0 - a * a),  # tanh' = 1 − tanh²
     "relu": (lambda z: z if z > 0.0 else 0.0, lambda z, a: 1.0 if z > 0.0 else 0.0),  # relu'(0) = 0
+    # leaky_relu' = 1 for z > 0, else 0.01 (0.01 at z = 0)
+    "leaky_relu": (lambda z: z if z > 0.0 else 0.01 * z, lambda z, a: 1.0 if z > 0.0 else 0.01),
+    "softplus": (_softplus, lambda z, a: _sigmoid(z)),  # softplus' = σ
+    # elu' = 1 for z > 0, else e^z = a + 1 (e^0 = 1 at z = 0)
+    "elu": (lambda z: z if z > 0.0 else math.expm1(z), lambda z, a: 1.0 if z > 0.0 else a + 1.0),
+    "gelu": (_gelu, lambda z, a: _gelu_prime(z)),
 }
 
 

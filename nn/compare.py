@@ -9,6 +9,7 @@ from typing import Any
 from autograd import Value
 
 from . import closed_form, losses
+from . import notation as nt
 from .module import MLP
 
 # cost name (as in nn.closed_form) -> the per-example loss of nn.losses that defines it
@@ -93,3 +94,31 @@ def compare(
         result.append(LayerDiff(i + 2, worst_delta[i], dw, db))
     model.zero_grad()
     return result
+
+
+def columns(notation: str | nt.Notation | None = None) -> tuple[str, str, str, str]:
+    """The headers of a comparison table in a notation: layer, max|Δδ|, max|Δ∂C/∂w|, ∂C/∂b."""
+    n = nt.get(notation)
+    c = nt.symbol(n.cost_batch, "unicode")  # w and b are compared on the batch mean
+    d = nt.symbol(n.delta, "unicode")
+    bias = nt.compose(n.w, "", "0j", "unicode") if n.bias_as_weight else n.b
+    return ("layer", f"max|Δ{d}|", f"max|Δ∂{c}/∂{n.w}|", f"max|Δ∂{c}/∂{bias}|")
+
+
+def layer_number(diff: LayerDiff, notation: str | nt.Notation | None = None) -> int:
+    """The layer of a LayerDiff as a notation numbers it (Nielsen's 2 is LFD's and Ng's 1)."""
+    return diff.layer + nt.get(notation).layer_offset
+
+
+def table(diffs: Sequence[LayerDiff], notation: str | nt.Notation | None = None) -> str:
+    """compare()'s result as a text table, headed and numbered in a notation."""
+    heads = columns(notation)
+    widths = [max(5, len(h)) for h in heads]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
+    for d in diffs:
+        cells = [
+            str(layer_number(d, notation)),
+            *(f"{x:.2e}" for x in (d.delta, d.grad_w, d.grad_b)),
+        ]
+        lines.append("  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    return "\n".join(lines)

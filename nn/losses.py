@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import autograd
 from autograd import Value, branch, is_traced_input
 
 from .activations import softmax
@@ -138,10 +139,8 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
 
 
 def _total(terms: list[Value]) -> Value:
-    """Σ terms as a chain of + nodes (no 0 + ... constant in front)."""
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
+    """Σ terms as one n-ary sum node (a single term is itself)."""
+    total: Value = autograd.sum(terms)
     return total
 
 
@@ -160,7 +159,8 @@ def mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs("mse", pred)
     y = _targets("mse", target, len(a))
     # ∂C/∂a_j = 2 (a_j − y_j) / n
-    return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]) / len(a))
+    mean: Value = autograd.mean([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)])
+    return _labelled(mean)
 
 
 def quadratic(pred: Prediction, target: Sequence[float] | float) -> Value:
@@ -325,4 +325,5 @@ def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> V
             c_x.label_record = Name("cost", example=i)
         losses.append(c_x)
     # ∂C/∂C_x = 1/m: each example's gradient enters the batch gradient divided by m
-    return _labelled(_total(losses) / len(losses), BATCH_COST)
+    mean: Value = autograd.mean(losses)
+    return _labelled(mean, BATCH_COST)

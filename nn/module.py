@@ -15,6 +15,10 @@ forward pass each layer keeps the latest nodes in ``layer.z`` and ``layer.a``, s
     neuron.b.grad          = ∂C/∂b^l_j = δ^l_j                (BP3)
 
 With a linear activation there is no separate a node: a^l_j IS the node z^l_j (labelled z).
+
+Every node made here carries an nn.notation.Name record (its ``label_record``: weight, bias,
+input, pre-activation or activation, with l, j, k); ``.label`` is that record written in the
+active notation (Nielsen's by default), and the views read the record, not the text.
 """
 
 from __future__ import annotations
@@ -632,6 +636,34 @@ class MLP(Module):
     def deltas(self) -> list[list[float]]:
         """δ^l for every layer l = 2..L of the latest forward pass: deltas()[i][j] = δ^{i+2}_j."""
         return [layer.deltas() for layer in self.layers]
+
+    # The bridge to PyTorch lives in nn.torch_bridge, which imports torch only when called.
+    def to_torch(self, *, softmax_module: bool = False) -> Any:
+        """This network as a float64 torch.nn.Sequential with the same weights (torch_bridge)."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self, softmax_module=softmax_module)
+
+    @classmethod
+    def from_torch(
+        cls, seq: Any, *, output_activation: str | None = None, expand: bool = False
+    ) -> MLP:
+        """An MLP with the weights of a torch.nn.Sequential of Linear and activation modules."""
+        from .torch_bridge import from_torch
+
+        return from_torch(seq, output_activation=output_activation, expand=expand)
+
+    def torch_state_dict(self) -> dict[str, Any]:
+        """The parameters as float64 tensors under PyTorch's keys: '0.weight', '0.bias', …"""
+        from .torch_bridge import torch_state_dict
+
+        return torch_state_dict(self)
+
+    def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy a PyTorch state_dict ('0.weight', '0.bias', …) into this network's parameters."""
+        from .torch_bridge import load_torch_state_dict
+
+        load_torch_state_dict(self, state)
 
     def __repr__(self) -> str:
         layers = ", ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)

@@ -49,8 +49,12 @@ __all__ = [
     "Notation",
     "active",
     "bp_equations",
+    "compose",
     "delta",
+    "delta_parts",
+    "generic",
     "get",
+    "glossary",
     "parts",
     "register",
     "render",
@@ -195,8 +199,9 @@ GOODFELLOW = Notation(
     layer_brackets=("(", ")"),
     index_base=1,
     notes={
-        "layers": "the input is h^(0) = x; the output layer is l",
-        "index order": "W^(k)_ij: row i (unit i of layer k), column j (unit j of layer k−1)",
+        "layers": "the input is h^(0) = x; layers are counted with k, the last is l",
+        "index order": "W^(k)_ij: row i (unit i of layer k), column j (unit j of layer k−1); "
+        "written w^(l)_jk here, units from 1",
         "z": "a^(k) = b^(k) + W^(k) h^(k−1): Goodfellow's a is Nielsen's z",
         "δ": "g = ∇_{a^(k)} J, the gradient on the pre-activation (no δ symbol)",
         "cost": "L(ŷ, y) for one example; J adds the regularizer Ω and averages over examples",
@@ -319,7 +324,7 @@ def _unicode_script(text: str, table: dict[str, str], mark: str) -> str:
     if all(ch in table or (ch == "," and mark == "_") for ch in text):
         return "".join(table.get(ch, ch) for ch in text)
     # no Unicode form for some character (Ng's [l]): the ASCII form, braced when needed
-    return mark + (text if len(text) == 1 or text[0] in "([" else "{" + text + "}")
+    return mark + (text if len(text) == 1 or text[0] in "([{" else "{" + text + "}")
 
 
 def _latex(text: str) -> str:
@@ -346,7 +351,7 @@ def compose(symbol_text: str, sup: str, sub: str, style: str = "ascii") -> str:
     if style == "ascii":
         # Nielsen's labels as deltagrad has always written them: z^2_0, w^2_{1,0}
         if sup:
-            plain = sup.isdigit() or sup[0] in "(["
+            plain = sup.isdigit() or sup[0] in "([{"  # bracketed: no braces needed
             out += "^" + (sup if plain else "{" + sup + "}")
         if sub:
             out += "_" + (sub if "," not in sub else "{" + sub + "}")
@@ -358,6 +363,7 @@ def compose(symbol_text: str, sup: str, sub: str, style: str = "ascii") -> str:
             out += _unicode_script(sub, _SUB, "_")
         return out
     if style == "latex":
+        sup, sub = (t.replace("{", r"\{").replace("}", r"\}") for t in (sup, sub))
         return out + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
     return (
         out
@@ -408,3 +414,135 @@ def bp_equations(notation: str | Notation | None = None) -> dict[str, str]:
         "BP3": f"{bias} = {d}{sup('l')}_{j}",
         "BP4": f"∂{c}/∂{n.w}{sup('l')}_{wjk} = {a}{lo('l')}_{k} {d}{sup('l')}_{j}",
     }
+
+
+# ------------------------------------------------------------------------------- glossary
+def generic(quantity: str, notation: str | Notation | None = None) -> tuple[str, str, str]:
+    """(symbol, superscript, subscript) of a quantity with letters for its layer and indices."""
+    n = get(notation)
+    left, right = n.layer_brackets
+    sup = f"{left}l{right}"
+    j, k = ("j", "i") if n.index_order == "kj" else ("j", "k")
+    pair = f"{j}{k}" if n.index_order == "jk" else f"{k}{j}"
+    if quantity == "weight":
+        return n.w, sup, pair
+    if quantity == "bias":
+        return (n.w, sup, "0j") if n.bias_as_weight else (n.b, sup, "j")
+    if quantity == "input":
+        return n.input or n.a, f"{left}{1 + n.layer_offset}{right}", k
+    if quantity == "preactivation":
+        return n.z, sup, "j"
+    if quantity == "activation":
+        return n.a, sup, "j"
+    if quantity == "delta":
+        return n.delta, sup, "j"
+    raise ValueError(f"no generic form for {quantity!r}")
+
+
+# the costs nn.losses defines, by name: who writes which (its formula is its docstring)
+COST_COURSES = {
+    "quadratic": "Nielsen's quadratic cost C_x (chapters 1–2)",
+    "squared_error": "Learning From Data's e(w) = (x^(L)_1 − y)² (e-Chapter 7), without ½",
+    "mse": "the mean over the outputs; Ng's and Goodfellow's J average over examples instead",
+    "binary_cross_entropy": "Nielsen's cross-entropy (ch. 3); Ng's logistic loss L(a, y)",
+    "binary_cross_entropy_with_logits": "the same cost computed from the logit z, stably",
+    "cross_entropy": "softmax + log-likelihood (Nielsen ch. 3, Goodfellow 6.2.2.3)",
+    "hinge": "the SVM margin loss, for targets ±1",
+}
+
+
+def _html(parts_: tuple[str, str, str]) -> str:
+    return compose(*parts_, "html")
+
+
+def glossary() -> str:
+    """docs/notation.md, generated from the notation records (a test checks the page)."""
+    from . import losses  # losses imports this module: imported here, when the page is made
+
+    notations = list(NOTATIONS.values())
+    head = "| | " + " | ".join(f"{n.title} (`{n.key}`)" for n in notations) + " |"
+    rule = "|---" * (len(notations) + 1) + "|"
+
+    def row(title: str, cells: list[str]) -> str:
+        return f"| {title} | " + " | ".join(c.strip().replace("|", "\\|") for c in cells) + " |"
+
+    def note(n: Notation, key: str, default: str = "") -> str:
+        return n.notes.get(key, default)
+
+    example = Name("weight", 2, 1, 0)
+    rows = [
+        row(
+            "pre-activation z",
+            [_html(generic("preactivation", n)) + " " + note(n, "z") for n in notations],
+        ),
+        row("activation a", [_html(generic("activation", n)) for n in notations]),
+        row("activation function", [n.sigma for n in notations]),
+        row("input", [_html(generic("input", n)) for n in notations]),
+        row("weight w", [_html(generic("weight", n)) for n in notations]),
+        row("bias b", [_html(generic("bias", n)) + " " + note(n, "b") for n in notations]),
+        row("δ = ∂C/∂z", [_html(generic("delta", n)) + " " + note(n, "δ") for n in notations]),
+        row("cost of one example", [_html((n.cost, "", "")) for n in notations]),
+        row("cost of a batch", [_html((n.cost_batch, "", "")) for n in notations]),
+        row("costs", [note(n, "cost") for n in notations]),
+        *(
+            row(key, [eq for eq in (bp_equations(n)[key] for n in notations)])
+            for key in ("BP1", "BP2", "BP3", "BP4")
+        ),
+        row("layer numbering", [note(n, "layers") for n in notations]),
+        row("index order", [note(n, "index order") for n in notations]),
+        row(
+            "deltagrad's `w^2_{1,0}` (layer 2, neuron 1, input 0)",
+            [render(example, n, "html") for n in notations],
+        ),
+        row("source", [n.source for n in notations]),
+    ]
+    costs = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
+    for key, who in COST_COURSES.items():
+        doc = (getattr(losses, key).__doc__ or "").strip().splitlines()[0]
+        doc = doc.replace("|", "\\|")
+        costs.append(f"| `{key}` | {doc} | {who} |")
+    costs.append("| `half_mse` | the old name of `quadratic`, kept working | |")
+    return "\n".join(
+        [
+            "# Notation: one network, four textbooks",
+            "",
+            "<!-- generated by nn.notation.glossary() from the notation records; regenerate with",
+            "python -c 'import nn.notation as n; print(n.glossary(), end=\"\")' > docs/notation.md",
+            "-->",
+            "",
+            "Every node nn makes carries a record of what it is (`nn.notation.Name`: quantity, "
+            "layer, j, k); a notation writes that record. Choose one with "
+            '`nn.notation.use("lfd")`, `with nn.notation.using("ng"):`, `notation=` on '
+            "`viz.draw`, `viz.svg`, `viz.explain`, `viz.stepper_html`, `nn.compare.table`, or "
+            "`--notation` on every `deltagrad` command. Labels (`Value.label`) are ASCII "
+            "(`w^2_{1,0}`); drawings, the stepper and explain() set superscripts and subscripts.",
+            "",
+            "Layers are written as each course counts them; deltagrad's own layer numbers "
+            "(`layer_index`, `LayerDiff.layer`, collapse groups `n{l}_{j}`) stay Nielsen's, "
+            "and its j, k count from 0.",
+            "",
+            head,
+            rule,
+            *rows,
+            "",
+            "## Costs",
+            "",
+            *costs,
+            "",
+            "## Your own notation",
+            "",
+            "```python",
+            "from nn.notation import Notation, register",
+            "",
+            'mine = register(Notation("mine", "my notes", w="θ", z="u", layer_offset=-1))',
+            "```",
+            "",
+            "Fields: `w b z a delta cost cost_batch input sigma` (symbols; a symbol may carry a "
+            "subscript after `_`, as in `E_in`), `layer_offset` (the layer written = Nielsen's + "
+            'offset), `layer_brackets` (`("(", ")")` writes w^(l)), `index_order` (`"jk"`: '
+            'target then source; `"kj"`: source then target), `index_base` (0 or 1), '
+            "`bias_as_weight` (write b as the weight w_0j from a constant unit), `notes` (the "
+            "glossary's text).",
+            "",
+        ]
+    )

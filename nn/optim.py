@@ -100,6 +100,8 @@ class SGD(_Base):
     With μ = 0 and λ = 0 this is plain gradient descent, w ← w − lr ∂C/∂w. The velocity v starts
     at 0, so the first step is w ← w − lr (g + λ w) for any μ. As in PyTorch (and unlike the
     v ← μ v − lr g form of Sutskever et al.), lr multiplies the velocity, not the gradient.
+    This is torch.optim.SGD(params, lr, momentum, weight_decay=λ) with its defaults
+    dampening=0 and nesterov=False, step for step (the tests check it against PyTorch).
     """
 
     def __init__(
@@ -145,6 +147,9 @@ class Adam(_Base):
         w ← w − lr m̂ / (√v̂ + ε)
 
     On the first step m̂ = g and v̂ = g², so every parameter moves by about lr · sign(g).
+    weight_decay λ adds λ w to g first (L2 regularisation, as torch.optim.Adam does; AdamW's
+    decoupled decay is a different method). This is torch.optim.Adam(params, lr, betas, eps,
+    weight_decay) with amsgrad=False, step for step (the tests check it against PyTorch).
     """
 
     def __init__(
@@ -153,6 +158,7 @@ class Adam(_Base):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, "Adam", lr)
         if isinstance(betas, str | bytes) or not isinstance(betas, Iterable):
@@ -169,8 +175,14 @@ class Adam(_Base):
         eps = _real("Adam", "eps", eps)
         if not (math.isfinite(eps) and eps > 0.0):
             raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}")
+        weight_decay = _real("Adam", "weight_decay", weight_decay)
+        if not (math.isfinite(weight_decay) and weight_decay >= 0.0):
+            raise ValueError(
+                f"Adam: weight_decay must be a finite number >= 0, got {weight_decay!r}"
+            )
         self.betas = (beta1, beta2)
         self.eps = eps
+        self.weight_decay = weight_decay
         self.t = 0  # steps taken so far
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -182,7 +194,9 @@ class Adam(_Base):
         self.t += 1
         correction1 = 1.0 - beta1**self.t
         correction2 = 1.0 - beta2**self.t
+        lam = self.weight_decay
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            g = g + lam * p.data  # the gradient of the penalty (λ/2) w² added to C is λ w
             self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
             self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
             m_hat = self.m[i] / correction1

@@ -1,7 +1,9 @@
-"""Shared pytest configuration: hypothesis profiles (fast default, thorough `ci`)."""
+"""Shared pytest configuration: hypothesis profiles (fast default, thorough `ci`), notation."""
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -11,3 +13,13 @@ settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _default_notation() -> Iterator[None]:
+    """Every test starts and ends in Nielsen's notation, whatever a test or page chose."""
+    import nn.notation
+
+    nn.notation.use("nielsen")
+    yield
+    nn.notation.use("nielsen")

@@ -14,13 +14,17 @@ from nn import MLP
 from nn.compare import LOSSES
 from tests.strategies import away_from_zero, reals
 
-HIDDEN = ("linear", "sigmoid", "tanh", "relu")
+HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
 
 # (cost, output activation) pairs: the classic pairings plus a few that are merely legal.
 SCENARIOS = (
     ("mse", "linear"),
     ("mse", "tanh"),
     ("mse", "relu"),
+    ("mse", "leaky_relu"),
+    ("mse", "softplus"),
+    ("quadratic", "elu"),
+    ("quadratic", "gelu"),
     ("quadratic", "linear"),
     ("quadratic", "sigmoid"),
     ("squared_error", "tanh"),

@@ -14,7 +14,8 @@ from nn import closed_form as cf
 from nn import losses
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 
-KINK = 1e-6  # relu pre-activations and hinge margins stay this far from their kinks
+KINK = 1e-6  # kinked pre-activations and hinge margins stay this far from their kinks
+KINKED = ("relu", "leaky_relu")  # σ' jumps at z = 0 (elu with α = 1 is C¹ there)
 SATURATION = 1e-4  # sigmoid outputs fed to binary_cross_entropy stay inside (1e-4, 1 − 1e-4)
 
 
@@ -25,8 +26,8 @@ def oracle(case: NetCase, x: list[float], y: Any) -> cf.Backprop | None:
     except ValueError:  # a softmax probability or sigmoid output rounded to 0 or 1
         return None
     for name, layer in zip(case.activations, ref.layers, strict=True):
-        if name == "relu" and any(abs(z) <= KINK for z in layer.z):
-            return None  # relu'(0) is a convention, not a derivative
+        if name in KINKED and any(abs(z) <= KINK for z in layer.z):
+            return None  # σ'(0) is a convention there, not a derivative
     out = ref.layers[-1].a
     if case.cost == "binary_cross_entropy" and not all(
         SATURATION < a < 1.0 - SATURATION for a in out

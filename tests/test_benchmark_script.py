@@ -17,6 +17,9 @@ TITLES = [
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
     "### `deltagrad demo`: wall time with and without trace",
+    "## Section 3: engine language",
+    "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
+    "### Engine: forward vs reverse mode, the whole gradient of",
 ]
 # the header row of each table, up to its last column
 HEADERS = [
@@ -25,6 +28,8 @@ HEADERS = [
     "| implementation | graph nodes per step | time per step (best of ",
     "| ratio | best | median | target | result |",
     "| graph | build, time per node | backward, time per node | memory per node, built |",
+    "| measure | `autograd.mean` (one node) | chain of `+`, then `/` | chain / mean |",
+    "| inputs n | graph nodes | reverse: 1 × `grad` (best of ",
 ]
 
 

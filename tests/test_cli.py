@@ -58,12 +58,34 @@ def test_explain_derives_a_weight_gradient(capsys: pytest.CaptureFixture[str]) -
         "w^2_{1,0}",
     )
     assert code == 0
-    assert "w^2_{1,0}" in out and "δ^2_1" in out
+    assert "∂C/∂w²₁,₀ = " in out and "δ²₁ · a¹₀" in out
 
 
 def test_explain_default_and_softmax(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "explain", "--net", "2,3,3", "--target", "2", "--param", "z^3_2")
-    assert code == 0 and "z^3_2" in out
+    assert code == 0 and "δ³₂ = ∂C/∂z³₂" in out
+    # the Unicode form of a label finds the same node
+    code, again, _ = run(capsys, "explain", "--net", "2,3,3", "--target", "2", "--param", "z³₂")
+    assert code == 0 and again == out
+
+
+def test_every_command_takes_a_notation(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "explain", "--notation", "lfd", "--param", "w^(1)_{1,2}")
+    # LFD: w^(1)_ij from node i of layer 0 to node j of layer 1, nodes from 1: Nielsen's w^2_{1,0}
+    assert code == 0 and "∂e/∂w⁽¹⁾₁,₂ = ∂e/∂s⁽¹⁾₂ · ∂s⁽¹⁾₂/∂w⁽¹⁾₁,₂ = δ⁽¹⁾₂ · x⁽⁰⁾₁" in out
+    code, out, _ = run(capsys, "check", "--trials", "2", "--notation", "ng")
+    assert code == 0 and "max|Δdz|" in out and "max|Δ∂J/∂w|" in out
+    first_row = out.splitlines()[1].split()
+    assert first_row[first_row.index("yes") - 4] == "1"  # Nielsen's layer 2 is Ng's layer 1
+    code, out, _ = run(capsys, "demo", "--steps", "2", "--out", str(tmp_path), "--notation", "lfd")
+    assert code == 0 and "max|Δδ|" in out and "max|Δ∂Eᵢₙ/∂w₀ⱼ|" in out
+    page = (tmp_path / "stepper.html").read_text(encoding="utf-8")
+    # the side panel's names, typeset (the page's JSON writes < as \u003c)
+    assert "s<sup>(1)</sup><sub>1</sub>".replace("<", "\\u003c").replace(">", "\\u003e") in page
+    graph = (tmp_path / "graph.svg").read_text(encoding="utf-8")
+    assert "neuron 1 of layer 1" in graph
+    code, _, err = run(capsys, "check", "--notation", "klingon")
+    assert code == 2 and "invalid choice: 'klingon'" in err
 
 
 def test_demo_writes_its_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_every_param_form_names_the_same_weight(
 ) -> None:
     code, out, err = run(capsys, "explain", "--param", form)
     assert code == 0, err
-    assert out.splitlines()[1].startswith("∂C/∂w^2_{1,0} = ")
+    assert out.splitlines()[1].startswith("∂C/∂w²₁,₀ = ")
 
 
 def test_the_unquoted_forms_survive_a_real_shell() -> None:
@@ -51,7 +51,7 @@ def test_the_unquoted_forms_survive_a_real_shell() -> None:
             check=False,
         )
         assert done.returncode == 0, done.stderr
-        assert "∂C/∂w^2_{1,0}" in done.stdout
+        assert "∂C/∂w²₁,₀" in done.stdout
 
 
 def test_the_help_shows_the_forms_and_the_quoting() -> None:
@@ -71,7 +71,7 @@ def test_a_linear_layers_a_is_its_z_node(capsys: pytest.CaptureFixture[str]) -> 
         "layer 2 has a linear activation, so there is no separate node a^2_0: a is the node "
         "z^2_0 itself, explained here"
     )
-    assert lines[2].startswith("δ^2_0 = ∂C/∂z^2_0")
+    assert lines[2].startswith("δ²₀ = ∂C/∂z²₀")
 
 
 @pytest.mark.parametrize(

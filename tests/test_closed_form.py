@@ -26,7 +26,7 @@ from nn.closed_form import (
 )
 
 EPS = 1e-6
-HIDDEN = ("linear", "sigmoid", "tanh", "relu")
+HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
 # The output activations each cost is defined for.
 OUTPUTS_FOR_COST: dict[str, Sequence[str]] = {
     "mse": ACTIVATIONS,
@@ -109,7 +109,7 @@ def away_from_kinks(case: Case, x: list[float], y: Target) -> bool:
     """True when no relu sits near z = 0, no hinge near its kink and no log near 0."""
     layers = forward(case.weights, case.biases, case.activations, x)
     for name, (z, _) in zip(case.activations, layers, strict=True):
-        if name == "relu" and any(abs(z_j) < KINK_MARGIN for z_j in z):
+        if name in ("relu", "leaky_relu") and any(abs(z_j) < KINK_MARGIN for z_j in z):
             return False
     a = layers[-1][1]
     if case.cost_name == "hinge":
@@ -427,7 +427,7 @@ def run(
         ),
         (lambda: run(weights=[W[0], []]), ValueError, r"weights\[1\] \(layer 3\) has no rows"),
         (lambda: run(weights=[[[], []], W[1]]), ValueError, r"weights\[0\]\[0\] is empty"),
-        (lambda: run(activations=["gelu", "linear"]), ValueError, "unknown activation 'gelu'"),
+        (lambda: run(activations=["swish", "linear"]), ValueError, "unknown activation 'swish'"),
         (
             lambda: run(activations=["softmax", "linear"]),
             ValueError,

@@ -7,10 +7,14 @@ from pathlib import Path
 import pytest
 
 PAGES = sorted((Path(__file__).parent.parent / "docs" / "questions").glob("*.md"))
+# the engine's pages: defining an op, and forward vs reverse mode
+ENGINE_PAGES = [
+    Path(__file__).parent.parent / "docs" / name for name in ("own-op.md", "forward-vs-reverse.md")
+]
 
 
-def test_there_are_five_worked_examples() -> None:
-    assert len(PAGES) == 5
+def test_there_are_six_worked_examples() -> None:
+    assert len(PAGES) == 6
 
 
 def examples(page: Path) -> str:
@@ -19,7 +23,7 @@ def examples(page: Path) -> str:
     return "\n".join(blocks)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+@pytest.mark.parametrize("page", PAGES + ENGINE_PAGES, ids=[p.stem for p in PAGES + ENGINE_PAGES])
 def test_page_examples_print_what_the_page_shows(page: Path) -> None:
     test = doctest.DocTestParser().get_doctest(examples(page), {}, page.stem, str(page), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -33,3 +37,33 @@ def test_readme_links_every_page() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for page in PAGES:
         assert f"docs/questions/{page.name}" in readme
+    for page in ENGINE_PAGES:
+        assert f"docs/{page.name}" in readme
+
+
+def test_the_notation_glossary_is_generated_from_the_records() -> None:
+    import nn.notation
+
+    page = Path(__file__).parent.parent / "docs" / "notation.md"
+    assert page.read_text(encoding="utf-8") == nn.notation.glossary(), (
+        "docs/notation.md is out of date; regenerate it with "
+        "python -c 'import nn.notation as n; print(n.glossary(), end=\"\")' > docs/notation.md"
+    )
+
+
+def test_the_glossary_shows_each_notations_own_forms() -> None:
+    import nn.notation
+
+    text = nn.notation.glossary()
+    # a cell per notation, written from the records: LFD's bias is a weight from node 0
+    for form in (
+        "w<sup>l</sup><sub>jk</sub>",
+        "w<sup>(l)</sup><sub>ij</sub>",
+        "w<sup>(l)</sup><sub>0j</sub>",
+        "dz<sup>[l]</sup><sub>j</sub>",
+        "a<sup>(l)</sup><sub>j</sub>",
+        "E<sub>in</sub>",
+    ):
+        assert form in text, form
+    for key in nn.notation.NOTATIONS:
+        assert f"(`{key}`)" in text

@@ -274,7 +274,7 @@ def test_deltas_before_any_forward_pass_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"activation": "gelu"}, "unknown activation 'gelu'"),
+        ({"activation": "swish"}, "unknown activation 'swish'"),
         ({"output_activation": "Tanh"}, "unknown activation 'Tanh'"),
         ({"activation": "softmax"}, "only allowed on the output layer"),
         ({"nin": 0}, "nin must be at least 1, got 0"),

@@ -206,6 +206,20 @@ def test_adam_hyperparameter_errors() -> None:
     for eps in (0.0, -1e-8):
         with pytest.raises(ValueError, match=r"^Adam: eps must be a finite number > 0"):
             Adam(params(1.0), eps=eps)
+    with pytest.raises(ValueError, match=r"^Adam: weight_decay must be a finite number >= 0"):
+        Adam(params(1.0), weight_decay=-0.1)
+
+
+def test_adam_weight_decay_adds_lambda_w_to_the_gradient() -> None:
+    # with λ: Adam sees g + λ w, so a zero gradient still shrinks a weight towards 0
+    ps = params(2.0, -4.0)
+    set_grads(ps, [0.0, 1.0])
+    Adam(ps, lr=0.1, weight_decay=0.5).step()
+    expected = adam_reference(
+        [2.0, -4.0], [[0.0 + 0.5 * 2.0, 1.0 + 0.5 * -4.0]], 0.1, 0.9, 0.999, 1e-8
+    )
+    assert [p.data for p in ps] == pytest.approx(expected, rel=1e-12)
+    assert ps[0].data < 2.0 and ps[1].data > -4.0
 
 
 @pytest.mark.parametrize("cls", [SGD, Adam])

@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import os
 import re
 from pathlib import Path
 
@@ -36,6 +37,13 @@ VIZ = "import viz\n\nviz.svg(C)"
 TRAINING = "from nn import MLP\nfrom nn.data import moons"
 
 
+def block_with(text: str) -> str:
+    """The one python block of the README that contains text."""
+    found = [b for b in blocks() if text in b]
+    assert len(found) == 1, text
+    return found[0]
+
+
 def run_block(code: str, namespace: dict[str, object]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -62,6 +70,11 @@ def test_engine_example_prints_54() -> None:
     assert run_block(block(ENGINE), {}).strip() == "54.0"
 
 
+def test_engine_language_example_prints_what_its_comments_say() -> None:
+    lines = run_block(block_with("autograd.primitive("), {}).splitlines()
+    assert lines == ["0.077004", "3.0 True 0.0", "3.0 True", "True"]
+
+
 def test_viz_example_runs_on_the_delta_example(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,7 +83,7 @@ def test_viz_example_runs_on_the_delta_example(
     monkeypatch.chdir(tmp_path)  # the example writes stepper.html to the working directory
     code = block(VIZ)
     text = run_block(code, namespace)
-    assert "w^2_{1,0}" in text and (tmp_path / "stepper.html").exists()
+    assert "∂C/∂w²₁,₀ = " in text and (tmp_path / "stepper.html").exists()
     # the comment shows explain's own factors, in its order, up to the numbers
     shown = re.search(r"# prints (.*) = …\nprint\(viz\.explain\(", code)
     assert shown is not None and text.startswith(shown.group(1) + " = ")
@@ -128,3 +141,33 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "pip install -e '.[test]'" in install_and_test and "pytest" in install_and_test
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -e '.[test]'" in ci and "README.md" in ci
+
+
+def section(title: str) -> str:
+    """The README's text under '## title', up to the next '## ' heading."""
+    start = README.index(f"## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else len(README)]
+
+
+def test_to_pytorch_example_prints_what_the_readme_shows() -> None:
+    if os.environ.get("DELTAGRAD_REQUIRE_TORCH") != "1":
+        pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")
+    text = section("To PyTorch")
+    code = re.search(r"```python\n(.*?)```", text, re.S)
+    shown = re.search(r"```text\n(.*?)```", text, re.S)
+    assert code and shown and "to_torch()" in code.group(1)
+    printed = run_block(code.group(1), {})
+    assert printed == shown.group(1)
+    rows = printed.splitlines()[1:]
+    assert len(rows) == 3
+    for row in rows:  # the two columns: deltagrad and PyTorch
+        ours, theirs = map(float, row.split()[-2:])
+        assert abs(ours - theirs) <= 1e-12
+
+
+def test_to_pytorch_cost_table_is_the_bridges_table() -> None:
+    from nn.torch_bridge import TORCH_COSTS
+
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section("To PyTorch"), re.M)
+    assert dict(rows) == {name: row.formula for name, row in TORCH_COSTS.items()}

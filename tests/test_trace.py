@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import (
     AnomalyError,
     TraceError,
@@ -20,6 +21,7 @@ from autograd import (
     branch,
     detect_anomaly,
     linear,
+    topological_order,
     trace,
 )
 from nn import MLP
@@ -161,13 +163,42 @@ def apply(kind: str, a: Value, b: Value, c: float) -> Value:
         return (a - c).relu()  # both sides of 0, and exactly 0 when a == c
     if kind == "linear":
         return linear([a, b], [b, c], a)
+    if kind in ("sin", "cos", "arctan", "softplus", "gelu"):
+        return getattr(a, kind)()
+    if kind == "tan":
+        return a.tanh().tan()  # |argument| < 1 < π/2
+    if kind in ("arcsin", "arccos"):
+        return getattr(a.tanh() * 0.9, kind)()
+    if kind == "sqrt":
+        return (a * a + 0.1).sqrt()
+    if kind in ("abs", "leaky_relu", "elu"):
+        return getattr(a - c, kind)()  # both sides of the kink, and the kink itself
+    if kind in ("<", "<=", ">", ">="):
+        mask = {"<": a < b, "<=": a <= c, ">": c < a, ">=": a >= b}[kind]  # c < a is a > c
+        return a * mask  # a 0/1 mask with slope 0, a number on either side
+    if kind == "sum":
+        return autograd.sum([a, b, a])
+    if kind == "mean":
+        return autograd.mean([a, b])
     raise AssertionError(kind)
 
 
 KINDS = [
     "+", "-", "*", "c+", "c-", "c*", "/", "c/", "**", "**c", "**-1", "**0.5", "c**",
-    "neg", "exp", "log", "tanh", "sigmoid", "relu", "linear",
+    "neg", "exp", "log", "tanh", "sigmoid", "relu", "linear", "sin", "cos", "tan", "arcsin",
+    "arccos", "arctan", "abs", "sqrt", "leaky_relu", "softplus", "elu", "gelu",
+    "<", "<=", ">", ">=", "sum", "mean",
 ]  # fmt: skip
+
+
+def test_the_random_graphs_use_every_op_of_the_table() -> None:
+    from autograd import OPS
+
+    made = set()
+    for kind in KINDS:
+        out = apply(kind, Value(0.7), Value(-0.4), 2.0)
+        made |= {n.op for n in topological_order(out)}
+    assert set(OPS) <= made | {""}
 
 
 @st.composite

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import viz
 from autograd import Value, linear, topological_order
+from nn.notation import Name
 from viz import render
 from viz.draw import ROLES, group_nodes, processing_order, visible
 
@@ -205,7 +206,7 @@ def test_collapse_neuron_draws_one_box_per_neuron_with_summed_deltas() -> None:
     # ∂C/∂b^2_3 is the sum of the 64 examples' δ^2_3 (BP3, summed over the batch)
     delta_sum = math.fsum(z.grad for z in z_nodes)
     assert number_after(text, "Σδ") == pytest.approx(delta_sum, rel=1e-3, abs=1e-9)
-    assert number_after(text, "∂C/∂b^2_3") == pytest.approx(
+    assert number_after(text, "∂C/∂b²₃") == pytest.approx(
         layer2.neurons[3].b.grad, rel=1e-3, abs=1e-9
     )
     # edges: every input feeds every layer-2 neuron, layer 3 feeds the output, which feeds the loss
@@ -229,10 +230,11 @@ def test_collapse_layer_draws_one_box_per_layer() -> None:
 
 def test_unlabelled_nodes_join_the_neuron_they_feed() -> None:
     # z built from elementary nodes: its unlabelled products and sums belong to neuron (2, 0)
-    a0, a1 = Value(0.5, "a^1_0"), Value(-1.0, "a^1_1")
-    w0, w1, b = Value(0.8, "w^2_{0,0}"), Value(-0.3, "w^2_{0,1}"), Value(0.1, "b^2_0")
+    a0, a1 = Value(0.5, Name("input", 1, 0)), Value(-1.0, Name("input", 1, 1))
+    w0, w1 = Value(0.8, Name("weight", 2, 0, 0)), Value(-0.3, Name("weight", 2, 0, 1))
+    b = Value(0.1, Name("bias", 2, 0))
     z = w0 * a0 + w1 * a1 + b
-    z.label = "z^2_0"
+    z.label_record = Name("preactivation", 2, 0)
     y = Value(0.2)  # a target: an unlabelled leaf on the loss side
     c = (z - y) ** 2
     groups = group_nodes(c, processing_order(c), "neuron")

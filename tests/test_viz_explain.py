@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 
 from autograd import Step, Value, linear, topological_order
+from nn.notation import Name
 from tests.strategies import away_from_zero, positives, reals
 from viz import explain
 
@@ -19,22 +20,23 @@ def result(text: str) -> float:
 
 
 def small_net() -> tuple[Value, dict[str, Value]]:
-    """2 inputs -> 2 sigmoid neurons -> 1 linear output, squared error; Nielsen's labels."""
-    a1 = [Value(0.42, "a^1_0"), Value(-0.7, "a^1_1")]
+    """2 inputs -> 2 sigmoid neurons -> 1 linear output, squared error; named as nn names."""
+    a1 = [Value(0.42, Name("input", 1, 0)), Value(-0.7, Name("input", 1, 1))]
     w2 = [[0.3, -0.8], [0.5, 0.2]]
     a2 = []
     for j in range(2):
-        w = [Value(w2[j][k], f"w^2_{{{j},{k}}}") for k in range(2)]
-        z = linear(w, a1, Value(0.1 * j, f"b^2_{j}"))
-        z.label = f"z^2_{j}"
+        w = [Value(w2[j][k], Name("weight", 2, j, k)) for k in range(2)]
+        z = linear(w, a1, Value(0.1 * j, Name("bias", 2, j)))
+        z.label_record = Name("preactivation", 2, j)
         a = z.sigmoid()
-        a.label = f"a^2_{j}"
+        a.label_record = Name("activation", 2, j)
         a2.append(a)
-    w3 = [Value(1.2, "w^3_{0,0}"), Value(-0.9, "w^3_{0,1}")]
-    z3 = linear(w3, a2, Value(0.05, "b^3_0"))
-    z3.label = "z^3_0"
+    w3 = [Value(1.2, Name("weight", 3, 0, 0)), Value(-0.9, Name("weight", 3, 0, 1))]
+    z3 = linear(w3, a2, Value(0.05, Name("bias", 3, 0)))
+    z3.label_record = Name("preactivation", 3, 0)
     c = (z3 - 0.5) ** 2
-    c.label = "C"
+    c.label_record = Name("cost")
+    # keyed by the ASCII labels (Value.label); explain writes them with Unicode sub/superscripts
     return c, {n.label: n for n in topological_order(c) if n.label}
 
 
@@ -56,25 +58,25 @@ def test_a_weight_is_input_activation_times_delta() -> None:
     c.backward()
     text = explain(nodes["w^2_{1,0}"], c)
     # BP4: ∂C/∂w^2_{1,0} = a^1_0 · δ^2_1, written upstream · local
-    assert text.startswith("∂C/∂w^2_{1,0} = ∂C/∂z^2_1 · ∂z^2_1/∂w^2_{1,0} = δ^2_1 · a^1_0 = ")
+    assert text.startswith("∂C/∂w²₁,₀ = ∂C/∂z²₁ · ∂z²₁/∂w²₁,₀ = δ²₁ · a¹₀ = ")
     delta = nodes["z^2_1"].grad
-    numbers = re.findall(r"−?\d+\.?\d*(?:e[+−-]\d+)?", text.split("δ^2_1 · a^1_0 = ")[1])
+    numbers = re.findall(r"−?\d+\.?\d*(?:e[+−-]\d+)?", text.split("δ²₁ · a¹₀ = ")[1])
     assert float(numbers[0].replace("−", "-")) == pytest.approx(delta, rel=1e-3)
     assert float(numbers[1]) == pytest.approx(0.42)
     bias = explain(nodes["b^2_1"], c)
-    assert "δ^2_1 · 1 = " in bias  # BP3
+    assert "δ²₁ · 1 = " in bias  # BP3
 
 
 def test_a_delta_through_an_activation() -> None:
     c, nodes = small_net()
     c.backward()
     text = explain(nodes["z^2_0"], c)
-    assert text.startswith("δ^2_0 = ∂C/∂z^2_0 = ∂C/∂a^2_0 · ∂a^2_0/∂z^2_0 = ∂C/∂a^2_0 · σ'(z^2_0)")
+    assert text.startswith("δ²₀ = ∂C/∂z²₀ = ∂C/∂a²₀ · ∂a²₀/∂z²₀ = ∂C/∂a²₀ · σ'(z²₀)")
     assert "σ = sigmoid" in text
     # the output δ: C = (z − 0.5)², so δ^3_0 = 2 (z − 0.5)
     z3 = nodes["z^3_0"]
     out = explain(z3, c, digits=12)
-    assert "δ^3_0 = ∂C/∂z^3_0" in out
+    assert "δ³₀ = ∂C/∂z³₀" in out
     assert result(out) == pytest.approx(2 * (z3.data - 0.5), rel=1e-9)
 
 
@@ -82,8 +84,8 @@ def test_a_node_used_twice_is_a_sum_over_its_uses() -> None:
     c, nodes = small_net()
     c.backward()
     text = explain(nodes["a^1_0"], c)
-    assert "Σ over the 2 uses of a^1_0" in text
-    assert "δ^2_0 · w^2_{0,0}" in text and "δ^2_1 · w^2_{1,0}" in text
+    assert "Σ over the 2 uses of a¹₀" in text
+    assert "δ²₀ · w²₀,₀" in text and "δ²₁ · w²₁,₀" in text
     terms = [
         float(line.rsplit("=", 1)[1].split()[0].replace("−", "-"))
         for line in text.splitlines()[1:3]

@@ -10,14 +10,16 @@ from typing import Any
 
 from autograd import Value, set_display_hook
 
-from .draw import count_nodes, draw
-from .explain import explain
+from .draw import build, count_nodes, draw
+from .explain import Explanation, explain
+from .names import svg_tspans
 from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
 from .stepper import stepper_html, write_stepper
 
 __all__ = [
     "DISPLAY_MAX_NODES",
+    "Explanation",
     "RendererUnavailable",
     "available_renderers",
     "draw",
@@ -34,8 +36,12 @@ DISPLAY_MAX_NODES = 150
 
 
 def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
-    """The SVG text of draw(root, **draw_kwargs); renderer is 'auto', 'dot' or 'wasm'."""
-    return render_svg(draw(root, **draw_kwargs).source, renderer)
+    """The SVG text of draw(root, **draw_kwargs) (notation= too), sub/superscripts as tspans.
+
+    renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
+    """
+    graph, typeset = build(root, **draw_kwargs)
+    return svg_tspans(render_svg(graph.source, renderer), typeset.fragments)
 
 
 def _display(value: Value) -> dict[str, str] | None:

@@ -1,4 +1,5 @@
-"""The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient)."""
+"""The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient),
+grade (a learner's own backprop)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, NoReturn
 from autograd import Value, no_grad, topological_order
 from autograd._version import __version__
 from nn import compare as cmp
+from nn import notation as nt
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
@@ -104,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--param",
         default=None,
-        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0), b:2:1, z:3:0, a:2:1, "
-        "or w2_1_0; the label itself needs quotes in a shell: --param 'w^2_{1,0}'",
+        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, as Nielsen numbers "
+        "layers), b:2:1, z:3:0, a:2:1, or w2_1_0; or its label as the chosen notation writes "
+        "it, in ASCII or Unicode (w²₁,₀); a label with braces needs quotes in a shell: "
+        "--param 'w^2_{1,0}'",
     )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
@@ -115,8 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
-
     _add_playground(sub)
+    _add_grade_parser(sub)
+    for command in sub.choices.values():  # every command writes labels in a chosen notation
+        if "--notation" in command._option_string_actions:  # it already takes one
+            continue
+        command.add_argument(
+            "--notation",
+            choices=list(nt.NOTATIONS),
+            default="nielsen",
+            help="the textbook notation of labels and tables (see docs/notation.md)",
+        )
     return parser
 
 
@@ -141,9 +154,8 @@ def _write(folder: str, name: str, text: str) -> str:
 
 
 def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
-    print(f"  {'layer':>5}  {'max|Δδ|':>10}  {'max|Δ∂C/∂w|':>12}  {'max|Δ∂C/∂b|':>12}")
-    for d in diffs:
-        print(f"  {d.layer:>5}  {d.delta:>10.2e}  {d.grad_w:>12.2e}  {d.grad_b:>12.2e}")
+    for line in cmp.table(diffs).splitlines():
+        print("  " + line)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -188,9 +200,9 @@ def run_demo(args: argparse.Namespace) -> int:
     written.append(_write(out, "stepper.html", stepper_html(one)))
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
 
-    def decide(u: float, v: float) -> int:
+    def decide(u: float, v: float) -> float:
         with no_grad():
-            return 1 if model([u, v])[0].data > 0.0 else 0
+            return model([u, v])[0].data  # the logit: its sign is the class
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
@@ -258,9 +270,11 @@ def run_check(args: argparse.Namespace) -> int:
     names = [_network_name(model) for model, *_ in cases]
     wide = max(len("network"), *map(len, names))
     cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
+    layer, d_head, w_head, b_head = cmp.columns()
+    widths = [max(9, len(d_head)), max(11, len(w_head)), max(11, len(b_head))]
     print(
-        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {'layer':>5}  "
-        f"{'max|Δδ|':>9}  {'max|Δ∂C/∂w|':>11}  {'max|Δ∂C/∂b|':>11}  ok"
+        f"{'trial':>5}  {'network':<{wide}}  {'cost':<{cost_wide}}  {layer:>5}  "
+        f"{d_head:>{widths[0]}}  {w_head:>{widths[1]}}  {b_head:>{widths[2]}}  ok"
     )
     failures = 0
     for trial, ((model, xs, ys, cost), name) in enumerate(zip(cases, names, strict=True)):
@@ -268,8 +282,9 @@ def run_check(args: argparse.Namespace) -> int:
             ok = d.worst() <= TOLERANCE and not math.isnan(d.worst())
             failures += not ok
             print(
-                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {d.layer:>5}  {d.delta:>9.1e}  "
-                f"{d.grad_w:>11.1e}  {d.grad_b:>11.1e}  {'yes' if ok else 'NO'}"
+                f"{trial:>5}  {name:<{wide}}  {cost:<{cost_wide}}  {cmp.layer_number(d):>5}  "
+                f"{d.delta:>{widths[0]}.1e}  {d.grad_w:>{widths[1]}.1e}  "
+                f"{d.grad_b:>{widths[2]}.1e}  {'yes' if ok else 'NO'}"
             )
     if failures:
         print(f"{failures} layer(s) disagree with BP1–BP4 beyond {TOLERANCE:g}")
@@ -478,7 +493,14 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
     """The node --param names, found by the model's structure; and a note to print, if any."""
     match = next((m for form in _PARAM_FORMS if (m := form.fullmatch(wanted.strip()))), None)
     if match is None:
-        labels = {n.label: n for n in topological_order(loss) if n.label}
+        # a label as the chosen notation writes it, in ASCII or with Unicode scripts
+        labels: dict[str, Value] = {}
+        for n in topological_order(loss):
+            record = n.label_record
+            if isinstance(record, nt.Name):
+                labels[nt.render(record, style="unicode")] = n
+            if n.label:
+                labels[n.label] = n
         if wanted in labels:  # any other labelled node, such as the loss C
             return labels[wanted], ""
         raise UsageError(
@@ -526,6 +548,116 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
+# ----------------------------------------------------------------------------------- grade
+# Module constants a learner's file may set; the command line overrides them.
+_GRADE_DEFAULTS = {
+    "net": ("NET", [2, 3, 1]),
+    "activation": ("ACTIVATION", "sigmoid"),
+    "output_activation": ("OUTPUT_ACTIVATION", "sigmoid"),
+    "cost": ("COST", "quadratic"),
+    "batch": ("BATCH", None),
+}
+
+
+def _add_grade_parser(sub: Any) -> None:
+    grade = sub.add_parser(
+        "grade",
+        help="check your own backprop function against the graph, and say what is wrong",
+        description="Import FILE.py, run its backprop(weights, biases, x, y) -> (deltas, "
+        "grad_w, grad_b) on random networks and compare every number with the graph's. "
+        "weights[i][j][k] is w^{i+2}_jk (Nielsen's indexing, layer 2 first). Options not "
+        "given are read from the file's NET, ACTIVATION, OUTPUT_ACTIVATION, COST and BATCH "
+        "if it sets them. Exit code 0: correct; 1: wrong; 2: usage error.",
+    )
+    grade.add_argument("file", help="the Python file with your backprop function")
+    grade.add_argument("--function", default="backprop", help="the function's name")
+    grade.add_argument("--net", type=_widths, default=None, help="layer sizes, e.g. 2,3,1")
+    grade.add_argument("--activation", default=None, help="hidden layers (default sigmoid)")
+    grade.add_argument(
+        "--output-activation", default=None, help="the output layer (default sigmoid)"
+    )
+    grade.add_argument("--cost", default=None, help="a cost of nn.losses (default quadratic)")
+    grade.add_argument(
+        "--batch",
+        type=_positive,
+        default=None,
+        help="pass batches of this many examples (x a list of examples) instead of one",
+    )
+    grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
+    grade.add_argument("--seed", type=int, default=0)
+    grade.add_argument(
+        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
+    )
+
+
+def _load_learner(path: str) -> Any:
+    """The learner's file as a module; None (after printing why) when its own code fails."""
+    import importlib.util
+
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path!r}")
+    name = "deltagrad_grade_" + "".join(c if c.isalnum() else "_" for c in path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path!r}: give a Python file such as backprop.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would (dataclasses in the file look it up)
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # so the file can import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:  # the learner's code failed while importing: wrong, not misused
+        where = ""
+        if isinstance(e, SyntaxError):
+            where = f" (line {e.lineno})"
+        else:
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == path]
+            if frames:
+                where = f" (line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)"
+        print(f"backprop WRONG: {path} could not be imported: {type(e).__name__}: {e}{where}")
+        return None
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Grade a learner's backprop function: print the report; 0 if right, 1 if wrong."""
+    from nn.grading import check_backprop
+
+    module = _load_learner(args.file)
+    if module is None:
+        return 1
+    fn = getattr(module, args.function, None)
+    if fn is None:
+        raise UsageError(
+            f"{args.file} defines no function {args.function!r}; write "
+            f"def {args.function}(weights, biases, x, y) or pass --function NAME"
+        )
+    if not callable(fn):
+        raise UsageError(f"{args.function!r} in {args.file} is not a function")
+    options: dict[str, Any] = {}
+    for option, (constant, default) in _GRADE_DEFAULTS.items():
+        given = getattr(args, option)
+        options[option] = given if given is not None else getattr(module, constant, default)
+    net = options.pop("net")
+    if isinstance(net, str):
+        try:
+            net = _widths(net)
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"NET in {args.file}: {e}") from None
+    try:
+        report = check_backprop(
+            fn, net, trials=args.trials, seed=args.seed, notation=args.notation, **options
+        )
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    print(report)
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     try:
@@ -535,9 +667,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": run_check,
             "explain": run_explain,
             "playground": run_playground,
+            "grade": run_grade,
         }[args.command]
-        code: int = run(args)
-        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        notation = getattr(args, "notation", None)
+        # labels, tables and drawings in that notation (a command checks an unknown one itself)
+        with nt.using(notation if notation in nt.NOTATIONS else None):
+            code: int = run(args)
+            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)

@@ -5,17 +5,18 @@ is the DOT node ``v{k}`` (the root is ``v0``), the op that made it is ``v{k}op``
 its i-th parent is ``e{k}_{i}`` and the edge from its op is ``e{k}op``. The same graph always
 gives the same DOT source.
 
-Colours say what a node is (Nielsen's labels, see DESIGN.md): parameters ``w^l_{j,k}`` and
-``b^l_j`` (or Values passed as ``parameters=``), other leaves (inputs and constants),
-pre-activations ``z^l_j`` (whose grad is δ^l_j), activations ``a^l_j`` with l ≥ 2, and the
-loss (the root). A legend cluster repeats this in the drawing.
+Colours say what a node is, read from nn's Name records (or, for a plain expression, from the
+graph's shape; see viz.names), never from label text: parameters w and b (or Values passed as
+``parameters=``), other leaves (inputs and constants), pre-activations z (whose grad is shown
+as δ), activations a, and the loss (the root). A legend cluster repeats this in the drawing.
+Labels are written in a notation (``notation=``, else nn.notation's active one) with Unicode
+superscripts and subscripts; viz.svg sets them as SVG tspans.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,12 +24,15 @@ from dataclasses import dataclass, field
 import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 
 from autograd import Value, topological_order
+from nn.notation import Name, Notation
+
+from .names import Typeset, identify, neuron, role
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE = ("neuron", "layer")
 MAX_LABEL = 40  # longer labels are cut with an ellipsis in the drawing
 
-# role: (fill colour, legend text)
+# role: (fill colour, legend text in Nielsen's notation; legend_text() writes any notation)
 ROLES: dict[str, tuple[str, str]] = {
     "parameter": ("#fde9a9", "parameter: w, b"),
     "input": ("#e4e4e4", "input or constant (other leaves)"),
@@ -46,10 +50,25 @@ GROUP_ROLES: dict[str, tuple[str, str]] = {
 }
 OP_COLOUR = "#777777"
 
-# Nielsen's labels; a suffix after the indices (e.g. an example number) is allowed.
-_NEURON_LABEL = re.compile(r"([zab])\^\{?(\d+)\}?_\{?(\d+)\}?")
-_WEIGHT_LABEL = re.compile(r"w\^\{?(\d+)\}?_\{?(\d+)\s*,\s*(\d+)\}?")
-_LAYER_OF_A = re.compile(r"a\^\{?(\d+)\}?_")
+
+def legend_text(key: str, ts: Typeset, group: bool = False) -> str:
+    """The legend's text for a role (group=True: a kind of box), in the typeset's notation."""
+    n = ts.notation
+    if key == "parameter":
+        if n.bias_as_weight:
+            return f"parameter: {n.w} (the bias is {ts.compose(n.w, '', '0j')})"
+        return f"parameter: {n.w}, {n.b}"
+    if key == "preactivation":
+        return f"pre-activation {n.z} (grad shown as {ts.symbol('delta')})"
+    if key == "activation":
+        return f"activation {n.a}"
+    if key == "inputs":
+        return f"input layer ({ts.layer(n.input or n.a, 1)})"
+    if key == "neurons":
+        return f"neuron: its {n.z}, {n.a}, {ts.symbol('delta')} over the examples, and its " + (
+            n.w if n.bias_as_weight else f"{n.w}, {n.b}"
+        )
+    return (GROUP_ROLES if group else ROLES)[key][1]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -163,29 +182,16 @@ def record_label(rows: list[str], rankdir: str) -> str:
     return fields if rankdir in ("LR", "RL") else "{" + fields + "}"
 
 
-def role_of(node: Value, root: Value, parameters: set[Value]) -> str:
-    """'loss', 'parameter', 'input', 'preactivation', 'activation' or 'other'."""
-    label = node.label or ""
-    if node is root:
-        return "loss"
-    if node in parameters or label.startswith(("w^", "b^")):
-        return "parameter"
-    if node.is_leaf:
-        return "input"
-    if label.startswith("z^"):
-        return "preactivation"
-    m = _LAYER_OF_A.match(label)
-    if m and int(m.group(1)) >= 2:
-        return "activation"
-    return "other"
-
-
-def value_rows(node: Value, role: str, show_grad: bool, digits: int) -> list[str]:
+def value_rows(
+    node: Value, role: str, show_grad: bool, digits: int, ts: Typeset | None = None
+) -> list[str]:
     """The text rows of a Value's record: label (if any), data, and grad or δ."""
-    rows = [node.label] if node.label else []
+    ts = ts or Typeset()
+    label = ts.label(node)
+    rows = [label] if label else []
     rows.append(f"data = {fmt(node.data, digits)}")
     if show_grad:
-        name = "δ" if role == "preactivation" else "grad"
+        name = ts.symbol("delta") if role == "preactivation" else "grad"
         rows.append(f"{name} = {fmt(grad_value(node), digits)}")
     return rows
 
@@ -251,12 +257,40 @@ def draw(
     show_grad: bool | None = None,
     digits: int = 4,
     legend: bool = True,
+    notation: str | Notation | None = None,
 ) -> graphviz.Digraph:
     """The graph of root as a graphviz.Digraph; collapse='neuron' or 'layer' for big networks.
 
     Grads are shown after a backward pass: show_grad=None means "when any node of the graph
-    has a non-zero grad" (backward() gives the root grad 1), True/False force it.
+    has a non-zero grad" (backward() gives the root grad 1), True/False force it. Labels are
+    written in `notation` (a key of nn.notation.NOTATIONS or a Notation; None: the active one).
     """
+    return build(
+        root,
+        rankdir,
+        max_nodes,
+        collapse,
+        parameters=parameters,
+        show_grad=show_grad,
+        digits=digits,
+        legend=legend,
+        notation=notation,
+    )[0]
+
+
+def build(
+    root: Value,
+    rankdir: str = "LR",
+    max_nodes: int = 500,
+    collapse: str | None = None,
+    *,
+    parameters: Iterable[Value] | None = None,
+    show_grad: bool | None = None,
+    digits: int = 4,
+    legend: bool = True,
+    notation: str | Notation | None = None,
+) -> tuple[graphviz.Digraph, Typeset]:
+    """draw()'s Digraph and the Typeset that wrote its labels (for viz.names.svg_tspans)."""
     root = check_value(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
@@ -266,6 +300,7 @@ def draw(
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    ts = Typeset(notation)
     params: set[Value] = set()
     for i, p in enumerate(parameters or ()):
         params.add(check_value(p, f"draw(parameters=...) item {i}"))
@@ -282,8 +317,10 @@ def draw(
     if show_grad is None:
         show_grad = any(grad_value(n) != 0.0 for n in order)
     if collapse is None:
-        return _draw_values(root, order, rankdir, params, show_grad, digits, legend)
-    return _draw_groups(root, order, rankdir, collapse, max_nodes, show_grad, digits, legend)
+        dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, ts)
+    else:
+        dot = _draw_groups(root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, ts)
+    return dot, ts
 
 
 def _draw_values(
@@ -294,23 +331,26 @@ def _draw_values(
     show_grad: bool,
     digits: int,
     legend: bool,
+    ts: Typeset,
 ) -> graphviz.Digraph:
     dot = _new_digraph(rankdir)
     index = {n: k for k, n in enumerate(order)}
     present: set[str] = set()
+    forward = forward_order(root)
+    names = identify(forward)
     # parents before children in the DOT text, first parents first, so the layout reads from
     # the inputs to the loss and w_0 is drawn above w_1
-    for node in forward_order(root):
+    for node in forward:
         k = index[node]
-        role = role_of(node, root, params)
-        present.add(role)
+        node_role = role(node, root, params, names)
+        present.add(node_role)
         dot.node(
             f"v{k}",
-            label=record_label(value_rows(node, role, show_grad, digits), rankdir),
+            label=record_label(value_rows(node, node_role, show_grad, digits, ts), rankdir),
             id=f"v{k}",
             shape="record",
             style="filled",
-            fillcolor=ROLES[role][0],
+            fillcolor=ROLES[node_role][0],
         )
         if node.parents:
             dot.node(
@@ -328,7 +368,9 @@ def _draw_values(
                 dot.edge(f"v{index[p]}", f"v{k}op", id=f"e{k}_{i}")
             dot.edge(f"v{k}op", f"v{k}", id=f"e{k}op")
     if legend:
-        entries = [(r, colour, text) for r, (colour, text) in ROLES.items() if r in present]
+        entries = [
+            (r, colour, legend_text(r, ts)) for r, (colour, _) in ROLES.items() if r in present
+        ]
         _legend(dot, entries, ops=len(order) > 1)
     return dot
 
@@ -345,32 +387,24 @@ class Group:
     nodes: list[Value] = field(default_factory=list)
 
 
-def neuron_of(label: str | None) -> tuple[int, int] | None:
-    """(l, j) for labels z^l_j, a^l_j, b^l_j and w^l_{j,k}; None for any other label."""
-    if not label:
-        return None
-    m = _WEIGHT_LABEL.match(label)
-    if m:
-        return int(m.group(1)), int(m.group(2))
-    m = _NEURON_LABEL.match(label)
-    if m:
-        return int(m.group(2)), int(m.group(3))
-    return None
-
-
 LOSS_KEY = "loss"
 LEAVES_KEY = "leaves"
 
 
-def group_nodes(root: Value, order: list[Value], collapse: str) -> dict[Value, str]:
+def group_nodes(
+    root: Value, order: list[Value], collapse: str, names: dict[Value, Name] | None = None
+) -> dict[Value, str]:
     """Which box each node goes in, as a group id: 'n{l}_{j}', 'L{l}', 'loss' or 'leaves'.
 
-    Labelled nodes go by their label (z^l_j, a^l_j, w^l_{j,k}, b^l_j: neuron j of layer l;
-    a^1_k is input k). An unlabelled interior node joins the group of the nearest labelled
-    node it feeds; one that feeds none (the cost after the last layer) is on the loss side.
-    An unlabelled leaf joins the group of the nodes it feeds if they are all in one group,
-    else it goes to 'leaves'. Every example of a batch lands in the same neuron's box.
+    Named nodes (viz.names.identify: nn's records, else the graph's shape) go by their Name:
+    z, a, w and b of neuron j of layer l, input k of layer 1. An unnamed interior node joins
+    the group of the nearest named node it feeds; one that feeds none (the cost after the last
+    layer) is on the loss side. An unnamed leaf joins the group of the nodes it feeds if they
+    are all in one group, else it goes to 'leaves'. Every example of a batch lands in the same
+    neuron's box. l and j are Nielsen's (layer 1 is the input), whatever the notation shown.
     """
+    if names is None:
+        names = identify(forward_order(root))
     children: dict[Value, list[Value]] = {}
     for node in order:
         for p in node.parents:
@@ -380,7 +414,7 @@ def group_nodes(root: Value, order: list[Value], collapse: str) -> dict[Value, s
     group: dict[Value, str] = {}
     distance: dict[Value, float] = {}
     for node in order:  # children before parents
-        where = neuron_of(node.label)
+        where = neuron(names.get(node))
         if where is not None:
             layer, j = where
             group[node] = f"n{layer}_{j}" if collapse == "neuron" else f"L{layer}"
@@ -421,102 +455,139 @@ def _make_groups(order: list[Value], membership: dict[Value, str]) -> list[Group
     return sorted(groups.values(), key=lambda g: (rank[g.kind], g.layer, g.index))
 
 
-def _kind(node: Value) -> str:
-    label = node.label or ""
-    if _WEIGHT_LABEL.match(label):
-        return "w"
-    m = _NEURON_LABEL.match(label)
-    return m.group(1) if m else ""
+_KIND = {"weight": "w", "bias": "b", "preactivation": "z", "activation": "a", "input": "a"}
+
+
+def _kind(node: Value, names: dict[Value, Name]) -> str:
+    name = names.get(node)
+    return _KIND.get(name.quantity, "") if name is not None else ""
 
 
 def _norm(xs: list[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
 
 
-def _neuron_rows(g: Group, show_grad: bool, digits: int) -> list[str]:
+def _neuron_rows(
+    g: Group, show_grad: bool, digits: int, names: dict[Value, Name], ts: Typeset
+) -> list[str]:
     layer, j = g.layer, g.index
     by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
     for n in g.nodes:
-        by_kind[_kind(n)].append(n)
+        by_kind[_kind(n, names)].append(n)
     zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
+    # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
+    cost = ts.symbol("cost_batch" if max(len(zs), len(as_)) > 1 else "cost")
     if layer == 1:
-        rows = [f"input a^1_{j}"]
+        a1 = ts.name(Name("input", 1, j))
+        rows = [f"input {a1}"]
         rows.append(
-            f"a^1_{j} = {fmt(as_[0].data, digits)}"
-            if len(as_) == 1
-            else plural(len(as_), "example")
+            f"{a1} = {fmt(as_[0].data, digits)}" if len(as_) == 1 else plural(len(as_), "example")
         )
         return rows
-    rows = [f"neuron {j} of layer {layer}"]
+    z_name = ts.name(Name("preactivation", layer, j))
+    delta = ts.delta(Name("preactivation", layer, j))
+    b_name = ts.name(Name("bias", layer, j))
+    rows = [ts.neuron_words(layer, j)]
     examples = max(len(zs), len(as_))
     if examples == 1:
         if zs:
-            rows.append(f"z^{layer}_{j} = {fmt(zs[0].data, digits)}")
+            rows.append(f"{z_name} = {fmt(zs[0].data, digits)}")
             if show_grad:
-                rows.append(f"δ^{layer}_{j} = {fmt(grad_value(zs[0]), digits)}")
-        if as_:
-            rows.append(f"a^{layer}_{j} = {fmt(as_[0].data, digits)}")
+                rows.append(f"{delta} = {fmt(grad_value(zs[0]), digits)}")
+        if as_ and (not zs or as_[0] is not zs[0]):
+            rows.append(f"{ts.name(Name('activation', layer, j))} = {fmt(as_[0].data, digits)}")
     elif examples > 1:
-        rows.append(f"z, a over {examples} examples")
+        rows.append(f"{ts.notation.z}, {ts.notation.a} over {examples} examples")
         if show_grad and zs:
             deltas = [grad_value(z) for z in zs]
-            rows.append(
-                f"δ^{layer}_{j} from {fmt(min(deltas), digits)} to {fmt(max(deltas), digits)}"
-            )
+            rows.append(f"{delta} from {fmt(min(deltas), digits)} to {fmt(max(deltas), digits)}")
             # over a batch, ∂C/∂b^l_j is the sum of the examples' δ^l_j (BP3 per example)
             total = fmt(math.fsum(deltas), digits)
+            sigma = ts.symbol("delta")
             if not bs:
-                rows.append(f"Σδ^{layer}_{j} = {total}")
+                rows.append(f"Σ{delta} = {total}")
             for b in bs:
-                rows.append(f"∂C/∂b^{layer}_{j} = {fmt(grad_value(b), digits)}, Σδ = {total}")
+                rows.append(f"∂{cost}/∂{b_name} = {fmt(grad_value(b), digits)}, Σ{sigma} = {total}")
             bs = []
     for b in bs:
         if show_grad:
-            rows.append(f"∂C/∂b^{layer}_{j} = {fmt(grad_value(b), digits)}")
+            rows.append(f"∂{cost}/∂{b_name} = {fmt(grad_value(b), digits)}")
         else:
-            rows.append(f"b^{layer}_{j} = {fmt(b.data, digits)}")
+            rows.append(f"{b_name} = {fmt(b.data, digits)}")
     if ws:
-        text = f"{plural(len(ws), 'weight')} w^{layer}_{{{j},k}}"
+        nt = ts.notation
+        # the weights into neuron j, the source index written as the notation writes it
+        jj = j + nt.index_base
+        sub = f"{jj},k" if nt.index_order == "jk" else f"i,{jj}"
+        left, right = nt.layer_brackets
+        w_any = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", sub)
+        text = f"{plural(len(ws), 'weight')} {w_any}"
         if show_grad:
-            text += f", ‖∂C/∂w‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}"
+            text += f", ‖∂{cost}/∂{nt.w}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}"
         rows.append(text)
     if others:
         rows.append(f"+ {plural(len(others), 'other node')}")
     return rows
 
 
-def _layer_rows(g: Group, show_grad: bool, digits: int) -> list[str]:
+def _layer_rows(
+    g: Group, show_grad: bool, digits: int, names: dict[Value, Name], ts: Typeset
+) -> list[str]:
     layer = g.layer
     by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
     neurons: set[int] = set()
     for n in g.nodes:
-        by_kind[_kind(n)].append(n)
-        where = neuron_of(n.label)
+        by_kind[_kind(n, names)].append(n)
+        where = neuron(names.get(n))
         if where is not None:
             neurons.add(where[1])
     zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
     count = len(neurons)
     examples = max(len(zs), len(as_)) // max(count, 1)
+    nt = ts.notation
+    words = ts.layer_words(layer)
     if layer == 1:
-        return ["layer 1 (input): a^1", f"{plural(count, 'input')} × {plural(examples, 'example')}"]
+        return [
+            f"{words} (input): {ts.layer(nt.input or nt.a, 1)}",
+            f"{plural(count, 'input')} × {plural(examples, 'example')}",
+        ]
     rows = [
-        f"layer {layer}: z^{layer}, a^{layer}",
+        f"{words}: {ts.layer(nt.z, layer)}, {ts.layer(nt.a, layer)}",
         f"{plural(count, 'neuron')} × {plural(examples, 'example')}",
     ]
+    cost = ts.symbol("cost_batch" if examples > 1 else "cost")
     if show_grad and zs:
-        rows.append(f"max |δ^{layer}| = {fmt(max(abs(grad_value(z)) for z in zs), digits)}")
+        rows.append(
+            f"max |{ts.layer(nt.delta, layer)}| = "
+            f"{fmt(max(abs(grad_value(z)) for z in zs), digits)}"
+        )
     if ws or bs:
         rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
         if show_grad:
-            rows.append(f"‖∂C/∂w^{layer}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}")
-            rows.append(f"‖∂C/∂b^{layer}‖ = {fmt(_norm([grad_value(b) for b in bs]), digits)}")
+            w_l = ts.layer(nt.w, layer)
+            if nt.bias_as_weight:  # LFD's biases are the weights w^(l)_0j
+                left, right = nt.layer_brackets
+                b_l = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", "0j")
+            else:
+                b_l = ts.layer(nt.b, layer)
+            rows.append(f"‖∂{cost}/∂{w_l}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}")
+            rows.append(f"‖∂{cost}/∂{b_l}‖ = {fmt(_norm([grad_value(b) for b in bs]), digits)}")
     rows.append(plural(len(g.nodes), "node"))
     return rows
 
 
-def _group_rows(g: Group, root: Value, collapse: str, show_grad: bool, digits: int) -> list[str]:
+def _group_rows(
+    g: Group,
+    root: Value,
+    collapse: str,
+    show_grad: bool,
+    digits: int,
+    names: dict[Value, Name],
+    ts: Typeset,
+) -> list[str]:
     if g.kind == LOSS_KEY:
-        name = visible(root.label) if root.label else "root"
+        label = ts.label(root)
+        name = visible(label) if label else "root"
         rows = ["loss side"]
         if root in g.nodes:
             rows.append(f"{name} = {fmt(root.data, digits)}")
@@ -526,8 +597,8 @@ def _group_rows(g: Group, root: Value, collapse: str, show_grad: bool, digits: i
     if g.kind == LEAVES_KEY:
         return ["other inputs and constants", plural(len(g.nodes), "leaf", "leaves")]
     if collapse == "neuron":
-        return _neuron_rows(g, show_grad, digits)
-    return _layer_rows(g, show_grad, digits)
+        return _neuron_rows(g, show_grad, digits, names, ts)
+    return _layer_rows(g, show_grad, digits, names, ts)
 
 
 def _draw_groups(
@@ -539,8 +610,10 @@ def _draw_groups(
     show_grad: bool,
     digits: int,
     legend: bool,
+    ts: Typeset,
 ) -> graphviz.Digraph:
-    membership = group_nodes(root, order, collapse)
+    names = identify(forward_order(root))
+    membership = group_nodes(root, order, collapse, names)
     groups = _make_groups(order, membership)
     if len(groups) > max_nodes:
         hint = "pass collapse='layer', or raise max_nodes" if collapse == "neuron" else ""
@@ -554,7 +627,8 @@ def _draw_groups(
             g.gid,
             # a box of lines, not a record: dot loses flat edges between records (see below)
             label="\\n".join(
-                escape_plain(r) for r in _group_rows(g, root, collapse, show_grad, digits)
+                escape_plain(r)
+                for r in _group_rows(g, root, collapse, show_grad, digits, names, ts)
             ),
             id=g.gid,
             shape="box",
@@ -584,15 +658,17 @@ def _draw_groups(
         dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
     if legend:
         kinds = {g.kind for g in groups}
-        entries = [(k, c, t) for k, (c, t) in GROUP_ROLES.items() if k in kinds]
+        entries = [
+            (k, c, legend_text(k, ts, group=True))
+            for k, (c, _) in GROUP_ROLES.items()
+            if k in kinds
+        ]
         if collapse == "layer":
-            entries = [
-                (
-                    k,
-                    c,
-                    "layer: its z, a, δ over the examples, and its w, b" if k == "neurons" else t,
-                )
-                for k, c, t in entries
-            ]
+            nt = ts.notation
+            layer_text = (
+                f"layer: its {nt.z}, {nt.a}, {ts.symbol('delta')} over the examples, and its "
+                + (nt.w if nt.bias_as_weight else f"{nt.w}, {nt.b}")
+            )
+            entries = [(k, c, layer_text if k == "neurons" else t) for k, c, t in entries]
         _legend(dot, entries, ops=False)
     return dot

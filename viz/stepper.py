@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value, fresh_grads
+from nn.notation import Notation
 
-from .draw import check_value, draw, fmt, processing_order
+from .draw import build, check_value, fmt, processing_order
 from .explain import Namer
+from .names import svg_tspans
 from .render import render_svg
 
 
@@ -82,13 +84,14 @@ def stepper_html(
     renderer: str = "auto",
     digits: int = 4,
     title: str | None = None,
+    notation: str | Notation | None = None,
 ) -> str:
     """A self-contained HTML page that steps through root's backward pass node by node.
 
     Step k of the page shows record k of root.backward_steps() for a pass started from zero
     grads: the node being processed, its upstream gradient, its local derivatives, what it adds
     to each parent, and every grad on the graph as it accumulates. Every node's .grad is left
-    as it was.
+    as it was. Names are written in `notation`, typeset in the drawing and the side panel.
     """
     root = check_value(root, "stepper_html()")
     order = processing_order(root)
@@ -104,18 +107,30 @@ def stepper_html(
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
             n.grad = g
-        graph = draw(root, rankdir, max_nodes, parameters=parameters, show_grad=True, digits=digits)
-    name = Namer(order)
-    root_name = name(root) if root.label else "C"
+        graph, typeset = build(
+            root,
+            rankdir,
+            max_nodes,
+            parameters=parameters,
+            show_grad=True,
+            digits=digits,
+            notation=notation,
+        )
+    name = Namer(order, notation)
+    root_marked = name(root) if root.label else name.symbol("cost")
+    root_name = name.unicode(root_marked)
+    subjects = [name.subject(n) for n in order]
     data = {
         "count": len(order),
         "digits": digits,
         "root": root_name,
-        "names": [name.subject(n) for n in order],
+        "rootHtml": name.as_html(root_marked),
+        "names": [name.unicode(m) for m in subjects],
+        "namesHtml": [name.as_html(m) for m in subjects],
         "ops": [n.op for n in order],
         "steps": steps,
     }
-    svg = _compact(render_svg(graph.source, renderer))
+    svg = _compact(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
     heading = title if title is not None else f"Backward pass of {root_name}"
     parts = {"TITLE": html.escape(heading), "SVG": svg, "DATA": _script_json(data)}
     # one pass over the template, so text inside the SVG is never taken for a marker
@@ -198,7 +213,8 @@ _PAGE = """<!DOCTYPE html>
 "use strict";
 const D = %DATA%;
 const STEPS = D.steps;
-const C = D.root;
+const C = D.rootHtml;  // names are HTML made by Python: escaped text and <sup>/<sub> only
+const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 // The same text as Python's format(x, ".4g"), so the page and the drawing agree.
 function fmt(x) {
@@ -243,9 +259,10 @@ function gradsAfter(s) {
 
 let current = -1;  // -1: before the backward pass
 
-function cell(row, text, cls) {
+function cell(row, text, cls, markup) {
   const td = document.createElement("td");
-  td.textContent = text;
+  if (markup) td.innerHTML = markup;
+  else td.textContent = text;
   if (cls) td.className = cls;
   row.appendChild(td);
 }
@@ -273,18 +290,17 @@ function show(s) {
   if (!st) {
     nodeLine.textContent = "Before the backward pass: every grad is 0.";
     upLine.textContent = "";
-    note.textContent = "Press Next (\\u2192) to start: step 0 seeds the root with \\u2202" +
+    note.innerHTML = "Press Next (\\u2192) to start: step 0 seeds the root with \\u2202" +
       C + "/\\u2202" + C + " = 1 and passes it on to the root's parents.";
     return;
   }
   const g = nodes[st.k];
   g.classList.add("current");
-  const name = D.names[st.k];
+  const name = D.namesHtml[st.k];
   const op = D.ops[st.k];
-  nodeLine.textContent = "node: " + name + (op ? "  (op " + op + ")" : "  (a leaf)");
+  nodeLine.innerHTML = "node: " + name + esc(op ? "  (op " + op + ")" : "  (a leaf)");
   nodeLine.dataset.node = "v" + st.k;
-  upLine.innerHTML = "";
-  upLine.append("upstream \\u2202" + C + "/\\u2202" + name + " = ");
+  upLine.innerHTML = "upstream \\u2202" + C + "/\\u2202" + name + " = ";
   const up = document.createElement("span");
   up.id = "upstream";
   up.className = "num";
@@ -297,7 +313,7 @@ function show(s) {
     if (edge) edge.classList.add("active");
     const row = document.createElement("tr");
     row.dataset.parent = "v" + p;
-    cell(row, D.names[p]);
+    cell(row, D.names[p], "", D.namesHtml[p]);
     cell(row, fmt(st.local[j]), "num local");
     cell(row, fmt(st.add[j]), "num add");
     cell(row, fmt(grads[p]), "num grad");
@@ -305,7 +321,7 @@ function show(s) {
   });
   const opEdge = document.getElementById("e" + st.k + "op");
   if (opEdge) opEdge.classList.add("active");
-  note.textContent = st.to.length
+  note.innerHTML = st.to.length
     ? "Its grad is final: every node it feeds has been processed. The chain rule passes " +
       "upstream \\u00b7 local derivative to each parent, where it adds to the parent's grad."
     : "A leaf: nothing to pass on. Its grad \\u2202" + C + "/\\u2202" + name + " is final.";

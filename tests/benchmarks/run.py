@@ -39,7 +39,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout, without instal
 from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]  # noqa: E402
 from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
 
-from autograd import Trace, Value, linear, topological_order, trace  # noqa: E402
+import autograd  # noqa: E402
+from autograd import Trace, Value, grad, jvp, linear, topological_order, trace  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
 from nn.compare import weights_of  # noqa: E402
@@ -750,6 +751,91 @@ def demo_wall_time(sizes: Sizes) -> str:
     return title + "\n\n" + table(["run", "wall time"], rows)
 
 
+# --------------------------------------------------------------------------------- section 3
+SUM_TERMS = (64, 1000)  # a batch mean over 64 examples, and a long one
+FORWARD_INPUTS = (8, 64)  # the inputs of docs/forward-vs-reverse.md's example
+
+
+def sum_vs_chain(sizes: Sizes) -> str:
+    """Build + backward of a mean of n squares: one n-ary `mean` node vs a chain of + and /."""
+    rows = []
+    for n in SUM_TERMS:
+        data = [0.01 * i for i in range(n)]
+
+        def with_mean(data: list[float] = data) -> Value:
+            mean: Value = autograd.mean([Value(x) ** 2 for x in data])
+            return mean
+
+        def with_chain(data: list[float] = data) -> Value:
+            terms = [Value(x) ** 2 for x in data]
+            total = terms[0]
+            for t in terms[1:]:
+                total = total + t
+            return total / len(terms)
+
+        runs = interleaved(
+            {"mean": build_and_backward(with_mean), "chain": build_and_backward(with_chain)},
+            sizes.graph_rounds,
+        )
+        for key in ("build", "backward", "total"):
+            m, c = best(runs["mean"][key]), best(runs["chain"][key])
+            rows.append(
+                [f"{n} terms, {key}, time per term (best of {sizes.graph_rounds})",
+                 us(m / n), us(c / n), times(c / m)]
+            )  # fmt: skip
+    header = ["measure", "`autograd.mean` (one node)", "chain of `+`, then `/`", "chain / mean"]
+    return "\n\n".join(
+        [
+            "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
+            table(header, rows),
+        ]
+    )
+
+
+def _forward_example(*x: Value) -> Value:
+    # the example of docs/forward-vs-reverse.md
+    terms = [x[i].sin() * x[i + 1] for i in range(len(x) - 1)]
+    out: Value = autograd.sum(terms).tanh() + autograd.mean([xi * xi for xi in x]).sqrt()
+    return out
+
+
+def forward_vs_reverse(sizes: Sizes) -> str:
+    """A whole gradient of f: R^n -> R by one reverse pass (grad) vs n forward passes (jvp)."""
+    rows = []
+    for n in FORWARD_INPUTS:
+        point = [0.1 * (i + 1) for i in range(n)]
+        units = [[1.0 if j == i else 0.0 for j in range(n)] for i in range(n)]
+
+        def reverse(point: list[float] = point) -> Timings:
+            t0 = clock()
+            xs = [Value(p) for p in point]
+            grad(_forward_example(*xs), xs)
+            return {"gradient": clock() - t0}
+
+        def forward(point: list[float] = point, units: list[list[float]] = units) -> Timings:
+            t0 = clock()
+            for u in units:
+                jvp(_forward_example, point, u)
+            return {"gradient": clock() - t0}
+
+        nodes = len(topological_order(_forward_example(*[Value(p) for p in point])))
+        runs = interleaved({"reverse": reverse, "forward": forward}, sizes.graph_rounds)
+        r, f = best(runs["reverse"]["gradient"]), best(runs["forward"]["gradient"])
+        rows.append([str(n), f"{nodes:,}", ms(r), ms(f), times(f / r)])
+    header = [
+        "inputs n",
+        "graph nodes",
+        f"reverse: 1 × `grad` (best of {sizes.graph_rounds})",
+        "forward: n × `jvp`",
+        "forward / reverse",
+    ]
+    title = (
+        "### Engine: forward vs reverse mode, the whole gradient of "
+        "tanh(Σ sin(x_i) x_{i+1}) + sqrt(mean x_i²)"
+    )
+    return "\n\n".join([title, table(header, rows)])
+
+
 # --------------------------------------------------------------------------------- main
 def sections(sizes: Sizes) -> Iterator[str]:
     """Every table, in order, as it is measured."""
@@ -760,6 +846,9 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield "## Section 2: nn step"
     yield nn_step(sizes)
     yield demo_wall_time(sizes)
+    yield "## Section 3: engine language"
+    yield sum_vs_chain(sizes)
+    yield forward_vs_reverse(sizes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,1637 @@
+"""Check a learner's own backprop against the graph: the first wrong number, and which mistake fits.
+
+``check_backprop(fn, sizes, activation, output_activation, cost)`` builds random networks of the
+given sizes, runs the learner's ``fn`` and deltagrad's graph (``loss.backward()``, δ read at the
+z nodes) on each, and returns a ``BackpropReport``.
+
+What ``fn`` receives and returns, in Nielsen's indexing (as in ``nn.closed_form``): the input is
+layer 1, the output layer L, and the lists start at layer 2, the first layer with weights:
+
+    weights[i][j][k] = w^{i+2}_jk   the weight from neuron k of layer i+1 to neuron j of layer i+2
+    biases[i][j]     = b^{i+2}_j
+    deltas[i][j]     = δ^{i+2}_j = ∂C/∂z^{i+2}_j
+    grad_w[i][j][k]  = ∂C/∂w^{i+2}_jk   (a matrix shaped like weights[i]: rows j, columns k)
+    grad_b[i][j]     = ∂C/∂b^{i+2}_j
+
+One example (``batch=None``, the default): ``fn(weights, biases, x, y)`` gets one input x (a list
+of floats, one per input neuron) and its target y (a list of floats, one per output neuron, or
+the int class index c for ``cross_entropy``), and returns ``(deltas, grad_w, grad_b)`` for the
+cost C of that example.
+
+A batch (``batch=m``): x is a list of m inputs and y a list of m targets (rows are examples),
+``deltas[i]`` has one row per example (``deltas[i][x][j]`` = δ^{x,i+2}_j, each example's own
+δ = ∂C_x/∂z^{x,l}), and ``grad_w``, ``grad_b`` are the gradients of the batch cost
+C = (1/m) Σ_x C_x, the mean. Only a batch can show a missing 1/m, so use one for that.
+
+Returned values may be plain lists (or tuples) of floats or numpy arrays; a vector may also be a
+column (n × 1, as in Nielsen's network.py). numpy is never imported here. Each of the three
+may also be indexed by layer number, as the notation numbers layers: a dict ({2: δ^2, 3: δ^3} in
+Nielsen's numbering, {1: …, 2: …} in Ng's) or a list with None for the layers without weights
+([None, None, δ^2, δ^3]).
+
+``notation=`` (a key of ``nn.notation.NOTATIONS``, a ``Notation``, or None for the active one)
+only changes how the report names things: symbols, layer numbers and the first index, as that
+course writes them. The lists keep the layout above, and the report says where each number sits
+in them (``deltas[1][0]``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import random
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value
+
+from . import closed_form, losses
+from . import notation as notations
+from .activations import ACTIVATIONS, activate, check_activation, softmax
+from .compare import LOSSES, example_loss
+from .module import MLP
+from .notation import Name, Notation
+
+__all__ = ["MISTAKES", "BackpropReport", "Diagnosis", "Mismatch", "check_backprop"]
+
+# The mistakes the checker knows, by the key a Diagnosis carries, with a short title.
+MISTAKES: dict[str, str] = {
+    "sigma_for_sigma_prime": "σ(z) used where σ'(z) belongs",
+    "missing_sigma_prime": "σ'(z) left out",
+    "extra_sigma_prime": "σ'(z) applied where the output/cost pair cancels it",
+    "not_transposed": "w^{l+1} not transposed in BP2",
+    "wrong_activation": "the wrong layer's activations in BP4",
+    "z_for_a": "z used where a belongs in BP4",
+    "outer_product_swapped": "the outer product's order swapped in BP4",
+    "wrong_layer_delta": "δ of the wrong layer",
+    "missing_batch_mean": "the batch mean's 1/m missing",
+    "extra_batch_mean": "an extra 1/m",
+    "missing_output_mean": "the 1/n of the mean over outputs missing",
+    "factor_two": "a factor 2 from the quadratic cost's ½",
+    "sign_flip": "the sign flipped",
+    "constant_factor": "off by a constant factor",
+    "last_example_only": "only the last example of the batch used",
+    "class_index_as_number": "the class index used as a number",
+    "not_filled_in": "still the template's placeholder",
+    "shape": "a shape that does not match",
+    "exception": "the function raised an exception",
+    "nothing_fits": "no known mistake fits",
+}
+
+# (output activation, cost) pairs for which σ' cancels in BP1 and δ^L = a − y.
+MATCHING = {
+    ("sigmoid", "binary_cross_entropy"),
+    ("softmax", "cross_entropy"),
+    ("linear", "binary_cross_entropy_with_logits"),
+    ("linear", "quadratic"),
+}
+
+REL_TOL = 1e-6
+ABS_TOL = 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# Names: every symbol and layer number the report prints goes through _sym and _layer_name, which
+# read the notation's record (nn.notation): its symbols, layer numbering and index base.
+# ---------------------------------------------------------------------------------------------
+
+NotationLike = str | Notation | None
+
+# the checker's quantities -> the notation's (δ is written from the pre-activation's Name)
+_QUANTITY = {"z": "preactivation", "a": "activation", "w": "weight", "b": "bias"}
+
+
+def _layer_name(layer: int, notation: NotationLike) -> str:
+    """Layer l (Nielsen's numbering: the input is 1) as the notation numbers it."""
+    return str(layer + notations.get(notation).layer_offset)
+
+
+def _sym(
+    quantity: str, layer: int, index: Sequence[int | str] = (), notation: NotationLike = None
+) -> str:
+    """The textbook symbol of one quantity: δ^3_0, w^3_{0,1}, ∂C/∂b^2_1, a^1_0, C, σ …"""
+    n = notations.get(notation)
+    if quantity == "cost":
+        return notations.symbol(n.cost)
+    if quantity == "sigma":
+        return notations.symbol(n.sigma)
+    if quantity in ("grad_w", "grad_b"):
+        return f"∂{notations.symbol(n.cost)}/∂" + _sym(quantity[-1], layer, index, n)
+    q = _QUANTITY.get(quantity, "preactivation")
+    if q == "activation" and layer == 1:
+        q = "input"
+    numeric = [i for i in index if isinstance(i, int)]
+    j = numeric[0] if numeric else 0
+    k = numeric[1] if len(numeric) > 1 else 0
+    name = Name(q, layer, j, k)
+    sym, sup, sub = (
+        notations.delta_parts(name, n) if quantity == "delta" else notations.parts(name, n)
+    )
+    if len(numeric) != len(index) or not index:
+        # a layer's vector (no index) or a symbolic index such as j, k or i
+        letters = [str(i) for i in index]
+        if quantity == "w" and n.index_order == "kj":
+            letters.reverse()
+        sub = ",".join(letters) if len(letters) > 1 and len(letters[0]) > 1 else "".join(letters)
+    return notations.compose(sym, sup, sub, "ascii")
+
+
+def _index(i: int, notation: NotationLike) -> str:
+    """A neuron index as the notation writes it (some courses count from 1)."""
+    return str(i + notations.get(notation).index_base)
+
+
+def _num(x: float) -> str:
+    text = f"{x:.4g}" if math.isfinite(x) else repr(x)
+    return text.replace("-", "−")
+
+
+def _factor(x: float) -> str:
+    text = _num(x)
+    return f"({text})" if text.startswith("−") else text
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The first wrong number in backprop order (δ^L … δ^2, then ∂C/∂b, then ∂C/∂w)."""
+
+    quantity: str  # "delta", "grad_b" or "grad_w"
+    layer: int  # l in Nielsen's numbering (the first weight layer is 2)
+    index: tuple[int, ...]  # (j,) or (j, k)
+    trial: int  # which random network, 0-based
+    example: int | None  # the example of the batch, for δ in batch mode
+    expected: float  # the graph's number
+    received: float  # the learner's number
+    equation: str  # the equation it should satisfy, written out with this case's numbers
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Which known mistake fits the wrong numbers on every trial, in a sentence."""
+
+    mistake: str  # a key of MISTAKES
+    message: str
+
+
+@dataclass
+class BackpropReport:
+    """The verdict on a learner's backprop: .ok, the first wrong number, and the diagnosis."""
+
+    ok: bool
+    sizes: list[int]
+    activation: str
+    output_activation: str
+    cost: str
+    trials: int
+    batch: int | None
+    notation: NotationLike = None
+    mismatch: Mismatch | None = None
+    diagnosis: Diagnosis | None = None
+    wrong: list[str] = field(default_factory=list)  # every wrong quantity, in backprop order
+    table: list[tuple[str, float, float]] = field(default_factory=list)  # symbol, expected, got
+
+    @property
+    def mistake(self) -> str | None:
+        """The diagnosed mistake's key (see MISTAKES), or None when everything is right."""
+        return self.diagnosis.mistake if self.diagnosis else None
+
+    def _setting(self) -> str:
+        net = "-".join(str(n) for n in self.sizes)
+        batch = f", batches of {self.batch}" if self.batch else ", one example at a time"
+        return (
+            f"network {net}, {self.activation} hidden, {self.output_activation} output, "
+            f"cost {self.cost}, {self.trials} random trial(s){batch}"
+        )
+
+    def _lines(self, markdown: bool) -> list[str]:
+        code = "`" if markdown else ""
+        if self.ok:
+            verdict = "**backprop OK**" if markdown else "backprop OK"
+            return [f"{verdict}: every δ, ∂C/∂b and ∂C/∂w matches the graph ({self._setting()})."]
+        verdict = "**backprop WRONG**" if markdown else "backprop WRONG"
+        lines = [f"{verdict} ({self._setting()})."]
+        m = self.mismatch
+        if m is not None:
+            where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
+            name = _sym(m.quantity, m.layer, m.index, self.notation)
+            # where the number sits in the learner's lists: [layer − 2], then the example, j, k
+            ex = [m.example] if m.example is not None else []
+            entry = f"{m.quantity}[{m.layer - 2}]" + "".join(f"[{v}]" for v in ex + list(m.index))
+            entry = entry.replace("delta[", "deltas[", 1)
+            lines.append(
+                f"First wrong number: {code}{name}{code} = {code}{entry}{code} ({where}): "
+                f"expected {_num(m.expected)}, received {_num(m.received)}."
+            )
+            lines.append("It should satisfy:")
+            lines.extend(("    " + row) for row in m.equation.split("\n"))
+        if self.diagnosis is not None:
+            title = MISTAKES[self.diagnosis.mistake]
+            lines.append(f"Diagnosis ({title}): {self.diagnosis.message}")
+        if self.table:
+            lines.append("Expected vs received:")
+            width = max(len(s) for s, _, _ in self.table)
+            if markdown:
+                lines.append("| | expected | received |")
+                lines.append("|---|---:|---:|")
+                lines.extend(
+                    f"| {code}{s}{code} | {_num(e)} | {_num(g)} |" for s, e, g in self.table
+                )
+            else:
+                lines.append(f"    {'':<{width}}  {'expected':>12}  {'received':>12}")
+                lines.extend(
+                    f"    {s:<{width}}  {_num(e):>12}  {_num(g):>12}" for s, e, g in self.table
+                )
+        if len(self.wrong) > 1:
+            lines.append(
+                "All the wrong quantities: " + ", ".join(self.wrong) + " (fix the first one "
+                "first: the later ones may be wrong only because they are computed from it)."
+            )
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines(markdown=False))
+
+    def _repr_markdown_(self) -> str:
+        lines = self._lines(markdown=True)
+        out: list[str] = []
+        in_equation = False
+        for line in lines:
+            if line.startswith("    ") and not line.startswith("    |"):
+                if not in_equation:
+                    out.append("```")
+                    in_equation = True
+                out.append(line[4:])
+                continue
+            if in_equation:
+                out.append("```")
+                in_equation = False
+            out.append(line)
+        if in_equation:
+            out.append("```")
+        return "\n\n".join(_paragraphs(out))
+
+
+def _paragraphs(lines: list[str]) -> Iterator[str]:
+    # Keep code fences and table rows together; everything else is its own paragraph.
+    block: list[str] = []
+    fenced = False
+    for line in lines:
+        if line == "```":
+            block.append(line)
+            fenced = not fenced
+            if not fenced:
+                yield "\n".join(block)
+                block = []
+            continue
+        if fenced or line.startswith("|"):
+            block.append(line)
+            continue
+        if block:
+            yield "\n".join(block)
+            block = []
+        yield line
+    if block:
+        yield "\n".join(block)
+
+
+# ---------------------------------------------------------------------------------------------
+# The truth: the graph's numbers for one random network.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Trial:
+    weights: list[list[list[float]]]
+    biases: list[list[float]]
+    xs: list[list[float]]
+    ys: list[Any]
+    acts: list[list[list[float]]]  # acts[x][i] = a^{i+1}; acts[x][0] is the input
+    zs: list[list[list[float]]]  # zs[x][i] = z^{i+2}
+    slopes: list[list[list[float]]]  # slopes[x][i][j] = σ'(z^{i+2}_j) (softmax: a_j (1 − a_j))
+    grad_a: list[list[float]]  # grad_a[x] = ∇_a C_x at the output (with logits: ∇_z C_x)
+    deltas: list[list[list[float]]]  # deltas[x][i] = δ^{x,i+2}, each example's own cost
+    grad_w: list[list[list[float]]]  # ∂C/∂w^{i+2} of the batch mean cost
+    grad_b: list[list[float]]
+    got_deltas: list[list[list[float]]] = field(default_factory=list)  # [i][x][j]
+    got_w: list[list[list[float]]] = field(default_factory=list)
+    got_b: list[list[float]] = field(default_factory=list)
+
+
+def _slope(name: str, z: Sequence[float], j: int) -> float:
+    # σ'(z_j) from the engine's own op table: ∂a_j/∂z_j of one fresh node (softmax: the diagonal
+    # of its Jacobian, a_j (1 − a_j)).
+    nodes = [Value(v) for v in z]
+    out = softmax(nodes) if name == "softmax" else activate(name, [nodes[j]])
+    a = out[j] if name == "softmax" else out[0]
+    if a is nodes[j]:
+        return 1.0
+    a.backward()
+    return float(nodes[j].grad)
+
+
+def _target(rng: random.Random, cost: str, output: str, n_out: int) -> Any:
+    if cost == "cross_entropy":
+        return rng.randrange(n_out)
+    if cost == "hinge":
+        return [rng.choice([-1.0, 1.0]) for _ in range(n_out)]
+    if cost.startswith("binary") or output in ("sigmoid", "softmax"):
+        return [rng.uniform(0.05, 0.95) for _ in range(n_out)]
+    return [rng.uniform(-1.0, 1.0) for _ in range(n_out)]
+
+
+def _make_trial(
+    rng: random.Random, sizes: list[int], hidden: str, output: str, cost: str, m: int
+) -> _Trial:
+    n_layers = len(sizes) - 1
+    weights = [
+        [[rng.uniform(-1.0, 1.0) for _ in range(sizes[i])] for _ in range(sizes[i + 1])]
+        for i in range(n_layers)
+    ]
+    biases = [[rng.uniform(-0.5, 0.5) for _ in range(sizes[i + 1])] for i in range(n_layers)]
+    xs = [[rng.uniform(-1.0, 1.0) for _ in range(sizes[0])] for _ in range(m)]
+    ys = [_target(rng, cost, output, sizes[-1]) for _ in range(m)]
+    model = MLP(sizes[0], sizes[1:], hidden, output, seed=0)
+    state: dict[str, Any] = {}
+    for i in range(n_layers):
+        state[f"layers.{i}.w"] = weights[i]
+        state[f"layers.{i}.b"] = biases[i]
+    model.load_state_dict(state)
+    names = [hidden] * (n_layers - 1) + [output]
+    acts, zs, slopes, grad_a, deltas = [], [], [], [], []
+    for x, y in zip(xs, ys, strict=True):
+        model.zero_grad()
+        example_loss(model, x, y, cost).backward()
+        zs.append([[z.data for z in layer.z] for layer in model.layers])
+        acts.append([list(x)] + [[a.data for a in layer.a] for layer in model.layers])
+        # δ^l_j is read where the graph holds it: the gradient at the node z^l_j
+        deltas.append([[z.grad for z in layer.z] for layer in model.layers])
+        slopes.append(
+            [
+                [_slope(name, z_i, j) for j in range(len(z_i))]
+                for name, z_i in zip(names, zs[-1], strict=True)
+            ]
+        )
+        if cost == "binary_cross_entropy_with_logits":
+            grad_a.append(closed_form.cost_gradient(cost, zs[-1][-1], y))
+        else:
+            grad_a.append(closed_form.cost_gradient(cost, acts[-1][-1], y))
+    model.zero_grad()
+    total = losses.batch_loss(lambda x, y: example_loss(model, x, y, cost), xs, ys)
+    total.backward()
+    grad_w = [[[w.grad for w in n.w] for n in layer.neurons] for layer in model.layers]
+    grad_b = [[n.b.grad for n in layer.neurons] for layer in model.layers]
+    return _Trial(weights, biases, xs, ys, acts, zs, slopes, grad_a, deltas, grad_w, grad_b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading what the learner returned: plain lists or numpy arrays, checked against the shapes.
+# ---------------------------------------------------------------------------------------------
+
+
+class _Problem(Exception):
+    """The learner's result cannot be compared; the message says why (and the diagnosis key)."""
+
+    def __init__(self, message: str, mistake: str = "shape") -> None:
+        super().__init__(message)
+        self.mistake = mistake
+
+
+def _plain(obj: Any, where: str) -> Any:
+    """Nested lists of floats from lists, tuples or arrays (anything with .tolist())."""
+    tolist = getattr(obj, "tolist", None)
+    if callable(tolist) and not isinstance(obj, list | tuple):
+        obj = tolist()
+    if isinstance(obj, bool):
+        raise _Problem(f"{where} is the bool {obj!r}; expected numbers")
+    if isinstance(obj, numbers.Real):
+        return float(obj)
+    if isinstance(obj, list | tuple):
+        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(obj)]
+    if obj is None:
+        raise _Problem(f"{where} is None; did the function forget to fill it in or return it?")
+    raise _Problem(f"{where} is a {type(obj).__name__}; expected numbers, lists or arrays")
+
+
+def _shape(obj: Any) -> tuple[int, ...] | None:
+    """The shape of nested lists, or None when they are ragged."""
+    if not isinstance(obj, list):
+        return ()
+    shapes = {_shape(item) for item in obj}
+    if not obj:
+        return (0,)
+    if len(shapes) != 1 or None in shapes:
+        return None
+    (inner,) = shapes
+    assert inner is not None
+    return (len(obj), *inner)
+
+
+def _show(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "ragged (rows of different lengths)"
+    if shape == ():
+        return "a single number"
+    if len(shape) == 1:
+        return f"{shape[0]} entries"
+    return "×".join(str(n) for n in shape)
+
+
+def _flat(obj: Any) -> list[float]:
+    if isinstance(obj, list):
+        return [v for item in obj for v in _flat(item)]
+    return [obj]
+
+
+def _as_vector(obj: Any, n: int) -> list[float] | None:
+    shape = _shape(obj)
+    if shape in ((n,), (n, 1), (1, n)):
+        return _flat(obj)
+    return None
+
+
+def _as_matrix(obj: Any, rows: int, cols: int) -> list[list[float]] | None:
+    shape = _shape(obj)
+    if shape == (rows, cols):
+        return [list(r) for r in obj]
+    if shape == (rows, cols, 1):
+        return [[v[0] for v in r] for r in obj]
+    return None
+
+
+class _Reader:
+    """Normalises one result of fn to [i][x][j] deltas, [i][j][k] grad_w, [i][j] grad_b."""
+
+    def __init__(self, sizes: list[int], batch: int | None, notation: NotationLike) -> None:
+        self.sizes = sizes
+        self.batch = batch
+        self.notation = notation
+
+    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation."""
+        return _sym(quantity, layer, index, self.notation)
+
+    def ln(self, layer: int) -> str:
+        """Layer l (Nielsen's numbering) as this check's notation numbers it."""
+        return _layer_name(layer, self.notation)
+
+    def _by_layer(self, obj: Any, what: str) -> Any:
+        """Layer 2 first from a dict keyed by layer number or a list indexed by layer number."""
+        n_layers = len(self.sizes) - 1
+        first = 2 + notations.get(self.notation).layer_offset  # layer 2 as the notation writes it
+        wanted = list(range(first, first + n_layers))
+        if isinstance(obj, dict):
+            by_number: dict[int, Any] = {}
+            for key, value in obj.items():
+                try:
+                    number = int(key)
+                except (TypeError, ValueError):
+                    number = -1
+                if isinstance(key, bool) or number not in wanted:
+                    raise _Problem(
+                        f"{what} is a dict, so its keys must be the layer numbers "
+                        f"{', '.join(map(str, wanted))} (the layers with weights, numbered as "
+                        f"{notations.get(self.notation).title} numbers them), got the key {key!r}"
+                    )
+                by_number[number] = value
+            missing = [n for n in wanted if n not in by_number]
+            if missing:
+                raise _Problem(
+                    f"{what} has no entry for layer {missing[0]}: give one per layer "
+                    f"{', '.join(map(str, wanted))}"
+                )
+            return [by_number[n] for n in wanted]
+        if (
+            isinstance(obj, list | tuple)
+            and first > 0
+            and len(obj) == first + n_layers
+            and all(item is None for item in obj[:first])
+        ):
+            return list(obj[first:])  # indexed by layer number, None where there are no weights
+        return obj
+
+    def _layer_list(self, obj: Any, what: str, shapes: Sequence[tuple[int, ...]]) -> list[Any]:
+        N = self.ln
+        n_layers = len(self.sizes) - 1
+        if not isinstance(obj, list):
+            raise _Problem(
+                f"{what} must be a list with one entry per layer {N(2)}..{N(n_layers + 1)} "
+                f"({n_layers} entries), got a single number"
+            )
+        if len(obj) != n_layers:
+            extra = ""
+            if len(obj) == n_layers + 1:
+                extra = (
+                    f"; it has one entry too many: the input layer {N(1)} has no δ, weights or "
+                    f"biases, so leave it out and start at layer {N(2)}"
+                )
+            raise _Problem(
+                f"{what} has {len(obj)} entries but the network has {n_layers} layers with weights "
+                f"(layers {N(2)}..{N(n_layers + 1)}); return one entry per layer, layer {N(2)} "
+                f"first{extra}"
+            )
+        got = [_shape(item) for item in obj]
+        ok = [self._fits(g, s) for g, s in zip(got, shapes, strict=True)]
+        if not all(ok) and n_layers > 1:
+            rev = shapes[::-1]
+            if all(self._fits(g, s) for g, s in zip(got, rev, strict=True)):
+                raise _Problem(
+                    f"{what} is in reverse order: its entries have the shapes of layers "
+                    f"{N(n_layers + 1)} down to {N(2)}. Backprop computes the output layer first, "
+                    f"but {what}[0] must be layer {N(2)} (the first weight layer) and {what}[-1] "
+                    "the output layer: reverse the list before returning it"
+                )
+        return obj
+
+    @staticmethod
+    def _fits(got: tuple[int, ...] | None, want: tuple[int, ...]) -> bool:
+        if got == want:
+            return True
+        if got is None:
+            return False
+        if len(want) == 1:
+            return got in ((want[0], 1), (1, want[0]))
+        return got == (*want, 1)
+
+    def read(self, result: Any) -> tuple[Any, Any, Any]:
+        """(deltas, grad_w, grad_b) in the internal layout, or raise _Problem."""
+        sizes = self.sizes
+        n_layers = len(sizes) - 1
+        if isinstance(result, dict) or not isinstance(result, list | tuple) or len(result) != 3:
+            kind = type(result).__name__
+            raise _Problem(
+                f"the function must return the tuple (deltas, grad_w, grad_b), got {kind}"
+                + (f" with {len(result)} entries" if isinstance(result, list | tuple) else "")
+            )
+        d_raw, w_raw, b_raw = (
+            _plain(self._by_layer(part, name), name)
+            for part, name in zip(result, ("deltas", "grad_w", "grad_b"), strict=True)
+        )
+        m = self.batch
+        d_shapes = [(m, sizes[i + 1]) if m else (sizes[i + 1],) for i in range(n_layers)]
+        w_shapes = [(sizes[i + 1], sizes[i]) for i in range(n_layers)]
+        b_shapes = [(sizes[i + 1],) for i in range(n_layers)]
+        d_raw = self._layer_list(d_raw, "deltas", d_shapes)
+        w_raw = self._layer_list(w_raw, "grad_w", w_shapes)
+        b_raw = self._layer_list(b_raw, "grad_b", b_shapes)
+        deltas: list[list[list[float]]] = []
+        for i in range(n_layers - 1, -1, -1):
+            deltas.append(self._delta(d_raw[i], i))
+        deltas.reverse()
+        grad_b = [self._grad_b(b_raw[i], i) for i in range(n_layers)]
+        grad_w = [self._grad_w(w_raw[i], i) for i in range(n_layers)]
+        return deltas, grad_w, grad_b
+
+    def _delta(self, obj: Any, i: int) -> list[list[float]]:
+        N = self.ln
+        S = self.s
+        layer, n = i + 2, self.sizes[i + 1]
+        sym = S("delta", layer)
+        m = self.batch
+        shape = _shape(obj)
+        if m is None:
+            vec = _as_vector(obj, n)
+            if vec is None:
+                raise _Problem(
+                    f"deltas[{i}] ({sym}) has shape {_show(shape)}, but layer {N(layer)} has {n} "
+                    f"neuron(s): {S('delta', layer)} needs {n} entries, one per neuron j"
+                    + self._delta_hint(shape, i)
+                )
+            return [vec]
+        mat = _as_matrix(obj, m, n)
+        if mat is None:
+            hint = ""
+            if shape in ((n, m), (n, m, 1)) and n != m:
+                hint = (
+                    f"; it looks transposed ({n}×{m}: one column per example): return one row "
+                    "per example, e.g. delta.T"
+                )
+            raise _Problem(
+                f"deltas[{i}] ({sym}) has shape {_show(shape)}, but with a batch of {m} it must "
+                f"be {m}×{n}: one row per example, one column per neuron of layer {N(layer)}" + hint
+            )
+        return mat
+
+    def _delta_hint(self, shape: tuple[int, ...] | None, i: int) -> str:
+        N = self.ln
+        S = self.s
+        sizes = self.sizes
+        if shape and shape[0] == sizes[i] and i > 0:
+            return (
+                f"; it has one entry per neuron of layer {N(i + 1)}: is it the δ of the layer "
+                "below, or was w not transposed?"
+            )
+        if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
+            return (
+                f"; it has one entry per neuron of layer {N(i + 3)}: BP2 gives {S('delta', i + 2)} "
+                f"= (({S('w', i + 3)})ᵀ {S('delta', i + 3)}) ⊙ {S('sigma', 0)}'({S('z', i + 2)}), "
+                f"whose transpose turns {sizes[i + 2]} entries into {sizes[i + 1]}"
+            )
+        return ""
+
+    def _grad_b(self, obj: Any, i: int) -> list[float]:
+        N = self.ln
+        S = self.s
+        layer, n = i + 2, self.sizes[i + 1]
+        vec = _as_vector(obj, n)
+        if vec is not None:
+            return vec
+        shape = _shape(obj)
+        hint = ""
+        m = self.batch
+        if m and shape in ((m, n), (m, n, 1)):
+            hint = (
+                f"; it has one row per example: ∂{S('cost', 0)}/∂b of the batch cost C = (1/m) Σ_x "
+                "C_x is the mean of the examples' δ, one number per neuron (average over the rows)"
+            )
+        raise _Problem(
+            f"grad_b[{i}] ({S('grad_b', layer)}) has shape "
+            f"{_show(shape)}, "
+            f"but {S('b', layer)} has {n} entries, one per neuron of layer {N(layer)}" + hint
+        )
+
+    def _grad_w(self, obj: Any, i: int) -> list[list[float]]:
+        N = self.ln
+        S = self.s
+        sizes = self.sizes
+        layer, rows, cols = i + 2, sizes[i + 1], sizes[i]
+        mat = _as_matrix(obj, rows, cols)
+        if mat is not None:
+            return mat
+        shape = _shape(obj)
+        hints = []
+        if shape == (cols, rows):
+            hints.append(
+                f"it is transposed ({cols}×{rows}): ∂{S('cost', 0)}/∂{S('w', layer)}_jk = "
+                f"{S('a', layer - 1)}_k {S('delta', layer)}_j has rows j (neurons of layer "
+                f"{N(layer)}) and columns k (neurons of layer {N(layer - 1)}), so it is "
+                f"{S('delta', layer)} ({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} "
+                f"({S('delta', layer)})ᵀ: the outer product's order is swapped"
+            )
+        if shape == (rows, rows) and rows != cols:
+            hints.append(
+                f"its {rows} columns match layer {N(layer)}, not layer {N(layer - 1)}: BP4 uses "
+                f"{S('a', layer - 1)}, the activations coming INTO layer {N(layer)}, not "
+                f"{S('a', layer)}"
+            )
+        if i + 2 < len(sizes) and shape == (rows, sizes[i + 2]) and sizes[i + 2] != cols:
+            hints.append(
+                f"its {sizes[i + 2]} columns match layer {N(layer + 1)}: BP4 uses "
+                f"{S('a', layer - 1)}, not {S('a', layer + 1)}"
+            )
+        if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
+            hints.append(
+                f"it has one matrix per example: ∂{S('cost', 0)}/∂w of the batch cost C = (1/m) "
+                "Σ_x C_x is their mean"
+            )
+        raise _Problem(
+            f"grad_w[{i}] ({S('grad_w', layer)}) has shape {_show(shape)}, but {S('w', layer)} is "
+            f"{rows}×{cols} (rows j: the {rows} neuron(s) of layer {N(layer)}; columns k: the "
+            f"{cols} neuron(s) of layer {N(layer - 1)})"
+            + ("; " + "; ".join(hints) if hints else ""),
+            "outer_product_swapped"
+            if shape == (cols, rows)
+            else ("wrong_activation" if hints and "BP4 uses" in hints[0] else "shape"),
+        )
+
+
+def _where_it_failed(error: BaseException, fn: Callable[..., Any]) -> str:
+    """' at file:line: `code`' for the deepest frame in the learner's own file."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+    own = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    mine = [f for f in frames if f.filename == own] or frames[-1:]
+    if not mine:  # it failed on the call itself
+        return " when called as fn(weights, biases, x, y)"
+    f = mine[-1]
+    code = f" `{f.line.strip()}`" if f.line else ""
+    return f" at {os.path.basename(f.filename)}, line {f.lineno}:{code}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing, and the equations written out with the numbers of one case.
+# ---------------------------------------------------------------------------------------------
+
+
+def _close(got: float, want: float) -> bool:
+    return math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+@dataclass
+class _Check:
+    """Everything one check needs: the setting and the trials with the learner's numbers."""
+
+    sizes: list[int]
+    hidden: str
+    output: str
+    cost: str
+    batch: int | None
+    notation: NotationLike
+    trials: list[_Trial]
+
+    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation."""
+        return _sym(quantity, layer, index, self.notation)
+
+    def ln(self, layer: int) -> str:
+        """Layer l (Nielsen's numbering) as this check's notation numbers it."""
+        return _layer_name(layer, self.notation)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    def act_name(self, i: int) -> str:
+        return self.output if i == self.n_layers - 1 else self.hidden
+
+    # The quantities in backprop order: (kind, layer index i) pairs.
+    def order(self) -> list[tuple[str, int]]:
+        top = range(self.n_layers - 1, -1, -1)
+        return (
+            [("delta", i) for i in top]
+            + [("grad_b", i) for i in top]
+            + [("grad_w", i) for i in top]
+        )
+
+    @staticmethod
+    def truth(t: _Trial, kind: str, i: int) -> Any:
+        if kind == "delta":
+            return [d[i] for d in t.deltas]
+        return t.grad_b[i] if kind == "grad_b" else t.grad_w[i]
+
+    @staticmethod
+    def got(t: _Trial, kind: str, i: int) -> Any:
+        if kind == "delta":
+            return t.got_deltas[i]
+        return t.got_b[i] if kind == "grad_b" else t.got_w[i]
+
+    def indices(self, kind: str, i: int) -> list[tuple[int, ...]]:
+        """(x, j) for δ, (j,) for ∂C/∂b, (j, k) for ∂C/∂w: the order entries are compared in."""
+        n, n_prev = self.sizes[i + 1], self.sizes[i]
+        m = self.batch or 1
+        if kind == "delta":
+            return [(x, j) for x in range(m) for j in range(n)]
+        if kind == "grad_b":
+            return [(j,) for j in range(n)]
+        return [(j, k) for j in range(n) for k in range(n_prev)]
+
+    def symbol(self, kind: str, i: int, index: tuple[int, ...]) -> str:
+        if kind == "delta":
+            return _sym("delta", i + 2, index[1:], self.notation)
+        return _sym(kind, i + 2, index, self.notation)
+
+    def equation(self, t: _Trial, kind: str, i: int, index: tuple[int, ...]) -> str:
+        if kind == "delta":
+            x, j = index
+            if i == self.n_layers - 1:
+                return self._bp1(t, x, j)
+            return self._bp2(t, i, x, j)
+        if kind == "grad_b":
+            return self._bp3(t, i, index[0])
+        return self._bp4(t, i, *index)
+
+    def _bp1(self, t: _Trial, x: int, j: int) -> str:
+        S = self.s
+        L = self.n_layers + 1
+        nt = self.notation
+        d, z, a = _sym("delta", L, (j,), nt), _sym("z", L, (j,), nt), _sym("a", L, (j,), nt)
+        a_i = _sym("a", L, ("i",), nt)
+        zv, av = t.zs[x][-1][j], t.acts[x][-1][j]
+        jj = _index(j, nt)  # j as the notation writes it
+        y = t.ys[x]
+        want = t.deltas[x][-1][j]
+        cost, out = self.cost, self.output
+        if cost == "binary_cross_entropy_with_logits":
+            return (
+                f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
+                f"{S('sigma', 0)}({z}) − y_{jj}\n     = {S('sigma', 0)}({_num(zv)}) − "
+                f"{_factor(y[j])} = {_num(want)}"
+            )
+        if out == "softmax":
+            n = self.sizes[-1]
+            if cost == "cross_entropy":
+                hit = 1.0 if j == y else 0.0
+                return (
+                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · "
+                    f"∂{a_i}/∂{z} = {a} − 1[{jj} = c]\n     = {_num(av)} − {_num(hit)} = "
+                    f"{_num(want)}   (c = {_index(y, nt)}, the target class)"
+                )
+            grads = t.grad_a[x]
+            acts = t.acts[x][-1]
+            terms = " + ".join(
+                f"{_factor(grads[i])}·{_factor(acts[i])}·({int(i == j)} − {_num(av)})"
+                for i in range(n)
+            )
+            return (
+                f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {jj}] − "
+                f"{a})\n     = {terms} = {_num(want)}"
+            )
+        grad = {
+            "mse": f"2({a} − y_{jj})/n",
+            "quadratic": f"({a} − y_{jj})",
+            "squared_error": f"2({a} − y_{jj})",
+            "binary_cross_entropy": f"({a} − y_{jj})/({a}(1 − {a}))",
+            "hinge": f"(−y_{jj} if y_{jj}·{a} < 1 else 0)",
+        }[cost]
+        slope = {
+            "linear": "1",
+            "sigmoid": f"{S('sigma', 0)}({z})(1 − {S('sigma', 0)}({z}))",
+            "tanh": f"(1 − tanh²({z}))",
+            "relu": f"1[{z} > 0]",
+        }[out]
+        g = t.grad_a[x][j]
+        sp = t.slopes[x][-1][j]
+        yj = y[j]
+        n = self.sizes[-1]
+        nums = {
+            "mse": f"2({_num(av)} − {_factor(yj)})/{n}",
+            "quadratic": f"({_num(av)} − {_factor(yj)})",
+            "squared_error": f"2({_num(av)} − {_factor(yj)})",
+            "binary_cross_entropy": f"({_num(av)} − {_factor(yj)})/({_num(av)}(1 − {_num(av)}))",
+            "hinge": _factor(g),
+        }[cost]
+        return (
+            f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
+            f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
+            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)})"
+        )
+
+    def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
+        S = self.s
+        layer, nt = i + 2, self.notation
+        up = self.sizes[i + 2]
+        w = t.weights[i + 1]
+        d_up = t.deltas[x][i + 1]
+        d = _sym("delta", layer, (k,), nt)
+        z = _sym("z", layer, (k,), nt)
+        sym_sum = " + ".join(
+            f"{_sym('w', layer + 1, (j, k), nt)}·{_sym('delta', layer + 1, (j,), nt)}"
+            for j in range(up)
+        )
+        num_sum = " + ".join(f"{_factor(w[j][k])}·{_factor(d_up[j])}" for j in range(up))
+        back = sum(w[j][k] * d_up[j] for j in range(up))
+        sp = t.slopes[x][i][k]
+        return (
+            f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ "
+            f"{_sym('delta', layer + 1, (), nt)})_{_index(k, nt)} · {S('sigma', 0)}'({z}) = "
+            f"({sym_sum}) · {S('sigma', 0)}'({z})\n     = ({num_sum}) · {_factor(sp)} = "
+            f"{_factor(back)} · {_factor(sp)} = {_num(t.deltas[x][i][k])}   ({z} = "
+            f"{_num(t.zs[x][i][k])}, {S('sigma', 0)} = {self.act_name(i)})"
+        )
+
+    def _bp3(self, t: _Trial, i: int, j: int) -> str:
+        layer, nt = i + 2, self.notation
+        b, d = _sym("grad_b", layer, (j,), nt), _sym("delta", layer, (j,), nt)
+        want = t.grad_b[i][j]
+        if not self.batch:
+            return f"BP3: {b} = {d} = {_num(want)}"
+        vals = [t.deltas[x][i][j] for x in range(self.batch)]
+        return (
+            f"BP3 (batch mean C = (1/m) Σ_x C_x): {b} = (1/m) Σ_x {d}(x)\n"
+            f"     = (1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
+        )
+
+    def _bp4(self, t: _Trial, i: int, j: int, k: int) -> str:
+        S = self.s
+        layer, nt = i + 2, self.notation
+        g = _sym("grad_w", layer, (j, k), nt)
+        a = _sym("a", layer - 1, (k,), nt)
+        d = _sym("delta", layer, (j,), nt)
+        want = t.grad_w[i][j][k]
+        source = f"   ({S('a', 1)} = x, the input)" if layer == 2 else ""
+        if not self.batch:
+            av, dv = t.acts[0][i][k], t.deltas[0][i][j]
+            return f"BP4: {g} = {a} · {d} = {_factor(av)} · {_factor(dv)} = {_num(want)}{source}"
+        prods = " + ".join(
+            f"{_factor(t.acts[x][i][k])}·{_factor(t.deltas[x][i][j])}" for x in range(self.batch)
+        )
+        return (
+            f"BP4 (batch mean C = (1/m) Σ_x C_x): {g} = (1/m) Σ_x {a}(x) · {d}(x)\n"
+            f"     = (1/{self.batch})({prods}) = {_num(want)}{source}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The known mistakes: for the first wrong quantity, what each mistake would have returned.
+# ---------------------------------------------------------------------------------------------
+
+# A candidate: (mistake key, message, per trial the values that mistake gives in the internal
+# layout of the quantity, or None when the mistake cannot produce this shape).
+_Candidate = tuple[str, str, list[Any] | None]
+
+
+def _matvec_t(w: list[list[float]], d: list[float]) -> list[float]:
+    # (wᵀ d)_k = Σ_j w_jk d_j
+    return [sum(w[j][k] * d[j] for j in range(len(w))) for k in range(len(w[0]))]
+
+
+def _outer(d: list[float], a: list[float]) -> list[list[float]]:
+    return [[d_j * a_k for a_k in a] for d_j in d]
+
+
+def _mean_outer(ds: list[list[float]], as_: list[list[float]]) -> list[list[float]]:
+    m = len(ds)
+    rows, cols = len(ds[0]), len(as_[0])
+    return [
+        [sum(ds[x][j] * as_[x][k] for x in range(m)) / m for k in range(cols)] for j in range(rows)
+    ]
+
+
+def _mean_vec(ds: list[list[float]]) -> list[float]:
+    m = len(ds)
+    return [sum(d[j] for d in ds) / m for j in range(len(ds[0]))]
+
+
+def _bp1_candidates(c: _Check) -> list[_Candidate]:
+    S = c.s
+    i = c.n_layers - 1
+    out, cost = c.output, c.cost
+    L = c.n_layers + 1
+    pair = f"{out} output with the {cost} cost"
+    found: list[_Candidate] = []
+    if out != "softmax":
+        found.append(
+            (
+                "sigma_for_sigma_prime",
+                f"BP1 multiplies ∂{S('cost', 0)}/∂{S('a', L)} by {S('sigma', 0)}({S('z', L)}), the "
+                f"activation itself, where {S('sigma', 0)}'({S('z', L)}), its derivative, belongs"
+                + (
+                    f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − σ), so σ alone is "
+                    "missing the factor 1 − σ)"
+                    if out == "sigmoid"
+                    else ""
+                ),
+                [
+                    [
+                        [g * a for g, a in zip(t.grad_a[x], t.acts[x][-1], strict=True)]
+                        for x in range(len(t.xs))
+                    ]
+                    for t in c.trials
+                ],
+            )
+        )
+    if (out, cost) not in MATCHING and out != "linear":
+        residual = []
+        for t in c.trials:
+            rows = []
+            for x, y in enumerate(t.ys):
+                a = t.acts[x][-1]
+                target = [float(j == y) for j in range(len(a))] if isinstance(y, int) else y
+                rows.append([a_j - y_j for a_j, y_j in zip(a, target, strict=True)])
+            residual.append(rows)
+        found.append(
+            (
+                "missing_sigma_prime",
+                f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
+                f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
+                f"{S('delta', L)} = ∇_a C ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
+                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for sigmoid "
+                "+ binary cross-entropy, softmax + cross-entropy and linear + quadratic.)",
+                residual,
+            )
+        )
+        found.append(
+            (
+                "missing_sigma_prime",
+                f"{S('delta', L)} is ∂{S('cost', 0)}/∂{S('a', L)} without the factor "
+                f"{S('sigma', 0)}'({S('z', L)}): BP1 is {S('delta', L)} = ∇_a C ⊙ "
+                f"{S('sigma', 0)}'({S('z', L)}), and for a {pair}, {S('sigma', 0)}' does not "
+                "cancel",
+                [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
+            )
+        )
+    if ((out, cost) in MATCHING and out != "linear") or cost == "binary_cross_entropy_with_logits":
+        # δ^L = a − y already contains σ'; multiplying by it again
+        factors = []
+        for t in c.trials:
+            rows = []
+            for x in range(len(t.xs)):
+                if cost == "binary_cross_entropy_with_logits":
+                    sp = [_slope("sigmoid", t.zs[x][-1], j) for j in range(len(t.zs[x][-1]))]
+                else:
+                    sp = t.slopes[x][-1]
+                rows.append([d * s for d, s in zip(t.deltas[x][-1], sp, strict=True)])
+            factors.append(rows)
+        found.append(
+            (
+                "extra_sigma_prime",
+                f"{S('delta', L)} was multiplied by {S('sigma', 0)}'({S('z', L)}) although for "
+                f"{out} + {cost} that factor cancels: ∂{S('cost', 0)}/∂{S('a', L)} has "
+                f"{S('sigma', 0)}'({S('z', L)}) in its denominator, so BP1 gives exactly "
+                f"{S('delta', L)} = {S('a', L)} − y; drop the extra {S('sigma', 0)}'",
+                factors,
+            )
+        )
+    if cost == "cross_entropy":
+        found.append(
+            (
+                "class_index_as_number",
+                f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
+                "is the index of the target class, so δ^L_j = a^L_j − 1[j = c] (subtract 1 only "
+                "at j = c, i.e. use the one-hot vector e_c)",
+                [
+                    [[a - t.ys[x] for a in t.acts[x][-1]] for x in range(len(t.xs))]
+                    for t in c.trials
+                ],
+            )
+        )
+    return found + _layer_mixups(c, "delta", i)
+
+
+def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
+    N = c.ln
+    S = c.s
+    layer = i + 2
+    n, up = c.sizes[i + 1], c.sizes[i + 2]
+    sigma = c.hidden
+    found: list[_Candidate] = []
+
+    def per_example(f: Callable[[_Trial, int], list[float] | None]) -> list[Any] | None:
+        out = []
+        for t in c.trials:
+            rows = [f(t, x) for x in range(len(t.xs))]
+            if any(r is None for r in rows):
+                return None
+            out.append(rows)
+        return out
+
+    def back(t: _Trial, x: int) -> list[float]:
+        return _matvec_t(t.weights[i + 1], t.deltas[x][i + 1])
+
+    found.append(
+        (
+            "sigma_for_sigma_prime",
+            f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by "
+            f"{S('sigma', 0)}({S('z', layer)}), the activation, where "
+            f"{S('sigma', 0)}'({S('z', layer)}), its derivative, belongs",
+            per_example(
+                lambda t, x: [b * a for b, a in zip(back(t, x), t.acts[x][i + 1], strict=True)]
+            ),
+        )
+    )
+    if sigma != "linear":
+        found.append(
+            (
+                "missing_sigma_prime",
+                f"BP2 is missing the factor {S('sigma', 0)}'({S('z', layer)}): {S('delta', layer)} "
+                f"= (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
+                f"{S('sigma', 0)}'({S('z', layer)}), and with {sigma} hidden units "
+                f"{S('sigma', 0)}' ≠ 1",
+                per_example(back),
+            )
+        )
+    if n == up:
+        found.append(
+            (
+                "not_transposed",
+                f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
+                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer)}_k = Σ_j "
+                f"{S('w', layer + 1)}_jk {S('delta', layer + 1)}_j sums down column k of "
+                f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
+                f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
+                f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
+                "product would not even fit",
+                per_example(
+                    lambda t, x: [
+                        sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(up))
+                        * t.slopes[x][i][k]
+                        for k in range(n)
+                    ]
+                ),
+            )
+        )
+    elif n < up:
+        found.append(
+            (
+                "not_transposed",
+                f"BP2 used row k of {S('w', layer + 1)} instead of column k: {S('delta', layer)}_k "
+                f"= Σ_j {S('w', layer + 1)}_jk {S('delta', layer + 1)}_j needs "
+                f"({S('w', layer + 1)})ᵀ. Row k has only {n} entries against the {up} of "
+                f"{S('delta', layer + 1)}, so the sum (a zip?) silently stopped early instead of "
+                "failing",
+                per_example(
+                    lambda t, x: [
+                        sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(n))
+                        * t.slopes[x][i][k]
+                        for k in range(n)
+                    ]
+                ),
+            )
+        )
+    if n == up:
+        found.append(
+            (
+                "wrong_layer_delta",
+                f"BP2 used {S('sigma', 0)}'({S('z', layer + 1)}), the derivative at layer "
+                f"{N(layer + 1)}, where {S('sigma', 0)}'({S('z', layer)}) belongs: "
+                f"{S('delta', layer)} = (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
+                f"{S('sigma', 0)}'({S('z', layer)})",
+                per_example(
+                    lambda t, x: [
+                        b * s for b, s in zip(back(t, x), t.slopes[x][i + 1], strict=True)
+                    ]
+                ),
+            )
+        )
+    return found + _layer_mixups(c, "delta", i)
+
+
+def _layer_mixups(c: _Check, kind: str, i: int) -> list[_Candidate]:
+    # The same quantity of a neighbouring layer, where the shapes allow it.
+    found: list[_Candidate] = []
+    layer = i + 2
+    for other in (i + 1, i - 1):
+        if not 0 <= other < c.n_layers or c.sizes[other + 1] != c.sizes[i + 1]:
+            continue
+        if kind == "grad_w" and c.sizes[other] != c.sizes[i]:
+            continue
+        found.append(
+            (
+                "wrong_layer_delta",
+                f"the numbers returned for {c.s(kind, layer)} are those of {c.s(kind, other + 2)}: "
+                f"an off-by-one in the layer index (index i of the lists is layer {c.ln(2)} + i)",
+                [c.truth(t, kind, other) for t in c.trials],
+            )
+        )
+    return found
+
+
+def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
+    S = c.s
+    layer = i + 2
+    found: list[_Candidate] = []
+    for other in (i + 1, i - 1):
+        if 0 <= other < c.n_layers and c.sizes[other + 1] == c.sizes[i + 1]:
+            found.append(
+                (
+                    "wrong_layer_delta",
+                    f"∂{S('cost', 0)}/∂{S('b', layer)} was set to {S('delta', other + 2)}, the δ "
+                    f"of the wrong layer: BP3 is ∂{S('cost', 0)}/∂{S('b', layer)}_j = "
+                    f"{S('delta', layer)}_j (the same layer)",
+                    [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
+                )
+            )
+    if c.batch and c.batch > 1:
+        found.append(
+            (
+                "last_example_only",
+                f"∂{S('cost', 0)}/∂{S('b', layer)} is the {S('delta', layer)} of the last example "
+                f"only: the batch cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('b', layer)}_j "
+                f"= (1/m) Σ_x {S('delta', layer)}_j(x), the mean over all the examples",
+                [list(t.deltas[-1][i]) for t in c.trials],
+            )
+        )
+    return found
+
+
+def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
+    N = c.ln
+    S = c.s
+    layer = i + 2
+    rows, cols = c.sizes[i + 1], c.sizes[i]
+    found: list[_Candidate] = []
+
+    def mean_outer(t: _Trial, d_of: int, a_of: int, zs: bool = False) -> list[list[float]]:
+        ds = [d[d_of] for d in t.deltas]
+        as_ = [z[a_of - 1] for z in t.zs] if zs else [a[a_of] for a in t.acts]
+        return _mean_outer(ds, as_)
+
+    # acts[x][i] is a^{i+1} = a^{layer−1}: the right one. acts[x][i+1] is {S('a', layer)}.
+    if rows == cols:
+        found.append(
+            (
+                "wrong_activation",
+                f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j, with the activations coming INTO layer {N(layer)} "
+                f"({S('w', layer)} multiplies {S('a', layer - 1)} in {S('z', layer)} = "
+                f"{S('w', layer)} {S('a', layer - 1)} + {S('b', layer)}). Layers {layer - 1} and "
+                f"{layer} have the same width here, so the shapes hid it",
+                [mean_outer(t, i, i + 1) for t in c.trials],
+            )
+        )
+        found.append(
+            (
+                "outer_product_swapped",
+                f"BP4's outer product is the wrong way round: ∂{S('cost', 0)}/∂{S('w', layer)}_jk "
+                f"= {S('a', layer - 1)}_k {S('delta', layer)}_j, i.e. {S('delta', layer)} "
+                f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
+                f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
+                "square here, so the shapes hid it)",
+                [[list(r) for r in zip(*mean_outer(t, i, i), strict=True)] for t in c.trials],
+            )
+        )
+    if i + 2 < len(c.sizes) and c.sizes[i + 2] == cols:
+        found.append(
+            (
+                "wrong_activation",
+                f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j (the activations coming into layer {N(layer)})",
+                [mean_outer(t, i, i + 2) for t in c.trials],
+            )
+        )
+    if i >= 1:
+        found.append(
+            (
+                "z_for_a",
+                f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = "
+                f"{S('sigma', 0)}({S('z', layer - 1)}) belongs: "
+                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                f"{S('delta', layer)}_j",
+                [mean_outer(t, i, i, zs=True) for t in c.trials],
+            )
+        )
+    for other in (i + 1, i - 1):
+        if 0 <= other < c.n_layers and c.sizes[other + 1] == rows:
+            found.append(
+                (
+                    "wrong_layer_delta",
+                    f"BP4 used {S('delta', other + 2)}, the δ of the wrong layer: "
+                    f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
+                    f"{S('delta', layer)}_j (δ of the same layer l as w^l)",
+                    [
+                        _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
+                        for t in c.trials
+                    ],
+                )
+            )
+    if c.batch and c.batch > 1:
+        found.append(
+            (
+                "last_example_only",
+                f"∂{S('cost', 0)}/∂{S('w', layer)} comes from the last example only: the batch "
+                f"cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('w', layer)}_jk = (1/m) Σ_x "
+                f"{S('a', layer - 1)}_k(x) {S('delta', layer)}_j(x), the mean over all the "
+                "examples",
+                [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
+            )
+        )
+    return found
+
+
+def _non_square(sizes: list[int], i: int) -> str:
+    changed = list(sizes)
+    changed[i + 1] = sizes[i + 1] + 1
+    return ",".join(str(n) for n in changed)
+
+
+def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
+    S = c.s
+    """(received/expected, mistake key, message) for the constant factors that have a name."""
+    L = c.n_layers + 1
+    n = c.sizes[-1]
+    m = c.batch or 1
+    named: list[tuple[float, str, str]] = []
+    if kind == "delta":
+        if c.cost == "mse" and n > 1:
+            named.append(
+                (
+                    float(n),
+                    "missing_output_mean",
+                    f"δ is {n} times too large: mse is the MEAN over the n = {n} outputs, C = "
+                    f"(1/n) Σ_j (a_j − y_j)², so ∂{S('cost', 0)}/∂{S('a', L)}_j = 2({S('a', L)}_j "
+                    "− y_j)/n; the 1/n is missing",
+                )
+            )
+            named.append(
+                (
+                    n / 2.0,
+                    "missing_output_mean",
+                    f"∂{S('cost', 0)}/∂{S('a', L)} was taken as a − y, the derivative of ½ Σ_j "
+                    "(a_j − y_j)², but mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is "
+                    f"2(a_j − y_j)/n: both the 1/n (n = {n}) and the factor 2 are missing",
+                )
+            )
+        if c.cost == "mse":
+            named.append(
+                (
+                    0.5,
+                    "factor_two",
+                    "δ is half what it should be: mse has no ½ in front, C = (1/n) Σ_j (a_j − "
+                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
+                    "2(a_j − y_j)/n",
+                )
+            )
+        if c.cost == "quadratic":
+            named.append(
+                (
+                    2.0,
+                    "factor_two",
+                    "δ is twice what it should be: the quadratic cost is C = ½ Σ_j (a_j − y_j)², "
+                    f"and the ½ cancels the 2 from the square, so ∂{S('cost', 0)}/∂a_j = a_j − "
+                    "y_j, not 2(a_j − y_j)",
+                )
+            )
+        if c.cost == "squared_error":
+            named.append(
+                (
+                    0.5,
+                    "factor_two",
+                    "δ is half what it should be: squared_error has no ½ in front, C = Σ_j (a_j − "
+                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
+                    "2(a_j − y_j)",
+                )
+            )
+            if n > 1:
+                named.append(
+                    (
+                        1.0 / n,
+                        "missing_output_mean",
+                        f"δ is divided by n = {n}: squared_error is the SUM over the outputs, C = "
+                        "Σ_j (a_j − y_j)² (the mean over outputs is mse), so there is no 1/n",
+                    )
+                )
+        if m > 1:
+            named.append(
+                (
+                    1.0 / m,
+                    "extra_batch_mean",
+                    f"δ is divided by m = {m}: deltas are per example, δ^l(x) = ∂C_x/∂z^l(x) for "
+                    "that example's own cost; the 1/m of the batch mean belongs only in "
+                    f"∂{S('cost', 0)}/∂w and ∂{S('cost', 0)}/∂b",
+                )
+            )
+    else:
+        name = S(kind, i + 2)
+        if m > 1:
+            named.append(
+                (
+                    float(m),
+                    "missing_batch_mean",
+                    f"{name} is {m} times too large: it is the SUM over the batch, but the batch "
+                    f"cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
+                )
+            )
+            named.append(
+                (
+                    1.0 / m,
+                    "extra_batch_mean",
+                    f"{name} is divided by m = {m} once too often: the mean over the batch needs "
+                    "one 1/m, applied once (if δ was already divided, do not divide again)",
+                )
+            )
+    named.append(
+        (
+            -1.0,
+            "sign_flip",
+            "every number has the wrong sign: the cost's derivative is written a − y (output "
+            "minus target); y − a flips every δ and gradient",
+        )
+    )
+    return named
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", ".)")) else text + "."
+
+
+def _ratio(c: _Check, kind: str, i: int) -> float | None:
+    """The constant received/expected over every entry of every trial, if there is one."""
+    ratio: float | None = None
+    for t in c.trials:
+        for want, got in zip(_flat(c.truth(t, kind, i)), _flat(c.got(t, kind, i)), strict=True):
+            if abs(want) < 1e-7:
+                if abs(got) > 1e-7:
+                    return None
+                continue
+            r = got / want
+            if ratio is None:
+                ratio = r
+            elif not _close(r, ratio):
+                return None
+    return ratio
+
+
+def _fits(c: _Check, kind: str, i: int, values: list[Any]) -> bool:
+    for t, v in zip(c.trials, values, strict=True):
+        got, want = _flat(c.got(t, kind, i)), _flat(v)
+        if len(got) != len(want) or not all(_close(g, w) for g, w in zip(got, want, strict=True)):
+            return False
+    return True
+
+
+def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
+    if all(v == 0.0 for t in c.trials for v in _flat(c.got(t, kind, i))):
+        equation = {"grad_b": "BP3", "grad_w": "BP4"}.get(
+            kind, "BP1" if i == c.n_layers - 1 else "BP2"
+        )
+        return Diagnosis(
+            "not_filled_in",
+            f"every entry of {c.s(kind, i + 2)} is 0 on every trial: this step is not computed yet "
+            f"(still a placeholder? fill in the line for {equation})",
+        )
+    if kind == "delta":
+        cands = _bp1_candidates(c) if i == c.n_layers - 1 else _bp2_candidates(c, i)
+    elif kind == "grad_b":
+        cands = _bp3_candidates(c, i) + _layer_mixups(c, kind, i)
+    else:
+        cands = _bp4_candidates(c, i)
+    fitting = [
+        (key, msg) for key, msg, values in cands if values is not None and _fits(c, kind, i, values)
+    ]
+    if fitting:
+        key, msg = fitting[0]
+        return Diagnosis(key, _sentence(msg))
+    ratio = _ratio(c, kind, i)
+    if ratio is not None and not _close(ratio, 1.0):
+        for factor, key, msg in _scale_names(c, kind, i):
+            if _close(ratio, factor):
+                return Diagnosis(key, _sentence(msg))
+            if _close(ratio, -factor) and key != "sign_flip":
+                return Diagnosis(key, msg + "; and the sign is flipped too (a − y, not y − a).")
+        return Diagnosis(
+            "constant_factor",
+            f"every number is {_num(ratio)} times the right one, on every trial: a constant factor "
+            "is wrong (check the constants in the cost's derivative and any 1/m or 1/n).",
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The public function.
+# ---------------------------------------------------------------------------------------------
+
+
+def _cost_name(cost: str) -> str:
+    if not isinstance(cost, str):
+        raise TypeError(f"cost must be the name of a cost, got {type(cost).__name__}")
+    cost = closed_form.COST_ALIASES.get(cost, cost)
+    if cost in LOSSES:
+        return cost
+    fn = getattr(losses, cost, None)
+    for name, loss in LOSSES.items():
+        if fn is loss:
+            return name
+    raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(LOSSES)}")
+
+
+def _check_sizes(sizes: object) -> list[int]:
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence):
+        raise TypeError(
+            f"sizes must list every layer's width, input first, such as [2, 3, 1], got {sizes!r}"
+        )
+    widths = list(sizes)
+    if len(widths) < 2 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in widths
+    ):
+        raise ValueError(
+            f"sizes must list at least two positive layer widths, input first, such as "
+            f"[2, 3, 1], got {sizes!r}"
+        )
+    return widths
+
+
+def check_backprop(
+    fn: Callable[..., Any],
+    sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    cost: str = "quadratic",
+    trials: int = 20,
+    seed: int = 0,
+    notation: NotationLike = None,
+    batch: int | None = None,
+) -> BackpropReport:
+    """Run fn(weights, biases, x, y) -> (deltas, grad_w, grad_b) against the graph; report."""
+    if not callable(fn):
+        raise TypeError(f"fn must be the learner's backprop function, got {type(fn).__name__}")
+    widths = _check_sizes(sizes)
+    hidden = check_activation(activation, output=False)
+    output = check_activation(output_activation, output=True)
+    cost = _cost_name(cost)
+    # resolved now: the report keeps the names it was made with, whatever use() does later
+    notation = notations.get(notation)
+    if cost == "cross_entropy" and output != "softmax":
+        raise ValueError(
+            f"cross_entropy takes the softmax of the logits, so the output activation must be "
+            f"'softmax', not {output!r}"
+        )
+    if cost == "binary_cross_entropy_with_logits" and output != "linear":
+        raise ValueError(
+            f"binary_cross_entropy_with_logits works on the logits, so the output activation "
+            f"must be 'linear', not {output!r}"
+        )
+    if cost == "binary_cross_entropy" and output not in ("sigmoid", "softmax"):
+        raise ValueError(
+            f"binary_cross_entropy takes ln a and ln(1 − a), so the output must lie in (0, 1): "
+            f"use output_activation='sigmoid', not {output!r}"
+        )
+    if output == "softmax" and widths[-1] < 2:
+        raise ValueError(
+            "a softmax over one output is always 1, so every gradient would be 0 and any "
+            "answer would pass; give the output layer at least 2 neurons"
+        )
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials must be a positive int, got {trials!r}")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise ValueError(f"batch must be None (one example) or a positive int, got {batch!r}")
+    assert output in ACTIVATIONS
+    rng = random.Random(seed)
+    m = batch or 1
+    runs = [_make_trial(rng, widths, hidden, output, cost, m) for _ in range(trials)]
+    check = _Check(widths, hidden, output, cost, batch, notation, runs)
+    report = BackpropReport(
+        ok=False,
+        sizes=widths,
+        activation=hidden,
+        output_activation=output,
+        cost=cost,
+        trials=trials,
+        batch=batch,
+        notation=notation,
+    )
+    reader = _Reader(widths, batch, notation)
+    for t in runs:
+        weights = [[list(r) for r in w] for w in t.weights]
+        biases = [list(b) for b in t.biases]
+        x: Any = [list(v) for v in t.xs] if batch else list(t.xs[0])
+        y: Any = [v if isinstance(v, int) else list(v) for v in t.ys] if batch else t.ys[0]
+        if not batch and not isinstance(y, int):
+            y = list(y)
+        try:
+            result = fn(weights, biases, x, y)
+        except Exception as e:
+            report.diagnosis = Diagnosis(
+                "exception",
+                _sentence(f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}")
+                + " "
+                + _shapes_hint(widths, batch, notation),
+            )
+            return report
+        try:
+            t.got_deltas, t.got_w, t.got_b = reader.read(result)
+        except _Problem as p:
+            report.diagnosis = Diagnosis(p.mistake, _sentence(str(p)))
+            return report
+    for kind, i in check.order():
+        bad = _first_bad(check, kind, i)
+        if bad is None:
+            continue
+        trial, index, want, got = bad
+        if report.mismatch is None:
+            t = runs[trial]
+            report.mismatch = Mismatch(
+                quantity=kind,
+                layer=i + 2,
+                index=index[1:] if kind == "delta" else index,
+                trial=trial,
+                example=index[0] if kind == "delta" and batch else None,
+                expected=want,
+                received=got,
+                equation=check.equation(t, kind, i, index),
+            )
+            report.diagnosis = _diagnose(check, kind, i)
+            if report.diagnosis is None:
+                report.diagnosis = Diagnosis(
+                    "nothing_fits",
+                    "none of the known mistakes fits these numbers on every trial; compare your "
+                    "numbers with the expected ones below, entry by entry, and write out the "
+                    "equation above for one of them",
+                )
+                report.table = [
+                    (check.symbol(kind, i, ix), w, g)
+                    for ix, w, g in zip(
+                        check.indices(kind, i),
+                        _flat(check.truth(t, kind, i)),
+                        _flat(check.got(t, kind, i)),
+                        strict=True,
+                    )
+                ]
+        report.wrong.append(_sym(kind, i + 2, (), notation))
+    report.ok = report.mismatch is None
+    return report
+
+
+def _first_bad(c: _Check, kind: str, i: int) -> tuple[int, tuple[int, ...], float, float] | None:
+    for n, t in enumerate(c.trials):
+        for index, want, got in zip(
+            c.indices(kind, i), _flat(c.truth(t, kind, i)), _flat(c.got(t, kind, i)), strict=True
+        ):
+            if not _close(got, want):
+                return n, index, want, got
+    return None
+
+
+def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) -> str:
+    def S(quantity: str, layer: int) -> str:
+        return _sym(quantity, layer, (), notation)
+
+    parts = []
+    for i in range(len(sizes) - 1):
+        layer = i + 2
+        d = f"{batch}×{sizes[i + 1]}" if batch else f"{sizes[i + 1]}"
+        parts.append(f"{S('w', layer)} {sizes[i + 1]}×{sizes[i]}, {S('delta', layer)} {d}")
+    return (
+        "The shapes in this network: "
+        + "; ".join(parts)
+        + ". A shape error in BP2 often means w^{l+1} was not transposed: (w^{l+1})ᵀ δ^{l+1} "
+        "has one entry per neuron of layer l"
+        + (" (with one row per example it is δ^{l+1} @ w^{l+1})." if batch else ".")
+    )
