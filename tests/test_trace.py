@@ -496,32 +496,30 @@ def test_readme_shows_the_program_the_trace_generates() -> None:
 
 
 def test_user_defined_primitives_trace_like_built_in_rows() -> None:
-    from autograd import Op
-    from autograd.value import _apply1
-
-    def _exp(x: Any) -> Any:
-        return math.exp(x) if isinstance(x, float) else x.exp()
-
-    # written with arithmetic and a helper: its derivative is generated inline from the rule
-    softplus = Op(
-        "softplus", lambda x: math.log1p(math.exp(x)), lambda x, out: (1.0 - 1.0 / (1.0 + _exp(x)),)
+    # written with arithmetic and autograd's functions: its derivative is generated inline
+    softplus = autograd.primitive(
+        "my_softplus",
+        lambda x: math.log1p(math.exp(x)),
+        lambda x, out: 1.0 - 1.0 / (1.0 + autograd.exp(x)),
     )
     # a rule that calls math on floats: it still traces, as a call of the rule on floats
-    wobble = Op("wobble", math.sin, lambda x, out: (math.cos(x),))
+    wobble = autograd.primitive("wobble", math.sin, lambda x, out: math.cos(x))
     w = Value(0.3, "w")
 
     def fn(x: float | Value) -> Value:
-        return _apply1(wobble, _apply1(softplus, w * x)) * w
+        return wobble(softplus(w * x)) * w  # type: ignore[no-any-return]
 
     step = trace(fn, [w])
     for x in (0.5, -1.5, 2.0):
         v = Value(0.3)
-        c = _apply1(wobble, _apply1(softplus, v * x)) * v
+        c = wobble(softplus(v * x)) * v
         c.backward()
         w.grad = 0.0
         assert step(x) == c.data and w.grad == v.grad
-    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # softplus' rule, inline
+    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # my_softplus' rule, inline
     assert "_d_wobble(" in step.source  # wobble's rule, called
+    row = autograd.symbolic_row(softplus.op, ["z"], "a")
+    assert row.derivatives is not None and row.derivatives[0].unicode() == "1 − 1/(1 + exp(z))"
 
 
 def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -544,3 +542,34 @@ def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> 
         runs.append((history, [p.data for p in model.parameters()]))
     assert runs[0] == runs[1]
     assert 6 in replayed  # the traced run replayed its batches of 6 (one program for all)
+
+
+def test_wide_nodes_and_long_sums_compile() -> None:
+    # a mean of 3,000 losses, and a weight whose gradient sums 2,500 contributions
+    w = Value(0.3, "w")
+    step = trace(lambda xs: autograd.sum([w * x for x in xs]), [w])
+    xs = [0.001 * i for i in range(2500)]
+    got = step(xs)
+    v = Value(0.3)
+    c = autograd.sum([v * x for x in xs])
+    c.backward()
+    assert got == c.data and w.grad == v.grad
+    # an interior node with 2,500 children: its gradient is one long left-to-right sum
+    u = Value(0.3, "u")
+
+    def shared(p: Value, xs: Any) -> Value:
+        a = p.tanh()  # one node, 2,500 children
+        return autograd.sum([a * x for x in xs])  # type: ignore[no-any-return]
+
+    step = trace(lambda xs: shared(u, xs), [u])
+    got = step(xs)
+    assert step.source.count(" = g_") > 20  # the sum written in pieces
+    v = Value(0.3)
+    c = shared(v, xs)
+    c.backward()
+    assert got == c.data and u.grad == v.grad
+    mean = trace(lambda cs: autograd.mean(cs), [])
+    assert mean([0.1 * i for i in range(3000)]) == autograd.mean([0.1 * i for i in range(3000)])
+    wide = autograd.symbolic_row(autograd.OPS["mean"], 5000)
+    assert wide.forward.evaluate({f"x{i + 1}": 2.0 for i in range(5000)}) == 2.0
+    assert len(wide.forward.unicode()) > 5000  # rendered without recursion
