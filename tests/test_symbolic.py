@@ -226,3 +226,12 @@ def test_a_rule_that_needs_floats_says_so() -> None:
     row = symbolic_row(opaque, ["t"])
     assert not row.forward_symbolic and row.forward.unicode() == "wiggle(t)"
     assert row.forward.evaluate({"t": 0.5}) == math.sin(0.5)
+
+
+def test_module_docstring_examples() -> None:
+    import doctest
+
+    import autograd.symbolic
+
+    result = doctest.testmod(autograd.symbolic)
+    assert result.attempted >= 4 and result.failed == 0
