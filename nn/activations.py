@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value
 
-__all__ = ["ACTIVATIONS", "ELEMENTWISE", "activate", "check_activation", "softmax"]
+__all__ = [
+    "ACTIVATIONS",
+    "ELEMENTWISE",
+    "activate",
+    "check_activation",
+    "sigma_prime_text",
+    "softmax",
+]
 
 ACTIVATIONS = (
     "linear",
@@ -34,6 +41,29 @@ ELEMENTWISE: dict[str, Callable[[Value], Value] | None] = {
     "elu": Value.elu,
     "gelu": Value.gelu,
 }
+
+
+# σ'(z) as a report writes it in an equation, one row per elementwise activation ({z}: the
+# pre-activation's symbol, {s}: the notation's σ). The numbers always come from the op table;
+# this is only how the formula reads. gelu's derivative has no short form: it is written σ'(z),
+# and the report gives its number.
+_SIGMA_PRIME_TEXT = {
+    "linear": "1",
+    "sigmoid": "{s}({z})(1 − {s}({z}))",
+    "tanh": "(1 − tanh²({z}))",
+    "relu": "1[{z} > 0]",
+    "leaky_relu": "(1 if {z} > 0 else 0.01)",
+    "softplus": "1/(1 + exp(−{z}))",
+    "elu": "(1 if {z} > 0 else exp({z}))",
+}
+
+
+def sigma_prime_text(name: str, z: str, sigma: str = "σ") -> tuple[str, bool]:
+    """(σ'(z) written out for the named activation, True), or (σ'(z) itself, False) without one."""
+    template = _SIGMA_PRIME_TEXT.get(name)
+    if template is None:
+        return f"{sigma}'({z})", False
+    return template.format(z=z, s=sigma), True
 
 
 def check_activation(name: object, *, output: bool) -> str:

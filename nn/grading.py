@@ -50,7 +50,7 @@ from autograd import Value
 
 from . import closed_form, losses
 from . import notation as notations
-from .activations import ACTIVATIONS, activate, check_activation, softmax
+from .activations import ACTIVATIONS, activate, check_activation, sigma_prime_text, softmax
 from .compare import LOSSES, example_loss
 from .module import MLP
 from .notation import Name, Notation
@@ -839,12 +839,9 @@ class _Check:
             "binary_cross_entropy": f"({a} − y_{jj})/({a}(1 − {a}))",
             "hinge": f"(−y_{jj} if y_{jj}·{a} < 1 else 0)",
         }[cost]
-        slope = {
-            "linear": "1",
-            "sigmoid": f"{S('sigma', 0)}({z})(1 − {S('sigma', 0)}({z}))",
-            "tanh": f"(1 − tanh²({z}))",
-            "relu": f"1[{z} > 0]",
-        }[out]
+        slope, written = sigma_prime_text(out, z, S("sigma", 0))
+        # without a formula for σ', say which activation its number is the slope of
+        which = "" if written else f", {S('sigma', 0)} = {out}"
         g = t.grad_a[x][j]
         sp = t.slopes[x][-1][j]
         yj = y[j]
@@ -859,7 +856,7 @@ class _Check:
         return (
             f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
             f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
-            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)})"
+            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)}{which})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:

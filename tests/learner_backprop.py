@@ -15,6 +15,9 @@ from typing import Any
 Backprop = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
 
 
+GELU_C = math.sqrt(2.0 / math.pi)
+
+
 def sigma(name: str, z: float) -> float:
     if name == "sigmoid":
         return 1.0 / (1.0 + math.exp(-z))
@@ -22,6 +25,15 @@ def sigma(name: str, z: float) -> float:
         return math.tanh(z)
     if name == "relu":
         return max(z, 0.0)
+    if name == "leaky_relu":
+        return z if z > 0.0 else 0.01 * z
+    if name == "softplus":
+        return math.log(1.0 + math.exp(z))
+    if name == "elu":
+        return z if z > 0.0 else math.exp(z) - 1.0
+    if name == "gelu":  # the tanh approximation
+        return 0.5 * z * (1.0 + math.tanh(GELU_C * (z + 0.044715 * z**3)))
+    assert name == "linear", name
     return z
 
 
@@ -33,6 +45,16 @@ def sigma_prime(name: str, z: float) -> float:
         return 1.0 - math.tanh(z) ** 2
     if name == "relu":
         return 1.0 if z > 0.0 else 0.0
+    if name == "leaky_relu":
+        return 1.0 if z > 0.0 else 0.01
+    if name == "softplus":
+        return sigma("sigmoid", z)
+    if name == "elu":
+        return 1.0 if z > 0.0 else math.exp(z)
+    if name == "gelu":
+        t = math.tanh(GELU_C * (z + 0.044715 * z**3))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3 * 0.044715 * z * z)
+    assert name == "linear", name
     return 1.0
 
 

@@ -169,3 +169,24 @@ def test_a_learners_file_may_use_dataclasses_and_import_its_neighbours(
     )
     code, out, err = grade(capsys, str(tmp_path / "mine.py"), "--function", "my_backprop")
     assert code == 0, out + err
+
+
+ZEROS = (
+    "def backprop(weights, biases, x, y):\n"
+    "    deltas = [[0.0] * len(b) for b in biases]\n"
+    "    grad_w = [[[0.0] * len(row) for row in w] for w in weights]\n"
+    "    return deltas, grad_w, [list(d) for d in deltas]\n"
+)
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "softplus", "elu", "gelu"])
+def test_every_activation_can_be_graded_from_the_command_line(
+    activation: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = tmp_path / "zeros.py"
+    wrong.write_text(ZEROS, encoding="utf-8")
+    for option in ("--activation", "--output-activation"):
+        code, out, err = grade(capsys, str(wrong), option, activation, "--trials", "2")
+        assert code == 1, out + err
+        assert out.startswith("backprop WRONG") and "BP1: δ^3_0" in out and err == ""
+        assert f"{activation} {'hidden' if option == '--activation' else 'output'}" in out

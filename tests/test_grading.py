@@ -27,6 +27,10 @@ SETTINGS = [
     ("sigmoid", "softmax", "mse"),
     ("linear", "relu", "mse"),
     ("tanh", "tanh", "squared_error"),
+    ("leaky_relu", "softplus", "mse"),
+    ("elu", "gelu", "quadratic"),
+    ("gelu", "elu", "squared_error"),
+    ("softplus", "leaky_relu", "hinge"),
 ]
 
 
@@ -156,6 +160,40 @@ def test_the_first_wrong_number_is_reported_with_its_equation() -> None:
     assert f" = {m.expected:.4g}   (z^3_0 = " in m.equation
     assert f"= {m.received:.4g} · " in m.equation
     assert "δ^3, δ^2" in text  # everything downstream is listed as wrong too
+
+
+# σ'(z^3_0) as BP1 writes it out for each elementwise output activation (gelu has no short
+# form: its σ' is written σ'(z) and the number follows on the next line)
+SIGMA_PRIME_TEXT = {
+    "linear": "· 1\n",
+    "sigmoid": "σ(z^3_0)(1 − σ(z^3_0))",
+    "tanh": "(1 − tanh²(z^3_0))",
+    "relu": "1[z^3_0 > 0]",
+    "leaky_relu": "(1 if z^3_0 > 0 else 0.01)",
+    "softplus": "1/(1 + exp(−z^3_0))",
+    "elu": "(1 if z^3_0 > 0 else exp(z^3_0))",
+    "gelu": "(a^3_0 − y_0) · σ'(z^3_0)\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("output", "mistake"),
+    [
+        (output, mistake)
+        for output in sorted(SIGMA_PRIME_TEXT)
+        for mistake in ("sigma_for_sigma_prime:bp1", "missing_sigma_prime:bp1")
+        if not (output == "linear" and mistake.startswith("missing"))  # σ' = 1: not a mistake
+    ],
+)
+def test_bp1_is_written_out_for_every_elementwise_output(output: str, mistake: str) -> None:
+    report = grade(mistake, [2, 3, 2], ("tanh", output, "quadratic"))
+    assert not report.ok and report.mismatch is not None, str(report)
+    assert report.mismatch.equation.startswith("BP1: δ^3_0 = ∂C/∂a^3_0 · σ'(z^3_0)")
+    assert SIGMA_PRIME_TEXT[output] in report.mismatch.equation, report.mismatch.equation
+    if output == "gelu":  # no formula, so the line says which σ the number is the slope of
+        assert "σ = gelu" in report.mismatch.equation
+    if output != "linear":
+        assert report.mistake == mistake.split(":")[0], str(report)
 
 
 def test_bp2_mistake_reports_the_hidden_layer_with_bp2_written_out() -> None:
@@ -333,21 +371,32 @@ def test_numpy_arrays_and_columns_are_accepted() -> None:
 
 
 OUTPUTS = {
-    "mse": ["linear", "tanh", "sigmoid", "relu", "softmax"],
-    "quadratic": ["linear", "sigmoid", "tanh"],
-    "squared_error": ["tanh", "linear"],
+    "mse": [
+        "linear",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "softmax",
+        "leaky_relu",
+        "softplus",
+        "elu",
+        "gelu",
+    ],
+    "quadratic": ["linear", "sigmoid", "tanh", "softplus", "elu"],
+    "squared_error": ["tanh", "linear", "leaky_relu", "gelu"],
     "binary_cross_entropy": ["sigmoid"],
     "binary_cross_entropy_with_logits": ["linear"],
     "cross_entropy": ["softmax"],
-    "hinge": ["linear", "tanh"],
+    "hinge": ["linear", "tanh", "elu"],
 }
+HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu"]
 
 
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[list[int], str, str, str, int | None, int]:
     cost = draw(st.sampled_from(sorted(OUTPUTS)))
     output = draw(st.sampled_from(OUTPUTS[cost]))
-    hidden = draw(st.sampled_from(["linear", "sigmoid", "tanh", "relu"]))
+    hidden = draw(st.sampled_from(HIDDEN))
     sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=4))
     if output == "softmax":
         sizes[-1] = max(sizes[-1], 2)
