@@ -1554,12 +1554,16 @@ def check_backprop(
             y = list(y)
         try:
             result = fn(weights, biases, x, y)
-        except Exception as e:
+        except (Exception, SystemExit) as e:  # not KeyboardInterrupt: Ctrl-C stops the check
+            if isinstance(e, SystemExit):
+                what = (
+                    f"the function called sys.exit({e.code!r}){_where_it_failed(e, fn)}, which "
+                    "would end the program; return (deltas, grad_w, grad_b) instead"
+                )
+            else:
+                what = f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}"
             report.diagnosis = Diagnosis(
-                "exception",
-                _sentence(f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}")
-                + " "
-                + _shapes_hint(widths, batch, notation),
+                "exception", _sentence(what) + " " + _shapes_hint(widths, batch, notation)
             )
             return report
         try:

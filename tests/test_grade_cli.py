@@ -100,8 +100,61 @@ def test_an_import_error_in_the_learners_file_is_a_wrong_answer(
     broken.write_text("def backprop(weights, biases, x, y)\n    return 1\n", encoding="utf-8")
     code, out, err = grade(capsys, str(broken))
     assert code == 1
-    assert "could not be imported: SyntaxError" in out and "(line 1)" in out
+    assert "could not be imported: SyntaxError" in out and "(line 1" in out
+    assert out.count("line 1") == 1, out  # the line is said once, with its code
+    assert "`def backprop(weights, biases, x, y)`" in out
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("import sys\nsys.exit('bye')\n", "could not be imported: it called sys.exit('bye')"),
+        ("raise SystemExit(4)\n", "could not be imported: it called sys.exit(4)"),
+        (
+            "import sys\n\n\ndef backprop(weights, biases, x, y):\n    sys.exit(3)\n",
+            "the function called sys.exit(3)",
+        ),
+        ("def backprop(weights, biases, x, y):\n    raise SystemExit\n", "sys.exit(None)"),
+    ],
+)
+def test_a_learner_calling_sys_exit_is_a_wrong_answer_not_the_graders_exit(
+    source: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner = tmp_path / "leaves.py"
+    learner.write_text(source, encoding="utf-8")
+    code, out, err = grade(capsys, str(learner), "--trials", "2")
+    assert code == 1, out + err
+    assert out.startswith("backprop WRONG") and said in out, out
+    assert "Traceback" not in out + err
+
+
+def test_an_import_error_names_the_line_also_for_a_relative_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine.py").write_text("x = 1\nraise ValueError('no')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = grade(capsys, "mine.py")
+    assert code == 1 and "ValueError: no (line 2: `raise ValueError('no')`)" in out, out
+
+
+def test_a_learners_ctrl_c_still_stops_the_grader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner = tmp_path / "stopped.py"
+    learner.write_text(
+        "def backprop(weights, biases, x, y):\n    raise KeyboardInterrupt\n", encoding="utf-8"
+    )
+    code, out, _ = grade(capsys, str(learner), "--trials", "2")
+    assert code == 130 and "backprop WRONG" not in out
+
+
+def test_a_directory_is_not_a_learners_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = grade(capsys, str(tmp_path))
+    assert code == 2 and out == ""
+    assert f"{str(tmp_path)!r} is a directory" in err and "no such file" not in err
 
 
 @pytest.mark.parametrize(

@@ -324,6 +324,21 @@ def test_a_placeholder_and_an_exception_are_reported_not_raised() -> None:
     assert report.mistake == "shape" and "(deltas, grad_w, grad_b)" in str(report)
 
 
+def test_a_function_calling_sys_exit_is_reported_and_ctrl_c_is_not_swallowed() -> None:
+    def leaves(weights: Any, biases: Any, x: Any, y: Any) -> Any:
+        sys.exit(2)
+
+    report = check_backprop(leaves, [2, 3, 1], trials=2)
+    assert report.mistake == "exception" and not report.ok
+    assert "the function called sys.exit(2)" in str(report) and "test_grading.py" in str(report)
+
+    def stopped(weights: Any, biases: Any, x: Any, y: Any) -> Any:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check_backprop(stopped, [2, 3, 1], trials=1)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

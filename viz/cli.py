@@ -700,6 +700,8 @@ def _load_learner(path: str) -> Any:
     """The learner's file as a module; None (after printing why) when its own code fails."""
     import importlib.util
 
+    if os.path.isdir(path):
+        raise UsageError(f"{path!r} is a directory; give the Python file with your backprop")
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path!r}")
     name = "deltagrad_grade_" + "".join(c if c.isalnum() else "_" for c in path)
@@ -712,17 +714,30 @@ def _load_learner(path: str) -> Any:
     sys.path.insert(0, folder)  # so the file can import its neighbours
     try:
         spec.loader.exec_module(module)
-    except Exception as e:  # the learner's code failed while importing: wrong, not misused
-        where = ""
+    # the learner's code failed (or called sys.exit) while importing: wrong, not misused; Ctrl-C
+    # is not caught here, it stops the command
+    except (Exception, SystemExit) as e:
         if isinstance(e, SyntaxError):
-            where = f" (line {e.lineno})"
+            # str(e) ends in "(file, line n)": say the line once, with its code
+            code = f": `{e.text.strip()}`" if e.text and e.text.strip() else ""
+            what = f"SyntaxError: {e.msg} (line {e.lineno}{code})"
         else:
             import traceback
 
-            frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == path]
+            mine = os.path.abspath(path)
+            frames = [
+                f
+                for f in traceback.extract_tb(e.__traceback__)
+                if os.path.abspath(f.filename) == mine
+            ]
+            where = ""
             if frames:
                 where = f" (line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)"
-        print(f"backprop WRONG: {path} could not be imported: {type(e).__name__}: {e}{where}")
+            if isinstance(e, SystemExit):
+                what = f"it called sys.exit({e.code!r}){where}, which would end the grader too"
+            else:
+                what = f"{type(e).__name__}: {e}{where}"
+        print(f"backprop WRONG: {path} could not be imported: {what}")
         return None
     finally:
         sys.path.remove(folder)
