@@ -6,7 +6,7 @@ before the optimizer moves anything:
 
 - the parameters w^l_jk, b^l_j that the forward pass used, and their gradients ∂C/∂w, ∂C/∂b;
 - the batch loss C and the batch accuracy (the fraction of the batch that the outputs of this
-  forward pass classify right);
+  forward pass classify right, by the model's decision rule as in ``accuracy()``);
 - for every neuron, the batch means of z, a and δ, and z, a and δ for each recorded example.
 
 C is the batch mean (1/m) Σ_x C_x, so the engine's z.grad for example x is ∂C/∂z^x = δ^x / m,
@@ -44,8 +44,10 @@ class Recorder:
 
     every: record steps 0, every, 2·every, … and the last step. examples: the indices (into
     fit's xs) whose per-example z, a and δ are kept when they are in the batch; None keeps
-    every example of the batch. decide maps a model's outputs to a class for the accuracy
-    (default nn.train.predict_class: threshold 0 for one output, argmax for several).
+    every example of the batch. decide maps a model's outputs to a class for the accuracy;
+    the default is the model's own rule, nn.train.decision_rule(model) (as accuracy() uses):
+    argmax of several outputs, and for one output the threshold of its activation (0.5 after
+    a sigmoid, 0 after a linear output or tanh).
     """
 
     def __init__(
@@ -89,11 +91,11 @@ class Recorder:
 
     def capture(self, step: int, model: Any, loss: Value, outputs: Sequence[Any], ys: Any) -> None:
         """Keep step's numbers: call after loss.backward() and before optimizer.step()."""
-        from .train import _target_class, predict_class
+        from .train import _target_class, decision_rule
 
         nodes, self._nodes = self._nodes, []
         m = len(nodes)
-        rule = predict_class if self.decide is None else self.decide
+        rule = decision_rule(model) if self.decide is None else self.decide
         correct = sum(
             1 for out, y in zip(outputs, ys, strict=True) if rule(out) == _target_class(y)
         )

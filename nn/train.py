@@ -16,6 +16,7 @@ from tqdm import tqdm
 from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
+from .activations import ELEMENTWISE
 from .losses import (
     Loss,
     Prediction,
@@ -296,9 +297,14 @@ def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
     return max(range(len(values)), key=values.__getitem__)  # the first maximum on a tie
 
 
-# The threshold of a single output, by the output activation: a sigmoid is a probability
-# (0.5); tanh, a linear output (a logit) and relu are split at 0.
-THRESHOLDS = {"sigmoid": 0.5, "tanh": 0.0, "linear": 0.0, "relu": 0.0}
+# The threshold of a single output, by the output activation: σ(0), so that the output says
+# class 1 exactly when its pre-activation z^L is > 0 (every elementwise σ here keeps the sign
+# of z: σ(z) > σ(0) iff z > 0). A sigmoid is a probability, split at 0.5; softplus is > 0
+# everywhere, split at softplus(0) = ln 2 ≈ 0.693; linear (a logit), tanh, relu, leaky_relu,
+# elu and gelu at 0.
+THRESHOLDS: dict[str, float] = {
+    name: 0.0 if sigma is None else sigma(Value(0.0)).data for name, sigma in ELEMENTWISE.items()
+}
 
 
 def _output_activation(model: object) -> str | None:
@@ -311,9 +317,10 @@ def _output_activation(model: object) -> str | None:
 def decision_rule(model: object) -> Callable[[Prediction], int]:
     """The class a model's outputs predict, from its output activation.
 
-    sigmoid: a single output is class 1 when it is > 0.5; tanh, linear and relu: when it is
-    > 0; several outputs (softmax or not): their argmax. A model with no recorded activation
-    (any callable) gets threshold 0.
+    A single output is class 1 when it is > THRESHOLDS[activation] = σ(0), i.e. when z^L > 0:
+    > 0.5 after a sigmoid, > ln 2 after softplus, > 0 after linear, tanh, relu, leaky_relu,
+    elu and gelu. Several outputs (softmax or not): their argmax. A model with no recorded
+    activation (any callable) gets threshold 0.
     """
     threshold = THRESHOLDS.get(_output_activation(model) or "linear", 0.0)
     if threshold == 0.0:
@@ -341,7 +348,8 @@ def accuracy(
 
     decide maps the model's outputs to a class index; the default, decision_rule(model), reads
     the model's output activation: argmax of several outputs, and for one output the threshold
-    0.5 after a sigmoid, 0 after tanh or a linear output. A target may be a class index, a
+    σ(0) (0.5 after a sigmoid, ln 2 after softplus, 0 after tanh, a linear output and the relu
+    family). A target may be a class index, a
     one-element list [y] or a one-hot list (its argmax); a label −1 counts as class 0, so ±1
     labels work too.
     """

@@ -11,8 +11,9 @@ import pytest
 
 from autograd import AnomalyError, GradcheckError, Value, detect_anomaly, gradcheck, no_grad
 from nn import MLP
+from nn.activations import ELEMENTWISE
 from nn.losses import binary_cross_entropy, mse
-from nn.train import accuracy, decision_rule
+from nn.train import THRESHOLDS, accuracy, decision_rule
 from nn.words import count
 
 
@@ -42,11 +43,33 @@ def test_accuracy_reads_the_decision_rule_from_the_output_activation() -> None:
         ("tanh", [0.1], 1),
         ("linear", [0.1], 1),
         ("softmax", [0.2, 0.5, 0.3], 1),
+        ("relu", [0.0], 0),
+        ("leaky_relu", [-0.001], 0),
+        ("elu", [-0.5], 0),
+        ("gelu", [-0.1], 0),
+        ("gelu", [0.1], 1),
+        # softplus is > 0 everywhere: its threshold is softplus(0) = ln 2 ≈ 0.693
+        ("softplus", [0.6], 0),
+        ("softplus", [0.8], 1),
     ],
 )
 def test_decision_rule_per_activation(output: str, outputs: list[float], expected: int) -> None:
     model = MLP(2, [3, len(outputs)], output_activation=output, seed=0)
     assert decision_rule(model)([Value(a) for a in outputs]) == expected
+
+
+@pytest.mark.parametrize("output", sorted(ELEMENTWISE))
+def test_one_output_is_class_1_exactly_when_its_z_is_positive(output: str) -> None:
+    # every elementwise σ splits at σ(0): a single output predicts class 1 iff z^L > 0
+    model = MLP(1, [1], output_activation=output, seed=0)
+    model.layers[0].neurons[0].w[0].data = 1.0
+    model.layers[0].neurons[0].b.data = 0.0
+    rule = decision_rule(model)
+    for z in (-3.0, -0.4, -1e-6, 0.0, 1e-6, 0.3, 2.5):
+        with no_grad():
+            a = model([z])
+        assert rule(a) == (1 if z > 0.0 else 0), (output, z, a[0].data)
+    assert output in THRESHOLDS
 
 
 def test_messages_count_in_the_right_number() -> None:

@@ -126,6 +126,25 @@ def test_output_error_factor_and_accuracy() -> None:
     assert s["accuracy"] == right / 10
 
 
+def test_the_recorded_accuracy_uses_the_models_decision_rule() -> None:
+    # a sigmoid output is a probability: class 1 above 0.5 (every a is > 0, so the threshold 0
+    # of a logit would call every example class 1)
+    xs, ys = moons(n=40, seed=1)
+    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    recorder = Recorder(every=10)
+    fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.5), epochs=60, record=recorder)
+    s = recorder.steps[-1]
+    a = s["a"][1][0]
+    assert all(v > 0.0 for v in a) and sorted(s["examples"]) == list(range(40))
+    right = sum((a[e] > 0.5) == (ys[i] == 1) for e, i in enumerate(s["examples"]))
+    assert s["accuracy"] == right / 40
+    assert s["accuracy"] > 0.75 and s["accuracy"] != sum(ys) / 40
+    # decide= still wins
+    recorder = Recorder(every=1, decide=lambda out: 1)
+    fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.5), epochs=1, record=recorder)
+    assert recorder.steps[0]["accuracy"] == sum(ys) / 40
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [({"every": 0}, "every must be an int >= 1"), ({"examples": [-1]}, "indices >= 0")],
