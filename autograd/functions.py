@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -219,6 +220,15 @@ class Primitive:
                 f"primitive '{name}': derivative must be a function (inputs..., out) -> "
                 f"local derivatives, got {type(derivative).__name__}"
             )
+        n = _fixed_arity(forward)
+        if n is not None and not _accepts(derivative, n + 1):
+            inputs = ", ".join(f"x{i + 1}" for i in range(n))
+            raise TypeError(
+                f"primitive '{name}': derivative takes {_describe_parameters(derivative)}, but "
+                f"forward takes {n} input(s), so backward calls derivative({inputs}, out) "
+                f"with {n + 1}: the inputs, then the output last; return one local derivative "
+                "per input"
+            )
         self.name = name
         self._rule = derivative
         self.op = Op(name, _checked_forward(name, forward), _checked_rule(name, derivative))
@@ -279,10 +289,55 @@ def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., 
     return run
 
 
+def _positional(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
+    """fn's positional parameters, or None when it has no signature or takes *args."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _fixed_arity(forward: Callable[..., Any]) -> int | None:
+    """The number of inputs forward takes, when its signature fixes it (no *args, no defaults)."""
+    params = _positional(forward)
+    if not params or any(p.default is not p.empty for p in params):
+        return None
+    return len(params)
+
+
+def _accepts(fn: Callable[..., Any], n: int) -> bool:
+    """False only when fn's signature certainly refuses n positional arguments."""
+    try:
+        inspect.signature(fn).bind(*([0.0] * n))
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read
+        return True
+    return True
+
+
+def _describe_parameters(fn: Callable[..., Any]) -> str:
+    params = _positional(fn) or []
+    names = ", ".join(p.name for p in params)
+    return f"{len(params)} argument(s) ({names})"
+
+
 def _checked_rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:
     def rule(*args: Any) -> tuple[Any, ...]:
         n = len(args) - 1
-        local: tuple[Any, ...] | Any = derivative(*args)
+        try:
+            local: tuple[Any, ...] | Any = derivative(*args)
+        except TypeError as e:
+            if _accepts(derivative, len(args)):
+                raise  # a TypeError inside the rule's body: the rule's own error
+            raise TypeError(
+                f"primitive '{name}': derivative cannot be called with {n} input(s) and the "
+                f"output ({len(args)} arguments, the output last): {e}; write it as "
+                "(inputs..., out) -> one local derivative per input"
+            ) from None
         if not isinstance(local, tuple):
             local = (local,)
         if len(local) != n:

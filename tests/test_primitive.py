@@ -156,3 +156,25 @@ def test_a_bare_local_derivative_is_accepted_for_one_input() -> None:
     assert grad(cube(x), [x]) == [12.0]
     (d1,) = grad(cube(x), [x], create_graph=True)
     assert grad(d1, [x]) == [12.0]
+
+
+def test_a_derivative_of_the_wrong_arity_is_refused_naming_the_op() -> None:
+    # forward's parameters fix the number of inputs: the rule must take them and the output
+    with pytest.raises(TypeError, match=r"primitive 'mul2': derivative takes 2 argument\(s\)"):
+        primitive("mul2", forward=lambda x, y: x * y, derivative=lambda x, out: (1.0,))
+    with pytest.raises(TypeError, match=r"primitive 'sq': .*derivative\(x1, out\)") as info:
+        primitive("sq", forward=lambda x: x * x, derivative=lambda x: (2.0 * x,))
+    assert "the output last" in str(info.value)
+    with pytest.raises(TypeError, match="primitive 'sine'"):
+        primitive("sine", forward=math.sin, derivative=lambda x, y, out: (1.0,))
+    # a forward of any number of inputs: checked when backward calls the rule
+    total = primitive("total", forward=lambda *xs: sum(xs), derivative=lambda x, y, out: (1.0, 1.0))
+    z = total(Value(1.0), Value(2.0), Value(3.0))
+    with pytest.raises(TypeError, match=r"primitive 'total': derivative cannot be called") as e:
+        z.backward()
+    assert "3 input(s) and the output" in str(e.value) and "<lambda>()" in str(e.value)
+    # rules that take what they are given are accepted
+    ok = primitive("ok", forward=lambda *xs: sum(xs), derivative=lambda *a: (1.0,) * (len(a) - 1))
+    x = Value(1.0)
+    assert grad(ok(x, x, 2.0), [x]) == [2.0]
+    primitive("kw", forward=lambda x: x, derivative=lambda x, out, scale=1.0: (scale,))
