@@ -176,3 +176,32 @@ def test_to_pytorch_cost_table_is_the_bridges_table() -> None:
 def test_the_layer_view_example_prints_what_the_readme_shows() -> None:
     code = block_with("print(viz.explain(model.layers[0], C))")
     assert run_block(code, {}) == text_after(code)
+
+
+def test_the_readme_runs_top_to_bottom_in_one_namespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a reader pastes the blocks in order into one session: a later block may use what an
+    # earlier one made (the drawing block draws the δ example's C), so no block may clobber it
+    has_torch = os.environ.get("DELTAGRAD_REQUIRE_TORCH") == "1"  # CI's torch job: never skip
+    if not has_torch:
+        try:
+            import torch  # noqa: F401
+
+            has_torch = True
+        except ImportError:
+            pass
+    monkeypatch.chdir(tmp_path)  # the examples write moons.json, stepper.html, playground.html
+    namespace: dict[str, object] = {}
+    ran = 0
+    for code in blocks():
+        if re.search(r"^import torch", code, re.M) and not has_torch:
+            continue  # the To PyTorch block needs the optional extra
+        try:
+            run_block(code, namespace)
+        except Exception as e:
+            first = code.strip().splitlines()[0]
+            raise AssertionError(f"the README block starting {first!r} failed: {e!r}") from e
+        ran += 1
+    assert ran >= len(blocks()) - 1
+    assert (tmp_path / "stepper.html").exists() and (tmp_path / "moons.json").exists()
