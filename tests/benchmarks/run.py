@@ -25,6 +25,7 @@ import platform
 import random
 import statistics
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,7 @@ from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa
 
 import autograd  # noqa: E402
 from autograd import Trace, Value, grad, jvp, linear, topological_order, trace  # noqa: E402
+from autograd.modes import FLAGS  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
 from nn.compare import weights_of  # noqa: E402
@@ -336,6 +338,98 @@ def engine_graph(sizes: Sizes) -> str:
         "deltagrad",
         "micrograd 0.1.0",
         "micrograd / deltagrad",
+        "target",
+        "result",
+    ]
+    return title + "\n\n" + table(header, rows)
+
+
+class ModeInAnotherThread:
+    """While open, another thread sits inside no_grad(), so every op of this thread takes the
+    slow path of the thread-local modes: it sees FLAGS.special and looks up its own context."""
+
+    def __enter__(self) -> None:
+        ready, self._release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with autograd.no_grad():
+                ready.set()
+                self._release.wait()  # blocked, so it spends no CPU time of this process
+
+        self._thread = threading.Thread(target=hold, daemon=True)
+        self._thread.start()
+        ready.wait()
+        if not FLAGS.special:
+            raise RuntimeError("the other thread's mode did not set FLAGS.special")
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()
+        self._thread.join()
+
+
+class NoMode:
+    """No mode anywhere: ops take the fast path (one read of FLAGS.special)."""
+
+    def __enter__(self) -> None:
+        if FLAGS.special:
+            raise RuntimeError("a mode is active somewhere: the fast path cannot be timed")
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def build_in(build: Callable[[], Any], context: Callable[[], Any]) -> Task:
+    """A task timing only graph construction, inside context()."""
+
+    def task() -> Timings:
+        with context():
+            t0 = clock()
+            root = build()
+            t1 = clock()
+        del root
+        return {"build": t1 - t0}
+
+    return task
+
+
+def engine_modes(sizes: Sizes) -> str:
+    """Build time per node with no mode anywhere vs with no_grad() held by another thread."""
+    inputs, layers = neuron_data(sizes.layers)
+
+    def build() -> Value:
+        return build_neurons(Value, inputs, layers)  # type: ignore[no-any-return]
+
+    with NoMode():
+        n = deltagrad_nodes(build())
+    with ModeInAnotherThread():
+        if deltagrad_nodes(build()) != n:  # the other thread's no_grad must not leak here
+            raise RuntimeError("a mode in another thread changed the graph this thread built")
+    rounds = 2 * sizes.graph_rounds  # a 5% effect needs more rounds than the 2× ones
+    runs = interleaved(
+        {"none": build_in(build, NoMode), "other": build_in(build, ModeInAnotherThread)}, rounds
+    )
+    rows = []
+    for stat, stat_name in ((best, "best"), (median, "median")):
+        quiet, other = stat(runs["none"]["build"]) / n, stat(runs["other"]["build"]) / n
+        rows.append(
+            [
+                f"build, time per node ({stat_name} of {rounds})",
+                us(quiet),
+                us(other),
+                times(other / quiet),
+                *target_cells(other / quiet, 1.05, False, shown=stat is best),
+            ]
+        )
+    widths = "-".join(str(s) for s in sizes.layers)
+    title = (
+        "### Engine: building while another thread is inside a mode "
+        f"(neuron-style graph, layers {widths}, {n:,} nodes)"
+    )
+    header = [
+        "measure",
+        "no mode anywhere",
+        "`no_grad()` held by another thread",
+        "other thread / none",
         "target",
         "result",
     ]
@@ -843,6 +937,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield engine_graph(sizes)
     yield engine_chain(sizes)
     yield engine_scale(sizes)
+    yield engine_modes(sizes)
     yield "## Section 2: nn step"
     yield nn_step(sizes)
     yield demo_wall_time(sizes)
