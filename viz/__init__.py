@@ -1,7 +1,9 @@
 """deltagrad's drawings: graphs as SVG, explain(), the backward stepper and the training playground.
 
 Importing viz also makes a Value display its graph in a notebook (for graphs of up to
-DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr).
+DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr),
+a Module its layers and a drawing of the network, and fit()'s history its loss curve
+(viz.notebook); stepper_page() and playground_page() show those pages inline.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from autograd import Value, set_display_hook
 from .draw import build, count_nodes, draw
 from .explain import Explanation, explain
 from .names import svg_tspans
+from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
 from .stepper import stepper_html, write_stepper
@@ -20,13 +23,17 @@ from .stepper import stepper_html, write_stepper
 __all__ = [
     "DISPLAY_MAX_NODES",
     "Explanation",
+    "Page",
     "RendererUnavailable",
     "available_renderers",
     "draw",
     "explain",
+    "network_svg",
     "playground_html",
+    "playground_page",
     "render_svg",
     "stepper_html",
+    "stepper_page",
     "svg",
     "write_playground",
     "write_stepper",
@@ -52,7 +59,7 @@ def _display(value: Value) -> dict[str, str] | None:
         text = svg(value)
     except RendererUnavailable:
         return None
-    return {"image/svg+xml": text, "text/plain": repr(value)}
+    return {"image/svg+xml": fit_width(text), "text/plain": repr(value)}
 
 
 set_display_hook(_display)
