@@ -8,6 +8,8 @@ Writes
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  stepper_by_layer_1400.png, stepper_by_layer_1920.png
+                        the stepper's by-layer mode at BP2 of a 2-3-2 tanh network
   loss.svg, boundary.svg          the demo's training charts (`deltagrad demo`)
   loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
@@ -40,7 +42,7 @@ import viz  # noqa: E402
 from autograd import Value, linear, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.data import moons  # noqa: E402
-from nn.losses import batch_loss, mse  # noqa: E402
+from nn.losses import batch_loss, mse, quadratic  # noqa: E402
 from nn.notation import Name  # noqa: E402
 from viz.draw import processing_order  # noqa: E402
 
@@ -110,6 +112,22 @@ def svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
 
 
+def layer_stepper_figures() -> list[str]:
+    """The stepper's by-layer mode at BP2, at 1400×900 and 1920×1080."""
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    y = [0.5, -0.1]
+    loss = quadratic(model([0.8, -0.4]), y)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(loss, page, layers=model, cost="quadratic", y=y)
+        for width, height in ((1400, 900), (1920, 1080)):
+            name = f"stepper_by_layer_{width}.png"
+            screenshot(f"{page.as_uri()}#layer=3", IMAGES / name, width, height)
+            written.append(name)
+    return written
+
+
 def training_charts() -> list[str]:
     """The demo's loss.svg and boundary.svg, and screenshots of each at lecture-screen sizes."""
     from viz.cli import main as deltagrad
@@ -173,6 +191,7 @@ def main() -> None:
         screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
 
+    written += layer_stepper_figures()
     written += notation_figures()
     written += training_charts()
     written += playground_shots()

@@ -16,6 +16,11 @@ from .draw import build, check_value, fmt, processing_order
 from .explain import Namer
 from .names import svg_tspans
 from .render import render_svg
+from .stepper_layers import CONTROLS as LAYER_CONTROLS
+from .stepper_layers import PANEL as LAYER_PANEL
+from .stepper_layers import SCRIPT as LAYER_SCRIPT
+from .stepper_layers import STYLE as LAYER_STYLE
+from .stepper_layers import layer_steps
 
 
 def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
@@ -85,8 +90,14 @@ def stepper_html(
     digits: int = 4,
     title: str | None = None,
     notation: str | Notation | None = None,
+    layers: Any = None,
+    **layer_view: Any,
 ) -> str:
     """A self-contained HTML page that steps through root's backward pass node by node.
+
+    With layers= (a Layer or an MLP whose forward pass made root) the page has a second mode,
+    "by layer": one step per equation of viz.explain(layers, root, **layer_view), BP1 at L,
+    then BP3 and BP4, BP2 at L−1, ..., each highlighting every node the equation covers.
 
     Step k of the page shows record k of root.backward_steps() for a pass started from zero
     grads: the node being processed, its upstream gradient, its local derivatives, what it adds
@@ -103,6 +114,8 @@ def stepper_html(
         )
     with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
+        # the layer view of this one pass (every grad now holds exactly one pass from zero)
+        by_layer = _layer_steps(layers, root, order, digits, notation, layer_view)
         # Draw each node with the widest grad the page will write into its record, so the
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
@@ -129,12 +142,38 @@ def stepper_html(
         "namesHtml": [name.as_html(m) for m in subjects],
         "ops": [n.op for n in order],
         "steps": steps,
+        "layers": by_layer,
     }
     svg = _compact(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
     heading = title if title is not None else f"Backward pass of {root_name}"
     parts = {"TITLE": html.escape(heading), "SVG": svg, "DATA": _script_json(data)}
+    parts |= {
+        "LAYER_STYLE": LAYER_STYLE,
+        "LAYER_CONTROLS": LAYER_CONTROLS,
+        "LAYER_PANEL": LAYER_PANEL,
+        "LAYER_SCRIPT": LAYER_SCRIPT,
+    }
     # one pass over the template, so text inside the SVG is never taken for a marker
-    return re.sub(r"%(TITLE|SVG|DATA)%", lambda m: parts[m.group(1)], _PAGE)
+    return re.sub(r"%([A-Z_]+)%", lambda m: parts.get(m.group(1), m.group(0)), _PAGE)
+
+
+def _layer_steps(
+    layers: Any,
+    root: Value,
+    order: list[Value],
+    digits: int,
+    notation: str | Notation | None,
+    options: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The by-layer mode's steps (none without layers=)."""
+    if layers is None:
+        if options:
+            raise TypeError(f"stepper_html() takes {', '.join(options)} only with layers=")
+        return []
+    from .layer_view import explain_layers
+
+    view = explain_layers(layers, root, digits=digits, notation=notation, **options)
+    return layer_steps(view, order)
 
 
 def write_stepper(root: Value, path: str | os.PathLike[str], **options: Any) -> None:
@@ -185,6 +224,7 @@ _PAGE = """<!DOCTYPE html>
   #graph g.edge.active > path { stroke: #d62728; stroke-width: 2.5px; }
   #graph g.edge.active > polygon { stroke: #d62728; fill: #d62728; }
   #graph text.changed { fill: #1f4fb4; font-weight: bold; }
+%LAYER_STYLE%
 </style>
 </head>
 <body>
@@ -198,6 +238,7 @@ _PAGE = """<!DOCTYPE html>
     <button id="fit" type="button" title="fit the graph to the window, or full size">Fit</button>
   </div>
   <div class="hint">Keys: &larr; / &rarr; step, space plays or pauses, Home restarts.</div>
+%LAYER_CONTROLS%
   <div id="panel">
     <div id="status">Step <span id="step-index" class="num">&ndash;</span>
       <span class="hint">(steps 0 to <span id="step-last"></span>)</span></div>
@@ -208,6 +249,7 @@ _PAGE = """<!DOCTYPE html>
       <tbody></tbody></table>
     <p id="note"></p>
   </div>
+%LAYER_PANEL%
 </div>
 <script>
 "use strict";
@@ -364,6 +406,7 @@ document.addEventListener("keydown", (e) => {
 document.getElementById("step-last").textContent = String(STEPS.length - 1);
 const wanted = /^#step=(-?\\d+)$/.exec(location.hash);
 show(wanted ? parseInt(wanted[1], 10) : -1);
+%LAYER_SCRIPT%
 </script>
 </body>
 </html>
