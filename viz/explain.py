@@ -215,6 +215,10 @@ class Explanation(str):
             out.append("".join(pieces).strip())
         return out
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's text/plain (a terminal): the derivation itself, not a quoted str
+        p.text(str(self))
+
     def _repr_latex_(self) -> str:
         return "$\\begin{array}{l}" + " \\\\ ".join(self.latex_lines()) + "\\end{array}$"
 
