@@ -77,6 +77,8 @@ def test_the_summary_is_written_in_the_active_notation() -> None:
     assert [r["layer"] for r in rows] == ["0 (input)", "1", "2 (output)"]
     assert rows[1]["weights"].endswith("(3×4)") and "(1)" in rows[1]["weights"]
     assert rows[2]["parameters"] == "5"
+    drawing = viz.network_svg([3, 4, 1], ["tanh", "linear"], notation="lfd")
+    assert "layer 0" in drawing and "layer 2" in drawing and "layer 3" not in drawing
 
 
 def test_a_wide_layer_is_drawn_with_its_first_neurons_an_ellipsis_and_its_last() -> None:

@@ -10,6 +10,7 @@ import html
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +75,32 @@ def _require_notebook_tools() -> None:
 
 
 def execute(nb: Any, cwd: Path) -> Any:
-    """Run every cell of nb in a fresh python3 kernel (ipykernel); raise on a failing cell."""
+    """Run every cell of nb in a fresh python3 kernel (ipykernel); raise on a failing cell.
+
+    The kernel is ipykernel in this interpreter, whatever python3 kernels the machine's
+    Jupyter paths hold: JUPYTER_PATH comes first, and points at a kernelspec written here.
+    The kernel inherits the environment, PYTHONPATH included.
+    """
     from nbclient import NotebookClient
 
-    # the kernel inherits this environment, PYTHONPATH included
-    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(cwd)}}).execute()
+    spec = cwd / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(cwd / "jupyter"), *filter(None, [before])])
+    try:
+        client = NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+        )
+        assert client.create_kernel_manager().kernel_spec.argv[0] == sys.executable
+        client.execute()
+    finally:
+        if before is None:
+            del os.environ["JUPYTER_PATH"]
+        else:
+            os.environ["JUPYTER_PATH"] = before
     return nb
 
 
