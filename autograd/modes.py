@@ -1,10 +1,10 @@
 """The engine's modes, no_grad (record nothing) and detect_anomaly (find NaNs): per thread and task.
 
-Each mode lives in a ContextVar, so it holds only for the thread (and the asyncio task) that
-entered it, as PyTorch's grad mode does. Reading a ContextVar on every op would slow down graph
-building, so ops first read one process-wide boolean, FLAGS.special: it is True while any mode
-is active in any thread or task (a counter of entered modes), and only then does an op look up
-the modes of its own context.
+Both modes live in one ContextVar, MODE (a bit each: NO_GRAD, ANOMALY), so they hold only for
+the thread (and the asyncio task) that entered them, as PyTorch's grad mode does. Reading a
+ContextVar on every op would slow down graph building, so ops first read one process-wide
+boolean, FLAGS.special: it is True while any mode is active in any thread or task (a counter
+of entered modes), and only then does an op look up its own context's modes, with one get().
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from typing import ParamSpec, Self, TypeVar, overload
 P = ParamSpec("P")
 R = TypeVar("R")
 
-RECORDING: ContextVar[bool] = ContextVar("deltagrad_recording", default=True)
-ANOMALY: ContextVar[bool] = ContextVar("deltagrad_anomaly", default=False)
+NO_GRAD = 1  # the MODE bit of no_grad(): ops record no parents
+ANOMALY = 2  # the MODE bit of detect_anomaly(): nodes remember where they were made
+MODE: ContextVar[int] = ContextVar("deltagrad_mode", default=0)
 
 
 class _Flags:
@@ -64,14 +65,13 @@ def caller_location() -> str:
 class _Mode:
     """A context manager (or decorator): sets one mode in the current context, then restores it."""
 
-    _var: ContextVar[bool]
-    _value: bool
+    _bit: int
 
     def __init__(self) -> None:
-        self._tokens: list[Token[bool]] = []
+        self._tokens: list[Token[int]] = []
 
     def __enter__(self) -> Self:
-        self._tokens.append(self._var.set(self._value))
+        self._tokens.append(MODE.set(MODE.get() | self._bit))
         FLAGS.enter()
         return self
 
@@ -81,7 +81,7 @@ class _Mode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._var.reset(self._tokens.pop())
+        MODE.reset(self._tokens.pop())
         FLAGS.leave()
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
@@ -104,13 +104,13 @@ def _decorate(mode: type[_Mode], fn: Callable[P, R]) -> Callable[P, R]:
 class _NoGrad(_Mode):
     """Ops record no parents: cheap inference."""
 
-    _var, _value = RECORDING, False
+    _bit = NO_GRAD
 
 
 class _DetectAnomaly(_Mode):
     """Nodes remember where they were made; a NaN or infinity in forward or backward raises."""
 
-    _var, _value = ANOMALY, True
+    _bit = ANOMALY
 
 
 @overload
@@ -134,9 +134,9 @@ def detect_anomaly(fn: Callable[P, R] | None = None) -> _DetectAnomaly | Callabl
 
 def is_grad_enabled() -> bool:
     """True unless this thread or task is inside no_grad()."""
-    return RECORDING.get()
+    return not MODE.get() & NO_GRAD
 
 
 def is_anomaly_enabled() -> bool:
     """True inside detect_anomaly() (in this thread or task)."""
-    return ANOMALY.get()
+    return bool(MODE.get() & ANOMALY)

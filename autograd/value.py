@@ -12,7 +12,7 @@ from itertools import filterfalse
 from typing import Any, TypeGuard
 
 from .label import Label, Renamed
-from .modes import ANOMALY, FLAGS, RECORDING, caller_location
+from .modes import ANOMALY, FLAGS, MODE, NO_GRAD, caller_location
 from .ops import (
     ABS,
     ADD,
@@ -161,7 +161,7 @@ class Value:
         self.parents = ()
         self._op = LEAF
         self._meta = None
-        if FLAGS.special and ANOMALY.get():
+        if FLAGS.special and MODE.get() & ANOMALY:
             self._ensure_meta().where = caller_location()
             if not math.isfinite(data):
                 raise _forward_anomaly(self, LEAF, ())
@@ -482,13 +482,14 @@ def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     v._label = None
     v._meta = None
     if FLAGS.special:  # some thread or task is inside a mode: look up this context's modes
-        if not RECORDING.get():  # no_grad: a plain constant, nothing to walk back through
+        mode = MODE.get()  # this thread's or task's modes, one lookup
+        if mode & NO_GRAD:  # no_grad: a plain constant, nothing to walk back through
             v.parents = ()
             v._op = LEAF
         else:
             v.parents = parents
             v._op = op
-        if ANOMALY.get():
+        if mode & ANOMALY:
             v._ensure_meta().where = caller_location()
             if not math.isfinite(data):  # the first NaN or infinity of this forward pass
                 raise _forward_anomaly(v, op, parents)
@@ -673,7 +674,7 @@ def _propagate(
     before: dict[Value, Any] | None = None,
 ) -> Iterator[Step]:
     """The chain rule, one node at a time, children before parents: the heart of backward."""
-    anomaly = FLAGS.special and ANOMALY.get()
+    anomaly = FLAGS.special and bool(MODE.get() & ANOMALY)
     plain = not (record or anomaly or create_graph)
     index = 0
     for node in reversed(order):
