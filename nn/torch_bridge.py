@@ -69,7 +69,7 @@ ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
 WHY_ATTRIBUTES = {
     "leaky_relu": "deltagrad's leaky_relu has slope 0.01 below 0",
     "softplus": "deltagrad's softplus is ln(1 + e^z) (beta 1) at every z, while PyTorch's "
-    "returns z itself above threshold (default 20, off by up to e^-20 ≈ 2e-9); from 40 on "
+    "Softplus returns z itself above threshold (default 20, off by up to e^-20 ≈ 2e-9); from 40 on "
     "ln(1 + e^z) rounds to z in float64, so the two agree everywhere",
     "elu": "deltagrad's elu is e^z − 1 below 0 (alpha 1)",
     "gelu": "deltagrad's gelu is the tanh approximation; approximate='none' is the exact erf "
@@ -196,8 +196,8 @@ def _refuse_attributes(torch: Any, index: int, module: object) -> None:
         differ = [k for k, v in attrs.items() if getattr(module, k, None) != v]
         got = ", ".join(f"{k}={getattr(module, k, None)!r}" for k in differ)
         raise ValueError(
-            f"from_torch: {_describe(index, module)} has {got}; deltagrad's {name} is "
-            f"{_form(cls, attrs)}: {WHY_ATTRIBUTES[name]}. Build the module as {_form(cls, attrs)}"
+            f"from_torch: {_describe(index, module)} has {got}; {WHY_ATTRIBUTES[name]}. "
+            f"Build the module as {_form(cls, attrs)}"
         )
 
 

@@ -199,8 +199,13 @@ def text(*parts: Tex | str) -> Text:
     """Names (unicode, latex, html) and literals joined: the unicode text, with .html."""
     return Text(
         "".join(p if isinstance(p, str) else p[0] for p in parts),
-        "".join(html.escape(p) if isinstance(p, str) else p[2] for p in parts),
+        "".join(html.escape(p, quote=False) if isinstance(p, str) else p[2] for p in parts),
     )
+
+
+def as_html(note: str) -> str:
+    """A note or check as HTML: its typeset form if it carries one (a Text), else escaped."""
+    return note.html if isinstance(note, Text) else html.escape(note)
 
 
 # --------------------------------------------------------------------------- pictures
@@ -1145,8 +1150,10 @@ class LayerView(str):
             for p in eq.pictures:
                 title = f"*{p.title}*\n\n" if p.title else ""
                 out.append(f"{title}$$ {picture_latex(p, self.digits, self.columns)} $$")
-            out += eq.notes
-            out += [f"check: max \\|{what}\\| = {_sci(worst)}" for what, worst in eq.checks]
+            out += [as_html(n) for n in eq.notes]  # Markdown takes the typeset HTML form
+            out += [
+                f"check: max \\|{as_html(what)}\\| = {_sci(worst)}" for what, worst in eq.checks
+            ]
         return "\n\n".join(out)
 
     def _repr_latex_(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from autograd import Value
 
-from .layer_view import Equation, LayerView, Matrix, Picture, Text, _cells, _sci
+from .layer_view import Equation, LayerView, Matrix, Picture, _cells, _sci, as_html
 
 
 def _matrix_html(m: Matrix, digits: int, columns: int | None) -> str:
@@ -33,11 +33,6 @@ def _picture_html(p: Picture, digits: int, columns: int | None) -> str:
     return f'<div class="picture">{title}<div class="pic-row">{"".join(parts)}</div></div>'
 
 
-def _html(note: str) -> str:
-    """A note or check as HTML: its typeset form if it carries one (a Text), else escaped."""
-    return note.html if isinstance(note, Text) else html.escape(note)
-
-
 def _equation_html(eq: Equation, view: LayerView) -> str:
     layer = view.names.layer_number(eq.layer)
     out = [
@@ -46,9 +41,9 @@ def _equation_html(eq: Equation, view: LayerView) -> str:
         f'<span class="hint">(layer {html.escape(layer)})</span></div>'
     ]
     out += [_picture_html(p, view.digits, view.columns) for p in eq.pictures]
-    out += [f'<p class="eq-note">{_html(n)}</p>' for n in eq.notes]
+    out += [f'<p class="eq-note">{as_html(n)}</p>' for n in eq.notes]
     out += [
-        f'<p class="eq-check">check: max |{_html(what)}| = {html.escape(_sci(worst))}</p>'
+        f'<p class="eq-check">check: max |{as_html(what)}| = {html.escape(_sci(worst))}</p>'
         for what, worst in eq.checks
     ]
     return "".join(out)
