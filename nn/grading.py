@@ -259,6 +259,10 @@ class BackpropReport:
     def __str__(self) -> str:
         return "\n".join(self._lines(markdown=False))
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's text/plain (a terminal, or a notebook without Markdown): the report itself
+        p.text(str(self))
+
     def _repr_markdown_(self) -> str:
         lines = self._lines(markdown=True)
         out: list[str] = []

@@ -38,6 +38,7 @@ from typing import Any
 from autograd import Value, linear
 
 from .activations import ELEMENTWISE, check_activation, softmax
+from .display import mimebundle, summary_html
 from .notation import Name
 from .words import count
 
@@ -171,6 +172,11 @@ class Module:
             document["architecture"] = architecture
         document["state"] = self.state_dict()
         _atomic_write_json(os.fspath(path), document)
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        # Jupyter's rich display: a table of the layers; viz adds a drawing (nn.display)
+        own = {"text/plain": repr(self), "text/html": summary_html(self)}
+        return mimebundle("module", self, own)
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Load parameters saved by save(path) into this module (same architecture).

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
+from .display import History
 from .losses import (
     Loss,
     Prediction,
@@ -80,7 +81,8 @@ def fit(
     batch of an epoch may be smaller). Each step is optimizer.zero_grad(); C = the mean of
     loss(model(x), y) over the batch (batch_loss); C.backward(); optimizer.step(). The history
     holds C.data for each step, taken before the step, so it has
-    epochs · ceil(len(xs) / batch_size) entries.
+    epochs · ceil(len(xs) / batch_size) entries; it is an nn.display.History, a list that a
+    notebook shows as a loss curve.
 
     loss is a per-example loss such as nn.losses.mse; each target y is passed to it as-is,
     except that a plain number y is wrapped as [y] for every loss but cross_entropy (whose
@@ -143,7 +145,7 @@ def fit(
     show = sys.stderr.isatty() if progress is None else progress
     rng = random.Random(seed)
     order = list(range(n))
-    history: list[float] = []
+    history: list[float] = History()
     steps = epochs * math.ceil(n / size)
     with (
         _stop_on_interrupt(history, steps),  # outermost: the bar is closed before its message

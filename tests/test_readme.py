@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -133,14 +134,52 @@ def test_the_cli_section_shows_what_the_commands_print(
     assert lines[:2] == shown[:2] and lines[-1] == shown[-1]
 
 
+def sh_commands() -> list[str]:
+    """The README's ```sh blocks, in order."""
+    return re.findall(r"```sh\n(.*?)\n```", README, re.S)
+
+
 def test_ci_runs_the_readme_test_command() -> None:
-    commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
-    assert len(commands) == 2
-    install_and_demo, install_and_test = commands
+    # the two required commands, then the optional one that opens the tutorial notebook
+    commands = sh_commands()
+    assert len(commands) == 3
+    install_and_demo, install_and_test, notebook = commands
+    assert "pip install -e '.[test]'" not in notebook  # CI takes the first line with it
     assert "deltagrad demo" in install_and_demo and "pip install ." in install_and_demo
     assert "pip install -e '.[test]'" in install_and_test and "pytest" in install_and_test
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -e '.[test]'" in ci and "README.md" in ci
+    assert README.index(install_and_test) < README.index(notebook)
+
+
+def requirement_names(requirements: list[str]) -> list[str]:
+    """The package names of requirement strings such as 'jupyterlab>=4'."""
+    return [re.split(r"[\s<>=!~\[;]", req, maxsplit=1)[0].lower() for req in requirements]
+
+
+def test_the_optional_notebook_command_matches_the_extras() -> None:
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    command = sh_commands()[2]
+    m = re.fullmatch(
+        r"python3 -m venv \.venv && \. \.venv/bin/activate && pip install '\.\[(\w+)\]' && "
+        r"jupyter lab (\S+)",
+        command,
+    )
+    assert m, command
+    extra, notebook = m.groups()
+    assert (REPO / notebook).exists()
+    names = requirement_names(extras[extra])
+    # the extra brings what the command runs (jupyter lab) and the kernel the notebook names
+    assert "jupyterlab" in names and "ipykernel" in names
+    # and the test extra what the tests execute and render the notebook with
+    tested = requirement_names(extras["test"])
+    assert {"nbclient", "nbformat", "ipykernel", "nbconvert"} <= set(tested)
+    kernel = json.loads((REPO / notebook).read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+    assert kernel["name"] == "python3"  # ipykernel's own kernel
 
 
 def section(title: str) -> str:

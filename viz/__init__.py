@@ -1,7 +1,9 @@
 """deltagrad's drawings: graphs as SVG, explain(), the backward stepper and the training playground.
 
 Importing viz also makes a Value display its graph in a notebook (for graphs of up to
-DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr).
+DISPLAY_MAX_NODES nodes; bigger ones, or a machine without a Graphviz renderer, show the repr),
+a Module its layers and a drawing of the network, and fit()'s history its loss curve
+(viz.notebook); stepper_page() and playground_page() show those pages inline.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from autograd import Value, set_display_hook
 from .draw import build, count_nodes, draw
 from .explain import Explanation, explain
 from .names import svg_tspans
+from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
 from .stepper import stepper_html, write_stepper
@@ -20,13 +23,17 @@ from .stepper import stepper_html, write_stepper
 __all__ = [
     "DISPLAY_MAX_NODES",
     "Explanation",
+    "Page",
     "RendererUnavailable",
     "available_renderers",
     "draw",
     "explain",
+    "network_svg",
     "playground_html",
+    "playground_page",
     "render_svg",
     "stepper_html",
+    "stepper_page",
     "svg",
     "write_playground",
     "write_stepper",
@@ -44,15 +51,6 @@ def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
     return fit_width(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
 
 
-def fit_width(svg_text: str) -> str:
-    """svg_text whose drawing shrinks to the width of the window or page it is shown in.
-
-    The width and height Graphviz writes stay (a README's image keeps its size); a standalone
-    file opened in a browser narrower than the drawing is scaled down instead of cut off.
-    """
-    return svg_text.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-
-
 def _display(value: Value) -> dict[str, str] | None:
     # Jupyter's rich display of a Value: its graph as SVG, or None to fall back to the repr
     if count_nodes(value, DISPLAY_MAX_NODES + 1) > DISPLAY_MAX_NODES:
@@ -61,7 +59,7 @@ def _display(value: Value) -> dict[str, str] | None:
         text = svg(value)
     except RendererUnavailable:
         return None
-    return {"image/svg+xml": text, "text/plain": repr(value)}
+    return {"image/svg+xml": text, "text/plain": repr(value)}  # svg() fits the width
 
 
 set_display_hook(_display)

@@ -192,20 +192,32 @@ class Explanation(str):
 
     def latex_lines(self) -> list[str]:
         """Each line of the explanation as LaTeX maths (words in \\text{…})."""
+
+        def maths(text: str) -> str:
+            # a run of spaces (an indent, the gap before a remark) as quads: TeX drops spaces
+            parts = re.split("( {2,})", text)
+            return "".join(
+                r"\quad " * (len(p) // 2) if i % 2 else _latex_math(p) for i, p in enumerate(parts)
+            )
+
         out = []
         for line in self._marked.split("\n"):
             pieces: list[str] = []
             last = 0
             for m in _MARKED.finditer(line):
-                pieces.append(_latex_math(line[last : m.start()]))
+                pieces.append(maths(line[last : m.start()]))
                 if m[1]:
                     pieces.append(self._names[int(m[1])][1])
                 else:
                     pieces.append(_latex_text(m[2]))
                 last = m.end()
-            pieces.append(_latex_math(line[last:]))
+            pieces.append(maths(line[last:]))
             out.append("".join(pieces).strip())
         return out
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's text/plain (a terminal): the derivation itself, not a quoted str
+        p.text(str(self))
 
     def _repr_latex_(self) -> str:
         return "$\\begin{array}{l}" + " \\\\ ".join(self.latex_lines()) + "\\end{array}$"
