@@ -12,7 +12,9 @@ before the optimizer moves anything:
 C is the batch mean (1/m) Σ_x C_x, so the engine's z.grad for example x is ∂C/∂z^x = δ^x / m,
 where δ^x = ∂C_x/∂z^x is Nielsen's per-example error. The recording keeps δ^x = m · z.grad,
 so that BP4 reads ∂C/∂w^l_jk = (1/m) Σ_x a^{x,l−1}_k δ^{x,l}_j and BP3 ∂C/∂b^l_j = mean δ^l_j.
-For the output layer it also keeps ∂C_x/∂a^L_j = m · a.grad, the first factor of BP1 (0 for a
+It keeps σ′(z^x) of each recorded example too, from the derivative rule of the op that made a
+(None for a softmax layer). For the output layer it also keeps ∂C_x/∂a^L_j = m · a.grad,
+the first factor of BP1 (0 for a
 softmax layer under cross_entropy, whose loss is taken on the logits z^L, not on a^L).
 
 The recording is a dict of lists of floats (json.dumps works on it); its size grows with the
@@ -26,7 +28,7 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import OPS, Value
 
 __all__ = ["FORMAT", "Recorder"]
 
@@ -37,6 +39,34 @@ def _count(what: str, n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"Recorder: {what} must be an int >= 1, got {n!r}")
     return int(n)
+
+
+def _sigma_prime(
+    examples: list[tuple[list[Value], list[Value]]], activation: str
+) -> list[list[float]] | None:
+    """σ′(z_j) for each neuron j and example, by the a node's op-table derivative rule.
+
+    None for softmax, whose a_j depends on every z_i of the layer (no elementwise σ′).
+    """
+    if activation == "softmax":
+        return None
+    width = len(examples[0][0]) if examples else 0
+    rows: list[list[float]] = []
+    for j in range(width):
+        row = []
+        for zs, as_ in examples:
+            z, a = zs[j], as_[j]
+            if a is z:  # linear: a^l_j is the node z^l_j itself, σ(z) = z
+                row.append(1.0)
+            elif a.parents == (z,) and a.op in OPS:
+                row.append(float(OPS[a.op].derivative(z.data, a.data)[0]))
+            else:
+                raise TypeError(
+                    f"Recorder: the {activation} activation of neuron {j} is not one op applied "
+                    "to its z, so its σ′ cannot be read from the graph"
+                )
+        rows.append(row)
+    return rows
 
 
 class Recorder:
@@ -129,6 +159,10 @@ class Recorder:
             for key, rows in per.items():
                 record[key].append([[row[e] for e in keep] for row in rows])
                 record[f"mean_{key}"].append([math.fsum(row) / m for row in rows])
+        record["sigma_prime"] = [  # σ′(z^l_j) per recorded example, BP1's and BP2's last factor
+            _sigma_prime([nodes[e][1][li] for e in keep], layer.activation)
+            for li, layer in enumerate(layers)
+        ]
         last = len(layers) - 1
         record["dC_da"] = [  # ∂C_x/∂a^L_j, BP1's first factor
             [m * float(nodes[e][1][last][1][j].grad) for e in keep]

@@ -65,6 +65,17 @@ ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
     "gelu": ("GELU", {"approximate": "tanh"}),  # deltagrad's gelu is the tanh approximation
 }
 
+# why a module's attributes must have ACTIVATION_MODULES' values, for from_torch's errors
+WHY_ATTRIBUTES = {
+    "leaky_relu": "deltagrad's leaky_relu has slope 0.01 below 0",
+    "softplus": "deltagrad's softplus is ln(1 + e^z) (beta 1) at every z, while PyTorch's "
+    "Softplus returns z itself above threshold (default 20, off by up to e^-20 ≈ 2e-9); from 40 on "
+    "ln(1 + e^z) rounds to z in float64, so the two agree everywhere",
+    "elu": "deltagrad's elu is e^z − 1 below 0 (alpha 1)",
+    "gelu": "deltagrad's gelu is the tanh approximation; approximate='none' is the exact erf "
+    "form, up to 5e-4 away from it",
+}
+
 NO_MODULE = ("linear", "softmax")  # activations that make no module of their own
 
 
@@ -171,6 +182,25 @@ def _activation_of(torch: Any, module: object) -> str | None:
     return None
 
 
+def _form(cls: str, attrs: dict[str, Any]) -> str:
+    shown = (f"{k}={v:g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in attrs.items())
+    return f"{cls}({', '.join(shown)})"
+
+
+def _refuse_attributes(torch: Any, index: int, module: object) -> None:
+    """Raise ValueError if module is of a supported class with other attributes, naming them."""
+    for name, (cls, attrs) in ACTIVATION_MODULES.items():
+        kind = getattr(torch.nn, cls, None)
+        if kind is None or type(module) is not kind:
+            continue
+        differ = [k for k, v in attrs.items() if getattr(module, k, None) != v]
+        got = ", ".join(f"{k}={getattr(module, k, None)!r}" for k in differ)
+        raise ValueError(
+            f"from_torch: {_describe(index, module)} has {got}; {WHY_ATTRIBUTES[name]}. "
+            f"Build the module as {_form(cls, attrs)}"
+        )
+
+
 def from_torch(seq: Any, *, output_activation: str | None = None, expand: bool = False) -> MLP:
     """An MLP with the weights of a torch.nn.Sequential of Linear and activation modules.
 
@@ -225,6 +255,7 @@ def from_torch(seq: Any, *, output_activation: str | None = None, expand: bool =
         else:
             found = _activation_of(torch, module)
             if found is None:
+                _refuse_attributes(torch, index, module)
                 known = ", ".join(
                     ["Linear", *(cls for cls, _ in ACTIVATION_MODULES.values()), "Softmax"]
                 )

@@ -1,4 +1,4 @@
-"""Ctrl-C (a real SIGINT) in fit() and `deltagrad demo` stops cleanly: one line, no traceback."""
+"""Ctrl-C (a real SIGINT) in fit(), `deltagrad demo` and `playground` stops cleanly: one line."""
 
 import os
 import re
@@ -87,3 +87,21 @@ def test_ctrl_c_in_demo_writes_the_files_and_exits_130(tmp_path: Path) -> None:
     assert 0 < done < 100_000
     for name in ("graph.svg", "stepper.html", "loss.svg", "boundary.svg"):
         assert (out_dir / name).stat().st_size > 0, name
+
+
+def test_ctrl_c_in_playground_writes_the_page_and_exits_130(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    argv = [sys.executable, "-m", "viz", "playground", "--steps", "100000", "--every", "50"]
+    proc = start([*argv, "--out", str(page)], tmp_path)
+    time.sleep(4.0)  # the command prints nothing before training: let it take some steps
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"fit: interrupted at step \d+ of 100000; .*", lines[0])
+    done = int(re.search(r"in (\d+) steps", out)[1])  # type: ignore[index]
+    assert 0 < done < 100_000
+    text = page.read_text(encoding="utf-8")
+    assert f"{done} of 100000 steps (interrupted)" in text
+    assert f"wrote {page}" in out

@@ -349,3 +349,38 @@ def test_without_torch_the_bridge_says_how_to_install_it(
     with pytest.raises(ImportError, match=r"pip install 'deltagrad\[torch\]'"):
         MLP(2, [1]).to_torch()
     assert math.isfinite(MLP(2, [1], seed=0)([1.0, 2.0])[0].data)  # the rest still works
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "got", "form", "why"),
+    [
+        ("Softplus", {}, "threshold=20.0", "Softplus(beta=1, threshold=40)", "returns z itself"),
+        ("Softplus", {"beta": 2.0, "threshold": 40.0}, "beta=2.0", "Softplus(beta=1, thr", ""),
+        ("GELU", {}, "approximate='none'", "GELU(approximate='tanh')", "tanh approximation"),
+        ("LeakyReLU", {"negative_slope": 0.2}, "negative_slope=0.2", "LeakyReLU(", "0.01"),
+        ("ELU", {"alpha": 0.5}, "alpha=0.5", "ELU(alpha=1)", "alpha 1"),
+    ],
+)
+def test_a_supported_class_with_other_attributes_names_them_and_the_accepted_form(
+    torch: Any, cls: str, kwargs: dict[str, Any], got: str, form: str, why: str
+) -> None:
+    made = getattr(torch.nn, cls)(**kwargs)
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 3), made, torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError) as info:
+        MLP.from_torch(seq)
+    message = str(info.value)
+    assert f"module 1 ({made!r}) has {got};" in message
+    assert f"Build the module as {form}" in message and why in message
+    assert "is not supported" not in message  # the class is; its attributes are not
+    # the accepted form is read
+    name, (_, attrs) = next(
+        (n, row) for n, row in torch_bridge.ACTIVATION_MODULES.items() if row[0] == cls
+    )
+    accepted = getattr(torch.nn, cls)(**attrs)
+    ok = MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), accepted, torch.nn.Linear(3, 1)))
+    assert ok.layers[0].activation == name
+
+
+def test_every_row_with_attributes_says_why() -> None:
+    rows = {n for n, (_, attrs) in torch_bridge.ACTIVATION_MODULES.items() if attrs}
+    assert set(torch_bridge.WHY_ATTRIBUTES) == rows

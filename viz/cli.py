@@ -14,8 +14,10 @@ from typing import Any, NoReturn
 
 from autograd import Value, no_grad, topological_order
 from autograd._version import __version__
+from nn import closed_form
 from nn import compare as cmp
 from nn import notation as nt
+from nn.activations import ACTIVATIONS
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
@@ -25,6 +27,7 @@ from nn.record import Recorder
 from nn.train import accuracy, fit
 from nn.words import count
 
+HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]  # softmax: output layers only
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
 
@@ -93,12 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="derive one gradient by the chain rule, with numbers")
     explain.add_argument("--net", type=_widths, default=[2, 3, 1], help="layer sizes, e.g. 2,3,1")
-    explain.add_argument(
-        "--activation", choices=["sigmoid", "tanh", "relu", "linear"], default="sigmoid"
-    )
+    explain.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="sigmoid")
     explain.add_argument(
         "--cost",
-        choices=["cross_entropy", "mse", "quadratic", "squared_error", "half_mse"],
+        choices=[*closed_form.COSTS, *closed_form.COST_ALIASES],
         default="cross_entropy",
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
@@ -135,8 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_playground(sub)
     _add_grade_parser(sub)
     for command in sub.choices.values():  # every command writes labels in a chosen notation
-        if "--notation" in command._option_string_actions:  # it already takes one
-            continue
         command.add_argument(
             "--notation",
             choices=list(nt.NOTATIONS),
@@ -280,7 +279,7 @@ def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any],
     depth = rng.randint(1, 3)
     widths = [rng.randint(1, 4) for _ in range(depth)]
     cost = rng.choice(list(cmp.LOSSES))
-    hidden = rng.choice(["sigmoid", "tanh", "relu", "linear"])
+    hidden = rng.choice(HIDDEN_ACTIVATIONS)
     output = {
         "binary_cross_entropy": "sigmoid",
         "binary_cross_entropy_with_logits": "linear",
@@ -465,15 +464,12 @@ def _add_playground(sub: Any) -> None:
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
     data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
     play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
-    play.add_argument("--activation", choices=["tanh", "sigmoid", "relu", "linear"], default="tanh")
+    play.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="tanh")
     play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
     play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
     play.add_argument("--seed", type=int, default=0)
-    play.add_argument(
-        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
-    )
     play.add_argument("--out", default="playground.html", help="the page to write")
 
 
@@ -508,12 +504,8 @@ def _standardise(xs: list[list[float]]) -> list[list[float]]:
 
 def run_playground(args: argparse.Namespace) -> int:
     """Train with a Recorder and write the playground page."""
-    from .playground import NOTATIONS, write_playground
+    from .playground import write_playground
 
-    if args.notation is not None and args.notation not in NOTATIONS:
-        raise UsageError(
-            f"--notation {args.notation!r} is not known; choose one of {', '.join(NOTATIONS)}"
-        )
     features: list[str] | None = None
     classes: list[str] | None = None
     if args.csv is not None:
@@ -553,6 +545,14 @@ def run_playground(args: argparse.Namespace) -> int:
     history = fit(
         model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
     )
+    if not history:  # Ctrl-C before the first step was done
+        print("deltagrad: interrupted before the first step; no page written", file=sys.stderr)
+        return INTERRUPTED
+    interrupted = len(history) < args.steps
+    steps = f"{args.steps} steps"
+    if interrupted:  # the page replays the steps done (the last recorded one may be later)
+        recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
+        steps = f"{len(history)} of {args.steps} steps (interrupted)"
     net = "-".join(map(str, sizes))
     command = (
         f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
@@ -560,7 +560,7 @@ def run_playground(args: argparse.Namespace) -> int:
     )
     about = (
         f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
-        f"logit · Adam, lr {args.lr:g}, full batch · {args.steps} steps, recorded every "
+        f"logit · Adam, lr {args.lr:g}, full batch · {steps}, recorded every "
         f"{recorder.every} · seed {args.seed}"
     )
     rerun = (
@@ -584,7 +584,7 @@ def run_playground(args: argparse.Namespace) -> int:
     print(
         f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
     )
-    return 0
+    return INTERRUPTED if interrupted else 0
 
 
 # w^2_{1,0} (the label), w:2:1:0 and w2_1_0 (no shell quoting needed): kind, layer, j, k
@@ -691,9 +691,6 @@ def _add_grade_parser(sub: Any) -> None:
     )
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
     grade.add_argument("--seed", type=int, default=0)
-    grade.add_argument(
-        "--notation", default=None, help="how to name w, z, a, δ: nielsen (default), lfd, ng, …"
-    )
 
 
 def _load_learner(path: str) -> Any:
@@ -791,8 +788,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "grade": run_grade,
         }[args.command]
         notation = getattr(args, "notation", None)
-        # labels, tables and drawings in that notation (a command checks an unknown one itself)
-        with nt.using(notation if notation in nt.NOTATIONS else None):
+        # labels, tables and drawings in that notation (argparse took only a known one)
+        with nt.using(notation):
             code: int = run(args)
             sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
         return code

@@ -20,6 +20,7 @@ data, never parsed from label text; every symbol is written by the chosen notati
 
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import OPS, Value, grad, topological_order
+from nn import closed_form
 from nn import notation as nt
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
@@ -182,6 +184,30 @@ class Names:
         )
 
 
+class Text(str):
+    """A note or check text (unicode) that also carries its HTML form, in .html."""
+
+    html: str
+
+    def __new__(cls, text: str, html_text: str) -> Text:
+        made = super().__new__(cls, text)
+        made.html = html_text
+        return made
+
+
+def text(*parts: Tex | str) -> Text:
+    """Names (unicode, latex, html) and literals joined: the unicode text, with .html."""
+    return Text(
+        "".join(p if isinstance(p, str) else p[0] for p in parts),
+        "".join(html.escape(p, quote=False) if isinstance(p, str) else p[2] for p in parts),
+    )
+
+
+def as_html(note: str) -> str:
+    """A note or check as HTML: its typeset form if it carries one (a Text), else escaped."""
+    return note.html if isinstance(note, Text) else html.escape(note)
+
+
 # --------------------------------------------------------------------------- pictures
 @dataclass
 class Matrix:
@@ -219,6 +245,7 @@ class Equation:
     pictures: list[Picture]
     notes: list[str] = field(default_factory=list)
     checks: list[tuple[str, float]] = field(default_factory=list)  # (what, largest difference)
+    # a note or a check's text built from names is a Text: str, and its HTML form in .html
     nodes: list[Value] = field(default_factory=list, repr=False)  # every node it covers
 
 
@@ -494,6 +521,7 @@ class _Builder:
         eq = Equation("BP1", L, formula, [])
         worst = 0.0
         checked = False
+        unseen = False  # a softmax BP1 with no ∇_a C: neither in the graph nor from cost= and y=
         for x, ex in self.examples():
             delta = delta_of(ex, L)
             if soft:
@@ -511,12 +539,13 @@ class _Builder:
                     c = int(self.targets[x])
                     grad_a = [(-1.0 / a[c]) if i == c else 0.0 for i in range(len(a))]
                     ga_src = "computed"
-                items: list[Matrix | str] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
-                if grad_a is not None:
-                    items += ["·", Matrix(ga, _col(grad_a), ga_src)]
-                items += ["=", Matrix(d, _col(delta), "graph")]
-                eq.pictures.append(Picture(items, self._title(x)))
-                if grad_a is not None:
+                if grad_a is None:
+                    unseen = True
+                else:
+                    items: list[Matrix | str] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
+                    items += ["·", Matrix(ga, _col(grad_a), ga_src), "="]
+                    items += [Matrix(d, _col(delta), "graph")]
+                    eq.pictures.append(Picture(items, self._title(x)))
                     rhs = [sum(jac[i][j] * grad_a[i] for i in range(len(a))) for j in range(len(a))]
                     worst = max(worst, _diff(rhs, delta))
                     checked = True
@@ -562,22 +591,42 @@ class _Builder:
                 )
                 worst = max(worst, _diff([p * q for p, q in zip(grad_a, sig, strict=True)], delta))
                 checked = True
+        if unseen:
+            eq.notes.append(
+                N.prose("No picture of Jᵀ ∇_{a} {c} = {d}: the graph has no ∇_{a} {c}. ")
+                + "Pass cost='cross_entropy' and y= (the class of each example) to compute it, "
+                + N.prose("∇_{a} {c} = −1/{a}_c at the class c, and check it.")
+            )
         if not soft:
-            a_name = N.vector("activation", L)[0]
-            z_name = N.vector("preactivation", L)[0]
+            a_name = N.vector("activation", L)
+            z_name = N.vector("preactivation", L)
             linear = layer.activation == "linear"
             eq.notes.append(
-                f"{ga[0]}: the {a_name} nodes' grads"
-                + (f" ({a_name} is the node {z_name} itself: a linear layer)" if linear else "")
-                + (
-                    f"; {sp[0]} = 1 " + N.prose("({s}({z}) = {z})")
-                    if linear
-                    else f"; {sp[0]}: the {layer.activation} op's derivative rule at {z_name}"
+                text(
+                    ga,
+                    ": the ",
+                    a_name,
+                    " nodes' grads",
+                    *((" (", a_name, " is the node ", z_name, " itself: a linear layer)") * linear),
+                    *(
+                        ("; ", sp, " = 1 " + N.prose("({s}({z}) = {z})"))
+                        if linear
+                        else (
+                            "; ",
+                            sp,
+                            f": the {layer.activation} op's derivative rule at ",
+                            z_name,
+                        )
+                    ),
+                    "; ",
+                    d,
+                    ": the ",
+                    z_name,
+                    " nodes' grads.",
                 )
-                + f"; {d[0]}: the {z_name} nodes' grads."
             )
         if checked:
-            what = f"Jᵀ {ga[0]} − {d[0]}" if soft else f"{ga[0]} ⊙ {sp[0]} − {d[0]}"
+            what = text("Jᵀ ", ga, " − ", d) if soft else text(ga, " ⊙ ", sp, " − ", d)
             eq.checks.append((what, worst))
         eq.nodes = self._nodes(L, ("z", "a"))
         self._pair(eq, layer)
@@ -590,7 +639,7 @@ class _Builder:
             return
         L, N = layer.layer_index, self.N
         d, a = N.delta(L), N.vector("activation", L)
-        eq.notes.append(f"Here {d[0]} = {a[0]} − y: {N.prose(why)}.")
+        eq.notes.append(text("Here ", d, " = ", a, f" − y: {N.prose(why)}."))
         if self.targets is None:
             return
         worst = 0.0
@@ -615,7 +664,7 @@ class _Builder:
                     )
                 )
             worst = max(worst, _diff(diff, delta_of(ex, L)))
-        eq.checks.append((f"{a[0]} − y − {d[0]}", worst))
+        eq.checks.append((text(a, " − y − ", d), worst))
 
     # BP2 -----------------------------------------------------------------------------
     def bp2(self, layer: Layer) -> Equation:
@@ -653,21 +702,38 @@ class _Builder:
             product = [sum(w_next[j][k] * up[j] for j in range(len(up))) for k in range(len(sig))]
             rhs = [p * s for p, s in zip(product, sig, strict=True)]
             worst = max(worst, _diff(rhs, delta), _diff(product, ga))
-        a_name = N.vector("activation", lyr)[0]
-        z_name = N.vector("preactivation", lyr)[0]
+        a_name = N.vector("activation", lyr)
+        z_name = N.vector("preactivation", lyr)
         linear = layer.activation == "linear"
         eq.notes.append(
-            f"{wt[0]}: the weights' data; {d_up[0]}, {d[0]}: the "
-            f"{N.vector('preactivation', lyr + 1)[0]} and {z_name} nodes' grads; "
-            f"{back[0]} = ∂{N.cost()[0]}/∂{a_name}: the {a_name} nodes' grads"
-            + (f" ({a_name} is the node {z_name}: a linear layer)" if linear else "")
-            + (
-                f"; {sp[0]} = 1 " + N.prose("({s}({z}) = {z}).")
-                if linear
-                else f"; {sp[0]}: the {layer.activation} op's derivative rule."
+            text(
+                wt,
+                ": the weights' data; ",
+                d_up,
+                ", ",
+                d,
+                ": the ",
+                N.vector("preactivation", lyr + 1),
+                " and ",
+                z_name,
+                " nodes' grads; ",
+                back,
+                " = ∂",
+                N.cost(),
+                "/∂",
+                a_name,
+                ": the ",
+                a_name,
+                " nodes' grads",
+                *((" (", a_name, " is the node ", z_name, ": a linear layer)") * linear),
+                *(
+                    ("; ", sp, " = 1 " + N.prose("({s}({z}) = {z})."))
+                    if linear
+                    else ("; ", sp, f": the {layer.activation} op's derivative rule.")
+                ),
             )
         )
-        eq.checks.append((f"({wt[0]} {d_up[0]}) ⊙ {sp[0]} − {d[0]}", worst))
+        eq.checks.append((text("(", wt, " ", d_up, ") ⊙ ", sp, " − ", d), worst))
         eq.nodes = self._nodes(lyr + 1, ("w", "z")) + self._nodes(lyr, ("a", "z"))
         return eq
 
@@ -683,9 +749,11 @@ class _Builder:
             eq.pictures.append(
                 Picture([Matrix(gb, _col(actual), "graph"), "=", Matrix(d, _col(delta), "graph")])
             )
-            eq.checks.append((f"{d[0]} − {gb[0]}", _diff(delta, actual)))
-            z_name = N.vector("preactivation", lyr)[0]
-            eq.notes.append(f"{gb[0]}: the biases' grads; {d[0]}: the {z_name} nodes' grads.")
+            eq.checks.append((text(d, " − ", gb), _diff(delta, actual)))
+            z_name = N.vector("preactivation", lyr)
+            eq.notes.append(
+                text(gb, ": the biases' grads; ", d, ": the ", z_name, " nodes' grads.")
+            )
         else:
             total = [0.0] * len(actual)
             for ex in self.g.examples:
@@ -697,9 +765,9 @@ class _Builder:
                 [_col(delta_of(ex, lyr)) for _, ex in self.examples()], d, "graph"
             )
             eq.pictures.append(Picture(items))
-            eq.checks.append((f"{self._sum_text()}{d[0]} − {gb[0]}", _diff(total, actual)))
-            eq.notes.append(self._batch_note(gb[0], f"{d[0]} (per example)"))
-        self._leaf_hint(eq, gb[0])
+            eq.checks.append((text(self._sum_text(), d, " − ", gb), _diff(total, actual)))
+            eq.notes.append(self._batch_note(gb, cat(d, " (per example)")))
+        self._leaf_hint(eq, gb)
         eq.nodes = self._nodes(lyr, ("b", "z"))
         return eq
 
@@ -713,7 +781,7 @@ class _Builder:
         left, right = (a_prev, N.transpose(d)) if kj else (d, N.transpose(a_prev))
         outer = cat(left, ("", " ", ""), right)
         actual = grad_w_of(self.g, lyr)  # [j][k]
-        z_name = N.vector("preactivation", lyr)[0]
+        z_name = N.vector("preactivation", lyr)
         shown_actual = _t(actual) if kj else actual
         eq = Equation("BP4", lyr, cat(gw, " = ", outer), [])
         total = [[0.0] * len(actual[0]) for _ in actual]
@@ -740,10 +808,20 @@ class _Builder:
                 )
             )
             eq.notes.append(
-                f"{d[0]}: the {z_name} nodes' grads; {a_prev[0]}: the nodes that feed {z_name}; "
-                f"{gw[0]}: the weights' grads."
+                text(
+                    d,
+                    ": the ",
+                    z_name,
+                    " nodes' grads; ",
+                    a_prev,
+                    ": the nodes that feed ",
+                    z_name,
+                    "; ",
+                    gw,
+                    ": the weights' grads.",
+                )
             )
-            eq.checks.append((f"{outer[0]} − {gw[0]}", _mdiff(total, actual)))
+            eq.checks.append((text(outer, " − ", gw), _mdiff(total, actual)))
         else:
             eq.formula = self._batch_formula(gw, outer)
             for x, lv, rv, prod in outers:
@@ -761,25 +839,33 @@ class _Builder:
             items: list[Matrix | str] = [Matrix(gw, shown_actual, "graph"), "="]
             items += self._sum_items([p for _, _, _, p in outers], outer, "computed")
             eq.pictures.append(Picture(items, "the batch"))
-            eq.notes.append(self._batch_note(gw[0], f"{outer[0]} (per example)"))
-            eq.checks.append((f"{self._sum_text()}{outer[0]} − {gw[0]}", _mdiff(total, actual)))
-        self._leaf_hint(eq, gw[0])
+            eq.notes.append(self._batch_note(gw, cat(outer, " (per example)")))
+            eq.checks.append((text(self._sum_text(), outer, " − ", gw), _mdiff(total, actual)))
+        self._leaf_hint(eq, gw)
         if lyr != self.g.output:
             eq.notes.append(
-                f"Nothing of layer {N.layer_number(lyr + 1)} appears: its weights "
-                f"{N.weights(lyr + 1)[0]} enter only through {d[0]} (BP2)."
+                text(
+                    f"Nothing of layer {N.layer_number(lyr + 1)} appears: its weights ",
+                    N.weights(lyr + 1),
+                    " enter only through ",
+                    d,
+                    " (BP2).",
+                )
             )
         eq.nodes = self._nodes(lyr, ("w", "z")) + self._nodes(lyr - 1, ("a",), inputs_of_layer=lyr)
         return eq
 
-    def _leaf_hint(self, eq: Equation, what: str) -> None:
+    def _leaf_hint(self, eq: Equation, what: Tex) -> None:
         """Say why a parameter check fails: the grads are not those of this one pass."""
         if eq.checks and eq.checks[-1][1] > 1e-9:
             eq.notes.append(
-                f"The check fails: {what} (the parameters' grads) is not this pass's gradient. "
-                "Leaves accumulate: call model.zero_grad() before C.backward(), and backward "
-                "once; or C uses these parameters elsewhere too (a regularizer), which adds to "
-                "their grads."
+                text(
+                    "The check fails: ",
+                    what,
+                    " (the parameters' grads) is not this pass's gradient. Leaves accumulate: "
+                    "call model.zero_grad() before C.backward(), and backward once; or C uses "
+                    "these parameters elsewhere too (a regularizer), which adds to their grads.",
+                )
             )
 
     # batches -------------------------------------------------------------------------
@@ -832,7 +918,7 @@ class _Builder:
             items.append(")")
         return items
 
-    def _batch_note(self, lhs: str, term: str) -> str:
+    def _batch_note(self, lhs: Tex, term: Tex) -> Text:
         kind = self._factor()[0]
         m = len(self.g.examples)
         w = self._weight()
@@ -843,11 +929,14 @@ class _Builder:
             + self.N.prose("({cb} = Σₓ {c}ₓ)"),
             "weighted": f"a weighted sum over the m = {m} examples, with weights {w}",
         }[kind]
-        return (
-            f"A batch: {term} is a quantity of one example x (from the backward pass of its own "
-            + self.N.prose("cost {c}ₓ); ")
-            + f"{lhs}, the graph's grads, is {how}, with {w} read from the graph "
-            "(the example costs' grads)."
+        return text(
+            "A batch: ",
+            term,
+            " is a quantity of one example x (from the backward pass of its own "
+            + self.N.prose("cost {c}ₓ); "),
+            lhs,
+            f", the graph's grads, is {how}, with {w} read from the graph "
+            "(the example costs' grads).",
         )
 
     # nodes -------------------------------------------------------------------------
@@ -1061,8 +1150,10 @@ class LayerView(str):
             for p in eq.pictures:
                 title = f"*{p.title}*\n\n" if p.title else ""
                 out.append(f"{title}$$ {picture_latex(p, self.digits, self.columns)} $$")
-            out += eq.notes
-            out += [f"check: max \\|{what}\\| = {_sci(worst)}" for what, worst in eq.checks]
+            out += [as_html(n) for n in eq.notes]  # Markdown takes the typeset HTML form
+            out += [
+                f"check: max \\|{as_html(what)}\\| = {_sci(worst)}" for what, worst in eq.checks
+            ]
         return "\n\n".join(out)
 
     def _repr_latex_(self) -> str:
@@ -1089,8 +1180,10 @@ def explain_layers(
 ) -> LayerView:
     """The layer view of a Layer (or every layer of an MLP) after root.backward().
 
-    notation: any of nn.notation's (or a Notation); cost, y: the cost's name (as nn.closed_form
-    names it) and the target(s), for the δ^L = a − y line of a matching pair; digits:
+    notation: any of nn.notation's (or a Notation); cost, y: the cost's name (one of
+    nn.closed_form.COSTS, or an alias such as half_mse) and the target(s), for the δ^L = a − y
+    line of a matching pair (the graph's cost node records that it is a cost, not which one, so
+    the name is only known from cost=); digits:
     significant digits; columns: matrices wider than this show their first and last columns
     (None: all); width: pictures wider than this many characters continue on a second line
     (None: never); examples: how many examples of a batch are written out.
@@ -1103,6 +1196,13 @@ def explain_layers(
         raise ValueError(f"columns must be None (show all) or an int ≥ 2, got {columns!r}")
     if width is not None and (not isinstance(width, int) or width < 20):
         raise ValueError(f"width must be None (one line) or an int ≥ 20, got {width!r}")
+    if cost is not None:
+        cost = closed_form.COST_ALIASES.get(cost, cost)
+        if cost not in closed_form.COSTS:
+            raise ValueError(
+                f"unknown cost {cost!r}; choose one of {', '.join(closed_form.COSTS)} (or "
+                f"{', '.join(closed_form.COST_ALIASES)}, an old name), or leave cost=None"
+            )
     layers = list(target.layers) if isinstance(target, MLP) else [target]
     g = _Graph(root, layers)
     names = Names(notation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import re
@@ -13,9 +14,9 @@ from typing import Any
 from nn import notation as notation_records
 from nn.notation import Name
 
-from .stepper import _script_json
+from .stepper import _script_json, write_page
 
-__all__ = ["name_html", "playground_html", "write_playground"]
+__all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
 
 NOTATIONS = notation_records.NOTATIONS  # the notations a page can be written in, by key
 
@@ -27,6 +28,28 @@ _QUANTITY = {
     "a": "activation",
     "x": "input",
 }
+# σ(z) of every elementwise activation, as the JavaScript body of (z) => …: the page draws its
+# heatmaps with these (pictures only; every number it prints was recorded by the engine). The
+# one table the page has; tests check each row against the engine's op at sample points.
+PAGE_SIGMA = {
+    "linear": "z",
+    "sigmoid": "1 / (1 + Math.exp(-z))",
+    "tanh": "Math.tanh(z)",
+    "relu": "Math.max(0, z)",
+    "leaky_relu": "z > 0 ? z : 0.01 * z",
+    "softplus": "Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))",
+    "elu": "z > 0 ? z : Math.expm1(z)",
+    "gelu": "0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)))",
+}
+# A neuron's value a as a colour strength in [-1, 1]: tanh as is, sigmoid 2a − 1, others squashed.
+PAGE_SHADE = {"tanh": "a", "sigmoid": "2 * a - 1", "linear": "Math.tanh(a / 2)"}
+
+
+def _page_functions(table: Mapping[str, str], arg: str, default: str) -> str:
+    rows = [f"{json.dumps(name)}: ({arg}) => {table.get(name, default)}" for name in PAGE_SIGMA]
+    return "{\n  " + ",\n  ".join(rows) + ",\n}"
+
+
 # A letter index (k in Σ_k, the x of C_x) is rendered through an int no network has, then
 # written as the letter, so the notation's own index order and index base still apply.
 _SENTINEL = {"i": 7_770_001, "j": 7_770_002, "k": 7_770_003, "x": 7_770_004}
@@ -174,6 +197,20 @@ def playground_html(
                     "diverged (try a smaller learning rate)"
                 )
     acts = [layer.activation for layer in layers]
+    unknown = [a for a in acts if a not in PAGE_SIGMA]
+    if sizes[-1] != 1 or unknown:
+        what = f"{sizes[-1]} outputs" if sizes[-1] != 1 else "one output"
+        raise ValueError(
+            f"write_playground: the page shows one output neuron with elementwise activations "
+            f"({', '.join(PAGE_SIGMA)}); this model has {what}"
+            + (f" and uses {', '.join(dict.fromkeys(unknown))}" if unknown else "")
+            + "; train a model ending in one output (two classes by one logit) to replay it"
+        )
+    if "sigma_prime" not in first:
+        raise ValueError(
+            "write_playground: the recording has no σ′ numbers (sigma_prime); record it again "
+            "with this version's nn.record.Recorder"
+        )
     seed = getattr(model, "seed", None)
     heading = title or f"Training playground: MLP {'-'.join(map(str, sizes))}"
     if rerun is None:
@@ -200,10 +237,12 @@ def playground_html(
         "ABOUT": html.escape(f"{about} · names: {chosen.title}" if about else chosen.title),
         "RERUN": html.escape(rerun),
         "DATA": _script_json(page),
+        "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),
+        "SHADE": _page_functions(PAGE_SHADE, "a", "Math.tanh(a)"),
     }
     template = resources.files("viz").joinpath("playground.html").read_text(encoding="utf-8")
     # one pass over the template, so text inside the data is never taken for a marker
-    return re.sub(r"%(TITLE|ABOUT|RERUN|DATA)%", lambda m: parts[m.group(1)], template)
+    return re.sub(r"%(TITLE|ABOUT|RERUN|DATA|SIGMA|SHADE)%", lambda m: parts[m.group(1)], template)
 
 
 def write_playground(
@@ -217,5 +256,4 @@ def write_playground(
 ) -> None:
     """Write playground_html(recording, model, xs, ys, notation=notation, **options) to path."""
     text = playground_html(recording, model, xs, ys, notation=notation, **options)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_page(text, path, "playground")

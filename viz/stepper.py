@@ -206,18 +206,22 @@ def _layer_steps(
 
 def write_stepper(root: Value, path: str | os.PathLike[str], **options: Any) -> None:
     """Write stepper_html(root, **options) to path (UTF-8)."""
-    text = stepper_html(root, **options)
+    write_page(stepper_html(root, **options), path, "stepper")
+
+
+def write_page(text: str, path: str | os.PathLike[str], page: str) -> None:
+    """Write an HTML page's text to path, with a one-line error for a missing folder or a folder."""
     target = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise FileNotFoundError(
-            f"cannot write the stepper page to {target!r}: the folder {folder!r} does not "
+            f"cannot write the {page} page to {target!r}: the folder {folder!r} does not "
             "exist; create it first (os.makedirs)"
         )
     if os.path.isdir(target):
         raise IsADirectoryError(
-            f"cannot write the stepper page to {target!r}: it is a folder; give a file name "
-            f"such as {os.path.join(target, 'stepper.html')!r}"
+            f"cannot write the {page} page to {target!r}: it is a folder; give a file name "
+            f"such as {os.path.join(target, page + '.html')!r}"
         )
     with open(target, "w", encoding="utf-8") as f:
         f.write(text)

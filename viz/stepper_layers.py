@@ -7,7 +7,7 @@ from typing import Any
 
 from autograd import Value
 
-from .layer_view import Equation, LayerView, Matrix, Picture, _cells, _sci
+from .layer_view import Equation, LayerView, Matrix, Picture, _cells, _sci, as_html
 
 
 def _matrix_html(m: Matrix, digits: int, columns: int | None) -> str:
@@ -41,9 +41,9 @@ def _equation_html(eq: Equation, view: LayerView) -> str:
         f'<span class="hint">(layer {html.escape(layer)})</span></div>'
     ]
     out += [_picture_html(p, view.digits, view.columns) for p in eq.pictures]
-    out += [f'<p class="eq-note">{html.escape(n)}</p>' for n in eq.notes]
+    out += [f'<p class="eq-note">{as_html(n)}</p>' for n in eq.notes]
     out += [
-        f'<p class="eq-check">check: max |{html.escape(what)}| = {html.escape(_sci(worst))}</p>'
+        f'<p class="eq-check">check: max |{as_html(what)}| = {html.escape(_sci(worst))}</p>'
         for what, worst in eq.checks
     ]
     return "".join(out)

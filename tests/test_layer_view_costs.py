@@ -1,0 +1,78 @@
+"""The layer view's cost= (aliases, unknown names), softmax BP1 without cost=, typeset prose."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import viz
+from nn import MLP, closed_form
+from nn.compare import example_loss
+from viz.layer_view import as_html
+from viz.stepper_layers import layer_steps
+
+
+def small(cost: str, output: str) -> tuple[MLP, object]:
+    model = MLP(2, [3, 2], activation="tanh", output_activation=output, seed=4)
+    y: object = 1 if cost == "cross_entropy" else [1.0, 0.0]
+    c = example_loss(model, [0.3, -0.7], y, cost)
+    c.backward()
+    return model, c
+
+
+def test_an_alias_is_resolved_and_keeps_the_a_minus_y_line() -> None:
+    model, c = small("quadratic", "linear")
+    text = " ".join(str(viz.explain(model.layers[-1], c, cost="half_mse", y=[1.0, 0.0])).split())
+    assert "Here δ³ = a³ − y" in text and "cost quadratic" in text
+    assert "check: max |a³ − y − δ³| = " in text
+
+
+def test_an_unknown_cost_is_refused_with_the_list() -> None:
+    model, c = small("quadratic", "linear")
+    with pytest.raises(ValueError) as info:
+        viz.explain(model.layers[-1], c, cost="nonsense")
+    message = str(info.value)
+    assert message.startswith("unknown cost 'nonsense'; choose one of mse, quadratic")
+    assert all(name in message for name in (*closed_form.COSTS, *closed_form.COST_ALIASES))
+
+
+def test_softmax_bp1_without_cost_says_what_to_pass_instead_of_an_unchecked_picture() -> None:
+    model, c = small("cross_entropy", "softmax")
+    view = viz.explain(model.layers[-1], c)
+    bp1 = view.equation("BP1")
+    assert not re.search(r"[⎡\[] +[−\-\d]", bp1)  # no matrix picture at all
+    words = " ".join(bp1.split())
+    assert "No picture of Jᵀ ∇_a C = δ: the graph has no ∇_a C." in words
+    assert "Pass cost='cross_entropy' and y=" in words
+    eq = next(e for e in view.equations if e.key == "BP1")
+    assert eq.pictures == [] and eq.checks == []
+    # with cost= and y= the picture and its check are there
+    eq = next(e for e in viz.explain(model.layers[-1], c, cost="cross_entropy", y=1).equations)
+    assert eq.key == "BP1" and eq.pictures and eq.checks
+
+
+def test_ng_prose_and_checks_are_typeset_in_html() -> None:
+    model, c = small("quadratic", "linear")
+    view = viz.explain(model, c, notation="ng", cost="quadratic", y=[1.0, 0.0])
+    notes = [as_html(n) for eq in view.equations for n in eq.notes]
+    checks = [as_html(w) for eq in view.equations for w, _ in eq.checks]
+    assert notes and checks
+    for text in notes + checks:
+        assert "^" not in text, text  # no caret of the plain-text form
+    assert any("dz<sup>[2]</sup>: the z<sup>[2]</sup> nodes' grads" in n for n in notes)
+    # the unicode text is unchanged
+    assert "dz^[2]: the z^[2] nodes' grads" in " ".join(str(view).split())
+    # the stepper's by-layer panels use the typeset form for prose and check lines
+    from autograd import topological_order
+
+    steps = layer_steps(view, topological_order(c))
+    panels = "".join(s["html"] for s in steps)
+    prose = re.findall(r'<p class="eq-(?:note|check)">(.*?)</p>', panels)
+    assert prose and all("^" not in p for p in prose)
+    assert "check: max |dz<sup>[2]</sup> − ∂J/∂b<sup>[2]</sup>|" in panels or (
+        "check: max |dz<sup>[2]</sup> − ∂L/∂b<sup>[2]</sup>|" in panels
+    )
+    # the notebook's Markdown too
+    md = view._repr_markdown_()
+    assert "the z<sup>[2]</sup> nodes' grads" in md and "z^[2]" not in md
