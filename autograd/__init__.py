@@ -1,4 +1,4 @@
-"""deltagrad's engine: scalar Values, the op table, backward, grad, jvp, gradcheck and modes."""
+"""deltagrad's engine: Values, the op table, backward, grad, jvp, gradcheck, modes, trace."""
 
 from .check import GradcheckError, gradcheck, numeric_grad
 from .forward import jvp
@@ -28,6 +28,8 @@ from .functions import (
 from .label import Label
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
+from .symbolic import Expr, SymbolicError, symbolic_row
+from .tracing import Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
 from .value import (
     AnomalyError,
     Mask,
@@ -44,6 +46,7 @@ from .value import (
 __all__ = [
     "OPS",
     "AnomalyError",
+    "Expr",
     "GradcheckError",
     "Label",
     "Mask",
@@ -51,11 +54,16 @@ __all__ = [
     "Primitive",
     "RemovableHandle",
     "Step",
+    "SymbolicError",
+    "Trace",
+    "TraceError",
+    "TraceMismatchError",
     "Value",
     "abs",
     "arccos",
     "arcsin",
     "arctan",
+    "branch",
     "cos",
     "detect_anomaly",
     "elu",
@@ -66,6 +74,7 @@ __all__ = [
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_traced_input",
     "jvp",
     "leaky_relu",
     "linear",
@@ -81,7 +90,9 @@ __all__ = [
     "softplus",
     "sqrt",
     "sum",
+    "symbolic_row",
     "tan",
     "tanh",
     "topological_order",
+    "trace",
 ]

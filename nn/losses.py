@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, branch, is_traced_input
 
 from .activations import softmax
 from .notation import Name
@@ -74,7 +74,7 @@ def _outputs(name: str, pred: object) -> list[Value]:
             raise TypeError(
                 f"{name}: output {j} must be a Value or a number, got {type(a).__name__}"
             )
-        if not math.isfinite(a.data):
+        if not _finite(a):
             where = f" ('{a.label}')" if a.label else ""
             raise ValueError(
                 f"{name}: output {j}{where} is {a.data!r}, not a finite number; the forward "
@@ -85,8 +85,17 @@ def _outputs(name: str, pred: object) -> list[Value]:
     return outputs
 
 
-def _targets(name: str, target: object, n: int) -> list[float]:
-    """The targets as floats, one per output (a bare number is accepted for one output)."""
+def _finite(v: Value) -> bool:
+    """v.data is finite, tested with branch() so that a trace checks it on every example."""
+    return branch(v, ">", -math.inf) and branch(v, "<", math.inf)
+
+
+def _targets(name: str, target: object, n: int) -> list[Any]:
+    """The targets as floats, one per output (a bare number is accepted for one output).
+
+    Inside autograd.trace a target is the Value that stands for the program's argument: it is
+    checked at its traced number and kept as a Value, so the program reads the next target.
+    """
     if _is_number(target):
         if n != 1:
             raise ValueError(
@@ -106,8 +115,16 @@ def _targets(name: str, target: object, n: int) -> list[float]:
             f"{name}: got {count(n, 'output')} but {count(len(items), 'target')}; pass one "
             "target per output"
         )
-    ys = []
+    ys: list[Any] = []
     for j, y in enumerate(items):
+        if isinstance(y, Value) and is_traced_input(y):
+            if not _finite(y):
+                raise ValueError(
+                    f"{name}: target[{j}] = {y.data!r} is not a finite number; targets must be "
+                    "numbers"
+                )
+            ys.append(y)
+            continue
         if isinstance(y, Value):
             raise ValueError(
                 f"{name}: target[{j}] is a Value, but targets are constants; pass its number "
@@ -166,9 +183,9 @@ def squared_error(pred: Prediction, target: Sequence[float] | float) -> Value:
     return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
 
 
-def _check_probabilities(name: str, y: list[float]) -> None:
+def _check_probabilities(name: str, y: list[Any]) -> None:
     for j, y_j in enumerate(y):
-        if not 0.0 <= y_j <= 1.0:
+        if not (branch(y_j, ">=", 0.0) and branch(y_j, "<=", 1.0)):
             raise ValueError(
                 f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
                 "probabilities (map −1/+1 labels to (y + 1) / 2)"
@@ -182,14 +199,14 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
     y = _targets(name, target, len(a))
     _check_probabilities(name, y)
     for j, a_j in enumerate(a):
-        if not 0.0 < a_j.data < 1.0:
+        if not (branch(a_j, ">", 0.0) and branch(a_j, "<", 1.0)):
             raise ValueError(
                 f"{name}: output {j} is {a_j.data!r}, but ln p and ln(1 − p) need 0 < p < 1 "
                 "(a saturated sigmoid rounds to exactly 0 or 1); give the model a linear output "
                 "and use binary_cross_entropy_with_logits, which is stable"
             )
     for j, (a_j, y_j) in enumerate(zip(a, y, strict=True)):
-        if y_j > 0.0 and a_j.data < sys.float_info.min:
+        if branch(y_j, ">", 0.0) and branch(a_j, "<", sys.float_info.min):
             raise ValueError(
                 f"{name}: output {j} is {a_j.data!r}, so close to 0 that ∂C/∂p = −y/p overflows "
                 "a float; give the model a linear output and use "
@@ -200,9 +217,9 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
         # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j). A term whose weight y_j or 1 − y_j is
         # exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left out of the graph: a 0/1
         # label draws as the single log a textbook writes, −ln p or −ln(1 − p).
-        if y_j == 1.0:
+        if branch(y_j, "==", 1.0):
             terms.append(-a_j.log())
-        elif y_j == 0.0:
+        elif branch(y_j, "==", 0.0):
             terms.append(-(1.0 - a_j).log())
         else:
             terms.append(-(y_j * a_j.log() + (1.0 - y_j) * (1.0 - a_j).log()))
@@ -225,7 +242,7 @@ def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | fl
         # Both sides are the same function, so the choice of side never changes the gradient.
         # (Building |z| as relu(z) + relu(−z) would give ∂C/∂z = −y at z = 0, not ½ − y,
         # because relu'(0) is taken to be 0.)
-        if z_j.data >= 0.0:
+        if branch(z_j, ">=", 0.0):  # a branch autograd.trace follows, example by example
             terms.append(z_j - z_j * y_j + (1.0 + (-z_j).exp()).log())
         else:
             terms.append(-(z_j * y_j) + (1.0 + z_j.exp()).log())
@@ -276,9 +293,9 @@ def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs(name, pred)
     y = _targets(name, target, len(a))
     for j, y_j in enumerate(y):
-        if y_j not in (-1.0, 1.0):
+        if not (branch(y_j, "==", -1.0) or branch(y_j, "==", 1.0)):
             raise ValueError(
-                f"{name}: target[{j}] = {y_j!r} is not −1 or +1; map 0/1 labels to 2y − 1"
+                f"{name}: target[{j}] = {float(y_j)!r} is not −1 or +1; map 0/1 labels to 2y − 1"
             )
     # ∂C/∂a_j = −y_j where the margin is violated (y_j a_j < 1), else 0 (0 at the kink: relu'(0))
     return _labelled(_total([(1.0 - y_j * a_j).relu() for a_j, y_j in zip(a, y, strict=True)]))

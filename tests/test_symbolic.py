@@ -1,0 +1,210 @@
+"""Every op's rules on symbols: the trees evaluate to the rule's own numbers, and they render."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import OPS, Expr, Op, SymbolicError, symbolic_row
+from autograd.ops import _log, pow_const, rpow_const
+from autograd.symbolic import const, var
+from tests.strategies import positives, reals
+
+# inputs inside each op's domain (a log of a positive number, a division by a non-zero one)
+DOMAIN: dict[str, Any] = {
+    "/": st.tuples(reals(), st.one_of(reals(0.2, 3.0), reals(-3.0, -0.2))),
+    "**": st.tuples(positives(), reals()),
+    "log": st.tuples(positives()),
+    "exp": st.tuples(reals()),
+    "relu": st.tuples(st.one_of(reals(), st.just(0.0))),
+}
+
+
+def arity(name: str, n_linear: int = 2) -> int:
+    """How many inputs the op takes (linear: 2n + 1 for n weights)."""
+    if name == "linear":
+        return 2 * n_linear + 1
+    if name in ("+", "-", "*", "/", "**"):
+        return 2
+    return 1
+
+
+def inputs_for(name: str, n: int) -> st.SearchStrategy[tuple[float, ...]]:
+    """Points in the op's domain."""
+    if name in DOMAIN:
+        return DOMAIN[name]  # type: ignore[no-any-return]
+    return st.tuples(*[reals() for _ in range(n)])
+
+
+# a user-defined primitive written with arithmetic and the table's helpers, like a built-in row
+SOFTPLUS = Op(
+    "softplus_user",
+    lambda x: math.log(1.0 + math.exp(x)),
+    lambda x, out: (1.0 - 1.0 / (1.0 + _exp(x)),),
+)
+
+
+def _exp(x: Any) -> Any:
+    return math.exp(x) if isinstance(x, float) else x.exp()
+
+
+def check_row(op: Op, point: tuple[float, ...]) -> None:
+    """The symbolic forward and derivatives, evaluated at point, equal the rule's numbers."""
+    row = symbolic_row(op, len(point))
+    env = {x.value: v for x, v in zip(row.inputs, point, strict=True)}
+    out = op.forward(*point)
+    assert row.forward.evaluate(env) == out
+    env[row.out.value] = out
+    numeric = op.derivative(*point, out)
+    if row.derivatives is None:
+        assert row.reason is not None and f"op '{op.name}'" in row.reason
+        return
+    for d, want in zip(row.derivatives, numeric, strict=True):
+        got = d.evaluate(env)
+        assert got == want or (math.isnan(got) and math.isnan(want))
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@given(data=st.data())
+def test_every_row_evaluates_to_its_own_numbers(name: str, data: st.DataObject) -> None:
+    n = arity(name, data.draw(st.integers(1, 3)))
+    check_row(OPS[name], data.draw(inputs_for(name, n)))
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0, 2.0, 3.0, -1.0, 0.5])
+@given(x=positives())
+def test_pow_const_family(c: float, x: float) -> None:
+    check_row(pow_const(c), (x,))
+
+
+@pytest.mark.parametrize("c", [0.5, 2.0, math.e, 10.0])
+@given(x=reals())
+def test_rpow_const_family(c: float, x: float) -> None:
+    check_row(rpow_const(c), (x,))
+
+
+@given(x=reals())
+def test_user_defined_primitive(x: float) -> None:
+    row = symbolic_row(SOFTPLUS, 1)
+    assert row.derivatives is not None  # written with arithmetic: symbolic like a built-in
+    check_row(SOFTPLUS, (x,))
+
+
+# the rows whose rules are pure arithmetic must have a symbolic form (the others call float())
+ARITHMETIC = ["+", "-", "*", "/", "neg", "exp", "log", "tanh", "sigmoid", "linear"]
+
+
+@pytest.mark.parametrize("name", ARITHMETIC)
+def test_arithmetic_rows_are_symbolic(name: str) -> None:
+    assert symbolic_row(OPS[name], arity(name)).derivatives is not None
+
+
+def test_textbook_derivatives_render() -> None:
+    div = symbolic_row(OPS["/"], ["x", "y"], "z")
+    assert div.derivatives is not None
+    assert div.derivatives[1].unicode() == "−z/y"  # the minus sign a learner must see
+    assert div.derivatives[1].text() == "-z/y"
+    assert div.derivatives[1].latex() == r"-\frac{z}{y}"
+    assert div.derivatives[0].unicode() == "1/y"
+    tanh = symbolic_row(OPS["tanh"], ["z"], "a")
+    assert tanh.derivatives is not None
+    assert tanh.derivatives[0].unicode() == "1 − a²"
+    assert tanh.derivatives[0].text() == "1 - a^2"
+    assert tanh.derivatives[0].latex() == "1 - a^{2}"
+    assert tanh.forward.unicode() == "tanh(z)"
+    assert tanh.forward.latex() == r"\tanh\left(z\right)"
+    sig = symbolic_row(OPS["sigmoid"], ["z"], "a")
+    assert sig.derivatives is not None
+    assert sig.derivatives[0].unicode() == "a·(1 − a)"
+    assert symbolic_row(OPS["log"], ["p"], "c").forward.unicode() == "ln(p)"
+
+
+def test_names_supplied_at_render_time() -> None:
+    tanh = symbolic_row(OPS["tanh"], 1)
+    assert tanh.derivatives is not None
+    assert tanh.derivatives[0].unicode({"out": "a²₁"}) == "1 − a²₁²"
+    assert tanh.derivatives[0].latex({"out": "a^{2}_{1}"}) == "1 - a^{2}_{1}^{2}"
+    lin = symbolic_row(OPS["linear"], ["w", "a", "b"], "z")
+    assert lin.forward.unicode() == "b + w·a"
+    assert [d.text() for d in lin.derivatives or ()] == ["a", "w", "1"]
+
+
+def test_light_simplification() -> None:
+    x, y = var("x"), var("y")
+    assert (1.0 * x).text() == "x"
+    assert (x * 1.0).text() == "x"
+    assert (x + 0.0).text() == "x"
+    assert (0.0 + x * y).text() == "x*y"
+    assert (0.0 * x + y).text() == "y"
+    assert (x - 0.0).text() == "x"
+    assert (x / 1.0).text() == "x/1"  # a mean over one output stays visible
+    minus_x = -x
+    assert (-minus_x).text() == "x"
+    assert (x + -y).unicode() == "x − y"
+    assert (x - (y - x)).text() == "x - (y - x)"  # parentheses where the grouping needs them
+    assert ((x - y) - x).text() == "x - y - x"
+
+
+@given(a=reals(), b=st.one_of(reals(0.2, 3.0), reals(-3.0, -0.2)), c=positives())
+def test_python_source_is_the_same_float_operations(a: float, b: float, c: float) -> None:
+    x, y, z = var("x"), var("y"), var("z")
+    exprs = [
+        1.0 - x * x,
+        x - (y - x),
+        (x - y) - x,
+        -x / y,
+        -(x**2.0),
+        (-x) ** 2.0,
+        z ** (x - 1.0),
+        2.0 ** (-x),
+        x / y / z,
+        x / (y / z),
+        x.tanh() * (1.0 - y),
+        z.log() / y,
+    ]
+    env = {"x": a, "y": b, "z": c}
+    for e in exprs:
+        names = {fn: f"_{name}" for fn, name in e.functions().items()}
+        scope = {name: fn for fn, name in names.items()}
+        assert eval(e.python(functions=names), scope, dict(env)) == e.evaluate(env), e.python()
+
+
+def test_a_branch_on_a_symbol_is_refused() -> None:
+    x = var("x")
+    with pytest.raises(SymbolicError, match="branches on the value of x"):
+        bool(x > 0.0)
+    with pytest.raises(SymbolicError, match="needs the number x"):
+        float(x)
+    assert isinstance(x > 0.0, Expr)
+    assert (const(2.0) > 0.0) is True  # constants fold, so a branch on a constant still runs
+    assert (x > 0.0).evaluate({"x": 1.5}) is True
+    assert (x <= 0.0).unicode() == "x ≤ 0"
+    mask = (x > 0.0) * 1.0 + var("y") * (x <= 0.0)  # a branch as masks: the rules' way
+    assert mask.unicode() == "[x > 0] + y·[x ≤ 0]"  # Iverson brackets
+    assert mask.evaluate({"x": -1.0, "y": 0.25}) == 0.25
+
+
+def test_helpers_call_the_same_named_method() -> None:
+    e = _log(var("p"))  # the table's helper, on a non-float
+    assert e.unicode() == "ln(p)"
+    assert e.evaluate({"p": 2.0}) == math.log(2.0)
+    assert abs(var("x")).unicode() == "|x|"
+    assert var("x").sqrt().latex() == r"\sqrt{x}"
+    with pytest.raises(AttributeError, match="no float function"):
+        var("x").no_such_function()
+    assert getattr(var("x"), "label", None) is None  # probing an attribute stays harmless
+
+
+def test_a_rule_that_needs_floats_says_so() -> None:
+    float_only = Op("float_only", lambda x: x, lambda x, out: (math.cos(x),))
+    row = symbolic_row(float_only, ["t"])
+    assert row.derivatives is None
+    assert row.reason is not None and "op 'float_only'" in row.reason
+    opaque = Op("wiggle", math.sin, lambda x, out: (0.0,))
+    row = symbolic_row(opaque, ["t"])
+    assert not row.forward_symbolic and row.forward.unicode() == "wiggle(t)"
+    assert row.forward.evaluate({"t": 0.5}) == math.sin(0.5)

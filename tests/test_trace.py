@@ -1,0 +1,515 @@
+"""autograd.trace: replayed programs give the eager engine's losses and gradients exactly."""
+
+from __future__ import annotations
+
+import gc
+import math
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import (
+    AnomalyError,
+    TraceError,
+    TraceMismatchError,
+    Value,
+    branch,
+    detect_anomaly,
+    linear,
+    trace,
+)
+from nn import MLP
+from nn.losses import batch_loss, mse
+from nn.optim import SGD, Adam, Optimizer
+from nn.train import _batch_seeds, _batch_total, _total_shape, fit
+from tests.nn_strategies import SCENARIOS, NetCase, net_cases
+from tests.strategies import reals
+
+# every pairing but cross-entropy, which subtracts max(z.data), a constant computed from data
+TRACEABLE = tuple(s for s in SCENARIOS if s[0] != "cross_entropy")
+
+
+def eager_step(case: NetCase, model: MLP) -> float:
+    """One batch loss and backward() on the eager engine; the loss."""
+    preds = [case.prediction(model, model(x)) for x in case.xs]
+    c = batch_loss(case.loss_fn, preds, case.ys)
+    c.backward()
+    return c.data
+
+
+def traced_step(case: NetCase, model: MLP, step: Any) -> float:
+    """The same batch through the traced program; the batch loss from the examples' losses."""
+    seeds = _batch_seeds(len(case.xs))
+    losses = step.batch(list(zip(case.xs, case.ys, strict=True)), seeds)
+    return batch_loss(lambda c, _: c, [Value(c) for c in losses], [None] * len(losses)).data
+
+
+def test_the_batch_loss_program_is_batch_loss() -> None:
+    # fit's C comes from a traced batch_loss: the same floats as the eager batch loss
+    losses = [0.1 * i + 0.37 for i in range(7)]
+    eager = batch_loss(lambda c, _: c, [Value(c) for c in losses], [None] * 7).data
+    assert _batch_total(7).replay(_total_shape(7), [(0.0, *losses)]) == [eager]
+
+
+def optimizers(kind: str, model: MLP) -> Optimizer:
+    """SGD or Adam over the model's parameters."""
+    params = model.parameters()
+    return SGD(params, lr=0.1) if kind == "sgd" else Adam(params, lr=0.05)
+
+
+@pytest.mark.parametrize("expand", [False, True], ids=["linear", "expand"])
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("scenario", TRACEABLE, ids=[f"{c}-{o}" for c, o in TRACEABLE])
+@settings(max_examples=15)
+@given(data=st.data())
+def test_random_mlps_traced_equal_eager_over_steps(
+    scenario: tuple[str, str], kind: str, expand: bool, data: st.DataObject
+) -> None:
+    case = data.draw(net_cases(max_batch=4, scenarios=(scenario,), expand=expand))
+    eager, traced = case.model(), case.model()
+    opt_e, opt_t = optimizers(kind, eager), optimizers(kind, traced)
+    step = trace(lambda x, y: case.loss_fn(traced(x), y), traced.parameters())
+    for _ in range(3):
+        opt_e.zero_grad()
+        opt_t.zero_grad()
+        c_e = eager_step(case, eager)
+        c_t = traced_step(case, traced, step)
+        assert c_e == c_t or (math.isnan(c_e) and math.isnan(c_t))
+        for p, q in zip(eager.parameters(), traced.parameters(), strict=True):
+            assert p.grad == q.grad
+        opt_e.step()
+        opt_t.step()
+        for p, q in zip(eager.parameters(), traced.parameters(), strict=True):
+            assert p.data == q.data
+
+
+UNTRACEABLE = tuple(s for s in SCENARIOS if s not in TRACEABLE)
+
+
+@pytest.mark.parametrize("scenario", UNTRACEABLE, ids=[f"{c}-{o}" for c, o in UNTRACEABLE])
+@settings(max_examples=15)
+@given(data=st.data())
+def test_branching_losses_are_equal_or_caught_by_check(
+    scenario: tuple[str, str], data: st.DataObject
+) -> None:
+    # cross-entropy subtracts m = max(z.data), recorded as a constant: with check=True a trace
+    # is exact when m is the traced one, and refuses otherwise
+    case = data.draw(net_cases(max_batch=3, scenarios=(scenario,)))
+    eager, traced = case.model(), case.model()
+
+    def fn(x: Any, y: Any) -> Value:
+        return case.loss_fn(case.prediction(traced, traced(x)), y)
+
+    step = trace(fn, traced.parameters(), check=True)
+    c_e = eager_step(case, eager)
+    try:
+        c_t = traced_step(case, traced, step)
+    except TraceMismatchError:
+        return
+    assert c_e == c_t
+    for p, q in zip(eager.parameters(), traced.parameters(), strict=True):
+        assert p.grad == q.grad
+
+
+# ------------------------------------------------------------------ random expression graphs
+Build = Callable[[list[Value]], Value]
+
+
+def apply(kind: str, a: Value, b: Value, c: float) -> Value:
+    """One op of the table on pool values, kept inside its domain."""
+    if kind == "+":
+        return a + b
+    if kind == "-":
+        return a - b
+    if kind == "*":
+        return a * b
+    if kind == "c+":
+        return c + a
+    if kind == "c-":
+        return c - a
+    if kind == "c*":
+        return a * c
+    if kind == "/":
+        return a / (b * b + 0.5)
+    if kind == "c/":
+        return c / (b * b + 0.5)
+    if kind == "**":
+        return (a * a + 0.5) ** b.tanh()  # Value ** Value
+    if kind == "**c":
+        return a ** abs(round(c))  # **0, **1, **2, **3
+    if kind == "**-1":
+        return (a * a + 0.5) ** -1.0
+    if kind == "**0.5":
+        return (a * a + 0.1) ** 0.5
+    if kind == "c**":
+        return 2.0 ** b.tanh()
+    if kind == "neg":
+        return -a
+    if kind == "exp":
+        return a.tanh().exp()
+    if kind == "log":
+        return (a * a + 0.5).log()
+    if kind == "tanh":
+        return a.tanh()
+    if kind == "sigmoid":
+        return a.sigmoid()
+    if kind == "relu":
+        return (a - c).relu()  # both sides of 0, and exactly 0 when a == c
+    if kind == "linear":
+        return linear([a, b], [b, c], a)
+    raise AssertionError(kind)
+
+
+KINDS = [
+    "+", "-", "*", "c+", "c-", "c*", "/", "c/", "**", "**c", "**-1", "**0.5", "c**",
+    "neg", "exp", "log", "tanh", "sigmoid", "relu", "linear",
+]  # fmt: skip
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> tuple[list[float], list[float], list[tuple[str, int, int, float]]]:
+    """Parameter values, input values and instructions (op, operand, operand, constant)."""
+    params = draw(st.lists(st.one_of(reals(-2.0, 2.0), st.just(0.0)), min_size=1, max_size=3))
+    inputs = draw(st.lists(reals(-2.0, 2.0), min_size=1, max_size=3))
+    n = len(params) + len(inputs)
+    steps = []
+    for i in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(KINDS))
+        steps.append(
+            (
+                kind,
+                draw(st.integers(0, n + i - 1)),
+                draw(st.integers(0, n + i - 1)),
+                draw(st.sampled_from([0.0, 1.0, -1.5, 2.0, 3.0])),
+            )
+        )
+    return params, inputs, steps
+
+
+def run(steps: list[tuple[str, int, int, float]], pool: list[Value]) -> Value:
+    """The graph of the instructions; the loss is the sum of the last three results."""
+    pool = list(pool)
+    for kind, i, j, c in steps:
+        pool.append(apply(kind, pool[i], pool[j], c))
+    total = pool[-1]
+    for v in pool[-3:-1]:
+        total = total + v
+    return total
+
+
+@given(programs())
+def test_random_graphs_over_every_op(
+    program: tuple[list[float], list[float], list[tuple[str, int, int, float]]],
+) -> None:
+    values, data, steps = program
+    eager_params = [Value(v) for v in values]
+    loss = run(steps, [*eager_params, *(Value(x) for x in data)])
+    loss.backward()
+    params = [Value(v) for v in values]
+    step = trace(lambda *xs: run(steps, [*params, *xs]), params)
+    got = step(*data)
+    assert got == loss.data or (math.isnan(got) and math.isnan(loss.data))
+    for p, q in zip(eager_params, params, strict=True):
+        assert p.grad == q.grad or (math.isnan(p.grad) and math.isnan(q.grad))
+
+
+@given(x=reals(), y=reals())
+def test_replay_at_new_inputs_equals_eager(x: float, y: float) -> None:
+    # traced at one point, replayed at another: the inputs are arguments, not constants
+    w = Value(0.7, "w")
+    step = trace(lambda a, b: ((w * a).tanh() - b) ** 2, [w])
+    step(0.1, 0.2)
+    w.grad = 0.0
+    got = step(x, y)
+    v = Value(0.7)
+    c = ((v * x).tanh() - y) ** 2
+    c.backward()
+    assert got == c.data and w.grad == v.grad
+
+
+# ------------------------------------------------------------------ the rest of the contract
+def small_model() -> MLP:
+    """A 2-2-1 tanh network."""
+    return MLP(2, [2, 1], seed=0)
+
+
+def test_accumulates_into_grad_like_backward() -> None:
+    model = small_model()
+    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    step([0.5, -1.0], [1.0])
+    first = [p.grad for p in model.parameters()]
+    step([0.5, -1.0], [1.0])
+    assert [p.grad for p in model.parameters()] == [g + g for g in first]
+
+
+def test_source_is_readable_and_one_example_long() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    step([0.5, -1.0], [1.0])
+    one = step.source
+    step.batch([([0.1 * i, 0.2], [1.0]) for i in range(64)], [1.0 / 64] * 64)
+    assert step.source == one  # a batch loops over the one example's program
+    assert len(one.splitlines()) <= 2000
+    assert "z_2_0 = b_2_0 + w_2_0_0 * x_0 + w_2_0_1 * x_1" in one  # names from the labels
+    assert "a_2_0 = _tanh(z_2_0)" in one
+    assert "delta_z_2_0 = g_a_2_0 * (1.0 - a_2_0 * a_2_0)" in one  # tanh row: 1 − out²
+    assert "g_w_2_0_0 += delta_z_2_0 * x_0" in one  # linear row: dz/dw = x (BP4)
+    assert "(BP1)" in one and "(BP2)" in one  # block comments from the label records
+
+
+def test_a_new_shape_traces_again_and_the_cache_is_small() -> None:
+    w = Value(2.0, "w")
+    step = trace(lambda xs: sum((w * x for x in xs), Value(0.0)), [w])
+    for n in range(1, 12):
+        assert step([1.0] * n) == 2.0 * n
+    assert len(step._programs) <= 8
+
+
+def traced_model() -> tuple[weakref.ref[MLP], Any]:
+    """A weak reference to a model, and a trace of it that has run once."""
+    model = small_model()
+    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    step([0.5, -1.0], [1.0])
+    return weakref.ref(model), step
+
+
+def test_programs_are_freed_with_the_model() -> None:
+    ref, step = traced_model()
+    assert ref() is not None
+    del step  # the trace holds the model (through fn); nothing else does
+    gc.collect()
+    assert ref() is None
+
+
+def test_check_mode_names_the_first_op_that_differs() -> None:
+    w = Value(1.0, "w")
+
+    def branchy(x: float | Value) -> Value:
+        z = w * x
+        z.label = "z"
+        return z.tanh() if z.data > 0 else z * z  # a branch on a value
+
+    checked = trace(branchy, [w], check=True)
+    checked(1.0)
+    checked(2.0)  # the same path: fine
+    with pytest.raises(TraceMismatchError, match=r"op '\*\*2'|op '\*'|op 'tanh'"):
+        checked(-1.0)
+    unchecked = trace(branchy, [w])
+    unchecked(1.0)
+    assert unchecked(-1.0) == math.tanh(-1.0)  # silently the recorded path: hence check=True
+
+
+def test_domain_errors_name_the_op_and_label_as_eager_does() -> None:
+    w = Value(1.0, "w")
+
+    def fn(x: float | Value) -> Value:
+        z = w * x
+        z.label = "z"
+        return z.log()
+
+    step = trace(fn, [w])
+    step(2.0)
+    with pytest.raises(ValueError) as traced:
+        step(-2.0)
+    with pytest.raises(ValueError) as eager:
+        fn(Value(-2.0))
+    assert str(traced.value) == str(eager.value)
+    assert "op 'log'" in str(traced.value) and "'z'" in str(traced.value)
+    assert w.grad == 1.0  # d log(w x)/dw = 1/w from the first call; the failed one added nothing
+
+
+def test_nan_under_detect_anomaly_is_caught() -> None:
+    x = Value(2.0, "x")
+    step = trace(lambda y: x**y, [x])  # d(x^y)/dy at x < 0 is NaN
+    y = Value(2.0, "y")
+    step2 = trace(lambda b: b**y, [y])
+    step2(2.0)
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"'\*\*'"):
+        step2(-2.0)
+    assert step(3.0) == 8.0
+
+
+def test_bad_functions_and_inputs() -> None:
+    w = Value(1.0)
+    with pytest.raises(TraceError, match="must return a Value"):
+        trace(lambda x: 3.0, [w])(1.0)
+    with pytest.raises(TraceError, match="inputs must be numbers"):
+        trace(lambda x: w * x, [w])("a")
+    with pytest.raises(TypeError, match=r"params\[0\] must be a Value"):
+        trace(lambda x: w * x, [1.0])  # type: ignore[list-item]
+
+
+def test_losses_refuse_value_targets_outside_a_trace() -> None:
+    with pytest.raises(ValueError, match="targets are constants"):
+        mse([Value(1.0)], [Value(2.0)])
+
+
+FIT_LOSSES = [
+    ("mse", "linear"),
+    ("quadratic", "linear"),
+    ("squared_error", "linear"),
+    ("hinge", "linear"),
+    ("binary_cross_entropy", "sigmoid"),
+    ("binary_cross_entropy_with_logits", "linear"),
+]
+
+
+@pytest.mark.parametrize(("loss_name", "output"), FIT_LOSSES)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_fit_traced_equals_fit_eager(loss_name: str, output: str, activation: str) -> None:
+    from nn.compare import LOSSES
+    from nn.data import moons
+
+    xs, labels = moons(40, noise=0.1, seed=1)
+    ys = [float(y) if "binary" in loss_name else 2.0 * y - 1.0 for y in labels]
+    runs = []
+    for traced in (False, True):
+        model = MLP(2, [5, 1], activation=activation, output_activation=output, seed=3)
+        opt = Adam(model.parameters(), lr=0.05)
+        history = fit(model, xs, ys, LOSSES[loss_name], opt, 3, 16, progress=False, trace=traced)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert len(runs[0][0]) == 9
+
+
+def test_fit_checks_every_target_before_a_traced_run() -> None:
+    from nn.losses import hinge
+
+    model = small_model()
+    with pytest.raises(ValueError, match="not −1 or \\+1"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0], hinge, SGD(model.parameters(), lr=0.1), 1)
+
+
+def test_branch_gives_each_side_its_own_path() -> None:
+    w = Value(0.5, "w")
+
+    def fn(x: float | Value) -> Value:
+        z = w * x
+        return z.tanh() if branch(z, ">", 0.0) else z * z  # a branch a trace can follow
+
+    step = trace(fn, [w], check=True)
+    for x in (1.0, -2.0, 3.0, -0.5, 0.0):
+        v = Value(0.5)
+        eager = (v * x).tanh() if v.data * x > 0.0 else (v * x) * (v * x)
+        eager.backward()
+        w.grad = 0.0
+        assert step(x) == eager.data and w.grad == v.grad
+    assert step.source.count("raise _Miss") == 2  # two recorded paths, one guard each
+    assert "if not (v2 > 0.0): raise _Miss" in step.source  # path 1: z > 0
+    assert "if v2 > 0.0: raise _Miss" in step.source  # path 2: the other side
+
+
+def test_bce_with_logits_follows_the_sign_of_each_logit() -> None:
+    from nn.losses import binary_cross_entropy_with_logits as bce
+
+    model = small_model()
+    step = trace(lambda x, y: bce(model(x), y), model.parameters())
+    xs = [[0.5, -1.0], [-2.0, 3.0], [2.0, -3.0], [0.1, 0.1]]
+    ys = [[1.0], [0.0], [1.0], [0.0]]
+    eager = small_model()
+    for x, y in zip(xs, ys, strict=True):
+        c = bce(eager(x), y)
+        c.backward()
+        assert step(x, y) == c.data
+    assert [p.grad for p in model.parameters()] == [p.grad for p in eager.parameters()]
+    signs = {model(x)[0].data >= 0.0 for x in xs}
+    assert signs == {True, False}  # both sides were met
+
+
+def test_a_bad_target_is_refused_at_replay_as_eager_refuses_it() -> None:
+    from nn.losses import hinge
+
+    model = small_model()
+    step = trace(lambda x, y: hinge(model(x), y), model.parameters())
+    step([0.5, 1.0], [1.0])
+    with pytest.raises(ValueError, match="not −1 or \\+1") as traced:
+        step([0.5, 1.0], [0.0])
+    with pytest.raises(ValueError) as eager:
+        hinge(model([0.5, 1.0]), [0.0])
+    assert str(traced.value) == str(eager.value)
+
+
+def test_docs_page_examples_print_what_the_page_shows() -> None:
+    import doctest
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).parent.parent / "docs" / "trace.md"
+    text = "\n".join(re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S))
+    test = doctest.DocTestParser().get_doctest(text, {}, "trace", str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 10
+    assert result.failed == 0
+
+
+def test_readme_shows_the_program_the_trace_generates() -> None:
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Tracing") :]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)[0]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue() == shown + "\n"
+
+
+def test_user_defined_primitives_trace_like_built_in_rows() -> None:
+    from autograd import Op
+    from autograd.value import _apply1
+
+    def _exp(x: Any) -> Any:
+        return math.exp(x) if isinstance(x, float) else x.exp()
+
+    # written with arithmetic and a helper: its derivative is generated inline from the rule
+    softplus = Op(
+        "softplus", lambda x: math.log1p(math.exp(x)), lambda x, out: (1.0 - 1.0 / (1.0 + _exp(x)),)
+    )
+    # a rule that calls math on floats: it still traces, as a call of the rule on floats
+    wobble = Op("wobble", math.sin, lambda x, out: (math.cos(x),))
+    w = Value(0.3, "w")
+
+    def fn(x: float | Value) -> Value:
+        return _apply1(wobble, _apply1(softplus, w * x)) * w
+
+    step = trace(fn, [w])
+    for x in (0.5, -1.5, 2.0):
+        v = Value(0.3)
+        c = _apply1(wobble, _apply1(softplus, v * x)) * v
+        c.backward()
+        w.grad = 0.0
+        assert step(x) == c.data and w.grad == v.grad
+    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # softplus' rule, inline
+    assert "_d_wobble(" in step.source  # wobble's rule, called
+
+
+def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd import Trace
+
+    xs = [[0, 0], [0, 1], [1, 0], [1, 1]] * 3  # XOR with int features and ±1 int labels
+    ys = [-1, 1, 1, -1] * 3
+    replayed: list[int] = []
+    original = Trace.replay
+
+    def counting(self: Trace, shape: Any, rows: list[tuple[Any, ...]]) -> list[float]:
+        replayed.append(len(rows))
+        return original(self, shape, rows)
+
+    monkeypatch.setattr(Trace, "replay", counting)
+    runs = []
+    for traced in (False, True):
+        model = MLP(2, [4, 1], seed=5)
+        history = fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.2), 4, 6, trace=traced)
+        runs.append((history, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert 6 in replayed  # the traced run replayed its batches of 6 (one program for all)
