@@ -289,6 +289,22 @@ class Expr:
         return found
 
 
+def _method(name: str) -> Callable[[Expr], Expr]:
+    def method(self: Expr) -> Expr:
+        return self.call(name)
+
+    method.__name__ = name
+    method.__doc__ = f"{name}(self)."
+    return method
+
+
+# every one-input row as a method on the class too (autograd.cos(x) looks the method up on the
+# type of x, as it does for a Value), so a user's rule written with autograd's functions reads
+for _name in OPS:
+    if _name.isidentifier() and not hasattr(Expr, _name):
+        setattr(Expr, _name, _method(_name))
+
+
 def var(name: str) -> Expr:
     """A variable of an expression, named as a reader should see it."""
     return Expr("var", value=name)
@@ -342,17 +358,17 @@ def _default_names(arity: int) -> list[str]:
 
 
 def symbolic_row(
-    op: Op, inputs: int | Sequence[str | float | Expr] = 1, out: str = "out"
+    op: Op, inputs: int | Sequence[str | float | Expr] = 1, out: str | Expr = "out"
 ) -> SymbolicRow:
     """The op's forward and local derivatives as expressions in the given variable names.
 
     inputs is the number of inputs (named x, y or x1..xn) or, per input, its name, a number
     (a constant, folded where the rule computes with it) or an Expr; out names the output,
-    which derivative rules may reuse (d tanh/dx = 1 − out²).
+    which derivative rules may reuse (d tanh/dx = 1 − out²), by name or as an Expr.
     """
     given = _default_names(inputs) if isinstance(inputs, int) else list(inputs)
     xs = tuple(var(n) if isinstance(n, str) else _as_expr_or_raise(n) for n in given)
-    out_var = var(out)
+    out_var = var(out) if isinstance(out, str) else out
     try:
         forward = _as_expr_or_raise(op.forward(*xs))
         forward_symbolic = True
