@@ -236,6 +236,17 @@ class Expr:
             stack.extend(e.args)
         return False
 
+    def is_comparison(self) -> bool:
+        """True if the tree's top is a comparison (a 0/1 mask, written [x > 0] on paper)."""
+        return self.kind in _COMPARISONS
+
+    def precedence(self) -> int:
+        """How tightly the written form binds: comparisons 1, + − 2, · / 3, a sign 4, ^ 5, atoms 6.
+
+        Of the lightly simplified tree, as text(), unicode() and latex() write it.
+        """
+        return _precedence(simplify(self))
+
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """The tree's number with each variable replaced by env[name] (the rule's own floats)."""
         kind = self.kind

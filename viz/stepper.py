@@ -12,6 +12,7 @@ from typing import Any
 from autograd import Value, fresh_grads
 from nn.notation import Notation
 
+from . import numbers
 from .draw import build, check_value, fmt, processing_order
 from .explain import Namer
 from .names import svg_tspans
@@ -26,9 +27,9 @@ def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
         steps.append(
             {
                 "k": index[step.node],
-                "up": float(step.upstream),
-                "local": [float(d) for d in step.local],
-                "add": [float(c) for c in step.contributions],
+                "up": numbers.upstream(step),
+                "local": [numbers.local(step, i) for i in range(len(step.local))],
+                "add": [numbers.contribution(step, i) for i in range(len(step.contributions))],
                 "to": [index[p] for p in step.node.parents],
             }
         )
@@ -120,6 +121,11 @@ def stepper_html(
     root_marked = name(root) if root.label else name.symbol("cost")
     root_name = name.unicode(root_marked)
     subjects = [name.subject(n) for n in order]
+    for record in steps:  # each local derivative's formula, from the node's row
+        node = order[record["k"]]
+        locals_ = [name.local(node, i) for i in range(len(node.parents))]
+        record["sym"] = [name.as_html(marked) for marked, _ in locals_]
+        record["symbolic"] = [reason is None for _, reason in locals_]
     data = {
         "count": len(order),
         "digits": digits,
@@ -314,7 +320,17 @@ function show(s) {
     const row = document.createElement("tr");
     row.dataset.parent = "v" + p;
     cell(row, D.names[p], "", D.namesHtml[p]);
-    cell(row, fmt(st.local[j]), "num local");
+    // the local derivative's formula from the op's row (names are HTML made by Python), then
+    // its number; a rule with no symbolic form shows the derivative's name beside its number
+    const local = document.createElement("td");
+    local.className = "local-cell";
+    local.innerHTML = '<span class="sym">' + st.sym[j] + '</span> = ';
+    if (!st.symbolic[j]) local.title = "this op's rule has no symbolic form: the number only";
+    const value = document.createElement("span");
+    value.className = "num local";
+    value.textContent = fmt(st.local[j]);
+    local.append(value);
+    row.appendChild(local);
     cell(row, fmt(st.add[j]), "num add");
     cell(row, fmt(grads[p]), "num grad");
     body.appendChild(row);
