@@ -167,18 +167,26 @@ class Namer:
             return var(marked)
         return var(self.mark(self.unicode(marked), self.as_latex(marked), self.as_html(marked)))
 
+    def local_expr(self, child: Value, i: int) -> Expr | None:
+        """∂child/∂(parent i): the child's row's rule on the expressions of its parents and itself.
+
+        None when the rule has no symbolic form. The variables are the markers of expr().
+        """
+        row = symbolic_row(child.row, [self.expr(p) for p in child.parents], self.expr(child))
+        return None if row.derivatives is None else row.derivatives[i]
+
     def local(self, child: Value, i: int) -> tuple[str, str | None]:
         """∂child/∂(parent i) as a marker, from the child's row evaluated on the graph's names.
 
         The second item is None, or the reason the row's rule has no symbolic form (the marker
         is then ∂child/∂parent, to stand beside the number).
         """
-        row = symbolic_row(child.row, [self.expr(p) for p in child.parents], self.expr(child))
-        if row.derivatives is None:
+        e = self.local_expr(child, i)
+        if e is None:
             # the reason in the row's own variable names (x, y), not the graph's
             reason = symbolic_row(child.row, len(child.parents)).reason
-            return f"∂{self(child)}/∂{self.subject(child.parents[i])}", reason or row.reason
-        return self.formula(row.derivatives[i]), None
+            return f"∂{self(child)}/∂{self.subject(child.parents[i])}", reason
+        return self.formula(e), None
 
     def _short(self, node: Value) -> Expr | None:
         record = shown_record(node)
@@ -359,9 +367,9 @@ def _local_term(name: Namer, child: Value, i: int, not_symbolic: dict[str, str])
     if reason is not None:
         not_symbolic.setdefault(child.op, reason)
         return local
-    shape = symbolic_row(child.row, [name.expr(p) for p in child.parents], name.expr(child))
-    assert shape.derivatives is not None  # name.local gave no reason
-    return f"({local})" if _loose(shape.derivatives[i]) else local
+    shape = name.local_expr(child, i)
+    assert shape is not None  # name.local gave no reason
+    return f"({local})" if _loose(shape) else local
 
 
 def _loose(e: Expr) -> bool:
