@@ -414,6 +414,19 @@ def _is_const(e: Expr, value: float | None = None) -> bool:
     return e.kind == "const" and (value is None or e.value == value)
 
 
+def _same(a: Expr, b: Expr) -> bool:
+    """True if the two trees are the same formula (same kinds, names, numbers and functions)."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if x.kind != y.kind or x.value != y.value or x.fn is not y.fn or len(x.args) != len(y.args):
+            return False
+        stack.extend(zip(x.args, y.args, strict=True))
+    return True
+
+
 def simplify(e: Expr) -> Expr:
     """Light simplification for display: 1·x → x, 0·x → 0, x + 0 → x, x·x → x², −(−x) → x.
 
@@ -446,7 +459,7 @@ def simplify(e: Expr) -> Expr:
             return simplify(-b)
         if _is_const(b, -1.0):
             return simplify(-a)
-        if a.kind == "var" and b.kind == "var" and a.value == b.value:
+        if a.kind != "const" and _same(a, b):  # x·x → x², tanh(z)·tanh(z) → tanh(z)²
             return Expr("**", (a, const(2.0)))
     elif kind == "+":
         if _is_const(a, 0.0):
