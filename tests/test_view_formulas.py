@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,29 @@ def check(node: Value, label_child: bool) -> None:
         assert e is not None, f"op {row.name}: no symbolic form"
         got, want = e.evaluate(env), step.local[i]
         assert got == want or (math.isnan(got) and math.isnan(want)), (row.name, i, e, got, want)
+        if label_child:  # the text a reader sees, read back as arithmetic, says the same
+            idents = {marker: f"v{k}" for k, marker in enumerate(env)}
+            shown = e.unicode(idents)
+            values = {idents[m]: v for m, v in env.items()}
+            read = read_back(shown, values)
+            # constants are written to 6 significant digits (1.85938): close, not equal
+            assert math.isclose(read, want, rel_tol=1e-4, abs_tol=1e-4), (row.name, shown, want)
+
+
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+FUNCTIONS: dict[str, Any] = {n: op.forward for n, op in OPS.items() if n.isidentifier()}
+FUNCTIONS.update(ln=math.log, sqrt=math.sqrt, inf=math.inf)
+
+
+def read_back(shown: str, values: dict[str, float]) -> float:
+    """A formula as unicode() writes it, evaluated as Python arithmetic (a reader's reading)."""
+    text = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", lambda m: "**(" + m[0].translate(_SUPERSCRIPT) + ")", shown)
+    for a, b in (("−", "-"), ("·", "*"), ("√(", "sqrt("), ("σ(", "sigmoid("), ("^", "**")):
+        text = text.replace(a, b)
+    for a, b in (("[", "("), ("]", ")"), ("≤", "<="), ("≥", ">="), ("≠", "!="), ("∞", "inf")):
+        text = text.replace(a, b)
+    text = re.sub(r"\|([^|]*)\|", r"abs(\1)", text)
+    return float(eval(text, {"__builtins__": {"abs": abs}}, {**FUNCTIONS, **values}))
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
