@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from autograd import Value, fresh_grads
+from autograd import Expr, Value, fresh_grads
+from autograd.symbolic import simplify
 from nn.notation import Notation
 
 from . import numbers
@@ -34,6 +35,10 @@ def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
             }
         )
     return steps
+
+
+def _constant(e: Expr | None) -> bool:
+    return e is not None and simplify(e).kind == "const"
 
 
 _FONT = ' font-family="Helvetica,sans-Serif" font-size="11.00"'
@@ -124,7 +129,11 @@ def stepper_html(
     for record in steps:  # each local derivative's formula, from the node's row
         node = order[record["k"]]
         locals_ = [name.local(node, i) for i in range(len(node.parents))]
-        record["sym"] = [name.as_html(marked) for marked, _ in locals_]
+        # a formula that is a number (∂(x + y)/∂x = 1) is said by the number alone
+        record["sym"] = [
+            "" if _constant(name.local_expr(node, i)) else name.as_html(marked)
+            for i, (marked, _) in enumerate(locals_)
+        ]
         record["symbolic"] = [reason is None for _, reason in locals_]
     data = {
         "count": len(order),
@@ -324,7 +333,7 @@ function show(s) {
     // its number; a rule with no symbolic form shows the derivative's name beside its number
     const local = document.createElement("td");
     local.className = "local-cell";
-    local.innerHTML = '<span class="sym">' + st.sym[j] + '</span> = ';
+    if (st.sym[j]) local.innerHTML = '<span class="sym">' + st.sym[j] + '</span> = ';
     if (!st.symbolic[j]) local.title = "this op's rule has no symbolic form: the number only";
     const value = document.createElement("span");
     value.className = "num local";
