@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .ops import OPS, Op
+from .ops import OPS, Op, elu_op, leaky_relu_op
 
 __all__ = ["Expr", "SymbolicError", "SymbolicRow", "const", "symbolic_row", "var"]
 
@@ -189,6 +189,59 @@ class Expr:
         """max(0, self)."""
         return self.call("relu")
 
+    def sin(self) -> Expr:
+        """sin(self)."""
+        return self.call("sin")
+
+    def cos(self) -> Expr:
+        """cos(self)."""
+        return self.call("cos")
+
+    def tan(self) -> Expr:
+        """tan(self)."""
+        return self.call("tan")
+
+    def arcsin(self) -> Expr:
+        """arcsin(self)."""
+        return self.call("arcsin")
+
+    def arccos(self) -> Expr:
+        """arccos(self)."""
+        return self.call("arccos")
+
+    def arctan(self) -> Expr:
+        """arctan(self)."""
+        return self.call("arctan")
+
+    def abs(self) -> Expr:
+        """|self|."""
+        return self.call("abs")
+
+    def sqrt(self) -> Expr:
+        """√self."""
+        return self.call("sqrt")
+
+    def softplus(self) -> Expr:
+        """ln(1 + e^self)."""
+        return self.call("softplus")
+
+    def gelu(self) -> Expr:
+        """gelu(self)."""
+        return self.call("gelu")
+
+    def leaky_relu(self, slope: float = 0.01) -> Expr:
+        """self if self > 0 else slope · self (the row of that slope)."""
+        return self._family("leaky_relu", leaky_relu_op(float(slope)))
+
+    def elu(self, alpha: float = 1.0) -> Expr:
+        """self if self > 0 else alpha (e^self − 1) (the row of that alpha)."""
+        return self._family("elu", elu_op(float(alpha)))
+
+    def _family(self, name: str, op: Op) -> Expr:
+        if self.kind == "const":
+            return Expr("const", value=op.forward(self.value))
+        return Expr("call", (self,), op.name if op.name != name else name, op.forward)
+
     def __getattr__(self, name: str) -> Callable[..., Expr]:
         # any other method a helper calls (x.cos(), x.sqrt(), ...) is a call of that function
         if name.startswith("_"):
@@ -226,6 +279,13 @@ class Expr:
             stack.extend(reversed(e.args))
         return names
 
+    def depth(self) -> int:
+        """The length of the longest path from the root to a leaf (a variable is 0)."""
+        depth: dict[int, int] = {}
+        for node in _post_order(self):
+            depth[id(node)] = 1 + max((depth[id(a)] for a in node.args), default=-1)
+        return depth[id(self)]
+
     def has_comparison(self) -> bool:
         """True if the tree holds a comparison (a branch on data written as a 0/1 mask)."""
         stack = [self]
@@ -249,6 +309,12 @@ class Expr:
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """The tree's number with each variable replaced by env[name] (the rule's own floats)."""
+        done: dict[int, Any] = {}
+        for node in _post_order(self):
+            done[id(node)] = node._evaluate_node(env, [done[id(a)] for a in node.args])
+        return done[id(self)]
+
+    def _evaluate_node(self, env: Mapping[str, Any], values: list[Any]) -> Any:
         kind = self.kind
         if kind == "var":
             if self.value not in env:
@@ -256,7 +322,6 @@ class Expr:
             return env[self.value]
         if kind == "const":
             return self.value
-        values = [a.evaluate(env) for a in self.args]
         if kind == "neg":
             return -values[0]
         if kind == "call":
@@ -266,15 +331,15 @@ class Expr:
 
     def text(self, names: Mapping[str, str] | None = None) -> str:
         """Plain text, lightly simplified: '1 - a^2'."""
-        return _render(simplify(self), "text", names or {})
+        return _display(self, "text", names)
 
     def unicode(self, names: Mapping[str, str] | None = None) -> str:
         """Unicode, lightly simplified: '1 − a²'."""
-        return _render(simplify(self), "unicode", names or {})
+        return _display(self, "unicode", names)
 
     def latex(self, names: Mapping[str, str] | None = None) -> str:
         """LaTeX, lightly simplified: '1 - a^{2}'."""
-        return _render(simplify(self), "latex", names or {})
+        return _display(self, "latex", names)
 
     def python(
         self,
@@ -286,7 +351,7 @@ class Expr:
         A function call is written with the name `functions` gives its float function, else as
         `_<name>(...)`; functions() lists the functions a caller must put in scope.
         """
-        return _render(self, "python", names or {}, functions or {})
+        return _render_tree(self, "python", names or {}, functions or {})
 
     def functions(self) -> dict[Callable[..., Any], str]:
         """The float functions the tree calls, each with its name, in order of appearance."""
@@ -314,6 +379,12 @@ def _method(name: str) -> Callable[[Expr], Expr]:
 for _name in OPS:
     if _name.isidentifier() and not hasattr(Expr, _name):
         setattr(Expr, _name, _method(_name))
+
+
+def _display(e: Expr, style: str, names: Mapping[str, str] | None) -> str:
+    e = simplify(e)
+    text = _render_tree(e, style, names or {})
+    return f"[{text}]" if e.kind in _COMPARISONS else text  # a 0/1 mask: [x > 0]
 
 
 def var(name: str) -> Expr:
@@ -432,7 +503,14 @@ def simplify(e: Expr) -> Expr:
 
     A division stays (x/1 is the mean over one output, which a reader should see).
     """
-    args = tuple(simplify(a) for a in e.args)
+    done: dict[int, Expr] = {}
+    for node in _post_order(e):
+        done[id(node)] = _simplify_node(node, tuple(done[id(a)] for a in node.args))
+    return done[id(e)]
+
+
+def _simplify_node(e: Expr, args: tuple[Expr, ...]) -> Expr:
+    """One node, its arguments already simplified."""
     kind = e.kind
     if kind in ("var", "const"):
         return e
@@ -539,12 +617,46 @@ def _number(x: Any, style: str) -> str:
     return text.replace("-", "−") if style == "unicode" else text
 
 
-def _render(
+def _post_order(e: Expr) -> list[Expr]:
+    """Every node of the tree once, children before parents (explicit stack: sums of 1,000s)."""
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args) if id(a) not in seen)
+    return order
+
+
+def _render_tree(
     e: Expr,
     style: str,
     names: Mapping[str, str],
     functions: Mapping[Callable[..., Any], str] | None = None,
 ) -> str:
+    """_render bottom-up, each node once: no recursion however deep the tree."""
+    memo: dict[int, str] = {}
+    for node in _post_order(e):
+        memo[id(node)] = _render(node, style, names, functions, memo)
+    return memo[id(e)]
+
+
+def _render(
+    e: Expr,
+    style: str,
+    names: Mapping[str, str],
+    functions: Mapping[Callable[..., Any], str] | None = None,
+    memo: dict[int, str] | None = None,
+) -> str:
+    if memo is not None and id(e) in memo:
+        return memo[id(e)]
     kind = e.kind
     if kind == "var":
         return names.get(e.value, e.value)
@@ -553,35 +665,41 @@ def _render(
     if kind == "neg":
         # −z/y needs no parentheses on paper; Python code keeps the exact grouping
         if style == "python":
-            inner = _wrap(e.args[0], _NEG, style, names, strict=True, functions=functions)
+            inner = _wrap(
+                e.args[0], _NEG, style, names, strict=True, functions=functions, memo=memo
+            )
         else:
             inner = _wrap(
                 e.args[0], _PRECEDENCE["*"], style, names, strict=False, functions=functions
             )
         return ("−" if style == "unicode" else "-") + inner
     if kind == "call":
-        args = [_render(a, style, names, functions) for a in e.args]
+        args = [_render(a, style, names, functions, memo) for a in e.args]
         if style == "python":
             fn_name = (functions or {}).get(e.fn) if e.fn is not None else None
             return f"{fn_name or _python_name(e.value)}({', '.join(args)})"
         return _call(e.value, args, style)
     a, b = e.args
     if kind == "**":
-        base = _wrap(a, _POW, style, names, strict=True, functions=functions)
+        base = _wrap(a, _POW, style, names, strict=True, functions=functions, memo=memo)
         if style == "python":
-            return f"{base} ** {_wrap(b, _NEG, style, names, strict=False, functions=functions)}"
+            exponent = _wrap(b, _NEG, style, names, strict=False, functions=functions, memo=memo)
+            return f"{base} ** {exponent}"
         if style == "latex":
-            return f"{base}^{{{_render(b, style, names, functions)}}}"
-        exponent = _render(b, style, names, functions)
+            return f"{base}^{{{_render(b, style, names, functions, memo)}}}"
+        exponent = _render(b, style, names, functions, memo)
         if style == "unicode" and b.kind == "const" and exponent.lstrip("−").isdigit():
             return base + exponent.replace("−", "-").translate(_SUPERSCRIPTS)
-        return f"{base}^{_wrap(b, _POW, style, names, strict=True, functions=functions)}"
+        return f"{base}^{_wrap(b, _POW, style, names, strict=True, functions=functions, memo=memo)}"
     p = _PRECEDENCE[kind]
     if style == "latex" and kind == "/":
-        top, bottom = _render(a, style, names, functions), _render(b, style, names, functions)
+        top, bottom = (
+            _render(a, style, names, functions, memo),
+            _render(b, style, names, functions, memo),
+        )
         return rf"\frac{{{top}}}{{{bottom}}}"
-    left = _wrap(a, p, style, names, strict=p == 1, functions=functions)
-    right = _wrap(b, p, style, names, strict=True, functions=functions)
+    left = _wrap(a, p, style, names, strict=p == 1, functions=functions, memo=memo)
+    right = _wrap(b, p, style, names, strict=True, functions=functions, memo=memo)
     if style == "python":
         symbol = f" {kind} "
     elif style == "unicode":
@@ -600,9 +718,10 @@ def _wrap(
     names: Mapping[str, str],
     strict: bool,
     functions: Mapping[Callable[..., Any], str] | None = None,
+    memo: dict[int, str] | None = None,
 ) -> str:
     """e rendered, in parentheses if its precedence is below the parent's (or equal, if strict)."""
-    text = _render(e, style, names, functions)
+    text = _render(e, style, names, functions, memo)
     p = _precedence(e)
     if e.kind in _COMPARISONS and style != "python":  # a 0/1 mask in a formula: [x > 0]
         return f"[{text}]"

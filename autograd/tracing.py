@@ -250,6 +250,7 @@ def _describe(kind: tuple[Any, ...], node: Value | None) -> str:
 _RESERVED = {"_P", "_examples", "_losses", "_seed", "_Miss"}
 _OPERATOR_WORDS = {"**": "pow", "*": "mul", "/": "div", "+": "add", "-": "sub", ".": "_"}
 MAX_PATHS = 8  # guarded paths per program; an example that fits none beyond runs eagerly
+MAX_DEPTH = 100  # operations in one generated expression (Python's compiler recurses on depth)
 
 
 def _identifier(text: str) -> str:
@@ -426,11 +427,16 @@ class _Writer:
                 lines.append(f"{indent}# {_forward_comment(where)}")
             row = _row(n, constant)
             mapping = {f"_i{k}": value[id(p)] for k, p in enumerate(n.parents)}
-            for fn, wanted in row.forward.functions().items():
-                self.function_name(fn, wanted)
             name = names.make(n.label or "", f"v{i}")
             value[id(n)] = name
-            lines.append(f"{indent}{name} = {row.forward.python(mapping, self.functions)}")
+            if row.forward.depth() > MAX_DEPTH:  # a sum of 1,000s: the row's forward, called
+                called = self.function_name(n._op.forward, n.op)
+                args = ", ".join(mapping[f"_i{k}"] for k in range(len(n.parents)))
+                lines.append(f"{indent}{name} = {called}({args})")
+            else:
+                for fn_, wanted in row.forward.functions().items():
+                    self.function_name(fn_, wanted)
+                lines.append(f"{indent}{name} = {row.forward.python(mapping, self.functions)}")
             guard(i)
         root = rec.root
         lines.append(f"{indent}_losses.append({value[id(root)]})")
@@ -464,7 +470,11 @@ class _Writer:
             lines.append(
                 f"{indent}# node {n.label or value[id(n)]} = {row.forward.unicode(mapping)}"
             )
-            lines.append(f"{indent}{g} = {' + '.join(terms.pop(id(n)))}")
+            parts = terms.pop(id(n))
+            # one left-to-right sum; a long one in pieces g = g + t + ..., the same additions
+            lines.append(f"{indent}{g} = {' + '.join(parts[:MAX_DEPTH])}")
+            for k in range(MAX_DEPTH, len(parts), MAX_DEPTH):
+                lines.append(f"{indent}{g} = {' + '.join([g, *parts[k : k + MAX_DEPTH]])}")
             locals_: list[str]
             derivatives = row.derivatives
             exprs: list[Expr | None]
@@ -762,7 +772,7 @@ class Trace:
             with _recording_of(inputs):
                 losses.append(self.fn(*_rebuild(shape, iter(inputs))))
         for c, (seed, *_) in zip(losses, rows, strict=True):
-            (c if seed == 1.0 else c * seed).backward()
+            c.backward(gradient=seed)
         return [c.data for c in losses]
 
     def clear(self) -> None:

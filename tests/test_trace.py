@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import (
     AnomalyError,
     TraceError,
@@ -20,6 +21,7 @@ from autograd import (
     branch,
     detect_anomaly,
     linear,
+    topological_order,
     trace,
 )
 from nn import MLP
@@ -161,13 +163,42 @@ def apply(kind: str, a: Value, b: Value, c: float) -> Value:
         return (a - c).relu()  # both sides of 0, and exactly 0 when a == c
     if kind == "linear":
         return linear([a, b], [b, c], a)
+    if kind in ("sin", "cos", "arctan", "softplus", "gelu"):
+        return getattr(a, kind)()
+    if kind == "tan":
+        return a.tanh().tan()  # |argument| < 1 < π/2
+    if kind in ("arcsin", "arccos"):
+        return getattr(a.tanh() * 0.9, kind)()
+    if kind == "sqrt":
+        return (a * a + 0.1).sqrt()
+    if kind in ("abs", "leaky_relu", "elu"):
+        return getattr(a - c, kind)()  # both sides of the kink, and the kink itself
+    if kind in ("<", "<=", ">", ">="):
+        mask = {"<": a < b, "<=": a <= c, ">": c < a, ">=": a >= b}[kind]  # c < a is a > c
+        return a * mask  # a 0/1 mask with slope 0, a number on either side
+    if kind == "sum":
+        return autograd.sum([a, b, a])
+    if kind == "mean":
+        return autograd.mean([a, b])
     raise AssertionError(kind)
 
 
 KINDS = [
     "+", "-", "*", "c+", "c-", "c*", "/", "c/", "**", "**c", "**-1", "**0.5", "c**",
-    "neg", "exp", "log", "tanh", "sigmoid", "relu", "linear",
+    "neg", "exp", "log", "tanh", "sigmoid", "relu", "linear", "sin", "cos", "tan", "arcsin",
+    "arccos", "arctan", "abs", "sqrt", "leaky_relu", "softplus", "elu", "gelu",
+    "<", "<=", ">", ">=", "sum", "mean",
 ]  # fmt: skip
+
+
+def test_the_random_graphs_use_every_op_of_the_table() -> None:
+    from autograd import OPS
+
+    made = set()
+    for kind in KINDS:
+        out = apply(kind, Value(0.7), Value(-0.4), 2.0)
+        made |= {n.op for n in topological_order(out)}
+    assert set(OPS) <= made | {""}
 
 
 @st.composite
@@ -465,32 +496,30 @@ def test_readme_shows_the_program_the_trace_generates() -> None:
 
 
 def test_user_defined_primitives_trace_like_built_in_rows() -> None:
-    from autograd import Op
-    from autograd.value import _apply1
-
-    def _exp(x: Any) -> Any:
-        return math.exp(x) if isinstance(x, float) else x.exp()
-
-    # written with arithmetic and a helper: its derivative is generated inline from the rule
-    softplus = Op(
-        "softplus", lambda x: math.log1p(math.exp(x)), lambda x, out: (1.0 - 1.0 / (1.0 + _exp(x)),)
+    # written with arithmetic and autograd's functions: its derivative is generated inline
+    softplus = autograd.primitive(
+        "my_softplus",
+        lambda x: math.log1p(math.exp(x)),
+        lambda x, out: 1.0 - 1.0 / (1.0 + autograd.exp(x)),
     )
     # a rule that calls math on floats: it still traces, as a call of the rule on floats
-    wobble = Op("wobble", math.sin, lambda x, out: (math.cos(x),))
+    wobble = autograd.primitive("wobble", math.sin, lambda x, out: math.cos(x))
     w = Value(0.3, "w")
 
     def fn(x: float | Value) -> Value:
-        return _apply1(wobble, _apply1(softplus, w * x)) * w
+        return wobble(softplus(w * x)) * w  # type: ignore[no-any-return]
 
     step = trace(fn, [w])
     for x in (0.5, -1.5, 2.0):
         v = Value(0.3)
-        c = _apply1(wobble, _apply1(softplus, v * x)) * v
+        c = wobble(softplus(v * x)) * v
         c.backward()
         w.grad = 0.0
         assert step(x) == c.data and w.grad == v.grad
-    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # softplus' rule, inline
+    assert "1.0 - 1.0 / (1.0 + _exp(" in step.source  # my_softplus' rule, inline
     assert "_d_wobble(" in step.source  # wobble's rule, called
+    row = autograd.symbolic_row(softplus.op, ["z"], "a")
+    assert row.derivatives is not None and row.derivatives[0].unicode() == "1 − 1/(1 + exp(z))"
 
 
 def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -513,3 +542,34 @@ def test_fit_traces_int_features_and_labels(monkeypatch: pytest.MonkeyPatch) -> 
         runs.append((history, [p.data for p in model.parameters()]))
     assert runs[0] == runs[1]
     assert 6 in replayed  # the traced run replayed its batches of 6 (one program for all)
+
+
+def test_wide_nodes_and_long_sums_compile() -> None:
+    # a mean of 3,000 losses, and a weight whose gradient sums 2,500 contributions
+    w = Value(0.3, "w")
+    step = trace(lambda xs: autograd.sum([w * x for x in xs]), [w])
+    xs = [0.001 * i for i in range(2500)]
+    got = step(xs)
+    v = Value(0.3)
+    c = autograd.sum([v * x for x in xs])
+    c.backward()
+    assert got == c.data and w.grad == v.grad
+    # an interior node with 2,500 children: its gradient is one long left-to-right sum
+    u = Value(0.3, "u")
+
+    def shared(p: Value, xs: Any) -> Value:
+        a = p.tanh()  # one node, 2,500 children
+        return autograd.sum([a * x for x in xs])  # type: ignore[no-any-return]
+
+    step = trace(lambda xs: shared(u, xs), [u])
+    got = step(xs)
+    assert step.source.count(" = g_") > 20  # the sum written in pieces
+    v = Value(0.3)
+    c = shared(v, xs)
+    c.backward()
+    assert got == c.data and u.grad == v.grad
+    mean = trace(lambda cs: autograd.mean(cs), [])
+    assert mean([0.1 * i for i in range(3000)]) == autograd.mean([0.1 * i for i in range(3000)])
+    wide = autograd.symbolic_row(autograd.OPS["mean"], 5000)
+    assert wide.forward.evaluate({f"x{i + 1}": 2.0 for i in range(5000)}) == 2.0
+    assert len(wide.forward.unicode()) > 5000  # rendered without recursion

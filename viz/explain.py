@@ -93,9 +93,7 @@ class Namer:
         ((a²₁)², not a²₁²); a 0/1 mask reads as an Iverson bracket [z > 0].
         """
         e = self._bracketed(simplify(e))
-        text, latex = e.unicode(), e.latex()
-        if e.is_comparison():
-            text, latex = f"[{text}]", f"[{latex}]"
+        text, latex = e.unicode(), e.latex()  # a mask comes bracketed: [z > 0]
         # the LaTeX renderer wrote the maths; only the markers inside it need writing out
         latex = _MARKED.sub(
             lambda m: self.names[int(m[1])][1] if m[1] else _latex_text(m[2]), latex
