@@ -12,16 +12,17 @@ import re
 import unicodedata
 
 from autograd import Expr, Step, Value, fresh_grads, symbolic_row
-from autograd.symbolic import const, simplify, var
+from autograd.symbolic import SymbolicRow, const, simplify, var
 from nn.notation import Name, Notation
 
 from . import numbers
 from .draw import check_value, processing_order, visible
 from .names import Typeset, identify, shown_record
 
-# Markers in the text being built: a name (its index in Namer.names) and words (not maths).
 _POWER = (var("x") ** var("y")).precedence()  # how tightly x^y binds
 _ATOM = var("x").precedence()  # a name's
+_WIDEST_NAMED = 5  # parents an unlabelled node may have and be named by its forward (z = b + w·x)
+# Markers in the text being built: a name (its index in Namer.names) and words (not maths).
 _NAME = ("\ue000", "\ue001")
 _WORDS = ("\ue002", "\ue003")
 _MARKED = re.compile("\ue000(\\d+)\ue001|\ue002(.*?)\ue003", re.S)
@@ -48,6 +49,7 @@ class Namer:
         self.names: list[tuple[str, str, str]] = []  # (Unicode, LaTeX, HTML)
         self._cache: dict[Value, str] = {}
         self._exprs: dict[Value, Expr] = {}
+        self._rows: dict[Value, SymbolicRow] = {}
 
     def mark(self, text: str, latex: str, html_text: str) -> str:
         """A marker for a name written text in Unicode, latex in LaTeX and html_text in HTML."""
@@ -170,7 +172,10 @@ class Namer:
 
         None when the rule has no symbolic form. The variables are the markers of expr().
         """
-        row = symbolic_row(child.row, [self.expr(p) for p in child.parents], self.expr(child))
+        row = self._rows.get(child)
+        if row is None:  # once per node: a wide node asks for each of its parents
+            row = symbolic_row(child.row, [self.expr(p) for p in child.parents], self.expr(child))
+            self._rows[child] = row
         return None if row.derivatives is None else row.derivatives[i]
 
     def local(self, child: Value, i: int) -> tuple[str, str | None]:
@@ -199,6 +204,8 @@ class Namer:
 
     def _forward(self, node: Value) -> Expr:
         words = var(_words(f"node #{self.position[node]}"))
+        if len(node.parents) > _WIDEST_NAMED:
+            return words  # a sum of many terms is no name
         if any(not (shown_record(p) or p.label or p.is_leaf) for p in node.parents):
             return words  # one level only: a parent without a name of its own makes it 'node #k'
         e = symbolic_row(node.row, [self.expr(p) for p in node.parents]).forward
