@@ -294,3 +294,22 @@ def test_the_op_name_check_finds_what_the_old_explain_had(tmp_path: Path) -> Non
     )
     found = op_names_in(old)
     assert len(found) == 5, found
+
+
+def test_the_stepper_shows_each_local_derivative_from_the_row() -> None:
+    import json
+
+    from viz import stepper_html
+
+    x = Value(0.5, "x")
+    out = USER(x) * 2.0 + FLOAT_ONLY(x)
+    page = stepper_html(out)
+    data = json.loads(re.search(r"const D = (.*?);\n", page)[1])  # type: ignore[index]
+    order = processing_order(out)
+    by_op = {order[s["k"]].op: s for s in data["steps"]}
+    assert by_op["cube"]["sym"] == ["3·x·x·cos(0)"] and by_op["cube"]["symbolic"] == [True]
+    # a rule that calls math on floats: the derivative's name beside the number, flagged
+    assert by_op["myexp"]["sym"] == ["∂myexp(x)/∂x"] and by_op["myexp"]["symbolic"] == [False]
+    assert by_op["myexp"]["local"] == [math.exp(0.5)]
+    # ∂(u·2)/∂u = 2 is a number: the page shows the number alone
+    assert by_op["*"]["sym"] == ["", "cube(x)"]
