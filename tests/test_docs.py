@@ -13,8 +13,8 @@ ENGINE_PAGES = [
 ]
 
 
-def test_there_are_six_worked_examples() -> None:
-    assert len(PAGES) == 6
+def test_there_are_seven_worked_examples() -> None:
+    assert len(PAGES) == 7
 
 
 def examples(page: Path) -> str:

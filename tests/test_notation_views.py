@@ -319,9 +319,15 @@ def test_stepper_panel_typesets_names_in_chromium(tmp_path: Path) -> None:
     assert shown["node"].startswith("node: s<sup>(1)</sup><sub>1</sub>")
     assert shown["up"].startswith("upstream ∂e/∂s(1)1 = ")
     assert shown["first"] == "w<sup>(1)</sup><sub>1,1</sub>"
-    # a superscript and a subscript in each name's text; e, the constant and (x − y) have none
+    # a superscript and a subscript in each name's text; e and the constant have none; the
+    # unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − 0.25): its two and the tspan
+    # that brings the text back to the baseline
     expected = {
-        f"v{k}": 0 if n.label_record is None or n is loss else 2
+        f"v{k}": 0
+        if n is loss or (n.label_record is None and n.is_leaf)
+        else 2
+        if n.label_record is not None
+        else 3
         for k, n in enumerate(processing_order(loss))
     }
     assert shown["sups"] == expected

@@ -171,3 +171,8 @@ def test_to_pytorch_cost_table_is_the_bridges_table() -> None:
 
     rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section("To PyTorch"), re.M)
     assert dict(rows) == {name: row.formula for name, row in TORCH_COSTS.items()}
+
+
+def test_the_layer_view_example_prints_what_the_readme_shows() -> None:
+    code = block_with("print(viz.explain(model.layers[0], C))")
+    assert run_block(code, {}) == text_after(code)

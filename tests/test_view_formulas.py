@@ -3,8 +3,8 @@
 For every op, family and a user-defined primitive, the local derivative explain and the stepper
 render (the expression tree viz.explain.Namer.local_expr builds from the node's row, on the
 graph's names) is evaluated at the node's inputs and compared with the number the backward pass
-used; the same for the forward that names an unlabelled node. And no op name is written in
-viz/ outside comments and docstrings.
+used; the same for the forward that names an unlabelled node. And no code in viz/ branches on
+the name of the op that made a node (no per-op branch, no table of op names).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 import autograd
 from autograd import OPS, Value
 from autograd.ops import elu_op, leaky_relu_op, pow_const, rpow_const
-from nn.activations import ACTIVATIONS
 from tests.strategies import away_from_zero, positives, reals
 from viz import explain
 from viz.draw import processing_order
@@ -220,62 +219,75 @@ def test_unlabelled_nodes_are_named_by_their_rows_forward() -> None:
 
 # ------------------------------------------------------------------------- no op names in viz
 VIZ = Path(__file__).resolve().parents[1] / "viz"
-WORDS = {n for n in OPS if n.isidentifier()} | {"neg", "leaky_relu", "elu"}
-SYMBOLS = {n for n in OPS if not n.isidentifier()}
-
-
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                found.add(id(body[0].value))
-    return found
+OP_NAMES = set(OPS) | {"neg", "leaky_relu", "elu"}
 
 
 def _mentions_op(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "op" for n in ast.walk(node))
+    """True if the expression reads a node's op name (x.op, or a variable called op)."""
+    return any(
+        (isinstance(n, ast.Attribute) and n.attr == "op")
+        or (isinstance(n, ast.Name) and n.id == "op")
+        for n in ast.walk(node)
+    )
 
 
-def _has_constant(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Constant) for n in ast.walk(node))
+def _op_strings(e: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(e) if isinstance(n, ast.Constant) and n.value in OP_NAMES}
+
+
+def _literal_names(tree: ast.Module) -> dict[str, set[str]]:
+    """Module-level names bound to a table written out in the code: the op names in it."""
+    tables: dict[str, set[str]] = {}
+    for stmt in tree.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else getattr(stmt, "target", None)
+        value = getattr(stmt, "value", None)
+        if (
+            isinstance(target, ast.Name)
+            and value is not None
+            and not isinstance(value, ast.Constant)
+        ):
+            tables[target.id] = _op_strings(value)
+    return tables
 
 
 def op_names_in(path: Path) -> list[str]:
-    """Each place the file's code names an op (comments and docstrings are not code)."""
+    """Each place the file's code branches on a node's op name (a per-op branch)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docs = _docstrings(tree)
+    tables = _literal_names(tree)
     found = []
+
+    def names_an_op(e: ast.AST) -> bool:
+        if isinstance(e, ast.Constant):
+            return e.value in OP_NAMES
+        if isinstance(e, ast.Name):
+            return bool(tables.get(e.id))
+        if isinstance(e, ast.Dict | ast.Set | ast.List | ast.Tuple | ast.Call):
+            return bool(_op_strings(e))
+        return False
+
     for node in ast.walk(tree):
         where = f"{path.name}:{getattr(node, 'lineno', 0)}"
-        text = node.value if isinstance(node, ast.Constant) and id(node) not in docs else None
-        allowed = path.name == "cli.py" and text in ACTIVATIONS  # nn's activations, by name
-        if isinstance(text, str) and text in WORDS and not allowed:
-            found.append(f"{where}: the op name {text!r}")
-        if isinstance(node, ast.Compare) and _mentions_op(node) and _has_constant(node):
-            found.append(f"{where}: a node's op compared with a literal")
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("startswith", "endswith")
-            and _mentions_op(node.func.value)
-        ):
-            found.append(f"{where}: a node's op read as text")
-        items: list[ast.expr | None] = []
-        if isinstance(node, ast.Dict):
-            items = list(node.keys)
-        elif isinstance(node, ast.Set | ast.List | ast.Tuple):
-            items = list(node.elts)
-        symbols = [n.value for n in items if isinstance(n, ast.Constant) and n.value in SYMBOLS]
-        if len(symbols) >= 2:
-            found.append(f"{where}: a table of op symbols {symbols}")
+        if isinstance(node, ast.Compare) and _mentions_op(node):
+            if any(names_an_op(e) for e in [node.left, *node.comparators]):
+                found.append(f"{where}: a node's op compared with op names")
+        elif isinstance(node, ast.Subscript) and _mentions_op(node.slice):
+            if names_an_op(node.value):
+                found.append(f"{where}: a table of op names looked up by a node's op")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("startswith", "endswith") and _mentions_op(node.func.value):
+                found.append(f"{where}: a node's op read as text")
+            if (
+                node.func.attr == "get"
+                and names_an_op(node.func.value)
+                and any(_mentions_op(a) for a in node.args)
+            ):
+                found.append(f"{where}: a table of op names looked up by a node's op")
     return found
 
 
-def test_viz_names_no_op_outside_comments() -> None:
-    # explain, the stepper and the drawings take formulas and names from the op table's rows;
-    # the command line names nn's activations (a model a user asks for), which is allowed
+def test_viz_branches_on_no_op_name() -> None:
+    # explain, the stepper, the drawings and the layer view take formulas and names from the
+    # op table's rows (node.row); none of them tests which op made a node
     found = [hit for path in sorted(VIZ.glob("*.py")) for hit in op_names_in(path)]
     assert found == []
 
@@ -285,15 +297,19 @@ def test_the_op_name_check_finds_what_the_old_explain_had(tmp_path: Path) -> Non
     old.write_text(
         '_BINARY = {"+": "({} + {})", "-": "({} − {})"}\n'
         '_FUNCTIONS = ("exp", "log")\n'
-        "def f(child):\n"
-        '    if child.op == "/":\n'
+        "def f(child, names):\n"
+        "    op, ps = child.op, child.parents\n"
+        '    if op == "/":\n'
         "        return 1\n"
-        '    if child.op.startswith("**"):\n'
-        "        return 2\n",
+        "    if op in _FUNCTIONS:\n"
+        "        return 2\n"
+        "    if child.op.startswith('**'):\n"
+        "        return 3\n"
+        "    return _BINARY[child.op].format(*names)\n",
         encoding="utf-8",
     )
     found = op_names_in(old)
-    assert len(found) == 5, found
+    assert len(found) == 4, found
 
 
 def test_the_stepper_shows_each_local_derivative_from_the_row() -> None:

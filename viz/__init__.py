@@ -41,7 +41,16 @@ def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
     renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
     """
     graph, typeset = build(root, **draw_kwargs)
-    return svg_tspans(render_svg(graph.source, renderer), typeset.fragments)
+    return fit_width(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
+
+
+def fit_width(svg_text: str) -> str:
+    """svg_text whose drawing shrinks to the width of the window or page it is shown in.
+
+    The width and height Graphviz writes stay (a README's image keeps its size); a standalone
+    file opened in a browser narrower than the drawing is scaled down instead of cut off.
+    """
+    return svg_text.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 def _display(value: Value) -> dict[str, str] | None:

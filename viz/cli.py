@@ -119,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the target y (a class index for softmax cross-entropy)",
     )
     explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument(
+        "--layer",
+        default=None,
+        help="the layer view instead: BP1–BP4 as vectors and matrices for layer N (numbered as "
+        "the notation numbers layers) or 'all'",
+    )
+    explain.add_argument(
+        "--batch", type=_positive, default=1, help="with --layer: a batch of this many examples"
+    )
+    explain.add_argument(
+        "--all-columns", action="store_true", help="with --layer: show every column of a matrix"
+    )
+
     _add_playground(sub)
     _add_grade_parser(sub)
     for command in sub.choices.values():  # every command writes labels in a chosen notation
@@ -167,6 +180,7 @@ def run_demo(args: argparse.Namespace) -> int:
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
+    sizes = "MLP 2-16-16-1"
     optimizer = Adam(model.parameters(), lr=0.05)
     recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
     history = fit(
@@ -191,14 +205,44 @@ def run_demo(args: argparse.Namespace) -> int:
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
     written = []
-    loss = batch_loss(binary_cross_entropy_with_logits, [model(x) for x in xs[:4]], batch_y[:4])
-    loss.backward()
-    written.append(_write(out, "graph.svg", svg(loss, collapse="neuron")))
-    model.zero_grad()
+    # The drawing shows the gradients of the first step of training, when they are large enough
+    # to teach something (after training every δ is tiny): the same seed rebuilds the model as
+    # it was before its first update, and the cost is over the full batch, as fit's first step.
+    start = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
+    first = batch_loss(
+        binary_cross_entropy_with_logits, [start(x) for x in xs], [[float(y)] for y in ys]
+    )
+    first.backward()
+    written.append(_write(out, "graph.svg", svg(first, collapse="neuron")))
+    descriptions = [
+        f"the {sizes} network at its first training step (before any update), one box per "
+        f"neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w"
+    ]
+    # Stepping through that graph would take tens of thousands of steps: the stepper shows the
+    # same kind of network, small enough to step through, on one point.
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    written.append(_write(out, "stepper.html", stepper_html(one)))
+    # node by node, or one equation BP1–BP4 per step ("By layer")
+    written.append(
+        _write(
+            out,
+            "stepper.html",
+            stepper_html(
+                one,
+                layers=small,
+                title="Backward pass, step by step: a small MLP 2-3-1",
+                about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, "
+                f"untrained, seed {args.seed}), one {args.dataset} point, binary cross-entropy "
+                f"on the logit. The demo trains {sizes} (graph.svg: its first step).",
+            ),
+        )
+    )
+    descriptions.append(
+        "the backward pass step by step on a small MLP 2-3-1 (small enough to step through) "
+        "and one point"
+    )
     written.append(_write(out, "loss.svg", loss_curve_svg(history)))
+    descriptions.append(f"the loss over the {len(history)} steps")
 
     def decide(u: float, v: float) -> float:
         with no_grad():
@@ -206,6 +250,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
     written.append(_write(out, "boundary.svg", boundary))
+    descriptions.append("the trained model's decision boundary")
     from .playground import write_playground
 
     page = os.path.join(out, "playground.html")
@@ -223,7 +268,10 @@ def run_demo(args: argparse.Namespace) -> int:
         f"{args.steps} --seed {args.seed}",
     )
     written.append(page)
-    print("wrote " + ", ".join(written))
+    descriptions.append("training, replayed: every weight, δ and gradient at each recorded step")
+    print("wrote")
+    for path, what in zip(written, descriptions, strict=True):
+        print(f"  {path}: {what}")
     return INTERRUPTED if interrupted else 0
 
 
@@ -325,6 +373,12 @@ def run_explain(args: argparse.Namespace) -> int:
         cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
         if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
             raise UsageError("--target for cross-entropy must be between 0 and 1")
+    if args.layer is None and (args.batch != 1 or args.all_columns):
+        raise UsageError("--batch and --all-columns are for the layer view: add --layer N or all")
+    if args.layer is not None:
+        if args.param is not None:
+            raise UsageError("--param explains one node, --layer a whole layer; give one of them")
+        return _explain_layers(args, model, x, y, cost)
     loss = cmp.example_loss(model, x, y, cost)
     wanted = args.param or "w:2:0:0"
     node, note = _find_param(model, loss, wanted)
@@ -334,6 +388,58 @@ def run_explain(args: argparse.Namespace) -> int:
     if note:
         print(note)
     print(explain(node, loss))
+    return 0
+
+
+def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any, cost: str) -> int:
+    """The layer view of one layer or all of them, for one example or a small batch."""
+
+    from .layer_view import explain_layers
+
+    try:
+        notation = nt.get(args.notation)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    offset = notation.layer_offset
+    numbers = [layer.layer_index + offset for layer in model.layers]
+    if args.layer == "all":
+        target: Any = model
+    else:
+        try:
+            wanted = int(args.layer)
+        except ValueError:
+            wanted = -1
+        if wanted not in numbers:
+            raise UsageError(
+                f"--layer must be 'all' or a layer with weights, {', '.join(map(str, numbers))} "
+                f"in {notation.title}'s numbering, got {args.layer!r}"
+            )
+        target = model.layers[numbers.index(wanted)]
+    if args.batch == 1:
+        loss = cmp.example_loss(model, x, y, cost)
+        targets: Any = y
+    else:
+        rng = random.Random(args.seed)
+        xs = [x] + [[round(rng.uniform(-1, 1), 2) for _ in x] for _ in range(args.batch - 1)]
+        n_out = model.layers[-1].nout
+        ys = [y] + [
+            rng.randrange(n_out) if cost == "cross_entropy" else [rng.choice([0.0, 1.0])] * n_out
+            for _ in range(args.batch - 1)
+        ]
+        loss = batch_loss(lambda xi, yi: cmp.example_loss(model, xi, yi, cost), xs, ys)
+        targets = ys
+        x = xs  # type: ignore[assignment]
+    loss.backward()
+    print(f"{model}, cost {cost}, x = {x}, y = {targets}")
+    view = explain_layers(
+        target,
+        loss,
+        notation=notation,
+        cost=cost,
+        y=targets,
+        columns=None if args.all_columns else 6,
+    )
+    print(view)
     return 0
 
 

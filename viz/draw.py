@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,8 +136,35 @@ def fmt(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def visible(text: str, limit: int = MAX_LABEL) -> str:
-    """text with control characters written as escapes (\\n, \\x01) and cut at limit chars."""
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def shorten(text: str, limit: int = MAX_LABEL) -> str:
+    """text cut to about limit chars with an ellipsis: words are cut, numbers never are.
+
+    The cut goes back to a space near it when there is one; a number it would split is kept
+    whole (or dropped whole, when a space before it leaves enough text).
+    """
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    space = text.rfind(" ", max(0, cut - 12), cut + 1)
+    if space > 0:
+        cut = space
+    for m in _NUMBER.finditer(text):
+        if m.start() < cut < m.end():
+            cut = m.start() if m.start() > 0 else m.end()
+            break
+    if cut >= len(text):
+        return text
+    return text[:cut].rstrip(" ") + "…"
+
+
+def visible(text: str, limit: int | None = MAX_LABEL) -> str:
+    """text with control characters written as escapes (\\n, \\x01), shortened to limit chars.
+
+    limit=None: never shortened (the rows a drawing writes itself, numbers and their names).
+    """
     out = []
     for ch in text:
         code = ord(ch)
@@ -147,10 +175,10 @@ def visible(text: str, limit: int = MAX_LABEL) -> str:
         else:
             out.append(ch)
     shown = "".join(out)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return shown if limit is None else shorten(shown, limit)
 
 
-def _escape_text(text: str, specials: str, limit: int) -> str:
+def _escape_text(text: str, specials: str, limit: int | None) -> str:
     # Graphviz decodes HTML entities in labels once, so a literal & is written &amp;.
     # A backslash starts an escape in a DOT label (\n, \l, \N, ...), so it is doubled;
     # quotes are escaped by the graphviz package when it quotes the attribute.
@@ -166,13 +194,23 @@ def _escape_text(text: str, specials: str, limit: int) -> str:
 
 
 def escape_record(text: str) -> str:
-    """text as one field of a DOT record label: { } | < > and spaces are escaped."""
-    return _escape_text(text, "{}|<> ", MAX_LABEL)
+    """text as one field of a DOT record label: { } | < > and spaces are escaped (never cut)."""
+    return _escape_text(text, "{}|<> ", None)
 
 
-def escape_plain(text: str, limit: int = MAX_LABEL) -> str:
-    """text as an ordinary DOT label."""
+def escape_plain(text: str, limit: int | None = None) -> str:
+    """text as an ordinary DOT label (shortened to limit chars when one is given)."""
     return _escape_text(text, "", limit)
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous width in inches for text at size points (Helvetica-like widths, padding in)."""
+    # average advance of Helvetica: about 0.56 em for lower case, 0.7 em for capitals and ∂‖Σ
+    ems = sum(
+        0.35 if ch in " .,:;ijlt()" else 0.72 if ch.isupper() or ord(ch) > 0x2000 else 0.58
+        for ch in text
+    )
+    return ems * size / 72 + 0.2
 
 
 def record_label(rows: list[str], rankdir: str) -> str:
@@ -182,12 +220,18 @@ def record_label(rows: list[str], rankdir: str) -> str:
 
 
 def value_rows(
-    node: Value, role: str, show_grad: bool, digits: int, ts: Typeset | None = None
+    node: Value,
+    role: str,
+    show_grad: bool,
+    digits: int,
+    ts: Typeset | None = None,
+    name: str | None = None,
 ) -> list[str]:
-    """The text rows of a Value's record: label (if any), data, and grad or δ."""
+    """The text rows of a Value's record: label (else name, if given), data, and grad or δ."""
     ts = ts or Typeset()
-    label = ts.label(node)
-    rows = [label] if label else []
+    label = ts.label(node) or name
+    # a label is words a person wrote, so it may be shortened; the numbers below never are
+    rows = [visible(label)] if label else []
     rows.append(f"data = {fmt(numbers.data(node), digits)}")
     if show_grad:
         if role == "preactivation":
@@ -230,6 +274,9 @@ def _legend(dot: graphviz.Digraph, entries: list[tuple[str, str, str]], ops: boo
                 fontsize="10",
                 margin="0.06,0.03",
                 height="0.3",
+                # a floor on the width: renderers that measure text narrower than a browser
+                # draws it (the in-process one) would otherwise let the text spill out
+                width=f"{text_width(text, 10):.2f}",
             )
         if ops:
             names.append("legend_op")
@@ -290,8 +337,13 @@ def build(
     digits: int = 4,
     legend: bool = True,
     notation: str | Notation | None = None,
+    names: dict[Value, str] | None = None,
 ) -> tuple[graphviz.Digraph, Typeset]:
-    """draw()'s Digraph and the Typeset that wrote its labels (for viz.names.svg_tspans)."""
+    """draw()'s Digraph and the Typeset that wrote its labels (for viz.names.svg_tspans).
+
+    names: text to show as the first row of nodes that have no label of their own (the names
+    a page's text uses for them, so that each is found in the drawing).
+    """
     root = check_value(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
@@ -318,7 +370,7 @@ def build(
     if show_grad is None:
         show_grad = any(numbers.grad(n) != 0.0 for n in order)
     if collapse is None:
-        dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, ts)
+        dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, ts, names)
     else:
         dot = _draw_groups(root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, ts)
     return dot, ts
@@ -333,6 +385,7 @@ def _draw_values(
     digits: int,
     legend: bool,
     ts: Typeset,
+    shown: dict[Value, str] | None = None,
 ) -> graphviz.Digraph:
     dot = _new_digraph(rankdir)
     index = {n: k for k, n in enumerate(order)}
@@ -347,7 +400,10 @@ def _draw_values(
         present.add(node_role)
         dot.node(
             f"v{k}",
-            label=record_label(value_rows(node, node_role, show_grad, digits, ts), rankdir),
+            label=record_label(
+                value_rows(node, node_role, show_grad, digits, ts, (shown or {}).get(node)),
+                rankdir,
+            ),
             id=f"v{k}",
             shape="record",
             style="filled",
@@ -629,6 +685,8 @@ def _draw_groups(
             f"max_nodes={max_nodes}; {hint or 'raise max_nodes'}"
         )
     dot = _new_digraph(rankdir)
+    if collapse == "neuron":
+        dot.graph_attr["ranksep"] = "1.1"  # room between layers to tell the edges apart
     for g in groups:
         dot.node(
             g.gid,
@@ -661,8 +719,13 @@ def _draw_groups(
             frm = membership[p]
             if frm != to:
                 edges[(frm, to)] = edges.get((frm, to), 0) + 1
+    weights = _edge_weights(order, membership, names, show_grad) if collapse == "neuron" else {}
     for frm, to in edges:
-        dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
+        style = weights.get((frm, to))
+        if style is None:
+            dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
+        else:
+            dot.edge(frm, to, id=f"e_{frm}_{to}", arrowsize="0.4", **style)
     if legend:
         kinds = {g.kind for g in groups}
         entries = [
@@ -677,5 +740,60 @@ def _draw_groups(
                 + (nt.w if nt.bias_as_weight else f"{nt.w}, {nt.b}")
             )
             entries = [(k, c, layer_text if k == "neurons" else t) for k, c, t in entries]
+        if weights:
+            nt = ts.notation
+            src, sub = ("k", "jk") if nt.index_order == "jk" else ("i", "ij")
+            w_jk = ts.compose(nt.w, "", sub)
+            cost = ts.symbol("cost")
+            what = f"|∂{cost}/∂{w_jk}|" if show_grad else f"|{w_jk}|"
+            sign = f"∂{cost}/∂{nt.w}" if show_grad else nt.w
+            entries.append(
+                (
+                    "edges",
+                    "#ffffff",
+                    f"edge {src} → j: width ∝ {what}, scaled per layer; "
+                    f"orange: {sign} > 0, blue: {sign} < 0",
+                )
+            )
         _legend(dot, entries, ops=False)
     return dot
+
+
+POSITIVE, NEGATIVE = "#e6550d", "#2171b5"  # orange and blue, as TensorFlow Playground
+
+
+def _edge_weights(
+    order: list[Value], membership: dict[Value, str], names: dict[Value, Name], show_grad: bool
+) -> dict[tuple[str, str], dict[str, str]]:
+    """Edge attributes between neuron boxes: width and opacity by |∂C/∂w| (or |w|), colour by sign.
+
+    The edge from box k of layer l−1 to box j of layer l stands for the weight w^l_jk (the one
+    weight node in neuron j's box whose record says k). Each layer is scaled to its own largest
+    value, so a layer of small gradients still shows which weights matter most in it.
+    """
+    values: dict[tuple[str, str], float] = {}
+    for node in order:
+        name = names.get(node)
+        if name is None or name.quantity != "weight":
+            continue
+        to = membership.get(node)
+        frm = f"n{name.layer - 1}_{name.k}"
+        if to is None or not to.startswith("n") or frm == to:
+            continue
+        values[(frm, to)] = grad_value(node) if show_grad else node.data
+    largest: dict[str, float] = {}
+    for (_, to), v in values.items():
+        layer = to.split("_")[0]
+        if math.isfinite(v):
+            largest[layer] = max(largest.get(layer, 0.0), abs(v))
+    styles = {}
+    for (frm, to), v in values.items():
+        top = largest.get(to.split("_")[0], 0.0)
+        r = min(1.0, abs(v) / top) if top > 0 and math.isfinite(v) else 1.0
+        colour = POSITIVE if v > 0 else NEGATIVE if v < 0 else "#999999"
+        alpha = round(255 * (0.12 + 0.88 * r))
+        styles[(frm, to)] = {
+            "color": f"{colour}{alpha:02x}",
+            "penwidth": f"{0.3 + 3.7 * r:.2f}",
+        }
+    return styles

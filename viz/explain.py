@@ -10,14 +10,19 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any, overload
 
 from autograd import Expr, Step, Value, fresh_grads, symbolic_row
 from autograd.symbolic import SymbolicRow, const, simplify, var
+from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
 from . import numbers
 from .draw import check_value, processing_order, visible
 from .names import Typeset, identify, shown_record
+
+if TYPE_CHECKING:
+    from .layer_view import LayerView
 
 _POWER = (var("x") ** var("y")).precedence()  # how tightly x^y binds
 _ATOM = var("x").precedence()  # a name's
@@ -287,16 +292,47 @@ def factor(x: float, digits: int) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+@overload
 def explain(
     node: Value, root: Value, digits: int = 4, *, notation: str | Notation | None = None
-) -> Explanation:
+) -> Explanation: ...
+
+
+@overload
+def explain(
+    node: Layer | MLP,
+    root: Value,
+    digits: int = 4,
+    *,
+    notation: str | Notation | None = None,
+    **layer_view: Any,
+) -> LayerView: ...
+
+
+def explain(
+    node: Value | Layer | MLP,
+    root: Value,
+    digits: int = 4,
+    *,
+    notation: str | Notation | None = None,
+    **layer_view: Any,
+) -> Explanation | LayerView:
     """∂root/∂node derived by the chain rule, term by term, from root.backward_steps() records.
 
     Every node's .grad is left exactly as it was. The number is the gradient of one backward
     pass started from zero grads (what node.grad holds after a single root.backward()). Hooks
     registered on nodes run, as in any backward pass. Names are written in `notation`; the
     result is a str, shown as LaTeX in a notebook.
+
+    For a Layer or an MLP, the layer view instead (viz.layer_view.explain_layers: BP1–BP4 as
+    vectors and matrices with the graph's numbers; options cost, y, columns, width, examples).
     """
+    if isinstance(node, Layer | MLP):
+        from .layer_view import explain_layers
+
+        return explain_layers(node, root, digits=digits, notation=notation, **layer_view)
+    if layer_view:
+        raise TypeError(f"explain() of a node takes no options {', '.join(layer_view)}")
     node = check_value(node, "explain()")
     root = check_value(root, "explain(root=...)")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:

@@ -14,10 +14,15 @@ from autograd.symbolic import simplify
 from nn.notation import Notation
 
 from . import numbers
-from .draw import build, check_value, fmt, processing_order
+from .draw import ROLES, build, check_value, fmt, forward_order, legend_text, processing_order
 from .explain import Namer
-from .names import svg_tspans
+from .names import Typeset, identify, role, svg_tspans
 from .render import render_svg
+from .stepper_layers import CONTROLS as LAYER_CONTROLS
+from .stepper_layers import PANEL as LAYER_PANEL
+from .stepper_layers import SCRIPT as LAYER_SCRIPT
+from .stepper_layers import STYLE as LAYER_STYLE
+from .stepper_layers import layer_steps
 
 
 def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
@@ -91,8 +96,16 @@ def stepper_html(
     digits: int = 4,
     title: str | None = None,
     notation: str | Notation | None = None,
+    about: str | None = None,
+    layers: Any = None,
+    **layer_view: Any,
 ) -> str:
     """A self-contained HTML page that steps through root's backward pass node by node.
+
+    title is the page's heading; about, a line under it (what the graph is, where it is from).
+    With layers= (a Layer or an MLP whose forward pass made root) the page has a second mode,
+    "by layer": one step per equation of viz.explain(layers, root, **layer_view), BP1 at L,
+    then BP3 and BP4, BP2 at L−1, ..., each highlighting every node the equation covers.
 
     Step k of the page shows record k of root.backward_steps() for a pass started from zero
     grads: the node being processed, its upstream gradient, its local derivatives, what it adds
@@ -107,8 +120,16 @@ def stepper_html(
             "every node, so step through a smaller graph (one example, a smaller network), "
             "or raise max_nodes"
         )
+    name = Namer(order, notation)
+    root_marked = name(root) if root.label else name.symbol("cost")
+    root_name = name.unicode(root_marked)
+    subjects = [name.subject(n) for n in order]
+    # a node without a label shows the name the panel calls it by ("node #3", "(z³₀·1)")
+    unlabelled = {n: name.unicode(m) for n, m in zip(order, subjects, strict=True) if not n.label}
     with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
+        # the layer view of this one pass (every grad now holds exactly one pass from zero)
+        by_layer = _layer_steps(layers, root, order, digits, notation, layer_view)
         # Draw each node with the widest grad the page will write into its record, so the
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
@@ -120,12 +141,12 @@ def stepper_html(
             parameters=parameters,
             show_grad=True,
             digits=digits,
+            legend=False,  # the page shows the legend beside the drawing, as HTML
             notation=notation,
+            names=unlabelled,
         )
-    name = Namer(order, notation)
-    root_marked = name(root) if root.label else name.symbol("cost")
-    root_name = name.unicode(root_marked)
-    subjects = [name.subject(n) for n in order]
+    typeset.fragments.update(name.text.fragments)
+    legend = _legend_html(root, order, set(parameters or ()), typeset)
     for record in steps:  # each local derivative's formula, from the node's row
         node = order[record["k"]]
         locals_ = [name.local(node, i) for i in range(len(node.parents))]
@@ -144,12 +165,58 @@ def stepper_html(
         "namesHtml": [name.as_html(m) for m in subjects],
         "ops": [n.op for n in order],
         "steps": steps,
+        "layers": by_layer,
     }
     svg = _compact(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
     heading = title if title is not None else f"Backward pass of {root_name}"
-    parts = {"TITLE": html.escape(heading), "SVG": svg, "DATA": _script_json(data)}
+    parts = {
+        "TITLE": html.escape(heading),
+        "ABOUT": f'<p id="about">{html.escape(about)}</p>' if about else "",
+        "LEGEND": legend,
+        "SVG": svg,
+        "DATA": _script_json(data),
+    }
+    parts |= {
+        "LAYER_STYLE": LAYER_STYLE,
+        "LAYER_CONTROLS": LAYER_CONTROLS,
+        "LAYER_PANEL": LAYER_PANEL,
+        "LAYER_SCRIPT": LAYER_SCRIPT,
+    }
     # one pass over the template, so text inside the SVG is never taken for a marker
-    return re.sub(r"%(TITLE|SVG|DATA)%", lambda m: parts[m.group(1)], _PAGE)
+    return re.sub(r"%([A-Z_]+)%", lambda m: parts.get(m.group(1), m.group(0)), _PAGE)
+
+
+def _legend_html(root: Value, order: list[Value], params: set[Value], ts: Typeset) -> str:
+    """The drawing's colour key as HTML swatches, one per role present, and the op ellipse."""
+    names = identify(forward_order(root))
+    present = {role(n, root, params, names) for n in order}
+    keys = [
+        f'<span class="key" style="background:{colour}">{html.escape(legend_text(r, ts))}</span>'
+        for r, (colour, _) in ROLES.items()
+        if r in present
+    ]
+    if len(order) > 1:
+        keys.append('<span class="key op">op that made the node</span>')
+    return '<div id="legend">' + " ".join(keys) + "</div>"
+
+
+def _layer_steps(
+    layers: Any,
+    root: Value,
+    order: list[Value],
+    digits: int,
+    notation: str | Notation | None,
+    options: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The by-layer mode's steps (none without layers=)."""
+    if layers is None:
+        if options:
+            raise TypeError(f"stepper_html() takes {', '.join(options)} only with layers=")
+        return []
+    from .layer_view import explain_layers
+
+    view = explain_layers(layers, root, digits=digits, notation=notation, **options)
+    return layer_steps(view, order)
 
 
 def write_stepper(root: Value, path: str | os.PathLike[str], **options: Any) -> None:
@@ -178,15 +245,32 @@ _PAGE = """<!DOCTYPE html>
 <title>%TITLE%</title>
 <style>
   body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial,
-         sans-serif; font-size: 14px; color: #222; display: flex; height: 100vh; }
-  #graph { flex: 1; overflow: auto; padding: 8px; }
-  #graph.fit svg { width: 100%; height: auto; }
+         sans-serif; font-size: 14px; color: #222; display: flex; height: 100vh;
+         overflow: hidden; }
+  /* the drawing fills its area; the page pans and zooms it through the SVG's viewBox */
+  #graph { flex: 1; min-width: 0; min-height: 0; overflow: hidden; cursor: grab;
+           touch-action: none; }
+  #graph.dragging { cursor: grabbing; }
+  #graph svg { display: block; width: 100%; height: 100%; }
   #graph text:not([font-size]) { font-family: Helvetica, sans-serif; font-size: 11px; }
-  #side { width: 400px; border-left: 1px solid #ccc; padding: 12px 14px; overflow: auto;
-          background: #fafafa; box-sizing: border-box; }
-  h1 { font-size: 16px; margin: 0 0 8px; }
+  #side { width: 400px; flex: none; border-left: 1px solid #ccc; padding: 12px 14px;
+          overflow: auto; background: #fafafa; box-sizing: border-box; }
+  /* a wide, low drawing gets the whole width: the panel goes under it, in two columns (not
+     in the by-layer mode, whose matrices need the panel's width) */
+  body.below:not(.by-layer) { flex-direction: column; }
+  body.below:not(.by-layer) #side { width: auto; height: max(290px, 30vh); border-left: none;
+                     border-top: 1px solid #ccc; display: flex; gap: 24px; }
+  body.below:not(.by-layer) #head { width: 520px; flex: none; overflow: auto; }
+  body.below:not(.by-layer) #panel { flex: 1; min-width: 0; overflow: auto; }
+  body.below:not(.by-layer) #status { margin-top: 0; }
+  h1 { font-size: 16px; margin: 0 0 6px; }
+  #about { color: #444; font-size: 13px; margin: 0 0 8px; }
   .controls button { font-size: 14px; padding: 4px 10px; margin-right: 4px; }
-  .hint { color: #666; font-size: 12px; margin: 6px 0 10px; }
+  .hint { color: #666; font-size: 12px; margin: 6px 0 8px; }
+  #legend { font-size: 12px; line-height: 1.9; margin-bottom: 6px; }
+  #legend .key { border: 1px solid #888; border-radius: 2px; padding: 1px 5px;
+                 white-space: nowrap; }
+  #legend .key.op { border-color: #777; border-radius: 10px; background: #fff; }
   #status { font-weight: 600; margin: 10px 0 6px; }
   #panel .num { font-family: ui-monospace, Menlo, Consolas, monospace; }
   table { border-collapse: collapse; margin-top: 8px; width: 100%; }
@@ -200,19 +284,27 @@ _PAGE = """<!DOCTYPE html>
   #graph g.edge.active > path { stroke: #d62728; stroke-width: 2.5px; }
   #graph g.edge.active > polygon { stroke: #d62728; fill: #d62728; }
   #graph text.changed { fill: #1f4fb4; font-weight: bold; }
+%LAYER_STYLE%
 </style>
 </head>
 <body>
 <div id="graph">%SVG%</div>
 <div id="side">
+  <div id="head">
   <h1>%TITLE%</h1>
+  %ABOUT%
   <div class="controls">
     <button id="prev" type="button">&larr; Previous</button>
     <button id="next" type="button">Next &rarr;</button>
     <button id="play" type="button">Play</button>
-    <button id="fit" type="button" title="fit the graph to the window, or full size">Fit</button>
+    <button id="fit" type="button"
+      title="as much of the graph as readable text allows, or back to close up">Fit</button>
   </div>
-  <div class="hint">Keys: &larr; / &rarr; step, space plays or pauses, Home restarts.</div>
+  <div class="hint">Keys: &larr; / &rarr; step, space plays or pauses, Home restarts,
+    + / &minus; zoom. Drag or scroll to pan.</div>
+  %LEGEND%
+%LAYER_CONTROLS%
+  </div>
   <div id="panel">
     <div id="status">Step <span id="step-index" class="num">&ndash;</span>
       <span class="hint">(steps 0 to <span id="step-last"></span>)</span></div>
@@ -223,6 +315,7 @@ _PAGE = """<!DOCTYPE html>
       <tbody></tbody></table>
     <p id="note"></p>
   </div>
+%LAYER_PANEL%
 </div>
 <script>
 "use strict";
@@ -274,6 +367,195 @@ function gradsAfter(s) {
 
 let current = -1;  // -1: before the backward pass
 
+// ---- the view: the drawing fills #graph; panning and zooming move the SVG's viewBox.
+// Scales are CSS px per SVG unit (Graphviz writes points: 4/3 px each at full size).
+const svg = document.querySelector("#graph svg");
+const area = document.getElementById("graph");
+const box0 = svg.viewBox.baseVal;
+const G = { x: box0.x, y: box0.y, w: box0.width, h: box0.height };
+svg.removeAttribute("width");
+svg.removeAttribute("height");
+svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+const FULL = 4 / 3;  // full size, as Graphviz laid it out
+const MOST = 2.2;  // a small graph is enlarged no further
+const MIN_TEXT_PX = 11;  // zooming out stops where the smallest text would be this small
+const MARGIN = 36;  // px kept free around the nodes followed
+// the smallest font of the drawing's own text (sub- and superscripts are smaller by design)
+const smallest = Math.min(...[...svg.querySelectorAll("text")].map(
+  (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11);
+const LEAST = MIN_TEXT_PX / smallest;
+let overview = false;
+let view = null;  // {cx, cy, s}: the centre in SVG units and the scale
+let focusSet = [];
+let focusMain = null;
+let anim = null;
+
+function areaSize() { return { w: area.clientWidth, h: area.clientHeight }; }
+function fitScale() { const a = areaSize(); return Math.min(a.w / G.w, a.h / G.h); }
+// the scale to follow the pass at: the whole graph when it fits with readable text, else
+// full size (Fit: as much of the graph as readable text allows)
+function baseScale() {
+  const fit = fitScale();
+  if (fit >= LEAST) return Math.min(fit, MOST);
+  return overview ? LEAST : Math.max(FULL, LEAST);
+}
+function clampView(v) {
+  const a = areaSize();
+  const s = Math.max(Math.min(v.s, MOST), Math.min(LEAST, fitScale()));
+  const half = { w: a.w / (2 * s), h: a.h / (2 * s) };
+  const axis = (c, lo, size, h) =>
+    2 * h >= size ? lo + size / 2 : Math.min(Math.max(c, lo + h), lo + size - h);
+  return { s, cx: axis(v.cx, G.x, G.w, half.w), cy: axis(v.cy, G.y, G.h, half.h) };
+}
+function applyView(v) {
+  const a = areaSize();
+  const w = a.w / v.s;
+  const h = a.h / v.s;
+  const box = [v.cx - w / 2, v.cy - h / 2, w, h];
+  svg.setAttribute("viewBox", box.map((x) => x.toFixed(3)).join(" "));
+}
+function moveTo(target, animate) {
+  target = clampView(target);
+  if (anim !== null) cancelAnimationFrame(anim);
+  anim = null;
+  const from = view;
+  view = target;
+  if (!animate || from === null || matchMedia("(prefers-reduced-motion: reduce)").matches) {
+    applyView(target);
+    delete document.body.dataset.moving;
+    return;
+  }
+  document.body.dataset.moving = "1";
+  const start = performance.now();
+  const frame = (now) => {
+    if (layerMode()) {  // the by-layer mode took over the view
+      anim = null;
+      delete document.body.dataset.moving;
+      return;
+    }
+    const t = Math.min(1, (now - start) / 280);
+    const e = t * (2 - t);
+    applyView({ cx: from.cx + (target.cx - from.cx) * e, cy: from.cy + (target.cy - from.cy) * e,
+                s: from.s * Math.pow(target.s / from.s, e) });
+    if (t < 1) anim = requestAnimationFrame(frame);
+    else { anim = null; delete document.body.dataset.moving; }
+  };
+  anim = requestAnimationFrame(frame);
+}
+// an element's box in SVG units (whatever the view)
+function unitBox(el) {
+  const b = el.getBBox();
+  const m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+  const xs = [], ys = [];
+  for (const [x, y] of [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height],
+                        [b.x + b.width, b.y + b.height]]) {
+    xs.push(m.a * x + m.c * y + m.e);
+    ys.push(m.b * x + m.d * y + m.f);
+  }
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+// Keep the current node and its parents in view: zoom out (no further than readable text)
+// when they do not fit, and pan, centring them, when any of them is out of view.
+function follow(els, main) {
+  focusSet = els.filter((e) => e);
+  focusMain = main;
+  if (!focusSet.length) return;
+  const a = areaSize();
+  const f = unionBox(focusSet);
+  const need = Math.min((a.w - 2 * MARGIN) / (f.x1 - f.x0), (a.h - 2 * MARGIN) / (f.y1 - f.y0));
+  const s = Math.min(baseScale(), Math.max(LEAST, need));
+  let cx = (f.x0 + f.x1) / 2;
+  let cy = (f.y0 + f.y1) / 2;
+  if (view !== null && Math.abs(view.s - s) < 1e-9) {
+    const half = { w: a.w / (2 * s) - MARGIN / s, h: a.h / (2 * s) - MARGIN / s };
+    const inside = f.x0 >= view.cx - half.w && f.x1 <= view.cx + half.w &&
+                   f.y0 >= view.cy - half.h && f.y1 <= view.cy + half.h;
+    if (inside) { cx = view.cx; cy = view.cy; }
+  }
+  if (s === LEAST && need < LEAST) {
+    // the parents do not all fit even zoomed out: keep the node itself in view, the nearest
+    // parents around it
+    const m = unitBox(main);
+    const half = { w: a.w / (2 * s) - MARGIN / s, h: a.h / (2 * s) - MARGIN / s };
+    cx = Math.min(Math.max(cx, m.x1 - half.w), m.x0 + half.w);
+    cy = Math.min(Math.max(cy, m.y1 - half.h), m.y0 + half.h);
+  }
+  moveTo({ cx, cy, s }, view !== null);
+}
+function refollow() { view = null; follow(focusSet, focusMain); }
+// the view shown now, whoever set it (the by-layer mode sets the viewBox itself)
+function shownView() {
+  const a = areaSize();
+  const b = svg.viewBox.baseVal;
+  return { s: Math.min(a.w / b.width, a.h / b.height), cx: b.x + b.width / 2,
+           cy: b.y + b.height / 2 };
+}
+function zoomBy(factor, px, py) {
+  view = shownView();
+  const a = areaSize();
+  const s = Math.min(MOST, Math.max(LEAST, view.s * factor));
+  const ox = px === undefined ? 0 : px - a.w / 2;  // keep the point under the cursor still
+  const oy = py === undefined ? 0 : py - a.h / 2;
+  moveTo({ s, cx: view.cx + ox / view.s - ox / s, cy: view.cy + oy / view.s - oy / s }, false);
+}
+area.addEventListener("wheel", (e) => {
+  e.preventDefault();
+  view = shownView();
+  const r = area.getBoundingClientRect();
+  if (e.ctrlKey) zoomBy(Math.exp(-e.deltaY / 300), e.clientX - r.left, e.clientY - r.top);
+  else moveTo({ s: view.s, cx: view.cx + e.deltaX / view.s, cy: view.cy + e.deltaY / view.s },
+              false);
+}, { passive: false });
+let drag = null;
+area.addEventListener("pointerdown", (e) => {
+  view = shownView();
+  drag = { x: e.clientX, y: e.clientY, cx: view.cx, cy: view.cy };
+  area.setPointerCapture(e.pointerId);
+  area.classList.add("dragging");
+});
+area.addEventListener("pointermove", (e) => {
+  if (drag === null) return;
+  moveTo({ s: view.s, cx: drag.cx - (e.clientX - drag.x) / view.s,
+           cy: drag.cy - (e.clientY - drag.y) / view.s }, false);
+});
+const endDrag = () => { drag = null; area.classList.remove("dragging"); };
+area.addEventListener("pointerup", endDrag);
+area.addEventListener("pointercancel", endDrag);
+// The panel beside the drawing, or under it (a wide, low drawing): whichever shows every
+// step's node and parents larger (up to full size), then the whole graph larger.
+let focusBoxes = null;
+function unionBox(els) {
+  const boxes = els.filter((e) => e).map(unitBox);
+  return { x0: Math.min(...boxes.map((b) => b.x0)), y0: Math.min(...boxes.map((b) => b.y0)),
+           x1: Math.max(...boxes.map((b) => b.x1)), y1: Math.max(...boxes.map((b) => b.y1)) };
+}
+const layerMode = () => document.body.classList.contains("by-layer");
+function chooseLayout() {
+  if (focusBoxes === null) {
+    focusBoxes = STEPS.map((st) => unionBox(
+      [nodes[st.k], document.getElementById("v" + st.k + "op"), ...st.to.map((p) => nodes[p])]));
+  }
+  const W = innerWidth, H = innerHeight;
+  const score = (aw, ah) => {
+    const worst = Math.min(FULL, ...focusBoxes.map((f) => Math.min(
+      (aw - 2 * MARGIN) / (f.x1 - f.x0), (ah - 2 * MARGIN) / (f.y1 - f.y0))));
+    return [worst, Math.min(aw / G.w, ah / G.h)];
+  };
+  const side = score(W - 400, H);
+  const below = score(W, H - Math.max(290, 0.3 * H));  // the panel's height, as in the CSS
+  const better = below[0] > side[0] + 1e-9 || (Math.abs(below[0] - side[0]) <= 1e-9 &&
+                                               below[1] > 1.1 * side[1]);
+  const under = better && H >= 600;
+  if (under !== document.body.classList.contains("below")) {
+    document.body.classList.toggle("below", under);
+  }
+}
+chooseLayout();
+addEventListener("resize", () => { chooseLayout(); if (!layerMode()) refollow(); });
+// the by-layer mode needs the panel beside the drawing (its matrices are wide)
+new MutationObserver(() => { chooseLayout(); if (!layerMode()) refollow(); })
+  .observe(document.body, { attributes: true, attributeFilter: ["class"] });
+
 function cell(row, text, cls, markup) {
   const td = document.createElement("td");
   if (markup) td.innerHTML = markup;
@@ -307,6 +589,7 @@ function show(s) {
     upLine.textContent = "";
     note.innerHTML = "Press Next (\\u2192) to start: step 0 seeds the root with \\u2202" +
       C + "/\\u2202" + C + " = 1 and passes it on to the root's parents.";
+    if (STEPS.length) follow([nodes[STEPS[0].k]], nodes[STEPS[0].k]);  // open on the root
     return;
   }
   const g = nodes[st.k];
@@ -350,7 +633,7 @@ function show(s) {
     ? "Its grad is final: every node it feeds has been processed. The chain rule passes " +
       "upstream \\u00b7 local derivative to each parent, where it adds to the parent's grad."
     : "A leaf: nothing to pass on. Its grad \\u2202" + C + "/\\u2202" + name + " is final.";
-  g.scrollIntoView({ block: "nearest", inline: "nearest" });
+  follow([g, document.getElementById("v" + st.k + "op"), ...st.to.map((p) => nodes[p])], g);
 }
 
 let timer = null;
@@ -374,8 +657,10 @@ document.getElementById("play").addEventListener("click", () => {
   else pause();
 });
 document.getElementById("fit").addEventListener("click", () => {
-  const fit = document.getElementById("graph").classList.toggle("fit");
-  document.getElementById("fit").textContent = fit ? "Full size" : "Fit";
+  overview = !overview;
+  area.classList.toggle("fit", overview);  // the by-layer mode zooms onto equations when fitted
+  document.getElementById("fit").textContent = overview ? "Close up" : "Fit";
+  if (!layerMode()) refollow();
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "ArrowRight") { pause(); show(current + 1); }
@@ -383,12 +668,15 @@ document.addEventListener("keydown", (e) => {
   else if (e.key === "Home") { pause(); show(-1); }
   else if (e.key === "End") { pause(); show(STEPS.length - 1); }
   else if (e.key === " ") { if (timer === null) play(); else pause(); }
+  else if (e.key === "+" || e.key === "=") zoomBy(1.15);
+  else if (e.key === "-" || e.key === "_") zoomBy(1 / 1.15);
   else return;
   e.preventDefault();
 });
 document.getElementById("step-last").textContent = String(STEPS.length - 1);
 const wanted = /^#step=(-?\\d+)$/.exec(location.hash);
 show(wanted ? parseInt(wanted[1], 10) : -1);
+%LAYER_SCRIPT%
 </script>
 </body>
 </html>

@@ -1,0 +1,176 @@
+"""The stepper's "by layer" mode in Chromium: step k shows equation k of viz.explain(model, C)
+with the same numbers, and highlights every node the equation covers (skipped without a
+browser unless DELTAGRAD_REQUIRE_BROWSER=1, as in tests/test_stepper_browser.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import viz
+from autograd import Value
+from nn import MLP
+from nn.losses import batch_loss, quadratic
+from tests.test_layer_view import num, pictures, sections
+from tests.test_stepper_browser import (  # noqa: F401 - browser_page is a fixture
+    browser_page,
+    check_step,
+    expected_grads,
+    page_data,
+)
+from viz.draw import processing_order
+
+
+def network(batch: bool = False) -> tuple[MLP, Value, Any]:
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    if batch:
+        ys: Any = [[0.5, -0.1], [0.0, 0.2]]
+        c = batch_loss(quadratic, [model(x) for x in ([0.8, -0.4], [-0.5, 0.3])], ys)
+        return model, c, ys
+    y = [0.5, -0.1]
+    return model, quadratic(model([0.8, -0.4]), y), y
+
+
+def test_without_layers_the_page_has_no_layer_steps() -> None:
+    _, c, _ = network()
+    assert page_data(viz.stepper_html(c))["layers"] == []
+    with pytest.raises(TypeError, match="only with layers="):
+        viz.stepper_html(c, cost="quadratic")
+
+
+def test_layer_steps_are_the_equations_of_explain() -> None:
+    model, c, y = network()
+    data = page_data(viz.stepper_html(c, layers=model, cost="quadratic", y=y))
+    assert [(s["key"], s["layer"]) for s in data["layers"]] == [
+        ("BP1", "3"),
+        ("BP3", "3"),
+        ("BP4", "3"),
+        ("BP2", "2"),
+        ("BP3", "2"),
+        ("BP4", "2"),
+    ]
+    order = processing_order(c)
+    index = {n: k for k, n in enumerate(order)}
+    out, hidden = model.layers[1], model.layers[0]
+    bp1, bp3, bp4, bp2 = (set(s["nodes"]) for s in data["layers"][:4])
+    assert {index[z] for z in out.z} <= bp1
+    assert {index[n.b] for n in out.neurons} <= bp3
+    assert {index[w] for n in out.neurons for w in n.w} | {index[a] for a in hidden.a} <= bp4
+    assert {index[w] for n in out.neurons for w in n.w} | {index[z] for z in hidden.z} <= bp2
+
+
+def panel(page: Any) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(
+        """() => ({
+        step: document.body.dataset.layerStep,
+        index: document.getElementById('layer-index').textContent,
+        head: (document.querySelector('#layer-panel .eq-head') || {}).textContent || '',
+        pictures: [...document.querySelectorAll('#layer-panel .picture')].map((p) =>
+            [...p.querySelectorAll('.mat')].map((m) => [
+                m.querySelector('.cap').textContent,
+                [...m.querySelectorAll('tr')].map((tr) =>
+                    [...tr.querySelectorAll('td')].map((td) => td.textContent))])),
+        checks: [...document.querySelectorAll('#layer-panel .eq-check')].map((e) => e.textContent),
+        covered: [...document.querySelectorAll('#graph g.node.covered')].map((g) => g.id),
+        grads: [...document.querySelectorAll('#graph g.node')].filter((g) => /^v\\d+$/.test(g.id))
+            .map((g) => [g.id, g.getAttribute('data-grad')]),
+        layerMode: document.body.classList.contains('by-layer'),
+        // covered nodes outside the graph pane (the layer mode zooms onto them)
+        hidden: (() => {
+            const pane = document.getElementById('graph').getBoundingClientRect();
+            return [...document.querySelectorAll('#graph g.node.covered')].filter((g) => {
+                const r = g.getBoundingClientRect();
+                return r.left < pane.left - 1 || r.right > pane.right + 1 ||
+                    r.top < pane.top - 1 || r.bottom > pane.bottom + 1;
+            }).map((g) => g.id);
+        })(),
+        viewBox: document.querySelector('#graph svg').getAttribute('viewBox'),
+    })"""
+    )
+    return result
+
+
+def plain(markup: str) -> str:
+    """What a browser shows of nn.notation's HTML (tags dropped)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def check_layer_step(page: Any, data: dict[str, Any], view: Any, k: int) -> None:
+    shown = panel(page)
+    assert shown["layerMode"] and shown["step"] == str(k) and shown["index"] == str(k)
+    record = data["layers"][k]
+    eq = view.equations[k]
+    assert shown["head"].startswith(f"{eq.key} {plain(eq.formula[2])}")
+    expected = pictures(sections(str(view))[k])  # the numbers as the text prints them
+    assert len(shown["pictures"]) == len(expected) == len(eq.pictures)
+    for got, (_, blocks), pic in zip(shown["pictures"], expected, eq.pictures, strict=True):
+        assert [cap for cap, _ in got] == [plain(m.caption[2]) for m in pic.matrices()]
+        for (_, rows), (_, want) in zip(got, blocks, strict=True):
+            assert [[num(c) for c in r] for r in rows] == want  # the same printed numbers
+    section = sections(str(view))[k]
+    text_checks = [line.strip() for line in section if line.strip().startswith("check:")]
+    assert shown["checks"] == text_checks
+    assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
+    assert shown["hidden"] == []  # every node the equation covers is in view
+    grads = expected_grads(data["steps"], data["count"], record["upto"])
+    assert [float(g) for _, g in sorted(shown["grads"], key=lambda t: int(t[0][1:]))] == grads
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one example", "a batch"])
+def test_stepping_by_layer_in_chromium_shows_explains_numbers(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+    batch: bool,
+) -> None:
+    model, c, y = network(batch)
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
+    data = page_data(path.read_text(encoding="utf-8"))
+    c.backward()
+    text = viz.explain(model, c, cost="quadratic", y=y, width=None)  # the panel wraps itself
+    page = browser_page
+    page.goto(path.as_uri())
+    check_step(page, data, -1)  # the node-by-node mode is the default and still works
+    page.click("#next")
+    check_step(page, data, 0)
+    page.click("#mode-layer")
+    assert panel(page)["step"] == "-1"
+    n = len(data["layers"])
+    for k in range(n):
+        page.click("#next")
+        check_layer_step(page, data, text, k)
+    page.click("#next")  # past the end: stays on the last equation
+    check_layer_step(page, data, text, n - 1)
+    page.click("#prev")
+    check_layer_step(page, data, text, n - 2)
+    page.keyboard.press("ArrowLeft")
+    check_layer_step(page, data, text, n - 3)
+    page.keyboard.press("Home")
+    assert panel(page)["step"] == "-1"
+    page.keyboard.press("End")
+    check_layer_step(page, data, text, n - 1)
+    zoomed = panel(page)["viewBox"]
+    page.click("#mode-node")  # back to node by node, where it was, the whole drawing
+    assert not panel(page)["layerMode"] and panel(page)["viewBox"] != zoomed
+    check_step(page, data, 0)
+    page.keyboard.press("ArrowRight")
+    check_step(page, data, 1)
+
+
+def test_a_layer_step_can_be_opened_from_the_address(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    model, c, y = network()
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(c, path, layers=model, notation="ng", cost="quadratic", y=y)
+    data = page_data(path.read_text(encoding="utf-8"))
+    c.backward()
+    text = viz.explain(model, c, notation="ng", cost="quadratic", y=y, width=None)
+    browser_page.goto(path.as_uri() + "#layer=3")
+    check_layer_step(browser_page, data, text, 3)
+    assert "dz[1] = ((w[2])T dz[2])" in panel(browser_page)["head"]  # Ng's, typeset

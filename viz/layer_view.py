@@ -1,0 +1,1149 @@
+"""The layer view: BP1–BP4 for a layer as vectors and matrices, with the graph's own numbers.
+
+``explain(layer, C)`` (or ``explain(model, C)``) after ``C.backward()`` writes, for each layer
+l, the equations a textbook writes per layer:
+
+    BP1  δ^L = ∇_a C ⊙ σ'(z^L)                 (softmax: δ^L = J_softmaxᵀ ∇_a C)
+    BP2  δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
+    BP3  ∇_b C = δ^l
+    BP4  ∇_w C = δ^l (a^{l−1})ᵀ
+
+with every vector and matrix filled in from the graph: δ from the z nodes' grads, ∇_a C from
+the a nodes' grads, σ'(z) from the activation op's derivative rule (the op table), a^{l−1}
+from the nodes that feed z, the weights from w's data, ∂C/∂w and ∂C/∂b from the parameters'
+grads. Under each picture a check line gives the largest difference between the right-hand
+side computed from the printed factors (at full precision) and the graph's own numbers.
+
+The graph is read through the nodes' Name records (nn.notation): a node's layer and index are
+data, never parsed from label text; every symbol is written by the chosen notation.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, grad, symbolic_row, topological_order
+from autograd.symbolic import simplify, var
+from nn import notation as nt
+from nn.module import MLP, Layer
+from nn.notation import Name, Notation
+
+from . import numbers
+from .draw import forward_order
+from .explain import number
+
+__all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
+
+STYLES = ("unicode", "latex")
+
+# Output activation + cost pairs where BP1 collapses to δ^L = a^L − y, and why.
+PAIRS: dict[tuple[str, str], str] = {
+    ("linear", "quadratic"): (
+        "a linear output has {s}′({z}) = 1 and the quadratic cost {c} = ½ Σ ({a} − y)² has "
+        "∇_{a} {c} = {a} − y"
+    ),
+    ("sigmoid", "binary_cross_entropy"): (
+        "binary cross-entropy has ∂{c}/∂{a} = ({a} − y) / ({a} (1 − {a})) and the sigmoid has "
+        "{s}′({z}) = {a} (1 − {a}): the product cancels to {a} − y"
+    ),
+    ("softmax", "cross_entropy"): (
+        "{c} = −ln {a}_c with the softmax Jacobian ∂{a}_i/∂{z}_j = {a}_i (1[i=j] − {a}_j) gives "
+        "{d}_j = Σ_i (−1[i=c]/{a}_c) {a}_i (1[i=j] − {a}_j) = {a}_j − 1[j=c]: {a} − y for the "
+        "one-hot y"
+    ),
+}
+
+
+# ------------------------------------------------------------------------------ names
+Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
+TEX_STYLES = ("unicode", "latex", "html")
+
+
+def _both(fn: Any) -> Tex:
+    return fn("unicode"), fn("latex"), fn("html")
+
+
+def cat(*parts: Tex | str) -> Tex:
+    """Names and literals joined in each style (a str literal is the same in all three)."""
+    out = ["", "", ""]
+    for p in parts:
+        for i in range(3):
+            out[i] += p if isinstance(p, str) else p[i]
+    return out[0], out[1], out[2]
+
+
+TRANSPOSE: Tex = ("ᵀ", "^{\\top}", "<sup>T</sup>")
+ODOT: Tex = (" ⊙ ", " \\odot ", " ⊙ ")
+MINUS: Tex = (" − ", " - ", " − ")
+
+
+class Names:
+    """The symbols of the layer view in one notation, as (unicode, latex, html) triples."""
+
+    def __init__(self, notation: str | Notation | None) -> None:
+        self.n = nt.get(notation)
+
+    def _sup(self, quantity: str, layer: int) -> str:
+        return nt.parts(Name(quantity, layer), self.n)[1]
+
+    def vector(self, quantity: str, layer: int) -> Tex:
+        """z^l, a^l (the input when l = 1) as a whole vector: no index."""
+        if quantity == "activation" and layer == 1:
+            quantity = "input"
+        sym, sup, _ = nt.parts(Name(quantity, layer), self.n)
+        return _both(lambda s: nt.compose(sym, sup, "", s))
+
+    def delta(self, layer: int) -> Tex:
+        """δ^l as a vector."""
+        sup = self._sup("preactivation", layer)
+        return _both(lambda s: nt.compose(self.n.delta, sup, "", s))
+
+    def weights(self, layer: int) -> Tex:
+        """w^l as a matrix."""
+        sup = self._sup("weight", layer)
+        return _both(lambda s: nt.compose(self.n.w, sup, "", s))
+
+    def cost(self, batch: bool = False) -> Tex:
+        """C (or the batch cost's symbol)."""
+        record = Name("cost", batch=batch)
+        return _both(lambda s: nt.render(record, self.n, s))
+
+    def example_cost(self, example: int) -> Tex:
+        """C_x for example x."""
+        record = Name("cost", example=example)
+        return _both(lambda s: nt.render(record, self.n, s))
+
+    def weights_t(self, layer: int) -> Tex:
+        """The matrix BP2 multiplies δ^{l+1} by: (w^{l+1})ᵀ, or LFD's W^(l+1) as it stands."""
+        w = self.weights(layer)
+        if self.n.index_order == "kj":  # rows are already the source neurons
+            return w
+        return self.transpose(w)
+
+    def transpose(self, t: Tex) -> Tex:
+        """(t)ᵀ."""
+        return cat("(", t, ")", TRANSPOSE)
+
+    def sigma_prime(self, layer: int) -> Tex:
+        """σ′(z^l)."""
+        z = self.vector("preactivation", layer)
+        sigma = _both(lambda s: nt.symbol(self.n.sigma, s))
+        return cat(sigma, ("′", "'", "′"), "(", z, ")")
+
+    def grad_a(self, layer: int, batch: bool = False) -> Tex:
+        """∇_a C."""
+        c = self.cost(batch)
+        nabla = _both(lambda s: nt.compose("∇", "", self.n.a, s))
+        return cat(nabla, ("", " ", ""), c)
+
+    def d(self, what: Tex, batch: bool = False) -> Tex:
+        """∂C/∂what."""
+        c = self.cost(batch)
+        return (
+            f"∂{c[0]}/∂{what[0]}",
+            f"\\frac{{\\partial {c[1]}}}{{\\partial {what[1]}}}",
+            f"∂{c[2]}/∂{what[2]}",
+        )
+
+    def grad_b(self, layer: int, batch: bool = False) -> Tex:
+        """∂C/∂b^l (LFD: the weights from the constant unit, w^(l)_0j)."""
+        if self.n.bias_as_weight:
+            sym, sup, _ = nt.parts(Name("bias", layer), self.n)
+            zero = str(self.n.index_base - 1)
+            sub = f"{zero}j" if self.n.index_order == "kj" else f"j{zero}"
+            return self.d(_both(lambda s: nt.compose(sym, sup, sub, s)), batch)
+        sym, sup, _ = nt.parts(Name("bias", layer), self.n)
+        return self.d(_both(lambda s: nt.compose(sym, sup, "", s)), batch)
+
+    def grad_w(self, layer: int, batch: bool = False) -> Tex:
+        """∂C/∂w^l."""
+        return self.d(self.weights(layer), batch)
+
+    def layer_number(self, layer: int) -> str:
+        """The layer as the notation counts it."""
+        return str(layer + self.n.layer_offset)
+
+    def index(self, i: int) -> str:
+        """A neuron's or an example's index as the notation counts it."""
+        return str(i + self.n.index_base)
+
+    def prose(self, text: str) -> str:
+        """text with {a}, {z}, {d}, {s}, {c}, {cb} replaced by the notation's symbols."""
+        n = self.n
+        return text.format(
+            a=n.a,
+            z=n.z,
+            d=n.delta,
+            s=n.sigma,
+            c=nt.symbol(n.cost, "unicode"),
+            cb=nt.symbol(n.cost_batch, "unicode"),
+        )
+
+
+# --------------------------------------------------------------------------- pictures
+@dataclass
+class Matrix:
+    """A named vector (one column) or matrix of numbers in a picture, and where they come from."""
+
+    caption: Tex
+    rows: list[list[float]]
+    source: str = ""  # "graph" for the graph's own numbers; else how they were computed
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return len(self.rows), len(self.rows[0]) if self.rows else 0
+
+
+@dataclass
+class Picture:
+    """Matrices and the operators between them, side by side: one line of an equation."""
+
+    items: list[Matrix | str]
+    title: str = ""  # e.g. "example x = 0"
+
+    def matrices(self) -> list[Matrix]:
+        """The matrices, left to right."""
+        return [m for m in self.items if isinstance(m, Matrix)]
+
+
+@dataclass
+class Equation:
+    """One equation applied to one layer: its formula, pictures, notes, check and nodes."""
+
+    key: str  # "BP1", "BP2", "BP3", "BP4"
+    layer: int  # Nielsen's numbering
+    formula: Tex
+    pictures: list[Picture]
+    notes: list[str] = field(default_factory=list)
+    checks: list[tuple[str, float]] = field(default_factory=list)  # (what, largest difference)
+    nodes: list[Value] = field(default_factory=list, repr=False)  # every node it covers
+
+
+# ------------------------------------------------------------------------- the graph
+def _is_cost(node: Value) -> bool:
+    r = node.label_record
+    return isinstance(r, Name) and r.quantity == "cost" and not r.batch
+
+
+@dataclass
+class _Example:
+    """One example's nodes per layer l, and its gradients ∂C_x/∂(node)."""
+
+    cost: Value
+    factor: float  # ∂C/∂C_x, the graph's own: 1/m for a batch mean, 1 for a sum
+    z: dict[int, list[Value]] = field(default_factory=dict)
+    a: dict[int, list[Value] | None] = field(default_factory=dict)  # None: a is not in the graph
+    inputs: dict[int, list[Value]] = field(default_factory=dict)
+    grads: dict[Value, float] = field(default_factory=dict)
+
+
+def _inputs_of(z: Value, weights: list[Value]) -> list[Value]:
+    """The nodes a^{l−1}_k that z multiplies by w_k (one linear node, or * and + nodes).
+
+    Read from the rows: where ∂node/∂w_k is another input of the node, that input is a_k;
+    the walk goes on through the inputs a node passes on unchanged (∂node/∂input = 1, a sum).
+    """
+    n = len(weights)
+    position = {w: k for k, w in enumerate(weights)}
+    found: dict[int, Value] = {}
+    stack = [z]
+    while stack:
+        node = stack.pop()
+        slots = [var(f"_{i}") for i in range(len(node.parents))]
+        local = symbolic_row(node.row, slots).derivatives or ()
+        for p, d in zip(node.parents, local, strict=False):
+            d = simplify(d)
+            if p in position and d.kind == "var":
+                found[position[p]] = node.parents[int(d.value[1:])]
+            elif not p.is_leaf and d.kind == "const" and d.value == 1.0:
+                stack.append(p)
+    if len(found) != n:
+        raise ValueError(
+            f"cannot find the inputs of '{z.label}' in the graph: a z node should be "
+            "linear(w, a, b) or a sum of w_k · a_k and b, as nn's neurons make it"
+        )
+    return [found[k] for k in range(n)]
+
+
+class _Graph:
+    """C's graph, read through Name records: the layers' nodes per example."""
+
+    def __init__(self, root: Value, layers: Sequence[Layer]) -> None:
+        self.root = root
+        order = topological_order(root)
+        members = set(order)
+        for layer in layers:
+            missing = [p for p in layer.parameters() if p not in members]
+            if missing:
+                raise ValueError(
+                    f"layer {layer.layer_index}'s parameters (e.g. '{missing[0].label}') are not "
+                    "in the graph of the cost you passed: pass the cost computed from this "
+                    "model's forward pass"
+                )
+        # the parameters of every layer in the graph, by record (the next layer's w for BP2)
+        self.weights: dict[tuple[int, int, int], Value] = {}
+        self.biases: dict[tuple[int, int], Value] = {}
+        for node in order:
+            r = node.label_record
+            if node.is_leaf and isinstance(r, Name):
+                if r.quantity == "weight":
+                    self.weights.setdefault((r.layer, r.j, r.k), node)
+                elif r.quantity == "bias":
+                    self.biases.setdefault((r.layer, r.j), node)
+        self.widths: dict[int, int] = {}
+        for layer_index, j in self.biases:
+            self.widths[layer_index] = max(self.widths.get(layer_index, 0), j + 1)
+        self.output = max(self.widths)
+        # the example costs in the order the sum reads them (first parents first), then by index
+        costs = [n for n in forward_order(root) if n is not root and _is_cost(n)]
+        costs.sort(key=lambda n: _example_index(n))
+        self.batch = bool(costs)
+        if not costs:
+            costs = [root]
+        if numbers.grad(root) != 1.0:
+            raise ValueError(
+                "the cost's grad is not 1: call C.backward() first (after model.zero_grad()), "
+                "then explain the layer"
+            )
+        self.examples = [self._example(c) for c in costs]
+
+    def neuron_weights(self, layer: int, j: int) -> list[Value]:
+        """w^l_j0, w^l_j1, … from the graph's records."""
+        out = []
+        k = 0
+        while (layer, j, k) in self.weights:
+            out.append(self.weights[(layer, j, k)])
+            k += 1
+        return out
+
+    def _example(self, cost: Value) -> _Example:
+        ex = _Example(cost, numbers.grad(cost) if cost is not self.root else 1.0)
+        by_record: dict[Name, list[Value]] = {}
+        for node in topological_order(cost):
+            r = node.label_record
+            if isinstance(r, Name) and r.quantity in ("preactivation", "activation"):
+                by_record.setdefault(r, []).append(node)
+        for layer in sorted(self.widths):
+            zs: list[Value] = []
+            for j in range(self.widths[layer]):
+                b = self.biases[(layer, j)]
+                cands = [
+                    z for z in by_record.get(Name("preactivation", layer, j), []) if b in z.parents
+                ]
+                if len(cands) != 1:
+                    raise ValueError(
+                        f"example cost '{cost.label}' has {len(cands)} z nodes for neuron {j} of "
+                        f"layer {layer}; explain one forward pass per example cost"
+                    )
+                zs.append(cands[0])
+            ex.z[layer] = zs
+            acts = [by_record.get(Name("activation", layer, j), []) for j in range(len(zs))]
+            ex.a[layer] = [c[0] for c in acts] if all(len(c) == 1 for c in acts) else None
+            # every neuron of a layer reads the same a^{l−1}: neuron 0's inputs are the layer's
+            ex.inputs[layer] = _inputs_of(zs[0], self.neuron_weights(layer, 0))
+        nodes = [n for zs in ex.z.values() for n in zs]
+        nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
+        if cost is self.root:  # one example: the grads of the user's C.backward()
+            ex.grads = {n: numbers.grad(n) for n in nodes}
+        else:  # ∂C_x/∂node from the engine's backward pass of C_x alone
+            values = grad(cost, nodes)
+            ex.grads = {n: float(g) for n, g in zip(nodes, values, strict=True)}
+        return ex
+
+
+def _example_index(node: Value) -> int:
+    r = node.label_record
+    return r.example if isinstance(r, Name) and r.example is not None else 0
+
+
+# ------------------------------------------------------------ one accessor per quantity
+def delta_of(ex: _Example, layer: int) -> list[float]:
+    """δ^l = ∂C_x/∂z^l: the z nodes' grads."""
+    return [ex.grads[z] for z in ex.z[layer]]
+
+
+def grad_a_of(ex: _Example, layer: int, activation: str) -> list[float] | None:
+    """∇_a C = ∂C_x/∂a^l: the a nodes' grads (None when the cost does not read a^l)."""
+    a = ex.a[layer]
+    if a is not None:
+        return [ex.grads[n] for n in a]
+    if activation == "linear":
+        return delta_of(ex, layer)  # a linear layer's a^l is its z node
+    return None
+
+
+def activation_of(ex: _Example, layer: int, activation: str) -> list[float] | None:
+    """a^l: the a nodes' data (the z nodes' for a linear layer; None if not in the graph)."""
+    a = ex.a[layer]
+    if a is not None:
+        return [numbers.data(n) for n in a]
+    if activation == "linear":
+        return [numbers.data(z) for z in ex.z[layer]]
+    return None
+
+
+def sigma_prime_of(ex: _Example, layer: int, activation: str) -> list[float]:
+    """σ′(z^l) from the activation op's derivative rule, at the graph's z and a."""
+    a = ex.a[layer]
+    if activation == "linear":
+        return [1.0] * len(ex.z[layer])  # σ(z) = z: no node of its own, σ′ = 1
+    if a is None or activation == "softmax":
+        raise ValueError(f"layer {layer}'s {activation} has no elementwise σ′ in this graph")
+    out = []
+    for z, a_j in zip(ex.z[layer], a, strict=True):
+        if a_j.parents != (z,):
+            raise ValueError(f"'{a_j.label}' is not an elementwise σ of '{z.label}'")
+        out.append(float(a_j.row.derivative(numbers.data(z), numbers.data(a_j))[0]))
+    return out
+
+
+def inputs_of(ex: _Example, layer: int) -> list[float]:
+    """a^{l−1}: the data of the nodes that feed z^l."""
+    return [numbers.data(n) for n in ex.inputs[layer]]
+
+
+def weights_of(g: _Graph, layer: int) -> list[list[float]]:
+    """w^l[j][k]: the weights' data."""
+    return [[numbers.data(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
+
+
+def grad_w_of(g: _Graph, layer: int) -> list[list[float]]:
+    """∂C/∂w^l[j][k]: the weights' grads."""
+    return [[numbers.grad(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
+
+
+def grad_b_of(g: _Graph, layer: int) -> list[float]:
+    """∂C/∂b^l: the biases' grads."""
+    return [numbers.grad(g.biases[(layer, j)]) for j in range(g.widths[layer])]
+
+
+# ------------------------------------------------------------------------- arithmetic
+def _col(v: Sequence[float]) -> list[list[float]]:
+    return [[x] for x in v]
+
+
+def _t(m: list[list[float]]) -> list[list[float]]:
+    return [list(r) for r in zip(*m, strict=True)]
+
+
+def _diff(x: Sequence[float], y: Sequence[float]) -> float:
+    return max((abs(a - b) for a, b in zip(x, y, strict=True)), default=0.0)
+
+
+def _mdiff(x: list[list[float]], y: list[list[float]]) -> float:
+    return max((_diff(a, b) for a, b in zip(x, y, strict=True)), default=0.0)
+
+
+def _softmax_jacobian(a: Sequence[float]) -> list[list[float]]:
+    # ∂a_i/∂z_j = a_i (1[i=j] − a_j)
+    return [
+        [a_i * ((1.0 if i == j else 0.0) - a_j) for j, a_j in enumerate(a)]
+        for i, a_i in enumerate(a)
+    ]
+
+
+def _softmax(z: Sequence[float]) -> list[float]:
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    s = sum(e)
+    return [v / s for v in e]
+
+
+# ------------------------------------------------------------------------ the builder
+class _Builder:
+    def __init__(
+        self, g: _Graph, names: Names, cost: str | None, targets: list[Any] | None, shown: int
+    ) -> None:
+        self.g = g
+        self.N = names
+        self.cost = cost
+        self.targets = targets
+        self.shown = shown  # examples written out per equation
+
+    def examples(self) -> list[tuple[int, _Example]]:
+        return list(enumerate(self.g.examples))[: self.shown]
+
+    def _title(self, x: int) -> str:
+        if not self.g.batch:
+            return ""
+        record = self.g.examples[x].cost.label_record
+        if not isinstance(record, Name) or record.example is None:
+            return f"example x = {self.N.index(x)}"
+        c = self.N.example_cost(record.example)
+        return f"example x = {self.N.index(x)} (cost {c[0]})"
+
+    # BP1 -----------------------------------------------------------------------------
+    def bp1(self, layer: Layer) -> Equation:
+        L, N = layer.layer_index, self.N
+        d, sp, ga = N.delta(L), N.sigma_prime(L), N.grad_a(L)
+        soft = layer.activation == "softmax"
+        if soft:
+            a_l, z_l = N.vector("activation", L), N.vector("preactivation", L)
+            formula = cat(
+                d,
+                " = J",
+                TRANSPOSE,
+                " ",
+                ga,
+                (",  J = ∂", ",\\quad J = \\partial ", ",&nbsp; J = ∂"),
+                a_l,
+                ("/∂", "/\\partial ", "/∂"),
+                z_l,
+            )
+        else:
+            formula = cat(d, " = ", ga, ODOT, sp)
+        eq = Equation("BP1", L, formula, [])
+        worst = 0.0
+        checked = False
+        for x, ex in self.examples():
+            delta = delta_of(ex, L)
+            if soft:
+                a_nodes = activation_of(ex, L, layer.activation)
+                if a_nodes is None:
+                    a = _softmax([z.data for z in ex.z[L]])
+                    a_src = "computed"
+                else:
+                    a = a_nodes
+                    a_src = "graph"
+                jac = _softmax_jacobian(a)
+                grad_a = grad_a_of(ex, L, layer.activation)
+                ga_src = "graph"
+                if grad_a is None and self.cost == "cross_entropy" and self.targets is not None:
+                    c = int(self.targets[x])
+                    grad_a = [(-1.0 / a[c]) if i == c else 0.0 for i in range(len(a))]
+                    ga_src = "computed"
+                items: list[Matrix | str] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
+                if grad_a is not None:
+                    items += ["·", Matrix(ga, _col(grad_a), ga_src)]
+                items += ["=", Matrix(d, _col(delta), "graph")]
+                eq.pictures.append(Picture(items, self._title(x)))
+                if grad_a is not None:
+                    rhs = [sum(jac[i][j] * grad_a[i] for i in range(len(a))) for j in range(len(a))]
+                    worst = max(worst, _diff(rhs, delta))
+                    checked = True
+                if x == 0:
+                    eq.notes.append(
+                        N.prose(
+                            "J_ij = ∂{a}_i/∂{z}_j = {a}_i (1[i=j] − {a}_j) from {a} = softmax({z})"
+                        )
+                        + (" (the a nodes' data)" if a_src == "graph" else "")
+                        + "; the Jacobian is symmetric, so Jᵀ = J."
+                    )
+                    if a_src == "computed":
+                        eq.notes.append(
+                            N.prose(
+                                "The cost reads the logits {z} straight ({c} = ln Σ_i e^({z}_i) − "
+                                "{z}_c), so the graph has no {a} or ∇_{a} {c} nodes: {a} = "
+                                "softmax({z}) is computed from the {z} nodes' data"
+                            )
+                            + (
+                                N.prose(
+                                    ", and ∇_{a} {c} = −1/{a}_c at the class c, 0 elsewhere, "
+                                    "from {c} = −ln {a}_c."
+                                )
+                                if ga_src == "computed"
+                                else "."
+                            )
+                        )
+            else:
+                grad_a = grad_a_of(ex, L, layer.activation)
+                sig = sigma_prime_of(ex, L, layer.activation)
+                assert grad_a is not None
+                eq.pictures.append(
+                    Picture(
+                        [
+                            Matrix(ga, _col(grad_a), "graph"),
+                            "⊙",
+                            Matrix(sp, _col(sig), "graph"),
+                            "=",
+                            Matrix(d, _col(delta), "graph"),
+                        ],
+                        self._title(x),
+                    )
+                )
+                worst = max(worst, _diff([p * q for p, q in zip(grad_a, sig, strict=True)], delta))
+                checked = True
+        if not soft:
+            a_name = N.vector("activation", L)[0]
+            z_name = N.vector("preactivation", L)[0]
+            linear = layer.activation == "linear"
+            eq.notes.append(
+                f"{ga[0]}: the {a_name} nodes' grads"
+                + (f" ({a_name} is the node {z_name} itself: a linear layer)" if linear else "")
+                + (
+                    f"; {sp[0]} = 1 " + N.prose("({s}({z}) = {z})")
+                    if linear
+                    else f"; {sp[0]}: the {layer.activation} op's derivative rule at {z_name}"
+                )
+                + f"; {d[0]}: the {z_name} nodes' grads."
+            )
+        if checked:
+            what = f"Jᵀ {ga[0]} − {d[0]}" if soft else f"{ga[0]} ⊙ {sp[0]} − {d[0]}"
+            eq.checks.append((what, worst))
+        eq.nodes = self._nodes(L, ("z", "a"))
+        self._pair(eq, layer)
+        return eq
+
+    def _pair(self, eq: Equation, layer: Layer) -> None:
+        """The a − y line for a matching output + cost pair."""
+        why = PAIRS.get((layer.activation, self.cost or ""))
+        if why is None:
+            return
+        L, N = layer.layer_index, self.N
+        d, a = N.delta(L), N.vector("activation", L)
+        eq.notes.append(f"Here {d[0]} = {a[0]} − y: {N.prose(why)}.")
+        if self.targets is None:
+            return
+        worst = 0.0
+        for x, ex in enumerate(self.g.examples):
+            a_vals = activation_of(ex, L, layer.activation)
+            if a_vals is None:  # softmax read by a cost on the logits: a = softmax(z), computed
+                a_vals = _softmax([z.data for z in ex.z[L]])
+            y = self.targets[x]
+            ys = [1.0 if i == y else 0.0 for i in range(len(a_vals))] if isinstance(y, int) else y
+            diff = [p - q for p, q in zip(a_vals, ys, strict=True)]
+            if x < self.shown:
+                eq.pictures.append(
+                    Picture(
+                        [
+                            Matrix(a, _col(a_vals), "graph"),
+                            "−",
+                            Matrix(cat("y"), _col([float(v) for v in ys]), "target"),
+                            "=",
+                            Matrix(cat(a, MINUS, "y"), _col(diff), "computed"),
+                        ],
+                        self._title(x),
+                    )
+                )
+            worst = max(worst, _diff(diff, delta_of(ex, L)))
+        eq.checks.append((f"{a[0]} − y − {d[0]}", worst))
+
+    # BP2 -----------------------------------------------------------------------------
+    def bp2(self, layer: Layer) -> Equation:
+        lyr, N = layer.layer_index, self.N
+        d, d_up, sp, wt = N.delta(lyr), N.delta(lyr + 1), N.sigma_prime(lyr), N.weights_t(lyr + 1)
+        formula = cat(d, " = (", wt, " ", d_up, ")", ODOT, sp)
+        eq = Equation("BP2", lyr, formula, [])
+        w_next = weights_of(self.g, lyr + 1)  # [j][k]
+        back = cat(wt, " ", d_up)
+        worst = 0.0
+        for x, ex in self.examples():
+            up = delta_of(ex, lyr + 1)
+            sig = sigma_prime_of(ex, lyr, layer.activation)
+            delta = delta_of(ex, lyr)
+            ga = grad_a_of(
+                ex, lyr, layer.activation
+            )  # ∂C/∂a^l = (w^{l+1})ᵀ δ^{l+1}, the a nodes' grads
+            assert ga is not None
+            eq.pictures.append(
+                Picture(
+                    [
+                        Matrix(wt, _t(w_next), "graph"),
+                        "·",
+                        Matrix(d_up, _col(up), "graph"),
+                        "=",
+                        Matrix(back, _col(ga), "graph"),
+                        "⊙",
+                        Matrix(sp, _col(sig), "graph"),
+                        "=",
+                        Matrix(d, _col(delta), "graph"),
+                    ],
+                    self._title(x),
+                )
+            )
+            product = [sum(w_next[j][k] * up[j] for j in range(len(up))) for k in range(len(sig))]
+            rhs = [p * s for p, s in zip(product, sig, strict=True)]
+            worst = max(worst, _diff(rhs, delta), _diff(product, ga))
+        a_name = N.vector("activation", lyr)[0]
+        z_name = N.vector("preactivation", lyr)[0]
+        linear = layer.activation == "linear"
+        eq.notes.append(
+            f"{wt[0]}: the weights' data; {d_up[0]}, {d[0]}: the "
+            f"{N.vector('preactivation', lyr + 1)[0]} and {z_name} nodes' grads; "
+            f"{back[0]} = ∂{N.cost()[0]}/∂{a_name}: the {a_name} nodes' grads"
+            + (f" ({a_name} is the node {z_name}: a linear layer)" if linear else "")
+            + (
+                f"; {sp[0]} = 1 " + N.prose("({s}({z}) = {z}).")
+                if linear
+                else f"; {sp[0]}: the {layer.activation} op's derivative rule."
+            )
+        )
+        eq.checks.append((f"({wt[0]} {d_up[0]}) ⊙ {sp[0]} − {d[0]}", worst))
+        eq.nodes = self._nodes(lyr + 1, ("w", "z")) + self._nodes(lyr, ("a", "z"))
+        return eq
+
+    # BP3 -----------------------------------------------------------------------------
+    def bp3(self, layer: Layer) -> Equation:
+        lyr, N = layer.layer_index, self.N
+        d = N.delta(lyr)
+        gb = N.grad_b(lyr, self.g.batch)
+        actual = grad_b_of(self.g, lyr)
+        eq = Equation("BP3", lyr, cat(gb, " = ", d), [])
+        if not self.g.batch:
+            delta = delta_of(self.g.examples[0], lyr)
+            eq.pictures.append(
+                Picture([Matrix(gb, _col(actual), "graph"), "=", Matrix(d, _col(delta), "graph")])
+            )
+            eq.checks.append((f"{d[0]} − {gb[0]}", _diff(delta, actual)))
+            z_name = N.vector("preactivation", lyr)[0]
+            eq.notes.append(f"{gb[0]}: the biases' grads; {d[0]}: the {z_name} nodes' grads.")
+        else:
+            total = [0.0] * len(actual)
+            for ex in self.g.examples:
+                for j, v in enumerate(delta_of(ex, lyr)):
+                    total[j] += ex.factor * v
+            eq.formula = self._batch_formula(gb, d)
+            items: list[Matrix | str] = [Matrix(gb, _col(actual), "graph"), "="]
+            items += self._sum_items(
+                [_col(delta_of(ex, lyr)) for _, ex in self.examples()], d, "graph"
+            )
+            eq.pictures.append(Picture(items))
+            eq.checks.append((f"{self._sum_text()}{d[0]} − {gb[0]}", _diff(total, actual)))
+            eq.notes.append(self._batch_note(gb[0], f"{d[0]} (per example)"))
+        self._leaf_hint(eq, gb[0])
+        eq.nodes = self._nodes(lyr, ("b", "z"))
+        return eq
+
+    # BP4 -----------------------------------------------------------------------------
+    def bp4(self, layer: Layer) -> Equation:
+        lyr, N = layer.layer_index, self.N
+        d, a_prev = N.delta(lyr), N.vector("activation", lyr - 1)
+        gw = N.grad_w(lyr, self.g.batch)
+        kj = N.n.index_order == "kj"
+        # Nielsen: ∇_w C = δ (a^{l−1})ᵀ, rows j; LFD: ∂e/∂W = x^{(l−1)} (δ)ᵀ, rows i (the source)
+        left, right = (a_prev, N.transpose(d)) if kj else (d, N.transpose(a_prev))
+        outer = cat(left, ("", " ", ""), right)
+        actual = grad_w_of(self.g, lyr)  # [j][k]
+        z_name = N.vector("preactivation", lyr)[0]
+        shown_actual = _t(actual) if kj else actual
+        eq = Equation("BP4", lyr, cat(gw, " = ", outer), [])
+        total = [[0.0] * len(actual[0]) for _ in actual]
+        outers = []
+        for x, ex in enumerate(self.g.examples):
+            delta, inputs = delta_of(ex, lyr), inputs_of(ex, lyr)
+            prod = [[dj * ak for ak in inputs] for dj in delta]
+            for j, row in enumerate(prod):
+                for k, v in enumerate(row):
+                    total[j][k] += ex.factor * v
+            if x < self.shown:
+                lv, rv = (_col(inputs), [delta]) if kj else (_col(delta), [inputs])
+                outers.append((x, lv, rv, _t(prod) if kj else prod))
+        if not self.g.batch:
+            _, lv, rv, _p = outers[0]
+            eq.pictures.append(
+                Picture(
+                    [
+                        Matrix(left, lv, "graph"),
+                        Matrix(right, rv, "graph"),
+                        "=",
+                        Matrix(gw, shown_actual, "graph"),
+                    ]
+                )
+            )
+            eq.notes.append(
+                f"{d[0]}: the {z_name} nodes' grads; {a_prev[0]}: the nodes that feed {z_name}; "
+                f"{gw[0]}: the weights' grads."
+            )
+            eq.checks.append((f"{outer[0]} − {gw[0]}", _mdiff(total, actual)))
+        else:
+            eq.formula = self._batch_formula(gw, outer)
+            for x, lv, rv, prod in outers:
+                eq.pictures.append(
+                    Picture(
+                        [
+                            Matrix(left, lv, "graph"),
+                            Matrix(right, rv, "graph"),
+                            "=",
+                            Matrix(outer, prod, "computed"),
+                        ],
+                        self._title(x),
+                    )
+                )
+            items: list[Matrix | str] = [Matrix(gw, shown_actual, "graph"), "="]
+            items += self._sum_items([p for _, _, _, p in outers], outer, "computed")
+            eq.pictures.append(Picture(items, "the batch"))
+            eq.notes.append(self._batch_note(gw[0], f"{outer[0]} (per example)"))
+            eq.checks.append((f"{self._sum_text()}{outer[0]} − {gw[0]}", _mdiff(total, actual)))
+        self._leaf_hint(eq, gw[0])
+        if lyr != self.g.output:
+            eq.notes.append(
+                f"Nothing of layer {N.layer_number(lyr + 1)} appears: its weights "
+                f"{N.weights(lyr + 1)[0]} enter only through {d[0]} (BP2)."
+            )
+        eq.nodes = self._nodes(lyr, ("w", "z")) + self._nodes(lyr - 1, ("a",), inputs_of_layer=lyr)
+        return eq
+
+    def _leaf_hint(self, eq: Equation, what: str) -> None:
+        """Say why a parameter check fails: the grads are not those of this one pass."""
+        if eq.checks and eq.checks[-1][1] > 1e-9:
+            eq.notes.append(
+                f"The check fails: {what} (the parameters' grads) is not this pass's gradient. "
+                "Leaves accumulate: call model.zero_grad() before C.backward(), and backward "
+                "once; or C uses these parameters elsewhere too (a regularizer), which adds to "
+                "their grads."
+            )
+
+    # batches -------------------------------------------------------------------------
+    def _factor(self) -> tuple[str, str, str]:
+        """How C combines the examples: ('mean', '1/m', latex) or ('sum', '', '') or weights."""
+        fs = [ex.factor for ex in self.g.examples]
+        m = len(fs)
+        if all(math.isclose(f, 1.0 / m, rel_tol=1e-12) for f in fs):
+            return "mean", f"(1/{m}) ", f"\\frac{{1}}{{{m}}}"
+        if all(f == 1.0 for f in fs):
+            return "sum", "", ""
+        return "weighted", "", ""
+
+    def _weight(self) -> str:
+        return self.N.prose("∂{cb}/∂{c}ₓ")
+
+    def _sum_text(self) -> str:
+        kind, text, _ = self._factor()
+        return f"{text}Σₓ " if kind != "weighted" else f"Σₓ ({self._weight()}) "
+
+    def _batch_formula(self, lhs: Tex, term: Tex) -> Tex:
+        kind, text, tex = self._factor()
+        if kind == "weighted":
+            w = self._weight()
+            total = (f"Σₓ ({w}) (", "\\sum_x w_x \\left(", f"Σ<sub>x</sub> ({w}) (")
+        else:
+            total = (f"{text}Σₓ (", f"{tex} \\sum_x \\left(", f"{text}Σ<sub>x</sub> (")
+        return cat(lhs, " = ", total, term, (")ₓ", "\\right)_x", ")<sub>x</sub>"))
+
+    def _sum_items(
+        self, terms: list[list[list[float]]], caption: Tex, source: str
+    ) -> list[Matrix | str]:
+        kind, text, _ = self._factor()
+        items: list[Matrix | str] = []
+        if kind == "mean":
+            items.append(f"{text.strip()} (")
+        for x, rows in enumerate(terms):
+            if x:
+                items.append("+")
+            factor = self.g.examples[x].factor
+            ix = self.N.index(x)
+            cap = cat(caption, (f", x={ix}", f",\\ x={ix}", f", x={ix}"))
+            if kind == "weighted":
+                items.append(number(factor, 4) + " ·")
+            items.append(Matrix(cap, rows, source))
+        m = len(self.g.examples)
+        if m > len(terms):
+            items.append(f"+ … ({m - len(terms)} more)")
+        if kind == "mean":
+            items.append(")")
+        return items
+
+    def _batch_note(self, lhs: str, term: str) -> str:
+        kind = self._factor()[0]
+        m = len(self.g.examples)
+        w = self._weight()
+        how = {
+            "mean": f"the mean over the m = {m} examples, since {w} = 1/{m} "
+            + self.N.prose("({cb} = (1/m) Σₓ {c}ₓ)"),
+            "sum": f"the sum over the m = {m} examples, since {w} = 1 "
+            + self.N.prose("({cb} = Σₓ {c}ₓ)"),
+            "weighted": f"a weighted sum over the m = {m} examples, with weights {w}",
+        }[kind]
+        return (
+            f"A batch: {term} is a quantity of one example x (from the backward pass of its own "
+            + self.N.prose("cost {c}ₓ); ")
+            + f"{lhs}, the graph's grads, is {how}, with {w} read from the graph "
+            "(the example costs' grads)."
+        )
+
+    # nodes -------------------------------------------------------------------------
+    def _nodes(self, layer: int, kinds: tuple[str, ...], inputs_of_layer: int = 0) -> list[Value]:
+        out: list[Value] = []
+        g = self.g
+        if layer not in g.widths and "a" not in kinds:
+            return out
+        for ex in g.examples:
+            if "z" in kinds:
+                out += ex.z[layer]
+            if "a" in kinds:
+                if inputs_of_layer:
+                    out += ex.inputs[inputs_of_layer]
+                elif ex.a.get(layer):
+                    out += ex.a[layer] or []
+        if "w" in kinds:
+            for j in range(g.widths[layer]):
+                out += g.neuron_weights(layer, j)
+        if "b" in kinds:
+            out += [g.biases[(layer, j)] for j in range(g.widths[layer])]
+        return list(dict.fromkeys(out))
+
+
+def _sci(x: float) -> str:
+    return "0" if x == 0.0 else f"{x:.1e}".replace("-", "−")
+
+
+# ----------------------------------------------------------------------------- layout
+def _cells(m: Matrix, digits: int, columns: int | None) -> list[list[str]]:
+    rows = [[number(v, digits) for v in r] for r in m.rows]
+    n = m.shape[1]
+    if columns is not None and n > columns:
+        head = max(1, (columns + 1) // 2)
+        tail = max(1, columns - head)
+        rows = [[*r[:head], "…", *r[n - tail :]] for r in rows]
+    return rows
+
+
+def _block(m: Matrix, digits: int, columns: int | None) -> list[str]:
+    rows = _cells(m, digits, columns)
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    h = len(lines)
+    out = []
+    for i, line in enumerate(lines):
+        if h == 1:
+            left, right = "[", "]"
+        elif i == 0:
+            left, right = "⎡", "⎤"
+        elif i == h - 1:
+            left, right = "⎣", "⎦"
+        else:
+            left, right = "⎢", "⎥"
+        out.append(f"{left} {line} {right}")
+    return out
+
+
+def _side_by_side(pieces: list[tuple[str, list[str]]], indent: str) -> list[str]:
+    """Captions on one line, then the blocks side by side, centred on each other."""
+    height = max(len(b) for _, b in pieces)
+    caption = ""
+    body = [""] * height
+    for i, (cap, lines) in enumerate(pieces):
+        sep = " " if i else ""
+        width = max(len(cap), max(len(x) for x in lines))
+        top = (height - len(lines)) // 2 if cap else (height - 1) // 2
+        caption += sep + cap.ljust(width)
+        for r in range(height):
+            text = lines[r - top] if 0 <= r - top < len(lines) else ""
+            body[r] += sep + text.center(width) if not cap else sep + text.ljust(width)
+    return [(indent + caption).rstrip()] + [(indent + line).rstrip() for line in body]
+
+
+def _piece_width(piece: tuple[str, list[str]]) -> int:
+    return max(len(piece[0]), max(len(x) for x in piece[1])) + 1
+
+
+def picture_text(
+    p: Picture, digits: int, columns: int | None, width: int | None = None, indent: str = "    "
+) -> list[str]:
+    """The picture as text: a caption line, then the matrices side by side, centred.
+
+    A picture wider than width characters continues on more lines, broken before an "=".
+    """
+    pieces: list[tuple[str, list[str]]] = []
+    for item in p.items:
+        if isinstance(item, Matrix):
+            pieces.append((item.caption[0], _block(item, digits, columns)))
+        else:
+            pieces.append(("", [item]))
+    chunks: list[list[tuple[str, list[str]]]] = [[]]
+    for piece in pieces:
+        if piece == ("", ["="]) and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(piece)
+    rows: list[list[tuple[str, list[str]]]] = [[]]
+    for chunk in chunks:
+        used = sum(_piece_width(x) for x in rows[-1])
+        if rows[-1] and width is not None and used + sum(map(_piece_width, chunk)) > width:
+            rows.append([])
+        rows[-1].extend(chunk)
+    out = [f"  {p.title}:"] if p.title else []
+    for i, row in enumerate(rows):
+        if i:
+            out.append("")
+        out += _side_by_side(row, indent)
+    return out
+
+
+def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
+    rows = _cells(m, digits, columns)
+    body = r" \\ ".join(
+        " & ".join(r"\cdots" if c == "…" else c.replace("−", "-") for c in r) for r in rows
+    )
+    return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
+
+
+_LATEX_OPS = {"⊙": r"\odot", "·": r"\,", "−": "-", "=": "=", "+": "+", ")": r"\right)"}
+
+
+def picture_latex(p: Picture, digits: int, columns: int | None) -> str:
+    """The picture as one LaTeX formula."""
+    parts = []
+    for item in p.items:
+        if isinstance(item, Matrix):
+            parts.append(_latex_matrix(item, digits, columns))
+        elif item in _LATEX_OPS:
+            parts.append(_LATEX_OPS[item])
+        elif item.endswith("("):
+            parts.append(
+                item[:-1].strip().replace("(1/", r"\frac{1}{").replace(")", "}") + r"\left("
+            )
+        elif item.endswith("·"):
+            parts.append(item[:-1].strip().replace("−", "-") + r"\,")
+        else:
+            parts.append(r"\text{" + item + "}")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- the view
+def equation_text(
+    eq: Equation, names: Names, digits: int, columns: int | None, width: int | None = None
+) -> str:
+    """One equation as text (what the stepper's side panel shows for its step)."""
+    lines = [f"{eq.key}  {eq.formula[0]}   (layer {names.layer_number(eq.layer)})", ""]
+    for p in eq.pictures:
+        lines += picture_text(p, digits, columns, width)
+        lines.append("")
+    for note in eq.notes:
+        lines += textwrap.wrap(note, 98, initial_indent="  ", subsequent_indent="    ")
+    lines += [f"  check: max |{what}| = {_sci(worst)}" for what, worst in eq.checks]
+    return "\n".join(lines)
+
+
+class LayerView(str):
+    """The layer view as text (it is a str); in a notebook it renders as LaTeX matrices."""
+
+    header: list[str]
+    equations: list[Equation]
+    names: Names
+    digits: int
+    columns: int | None
+    width: int | None
+
+    def __new__(
+        cls,
+        header: list[str],
+        equations: list[Equation],
+        names: Names,
+        digits: int,
+        columns: int | None,
+        width: int | None = None,
+    ) -> LayerView:
+        """The view of these equations, written out once as its text."""
+        blocks = ["\n".join(header)]
+        blocks += [equation_text(eq, names, digits, columns, width) for eq in equations]
+        self = super().__new__(cls, "\n\n".join(blocks))
+        self.header = header
+        self.equations = equations
+        self.names = names
+        self.digits = digits
+        self.columns = columns
+        self.width = width
+        return self
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def equation(self, key: str, layer: int | None = None) -> str:
+        """The text of one equation ('BP4'), at a layer numbered as the notation numbers them."""
+        for eq in self.equations:
+            if eq.key == key and (layer is None or self.names.layer_number(eq.layer) == str(layer)):
+                return equation_text(eq, self.names, self.digits, self.columns, self.width)
+        shown = ", ".join(f"{e.key} at {self.names.layer_number(e.layer)}" for e in self.equations)
+        raise KeyError(f"no {key} at layer {layer} in this view; it has {shown}")
+
+    def worst_check(self) -> float:
+        """The largest difference any check line reports."""
+        return max((w for eq in self.equations for _, w in eq.checks), default=0.0)
+
+    def _repr_markdown_(self) -> str:
+        out = ["\n\n".join(self.header)]
+        for eq in self.equations:
+            out.append(
+                f"**{eq.key}** (layer {self.names.layer_number(eq.layer)}): ${eq.formula[1]}$"
+            )
+            for p in eq.pictures:
+                title = f"*{p.title}*\n\n" if p.title else ""
+                out.append(f"{title}$$ {picture_latex(p, self.digits, self.columns)} $$")
+            out += eq.notes
+            out += [f"check: max \\|{what}\\| = {_sci(worst)}" for what, worst in eq.checks]
+        return "\n\n".join(out)
+
+    def _repr_latex_(self) -> str:
+        rows = []
+        for eq in self.equations:
+            rows.append(rf"&\text{{{eq.key}}}\quad {eq.formula[1]}")
+            for p in eq.pictures:
+                rows.append("&" + picture_latex(p, self.digits, self.columns))
+            rows += [rf"&\text{{check: largest difference {_sci(w)}}}" for _, w in eq.checks]
+        return "$$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
+
+
+def explain_layers(
+    target: Layer | MLP,
+    root: Value,
+    *,
+    notation: str | Notation | None = None,
+    cost: str | None = None,
+    y: Any = None,
+    digits: int = 4,
+    columns: int | None = 6,
+    width: int | None = 100,
+    examples: int = 3,
+) -> LayerView:
+    """The layer view of a Layer (or every layer of an MLP) after root.backward().
+
+    notation: any of nn.notation's (or a Notation); cost, y: the cost's name (as nn.closed_form
+    names it) and the target(s), for the δ^L = a − y line of a matching pair; digits:
+    significant digits; columns: matrices wider than this show their first and last columns
+    (None: all); width: pictures wider than this many characters continue on a second line
+    (None: never); examples: how many examples of a batch are written out.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain(layer, C) needs the cost C as a Value, got {type(root).__name__}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    if columns is not None and (not isinstance(columns, int) or columns < 2):
+        raise ValueError(f"columns must be None (show all) or an int ≥ 2, got {columns!r}")
+    if width is not None and (not isinstance(width, int) or width < 20):
+        raise ValueError(f"width must be None (one line) or an int ≥ 20, got {width!r}")
+    layers = list(target.layers) if isinstance(target, MLP) else [target]
+    g = _Graph(root, layers)
+    names = Names(notation)
+    targets = None
+    if y is not None:
+        targets = list(y) if g.batch else [y]
+        if len(targets) != len(g.examples):
+            raise ValueError(
+                f"y has {len(targets)} targets but the cost has {len(g.examples)} examples; "
+                "pass one target per example"
+            )
+    b = _Builder(g, names, cost, targets, max(1, examples))
+    equations: list[Equation] = []
+    for layer in sorted(layers, key=lambda la: -la.layer_index):
+        lyr = layer.layer_index
+        if lyr == g.output:
+            equations.append(b.bp1(layer))
+        else:
+            equations.append(b.bp2(layer))
+        equations.append(b.bp3(layer))
+        equations.append(b.bp4(layer))
+    m = len(g.examples)
+    c = names.cost(g.batch)[0]
+    header = [
+        f"Layer view of {c} in {names.n.title}'s notation"
+        + (f", a batch of m = {m} examples" if g.batch else ", one example")
+        + (f", cost {cost}" if cost else "")
+    ]
+    for layer in sorted(layers, key=lambda la: -la.layer_index):
+        lyr = layer.layer_index
+        role = "output layer" if lyr == g.output else "hidden layer"
+        header.append(
+            f"  layer {names.layer_number(lyr)}: {role}, {layer.nout} {layer.activation} "
+            f"neuron{'s' if layer.nout != 1 else ''} fed by {layer.nin}"
+        )
+    if g.batch and m > b.shown:
+        header.append(f"  ({b.shown} of the {m} examples are written out; checks use all {m})")
+    return LayerView(header, equations, names, digits, columns, width)
