@@ -780,7 +780,7 @@ def _edge_weights(
         frm = f"n{name.layer - 1}_{name.k}"
         if to is None or not to.startswith("n") or frm == to:
             continue
-        values[(frm, to)] = grad_value(node) if show_grad else node.data
+        values[(frm, to)] = numbers.grad(node) if show_grad else numbers.data(node)
     largest: dict[str, float] = {}
     for (_, to), v in values.items():
         layer = to.split("_")[0]
