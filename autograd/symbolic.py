@@ -296,6 +296,17 @@ class Expr:
             stack.extend(e.args)
         return False
 
+    def is_comparison(self) -> bool:
+        """True if the tree's top is a comparison (a 0/1 mask, written [x > 0] on paper)."""
+        return self.kind in _COMPARISONS
+
+    def precedence(self) -> int:
+        """How tightly the written form binds: comparisons 1, + − 2, · / 3, a sign 4, ^ 5, atoms 6.
+
+        Of the lightly simplified tree, as text(), unicode() and latex() write it.
+        """
+        return _precedence(simplify(self))
+
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """The tree's number with each variable replaced by env[name] (the rule's own floats)."""
         done: dict[int, Any] = {}
@@ -352,6 +363,22 @@ class Expr:
                 found[e.fn] = e.value
             stack.extend(reversed(e.args))
         return found
+
+
+def _method(name: str) -> Callable[[Expr], Expr]:
+    def method(self: Expr) -> Expr:
+        return self.call(name)
+
+    method.__name__ = name
+    method.__doc__ = f"{name}(self)."
+    return method
+
+
+# every one-input row as a method on the class too (autograd.cos(x) looks the method up on the
+# type of x, as it does for a Value), so a user's rule written with autograd's functions reads
+for _name in OPS:
+    if _name.isidentifier() and not hasattr(Expr, _name):
+        setattr(Expr, _name, _method(_name))
 
 
 def _display(e: Expr, style: str, names: Mapping[str, str] | None) -> str:
@@ -413,17 +440,17 @@ def _default_names(arity: int) -> list[str]:
 
 
 def symbolic_row(
-    op: Op, inputs: int | Sequence[str | float | Expr] = 1, out: str = "out"
+    op: Op, inputs: int | Sequence[str | float | Expr] = 1, out: str | Expr = "out"
 ) -> SymbolicRow:
     """The op's forward and local derivatives as expressions in the given variable names.
 
     inputs is the number of inputs (named x, y or x1..xn) or, per input, its name, a number
     (a constant, folded where the rule computes with it) or an Expr; out names the output,
-    which derivative rules may reuse (d tanh/dx = 1 − out²).
+    which derivative rules may reuse (d tanh/dx = 1 − out²), by name or as an Expr.
     """
     given = _default_names(inputs) if isinstance(inputs, int) else list(inputs)
     xs = tuple(var(n) if isinstance(n, str) else _as_expr_or_raise(n) for n in given)
-    out_var = var(out)
+    out_var = var(out) if isinstance(out, str) else out
     try:
         forward = _as_expr_or_raise(op.forward(*xs))
         forward_symbolic = True
@@ -456,6 +483,19 @@ def row_template(op: Op, constants: tuple[float | None, ...]) -> SymbolicRow:
 # --------------------------------------------------------------------------------- simplifying
 def _is_const(e: Expr, value: float | None = None) -> bool:
     return e.kind == "const" and (value is None or e.value == value)
+
+
+def _same(a: Expr, b: Expr) -> bool:
+    """True if the two trees are the same formula (same kinds, names, numbers and functions)."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if x.kind != y.kind or x.value != y.value or x.fn is not y.fn or len(x.args) != len(y.args):
+            return False
+        stack.extend(zip(x.args, y.args, strict=True))
+    return True
 
 
 def simplify(e: Expr) -> Expr:
@@ -497,7 +537,7 @@ def _simplify_node(e: Expr, args: tuple[Expr, ...]) -> Expr:
             return simplify(-b)
         if _is_const(b, -1.0):
             return simplify(-a)
-        if a.kind == "var" and b.kind == "var" and a.value == b.value:
+        if a.kind != "const" and _same(a, b):  # x·x → x², tanh(z)·tanh(z) → tanh(z)²
             return Expr("**", (a, const(2.0)))
     elif kind == "+":
         if _is_const(a, 0.0):

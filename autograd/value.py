@@ -173,6 +173,11 @@ class Value:
         return self._op.name
 
     @property
+    def row(self) -> Op:
+        """The op-table row that made this node (a row with no inputs for a leaf)."""
+        return self._op
+
+    @property
     def is_leaf(self) -> bool:
         """True for a node with no parents (an input, a parameter, a constant)."""
         return not self.parents

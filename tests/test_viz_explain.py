@@ -71,8 +71,9 @@ def test_a_delta_through_an_activation() -> None:
     c, nodes = small_net()
     c.backward()
     text = explain(nodes["z^2_0"], c)
-    assert text.startswith("δ²₀ = ∂C/∂z²₀ = ∂C/∂a²₀ · ∂a²₀/∂z²₀ = ∂C/∂a²₀ · σ'(z²₀)")
-    assert "σ = sigmoid" in text
+    # the local derivative is the sigmoid row's own rule, σ' = σ(1 − σ), on the graph's names
+    assert text.startswith("δ²₀ = ∂C/∂z²₀ = ∂C/∂a²₀ · ∂a²₀/∂z²₀ = ∂C/∂a²₀ · (a²₀·(1 − a²₀)) = ")
+    assert "σ = sigmoid, σ'(z) = σ(z)·(1 − σ(z))" in text
     # the output δ: C = (z − 0.5)², so δ^3_0 = 2 (z − 0.5)
     z3 = nodes["z^3_0"]
     out = explain(z3, c, digits=12)

@@ -27,6 +27,7 @@ import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 from autograd import Value, topological_order
 from nn.notation import Name, Notation
 
+from . import numbers
 from .names import Typeset, identify, neuron, role
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -121,10 +122,8 @@ def count_nodes(root: Value, limit: int) -> int:
     return min(len(seen), limit)
 
 
-def grad_value(node: Value) -> float:
-    """node.grad as a float (after backward(create_graph=True) it is a Value)."""
-    g = node.grad
-    return g if isinstance(g, float) else float(g.data if isinstance(g, Value) else g)
+# node.grad as a float: the one accessor of viz.numbers, under the name other modules import
+grad_value = numbers.grad
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -233,10 +232,12 @@ def value_rows(
     label = ts.label(node) or name
     # a label is words a person wrote, so it may be shortened; the numbers below never are
     rows = [visible(label)] if label else []
-    rows.append(f"data = {fmt(node.data, digits)}")
+    rows.append(f"data = {fmt(numbers.data(node), digits)}")
     if show_grad:
-        name = ts.symbol("delta") if role == "preactivation" else "grad"
-        rows.append(f"{name} = {fmt(grad_value(node), digits)}")
+        if role == "preactivation":
+            rows.append(f"{ts.symbol('delta')} = {fmt(numbers.delta(node), digits)}")
+        else:
+            rows.append(f"grad = {fmt(numbers.grad(node), digits)}")
     return rows
 
 
@@ -367,7 +368,7 @@ def build(
             )
     order = processing_order(root)
     if show_grad is None:
-        show_grad = any(grad_value(n) != 0.0 for n in order)
+        show_grad = any(numbers.grad(n) != 0.0 for n in order)
     if collapse is None:
         dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, ts, names)
     else:
@@ -537,7 +538,9 @@ def _neuron_rows(
         a1 = ts.name(Name("input", 1, j))
         rows = [f"input {a1}"]
         rows.append(
-            f"{a1} = {fmt(as_[0].data, digits)}" if len(as_) == 1 else plural(len(as_), "example")
+            f"{a1} = {fmt(numbers.data(as_[0]), digits)}"
+            if len(as_) == 1
+            else plural(len(as_), "example")
         )
         return rows
     z_name = ts.name(Name("preactivation", layer, j))
@@ -547,15 +550,17 @@ def _neuron_rows(
     examples = max(len(zs), len(as_))
     if examples == 1:
         if zs:
-            rows.append(f"{z_name} = {fmt(zs[0].data, digits)}")
+            rows.append(f"{z_name} = {fmt(numbers.data(zs[0]), digits)}")
             if show_grad:
-                rows.append(f"{delta} = {fmt(grad_value(zs[0]), digits)}")
+                rows.append(f"{delta} = {fmt(numbers.delta(zs[0]), digits)}")
         if as_ and (not zs or as_[0] is not zs[0]):
-            rows.append(f"{ts.name(Name('activation', layer, j))} = {fmt(as_[0].data, digits)}")
+            rows.append(
+                f"{ts.name(Name('activation', layer, j))} = {fmt(numbers.data(as_[0]), digits)}"
+            )
     elif examples > 1:
         rows.append(f"{ts.notation.z}, {ts.notation.a} over {examples} examples")
         if show_grad and zs:
-            deltas = [grad_value(z) for z in zs]
+            deltas = [numbers.delta(z) for z in zs]
             rows.append(f"{delta} from {fmt(min(deltas), digits)} to {fmt(max(deltas), digits)}")
             # over a batch, ∂C/∂b^l_j is the sum of the examples' δ^l_j (BP3 per example)
             total = fmt(math.fsum(deltas), digits)
@@ -563,13 +568,15 @@ def _neuron_rows(
             if not bs:
                 rows.append(f"Σ{delta} = {total}")
             for b in bs:
-                rows.append(f"∂{cost}/∂{b_name} = {fmt(grad_value(b), digits)}, Σ{sigma} = {total}")
+                rows.append(
+                    f"∂{cost}/∂{b_name} = {fmt(numbers.grad(b), digits)}, Σ{sigma} = {total}"
+                )
             bs = []
     for b in bs:
         if show_grad:
-            rows.append(f"∂{cost}/∂{b_name} = {fmt(grad_value(b), digits)}")
+            rows.append(f"∂{cost}/∂{b_name} = {fmt(numbers.grad(b), digits)}")
         else:
-            rows.append(f"{b_name} = {fmt(b.data, digits)}")
+            rows.append(f"{b_name} = {fmt(numbers.data(b), digits)}")
     if ws:
         nt = ts.notation
         # the weights into neuron j, the source index written as the notation writes it
@@ -579,7 +586,7 @@ def _neuron_rows(
         w_any = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", sub)
         text = f"{plural(len(ws), 'weight')} {w_any}"
         if show_grad:
-            text += f", ‖∂{cost}/∂{nt.w}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}"
+            text += f", ‖∂{cost}/∂{nt.w}‖ = {fmt(_norm([numbers.grad(w) for w in ws]), digits)}"
         rows.append(text)
     if others:
         rows.append(f"+ {plural(len(others), 'other node')}")
@@ -615,7 +622,7 @@ def _layer_rows(
     if show_grad and zs:
         rows.append(
             f"max |{ts.layer(nt.delta, layer)}| = "
-            f"{fmt(max(abs(grad_value(z)) for z in zs), digits)}"
+            f"{fmt(max(abs(numbers.delta(z)) for z in zs), digits)}"
         )
     if ws or bs:
         rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
@@ -626,8 +633,8 @@ def _layer_rows(
                 b_l = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", "0j")
             else:
                 b_l = ts.layer(nt.b, layer)
-            rows.append(f"‖∂{cost}/∂{w_l}‖ = {fmt(_norm([grad_value(w) for w in ws]), digits)}")
-            rows.append(f"‖∂{cost}/∂{b_l}‖ = {fmt(_norm([grad_value(b) for b in bs]), digits)}")
+            rows.append(f"‖∂{cost}/∂{w_l}‖ = {fmt(_norm([numbers.grad(w) for w in ws]), digits)}")
+            rows.append(f"‖∂{cost}/∂{b_l}‖ = {fmt(_norm([numbers.grad(b) for b in bs]), digits)}")
     rows.append(plural(len(g.nodes), "node"))
     return rows
 
@@ -646,7 +653,7 @@ def _group_rows(
         name = visible(label) if label else "root"
         rows = ["loss side"]
         if root in g.nodes:
-            rows.append(f"{name} = {fmt(root.data, digits)}")
+            rows.append(f"{name} = {fmt(numbers.data(root), digits)}")
         ops = sorted({n.op for n in g.nodes if n.op})
         rows.append(plural(len(g.nodes), "node") + (f": {' '.join(ops)}" if ops else ""))
         return rows
@@ -773,7 +780,7 @@ def _edge_weights(
         frm = f"n{name.layer - 1}_{name.k}"
         if to is None or not to.startswith("n") or frm == to:
             continue
-        values[(frm, to)] = grad_value(node) if show_grad else node.data
+        values[(frm, to)] = numbers.grad(node) if show_grad else numbers.data(node)
     largest: dict[str, float] = {}
     for (_, to), v in values.items():
         layer = to.split("_")[0]

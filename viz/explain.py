@@ -9,30 +9,24 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+import unicodedata
 from typing import TYPE_CHECKING, Any, overload
 
-from autograd import Step, Value, fresh_grads
+from autograd import Expr, Step, Value, fresh_grads, symbolic_row
+from autograd.symbolic import SymbolicRow, const, simplify, var
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
+from . import numbers
 from .draw import check_value, processing_order, visible
-from .names import Typeset, shown_record
+from .names import Typeset, identify, shown_record
 
 if TYPE_CHECKING:
     from .layer_view import LayerView
 
-# How an unlabelled node made by an op is written in terms of its parents' names.
-_BINARY = {"+": "({} + {})", "-": "({} − {})", "*": "({}·{})", "/": "({} / {})", "**": "({}**{})"}
-_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
-
-# σ'(z) for the activation ops, said once under the derivation (σ: the notation's symbol)
-_ACTIVATIONS = {
-    "tanh": "{s} = tanh, {s}'({z}) = 1 − tanh²({z})",
-    "sigmoid": "{s} = sigmoid, {s}'({z}) = {s}({z})·(1 − {s}({z}))",
-    "relu": "{s} = relu, {s}'({z}) = 1 if {z} > 0 else 0",
-}
-
+_POWER = (var("x") ** var("y")).precedence()  # how tightly x^y binds
+_ATOM = var("x").precedence()  # a name's
+_WIDEST_NAMED = 5  # parents an unlabelled node may have and be named by its forward (z = b + w·x)
 # Markers in the text being built: a name (its index in Namer.names) and words (not maths).
 _NAME = ("\ue000", "\ue001")
 _WORDS = ("\ue002", "\ue003")
@@ -47,7 +41,9 @@ class Namer:
     """Readable names for the nodes of one graph: labels, else a small expression, else 'node #k'.
 
     k is the node's step in the backward pass (the same k as the drawing's node id v{k}).
-    A name is returned as a marker; Explanation writes it as Unicode text or as LaTeX.
+    An unlabelled node whose parents have names of their own is named by its op's forward on
+    those names, from the op-table row (tanh(z²₁)). A name is returned as a marker;
+    Explanation writes it as Unicode text or as LaTeX, as_html as HTML.
     """
 
     def __init__(self, order: list[Value], notation: str | Notation | None = None) -> None:
@@ -57,6 +53,8 @@ class Namer:
         self.html = Typeset(notation, "html")
         self.names: list[tuple[str, str, str]] = []  # (Unicode, LaTeX, HTML)
         self._cache: dict[Value, str] = {}
+        self._exprs: dict[Value, Expr] = {}
+        self._rows: dict[Value, SymbolicRow] = {}
 
     def mark(self, text: str, latex: str, html_text: str) -> str:
         """A marker for a name written text in Unicode, latex in LaTeX and html_text in HTML."""
@@ -74,6 +72,17 @@ class Namer:
         """marked text with its names in Unicode."""
         return _MARKED.sub(lambda m: self.names[int(m[1])][0] if m[1] else m[2], marked)
 
+    def as_latex(self, marked: str) -> str:
+        """marked text as LaTeX maths: names in LaTeX, words in \\text{…}."""
+        pieces: list[str] = []
+        last = 0
+        for m in _MARKED.finditer(marked):
+            pieces.append(_latex_math(marked[last : m.start()]))
+            pieces.append(self.names[int(m[1])][1] if m[1] else _latex_text(m[2]))
+            last = m.end()
+        pieces.append(_latex_math(marked[last:]))
+        return "".join(pieces)
+
     def as_html(self, marked: str) -> str:
         """marked text as HTML: names with <sup>/<sub>, everything else escaped."""
         out, last = [], 0
@@ -84,13 +93,61 @@ class Namer:
         out.append(html.escape(marked[last:]))
         return "".join(out)
 
+    def formula(self, e: Expr) -> str:
+        """A marker for an expression whose variables are markers (from expr()), typeset.
+
+        A name with its own super- or subscripts is put in parentheses under an exponent
+        ((a²₁)², not a²₁²); a 0/1 mask reads as an Iverson bracket [z > 0].
+        """
+        e = self._bracketed(simplify(e))
+        text, latex = e.unicode(), e.latex()  # a mask comes bracketed: [z > 0]
+        # the LaTeX renderer wrote the maths; only the markers inside it need writing out
+        latex = _MARKED.sub(
+            lambda m: self.names[int(m[1])][1] if m[1] else _latex_text(m[2]), latex
+        )
+        return self.mark(self.unicode(text), latex, self.as_html(text))
+
+    def _bracketed(self, e: Expr) -> Expr:
+        args = tuple(self._bracketed(a) for a in e.args)
+        if e.kind == "**" and args[0].kind == "var" and self._scripted(args[0].value):
+            text, latex, html_text = self.names[int(_MARKED.fullmatch(args[0].value)[1])]  # type: ignore[index]
+            base = var(self.mark(f"({text})", rf"\left({latex}\right)", f"({html_text})"))
+            args = (base, *args[1:])
+        return Expr(e.kind, args, e.value, e.fn) if e.args else e
+
+    def _scripted(self, marked: str) -> bool:
+        """True if the marked name has super- or subscripts of its own (a²₁, w²₁,₀)."""
+        m = _MARKED.fullmatch(marked)
+        if m is None or m[1] is None:
+            return False
+        return any(
+            "SUPERSCRIPT" in n or "SUBSCRIPT" in n
+            for n in map(lambda ch: unicodedata.name(ch, ""), self.names[int(m[1])][0])
+        )
+
     def __call__(self, node: Value) -> str:
         """The name of node inside formulas (an unlabelled leaf is written as its number)."""
         name = self._cache.get(node)
         if name is None:
-            name = self._name(node)
+            e = self.expr(node)
+            if e.kind == "var":
+                name = e.value
+            else:  # a formula standing as a name (∂C/∂(x·y)) is one unit
+                name = self.formula(e)
+                if e.precedence() < _ATOM:
+                    name = self.named(f"({name})").value
             self._cache[node] = name
         return name
+
+    def expr(self, node: Value) -> Expr:
+        """node as an expression: a variable named by a marker, a number, or its row's forward."""
+        e = self._exprs.get(node)
+        if e is None:
+            e = self._short(node)
+            if e is None:
+                e = self._forward(node)
+            self._exprs[node] = e
+        return e
 
     def subject(self, node: Value) -> str:
         """The name of node as the subject of a sentence (an unlabelled leaf is 'node #k')."""
@@ -109,37 +166,55 @@ class Namer:
         """A marker for one of the notation's bare symbols ('cost', 'sigma', ...)."""
         return self.mark(self.text.symbol(which), self.latex.symbol(which), self.html.symbol(which))
 
-    def _short(self, node: Value) -> str | None:
+    def named(self, marked: str) -> Expr:
+        """A variable of expressions that stands for marked text (names and words)."""
+        if _MARKED.fullmatch(marked):
+            return var(marked)
+        return var(self.mark(self.unicode(marked), self.as_latex(marked), self.as_html(marked)))
+
+    def local_expr(self, child: Value, i: int) -> Expr | None:
+        """∂child/∂(parent i): the child's row's rule on the expressions of its parents and itself.
+
+        None when the rule has no symbolic form. The variables are the markers of expr().
+        """
+        row = self._rows.get(child)
+        if row is None:  # once per node: a wide node asks for each of its parents
+            row = symbolic_row(child.row, [self.expr(p) for p in child.parents], self.expr(child))
+            self._rows[child] = row
+        return None if row.derivatives is None else row.derivatives[i]
+
+    def local(self, child: Value, i: int) -> tuple[str, str | None]:
+        """∂child/∂(parent i) as a marker, from the child's row evaluated on the graph's names.
+
+        The second item is None, or the reason the row's rule has no symbolic form (the marker
+        is then ∂child/∂parent, to stand beside the number).
+        """
+        e = self.local_expr(child, i)
+        if e is None:
+            # the reason in the row's own variable names (x, y), not the graph's
+            reason = symbolic_row(child.row, len(child.parents)).reason
+            return f"∂{self(child)}/∂{self.subject(child.parents[i])}", reason
+        return self.formula(e), None
+
+    def _short(self, node: Value) -> Expr | None:
         record = shown_record(node)
         if record is not None:
-            return self._record(record)
+            return var(self._record(record))
         if node.label:
             shown = visible(node.label)
-            return self.mark(shown, _latex_text(shown), html.escape(shown))
+            return var(self.mark(shown, _latex_text(shown), html.escape(shown)))
         if node.is_leaf:
-            return f"{node.data:g}"
+            return const(numbers.data(node))
         return None
 
-    def _name(self, node: Value) -> str:
-        own = self._short(node)
-        if own is not None:
-            return own
-        parts = [self._short(p) for p in node.parents]
-        op = node.op
-        if all(p is not None for p in parts):
-            names = [p for p in parts if p is not None]
-            if len(names) == 2 and op in _BINARY:
-                return _BINARY[op].format(*names)
-            if len(names) == 1:
-                if op == "neg":
-                    return f"(−{names[0]})"
-                if op in _FUNCTIONS:
-                    return f"{op}({names[0]})"
-                if op.startswith("**"):  # x ** c, the exponent is part of the op
-                    return f"({names[0]}{op})"
-                if op.endswith("**"):  # c ** x
-                    return f"({op}{names[0]})"
-        return _words(f"node #{self.position[node]}")
+    def _forward(self, node: Value) -> Expr:
+        words = var(_words(f"node #{self.position[node]}"))
+        if len(node.parents) > _WIDEST_NAMED:
+            return words  # a sum of many terms is no name
+        if any(not (shown_record(p) or p.label or p.is_leaf) for p in node.parents):
+            return words  # one level only: a parent without a name of its own makes it 'node #k'
+        e = symbolic_row(node.row, [self.expr(p) for p in node.parents]).forward
+        return words if e.kind == "const" else e  # constants only: the number says nothing
 
 
 _LATEX_TEXT = {ch: "\\" + ch for ch in "#$%&_{}"}
@@ -150,9 +225,8 @@ def _latex_text(text: str) -> str:
     return r"\text{" + "".join(_LATEX_TEXT.get(ch, ch) for ch in text) + "}"
 
 
-# the maths between names, in LaTeX
+# the maths between names, in LaTeX (formulas from the op table are written by autograd.symbolic)
 _LATEX_MATH = [
-    ("**", "^"),
     ("∂", r"\partial "),
     ("·", r"\cdot "),
     ("−", "-"),
@@ -160,13 +234,6 @@ _LATEX_MATH = [
     ("σ", r"\sigma "),
     ("δ", r"\delta "),
     ("θ", r"\theta "),
-    ("²", "^2"),
-    ("tanh", r"\tanh "),
-    ("exp", r"\exp "),
-    ("log", r"\log "),
-    ("ln ", r"\ln "),
-    ("sigmoid", r"\operatorname{sigmoid}"),
-    ("relu", r"\operatorname{relu}"),
 ]
 
 
@@ -237,45 +304,6 @@ def factor(x: float, digits: int) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def _local_symbol(
-    child: Value, i: int, name: Callable[[Value], str], node_name: str, sigma: str
-) -> str:
-    """∂child/∂(parent i) written with the graph's names, from the op's derivative rule."""
-    op, ps = child.op, child.parents
-    if op == "linear":  # z = Σ_k w_k x_k + b: ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1
-        n = (len(ps) - 1) // 2
-        if i < n:
-            return name(ps[n + i])
-        if i < 2 * n:
-            return name(ps[i - n])
-        return "1"
-    if op == "+":
-        return "1"
-    if op == "-":
-        return "1" if i == 0 else "−1"
-    if op == "*":  # ∂(xy)/∂x = y
-        return name(ps[1 - i])
-    if op == "/":  # ∂(x/y)/∂x = 1/y, ∂(x/y)/∂y = −(x/y)/y
-        return f"1/{name(ps[1])}" if i == 0 else f"−{name(child)}/{name(ps[1])}"
-    if op == "neg":
-        return "−1"
-    if op == "exp":  # d e^x/dx = e^x
-        return f"exp({name(ps[0])})"
-    if op == "log":
-        return f"1/{name(ps[0])}"
-    if op in _ACTIVATIONS:
-        return f"{sigma}'({name(ps[0])})"
-    if op == "**":  # ∂x^y/∂x = y x^(y−1), ∂x^y/∂y = x^y ln x
-        x, y = name(ps[0]), name(ps[1])
-        return f"{y}·{x}**({y} − 1)" if i == 0 else f"{x}**{y}·ln {x}"
-    if op.startswith("**"):  # d x^c/dx = c x^(c−1)
-        c = float(op[2:])
-        return f"{c:g}·{name(ps[0])}" if c == 2.0 else f"{c:g}·{name(ps[0])}**{c - 1.0:g}"
-    if op.endswith("**"):  # d c^x/dx = c^x ln c
-        return f"{op}{name(ps[0])}·ln {op[:-2]}"
-    return f"∂{name(child)}/∂{node_name}"
-
-
 @overload
 def explain(
     node: Value, root: Value, digits: int = 4, *, notation: str | Notation | None = None
@@ -332,11 +360,11 @@ def explain(
         )
     own, terms = _records(root, node)
     c = name(root) if root.label else name.symbol("cost")
-    sigma = name.symbol("sigma")
     subject = name.subject(node)
     delta = name.delta(node)
     head = f"{delta} = ∂{c}/∂{subject}" if delta else f"∂{c}/∂{subject}"
     lines: list[str] = []
+    not_symbolic: dict[str, str] = {}  # op -> why its rule has no symbolic form
     if node is root:
         lines.append(
             f"{head} = 1   " + _words("(the seed: the backward pass starts from the root)")
@@ -345,11 +373,12 @@ def explain(
         step, i = terms[0]
         child = name(step.node)
         up = name.delta(step.node) or f"∂{c}/∂{child}"
-        local = _local_symbol(step.node, i, name, subject, sigma)
+        local = _local_term(name, step.node, i, not_symbolic)
         chain = f"∂{c}/∂{child} · ∂{child}/∂{subject}"
         lines.append(
-            f"{head} = {chain} = {up} · {local} = {factor(float(step.upstream), digits)} · "
-            f"{factor(float(step.local[i]), digits)} = {number(float(own.upstream), digits)}"
+            f"{head} = {chain} = {up} · {local} = {factor(numbers.upstream(step), digits)} · "
+            f"{factor(numbers.local(step, i), digits)} = "
+            f"{number(numbers.upstream(own), digits)}"
         )
     else:
         lines.append(
@@ -366,23 +395,64 @@ def explain(
         for t, (step, i) in enumerate(terms):
             child = name(step.node)
             up = name.delta(step.node) or f"∂{c}/∂{child}"
-            local = _local_symbol(step.node, i, name, subject, sigma)
+            local = _local_term(name, step.node, i, not_symbolic)
             lead = "    " if t == 0 else "  + "
             lines.append(
-                f"{lead}{up} · {local} = {factor(float(step.upstream), digits)} · "
-                f"{factor(float(step.local[i]), digits)} = "
-                f"{number(float(step.contributions[i]), digits)}   "
+                f"{lead}{up} · {local} = {factor(numbers.upstream(step), digits)} · "
+                f"{factor(numbers.local(step, i), digits)} = "
+                f"{number(numbers.contribution(step, i), digits)}   "
                 + _words("(via ")
                 + child
                 + _words(f", op {step.node.op})")
             )
-        lines.append(f"  = {number(float(own.upstream), digits)}")
-    notes = sorted({s.node.op for s, _ in terms if s.node.op in _ACTIVATIONS})
-    z = name.symbol("z")
-    lines.extend("  " + _words("where ") + _ACTIVATIONS[op].format(s=sigma, z=z) for op in notes)
+        lines.append(f"  = {number(numbers.upstream(own), digits)}")
+    lines.extend(_sigma_notes(name, root, [s.node for s, _ in terms]))
+    for reason in not_symbolic.values():
+        lines.append("  " + _words(f"({reason}: its local derivative is shown as a number)"))
     if not root.label:
         lines.append("  " + _words("(") + c + _words(" stands for the root, which has no label)"))
     return Explanation("\n".join(lines), name.names)
+
+
+def _local_term(name: Namer, child: Value, i: int, not_symbolic: dict[str, str]) -> str:
+    """∂child/∂(parent i) from the child's row, in parentheses where it stands in a product."""
+    local, reason = name.local(child, i)
+    if reason is not None:
+        not_symbolic.setdefault(child.op, reason)
+        return local
+    shape = name.local_expr(child, i)
+    assert shape is not None  # name.local gave no reason
+    return f"({local})" if _loose(shape) else local
+
+
+def _loose(e: Expr) -> bool:
+    """True if e, standing as the factor after ·, needs parentheses: a sum, a product, a sign.
+
+    A 0/1 mask has its brackets already ([z > 0]); a name or a power needs none.
+    """
+    return not e.is_comparison() and e.precedence() < _POWER
+
+
+def _sigma_notes(name: Namer, root: Value, children: list[Value]) -> list[str]:
+    """'where σ = tanh, σ'(z) = 1 − σ(z)²' for each activation op among children, from its row."""
+    found: dict[str, Value] = {}
+    names = identify(processing_order(root)[::-1])
+    for child in children:
+        record = names.get(child)
+        if record is not None and record.quantity == "activation" and len(child.parents) == 1:
+            found.setdefault(child.op, child)
+    lines = []
+    for op in sorted(found):
+        sigma, z = name.symbol("sigma"), name.symbol("z")
+        sigma_z = name.named(f"{sigma}({z})")
+        row = symbolic_row(found[op].row, [var(z)], sigma_z)
+        if row.derivatives is None:
+            continue  # said by the note on rules without a symbolic form
+        derivative = name.formula(row.derivatives[0])
+        lines.append(
+            "  " + _words("where ") + f"{sigma} = " + _words(op) + f", {sigma}'({z}) = {derivative}"
+        )
+    return lines
 
 
 def _records(root: Value, node: Value) -> tuple[Step, list[tuple[Step, int]]]:

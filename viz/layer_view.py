@@ -27,13 +27,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import OPS, Value, grad, topological_order
+from autograd import Value, grad, symbolic_row, topological_order
+from autograd.symbolic import simplify, var
 from nn import closed_form
 from nn import notation as nt
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
-from .draw import forward_order, grad_value
+from . import numbers
+from .draw import forward_order
 from .explain import number
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
@@ -268,21 +270,25 @@ class _Example:
 
 
 def _inputs_of(z: Value, weights: list[Value]) -> list[Value]:
-    """The nodes a^{l−1}_k that z multiplies by w_k (one linear node, or * and + nodes)."""
+    """The nodes a^{l−1}_k that z multiplies by w_k (one linear node, or * and + nodes).
+
+    Read from the rows: where ∂node/∂w_k is another input of the node, that input is a_k;
+    the walk goes on through the inputs a node passes on unchanged (∂node/∂input = 1, a sum).
+    """
     n = len(weights)
-    if z.op == "linear" and z.parents[:n] == tuple(weights):
-        return list(z.parents[n : 2 * n])
     position = {w: k for k, w in enumerate(weights)}
     found: dict[int, Value] = {}
     stack = [z]
     while stack:
         node = stack.pop()
-        if node.op == "*" and len(node.parents) == 2:
-            for i, p in enumerate(node.parents):
-                if p in position:
-                    found[position[p]] = node.parents[1 - i]
-        elif node.op == "+":
-            stack.extend(node.parents)
+        slots = [var(f"_{i}") for i in range(len(node.parents))]
+        local = symbolic_row(node.row, slots).derivatives or ()
+        for p, d in zip(node.parents, local, strict=False):
+            d = simplify(d)
+            if p in position and d.kind == "var":
+                found[position[p]] = node.parents[int(d.value[1:])]
+            elif not p.is_leaf and d.kind == "const" and d.value == 1.0:
+                stack.append(p)
     if len(found) != n:
         raise ValueError(
             f"cannot find the inputs of '{z.label}' in the graph: a z node should be "
@@ -326,7 +332,7 @@ class _Graph:
         self.batch = bool(costs)
         if not costs:
             costs = [root]
-        if grad_value(root) != 1.0:
+        if numbers.grad(root) != 1.0:
             raise ValueError(
                 "the cost's grad is not 1: call C.backward() first (after model.zero_grad()), "
                 "then explain the layer"
@@ -343,7 +349,7 @@ class _Graph:
         return out
 
     def _example(self, cost: Value) -> _Example:
-        ex = _Example(cost, grad_value(cost) if cost is not self.root else 1.0)
+        ex = _Example(cost, numbers.grad(cost) if cost is not self.root else 1.0)
         by_record: dict[Name, list[Value]] = {}
         for node in topological_order(cost):
             r = node.label_record
@@ -370,7 +376,7 @@ class _Graph:
         nodes = [n for zs in ex.z.values() for n in zs]
         nodes += [n for a_l in ex.a.values() if a_l for n in a_l]
         if cost is self.root:  # one example: the grads of the user's C.backward()
-            ex.grads = {n: grad_value(n) for n in nodes}
+            ex.grads = {n: numbers.grad(n) for n in nodes}
         else:  # ∂C_x/∂node from the engine's backward pass of C_x alone
             values = grad(cost, nodes)
             ex.grads = {n: float(g) for n, g in zip(nodes, values, strict=True)}
@@ -402,9 +408,9 @@ def activation_of(ex: _Example, layer: int, activation: str) -> list[float] | No
     """a^l: the a nodes' data (the z nodes' for a linear layer; None if not in the graph)."""
     a = ex.a[layer]
     if a is not None:
-        return [n.data for n in a]
+        return [numbers.data(n) for n in a]
     if activation == "linear":
-        return [z.data for z in ex.z[layer]]
+        return [numbers.data(z) for z in ex.z[layer]]
     return None
 
 
@@ -419,28 +425,28 @@ def sigma_prime_of(ex: _Example, layer: int, activation: str) -> list[float]:
     for z, a_j in zip(ex.z[layer], a, strict=True):
         if a_j.parents != (z,):
             raise ValueError(f"'{a_j.label}' is not an elementwise σ of '{z.label}'")
-        out.append(float(OPS[a_j.op].derivative(z.data, a_j.data)[0]))
+        out.append(float(a_j.row.derivative(numbers.data(z), numbers.data(a_j))[0]))
     return out
 
 
 def inputs_of(ex: _Example, layer: int) -> list[float]:
     """a^{l−1}: the data of the nodes that feed z^l."""
-    return [n.data for n in ex.inputs[layer]]
+    return [numbers.data(n) for n in ex.inputs[layer]]
 
 
 def weights_of(g: _Graph, layer: int) -> list[list[float]]:
     """w^l[j][k]: the weights' data."""
-    return [[w.data for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
+    return [[numbers.data(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
 
 
 def grad_w_of(g: _Graph, layer: int) -> list[list[float]]:
     """∂C/∂w^l[j][k]: the weights' grads."""
-    return [[grad_value(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
+    return [[numbers.grad(w) for w in g.neuron_weights(layer, j)] for j in range(g.widths[layer])]
 
 
 def grad_b_of(g: _Graph, layer: int) -> list[float]:
     """∂C/∂b^l: the biases' grads."""
-    return [grad_value(g.biases[(layer, j)]) for j in range(g.widths[layer])]
+    return [numbers.grad(g.biases[(layer, j)]) for j in range(g.widths[layer])]
 
 
 # ------------------------------------------------------------------------- arithmetic

@@ -2,10 +2,10 @@
 
 Views never parse label text. A node nn made carries an ``nn.notation.Name`` record; a plain
 expression without records is read from its shape: a ``linear`` node, or a ``+`` node that
-feeds tanh/sigmoid/relu, is a pre-activation z of neuron j of layer l (l counts the
-pre-activations below it, the inputs being layer 1; j counts the layer's neurons in the order
-they are drawn), the activation op over it is that neuron's a, and the leaves in a ``linear``
-node's weight and bias slots are its w and b.
+feeds one of nn's elementwise activations, is a pre-activation z of neuron j of layer l (l
+counts the pre-activations below it, the inputs being layer 1; j counts the layer's neurons in
+the order they are drawn), the activation op over it is that neuron's a, and the leaves in a
+``linear`` node's weight and bias slots are its w and b.
 
 :class:`Typeset` writes names in one notation for one medium (Unicode text, LaTeX, HTML) and
 remembers each Unicode fragment it wrote, so :func:`svg_tspans` can set those fragments in an
@@ -19,10 +19,13 @@ import re
 from collections.abc import Iterable
 
 from autograd import Value
+from autograd.ops import ADD, LINEAR
 from nn import notation as nt
+from nn.activations import ELEMENTWISE
 from nn.notation import Name, Notation
 
-ACTIVATION_OPS = frozenset({"tanh", "sigmoid", "relu"})
+# the ops of nn's elementwise activations σ (each named as its activation; linear makes no node)
+ACTIVATION_OPS = frozenset(name for name, sigma in ELEMENTWISE.items() if sigma is not None)
 NEURON_QUANTITIES = frozenset({"weight", "bias", "input", "preactivation", "activation"})
 
 
@@ -60,13 +63,13 @@ def _from_shape(forward: list[Value]) -> dict[Value, Name]:
     count: dict[int, int] = {}
     for node in forward:
         below = max((depth[p] for p in node.parents), default=1)
-        if node.op == "linear" or (node.op == "+" and node in feeds_activation):
+        if node.row is LINEAR or (node.row is ADD and node in feeds_activation):
             layer = below + 1
             j = count.get(layer, 0)
             count[layer] = j + 1
             names[node] = Name("preactivation", layer, j)
             depth[node] = layer
-            if node.op == "linear":
+            if node.row is LINEAR:
                 ps = node.parents
                 n = (len(ps) - 1) // 2
                 for k in range(n):

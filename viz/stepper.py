@@ -9,9 +9,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from autograd import Value, fresh_grads
+from autograd import Expr, Value, fresh_grads
+from autograd.symbolic import simplify
 from nn.notation import Notation
 
+from . import numbers
 from .draw import ROLES, build, check_value, fmt, forward_order, legend_text, processing_order
 from .explain import Namer
 from .names import Typeset, identify, role, svg_tspans
@@ -31,13 +33,17 @@ def _records(root: Value, order: list[Value]) -> list[dict[str, Any]]:
         steps.append(
             {
                 "k": index[step.node],
-                "up": float(step.upstream),
-                "local": [float(d) for d in step.local],
-                "add": [float(c) for c in step.contributions],
+                "up": numbers.upstream(step),
+                "local": [numbers.local(step, i) for i in range(len(step.local))],
+                "add": [numbers.contribution(step, i) for i in range(len(step.contributions))],
                 "to": [index[p] for p in step.node.parents],
             }
         )
     return steps
+
+
+def _constant(e: Expr | None) -> bool:
+    return e is not None and simplify(e).kind == "const"
 
 
 _FONT = ' font-family="Helvetica,sans-Serif" font-size="11.00"'
@@ -141,6 +147,15 @@ def stepper_html(
         )
     typeset.fragments.update(name.text.fragments)
     legend = _legend_html(root, order, set(parameters or ()), typeset)
+    for record in steps:  # each local derivative's formula, from the node's row
+        node = order[record["k"]]
+        locals_ = [name.local(node, i) for i in range(len(node.parents))]
+        # a formula that is a number (∂(x + y)/∂x = 1) is said by the number alone
+        record["sym"] = [
+            "" if _constant(name.local_expr(node, i)) else name.as_html(marked)
+            for i, (marked, _) in enumerate(locals_)
+        ]
+        record["symbolic"] = [reason is None for _, reason in locals_]
     data = {
         "count": len(order),
         "digits": digits,
@@ -601,7 +616,17 @@ function show(s) {
     const row = document.createElement("tr");
     row.dataset.parent = "v" + p;
     cell(row, D.names[p], "", D.namesHtml[p]);
-    cell(row, fmt(st.local[j]), "num local");
+    // the local derivative's formula from the op's row (names are HTML made by Python), then
+    // its number; a rule with no symbolic form shows the derivative's name beside its number
+    const local = document.createElement("td");
+    local.className = "local-cell";
+    if (st.sym[j]) local.innerHTML = '<span class="sym">' + st.sym[j] + '</span> = ';
+    if (!st.symbolic[j]) local.title = "this op's rule has no symbolic form: the number only";
+    const value = document.createElement("span");
+    value.className = "num local";
+    value.textContent = fmt(st.local[j]);
+    local.append(value);
+    row.appendChild(local);
     cell(row, fmt(st.add[j]), "num add");
     cell(row, fmt(grads[p]), "num grad");
     body.appendChild(row);
