@@ -700,6 +700,9 @@ def _render(
         return rf"\frac{{{top}}}{{{bottom}}}"
     left = _wrap(a, p, style, names, strict=p == 1, functions=functions, memo=memo)
     right = _wrap(b, p, style, names, strict=True, functions=functions, memo=memo)
+    if style != "python" and _precedence(b) == _NEG and not right.startswith(("(", r"\left(")):
+        # on paper a sign after an operator is bracketed: z − (−0.1), z·(−2), not z − −0.1
+        right = rf"\left({right}\right)" if style == "latex" else f"({right})"
     if style == "python":
         symbol = f" {kind} "
     elif style == "unicode":

@@ -235,3 +235,14 @@ def test_module_docstring_examples() -> None:
 
     result = doctest.testmod(autograd.symbolic)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_a_negative_number_after_an_operator_is_bracketed() -> None:
+    # a constant leaf of -0.1 subtracted from z reads z − (−0.1) on paper, never z − −0.1
+    from autograd.symbolic import const, var
+
+    z = var("z")
+    assert (z - const(-0.1)).unicode({}) == "z − (−0.1)"
+    assert (z * const(-2.0)).unicode({}) == "z·(−2)"
+    assert (z + const(-2.0)).latex({}) == r"z + \left(-2\right)"
+    assert "- -" not in (z - const(-0.1)).text({})
