@@ -37,6 +37,7 @@ from nn.notation import Name, Notation
 from . import numbers
 from .draw import forward_order
 from .explain import number
+from .names import record_of
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
 
@@ -253,8 +254,8 @@ class Equation:
 
 # ------------------------------------------------------------------------- the graph
 def _is_cost(node: Value) -> bool:
-    r = node.label_record
-    return isinstance(r, Name) and r.quantity == "cost" and not r.batch
+    r = record_of(node)
+    return r is not None and r.quantity == "cost" and not r.batch
 
 
 @dataclass
@@ -316,8 +317,8 @@ class _Graph:
         self.weights: dict[tuple[int, int, int], Value] = {}
         self.biases: dict[tuple[int, int], Value] = {}
         for node in order:
-            r = node.label_record
-            if node.is_leaf and isinstance(r, Name):
+            r = record_of(node)
+            if node.is_leaf and r is not None:
                 if r.quantity == "weight":
                     self.weights.setdefault((r.layer, r.j, r.k), node)
                 elif r.quantity == "bias":
@@ -352,8 +353,8 @@ class _Graph:
         ex = _Example(cost, numbers.grad(cost) if cost is not self.root else 1.0)
         by_record: dict[Name, list[Value]] = {}
         for node in topological_order(cost):
-            r = node.label_record
-            if isinstance(r, Name) and r.quantity in ("preactivation", "activation"):
+            r = record_of(node)
+            if r is not None and r.quantity in ("preactivation", "activation"):
                 by_record.setdefault(r, []).append(node)
         for layer in sorted(self.widths):
             zs: list[Value] = []
@@ -384,8 +385,8 @@ class _Graph:
 
 
 def _example_index(node: Value) -> int:
-    r = node.label_record
-    return r.example if isinstance(r, Name) and r.example is not None else 0
+    r = record_of(node)
+    return r.example if r is not None and r.example is not None else 0
 
 
 # ------------------------------------------------------------ one accessor per quantity
@@ -498,8 +499,8 @@ class _Builder:
     def _title(self, x: int) -> str:
         if not self.g.batch:
             return ""
-        record = self.g.examples[x].cost.label_record
-        if not isinstance(record, Name) or record.example is None:
+        record = record_of(self.g.examples[x].cost)
+        if record is None or record.example is None:
             return f"example x = {self.N.index(x)}"
         c = self.N.example_cost(record.example)
         return f"example x = {self.N.index(x)} (cost {c[0]})"
