@@ -53,16 +53,17 @@ from nn.notation import Name  # noqa: E402
 from viz.draw import processing_order  # noqa: E402
 
 IMAGES = REPO / "docs" / "images"
-CHROMIUM_ARGS = [
+BROWSER_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
 ]
+CHROMIUM_ARGS = [*BROWSER_ARGS, "--hide-scrollbars"]  # the command line's --screenshot
 
 
 def neuron_graph(backward: bool = True) -> Value:
@@ -268,16 +269,6 @@ def projector_figures() -> list[str]:
     return written
 
 
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")  # Debian's libjs-mathjax
 
 
