@@ -84,6 +84,11 @@ def neuron_graph(backward: bool = True) -> Value:
     return c
 
 
+def z_step(order: list[Value]) -> int:
+    """The stepper's step at the neuron's z^2_0 (a middle step), order as processing_order."""
+    return next(k for k, n in enumerate(order) if n.label == "z^2_0")
+
+
 def batch_graph() -> Value:
     """An MLP 2-16-16-1 (tanh, linear output) and its mean squared error over 64 moons."""
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=0)
@@ -191,7 +196,7 @@ def main() -> None:
 
     small = neuron_graph(backward=False)
     order = processing_order(small)
-    middle = next(k for k, n in enumerate(order) if n.label == "z^2_0")
+    middle = z_step(order)
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "stepper.html"
         viz.write_stepper(small, page)
@@ -214,7 +219,7 @@ def notation_figures(width: int = 1400, height: int = 900) -> list[str]:
     (IMAGES / "neuron_lfd.svg").write_text(lfd, encoding="utf-8")
     small = neuron_graph(backward=False)
     order = processing_order(small)
-    middle = next(k for k, n in enumerate(order) if n.label == "z^2_0")
+    middle = z_step(order)
     with tempfile.TemporaryDirectory() as tmp:
         # the drawing fitted to the window, as a page shows it
         fitted = Path(tmp) / "neuron_lfd.html"
