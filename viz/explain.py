@@ -18,7 +18,7 @@ from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
 from . import numbers
-from .draw import check_value, processing_order, visible
+from .draw import check_value, fmt, processing_order, visible
 from .names import Typeset, identify, shown_record
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ class Explanation(str):
 
 def number(x: float, digits: int) -> str:
     """x with `digits` significant digits and a real minus sign."""
-    return f"{x:.{digits}g}".replace("-", "−")
+    return fmt(x, digits).replace("-", "−")
 
 
 def factor(x: float, digits: int) -> str:
