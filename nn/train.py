@@ -201,7 +201,7 @@ def _stop_on_interrupt(history: list[float], steps: int) -> Iterator[None]:
         done = len(history)
         print(
             f"fit: interrupted at step {done + 1} of {steps}; returning the loss history of the "
-            f"{done} step{'' if done == 1 else 's'} done",
+            f"{count(done, 'step')} done",
             file=sys.stderr,
         )
 
