@@ -229,14 +229,10 @@ class Module:
 
 def _check_architecture(path: str, saved: object, mine: dict[str, Any] | None) -> None:
     # A version-2 file records what save's module was; loading into another one is refused.
-    if saved is None and mine is None:
-        return
-    if not isinstance(saved, dict):
-        if mine is None:
-            return  # a module that records no architecture reads the numbers only
-        raise ValueError(f'{path} has no "architecture" object; it was not written by Module.save')
     if mine is None:
-        return
+        return  # a module that records no architecture reads the numbers only
+    if not isinstance(saved, dict):
+        raise ValueError(f'{path} has no "architecture" object; it was not written by Module.save')
     differences = [
         f"{key} {_short(saved.get(key))} in the file, {_short(mine.get(key))} here"
         for key in dict.fromkeys([*mine, *saved])

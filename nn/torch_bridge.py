@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .closed_form import COST_ALIASES
+from .compare import weights_of
 from .module import MLP
 
 __all__ = [
@@ -146,13 +147,15 @@ def to_torch(model: MLP, *, softmax_module: bool = False) -> Any:
         raise TypeError(f"to_torch needs an nn.MLP, got {type(model).__name__}")
     torch = _torch()
     modules = []
-    for i, cls in _module_rows(model, softmax_module):
+    rows = _module_rows(model, softmax_module)
+    weights, biases, _ = weights_of(model)
+    for i, cls in rows:
         layer = model.layers[i]
         if cls is None:
             linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
             with torch.no_grad():
-                linear.weight.copy_(_tensor(torch, [[w.data for w in n.w] for n in layer.neurons]))
-                linear.bias.copy_(_tensor(torch, [n.b.data for n in layer.neurons]))
+                linear.weight.copy_(_tensor(torch, weights[i]))
+                linear.bias.copy_(_tensor(torch, biases[i]))
             modules.append(linear)
         elif cls == "Softmax":
             modules.append(torch.nn.Softmax(dim=-1))
@@ -305,9 +308,11 @@ def torch_state_dict(model: MLP) -> dict[str, Any]:
     """The parameters as float64 tensors under PyTorch's keys ('0.weight', '0.bias', …)."""
     torch = _torch()
     state: dict[str, Any] = {}
-    for index, layer in zip(_linear_keys(model), model.layers, strict=True):
-        state[f"{index}.weight"] = _tensor(torch, [[w.data for w in n.w] for n in layer.neurons])
-        state[f"{index}.bias"] = _tensor(torch, [n.b.data for n in layer.neurons])
+    keys = _linear_keys(model)
+    weights, biases, _ = weights_of(model)
+    for index, w, b in zip(keys, weights, biases, strict=True):
+        state[f"{index}.weight"] = _tensor(torch, w)
+        state[f"{index}.bias"] = _tensor(torch, b)
     return state
 
 

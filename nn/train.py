@@ -167,12 +167,13 @@ def fit(
                         preds = [predict(xs[i]) for i in batch]
                     else:  # the same forward pass, keeping each example's z and a nodes
                         preds = [rec.forward(model, predict, xs[i], i) for i in batch]
-                    c = batch_loss(loss, preds, [ys[i] for i in batch])
+                    targets = [ys[i] for i in batch]
+                    c = batch_loss(loss, preds, targets)
                     if not math.isfinite(c.data):
                         raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
                     c.backward()
                     if rec is not None:
-                        rec.capture(len(history), model, c, preds, [ys[i] for i in batch])
+                        rec.capture(len(history), model, c, preds, targets)
                     cost = c.data
                 optimizer.step()
                 history.append(cost)
@@ -201,7 +202,7 @@ def _stop_on_interrupt(history: list[float], steps: int) -> Iterator[None]:
         done = len(history)
         print(
             f"fit: interrupted at step {done + 1} of {steps}; returning the loss history of the "
-            f"{done} step{'' if done == 1 else 's'} done",
+            f"{count(done, 'step')} done",
             file=sys.stderr,
         )
 
