@@ -231,16 +231,16 @@ class Expr:
 
     def leaky_relu(self, slope: float = 0.01) -> Expr:
         """self if self > 0 else slope · self (the row of that slope)."""
-        return self._family("leaky_relu", leaky_relu_op(float(slope)))
+        return self._family(leaky_relu_op(float(slope)))
 
     def elu(self, alpha: float = 1.0) -> Expr:
         """self if self > 0 else alpha (e^self − 1) (the row of that alpha)."""
-        return self._family("elu", elu_op(float(alpha)))
+        return self._family(elu_op(float(alpha)))
 
-    def _family(self, name: str, op: Op) -> Expr:
+    def _family(self, op: Op) -> Expr:
         if self.kind == "const":
             return Expr("const", value=op.forward(self.value))
-        return Expr("call", (self,), op.name if op.name != name else name, op.forward)
+        return Expr("call", (self,), op.name, op.forward)
 
     def __getattr__(self, name: str) -> Callable[..., Expr]:
         # any other method a helper calls (x.cos(), x.sqrt(), ...) is a call of that function
