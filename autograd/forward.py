@@ -10,7 +10,7 @@ from .value import Number, Value, _backward_error, _collect, _is_real
 
 def _point(where: str, xs: Sequence[Value | Number], what: str) -> list[float]:
     if isinstance(xs, Value | str | bytes) or not isinstance(xs, Sequence):
-        raise TypeError(f"jvp: {what} must be a list of numbers, got {type(xs).__name__}")
+        raise TypeError(f"{where}: {what} must be a list of numbers, got {type(xs).__name__}")
     out = []
     for i, x in enumerate(xs):
         if isinstance(x, Value):

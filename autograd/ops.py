@@ -242,7 +242,7 @@ def _sum_forward(*args: float) -> float:
 
 
 def _mean_forward(*args: float) -> float:
-    return reduce(operator.add, args, 0.0) / len(args)
+    return _sum_forward(*args) / len(args)
 
 
 def _linear_derivative(*args: Any) -> tuple[Any, ...]:

@@ -168,82 +168,23 @@ class Expr:
             return Expr("const", value=fn(*(a.value for a in args)))
         return Expr("call", args, name, fn)
 
-    # the methods the rules' helpers call on a non-float, named as the op table's rows are
-    def exp(self) -> Expr:
-        """e ** self."""
-        return self.call("exp")
-
-    def log(self) -> Expr:
-        """The natural logarithm of self."""
-        return self.call("log")
-
-    def tanh(self) -> Expr:
-        """tanh(self)."""
-        return self.call("tanh")
-
-    def sigmoid(self) -> Expr:
-        """The logistic sigmoid of self."""
-        return self.call("sigmoid")
-
-    def relu(self) -> Expr:
-        """max(0, self)."""
-        return self.call("relu")
-
-    def sin(self) -> Expr:
-        """sin(self)."""
-        return self.call("sin")
-
-    def cos(self) -> Expr:
-        """cos(self)."""
-        return self.call("cos")
-
-    def tan(self) -> Expr:
-        """tan(self)."""
-        return self.call("tan")
-
-    def arcsin(self) -> Expr:
-        """arcsin(self)."""
-        return self.call("arcsin")
-
-    def arccos(self) -> Expr:
-        """arccos(self)."""
-        return self.call("arccos")
-
-    def arctan(self) -> Expr:
-        """arctan(self)."""
-        return self.call("arctan")
-
-    def abs(self) -> Expr:
-        """|self|."""
-        return self.call("abs")
-
-    def sqrt(self) -> Expr:
-        """√self."""
-        return self.call("sqrt")
-
-    def softplus(self) -> Expr:
-        """ln(1 + e^self)."""
-        return self.call("softplus")
-
-    def gelu(self) -> Expr:
-        """gelu(self)."""
-        return self.call("gelu")
-
+    # the one-input rows' methods (exp, sin, ...) are made from the op table below the class;
+    # leaky_relu and elu take their parameter, so they are written out
     def leaky_relu(self, slope: float = 0.01) -> Expr:
         """self if self > 0 else slope · self (the row of that slope)."""
-        return self._family("leaky_relu", leaky_relu_op(float(slope)))
+        return self._family(leaky_relu_op(float(slope)))
 
     def elu(self, alpha: float = 1.0) -> Expr:
         """self if self > 0 else alpha (e^self − 1) (the row of that alpha)."""
-        return self._family("elu", elu_op(float(alpha)))
+        return self._family(elu_op(float(alpha)))
 
-    def _family(self, name: str, op: Op) -> Expr:
+    def _family(self, op: Op) -> Expr:
         if self.kind == "const":
             return Expr("const", value=op.forward(self.value))
-        return Expr("call", (self,), op.name if op.name != name else name, op.forward)
+        return Expr("call", (self,), op.name, op.forward)
 
     def __getattr__(self, name: str) -> Callable[..., Expr]:
-        # any other method a helper calls (x.cos(), x.sqrt(), ...) is a call of that function
+        # any other method a helper calls (a function of math, such as x.floor()) is a call of it
         if name.startswith("_"):
             raise AttributeError(name)
         try:

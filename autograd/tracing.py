@@ -192,6 +192,7 @@ class _Record:
 
     order: list[Value]
     root: Value
+    loss_size: int  # order[:loss_size] is the loss's graph; after it, tested values it leaves out
     inputs: list[Value]  # one per flat input number, in argument order
     signature: list[tuple[Any, ...]]  # what check=True compares
     guards: list[tuple[int, str, float, bool]]  # (position in order, test, threshold, outcome)
@@ -215,6 +216,7 @@ def _record(
             f"trace: the function must return a Value (a scalar loss), got {type(root).__name__}"
         )
     order = topological_order(root)
+    loss_size = len(order)
     position = {id(n): i for i, n in enumerate(order)}
     for node, *_ in recording.guards:  # a tested value that the loss does not use
         if id(node) not in position:
@@ -234,7 +236,7 @@ def _record(
         else:
             signature.append(("constant", repr(n.data)))
     guards = [(position[id(v)], t, c, o) for v, t, c, o in recording.guards]
-    return _Record(order, root, inputs, signature, guards)
+    return _Record(order, root, loss_size, inputs, signature, guards)
 
 
 def _describe(kind: tuple[Any, ...], node: Value | None) -> str:
@@ -386,13 +388,10 @@ class _Writer:
         for n in order:
             if not n.parents and id(n) in param_index:
                 value[id(n)], grad[id(n)] = self.param(n)
-        in_graph = {id(n) for n in topological_order(rec.root)}
         # the nodes whose gradient reaches a parameter: only their backward lines are needed
         needed: set[int] = set()
-        for n in order:
-            if id(n) in in_graph and (
-                id(n) in param_index or any(id(p) in needed for p in n.parents)
-            ):
+        for n in order[: rec.loss_size]:
+            if id(n) in param_index or any(id(p) in needed for p in n.parents):
                 needed.add(id(n))
         guards_at: dict[int, list[tuple[str, float, bool]]] = {}
         for pos, test, c, outcome in rec.guards:
