@@ -511,9 +511,9 @@ def _sup(n: Notation, layer: Index) -> str:
 
 def _sub(n: Notation, *indices: Index) -> str:
     shown = [str(i + n.index_base) if isinstance(i, int) else i for i in indices if i is not None]
-    if any(len(s) > 1 for s in shown) or all(i is None or isinstance(i, int) for i in indices):
-        return ",".join(shown)  # numbers (w_{1,0}) or long letters are separated
-    return "".join(shown)  # letters: w_jk
+    if all(isinstance(i, str) and len(i) == 1 for i in indices if i is not None):
+        return "".join(shown)  # single letters: w_jk
+    return ",".join(shown)  # numbers (w_{1,0}), longer letters or a mix are separated
 
 
 def _pair(n: Notation, j: Index, k: Index) -> tuple[Index, Index]:

@@ -496,7 +496,7 @@ def test_the_report_speaks_the_chosen_notation() -> None:
     # Ng counts layers from the input as 0 and units from 1, and writes δ as dz
     assert "First wrong number: dz^[1]_1 = deltas[0][0]" in text
     assert "BP2: dz^[1]_1 = ((w^[2])ᵀ dz^[2])_1 · g'(z^[1]_1)" in text
-    assert "All the wrong quantities: dz^[1], ∂L/∂b^[1], ∂L/∂w^[1]" in text
+    assert "All the wrong quantities: dz^[1], db^[1], dw^[1]" in text
     assert "δ^2" not in text and "δ^3" not in text
     lfd = str(check_backprop(fn, [2, 3, 3], trials=2, notation="lfd"))
     assert "δ^(1)_1" in lfd and "θ'(s^(1)_1)" in lfd

@@ -344,10 +344,10 @@ def test_plain_networks_collapse_by_their_shape() -> None:
     loss = (out.sigmoid() - 1.0) ** 2
     order = processing_order(loss)
     groups = group_nodes(loss, order, "neuron")
-    assert [groups[v] for v in x] == ["n1_0", "n1_1"]
-    assert [groups[h] for h in hidden] == ["n2_0", "n2_1"]
-    assert [groups[h.parents[0]] for h in hidden] == ["n2_0", "n2_1"]  # their z
-    assert groups[out] == "n3_0" and groups[loss] == "loss"
+    assert [groups[v] for v in x] == [("neuron", 1, 0), ("neuron", 1, 1)]
+    assert [groups[h] for h in hidden] == [("neuron", 2, 0), ("neuron", 2, 1)]
+    assert [groups[h.parents[0]] for h in hidden] == [("neuron", 2, 0), ("neuron", 2, 1)]  # z
+    assert groups[out] == ("neuron", 3, 0) and groups[loss] == ("loss", 0, 0)
     boxes = re.findall(
         r"^\s*(n\d+_\d+|loss|leaves) \[", viz.draw(loss, collapse="neuron").source, re.M
     )

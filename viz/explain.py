@@ -443,7 +443,7 @@ def _sigma_notes(name: Namer, root: Value, children: list[Value]) -> list[str]:
             found.setdefault(child.op, child)
     lines = []
     for op in sorted(found):
-        sigma, z = name.symbol("sigma"), name.symbol("z")
+        sigma, z = name.symbol("sigma"), name.symbol("preactivation")
         sigma_z = name.named(f"{sigma}({z})")
         row = symbolic_row(found[op].row, [var(z)], sigma_z)
         if row.derivatives is None:

@@ -12,7 +12,6 @@ from importlib import resources
 from typing import Any
 
 from nn import notation as notation_records
-from nn.notation import Name
 
 from .stepper import _script_json, write_page
 
