@@ -400,7 +400,7 @@ def compose(symbol_text: str, sup: str, sub: str, style: str = "ascii") -> str:
     if style == "ascii":
         # Nielsen's labels as deltagrad has always written them: z^2_0, w^2_{1,0}
         if sup:
-            plain = sup.isdigit() or sup[0] in "([{"  # bracketed: no braces needed
+            plain = sup.isdigit() or sup[0] in "([{" or len(sup) == 1  # no braces needed
             out += "^" + (sup if plain else "{" + sup + "}")
         if sub:
             out += "_" + (sub if "," not in sub else "{" + sub + "}")
@@ -684,7 +684,8 @@ def bp_equations(notation: str | Notation | None = None) -> dict[str, str]:
             t("delta", "l", j),
         ),
     }
-    return {key: write(eq, "unicode") for key, eq in eqs.items()}
+    # scripts written with ^ and _: letters have no Unicode subscript form that reads well
+    return {key: write(eq, "ascii") for key, eq in eqs.items()}
 
 
 # ------------------------------------------------------------------------------- glossary

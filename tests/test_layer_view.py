@@ -303,7 +303,7 @@ def test_matching_pairs_say_delta_is_a_minus_y(cost: str, output: str, pair: str
 def test_softmax_shows_the_jacobian_form() -> None:
     model, c = small("cross_entropy", "softmax")
     text = str(viz.explain(model, c, cost="cross_entropy", y=1))
-    assert "δ³ = Jᵀ ∇ₐC" in text and "no a or ∇_a C nodes" in " ".join(text.split())
+    assert "δ³ = Jᵀ ∇ₐ C" in text and "no a or ∇ₐ C nodes" in " ".join(text.split())
     a = model.layers[-1].a  # the softmax nodes of this forward pass (the cost read the logits)
     jac = pictures(sections(text)[0])[0][1][0][1]
     expected = [
@@ -407,7 +407,7 @@ def test_the_command_prints_the_layer_view(capsys: pytest.CaptureFixture[str]) -
     assert main([*argv, "--layer", "1", "--notation", "ng", "--batch", "3"]) == 0
     text = capsys.readouterr().out
     assert [s[0][:3] for s in sections(text)] == ["BP2", "BP3", "BP4"]
-    assert "a batch of m = 3 examples" in text and "(1/3) Σₓ" in text
+    assert "a batch of m = 3 examples" in text and "(1/3) Σᵢ" in text  # Ng's examples: i
     assert max(checks(text)) < 1e-12
 
 

@@ -264,7 +264,7 @@ def test_compare_table_in_each_notation() -> None:
     lfd = compare.table(diffs, notation="lfd").splitlines()
     assert lfd[0].split() == ["layer", "max|Δδ|", "max|Δ∂Eᵢₙ/∂w|", "max|Δ∂Eᵢₙ/∂w₀ⱼ|"]
     assert [row.split()[0] for row in lfd[1:]] == ["1", "2"]
-    assert compare.columns("ng")[1:3] == ("max|Δdz|", "max|Δ∂J/∂w|")
+    assert compare.columns("ng")[1:3] == ("max|Δdz|", "max|Δdw|")  # Ng writes ∂J/∂W as dW
     # half_mse is the old name of quadratic
     assert compare.compare(model, [[0.5, -1.0]], [[0.2]], "half_mse") == diffs
 

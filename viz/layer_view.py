@@ -1075,7 +1075,7 @@ def picture_text(
 def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
     rows = _cells(m, digits, columns)
     body = r" \\ ".join(
-        " & ".join(r"\cdots" if c == "…" else c.replace(SUBTRACT, "-") for c in r) for r in rows
+        " & ".join(r"\cdots" if c == "…" else c.replace("−", "-") for c in r) for r in rows
     )
     return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 

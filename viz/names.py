@@ -131,8 +131,12 @@ class Typeset:
 
     def tokens(self, tokens: nt.Tokens) -> str:
         """Tokens from nn.notation.term in this style (each symbol remembered for svg_tspans)."""
-        for t in tokens:
-            if isinstance(t, nt.Sym) and (t.sup or t.sub or "_" in t.base):
+        stack = list(tokens)
+        while stack:
+            t = stack.pop()
+            if isinstance(t, nt.Frac):
+                stack += [*t.num, *t.den]
+            elif isinstance(t, nt.Sym) and (t.sup or t.sub or "_" in t.base):
                 self.fragments[nt.write(t, self.style)] = (t.base, t.sup, t.sub)
         return nt.write(tokens, self.style)
 

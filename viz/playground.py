@@ -130,7 +130,7 @@ def _names(sizes: list[int], notation: str | notation_records.Notation | None) -
         "di": [name_html("delta", i + 2, "i", 0, notation) for i in layers],
         "C": name_html("C", notation=notation),
         "Cx": name_html("C_x", notation=notation),
-        "sigma": notation_records.symbol(n.sigma, "html"),
+        "sigma": notation_records.write(notation_records.term("sigma", notation=n), "html"),
         "notation": n.title,
         "offset": n.layer_offset,  # a layer as the notation numbers it: Nielsen's + offset
         "base": n.index_base,
