@@ -142,7 +142,7 @@ def test_a_huge_int_names_value_and_the_range() -> None:
 
 # The same policy in backward: a local derivative that overflows is ±inf, never OverflowError.
 # pow_const is a family outside OPS: its members x**3 and x**-1 are added by hand.
-BACKWARD_OPS = sorted(OPS) + ["**3", "**-1"]
+BACKWARD_OPS = [*sorted(OPS), "**3", "**-1"]
 
 
 def _op(name: str) -> Op:
