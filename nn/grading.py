@@ -1074,7 +1074,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
                 f"is the index of the target class, so {S('delta', L, ('j',))} = "
                 f"{S('a', L, ('j',))} − 1[j = c] (subtract 1 only "
-                "at j = c, i.e. use the one-hot vector e_c)",
+                "at j = c, i.e. use the one-hot vector of class c)",
                 [
                     [[a - t.ys[x] for a in t.acts[x][-1]] for x in range(len(t.xs))]
                     for t in c.trials
