@@ -41,7 +41,15 @@ MINE = Notation(
 ALL = [*NOTATIONS.values(), MINE]
 KEYS = [n.key for n in ALL]
 
-SCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾₀₁₂₃₄₅₆₇₈₉₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ^_′'("
+SCRIPT = "^_′'("
+# Unicode super- and subscripts as the ASCII scripts they stand for
+UNSCRIPT = {
+    **{u: "^" + a for u, a in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ⁿ", "0123456789()n", strict=True)},
+    **{
+        u: "_" + a
+        for u, a in zip("₀₁₂₃₄₅₆₇₈₉₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789()aehijklmnoprstuvx", strict=True)
+    },
+}
 
 
 def written(n: Notation) -> set[str]:
@@ -75,6 +83,7 @@ def mixed(text: str, n: Notation) -> list[str]:
     A span in backticks quotes the learner's own code, which is theirs to name.
     """
     text = re.sub(r"`[^`\n]*`", "`…`", text)
+    text = "".join(UNSCRIPT.get(ch, ch) for ch in text)  # x₁ reads as x_1, a² as a^2
     hits = []
     for symbol in sorted(foreign(n)):
         for m in pattern(symbol).finditer(text):
