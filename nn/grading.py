@@ -562,7 +562,8 @@ class _Reader:
             extra = ""
             if len(obj) == n_layers + 1:
                 extra = (
-                    f"; it has one entry too many: the input layer {N(1)} has no {self.s('delta', None)}, weights or "
+                    f"; it has one entry too many: the input layer {N(1)} has no "
+                    f"{self.s('delta', None)}, weights or "
                     f"biases, so leave it out and start at layer {N(2)}"
                 )
             raise _Problem(
@@ -658,7 +659,8 @@ class _Reader:
         sizes = self.sizes
         if shape and shape[0] == sizes[i] and i > 0:
             return (
-                f"; it has one entry per neuron of layer {N(i + 1)}: is it the {S('delta', None)} of the layer "
+                f"; it has one entry per neuron of layer {N(i + 1)}: is it the {S('delta', None)} "
+                "of the layer "
                 "below, or was w not transposed?"
             )
         if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
@@ -704,7 +706,8 @@ class _Reader:
         if shape == (cols, rows):
             hints.append(
                 f"it is transposed ({cols}×{rows}): {S('grad_w', layer, ('j', 'k'))} = "
-                f"{S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))} has rows j (neurons of layer "
+                f"{S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))} has rows j (neurons of "
+                "layer "
                 f"{N(layer)}) and columns k (neurons of layer {N(layer - 1)}), so it is "
                 f"{S('delta', layer)} ({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} "
                 f"({S('delta', layer)})ᵀ: the outer product's order is swapped"
@@ -1029,8 +1032,10 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 "missing_sigma_prime",
                 f'{S("delta", L)} was taken as {S("a", L)} − y, the "error signal" of the matching '
                 f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
-                f"{S('delta', L)} = {S('grad_a', L)} ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
-                f"{S('sigma', 0)}'({S('z', L)}). ({S('a', L)} − y alone is {S('delta', L)} only for sigmoid "
+                f"{S('delta', L)} = {S('grad_a', L)} ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply "
+                "by "
+                f"{S('sigma', 0)}'({S('z', L)}). ({S('a', L)} − y alone is {S('delta', L)} only "
+                "for sigmoid "
                 "+ binary cross-entropy, softmax + cross-entropy and linear + quadratic.)",
                 residual,
             )
@@ -1131,8 +1136,10 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "not_transposed",
                 f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
-                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = Σ_j "
-                f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down column k of "
+                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = "
+                "Σ_j "
+                f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down "
+                "column k of "
                 f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
                 f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
                 f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
@@ -1150,7 +1157,8 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "not_transposed",
-                f"BP2 used row k of {S('w', layer + 1)} instead of column k: {S('delta', layer, ('k',))} "
+                f"BP2 used row k of {S('w', layer + 1)} instead of column k: "
+                f"{S('delta', layer, ('k',))} "
                 f"= Σ_j {S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} needs "
                 f"({S('w', layer + 1)})ᵀ. Row k has only {n} entries against the {up} of "
                 f"{S('delta', layer + 1)}, so the sum (a zip?) silently stopped early instead of "
@@ -1211,7 +1219,8 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"{S('grad_b', layer)} was set to {S('delta', other + 2)}, the {S('delta', None)} "
+                    f"{S('grad_b', layer)} was set to {S('delta', other + 2)}, the "
+                    f"{S('delta', None)} "
                     f"of the wrong layer: BP3 is {S('grad_b', layer, ('j',))} = "
                     f"{S('delta', layer, ('j',))} (the same layer)",
                     [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
@@ -1261,7 +1270,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "outer_product_swapped",
                 f"BP4's outer product is the wrong way round: {S('grad_w', layer, ('j', 'k'))} "
-                f"= {S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))}, i.e. {S('delta', layer)} "
+                f"= {S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))}, i.e. "
+                f"{S('delta', layer)} "
                 f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
                 f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
                 "square here, so the shapes hid it)",
@@ -1296,7 +1306,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                     "wrong_layer_delta",
                     f"BP4 used {S('delta', other + 2)}, the {S('delta', None)} of the wrong layer: "
                     f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
-                    f"{S('delta', layer, ('j',))} ({S('delta', None)} of the same layer as {S('w', layer)})",
+                    f"{S('delta', layer, ('j',))} ({S('delta', None)} of the same layer as "
+                    f"{S('w', layer)})",
                     [
                         _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
                         for t in c.trials
@@ -1309,7 +1320,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "last_example_only",
                 f"{S('grad_w', layer)} comes from the last example only: the batch "
                 f"cost {_batch_mean(c.notation)} gives {S('grad_w', layer, ('j', 'k'))} = "
-                f"{S('mean', None)} {c.sum_x} {S('a', layer - 1, ('k',))}(x) {S('delta', layer, ('j',))}(x), the mean over all the "
+                f"{S('mean', None)} {c.sum_x} {S('a', layer - 1, ('k',))}(x) "
+                f"{S('delta', layer, ('j',))}(x), the mean over all the "
                 "examples",
                 [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
             )
@@ -1420,7 +1432,8 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"{name} is divided by {size} = {m} once too often: the mean over the batch needs "
+                    f"{name} is divided by {size} = {m} once too often: the mean over the batch "
+                    "needs "
                     f"one {mean}, applied once (if {d} was already divided, do not divide again)",
                 )
             )

@@ -207,6 +207,7 @@ def test_styles_ascii_unicode_latex(key: str, name: Name, forms: list[str]) -> N
 def test_html_and_delta_and_latex_greek() -> None:
     name = Name("preactivation", 2, 0)
     assert nn.notation.render(name, "nielsen", "html") == "z<sup>2</sup><sub>0</sub>"
+
     def delta(key: str, style: str = "ascii") -> str:
         return nn.notation.text("delta", name.layer, name.j, notation=key, style=style)
 

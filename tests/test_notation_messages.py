@@ -47,7 +47,9 @@ UNSCRIPT = {
     **{u: "^" + a for u, a in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ⁿ", "0123456789()n", strict=True)},
     **{
         u: "_" + a
-        for u, a in zip("₀₁₂₃₄₅₆₇₈₉₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789()aehijklmnoprstuvx", strict=True)
+        for u, a in zip(
+            "₀₁₂₃₄₅₆₇₈₉₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789()aehijklmnoprstuvx", strict=True
+        )
     },
 }
 

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 import autograd
 import viz
 from autograd import Value
+from nn.activations import ELEMENTWISE
 from nn.losses import batch_loss
 from nn.notation import Name
 from tests.nn_strategies import net_cases
 from tests.strategies import reals
 from viz.draw import forward_order, processing_order
-from nn.activations import ELEMENTWISE
 from viz.names import Typeset, svg_tspans
 
 NUM = r"(\(?[−-]?(?:[0-9.]+(?:e[+−-]?\d+)?|inf)\)?|nan)"

@@ -741,11 +741,11 @@ def _draw_groups(
     weights = _edge_weights(order, membership, names, show_grad) if collapse == "neuron" else {}
     for frm_id, to_id in edges:
         style = weights.get((frm_id, to_id))
-        frm, to = group_name(frm_id), group_name(to_id)
+        tail, head = group_name(frm_id), group_name(to_id)
         if style is None:
-            dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
+            dot.edge(tail, head, id=f"e_{tail}_{head}", color="#55555580")
         else:
-            dot.edge(frm, to, id=f"e_{frm}_{to}", arrowsize="0.4", **style)
+            dot.edge(tail, head, id=f"e_{tail}_{head}", arrowsize="0.4", **style)
     if legend:
         kinds = {g.kind for g in groups}
         entries = [
@@ -759,7 +759,9 @@ def _draw_groups(
         if weights:
             src = "i" if ts.notation.index_order == "kj" else "k"
             w_jk = ts.term("weight", None, "j", src)
-            what = f"|{ts.term('cost', None, 'j', src, wrt='weight')}|" if show_grad else f"|{w_jk}|"
+            what = (
+                f"|{ts.term('cost', None, 'j', src, wrt='weight')}|" if show_grad else f"|{w_jk}|"
+            )
             sign = ts.term("cost", wrt="weight") if show_grad else ts.term("weight")
             entries.append(
                 (

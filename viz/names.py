@@ -151,7 +151,9 @@ class Typeset:
         batch: bool = False,
     ) -> str:
         """nn.notation.term in this notation and style: z^l_j, δ^l, ∂C/∂w^l, σ′(z^l) …"""
-        return self.tokens(nt.term(quantity, layer, j, k, wrt=wrt, batch=batch, notation=self.notation))
+        return self.tokens(
+            nt.term(quantity, layer, j, k, wrt=wrt, batch=batch, notation=self.notation)
+        )
 
     def name(self, name: Name) -> str:
         """A Name in this notation and style."""
