@@ -785,9 +785,14 @@ class _Check:
         return len(self.sizes) - 1
 
     @property
+    def example(self) -> str:
+        """The letter for an example of the batch: x (LFD's n, Ng's i)."""
+        return notations.get(self.notation).example
+
+    @property
     def sum_x(self) -> str:
         """Σ over the examples of a batch, with the notation's index (Σ_x, LFD's Σ_n)."""
-        return f"Σ_{notations.get(self.notation).example}"
+        return f"Σ_{self.example}"
 
     def act_name(self, i: int) -> str:
         return self.output if i == self.n_layers - 1 else self.hidden
@@ -927,13 +932,14 @@ class _Check:
     def _bp3(self, t: _Trial, i: int, j: int) -> str:
         layer, nt = i + 2, self.notation
         b, d = self.s("grad_b", layer, (j,)), _sym("delta", layer, (j,), nt)
-        sx = f"Σ_{notations.get(nt).example}"
+        xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
+        sx = f"Σ_{xx}"
         want = t.grad_b[i][j]
         if not self.batch:
             return f"BP3: {b} = {d} = {_num(want)}"
         vals = [t.deltas[x][i][j] for x in range(self.batch)]
         return (
-            f"BP3 (batch mean {_batch_mean(nt)}): {b} = {self.s('mean', None)} {sx} {d}(x)\n"
+            f"BP3 (batch mean {_batch_mean(nt)}): {b} = ({self.s('mean', None)}) {sx} {d}({xx})\n"
             f"     = (1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
         )
 
@@ -941,7 +947,8 @@ class _Check:
         S = self.s
         layer, nt = i + 2, self.notation
         g = self.s("grad_w", layer, (j, k))
-        sx = f"Σ_{notations.get(nt).example}"
+        xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
+        sx = f"Σ_{xx}"
         a = _sym("a", layer - 1, (k,), nt)
         d = _sym("delta", layer, (j,), nt)
         want = t.grad_w[i][j][k]
@@ -953,8 +960,8 @@ class _Check:
             f"{_factor(t.acts[x][i][k])}·{_factor(t.deltas[x][i][j])}" for x in range(self.batch)
         )
         return (
-            f"BP4 (batch mean {_batch_mean(nt)}): {g} = {self.s('mean', None)} {sx} {a}(x) · "
-            f"{d}(x)\n"
+            f"BP4 (batch mean {_batch_mean(nt)}): {g} = ({self.s('mean', None)}) {sx} {a}({xx}) · "
+            f"{d}({xx})\n"
             f"     = (1/{self.batch})({prods}) = {_num(want)}{source}"
         )
 
@@ -1232,8 +1239,8 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "last_example_only",
                 f"{S('grad_b', layer)} is the {S('delta', layer)} of the last example "
                 f"only: the batch cost {_batch_mean(c.notation)} gives "
-                f"{S('grad_b', layer, ('j',))} = {S('mean', None)} {c.sum_x} "
-                f"{S('delta', layer, ('j',))}(x), the mean over all the examples",
+                f"{S('grad_b', layer, ('j',))} = ({S('mean', None)}) {c.sum_x} "
+                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the examples",
                 [list(t.deltas[-1][i]) for t in c.trials],
             )
         )
@@ -1320,8 +1327,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "last_example_only",
                 f"{S('grad_w', layer)} comes from the last example only: the batch "
                 f"cost {_batch_mean(c.notation)} gives {S('grad_w', layer, ('j', 'k'))} = "
-                f"{S('mean', None)} {c.sum_x} {S('a', layer - 1, ('k',))}(x) "
-                f"{S('delta', layer, ('j',))}(x), the mean over all the "
+                f"({S('mean', None)}) {c.sum_x} {S('a', layer - 1, ('k',))}({c.example}) "
+                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the "
                 "examples",
                 [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
             )
