@@ -518,7 +518,7 @@ class _Reader:
     def _by_layer(self, obj: Any, what: str) -> Any:
         """Layer 2 first from a dict keyed by layer number or a list indexed by layer number."""
         n_layers = len(self.sizes) - 1
-        first = 2 + notations.get(self.notation).layer_offset  # layer 2 as the notation writes it
+        first = notations.layer_number(2, self.notation)  # layer 2 as the notation writes it
         wanted = list(range(first, first + n_layers))
         if isinstance(obj, dict):
             by_number: dict[int, Any] = {}

@@ -401,8 +401,7 @@ def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any
         notation = nt.get(args.notation)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    offset = notation.layer_offset
-    numbers = [layer.layer_index + offset for layer in model.layers]
+    numbers = [nt.layer_number(layer.layer_index, notation) for layer in model.layers]
     if args.layer == "all":
         target: Any = model
     else:
@@ -626,7 +625,7 @@ def _find_param(model: MLP, loss: Value, wanted: str, notation: nt.Notation) -> 
         j, k = k, j  # LFD's w_ij: from i to j
     # the layer and the indices as deltagrad counts them (Nielsen's layers, j and k from 0)
     layer_index = nt.nielsen_layer(written, notation)
-    base = notation.index_base
+    base = nt.index_number(0, notation)
     j -= base
     k = None if k is None else k - base
     first, last = nt.layer_number(2, notation), nt.layer_number(len(model.layers) + 1, notation)
