@@ -808,8 +808,11 @@ def glossary() -> str:
             "subscript after `_`, as in `E_in`), `layer_offset` (the layer written = Nielsen's + "
             'offset), `layer_brackets` (`("(", ")")` writes w^(l)), `index_order` (`"jk"`: '
             'target then source; `"kj"`: source then target), `index_base` (0 or 1), '
-            "`bias_as_weight` (write b as the weight w_0j from a constant unit), `notes` (the "
-            "glossary's text).",
+            "`bias_as_weight` (write b as the weight w_0j from a constant unit), "
+            '`gradient_prefix` (`"d"` writes ∂J/∂W as dW, as Ng does), `batch_size` (the m of '
+            "1/m; LFD's N), `example` (an example's index in a batch: x, LFD's n, Ng's i), "
+            "`notes` (the glossary's text). Every symbol a view or message writes comes from "
+            "`nn.notation.term(quantity, layer, j, k, wrt=...)`, which applies these fields.",
             "",
         ]
     )
