@@ -27,6 +27,7 @@ from autograd import (
 from nn import MLP
 from nn.losses import batch_loss, mse
 from nn.optim import SGD, Adam, Optimizer
+from nn.program_notes import backprop_notes
 from nn.train import _batch_seeds, _batch_total, _total_shape, fit
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 from tests.strategies import reals
@@ -285,7 +286,8 @@ def test_accumulates_into_grad_like_backward() -> None:
 
 def test_source_is_readable_and_one_example_long() -> None:
     model = MLP(2, [16, 16, 1], seed=0)
-    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    notes = backprop_notes(model)
+    step = trace(lambda x, y: mse(model(x), y), model.parameters(), describe=notes)
     step([0.5, -1.0], [1.0])
     one = step.source
     step.batch([([0.1 * i, 0.2], [1.0]) for i in range(64)], [1.0 / 64] * 64)
@@ -295,7 +297,12 @@ def test_source_is_readable_and_one_example_long() -> None:
     assert "a_2_0 = _tanh(z_2_0)" in one
     assert "delta_z_2_0 = g_a_2_0 * (1.0 - a_2_0 * a_2_0)" in one  # tanh row: 1 − out²
     assert "g_w_2_0_0 += delta_z_2_0 * x_0" in one  # linear row: dz/dw = x (BP4)
-    assert "(BP1)" in one and "(BP2)" in one  # block comments from the label records
+    assert "(BP1)" in one and "(BP2)" in one  # block comments from nn's describe hook
+    # BP1 heads the output layer (4), BP2 each layer below it, once per layer, in that order
+    headings = [line.strip() for line in one.splitlines() if "(BP" in line]
+    assert [h.split(":")[0] for h in headings] == ["# layer 4", "# layer 3", "# layer 2"]
+    assert "(BP1)" in headings[0] and all("(BP2)" in h for h in headings[1:])
+    assert "δ = (wᵀ δ^4) ⊙ σ'(z) (BP2)" in headings[1] and "a^2 δ (BP4)" in headings[1]
 
 
 def test_a_new_shape_traces_again_and_the_cache_is_small() -> None:

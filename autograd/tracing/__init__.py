@@ -8,10 +8,10 @@ the row's own derivative rule evaluated on symbols), in exactly the order and wi
 float operations of ``backward()``. Later calls with the same shapes run that function on
 floats: the gradients and the loss are equal (``==``) to the eager engine's.
 
-In layers, as jax does it: ``record`` runs fn and keeps the graph (and the guards branch()
+In three passes, as jax does it: ``record`` runs fn and keeps the graph (and the guards branch()
 met); ``lower`` turns a recorded path into equations (op, inputs, outputs, params as data);
 ``python`` writes those as source and compiles it. A caller's ``describe(node)`` hook adds what
-the engine cannot know about a node (nn's says which layer it is in and gives BP1–BP4).
+the engine cannot know about a node (nn.program_notes says what each node of a network is).
 
 What a trace cannot capture: a branch in ``fn`` on a value (``if x.data > 0:``), or a
 constant computed from the data (``m = max(z.data ...)``), is recorded as it went for the
@@ -278,6 +278,6 @@ def trace(
     it went when traced, unless it is written with branch(), which the program checks and
     follows: check=True re-traces every call and raises TraceMismatchError at the first op
     that differs from the recorded path. describe(node) -> Note | None, if given, says what a
-    node is, for the program's comments and names (nn.program_notes gives BP1–BP4's).
+    node is, for the program's comments and names (nn.program_notes gives a network's).
     """
     return Trace(fn, params, check, describe)
