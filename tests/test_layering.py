@@ -72,7 +72,7 @@ def test_the_vocabulary_check_sees_what_the_old_trace_wrote() -> None:
     # the comments autograd's trace wrote before nn's describe hook took them over
     old = [
         'if quantity in ("preactivation", "activation") and isinstance(layer, int):',
-        "return f\"layer {where[1]}: z = w a + b for each neuron, then a = σ(z)\"",
+        'return f"layer {where[1]}: z = w a + b for each neuron, then a = σ(z)"',
         'bp = "δ = ∂C/∂a ⊙ σ\'(z) (BP1)"',
         'return "the cost: ∂C/∂a for the output layer"',
         'prefix = "delta" if _quantity(n) == "preactivation" else "g"',
