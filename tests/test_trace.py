@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import weakref
@@ -586,3 +587,105 @@ def test_wide_nodes_and_long_sums_compile() -> None:
     wide = autograd.symbolic_row(autograd.OPS["mean"], 5000)
     assert wide.forward.evaluate({f"x{i + 1}": 2.0 for i in range(5000)}) == 2.0
     assert len(wide.forward.unicode()) > 5000  # rendered without recursion
+
+
+# ------------------------------------------------------------------ the eager fallback's seeds
+SEEDS = [0.25, -1.5, 3.0, 0.125]  # distinct and not 1: a dropped or misplaced seed shows
+
+
+def eager_seeded(model: MLP, examples: list[tuple[list[float], list[float]]]) -> list[float]:
+    """Each example's loss on the eager engine, backward(gradient=seed) into model's .grad."""
+    losses = []
+    for (x, y), seed in zip(examples, SEEDS, strict=True):
+        c = mse(model(x), y)
+        c.backward(gradient=seed)
+        losses.append(c.data)
+    return losses
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["program", "detect_anomaly"])
+def test_batch_seeds_scale_each_example_as_backward_gradient_does(
+    anomaly: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # under detect_anomaly() the step runs on the eager engine: each example keeps its seed
+    examples = [
+        ([0.5, -1.0], [1.0]),
+        ([0.1, 0.2], [-1.0]),
+        ([-0.3, 0.8], [0.5]),
+        ([2.0, 1.0], [0.0]),
+    ]
+    eager, traced = small_model(), small_model()
+    expected = eager_seeded(eager, examples)
+    ran_eagerly = count_eager_runs(monkeypatch)
+    step = trace(lambda x, y: mse(traced(x), y), traced.parameters())
+    with detect_anomaly() if anomaly else contextlib.nullcontext():
+        got = step.batch(examples, SEEDS)
+    assert ran_eagerly == ([len(examples)] if anomaly else [])
+    assert got == expected
+    assert [p.grad for p in traced.parameters()] == [p.grad for p in eager.parameters()]
+
+
+def count_eager_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets the number of rows of each call of the trace's eager fallback."""
+    runs: list[int] = []
+    original = autograd.Trace._eager
+
+    def counting(self: autograd.Trace, shape: Any, rows: Any) -> list[float]:
+        runs.append(len(rows))
+        return original(self, shape, rows)
+
+    monkeypatch.setattr(autograd.Trace, "_eager", counting)
+    return runs
+
+
+def test_a_non_finite_loss_runs_the_batch_eagerly_with_its_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # loss = 2w + x: an infinite x gives an infinite loss, but ∂loss/∂w = 2 all the same
+    w = Value(0.5, "w")
+    step = trace(lambda x: w * 2.0 + x, [w])
+    step(1.0)
+    w.grad = 0.0
+    ran_eagerly = count_eager_runs(monkeypatch)
+    losses = step.batch([(1.0,), (math.inf,), (-2.0,)], SEEDS[:3])
+    assert ran_eagerly == [3]  # the program refused the batch: all of it ran eagerly
+    assert losses == [2.0, math.inf, -1.0]
+    assert w.grad == 2.0 * (0.25 - 1.5 + 3.0)  # Σ seed_i · 2, by hand
+
+
+def test_examples_past_the_path_limit_run_eagerly_with_their_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # each x in (i, i + 1) takes its own path (i + 1 thresholds passed): 10 paths, 8 kept
+    w = Value(1.5, "w")
+
+    def stepped(x: Value) -> Value:
+        passed = sum(branch(x, ">", float(t)) for t in range(10))
+        return w * x * float(passed + 1)
+
+    step = trace(stepped, [w])
+    xs = [i + 0.5 for i in range(10)]
+    seeds = [0.1 * (i + 1) * (-1) ** i for i in range(10)]
+    ran_eagerly = count_eager_runs(monkeypatch)
+    losses = step.batch([(x,) for x in xs], seeds)
+    assert ran_eagerly == [1, 1]  # paths 9 and 10: one example each, eagerly
+    assert losses == [1.5 * x * (i + 2) for i, x in enumerate(xs)]
+    # ∂loss_i/∂w = x_i (i + 2), by hand; the seeds make every term distinct
+    expected = sum(s * x * (i + 2) for i, (x, s) in enumerate(zip(xs, seeds, strict=True)))
+    assert w.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_domain_error_in_a_batch_adds_nothing_as_the_eager_batch_adds_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the program stops at the bad example; the eager engine raises its error in the forward
+    # pass, before any backward: no example of the batch adds to .grad
+    w = Value(0.5, "w")
+    step = trace(lambda x: (w * x).log(), [w])
+    step(2.0)
+    before = w.grad
+    ran_eagerly = count_eager_runs(monkeypatch)
+    with pytest.raises(ValueError, match="op 'log'"):
+        step.batch([(2.0,), (-1.0,), (3.0,)], SEEDS[:3])
+    assert ran_eagerly == [3]
+    assert w.grad == before
