@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import math
 import weakref
@@ -689,3 +690,65 @@ def test_a_domain_error_in_a_batch_adds_nothing_as_the_eager_batch_adds_nothing(
         step.batch([(2.0,), (-1.0,), (3.0,)], SEEDS[:3])
     assert ran_eagerly == [3]
     assert w.grad == before
+
+
+# ------------------------------------------------------------------ the layers of the writer
+def test_the_describe_hook_changes_comments_and_names_only() -> None:
+    # nn's hook adds the layer comments and δ's names; the program's code is the same without
+    model = MLP(2, [3, 2, 1], seed=0)
+    plain = trace(lambda x, y: mse(model(x), y), model.parameters())
+    noted = trace(lambda x, y: mse(model(x), y), model.parameters(), describe=backprop_notes(model))
+    plain([0.5, -1.0], [1.0])
+    noted([0.5, -1.0], [1.0])
+    assert "(BP" not in plain.source and "layer" not in plain.source
+    assert "delta_" not in plain.source and "g_z_2_0 = " in plain.source
+
+    def code(source: str) -> list[str]:
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith("#")]
+        return [line.split("  #")[0].replace("delta_z_", "g_z_") for line in lines]
+
+    assert code(noted.source) == code(plain.source)
+    comments = [line.strip() for line in noted.source.splitlines() if line.strip()[:1] == "#"]
+    assert comments.count("# layer 2: z = w a + b for each neuron, then a = σ(z)") == 1
+    assert comments.count("# the cost C of this example") == 1
+
+
+def test_lowering_gives_equations_that_the_emitter_writes() -> None:
+    from autograd.tracing.lower import Note, Var, lower
+    from autograd.tracing.python import emit
+    from autograd.tracing.record import record
+
+    w = Value(0.5, "w")
+
+    def fn(x: Value) -> Value:
+        z = w * x
+        z.label = "z"
+        return z.tanh()
+
+    rec = record(fn, {id(w): 0}, ("n",), [2.0], ["x"])
+    x = Var("x", "x")
+    path = lower(rec, [x], {id(w): 0}, {}, lambda n: Note("fwd") if n.label == "z" else None)
+    assert [eq.primitive for eq in path.forward] == ["apply", "apply", "loss"]
+    assert [eq.primitive for eq in path.backward] == ["gradient", "gradient", "accumulate"]
+    mul = path.forward[0]
+    assert mul.params["op"] is autograd.OPS["*"] and mul.inputs == (path.params[0][1], x)
+    assert mul.note == "fwd" and path.forward[1].note is None
+    # the emitter reads the equations alone: a note changed in them is the comment it writes
+    path.forward[1] = dataclasses.replace(path.forward[1], note="then tanh")
+    program = emit([path], [x], ["x"])
+    assert "# fwd\n" in program.source and "# then tanh\n" in program.source
+    assert program.function([(1.0, 2.0)], [w]) == [math.tanh(1.0)]
+    assert w.grad == 2.0 * (1.0 - math.tanh(1.0) ** 2)  # d tanh(w x)/dw, by hand
+
+
+def test_op_families_render_from_their_constant_not_their_name() -> None:
+    from autograd import Op, symbolic_row
+    from autograd.ops import pow_const, rpow_const
+
+    assert (pow_const(3.0).family, pow_const(3.0).constant) == ("x**c", 3.0)
+    assert (rpow_const(2.0).family, rpow_const(2.0).constant) == ("c**x", 2.0)
+    assert symbolic_row(pow_const(3.0), ["z"]).forward.unicode() == "z^3"
+    assert symbolic_row(rpow_const(2.0), ["z"]).forward.unicode() == "2^z"
+    # a row named like a member of the family, but not one, is a plain call
+    lookalike = Op("**3", lambda x: math.pow(x, 3.0), lambda x, out: (3.0 * x * x,))
+    assert symbolic_row(lookalike, ["z"]).forward.unicode() == "**3(z)"
