@@ -111,7 +111,7 @@ class Note:
     gradient: str = "g"
 
 
-Describe = Callable[[Value], "Note | None"]
+Describe = Callable[[Value], Note | None]  # a caller's hook: what a node is
 
 
 @dataclass(frozen=True)

@@ -164,65 +164,70 @@ class _Emitter:
         assert local.expr is not None
         return f"{g} * {_atom(self.formula(local.expr, local.names), local.expr)}"
 
-    def equation(self, eq: Equation, names: _Names, indent: str) -> list[str]:
-        lines = [f"{indent}# {eq.note}"] if eq.note is not None else []
-        kind, p = eq.primitive, eq.params
-        if kind == "apply":
-            row = p["row"]
-            bound = {f"_i{k}": a for k, a in enumerate(eq.inputs)}
-            if row.forward.depth() > MAX_DEPTH:  # a sum of 1,000s: the row's forward, called
-                called = self.function_name(p["op"].forward, p["op"].name)
-                text = f"{called}({', '.join(self.use(a) for a in eq.inputs)})"
-            else:
-                text = self.formula(row.forward, bound)
-            lines.append(f"{indent}{self.define(eq.outputs[0], names)} = {text}")
-        elif kind == "guard":
-            tests = p["tests"]
-            x = self.use(eq.inputs[0], len(tests))
-            said = [f"{x} {test} {_literal(c, True)}" for test, c, _ in tests]
-            if len(tests) == 1 and not tests[0][2]:  # the comparison was false: it must stay so
-                lines.append(f"{indent}if {said[0]}: raise _Miss")
-            else:
-                checks = [
-                    s if outcome else f"not {s}"
-                    for s, (_, _, outcome) in zip(said, tests, strict=True)
-                ]
-                lines.append(f"{indent}if not ({' and '.join(checks)}): raise _Miss")
-        elif kind == "loss":
-            self.uses["_losses"] += 1
-            lines.append(f"{indent}_losses.append({self.use(eq.inputs[0])})")
-        elif kind == "gradient":
-            *parents, out = eq.inputs
-            shown = {f"_i{k}": self.source(a) for k, a in enumerate(parents)}
-            shown["_out"] = self.source(out)
-            formula = p["row"].forward.unicode(shown)
-            lines.append(f"{indent}# node {p['label'] or self.source(out)} = {formula}")
-            g = self.define(eq.outputs[0], names)
-            parts = [self.term(t) for t in p["terms"]]
-            # one left-to-right sum; a long one in pieces g = g + t + ..., the same additions
-            lines.append(f"{indent}{g} = {' + '.join(parts[:MAX_DEPTH])}")
-            for k in range(MAX_DEPTH, len(parts), MAX_DEPTH):
-                self.uses[g] += 1
-                lines.append(f"{indent}{g} = {' + '.join([g, *parts[k : k + MAX_DEPTH]])}")
-        elif kind == "rule":
-            op, derivatives = p["op"], p["derivatives"]
-            rule = self.function_name(op.derivative, f"d_{op.name}")
-            args = ", ".join(self.use(a) for a in eq.inputs)
-            held = self.define(eq.outputs[0], names)
-            comment = ""
-            if derivatives is not None:
-                *parents, out = eq.inputs
-                shown = {f"_i{k}": self.source(a) for k, a in enumerate(parents)}
-                shown["_out"] = self.source(out)
-                comment = "  # " + ", ".join(d.unicode(shown) for d in derivatives)
-            lines.append(f"{indent}{held} = {rule}({args}){comment}")
-        elif kind == "accumulate":
-            target = self.use(eq.outputs[0])
-            lines.append(f"{indent}{target} += {self.term(p['term'])}")
-        else:
-            raise AssertionError(f"no Python for the primitive {kind!r}")
+    def equation(self, eq: Equation, names: _Names) -> list[str]:
+        """The lines of one equation (unindented), its note first as a comment."""
+        write = _WRITERS.get(eq.primitive)
+        if write is None:
+            raise AssertionError(f"no Python for the primitive {eq.primitive!r}")
+        lines = write(self, eq, names)
         self.assigned.update(self.name[v] for v in eq.outputs)
+        return [f"# {eq.note}", *lines] if eq.note is not None else lines
+
+    def shown(self, inputs: Sequence[Atom]) -> dict[str, str]:
+        """The names of a row's variables (_i0, ..., _out) for a formula in a comment."""
+        *parents, out = inputs
+        names = {f"_i{k}": self.source(a) for k, a in enumerate(parents)}
+        names["_out"] = self.source(out)
+        return names
+
+    def apply(self, eq: Equation, names: _Names) -> list[str]:
+        op, row = eq.params["op"], eq.params["row"]
+        if row.forward.depth() > MAX_DEPTH:  # a sum of 1,000s: the row's forward, called
+            called = self.function_name(op.forward, op.name)
+            text = f"{called}({', '.join(self.use(a) for a in eq.inputs)})"
+        else:
+            text = self.formula(row.forward, {f"_i{k}": a for k, a in enumerate(eq.inputs)})
+        return [f"{self.define(eq.outputs[0], names)} = {text}"]
+
+    def guard(self, eq: Equation, names: _Names) -> list[str]:
+        tests = eq.params["tests"]
+        x = self.use(eq.inputs[0], len(tests))
+        said = [f"{x} {test} {_literal(c, True)}" for test, c, _ in tests]
+        if len(tests) == 1 and not tests[0][2]:  # the comparison was false: it must stay so
+            return [f"if {said[0]}: raise _Miss"]
+        outcomes = [outcome for _, _, outcome in tests]
+        checks = [s if o else f"not {s}" for s, o in zip(said, outcomes, strict=True)]
+        return [f"if not ({' and '.join(checks)}): raise _Miss"]
+
+    def loss(self, eq: Equation, names: _Names) -> list[str]:
+        self.uses["_losses"] += 1
+        return [f"_losses.append({self.use(eq.inputs[0])})"]
+
+    def gradient(self, eq: Equation, names: _Names) -> list[str]:
+        formula = eq.params["row"].forward.unicode(self.shown(eq.inputs))
+        lines = [f"# node {eq.params['label'] or self.source(eq.inputs[-1])} = {formula}"]
+        g = self.define(eq.outputs[0], names)
+        parts = [self.term(t) for t in eq.params["terms"]]
+        # one left-to-right sum; a long one in pieces g = g + t + ..., the same additions
+        lines.append(f"{g} = {' + '.join(parts[:MAX_DEPTH])}")
+        for k in range(MAX_DEPTH, len(parts), MAX_DEPTH):
+            self.uses[g] += 1
+            lines.append(f"{g} = {' + '.join([g, *parts[k : k + MAX_DEPTH]])}")
         return lines
+
+    def rule(self, eq: Equation, names: _Names) -> list[str]:
+        op, derivatives = eq.params["op"], eq.params["derivatives"]
+        called = self.function_name(op.derivative, f"d_{op.name}")
+        args = ", ".join(self.use(a) for a in eq.inputs)
+        held = self.define(eq.outputs[0], names)
+        comment = ""
+        if derivatives is not None:  # the formula the rule computes, for the reader
+            shown = self.shown(eq.inputs)
+            comment = "  # " + ", ".join(d.unicode(shown) for d in derivatives)
+        return [f"{held} = {called}({args}){comment}"]
+
+    def accumulate(self, eq: Equation, names: _Names) -> list[str]:
+        return [f"{self.use(eq.outputs[0])} += {self.term(eq.params['term'])}"]
 
     def path(self, path: Path, indent: str) -> list[str]:
         """The lines of one lowered path: forward (guards checked as it goes), then backward."""
@@ -233,10 +238,10 @@ class _Emitter:
         names = _Names(self.names.used)  # interior names are the path's own
         lines = [f"{indent}# forward pass, one line per node, parents first"]
         for eq in path.forward:
-            lines += self.equation(eq, names, indent)
+            lines += [indent + line for line in self.equation(eq, names)]
         lines.append(f"{indent}# backward pass: g_n is _seed times the gradient of the loss wrt n")
         for eq in path.backward:
-            lines += self.equation(eq, names, indent)
+            lines += [indent + line for line in self.equation(eq, names)]
         return lines
 
     def program(self, paths: list[Path], inputs: list[Var], args: list[str]) -> Program:
@@ -288,6 +293,17 @@ class _Emitter:
         source = "\n".join(lines) + "\n"
         exec(compile(source, "<deltagrad trace>", "exec"), self.namespace)
         return Program(source, self.namespace["_program"])
+
+
+# how each primitive of autograd.tracing.lower is written in Python
+_WRITERS: dict[str, Callable[[_Emitter, Equation, _Names], list[str]]] = {
+    "apply": _Emitter.apply,
+    "guard": _Emitter.guard,
+    "loss": _Emitter.loss,
+    "gradient": _Emitter.gradient,
+    "rule": _Emitter.rule,
+    "accumulate": _Emitter.accumulate,
+}
 
 
 def emit(paths: list[Path], inputs: list[Var], args: list[str]) -> Program:
