@@ -221,9 +221,9 @@ def test_edges_between_neurons_say_which_weights_matter() -> None:
         )
     }
     assert len(styles) == 2 * 4 + 4 * 3 + 3 * 1  # one edge per weight, each styled
-    for number, layer in enumerate(model.layers, start=2):
+    for layer_no, layer in enumerate(model.layers, start=2):
         grads = {
-            (f"n{number - 1}_{k}", f"n{number}_{j}"): w.grad
+            (f"n{layer_no - 1}_{k}", f"n{layer_no}_{j}"): w.grad
             for j, neuron in enumerate(layer.neurons)
             for k, w in enumerate(neuron.w)
         }

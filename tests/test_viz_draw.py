@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import viz
 from autograd import Value, linear, topological_order
 from nn.notation import Name
-from viz import render
 from tests.shown import NUMBER, read
+from viz import render
 from viz.draw import ROLES, group_nodes, processing_order, visible
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -88,10 +88,7 @@ def test_a_node_used_twice_is_a_sum_over_its_uses() -> None:
     text = explain(nodes["a^1_0"], c)
     assert "Σ over the 2 uses of a¹₀" in text
     assert "δ²₀ · w²₀,₀" in text and "δ²₁ · w²₁,₀" in text
-    terms = [
-        read(line.rsplit("=", 1)[1].split()[0])
-        for line in text.splitlines()[1:3]
-    ]
+    terms = [read(line.rsplit("=", 1)[1].split()[0]) for line in text.splitlines()[1:3]]
     assert math.fsum(terms) == pytest.approx(nodes["a^1_0"].grad, rel=1e-3)
 
 
