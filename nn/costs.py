@@ -201,7 +201,9 @@ def names() -> list[str]:
 
 
 def get(cost: object) -> Cost:
-    """The row of a cost given by name, documented alias, or its loss function."""
+    """The row of a cost given by name, documented alias, its loss function or the row itself."""
+    if isinstance(cost, Cost):
+        return cost
     if isinstance(cost, str):
         row = COSTS.get(ALIASES.get(cost, cost))
         if row is not None:
