@@ -74,6 +74,7 @@ class Cost:
     course: str  # who writes it, and as what
     torch: TorchCost
     aliases: tuple[str, ...] = ()
+    instead: str = ""  # what to use for an output it does not fit, if anything
     traceable: bool = True  # False: computes a constant from the data that a trace cannot follow
     wrt: str = "a"  # the variable ∂C/∂· is written in: z for a cost on the logit
 
@@ -138,13 +139,13 @@ _ROWS = (
         "binary_cross_entropy", losses.binary_cross_entropy,
         "−Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]", "a",
         _outputs(lambda row: row.within(0.0, 1.0)),
-        "it takes ln a and ln(1 − a) of probabilities 0 < a < 1 (or a linear output with "
-        "binary_cross_entropy_with_logits)", PROBABILITY,
+        "it takes ln a and ln(1 − a) of probabilities 0 < a < 1", PROBABILITY,
         # −y/a + (1 − y)/(1 − a) over one denominator (each log clamped at −100, as PyTorch's
         # BCELoss: where a log is clamped, its slope is 0)
         gradient=lambda a, y, n: (a - y) / (a * (1.0 - a)),
         factor=None,
         pair="sigmoid", delta=_minus,
+        instead="or a linear output with binary_cross_entropy_with_logits, which is stable",
         why="binary cross-entropy has ∂{c}/∂{a} = {grad} and the sigmoid has "
         "{s}′({z}) = {sp}: the product cancels to {delta}",
         course="Nielsen's cross-entropy (ch. 3); Ng's logistic loss L(a, y)",
@@ -221,8 +222,9 @@ def check_pair(cost: object, output: str) -> Cost:
     row = get(cost)
     if not row.fits_output(output):
         fits = " or ".join(", ".join(row.fits).rsplit(", ", 1))
+        instead = f" ({row.instead})" if row.instead else ""
         raise ValueError(
-            f"{row.name} does not fit a {output} output: {row.needs}; use a {fits} output"
+            f"{row.name} does not fit a {output} output: {row.needs}; use a {fits} output{instead}"
         )
     return row
 
