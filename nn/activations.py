@@ -108,12 +108,13 @@ ELEMENTWISE: dict[str, Callable[[Value], Value] | None] = {
 
 
 def sigma_prime_text(
-    name: str, z: str, sigma: str = "σ", param: float | None = None
+    name: str, z: str, sigma: str = "σ", param: float | None = None, out: str | None = None
 ) -> tuple[str, bool]:
     """(σ'(z) written out from the activation's op row, True), or (σ'(z) itself, False).
 
     param is leaky_relu's slope or elu's α (None: the default). The formula is the row's own
-    derivative rule evaluated on symbols, with the output written σ(z) where the rule reuses it.
+    derivative rule evaluated on symbols; where the rule reuses the output it is written out
+    (default σ(z), or the op's name of z).
     """
     row = TABLE.get(name)
     if row is None or name == "softmax" or not row.write_prime:
@@ -121,7 +122,8 @@ def sigma_prime_text(
     if row.op is None:  # linear: σ(z) = z
         return "1", True
     op = row.op(param)
-    out = f"{sigma}({z})" if name == "sigmoid" else f"{op.name}({z})"
+    if out is None:
+        out = f"{sigma}({z})" if name == "sigmoid" else f"{op.name}({z})"
     sym = symbolic_row(op, ["z"], "out")
     if sym.derivatives is None:
         return f"{sigma}'({z})", False

@@ -68,8 +68,8 @@ class Cost:
     # z on a linear output; for cross_entropy the softmax output a = softmax(z), y one-hot)
     gradient: Gradient
     factor: tuple[str, Callable[[float], float]] | None  # k in C = k Σ_j (a_j − y_j)², or None
-    pair: str | None  # the output activation with which BP1 gives δ^L = delta(a, y)
-    delta: Callable[[Any, Any], Any] | None  # δ^L of that pair
+    pair: str | None  # the output activation with which BP1 gives δ^L = prediction(a) − y
+    prediction: Callable[[Any], Any] | None  # what δ^L of that pair compares with y
     why: str  # why the pair cancels σ′ (prose; {a} {z} {s} {c} {d} are the notation's symbols)
     course: str  # who writes it, and as what
     torch: TorchCost
@@ -84,8 +84,11 @@ class Cost:
         return expr
 
     def delta_expr(self) -> autograd.Expr | None:
-        """δ^L of the matching pair as an expression in a and y, or None without a pair."""
-        return None if self.delta is None else self.delta(var(self.wrt), var("y"))
+        """δ^L of the matching pair as an expression in a (or z) and y, or None without one."""
+        if self.prediction is None:
+            return None
+        delta: autograd.Expr = self.prediction(var(self.wrt)) - var("y")
+        return delta
 
     def fits_output(self, activation: str) -> bool:
         """True if the cost fits an output layer with this activation."""
@@ -99,8 +102,8 @@ def _outputs(test: Callable[[Activation], bool]) -> tuple[str, ...]:
 _ANY = _outputs(lambda row: True)
 
 
-def _minus(a: Any, y: Any) -> Any:
-    return a - y
+def _itself(a: Any) -> Any:
+    return a
 
 
 # fmt: off
@@ -110,7 +113,7 @@ _ROWS = (
         "it takes any real outputs", REAL,
         gradient=lambda a, y, n: 2.0 * (a - y) / n,  # the 2 of the square, the 1/n of the mean
         factor=("1/n", lambda n: 1.0 / n),
-        pair=None, delta=None, why="",
+        pair=None, prediction=None, why="",
         course="the mean over the outputs; Ng's and Goodfellow's J average over examples instead",
         torch=TorchCost("MSELoss", "mean", 1.0, False, "MSELoss()"),
     ),
@@ -119,7 +122,7 @@ _ROWS = (
         "it takes any real outputs", REAL,
         gradient=lambda a, y, n: a - y,  # the ½ cancels the 2 of the square
         factor=("½", lambda n: 0.5),
-        pair="linear", delta=_minus,
+        pair="linear", prediction=_itself,
         why="a linear output has {s}′({z}) = 1 and the quadratic cost {c} = ½ Σ ({a} − y)² has "
         "∇_{a} {c} = {grad}",
         course="Nielsen's quadratic cost C_x (chapters 1–2)",
@@ -131,7 +134,7 @@ _ROWS = (
         "it takes any real outputs", REAL,
         gradient=lambda a, y, n: 2.0 * (a - y),  # no ½: the 2 of the square stays
         factor=("1", lambda n: 1.0),
-        pair=None, delta=None, why="",
+        pair=None, prediction=None, why="",
         course="Learning From Data's e(w) = (x^(L)_1 − y)² (e-Chapter 7), without ½",
         torch=TorchCost("MSELoss", "sum", 1.0, True, 'MSELoss(reduction="sum") / m'),
     ),
@@ -144,7 +147,7 @@ _ROWS = (
         # BCELoss: where a log is clamped, its slope is 0)
         gradient=lambda a, y, n: (a - y) / (a * (1.0 - a)),
         factor=None,
-        pair="sigmoid", delta=_minus,
+        pair="sigmoid", prediction=_itself,
         instead="or a linear output with binary_cross_entropy_with_logits, which is stable",
         why="binary cross-entropy has ∂{c}/∂{a} = {grad} and the sigmoid has "
         "{s}′({z}) = {sp}: the product cancels to {delta}",
@@ -157,7 +160,7 @@ _ROWS = (
         "it reads the logit z and applies the sigmoid itself", PROBABILITY,
         gradient=lambda a, y, n: autograd.sigmoid(a) - y,  # a = z: ∂C/∂z = σ(z) − y
         factor=None,
-        pair="linear", delta=lambda a, y: autograd.sigmoid(a) - y,
+        pair="linear", prediction=autograd.sigmoid,  # δ^L = σ(z) − y, the probability − y
         why="the cost reads the logit {z} and applies the sigmoid itself: ∂{c}/∂{z} = {grad}, "
         "the probability minus the target, and a linear output has {s}′({z}) = 1",
         course="the same cost computed from the logit z, stably",
@@ -171,7 +174,7 @@ _ROWS = (
         "it reads the logits z^L of a softmax output and applies the softmax itself", CLASS,
         gradient=lambda a, y, n: -y / a,  # −1/a_c at the class c, 0 elsewhere (y one-hot)
         factor=None,
-        pair="softmax", delta=_minus,
+        pair="softmax", prediction=_itself,
         why="{c} = −ln {a}_c with the softmax Jacobian ∂{a}_i/∂{z}_j = {a}_i (1[i=j] − {a}_j) "
         "gives {d}_j = Σ_i (−1[i=c]/{a}_c) {a}_i (1[i=j] − {a}_j) = {a}_j − 1[j=c]: {delta} for "
         "the one-hot y",
@@ -185,7 +188,7 @@ _ROWS = (
         # −y where the margin is violated (y a < 1), else 0 (0 at the kink: relu'(0))
         gradient=lambda a, y, n: -y * (y * a < 1.0),
         factor=None,
-        pair=None, delta=None, why="",
+        pair=None, prediction=None, why="",
         course="the SVM margin loss, for targets ±1",
         torch=TorchCost(None, "sum", 1.0, True, "clamp(1 − y·a, min=0).sum() / m"),
     ),

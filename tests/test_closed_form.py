@@ -13,9 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nn.costs import COSTS as COST_TABLE
 from nn.closed_form import (
-    ACTIVATIONS,
     COSTS,
     Backprop,
     backprop,
@@ -25,6 +23,7 @@ from nn.closed_form import (
     forward,
     sgd_step,
 )
+from nn.costs import COSTS as COST_TABLE
 
 EPS = 1e-6
 HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")

@@ -361,7 +361,7 @@ def test_a_function_calling_sys_exit_is_reported_and_ctrl_c_is_not_swallowed() -
         ({"activation": "softmax"}, "only allowed on the output layer"),
         ({"output_activation": "cube"}, "unknown activation"),
         ({"cost": "l2"}, "unknown cost"),
-        ({"cost": "cross_entropy"}, "^cross_entropy does not fit a sigmoid output: .*; use a softmax"),
+        ({"cost": "cross_entropy"}, "^cross_entropy does not fit a sigmoid output: .*softmax"),
         ({"trials": 0}, "trials must be a positive int"),
         (
             {"output_activation": "softmax", "cost": "cross_entropy"},

@@ -316,9 +316,9 @@ def test_an_activation_without_a_row_names_itself(
 
 
 def test_every_cost_has_a_pytorch_form() -> None:
-    from nn.compare import LOSSES
+    from nn.costs import COSTS
 
-    assert set(torch_bridge.TORCH_COSTS) == set(LOSSES)
+    assert set(torch_bridge.TORCH_COSTS) == set(COSTS)
     with pytest.raises(ValueError, match="unknown cost 'l1'"):
         torch_bridge.torch_loss("l1")
 
