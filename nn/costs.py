@@ -220,10 +220,15 @@ def get(cost: object) -> Cost:
     raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(COSTS)}, or {old}")
 
 
-def check_pair(cost: object, output: str) -> Cost:
-    """The cost's row, if it fits an output layer with this activation; else a ValueError."""
+def check_pair(cost: object, output: str, *, logits: bool = False) -> Cost:
+    """The cost's row, if it fits an output layer with this activation; else a ValueError.
+
+    logits=True also accepts a linear output for a cost that reads the logits z (nn.train.fit
+    on a model whose outputs are the logits themselves); the closed form, the grader and the
+    views model the output layer the cost is written for, so they leave it False.
+    """
     row = get(cost)
-    if not row.fits_output(output):
+    if not (row.fits_output(output) or (logits and row.reads == "z" and output == "linear")):
         fits = " or ".join(", ".join(row.fits).rsplit(", ", 1))
         instead = f" ({row.instead})" if row.instead else ""
         raise ValueError(

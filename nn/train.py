@@ -120,7 +120,9 @@ def fit(
     row = _cost_row(loss)  # None for a loss of the user's own
     output = _output_activation(model)
     if row is not None and output is not None:
-        costs.check_pair(row, output)  # a pair that does not fit is refused before any step
+        # a pair that does not fit is refused before any step (logits: a linear output may
+        # feed a cost that reads z, as cross_entropy on logits)
+        costs.check_pair(row, output, logits=True)
     predict = model
     if row is not None and row.reads == "z" and _softmax_output(model):
         predict = _logits_of(model)  # cross_entropy reads the logits z^L of the softmax layer
