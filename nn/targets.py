@@ -10,6 +10,8 @@ from typing import Any
 
 from autograd import Value, branch
 
+from .words import count
+
 __all__ = ["CLASS", "PROBABILITY", "REAL", "SIGN", "Targets"]
 
 
@@ -49,13 +51,19 @@ class Targets:
                     f"{type(y).__name__} {y!r}; for a one-hot list pass y.index(1)"
                 )
             if not 0 <= int(y) < n_out:
-                return f"class index {y!r} is out of range for {n_out} outputs; use 0..{n_out - 1}"
+                return (
+                    f"class index {y!r} is out of range for {count(n_out, 'output')}; use "
+                    f"0..{n_out - 1}"
+                )
             return None
         items = [y] if _is_number(y) else y
         if isinstance(items, str | bytes) or not isinstance(items, list | tuple):
             return f"the target must be a list of numbers, one per output, got {y!r}"
         if len(items) != n_out:
-            return f"got {len(items)} targets for {n_out} outputs; pass one target per output"
+            return (
+                f"got {count(len(items), 'target')} for {count(n_out, 'output')}; pass one "
+                "target per output"
+            )
         for j, y_j in enumerate(items):
             if not _is_number(y_j) or not math.isfinite(y_j):
                 return f"target[{j}] = {y_j!r} is not a finite number"

@@ -441,7 +441,7 @@ def run(
         (
             lambda: run(activations=["tanh", "softmax"], y=1, cost_name="cross_entropy"),
             ValueError,
-            "class index 1 is out of range for 1 outputs;",
+            "class index 1 is out of range for 1 output;",
         ),
         (
             lambda: run(activations=["tanh", "softmax"], y=-1, cost_name="cross_entropy"),
