@@ -83,7 +83,7 @@ TABLE: dict[str, Activation] = {row.name: row for row in (
     Activation("elu", _elu, (-1.0, _INF), "(−α, ∞)",
                {"goodfellow": "exponential linear unit"}),
     # gelu's derivative (tanh approximation) has no short form: written σ'(z), number given
-    Activation("gelu", _row("gelu"), (-0.17, _INF), "[≈ −0.17, ∞)",
+    Activation("gelu", _row("gelu"), (-0.1701, _INF), "[≈ −0.17, ∞)",
                {"goodfellow": "GELU (after the book)"}, write_prime=False),
     Activation("softmax", None, (0.0, 1.0), "(0, 1), summing to 1",
                {"nielsen": "softmax (ch. 3)", "ng": "softmax", "goodfellow": "softmax unit"}),
@@ -130,7 +130,7 @@ def sigma_prime_text(
     d = sym.derivatives[0]
     text = d.unicode({"z": z, "out": out})
     # a sum is bracketed, so that it reads as one factor of BP1's product
-    return (f"({text})" if d.precedence() < 3 else text), True
+    return (f"({text})" if d.precedence() < 3 and not d.is_comparison() else text), True
 
 
 def check_activation(name: object, *, output: bool) -> str:
