@@ -76,3 +76,28 @@ def test_ng_prose_and_checks_are_typeset_in_html() -> None:
     # the notebook's Markdown too
     md = view._repr_markdown_()
     assert "the z<sup>[2]</sup> nodes' grads" in md and "z^[2]" not in md
+
+
+# ∇_a C as each cost is written by hand, in the layer view's symbols (output layer 3)
+GRADIENT_BY_HAND = {
+    "mse": "2·(a³ − y)/n",
+    "quadratic": "a³ − y",
+    "squared_error": "2·(a³ − y)",
+    "binary_cross_entropy": "(a³ − y)/(a³·(1 − a³))",
+    "binary_cross_entropy_with_logits": "σ(z³) − y",
+    "hinge": "−y·[y·a³ < 1]",
+}
+
+
+@pytest.mark.parametrize("cost", sorted(GRADIENT_BY_HAND))
+def test_bp1_writes_the_costs_gradient_and_checks_it_against_the_graph(cost: str) -> None:
+    output = {"binary_cross_entropy": "sigmoid", "binary_cross_entropy_with_logits": "linear"}
+    model = MLP(2, [3, 2], activation="tanh", output_activation=output.get(cost, "tanh"), seed=5)
+    y = [1.0, -1.0] if cost == "hinge" else [0.25, 1.0]
+    c = example_loss(model, [0.3, -0.6], y, cost)
+    c.backward()
+    text = str(viz.explain(model.layers[-1], c, cost=cost, y=y))
+    words = " ".join(text.split())
+    assert f"∇ₐC = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
+    (line,) = [w for w in text.splitlines() if f"∇ₐC − ({GRADIENT_BY_HAND[cost]})" in w]
+    assert float(line.rsplit("= ", 1)[1].replace("−", "-")) < 1e-12

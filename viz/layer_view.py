@@ -81,7 +81,10 @@ def _expr_tex(expr: Any, names: dict[str, Tex]) -> Tex:
     return (
         expr.unicode({k: v[0] for k, v in names.items()}),
         expr.latex({k: v[1] for k, v in names.items()}),
-        expr.unicode({k: v[2] for k, v in names.items()}),
+        # HTML: the names' HTML; a mask's comparison [y·a < 1] is the one HTML-special operator
+        expr.unicode({k: v[2] for k, v in names.items()})
+        .replace(" < ", " &lt; ")
+        .replace(" > ", " &gt; "),
     )
 
 
@@ -630,6 +633,8 @@ class _Builder:
         if checked:
             what = text("Jᵀ ", ga, " − ", d) if soft else text(ga, " ⊙ ", sp, " − ", d)
             eq.checks.append((what, worst))
+        if not soft and row is not None:
+            self._row_gradient_check(eq, layer, row)
         eq.nodes = self._nodes(L, ("z", "a"))
         self._pair(eq, layer)
         return eq
@@ -670,6 +675,27 @@ class _Builder:
                 )
             worst = max(worst, _diff(diff, delta_of(ex, L)))
         eq.checks.append((text(p, " − y − ", d), worst))
+
+    def _row_gradient_check(self, eq: Equation, layer: Layer, row: costs.Cost) -> None:
+        """∇_a C as the cost table's row writes it, checked against the a nodes' grads."""
+        L, N = layer.layer_index, self.N
+        ga = N.grad_a(L)
+        out = N.vector("activation" if row.wrt == "a" else "preactivation", L)
+        formula = _expr_tex(row.gradient_expr(), {row.wrt: out, "y": cat("y"), "n": cat("n")})
+        n = layer.nout
+        eq.notes.append(
+            text(ga, " = ", formula, f" elementwise (n = {n}), the {row.name} cost's ∂C/∂a.")
+        )
+        if self.targets is None:
+            return
+        worst = 0.0
+        for x, ex in enumerate(self.g.examples):
+            values = activation_of(ex, L, layer.activation)
+            graph = grad_a_of(ex, L, layer.activation)
+            if values is None or graph is None:
+                continue
+            worst = max(worst, _diff(_row_gradient(row, values, self.targets[x]), graph))
+        eq.checks.append((text(ga, " − (", formula, ")"), worst))
 
     def _grad_note(self, row: costs.Cost | None) -> str:
         """How ∇_a C was computed for a cost that reads the logits: the row's ∂C/∂a."""
