@@ -940,6 +940,12 @@ def _mean_vec(ds: list[list[float]]) -> list[float]:
     return [sum(d[j] for d in ds) / m for j in range(len(ds[0]))]
 
 
+def _a_minus_y_pairs() -> str:
+    """The cost table's matching pairs whose δ^L is a − y itself: 'sigmoid + …, … and …'."""
+    pairs = [f"{r.pair} + {r.name}" for r in costs.COSTS.values() if r.pair and r.wrt == "a"]
+    return " and ".join(", ".join(pairs).rsplit(", ", 1))
+
+
 def _bp1_candidates(c: _Check) -> list[_Candidate]:
     S = c.s
     i = c.n_layers - 1
@@ -983,8 +989,8 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
                 f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
                 f"{S('delta', L)} = ∇_a C ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
-                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for sigmoid "
-                "+ binary cross-entropy, softmax + cross-entropy and linear + quadratic.)",
+                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for "
+                f"{_a_minus_y_pairs()}.)",
                 residual,
             )
         )
