@@ -1324,7 +1324,8 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
                 ratio,
                 key,
                 f"δ is {_num(ratio)} times the right one: ∂{S('cost', 0)}/∂{S('a', L)}_j was "
-                f"taken as {text}, but {row.name} is C = {row.formula}, so ∂{S('cost', 0)}/∂a_j "
+                f"taken as {text}, but {row.name} is {S('cost', 0)} = {row.formula}, so "
+                f"∂{S('cost', 0)}/∂a_j "
                 f"= {grad}: {' and '.join(why)}",
             )
         )

@@ -684,7 +684,12 @@ class _Builder:
         formula = _expr_tex(row.gradient_expr(), {row.wrt: out, "y": cat("y"), "n": cat("n")})
         n = layer.nout
         eq.notes.append(
-            text(ga, " = ", formula, f" elementwise (n = {n}), the {row.name} cost's ∂C/∂a.")
+            text(
+                ga,
+                " = ",
+                formula,
+                N.prose(f" elementwise (n = {n}), the {row.name} cost's ∂{{c}}/∂{{a}}."),
+            )
         )
         if self.targets is None:
             return
