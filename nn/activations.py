@@ -96,14 +96,9 @@ ACTIVATIONS = tuple(TABLE)
 # that row's derivative rule). "linear" is σ(z) = z and makes no node at all: a^l_j IS the node
 # z^l_j, so a.grad = z.grad = δ^l_j.
 ELEMENTWISE: dict[str, Callable[[Value], Value] | None] = {
-    "linear": None,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "softplus": Value.softplus,
-    "elu": Value.elu,
-    "gelu": Value.gelu,
+    name: None if row.op is None else getattr(Value, name)  # Value.sigmoid applies OPS["sigmoid"]
+    for name, row in TABLE.items()
+    if name != "softmax"
 }
 
 
