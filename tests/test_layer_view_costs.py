@@ -101,3 +101,18 @@ def test_bp1_writes_the_costs_gradient_and_checks_it_against_the_graph(cost: str
     assert f"∇ₐC = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
     (line,) = [w for w in text.splitlines() if f"∇ₐC − ({GRADIENT_BY_HAND[cost]})" in w]
     assert float(line.rsplit("= ", 1)[1].replace("−", "-")) < 1e-12
+
+
+def test_a_saturated_sigmoid_with_binary_cross_entropy_still_has_its_gradient_nodes() -> None:
+    # σ(z) = 1.0 exactly for y = 0: ln(1 − a) is clamped at −100 with slope 0, and a stays in
+    # the graph, so the layer view still reads ∇_a C (0 there) from the a node
+    model = MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    model.layers[-1].neurons[0].b.data = 60.0
+    c = example_loss(model, [0.1, 0.2], [0.0], "binary_cross_entropy")
+    assert model.layers[-1].a[0].data == 1.0 and c.data == 100.0
+    c.backward()
+    text = str(viz.explain(model.layers[-1], c, cost="binary_cross_entropy", y=[0.0]))
+    pic = [line for line in text.splitlines() if "⊙" in line and "[" in line]
+    assert pic and "∇ₐC" in text
+    assert "The formula divides by 0 at a saturated output" in " ".join(text.split())
+    assert model.layers[-1].a[0].grad == 0.0

@@ -67,13 +67,17 @@ ODOT: Tex = (" ⊙ ", " \\odot ", " ⊙ ")
 MINUS: Tex = (" − ", " - ", " − ")
 
 
-def _row_gradient(row: costs.Cost, a: list[float], y: Any) -> list[float]:
-    """∂C/∂a_i from the cost table's row at the numbers a and the target y (a class: one-hot)."""
+def _row_gradient(row: costs.Cost, a: list[float], y: Any) -> list[float] | None:
+    """∂C/∂a_i from the cost table's row at the numbers a and the target y (a class: one-hot).
+
+    None where the formula divides by 0 (binary cross-entropy at a saturated a = 0 or 1, where
+    the loss clamps its log and the graph's slope is 0).
+    """
     ys = [1.0 if i == y else 0.0 for i in range(len(a))] if isinstance(y, int) else list(y)
-    # + 0.0 writes −0.0 (−y/a at y = 0) as 0
-    return [
-        float(row.gradient(a_i, y_i, float(len(a)))) + 0.0 for a_i, y_i in zip(a, ys, strict=True)
-    ]
+    try:  # + 0.0 writes −0.0 (−y/a at y = 0) as 0
+        return [float(row.gradient(p, t, float(len(a)))) + 0.0 for p, t in zip(a, ys, strict=True)]
+    except ZeroDivisionError:
+        return None
 
 
 def _expr_tex(expr: Any, names: dict[str, Tex]) -> Tex:
@@ -693,13 +697,23 @@ class _Builder:
         )
         if self.targets is None:
             return
-        worst = 0.0
+        worst, undefined = 0.0, False
         for x, ex in enumerate(self.g.examples):
             values = activation_of(ex, L, layer.activation)
             graph = grad_a_of(ex, L, layer.activation)
             if values is None or graph is None:
                 continue
-            worst = max(worst, _diff(_row_gradient(row, values, self.targets[x]), graph))
+            from_row = _row_gradient(row, values, self.targets[x])
+            if from_row is None:
+                undefined = True
+                continue
+            worst = max(worst, _diff(from_row, graph))
+        if undefined:
+            eq.notes.append(
+                "The formula divides by 0 at a saturated output (exactly 0 or 1), where the "
+                "cost clamps its log at −100 and the graph's slope is 0; those examples are "
+                "left out of the check."
+            )
         eq.checks.append((text(ga, " − (", formula, ")"), worst))
 
     def _grad_note(self, row: costs.Cost | None) -> str:
