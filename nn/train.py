@@ -22,6 +22,7 @@ from .display import History
 from .losses import Loss, Prediction, _is_number, batch_loss
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
+from .program_notes import backprop_notes
 from .record import Recorder
 from .words import count
 
@@ -221,7 +222,9 @@ def _traced_step(model: Any, loss: Loss, row: costs.Cost | None) -> Trace | None
         return None  # softmax subtracts max(z.data), a constant computed from the data
     if not is_grad_enabled():
         return None
-    return autograd_trace(lambda x, y: loss(model(x), y), model.parameters())
+    return autograd_trace(
+        lambda x, y: loss(model(x), y), model.parameters(), describe=backprop_notes(model)
+    )
 
 
 def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> float:
