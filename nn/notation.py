@@ -439,25 +439,13 @@ def generic(quantity: str, notation: str | Notation | None = None) -> tuple[str,
     raise ValueError(f"no generic form for {quantity!r}")
 
 
-# the costs nn.losses defines, by name: who writes which (its formula is its docstring)
-COST_COURSES = {
-    "quadratic": "Nielsen's quadratic cost C_x (chapters 1–2)",
-    "squared_error": "Learning From Data's e(w) = (x^(L)_1 − y)² (e-Chapter 7), without ½",
-    "mse": "the mean over the outputs; Ng's and Goodfellow's J average over examples instead",
-    "binary_cross_entropy": "Nielsen's cross-entropy (ch. 3); Ng's logistic loss L(a, y)",
-    "binary_cross_entropy_with_logits": "the same cost computed from the logit z, stably",
-    "cross_entropy": "softmax + log-likelihood (Nielsen ch. 3, Goodfellow 6.2.2.3)",
-    "hinge": "the SVM margin loss, for targets ±1",
-}
-
-
 def _html(parts_: tuple[str, str, str]) -> str:
     return compose(*parts_, "html")
 
 
 def glossary() -> str:
     """docs/notation.md, generated from the notation records (a test checks the page)."""
-    from . import losses  # losses imports this module: imported here, when the page is made
+    from . import costs  # costs imports this module (through losses): imported here, for the page
 
     notations = list(NOTATIONS.values())
     head = "| | " + " | ".join(f"{n.title} (`{n.key}`)" for n in notations) + " |"
@@ -496,12 +484,15 @@ def glossary() -> str:
         ),
         row("source", [n.source for n in notations]),
     ]
-    costs = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
-    for key, who in COST_COURSES.items():
-        doc = (getattr(losses, key).__doc__ or "").strip().splitlines()[0]
+    table = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
+    for cost in costs.COSTS.values():  # each row's formula is its loss's docstring
+        doc = (cost.loss.__doc__ or "").strip().splitlines()[0]
         doc = doc.replace("|", "\\|")
-        costs.append(f"| `{key}` | {doc} | {who} |")
-    costs.append("| `half_mse` | the old name of `quadratic`, kept working | |")
+        table.append(f"| `{cost.name}` | {doc} | {cost.course} |")
+    table += [
+        f"| `{old}` | the old name of `{new}`, kept working | |"
+        for old, new in costs.ALIASES.items()
+    ]
     return "\n".join(
         [
             "# Notation: one network, four textbooks",
@@ -527,7 +518,7 @@ def glossary() -> str:
             "",
             "## Costs",
             "",
-            *costs,
+            *table,
             "",
             "## Your own notation",
             "",
