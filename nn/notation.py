@@ -309,9 +309,10 @@ class Op:
 
 @dataclass(frozen=True, slots=True)
 class Num:
-    """A number as its formatter wrote it (with a true minus sign)."""
+    """A number as its formatter wrote it (with a true minus sign), and in LaTeX if it differs."""
 
     text: str
+    latex: str = ""  # e.g. 1.481\times10^{-5}; empty: the text with an ASCII minus
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,7 +451,10 @@ def write(tokens: Tokens | Token, style: str = "unicode") -> str:
             else:
                 out.append(t.text)
         elif isinstance(t, Num):
-            out.append(t.text.replace("−", "-") if style == "latex" else t.text)
+            if style == "latex":
+                out.append(t.latex or t.text.replace("−", "-"))
+            else:
+                out.append(html.escape(t.text) if style == "html" else t.text)
         elif isinstance(t, Words):
             if style == "latex":
                 out.append(latex_words(t.text))
@@ -698,25 +702,13 @@ def symbols(notation: str | Notation | None = None) -> frozenset[str]:
     return frozenset(out)
 
 
-# the costs nn.losses defines, by name: who writes which (its formula is its docstring)
-COST_COURSES = {
-    "quadratic": "Nielsen's quadratic cost C_x (chapters 1–2)",
-    "squared_error": "Learning From Data's e(w) = (x^(L)_1 − y)² (e-Chapter 7), without ½",
-    "mse": "the mean over the outputs; Ng's and Goodfellow's J average over examples instead",
-    "binary_cross_entropy": "Nielsen's cross-entropy (ch. 3); Ng's logistic loss L(a, y)",
-    "binary_cross_entropy_with_logits": "the same cost computed from the logit z, stably",
-    "cross_entropy": "softmax + log-likelihood (Nielsen ch. 3, Goodfellow 6.2.2.3)",
-    "hinge": "the SVM margin loss, for targets ±1",
-}
-
-
 def _html(tokens: Tokens) -> str:
     return write(tokens, "html")
 
 
 def glossary() -> str:
     """docs/notation.md, generated from the notation records (a test checks the page)."""
-    from . import losses  # losses imports this module: imported here, when the page is made
+    from . import costs  # costs imports this module (through losses): imported here, for the page
 
     notations = list(NOTATIONS.values())
     head = "| | " + " | ".join(f"{n.title} (`{n.key}`)" for n in notations) + " |"
@@ -763,12 +755,15 @@ def glossary() -> str:
         ),
         row("source", [n.source for n in notations]),
     ]
-    costs = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
-    for key, who in COST_COURSES.items():
-        doc = (getattr(losses, key).__doc__ or "").strip().splitlines()[0]
+    table = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
+    for cost in costs.COSTS.values():  # each row's formula is its loss's docstring
+        doc = (cost.loss.__doc__ or "").strip().splitlines()[0]
         doc = doc.replace("|", "\\|")
-        costs.append(f"| `{key}` | {doc} | {who} |")
-    costs.append("| `half_mse` | the old name of `quadratic`, kept working | |")
+        table.append(f"| `{cost.name}` | {doc} | {cost.course} |")
+    table += [
+        f"| `{old}` | the old name of `{new}`, kept working | |"
+        for old, new in costs.ALIASES.items()
+    ]
     return "\n".join(
         [
             "# Notation: one network, four textbooks",
@@ -794,7 +789,7 @@ def glossary() -> str:
             "",
             "## Costs",
             "",
-            *costs,
+            *table,
             "",
             "## Your own notation",
             "",

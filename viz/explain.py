@@ -22,8 +22,9 @@ from nn.module import MLP, Layer
 from nn.notation import Name, Notation, Num, Op, Words
 
 from . import numbers
-from .draw import check_value, fmt, processing_order, visible
+from .draw import check_value, processing_order, visible
 from .names import Typeset, identify, shown_record
+from .numbers import factor, number, number_latex
 
 if TYPE_CHECKING:
     from .layer_view import LayerView
@@ -323,15 +324,11 @@ class Explanation(str):
         return "  \n".join(f"${line}$" for line in self.latex_lines())
 
 
-def number(x: float, digits: int) -> str:
-    """x with `digits` significant digits and a real minus sign."""
-    return fmt(x, digits).replace("-", "−")
-
-
-def factor(x: float, digits: int) -> str:
-    """number(x), in parentheses when negative (it stands in a product)."""
-    text = number(x, digits)
-    return f"({text})" if text.startswith("−") else text
+def _num(x: float, digits: int, in_product: bool = False) -> Num:
+    """x as viz.numbers writes it, in Unicode and in LaTeX (in_product: bracketed if negative)."""
+    text = factor(x, digits) if in_product else number(x, digits)
+    latex = number_latex(x, digits)
+    return Num(text, rf"\left({latex}\right)" if text.startswith("(") else latex)
 
 
 @overload
@@ -414,11 +411,11 @@ def explain(
                 " · ",
                 local,
                 " = ",
-                Num(factor(numbers.upstream(step), digits)),
+                _num(numbers.upstream(step), digits, True),
                 " · ",
-                Num(factor(numbers.local(step, i), digits)),
+                _num(numbers.local(step, i), digits, True),
                 " = ",
-                Num(number(numbers.upstream(own), digits)),
+                _num(numbers.upstream(own), digits),
             )
         )
     else:
@@ -452,18 +449,18 @@ def explain(
                     " · ",
                     local,
                     " = ",
-                    Num(factor(numbers.upstream(step), digits)),
+                    _num(numbers.upstream(step), digits, True),
                     " · ",
-                    Num(factor(numbers.local(step, i), digits)),
+                    _num(numbers.local(step, i), digits, True),
                     " = ",
-                    Num(number(numbers.contribution(step, i), digits)),
+                    _num(numbers.contribution(step, i), digits),
                     "   ",
                     Words("(via "),
                     child,
                     Words(f", op {step.node.op})"),
                 )
             )
-        lines.append(pieces("  = ", Num(number(numbers.upstream(own), digits))))
+        lines.append(pieces("  = ", _num(numbers.upstream(own), digits)))
     lines.extend(_sigma_notes(name, root, [s.node for s, _ in terms]))
     for reason in not_symbolic.values():
         lines.append(pieces("  ", Words(f"({reason}: its local derivative is shown as a number)")))
