@@ -8,6 +8,7 @@ import pytest
 
 import viz
 from nn import MLP, closed_form
+from tests import shown
 from nn.compare import example_loss
 from viz.layer_view import as_html
 from viz.stepper_layers import layer_steps
@@ -98,7 +99,7 @@ def test_bp1_writes_the_costs_gradient_and_checks_it_against_the_graph(cost: str
     words = " ".join(text.split())
     assert f"∇ₐC = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
     (line,) = [w for w in text.splitlines() if f"∇ₐC − ({GRADIENT_BY_HAND[cost]})" in w]
-    assert float(line.rsplit("= ", 1)[1].replace("−", "-")) < 1e-12
+    assert shown.read(line.rsplit("= ", 1)[1]) < 1e-12
 
 
 def test_a_saturated_sigmoid_with_binary_cross_entropy_still_has_its_gradient_nodes() -> None:
