@@ -8,8 +8,8 @@ import pytest
 
 import viz
 from nn import MLP, closed_form
-from tests import shown
 from nn.compare import example_loss
+from tests import shown
 from viz.layer_view import as_html
 from viz.stepper_layers import layer_steps
 
