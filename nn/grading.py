@@ -176,9 +176,10 @@ def _factor(x: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def _formula(expr: Expr, **names: str) -> str:
-    """A row expression (∂C/∂a of the cost table) with its variables written as given."""
-    return expr.unicode(names)
+def _formula(expr: Expr, sigma: str = "σ", **names: str) -> str:
+    """A row expression (∂C/∂a of the cost table) with its variables written as given, and the
+    logistic function as the notation writes it (σ; LFD's θ)."""
+    return expr.unicode({**names, "sigmoid()": sigma})
 
 
 def _factor_of(expr: Expr, text: str) -> str:
@@ -858,8 +859,8 @@ class _Check:
             expr = row.gradient_expr()
             return (
                 f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
-                f"{_formula(expr, z=z, y=f'y_{jj}')}\n     = "
-                f"{_formula(expr, z=_num(zv), y=_factor(y[j]))} = {_num(want)}"
+                f"{_formula(expr, S('sigma', 0), z=z, y=S('y', None, (j,)))}\n     = "
+                f"{_formula(expr, S('sigma', 0), z=_num(zv), y=_factor(y[j]))} = {_num(want)}"
             )
         if out == "softmax":
             n = self.sizes[-1]
@@ -884,7 +885,7 @@ class _Check:
         expr = row.gradient_expr()
         yj = y[j]
         n = self.sizes[-1]
-        grad = _factor_of(expr, _formula(expr, a=a, y=f"y_{jj}", n="n"))
+        grad = _factor_of(expr, _formula(expr, a=a, y=S("y", None, (j,)), n="n"))
         nums = _factor_of(expr, _formula(expr, a=_num(av), y=_factor(yj), n=str(n)))
         slope, written = sigma_prime_text(out, z, S("sigma", 0))
         # without a formula for σ', say which activation its number is the slope of
@@ -894,7 +895,7 @@ class _Check:
         return (
             f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
             f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
-            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)}{which})"
+            f"{_num(zv)}, {a} = {_num(av)}, {S('y', None, (j,))} = {_num(yj)}{which})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
@@ -1362,7 +1363,8 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
     has_two, has_mean = k_text != "½", k_text == "1/n"  # a ½ cancels the 2 of the square
     grad = _formula(row.gradient_expr(), a=a_j, y=y_j, n="n")
     # C from the row's factor, in the notation's symbols: k Σ_j (a_j − y_j)²
-    formula = ("" if k_text == "1" else f"{k_text} ") + f"Σ_j ({a_j} − {y_j})²"
+    k_shown = {"1": "", "½": "½ "}.get(k_text, f"({k_text}) ")  # ½ Σ, (1/n) Σ, or Σ alone
+    formula = f"{k_shown}Σ_j ({a_j} − {y_j})²"
     named: list[tuple[float, str, str]] = []
     # forms with the row's own 1/n (or its absence) first: with n = 1, (a − y)/n is a − y, and
     # the mistake is then the factor 2, not the mean

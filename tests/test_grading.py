@@ -156,7 +156,10 @@ def test_mse_taken_as_a_minus_y_is_n_over_2_times_too_large_and_says_why(n: int)
     assert m is not None and d is not None, str(report)
     assert m.received / m.expected == pytest.approx(n / 2)
     assert d.mistake == "missing_output_mean"
-    assert d.message.startswith(f"δ is {n / 2:g} times the right one: ∂C/∂a^3_j was taken as a − y")
+    assert d.message.startswith(
+        f"δ is {n / 2:g} times the right one: ∂C/∂a^3_j was taken as a^3_j − y_j, but mse is "
+        "C = (1/n) Σ_j (a^3_j − y_j)², so ∂C/∂a^3_j = 2·(a^3_j − y_j)/n"
+    )
     assert "the factor 2 from the square is missing" in d.message
     assert f"the 1/n of the mean over the n = {n} outputs is missing" in d.message
 

@@ -97,8 +97,8 @@ def test_bp1_writes_the_costs_gradient_and_checks_it_against_the_graph(cost: str
     c.backward()
     text = str(viz.explain(model.layers[-1], c, cost=cost, y=y))
     words = " ".join(text.split())
-    assert f"∇ₐC = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
-    (line,) = [w for w in text.splitlines() if f"∇ₐC − ({GRADIENT_BY_HAND[cost]})" in w]
+    assert f"∇ₐ C = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
+    (line,) = [w for w in text.splitlines() if f"∇ₐ C − ({GRADIENT_BY_HAND[cost]})" in w]
     assert shown.read(line.rsplit("= ", 1)[1]) < 1e-12
 
 
@@ -112,6 +112,6 @@ def test_a_saturated_sigmoid_with_binary_cross_entropy_still_has_its_gradient_no
     c.backward()
     text = str(viz.explain(model.layers[-1], c, cost="binary_cross_entropy", y=[0.0]))
     pic = [line for line in text.splitlines() if "⊙" in line and "[" in line]
-    assert pic and "∇ₐC" in text
+    assert pic and "∇ₐ C" in text
     assert "The formula divides by 0 at a saturated output" in " ".join(text.split())
     assert model.layers[-1].a[0].grad == 0.0
