@@ -184,6 +184,7 @@ def check_neurons(root: Value, examples: int) -> None:
         a_name = re.escape(flat(ts, ts.name(Name("activation", layer, j))))
         b_name = re.escape(flat(ts, ts.name(Name("bias", layer, j))))
         deltas = [grad(z) for z in zs]
+        shown_as = iter(as_)  # one a row per activation node of a single example, in order
         for r in rows:
             if r == ts.neuron_words(layer, j) or re.fullmatch(r"\+ \d+ other nodes?", r):
                 continue
@@ -194,8 +195,8 @@ def check_neurons(root: Value, examples: int) -> None:
                 (z,) = zs
                 close(hit[1], grad(z), f"{gid} δ")  # the z node's grad, never its data
             elif hit := re.fullmatch(f"{a_name} = {NUM}", r):
-                (a,) = as_
-                close(hit[1], a.data, f"{gid} a")
+                assert len(zs) <= 1, "a rows are shown for a single example only"
+                close(hit[1], next(shown_as).data, f"{gid} a")
             elif hit := re.fullmatch(r".* over (\d+) examples", r):
                 assert int(hit[1]) == examples
             elif hit := re.fullmatch(f"{d_name} from {NUM} to {NUM}", r):

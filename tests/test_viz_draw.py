@@ -248,6 +248,24 @@ def test_unlabelled_nodes_join_the_neuron_they_feed() -> None:
     assert groups[a0] == ("neuron", 1, 0)
 
 
+def test_two_activations_of_one_z_are_one_example() -> None:
+    # a plain expression applying tanh twice to one pre-activation: the graph holds one z, so
+    # one example, however many activation ops read it
+    x, y = Value(0.5), Value(-0.25)
+    z = x + y
+    a1, a2 = z.tanh(), z.tanh()
+    root = a1 + a2
+    root.backward()
+    neuron_box = box_label(viz.draw(root, collapse="neuron").source, "n2_0").replace("\\ ", " ")
+    assert "over" not in neuron_box and "examples" not in neuron_box
+    assert number_after(neuron_box, "z²₀") == pytest.approx(z.data, abs=1e-4)
+    assert number_after(neuron_box, "δ²₀") == pytest.approx(z.grad, rel=1e-3)
+    a_rows = re.findall(rf"a²₀ = ({NUMBER})", neuron_box)
+    assert [read(v) for v in a_rows] == pytest.approx([a1.data, a2.data], abs=1e-4)
+    layer_box = box_label(viz.draw(root, collapse="layer").source, "L2").replace("\\ ", " ")
+    assert "1 neuron × 1 example" in layer_box and "examples" not in layer_box
+
+
 # ------------------------------------------------------------------------ escaping
 @pytest.mark.parametrize("renderer", RENDERERS)
 @given(labels=st.lists(st.text(max_size=30), min_size=1, max_size=6))

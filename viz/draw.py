@@ -542,6 +542,15 @@ def _kind(node: Value, names: dict[Value, Name]) -> str:
     return _KIND.get(name.quantity, "") if name is not None else ""
 
 
+def _examples(zs: list[Value], as_: list[Value]) -> int:
+    """How many examples a box's nodes hold: one pre-activation z per example and neuron.
+
+    Activations are not counted when there are z's: a plain expression may apply two activation
+    ops to one z (tanh(z) + tanh(z)), which is still one example.
+    """
+    return len(zs) if zs else len(as_)
+
+
 def _norm(xs: list[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
 
@@ -554,8 +563,9 @@ def _neuron_rows(
     for n in g.nodes:
         by_kind[_kind(n, names)].append(n)
     zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
+    examples = _examples(zs, as_)
     # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
-    batch = max(len(zs), len(as_)) > 1
+    batch = examples > 1
     if layer == 1:
         a1 = ts.name(Name("input", 1, j))
         rows = [f"input {a1}"]
@@ -571,15 +581,14 @@ def _neuron_rows(
     # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
     grad_b = ts.term("cost", layer, j, wrt="bias", batch=batch)
     rows = [ts.neuron_words(layer, j)]
-    examples = max(len(zs), len(as_))
     if examples == 1:
         if zs:
             rows.append(f"{z_name} = {number(numbers.data(zs[0]), digits)}")
             if show_grad:
                 rows.append(f"{delta} = {number(numbers.delta(zs[0]), digits)}")
-        if as_ and (not zs or as_[0] is not zs[0]):
+        for a in as_:  # one per activation op over the z (a plain expression may apply two)
             rows.append(
-                f"{ts.name(Name('activation', layer, j))} = {number(numbers.data(as_[0]), digits)}"
+                f"{ts.name(Name('activation', layer, j))} = {number(numbers.data(a), digits)}"
             )
     elif examples > 1:
         rows.append(f"{ts.notation.z}, {ts.notation.a} over {examples} examples")
@@ -628,7 +637,7 @@ def _layer_rows(
             neurons.add(where[1])
     zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
     count = len(neurons)
-    examples = max(len(zs), len(as_)) // max(count, 1)
+    examples = _examples(zs, as_) // max(count, 1)
     t = ts.term
     words = ts.layer_words(layer)
     if layer == 1:
