@@ -12,8 +12,9 @@ def test_every_package_directory_is_installed() -> None:
     # wheel: the installed `deltagrad` command then fails at its first import
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     setuptools = config["tool"]["setuptools"]
-    assert "packages" not in setuptools, "list packages with packages.find, not by hand"
-    include = setuptools["packages"]["find"]["include"]
+    packages = setuptools["packages"]
+    assert isinstance(packages, dict), "find the packages (packages.find), do not list them"
+    include = packages["find"]["include"]
     found = sorted(
         ".".join(init.parent.relative_to(ROOT).parts)
         for top in ("autograd", "nn", "viz")
