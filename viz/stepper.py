@@ -23,6 +23,7 @@ from .draw import (
     legend_text,
     processing_order,
     svg_labels,
+    visible,
 )
 from .explain import Namer
 from .names import Typeset, identify, role
@@ -135,9 +136,11 @@ def stepper_html(
     root_name = name.unicode(root_marked)
     subjects = [name.subject(n) for n in order]
     # a node without a label shows the name the panel calls it by ("node #3", "(z³₀·1)"), as
-    # the panel writes it (a formula's names with Unicode scripts)
+    # the panel writes it (a formula's names with Unicode scripts), shortened as a label is
     unlabelled: dict[Value, nt.Tokens] = {
-        n: (nt.Words(name.unicode(m)),) for n, m in zip(order, subjects, strict=True) if not n.label
+        n: (nt.Words(visible(name.unicode(m))),)
+        for n, m in zip(order, subjects, strict=True)
+        if not n.label
     }
     with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
