@@ -642,3 +642,36 @@ def test_a_tiny_factor_is_written_as_a_power_of_ten() -> None:
     assert m is not None
     received = re.search(rf"received ({NUMBER})\.", text)
     assert received is not None and close_to_shown(received[1], m.received)
+
+
+# A mistake of one equation is named at that equation, not only by its key: the same numbers
+# could be read as a generic off-by-one in the lists, which says less (each line by hand).
+@pytest.mark.parametrize(
+    ("mistake", "setting", "sizes", "says"),
+    [
+        (
+            "wrong_layer_delta:bp2",
+            SETTINGS[0],
+            [2, 3, 3],
+            "BP2 used σ'(z^3), the derivative at layer 3, where σ'(z^2) belongs",
+        ),
+        (
+            "wrong_layer_delta:bp3",
+            SETTINGS[1],
+            [2, 3, 3],
+            "∂C/∂b^2 was set to δ^3, the δ of the wrong layer: BP3 is ∂C/∂b^2_j = δ^2_j",
+        ),
+        (
+            "wrong_layer_delta:bp4",
+            SETTINGS[0],
+            [2, 3, 3],
+            "BP4 used δ^3, the δ of the wrong layer: ∂C/∂w^2_jk = a^1_k δ^2_j",
+        ),
+    ],
+)
+def test_a_wrong_layer_delta_is_named_at_its_equation(
+    mistake: str, setting: tuple[str, str, str], sizes: list[int], says: str
+) -> None:
+    report = grade(mistake, sizes, setting, seed=0, batch=None)
+    assert report.mistake == "wrong_layer_delta"
+    assert says in str(report)
