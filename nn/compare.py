@@ -52,10 +52,8 @@ def example_loss(model: MLP, x: Sequence[float], y: Any, cost: str) -> Value:
 
 
 def weights_of(model: MLP) -> tuple[list[list[list[float]]], list[list[float]], list[str]]:
-    """The model's parameters as plain lists for nn.closed_form: weights, biases, activations."""
-    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
-    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
-    return weights, biases, [layer.activation for layer in model.layers]
+    """model.as_lists(): weights, biases and activations as plain lists for nn.closed_form."""
+    return model.as_lists()
 
 
 def compare(
@@ -69,7 +67,7 @@ def compare(
     """
     if len(xs) != len(ys) or not xs:
         raise ValueError(f"compare: need one target per input, got {len(xs)} and {len(ys)}")
-    weights, biases, activations = weights_of(model)
+    weights, biases, activations = model.as_lists()
     n_layers = len(model.layers)
     worst_delta = [0.0] * n_layers
     for x, y in zip(xs, ys, strict=True):
