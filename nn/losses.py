@@ -45,7 +45,8 @@ BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_number(x: object) -> bool:
+def is_number(x: object) -> bool:
+    """A real number that is not a bool (a target such as 1 or 0.5, not [1] or True)."""
     if type(x) is float or type(x) is int:  # the common cases, before the slower ABC check
         return True
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
@@ -68,7 +69,7 @@ def _outputs(name: str, pred: object) -> list[Value]:
         )
     outputs = []
     for j, a in enumerate(items):
-        if _is_number(a):
+        if is_number(a):
             a = Value(float(a))  # type: ignore[arg-type]
         if not isinstance(a, Value):
             raise TypeError(
@@ -96,7 +97,7 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
     Inside autograd.trace a target is the Value that stands for the program's argument: it is
     checked at its traced number and kept as a Value, so the program reads the next target.
     """
-    if _is_number(target):
+    if is_number(target):
         if n != 1:
             raise ValueError(
                 f"{name}: got the single target {target!r} for {count(n, 'output')}; pass a "
@@ -130,7 +131,7 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
                 f"{name}: target[{j}] is a Value, but targets are constants; pass its number "
                 f"y.data = {y.data!r}"
             )
-        if not _is_number(y) or not math.isfinite(y):  # type: ignore[arg-type]
+        if not is_number(y) or not math.isfinite(y):  # type: ignore[arg-type]
             raise ValueError(
                 f"{name}: target[{j}] = {y!r} is not a finite number; targets must be numbers"
             )

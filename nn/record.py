@@ -30,6 +30,8 @@ from typing import Any
 
 from autograd import OPS, Value
 
+from .classify import decision_rule, target_class
+
 __all__ = ["FORMAT", "Recorder"]
 
 FORMAT = "deltagrad.recording"
@@ -75,7 +77,7 @@ class Recorder:
     every: record steps 0, every, 2·every, … and the last step. examples: the indices (into
     fit's xs) whose per-example z, a and δ are kept when they are in the batch; None keeps
     every example of the batch. decide maps a model's outputs to a class for the accuracy;
-    the default is the model's own rule, nn.train.decision_rule(model) (as accuracy() uses):
+    the default is the model's own rule, nn.classify.decision_rule(model) (as accuracy() uses):
     argmax of several outputs, and for one output the threshold of its activation (0.5 after
     a sigmoid, 0 after a linear output or tanh).
     """
@@ -121,14 +123,10 @@ class Recorder:
 
     def capture(self, step: int, model: Any, loss: Value, outputs: Sequence[Any], ys: Any) -> None:
         """Keep step's numbers: call after loss.backward() and before optimizer.step()."""
-        from .train import _target_class, decision_rule
-
         nodes, self._nodes = self._nodes, []
         m = len(nodes)
         rule = decision_rule(model) if self.decide is None else self.decide
-        correct = sum(
-            1 for out, y in zip(outputs, ys, strict=True) if rule(out) == _target_class(y)
-        )
+        correct = sum(1 for out, y in zip(outputs, ys, strict=True) if rule(out) == target_class(y))
         chosen = None if self.examples is None else set(self.examples)
         keep = [e for e, (i, _) in enumerate(nodes) if chosen is None or i in chosen]
         layers = model.layers

@@ -16,17 +16,17 @@ from tqdm import tqdm
 from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
-from .activations import ELEMENTWISE
+from .classify import THRESHOLDS, decision_rule, predict_class, target_class
 from .display import History
 from .losses import (
     Loss,
     Prediction,
-    _is_number,
     batch_loss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge,
+    is_number,
     mse,
     quadratic,
     squared_error,
@@ -36,7 +36,15 @@ from .optim import Optimizer
 from .record import Recorder
 from .words import count
 
-__all__ = ["TrainingDiverged", "accuracy", "decision_rule", "fit", "predict_class"]
+# decision_rule, predict_class and THRESHOLDS live in nn.classify; fit's users find them here too
+__all__ = [
+    "THRESHOLDS",
+    "TrainingDiverged",
+    "accuracy",
+    "decision_rule",
+    "fit",
+    "predict_class",
+]
 
 Model = Callable[[Any], Prediction]
 
@@ -132,7 +140,7 @@ def fit(
     if loss is cross_entropy and _softmax_output(model):
         predict = _logits_of(model)
     if loss is not cross_entropy:
-        ys = [[y] if _is_number(y) else y for y in ys]
+        ys = [[y] if is_number(y) else y for y in ys]
 
     step = _traced_step(model, loss) if trace else None
     if step is not None:
@@ -290,57 +298,6 @@ def _logits_of(model: Any) -> Callable[[Any], Prediction]:
     return logits
 
 
-def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
-    """argmax of several outputs; for a single output, 1 if it is > threshold, else 0."""
-    values = [outputs.data] if isinstance(outputs, Value) else [float(a) for a in outputs]
-    if not values:
-        raise ValueError("predict_class: got no outputs; pass the model's outputs for one input")
-    if len(values) == 1:
-        return 1 if values[0] > threshold else 0
-    return max(range(len(values)), key=values.__getitem__)  # the first maximum on a tie
-
-
-# The threshold of a single output, by the output activation: σ(0), so that the output says
-# class 1 exactly when its pre-activation z^L is > 0 (every elementwise σ here keeps the sign
-# of z: σ(z) > σ(0) iff z > 0). A sigmoid is a probability, split at 0.5; softplus is > 0
-# everywhere, split at softplus(0) = ln 2 ≈ 0.693; linear (a logit), tanh, relu, leaky_relu,
-# elu and gelu at 0.
-THRESHOLDS: dict[str, float] = {
-    name: 0.0 if sigma is None else sigma(Value(0.0)).data for name, sigma in ELEMENTWISE.items()
-}
-
-
-def _output_activation(model: object) -> str | None:
-    layers = getattr(model, "layers", None)
-    last = layers[-1] if isinstance(layers, Sequence) and layers else model
-    activation = getattr(last, "activation", None)
-    return activation if isinstance(activation, str) else None
-
-
-def decision_rule(model: object) -> Callable[[Prediction], int]:
-    """The class a model's outputs predict, from its output activation.
-
-    A single output is class 1 when it is > THRESHOLDS[activation] = σ(0), i.e. when z^L > 0:
-    > 0.5 after a sigmoid, > ln 2 after softplus, > 0 after linear, tanh, relu, leaky_relu,
-    elu and gelu. Several outputs (softmax or not): their argmax. A model with no recorded
-    activation (any callable) gets threshold 0.
-    """
-    threshold = THRESHOLDS.get(_output_activation(model) or "linear", 0.0)
-    if threshold == 0.0:
-        return predict_class
-    return functools.partial(predict_class, threshold=threshold)
-
-
-def _target_class(y: object) -> object:
-    # [y] is y; a longer list is one-hot (its argmax); −1 (the ±1 labels of tanh/hinge) is 0.
-    if not _is_number(y) and isinstance(y, Sequence) and not isinstance(y, str):
-        if len(y) == 1:
-            y = y[0]
-        elif len(y) > 1:
-            return max(range(len(y)), key=lambda i: float(y[i]))
-    return 0 if _is_number(y) and y == -1 else y
-
-
 def accuracy(
     model: Model,
     xs: Sequence[Any],
@@ -359,5 +316,5 @@ def accuracy(
     xs, ys = _examples("accuracy", xs, ys)
     rule = decision_rule(model) if decide is None else decide
     with no_grad():  # no graph is needed to read off predictions
-        correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == _target_class(y))
+        correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == target_class(y))
     return correct / len(xs)
