@@ -35,6 +35,8 @@ from .classify import decision_rule, target_class
 __all__ = ["FORMAT", "Recorder"]
 
 FORMAT = "deltagrad.recording"
+# about the length of one number of a recording in JSON ("-0.12345678901234567, "), for budgets
+BYTES_PER_NUMBER = 21
 
 
 def _count(what: str, n: object) -> int:
@@ -102,6 +104,28 @@ class Recorder:
         self.steps: list[dict[str, Any]] = []
         self.total_steps = 0
         self._nodes: list[tuple[int, list[tuple[list[Value], list[Value]]]]] = []
+
+    @classmethod
+    def within(
+        cls, budget: int, steps: int, n: int, neurons: int, every: int | None = None
+    ) -> Recorder:
+        """A Recorder for a run of steps on n examples whose per-example z, a, δ fit in budget.
+
+        budget is in bytes of JSON and neurons is the model's number of neurons. About 30
+        steps are recorded; to keep z, a and δ of every example it records fewer (down to
+        every ⌈steps/10⌉-th), and past that it keeps them for evenly spaced examples only.
+        every= fixes the spacing of the recorded steps instead.
+        """
+        per_example = neurons * 3 * BYTES_PER_NUMBER  # z, a and δ of every neuron
+        if every is None:
+            fits = max(10, budget // (n * per_example) - 1)  # recorded steps that fit, less one
+            every = max(1, math.ceil(steps / min(30, fits)))
+        recorded = math.ceil(steps / every) + 1
+        kept = max(1, min(n, budget // (recorded * per_example)))
+        examples = (
+            None if kept >= n else [round(i * (n - 1) / max(kept - 1, 1)) for i in range(kept)]
+        )
+        return cls(every=every, examples=examples)
 
     # ------------------------------------------------------------------ called by fit()
     def wants(self, step: int, total: int) -> bool:

@@ -19,7 +19,8 @@ from nn import compare as cmp
 from nn import notation as nt
 from nn.activations import ACTIVATIONS
 from nn.csvfile import CSVError, read_csv
-from nn.data import DATASETS
+from nn.data import DATASETS, standardise
+from nn.grading import learner_frame
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
@@ -181,7 +182,9 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
     sizes = "MLP 2-16-16-1"
     optimizer = Adam(model.parameters(), lr=0.05)
-    recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
+    recorder = Recorder.within(
+        PLAYGROUND_BUDGET, args.steps, len(xs), sum(layer.nout for layer in model.layers)
+    )
     history = fit(
         model,
         xs,
@@ -473,35 +476,6 @@ def _add_playground(sub: Any) -> None:
     play.add_argument("--out", default="playground.html", help="the page to write")
 
 
-def playground_recorder(steps: int, n: int, neurons: int, every: int | None = None) -> Recorder:
-    """A Recorder of 11 to 31 steps whose per-example numbers fit in PLAYGROUND_BUDGET bytes.
-
-    It keeps z, a and δ of every example when it can, recording fewer steps (down to 11) to
-    do so; past that it keeps them for evenly spaced examples only.
-    """
-    per_step = n * neurons * 3 * 21  # z, a, δ of every example: about 21 bytes a number in JSON
-    if every is None:
-        fits = max(10, PLAYGROUND_BUDGET // per_step - 1)  # recorded steps that fit, less one
-        every = max(1, math.ceil(steps / min(30, fits)))
-    recorded = math.ceil(steps / every) + 1
-    count = max(1, min(n, PLAYGROUND_BUDGET // (recorded * neurons * 3 * 21)))
-    examples = (
-        None if count >= n else [round(i * (n - 1) / max(count - 1, 1)) for i in range(count)]
-    )
-    return Recorder(every=every, examples=examples)
-
-
-def _standardise(xs: list[list[float]]) -> list[list[float]]:
-    # (x − mean) / standard deviation per column, so tanh starts in its steep middle
-    cols = list(zip(*xs, strict=True))
-    means = [math.fsum(c) / len(c) for c in cols]
-    sds = [
-        math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) or 1.0
-        for c, m in zip(cols, means, strict=True)
-    ]
-    return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]
-
-
 def run_playground(args: argparse.Namespace) -> int:
     """Train with a Recorder and write the playground page."""
     from .playground import write_playground
@@ -513,7 +487,7 @@ def run_playground(args: argparse.Namespace) -> int:
             table = read_csv(args.csv)
         except CSVError as e:
             raise UsageError(str(e)) from None
-        xs, ys = _standardise(table.xs), table.ys
+        xs, ys = standardise(table.xs), table.ys
         features, classes = table.features, table.classes
         source = f"{os.path.basename(args.csv)} ({len(xs)} rows, features standardised)"
         again = f"--csv {args.csv}"
@@ -539,7 +513,7 @@ def run_playground(args: argparse.Namespace) -> int:
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
     model = MLP(sizes[0], sizes[1:], activation=args.activation, seed=args.seed)
-    recorder = playground_recorder(args.steps, len(xs), sum(sizes[1:]), args.every)
+    recorder = Recorder.within(PLAYGROUND_BUDGET, args.steps, len(xs), sum(sizes[1:]), args.every)
     optimizer = Adam(model.parameters(), lr=args.lr)
     loss = binary_cross_entropy_with_logits
     history = fit(
@@ -719,17 +693,8 @@ def _load_learner(path: str) -> Any:
             code = f": `{e.text.strip()}`" if e.text and e.text.strip() else ""
             what = f"SyntaxError: {e.msg} (line {e.lineno}{code})"
         else:
-            import traceback
-
-            mine = os.path.abspath(path)
-            frames = [
-                f
-                for f in traceback.extract_tb(e.__traceback__)
-                if os.path.abspath(f.filename) == mine
-            ]
-            where = ""
-            if frames:
-                where = f" (line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)"
+            frame = learner_frame(e, path)
+            where = f" (line {frame.lineno}: `{(frame.line or '').strip()}`)" if frame else ""
             if isinstance(e, SystemExit):
                 what = f"it called sys.exit({e.code!r}){where}, which would end the grader too"
             else:

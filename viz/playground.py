@@ -14,7 +14,7 @@ from typing import Any
 from nn import notation as notation_records
 from nn.notation import Name
 
-from .stepper import _script_json, write_page
+from .stepper import script_json, write_page
 
 __all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
 
@@ -236,7 +236,7 @@ def playground_html(
         "TITLE": html.escape(heading),
         "ABOUT": html.escape(f"{about} · names: {chosen.title}" if about else chosen.title),
         "RERUN": html.escape(rerun),
-        "DATA": _script_json(page),
+        "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),
         "SHADE": _page_functions(PAGE_SHADE, "a", "Math.tanh(a)"),
     }
