@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 from .modes import no_grad
-from .value import Number, Value, grad
+from .value import Number, Value, _real_to_float, grad
 
 
 class GradcheckError(AssertionError):
@@ -30,6 +31,17 @@ def _call(f: Callable[..., Value], xs: list[Value]) -> Value:
     return out
 
 
+def _point(i: int, x: object) -> float:
+    """The number to check at for inputs[i]: a Value's data or a real number."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"gradcheck: inputs[{i}] must be a Value or a number, got {type(x).__name__} {x!r}"
+        )
+    return _real_to_float(x, f"gradcheck: inputs[{i}]")
+
+
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Value | Number],
@@ -47,7 +59,7 @@ def gradcheck(
         raise ValueError(
             f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
         )
-    point = [float(x.data) if isinstance(x, Value) else float(x) for x in inputs]
+    point = [_point(i, x) for i, x in enumerate(inputs)]
     labels = [x.label if isinstance(x, Value) else None for x in inputs]
     names = [label or str(i) for i, label in enumerate(labels)]
     xs = [Value(x, labels[i] or f"x{i}") for i, x in enumerate(point)]

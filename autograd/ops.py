@@ -135,9 +135,24 @@ def _pow_forward(x: float, y: float) -> float:
         raise DomainError("a negative base with a non-integer exponent has no real value")
     try:
         return math.pow(x, y)
-    except OverflowError:  # IEEE: ±inf, negative only for a negative base and an odd exponent
-        odd = y.is_integer() and math.fmod(y, 2.0) != 0.0
-        return -math.inf if x < 0.0 and odd else math.inf
+    except OverflowError:
+        return _overflowed_power(x, y)
+
+
+def _overflowed_power(x: float, y: float) -> float:
+    # IEEE: ±inf, negative only for a negative base and an odd exponent
+    odd = y.is_integer() and math.fmod(y, 2.0) != 0.0
+    return -math.inf if x < 0.0 and odd else math.inf
+
+
+def _power(x: Any, y: Any) -> Any:
+    """x ** y in a derivative rule: on floats, an overflow is ±inf (not OverflowError)."""
+    if type(x) is float:
+        try:
+            return x**y
+        except OverflowError:
+            return _overflowed_power(x, y)
+    return x**y
 
 
 def _is_zero(x: Any) -> Any:
@@ -150,7 +165,7 @@ def _pow_d_base(x: Any, y: Any) -> Any:
     if type(x) is float and type(y) is float:
         if y == 0.0 and x == 0.0:
             return 0.0
-        return y * x ** (y - 1.0)
+        return y * _power(x, y - 1.0)
     # the same branch from masks: at x = y = 0 the base becomes 1, so y x^(y-1) = 0 * 1 = 0
     return y * (x + _is_zero(x) * _is_zero(y)) ** (y - 1.0)
 
@@ -195,7 +210,7 @@ def _unit_interval(name: str) -> Callable[[float], float]:
     fn = getattr(math, {"arcsin": "asin", "arccos": "acos"}[name])
 
     def forward(x: float) -> float:
-        if not -1.0 <= x <= 1.0:
+        if x < -1.0 or x > 1.0:  # NaN passes through, as in every op
             raise DomainError(
                 f"{name} is defined only for inputs in [-1, 1]",
                 hint="clamp the input to [-1, 1] first",
@@ -222,8 +237,12 @@ def _gelu_forward(x: float) -> float:
 
 def _gelu_derivative(x: Any, out: Any) -> tuple[Any]:
     # d gelu/dx = (1 + t)/2 + x/2 (1 - t^2) du/dx, t = tanh(u), du/dx = sqrt(2/pi) (1 + 3a x^2)
+    # Written as s + 3a s x^2 with s = x (1 - t^2), multiplied in that order: for |x| so large
+    # that x^2 overflows, t^2 is exactly 1, so s = 0 and 0 * x * x stays 0 (not 0 * inf = NaN):
+    # the slope is 1 for large positive x and 0 for large negative x, as it should be.
     t = _tanh(_GELU_C * (x + _GELU_A * x * x * x))
-    return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * (_GELU_C * (1.0 + 3.0 * _GELU_A * x * x)),)
+    s = x * (1.0 - t * t)
+    return (0.5 * (1.0 + t) + 0.5 * _GELU_C * (s + 3.0 * _GELU_A * s * x * x),)
 
 
 def _compare(name: str, test: Callable[[float, float], bool]) -> Op:
@@ -232,9 +251,11 @@ def _compare(name: str, test: Callable[[float, float], bool]) -> Op:
 
 
 def _linear_forward(*args: float) -> float:
-    # inputs are (w_1..w_n, x_1..x_n, b): b + w_1 x_1 + ... + w_n x_n, summed left to right
+    # inputs are (w_1..w_n, x_1..x_n, b): b + w_1 x_1 + ... + w_n x_n, summed left to right.
+    # Not sum(): since Python 3.12 sum() of floats is compensated, and the trace's written-out
+    # additions must give the same bits on every Python.
     n = (len(args) - 1) // 2
-    return sum(map(operator.mul, args[:n], args[n : 2 * n]), args[-1])
+    return reduce(operator.add, map(operator.mul, args[:n], args[n : 2 * n]), args[-1])
 
 
 def _sum_forward(*args: float) -> float:
@@ -350,7 +371,7 @@ def pow_const(c: float) -> Op:
     if c == 0.0:  # x^0 = 1 everywhere: slope 0 (also at x = 0, where c x^(c-1) is 0 * inf)
         return Op("**0", forward, lambda x, out: (0.0,))
     # d x^c/dx = c x^(c-1)
-    return Op(f"**{c:g}", forward, lambda x, out: (c * x ** (c - 1.0),))
+    return Op(f"**{c:g}", forward, lambda x, out: (c * _power(x, c - 1.0),))
 
 
 @lru_cache(maxsize=256)

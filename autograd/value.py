@@ -60,6 +60,9 @@ def _no_forward() -> float:  # pragma: no cover - a leaf is never recomputed
 
 # The "op" of a leaf: no inputs, so no local derivatives.
 LEAF = Op("", _no_forward, lambda out: ())
+# The same for a result computed inside no_grad(): a leaf too, but one that backward() refuses
+# to start from, since the graph it came from was not recorded.
+DETACHED = Op("", _no_forward, lambda out: ())
 
 
 class AnomalyError(FloatingPointError):
@@ -108,14 +111,18 @@ def _as_float(data: object) -> float:
     return _real_to_float(data, "Value()")
 
 
-def _real_to_float(x: numbers.Real, where: str) -> float:
+def _real_to_float(
+    x: numbers.Real,
+    where: str,
+    fix: str = "scale it down, or pass float('inf') if you mean infinity",
+) -> float:
     try:
         return float(x)
     except OverflowError:
         digits = f" ({len(str(abs(x)))} digits)" if isinstance(x, int) else ""
         raise OverflowError(
             f"{where}: the number {_short_int(x)}{digits} is out of a float's range "
-            f"(at most about ±1.8e308); scale it down, or pass float('inf') if you mean infinity"
+            f"(at most about ±1.8e308); {fix}"
         ) from None
 
 
@@ -354,9 +361,8 @@ class Value:
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x if x > 0 else slope * x; its derivative at exactly 0 is taken to be slope."""
-        if slope == 0.01:
-            return _apply1(LEAKY_RELU, self)
-        return _apply1(leaky_relu_op(_parameter("leaky_relu", "slope", slope)), self)
+        slope = _parameter("leaky_relu", "slope", slope)
+        return _apply1(LEAKY_RELU if slope == 0.01 else leaky_relu_op(slope), self)
 
     def softplus(self) -> Value:
         """ln(1 + e^x), computed without overflow for any x; its derivative is sigmoid(x)."""
@@ -364,9 +370,8 @@ class Value:
 
     def elu(self, alpha: Number = 1.0) -> Value:
         """x if x > 0 else alpha (e^x - 1); its derivative at exactly 0 is taken to be alpha."""
-        if alpha == 1.0:
-            return _apply1(ELU, self)
-        return _apply1(elu_op(_parameter("elu", "alpha", alpha)), self)
+        alpha = _parameter("elu", "alpha", alpha)
+        return _apply1(ELU if alpha == 1.0 else elu_op(alpha), self)
 
     def gelu(self) -> Value:
         """GELU, the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
@@ -452,7 +457,7 @@ def _compare(op: Op, x: Value, other: object) -> Mask:
 def _parameter(op: str, name: str, value: object) -> float:
     if not _is_real(value):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
-    x = float(value)
+    x = _real_to_float(value, f"{op}: {name}", f"{name} must be a finite number")
     if not math.isfinite(x):
         raise ValueError(f"{op}: {name} must be a finite number, got {x!r}")
     return x
@@ -490,7 +495,7 @@ def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
         mode = MODE.get()  # this thread's or task's modes, one lookup
         if mode & NO_GRAD:  # no_grad: a plain constant, nothing to walk back through
             v.parents = ()
-            v._op = LEAF
+            v._op = DETACHED
         else:
             v.parents = parents
             v._op = op
@@ -649,17 +654,28 @@ def _seed(gradient: object, create_graph: bool, where: str) -> Any:
             f"{where}: gradient must be a number or a Value (the seed for the output's grad), "
             f"got {type(gradient).__name__}"
         )
-    g = float(gradient)
+    g = _real_to_float(gradient, f"{where}: gradient")
     return Value(g) if create_graph else g
 
 
 def _backward(
     root: Value, create_graph: bool, record: bool, hooks: bool = True, seed: Any = 1.0
 ) -> Iterator[Step]:
+    _check_recorded(root, "backward")
     before: dict[Value, Any] = {}
     order = _collect(root, reset=True, before=before, every_leaf=record)
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
     yield from _propagate(order, create_graph, record, hooks, before)
+
+
+def _check_recorded(root: Value, where: str) -> None:
+    """Refuse a pass from a result made inside no_grad(): it has no graph (PyTorch raises too)."""
+    if root._op is DETACHED:
+        raise RuntimeError(
+            f"{where}: {_describe(root)} was computed inside no_grad(), so no graph was recorded "
+            "and every gradient would silently stay 0; compute it outside no_grad() to "
+            "differentiate it"
+        )
 
 
 def _accumulate(total: Any, extra: Any) -> Any:
@@ -823,6 +839,7 @@ def grad(
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
     seed = _seed(grad_outputs, create_graph, "grad(grad_outputs=...)")
+    _check_recorded(output, "grad")
     with fresh_grads(output) as order:
         output.grad = seed
         for _ in _propagate(order, create_graph, record=False):

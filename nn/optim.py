@@ -31,7 +31,24 @@ def _name(p: Value, i: int) -> str:
 def _real(owner: str, what: str, x: object) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{owner}: {what} must be a number, got {type(x).__name__} {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(
+            f"{owner}: {what} is {_size(x)}, too large for a float (at most about ±1.8e308); "
+            "pass an ordinary number"
+        ) from None
+
+
+def _size(x: object) -> str:
+    return f"a number with {len(str(abs(x)))} digits" if isinstance(x, int) else repr(x)
+
+
+def _learning_rate(owner: str, lr: object) -> float:
+    rate = _real(owner, "lr", lr)
+    if not (math.isfinite(rate) and rate > 0.0):
+        raise ValueError(f"{owner}: the learning rate lr must be a finite number > 0, got {rate!r}")
+    return rate
 
 
 class _Base:
@@ -64,12 +81,17 @@ class _Base:
                     "would be updated twice per step, so pass each parameter once"
                 )
             seen[id(p)] = i
-        lr = _real(owner, "lr", lr)
-        if not (math.isfinite(lr) and lr > 0.0):
-            raise ValueError(
-                f"{owner}: the learning rate lr must be a finite number > 0, got {lr!r}"
-            )
+        self._owner = owner
         self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        """The learning rate, a finite number > 0 (checked again whenever it is set)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _learning_rate(self._owner, value)
 
     def zero_grad(self) -> None:
         """Reset every parameter's .grad to 0.0 (gradients accumulate across backward passes)."""
@@ -78,7 +100,7 @@ class _Base:
 
     def _grads(self, owner: str) -> list[float]:
         # Read every gradient before touching any parameter: a NaN or inf leaves all unchanged.
-        grads = [float(p.grad) for p in self.params]
+        grads = [_gradient(owner, p, i) for i, p in enumerate(self.params)]
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             if not math.isfinite(g):
                 raise ValueError(
@@ -87,6 +109,16 @@ class _Base:
                     "autograd.detect_anomaly() to find the op that made it"
                 )
         return grads
+
+
+def _gradient(owner: str, p: Value, i: int) -> float:
+    g = p.grad
+    if isinstance(g, bool) or not isinstance(g, numbers.Real | Value):
+        raise TypeError(
+            f"{owner}.step: {_name(p, i)} has .grad = {g!r:.40} ({type(g).__name__}), not a "
+            "number; backward() fills .grad with numbers, so set it only to a number (or 0.0)"
+        )
+    return _real(f"{owner}.step", f"the .grad of {_name(p, i)}", float(g))
 
 
 class SGD(_Base):

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,3 +24,13 @@ def _default_notation() -> Iterator[None]:
     nn.notation.use("nielsen")
     yield
     nn.notation.use("nielsen")
+
+
+@pytest.fixture(scope="session")
+def torch() -> Any:
+    """The torch module, or a skip with the one install hint (a failure where CI requires it)."""
+    if os.environ.get("DELTAGRAD_REQUIRE_TORCH") == "1":
+        import torch as required
+
+        return required
+    return pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")

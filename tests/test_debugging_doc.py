@@ -94,3 +94,32 @@ def test_the_transcript_shows_the_gradients_the_engine_computes() -> None:
     assert delta == pytest.approx(2.0 * (a - 0.25) * (1.0 - a * a), rel=1e-12)
     w_grad = float(expected[commands.index("p w[0].grad", commands.index("c", 2)) + 1])
     assert w_grad == pytest.approx(0.5 * delta, rel=1e-12)
+
+
+# Post-mortem: the doc's command for each pass, run in the frame pdb stops in.
+FORWARD_COMMAND = "p op.name, [x.data for x in parents], data"
+BACKWARD_COMMAND = "p node.op, node.data, g, local"
+FORWARD_ANOMALY = "with detect_anomaly():\n    Value(709.0).exp() * 10.0\n"
+# (x * 1e-300) * 1e300 is finite, but the constant 1e-300 receives 1e300 * x = 1e600 = inf
+BACKWARD_ANOMALY = (
+    "with detect_anomaly():\n    x = Value(1e300)\n    ((x * 1e-300) * 1e300).backward()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("program", "command", "expected"),
+    [
+        (FORWARD_ANOMALY, FORWARD_COMMAND, ("*", [math.exp(709.0), 10.0], math.inf)),
+        (BACKWARD_ANOMALY, BACKWARD_COMMAND, ("*", 1.0, 1e300, (1e-300, 1e300))),
+    ],
+)
+def test_the_post_mortem_commands_of_the_doc_work(
+    tmp_path: Path, program: str, command: str, expected: object
+) -> None:
+    assert f"`{command}`" in DOC.read_text(encoding="utf-8")
+    source = "from autograd import Value, detect_anomaly\n\n" + program
+    # c: run to the uncaught AnomalyError (pdb enters post-mortem), then the doc's command
+    chunks = run_pdb(source, ["c", command, "q"], tmp_path)
+    printed = next(chunk for chunk in chunks if chunk.startswith("("))
+    assert "Error" not in printed, printed
+    assert printed == repr(expected), printed

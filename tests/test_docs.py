@@ -67,3 +67,23 @@ def test_the_glossary_shows_each_notations_own_forms() -> None:
         assert form in text, form
     for key in nn.notation.NOTATIONS:
         assert f"(`{key}`)" in text
+
+
+def _forward_reverse_rows(text: str) -> list[list[str]]:
+    """The rows of the forward-vs-reverse table: its header, then one row per n."""
+    start = text.index("| inputs n | graph nodes | reverse:")
+    lines = text[start:].splitlines()
+    rows = [lines[0]] + [line for line in lines[2:4]]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_forward_vs_reverse_figures_are_the_readmes_one_run() -> None:
+    # one run of the benchmark script gives the figures; the doc quotes the README's table
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    doc = (root / "docs" / "forward-vs-reverse.md").read_text(encoding="utf-8")
+    table = _forward_reverse_rows(readme)
+    assert _forward_reverse_rows(doc) == table
+    # the prose's "about N times" is the n = 64 ratio, rounded to ten
+    ratio = float(table[2][4].rstrip("×"))
+    assert f"about {round(ratio, -1):.0f} times slower" in doc

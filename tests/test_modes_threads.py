@@ -20,7 +20,11 @@ def build_and_backward() -> dict[str, Any]:
     """What a fresh graph records and computes in the current thread or task."""
     a, b = Value(2.0, "a"), Value(3.0, "b")
     p = a * b
-    p.backward()
+    try:
+        p.backward()
+        refused = False
+    except RuntimeError:  # p was made inside no_grad(): no graph to go back through
+        refused = True
     try:
         Value(1e308) * 10.0  # an inf: reported only inside detect_anomaly()
         reported = False
@@ -33,10 +37,18 @@ def build_and_backward() -> dict[str, Any]:
         "grad_enabled": is_grad_enabled(),
         "anomaly": is_anomaly_enabled(),
         "reported": reported,
+        "refused": refused,
     }
 
 
-FREE = {"parents": 2, "grad": 3.0, "where": None, "grad_enabled": True, "anomaly": False}
+FREE = {
+    "parents": 2,
+    "grad": 3.0,
+    "where": None,
+    "grad_enabled": True,
+    "anomaly": False,
+    "refused": False,
+}
 
 
 def in_thread(fn: Callable[[], dict[str, Any]], inside: threading.Event) -> dict[str, Any]:
@@ -83,6 +95,7 @@ def test_the_main_thread_does_not_see_a_worker_threads_modes() -> None:
     assert {k: mine[k] for k in FREE} == FREE and mine["reported"] is False
     # the worker saw its own modes: no parents recorded, anomaly on and reporting
     assert seen["parents"] == 0 and not seen["grad_enabled"] and seen["anomaly"]
+    assert seen["refused"] is True
     assert seen["reported"] is True and seen["where"] is not None
     assert is_grad_enabled() and not is_anomaly_enabled()
 
@@ -108,6 +121,7 @@ def test_two_asyncio_tasks_each_see_only_their_own_mode() -> None:
     inside, outside = asyncio.run(main())
     assert {k: outside[k] for k in FREE} == FREE and outside["reported"] is False
     assert inside["parents"] == 0 and inside["anomaly"] and inside["reported"]
+    assert inside["refused"] is True
 
 
 def test_modes_nest_and_restore_per_context() -> None:

@@ -138,3 +138,72 @@ def test_a_huge_int_names_value_and_the_range() -> None:
         Value(1.0) * 10**400
     with pytest.raises(OverflowError, match=r"^exponent: .* out of a float's range"):
         Value(1.0) ** 10**400
+
+
+# The same policy in backward: a local derivative that overflows is ±inf, never OverflowError.
+# pow_const is a family outside OPS: its members x**3 and x**-1 are added by hand.
+BACKWARD_OPS = [*sorted(OPS), "**3", "**-1"]
+
+
+def _op(name: str) -> Op:
+    from autograd.ops import pow_const
+
+    return {"**3": pow_const(3.0), "**-1": pow_const(-1.0)}.get(name) or OPS[name]
+
+
+@pytest.mark.parametrize("name", BACKWARD_OPS)
+@given(data=st.data())
+def test_backward_overflow_is_inf_not_an_error(name: str, data: st.DataObject) -> None:
+    op = _op(name)
+    xs = [data.draw(numbers) for _ in range(arity(op))]
+    try:
+        op.forward(*xs)
+    except Exception:
+        return  # the forward refuses: nothing to differentiate
+    inputs = [Value(x) for x in xs]
+    try:
+        apply(op, *inputs).backward()
+    except DOMAIN_ERRORS as e:  # an infinite slope at a point (sqrt at 0) is a domain error
+        assert not isinstance(e, OverflowError), (op.name, xs, e)
+        assert "its local derivative is infinite or undefined" in str(e)
+
+
+def test_backward_overflow_examples_are_signed_infinities() -> None:
+    # d x^3/dx = 3x^2 = 3e400 -> inf;  d x^-1/dx = -x^-2 = -1e400 -> -inf (by hand)
+    x = Value(1e200)
+    (x**3).backward()
+    assert x.grad == math.inf
+    x = Value(1e-200)
+    (x**-1).backward()
+    assert x.grad == -math.inf
+    x, y = Value(-1e200), Value(3.0)
+    (x**y).backward()
+    assert x.grad == math.inf and math.isnan(y.grad)  # d/dy of (-b)^y has no real value
+
+
+@pytest.mark.parametrize("x", [1e10, 1e103, 1e155, 1e200, BIG])
+def test_gelu_slope_far_from_zero_is_one_or_zero(x: float) -> None:
+    # gelu(x) = x/2 (1 + tanh(u)) tends to x for x -> +inf (slope 1) and to 0 for x -> -inf
+    for v, slope in ((x, 1.0), (-x, 0.0)):
+        node = Value(v)
+        node.gelu().backward()
+        assert node.grad == slope, (v, node.grad)
+
+
+# NaN goes through every op as a float NaN does: the result is NaN, never an error. The two
+# documented exceptions are IEEE rules too: relu(NaN) = 0 (maxNum) and a comparison with NaN
+# is false (0.0).
+NOT_NAN = {"relu": 0.0, "<": 0.0, "<=": 0.0, ">": 0.0, ">=": 0.0}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_nan_in_any_input_of_every_op_gives_nan(name: str) -> None:
+    op = OPS[name]
+    n = arity(op)
+    for i in range(n):
+        xs = [math.nan if j == i else 0.5 for j in range(n)]
+        out = apply(op, *[Value(x) for x in xs]).data
+        if name in NOT_NAN:
+            assert out == NOT_NAN[name], (name, xs, out)
+        else:
+            assert math.isnan(out), (name, xs, out)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -189,9 +190,7 @@ def section(title: str) -> str:
     return README[start : end if end != -1 else len(README)]
 
 
-def test_to_pytorch_example_prints_what_the_readme_shows() -> None:
-    if os.environ.get("DELTAGRAD_REQUIRE_TORCH") != "1":
-        pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")
+def test_to_pytorch_example_prints_what_the_readme_shows(torch: Any) -> None:
     text = section("To PyTorch")
     code = re.search(r"```python\n(.*?)```", text, re.S)
     shown = re.search(r"```text\n(.*?)```", text, re.S)

@@ -27,18 +27,6 @@ REPO = Path(__file__).resolve().parent.parent
 TOL = 1e-12
 
 
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    """The torch module, or a skip with the reason (a failure where CI requires torch)."""
-    if os.environ.get("DELTAGRAD_REQUIRE_TORCH") == "1":
-        import torch as required
-
-        return required
-    return pytest.importorskip(
-        "torch", reason="PyTorch is not installed: pip install 'deltagrad[torch]'"
-    )
-
-
 def close(a: float, b: float) -> bool:
     """Equal to 1e-12: relative for numbers above 1, absolute below."""
     return abs(a - b) <= TOL * max(1.0, abs(a), abs(b))
