@@ -35,7 +35,6 @@ Prediction = Value | Sequence[Value | float]
 # A per-example loss: (outputs, target) -> C.
 Loss = Callable[[Any, Any], Value]
 
-LABEL = "C"  # the loss node's label in Nielsen's notation, as in the textbook's C
 COST = Name("cost")  # what the loss node of one example is (C, LFD's e, Ng's L)
 BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 

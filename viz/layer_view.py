@@ -63,7 +63,6 @@ PAIRS: dict[tuple[str, str], str] = {
 
 # ------------------------------------------------------------------------------ names
 Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
-TEX_STYLES = ("unicode", "latex", "html")
 
 
 def _both(fn: Any) -> Tex:
