@@ -168,21 +168,10 @@ def fit(
                 rec = record if record is not None and record.wants(len(history), steps) else None
                 if step is not None and rec is None:
                     cost = _traced_batch(step, shape, [flats[i] for i in batch])
-                    if not math.isfinite(cost):
-                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
                 else:
-                    if rec is None:
-                        preds = [predict(xs[i]) for i in batch]
-                    else:  # the same forward pass, keeping each example's z and a nodes
-                        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
-                    targets = [ys[i] for i in batch]
-                    c = batch_loss(loss, preds, targets)
-                    if not math.isfinite(c.data):
-                        raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
-                    c.backward()
-                    if rec is not None:
-                        rec.capture(len(history), model, c, preds, targets)
-                    cost = c.data
+                    cost = _eager_batch(model, predict, loss, xs, ys, batch, rec, len(history))
+                if not math.isfinite(cost):
+                    raise TrainingDiverged(cost, len(history) + 1, epoch, history)
                 optimizer.step()
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
@@ -250,6 +239,35 @@ def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> fl
     losses = step.replay(shape, [(s, *f) for s, f in zip(seeds, flats, strict=True)])
     total = _batch_total(m)
     return total.replay(_total_shape(m), [(0.0, *losses)])[0]
+
+
+def _eager_batch(
+    model: Any,
+    predict: Callable[[Any], Prediction],
+    loss: Loss,
+    xs: list[Any],
+    ys: list[Any],
+    batch: list[int],
+    rec: Recorder | None,
+    step: int,
+) -> float:
+    """Run a batch on the eager engine: C's graph, then (if C is finite) backward; return C.
+
+    With a Recorder the forward pass keeps each example's z and a nodes, and the recorder
+    reads the step's numbers after backward.
+    """
+    if rec is None:
+        preds = [predict(xs[i]) for i in batch]
+    else:
+        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
+    targets = [ys[i] for i in batch]
+    c = batch_loss(loss, preds, targets)
+    if not math.isfinite(c.data):
+        return c.data  # fit raises TrainingDiverged without a backward pass through it
+    c.backward()
+    if rec is not None:
+        rec.capture(step, model, c, preds, targets)
+    return c.data
 
 
 def _floats(v: Any) -> Any:
