@@ -10,6 +10,7 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from autograd import Value, no_grad, topological_order
@@ -174,28 +175,15 @@ def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     """Train, check the gradients of one batch against BP1–BP4, and write the drawings."""
     from . import stepper_html, svg
+    from .playground import write_playground
     from .plots import decision_boundary_svg, loss_curve_svg
 
     out = _prepare_out(args.out)
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
-    model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
-    print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
-    sizes = "MLP 2-16-16-1"
-    optimizer = Adam(model.parameters(), lr=0.05)
-    recorder = Recorder.within(
-        PLAYGROUND_BUDGET, args.steps, len(xs), sum(layer.nout for layer in model.layers)
-    )
-    history = fit(
-        model,
-        xs,
-        ys,
-        binary_cross_entropy_with_logits,
-        optimizer,
-        epochs=args.steps,
-        record=recorder,
-        trace=getattr(args, "trace", True),
-    )
-    interrupted = len(history) < args.steps  # Ctrl-C: fit returned the steps done so far
+    run = _Run([2, 16, 16, 1], "tanh", 0.05, args.steps, args.seed)
+    model = run.model()
+    print(f"{model} on {args.dataset} ({len(xs)} points), loss: {LOSS_NAME}")
+    history, recorder = run.train(model, xs, ys, trace=getattr(args, "trace", True))
     if not history:
         print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
         return INTERRUPTED
@@ -206,75 +194,121 @@ def run_demo(args: argparse.Namespace) -> int:
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
-    written = []
+    written: list[tuple[str, str]] = []  # (path, what it shows)
     # The drawing shows the gradients of the first step of training, when they are large enough
     # to teach something (after training every δ is tiny): the same seed rebuilds the model as
     # it was before its first update, and the cost is over the full batch, as fit's first step.
-    start = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
+    start = run.model()
     first = batch_loss(
         binary_cross_entropy_with_logits, [start(x) for x in xs], [[float(y)] for y in ys]
     )
     first.backward()
-    written.append(_write(out, "graph.svg", svg(first, collapse="neuron")))
-    descriptions = [
-        f"the {sizes} network at its first training step (before any update), one box per "
-        f"neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w"
-    ]
+    written.append(
+        (
+            _write(out, "graph.svg", svg(first, collapse="neuron")),
+            f"the {run.name} network at its first training step (before any update), one box "
+            f"per neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w",
+        )
+    )
     # Stepping through that graph would take tens of thousands of steps: the stepper shows the
     # same kind of network, small enough to step through, on one point.
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    # node by node, or one equation BP1–BP4 per step ("By layer")
+    page = stepper_html(  # node by node, or one equation BP1–BP4 per step ("By layer")
+        one,
+        layers=small,
+        title="Backward pass, step by step: a small MLP 2-3-1",
+        about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, untrained, seed "
+        f"{args.seed}), one {args.dataset} point, {LOSS_NAME}. The demo trains {run.name} "
+        "(graph.svg: its first step).",
+    )
     written.append(
-        _write(
-            out,
-            "stepper.html",
-            stepper_html(
-                one,
-                layers=small,
-                title="Backward pass, step by step: a small MLP 2-3-1",
-                about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, "
-                f"untrained, seed {args.seed}), one {args.dataset} point, binary cross-entropy "
-                f"on the logit. The demo trains {sizes} (graph.svg: its first step).",
-            ),
+        (
+            _write(out, "stepper.html", page),
+            "the backward pass step by step on a small MLP 2-3-1 (small enough to step "
+            "through) and one point",
         )
     )
-    descriptions.append(
-        "the backward pass step by step on a small MLP 2-3-1 (small enough to step through) "
-        "and one point"
-    )
-    written.append(_write(out, "loss.svg", loss_curve_svg(history)))
-    descriptions.append(f"the loss over the {len(history)} steps")
+    loss_curve = loss_curve_svg(history)
+    written.append((_write(out, "loss.svg", loss_curve), f"the loss over the {len(history)} steps"))
 
     def decide(u: float, v: float) -> float:
         with no_grad():
             return model([u, v])[0].data  # the logit: its sign is the class
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
-    written.append(_write(out, "boundary.svg", boundary))
-    descriptions.append("the trained model's decision boundary")
-    from .playground import write_playground
-
-    page = os.path.join(out, "playground.html")
+    written.append((_write(out, "boundary.svg", boundary), "the trained model's decision boundary"))
+    path = os.path.join(out, "playground.html")
     write_playground(
         recorder,
         model,
         xs,
         ys,
-        page,
-        title=f"Training playground: {args.dataset}, MLP 2-16-16-1",
-        about=f"{args.dataset} ({len(xs)} points) · MLP 2-16-16-1, tanh, linear output · binary "
-        f"cross-entropy on the logit · Adam, lr 0.05, full batch · {args.steps} steps, recorded "
-        f"every {recorder.every} · seed {args.seed}",
+        path,
+        title=f"Training playground: {args.dataset}, {run.name}",
+        about=run.about(f"{args.dataset} ({len(xs)} points)", recorder, len(history)),
         rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
         f"{args.steps} --seed {args.seed}",
     )
-    written.append(page)
-    descriptions.append("training, replayed: every weight, δ and gradient at each recorded step")
+    written.append((path, "training, replayed: every weight, δ and gradient at each recorded step"))
     print("wrote")
-    for path, what in zip(written, descriptions, strict=True):
+    for path, what in written:
         print(f"  {path}: {what}")
-    return INTERRUPTED if interrupted else 0
+    return INTERRUPTED if len(history) < args.steps else 0
+
+
+# ----------------------------------------------------------------------------------- training
+LOSS_NAME = "binary cross-entropy on the logit"  # the loss of the demo and the playground
+PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A training run of the demo and the playground: an MLP with one logit, recorded.
+
+    The output is linear (the logit); the loss is binary cross-entropy on the logit over the
+    full batch, with Adam; the Recorder keeps what the playground page replays.
+    """
+
+    sizes: list[int]  # inputs first
+    activation: str  # of the hidden layers
+    lr: float  # Adam's learning rate
+    steps: int
+    seed: int  # fixes the initial weights and the run
+
+    @property
+    def name(self) -> str:
+        """'MLP 2-16-16-1'."""
+        return "MLP " + "-".join(map(str, self.sizes))
+
+    def model(self) -> MLP:
+        """The network before training (the same seed gives the same weights)."""
+        return MLP(self.sizes[0], self.sizes[1:], activation=self.activation, seed=self.seed)
+
+    def train(
+        self, model: MLP, xs: Any, ys: Any, every: int | None = None, trace: bool = True
+    ) -> tuple[list[float], Recorder]:
+        """fit's history and the Recorder of the steps the playground page replays."""
+        neurons = sum(self.sizes[1:])
+        recorder = Recorder.within(PLAYGROUND_BUDGET, self.steps, len(xs), neurons, every)
+        optimizer = Adam(model.parameters(), lr=self.lr)
+        loss = binary_cross_entropy_with_logits
+        history = fit(
+            model, xs, ys, loss, optimizer, self.steps, seed=self.seed, record=recorder, trace=trace
+        )
+        if history and len(history) < self.steps:  # Ctrl-C: the page replays the steps done
+            recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
+        return history, recorder
+
+    def about(self, data: str, recorder: Recorder, done: int) -> str:
+        """The playground page's line saying what was trained, on what data, and how."""
+        steps = f"{self.steps} steps"
+        if done < self.steps:
+            steps = f"{done} of {self.steps} steps (interrupted)"
+        return (
+            f"{data} · {self.name}, {self.activation}, linear output · {LOSS_NAME} · Adam, lr "
+            f"{self.lr:g}, full batch · {steps}, recorded every {recorder.every} · seed {self.seed}"
+        )
 
 
 # ----------------------------------------------------------------------------------- check
@@ -446,9 +480,6 @@ def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any
 
 
 # ----------------------------------------------------------------------------------- playground
-PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
-
-
 def _learning_rate(text: str) -> float:
     try:
         lr = float(text)
@@ -512,30 +543,16 @@ def run_playground(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
-    model = MLP(sizes[0], sizes[1:], activation=args.activation, seed=args.seed)
-    recorder = Recorder.within(PLAYGROUND_BUDGET, args.steps, len(xs), sum(sizes[1:]), args.every)
-    optimizer = Adam(model.parameters(), lr=args.lr)
-    loss = binary_cross_entropy_with_logits
-    history = fit(
-        model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
-    )
+    run = _Run(sizes, args.activation, args.lr, args.steps, args.seed)
+    model = run.model()
+    history, recorder = run.train(model, xs, ys, args.every)
     if not history:  # Ctrl-C before the first step was done
         print("deltagrad: interrupted before the first step; no page written", file=sys.stderr)
         return INTERRUPTED
-    interrupted = len(history) < args.steps
-    steps = f"{args.steps} steps"
-    if interrupted:  # the page replays the steps done (the last recorded one may be later)
-        recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
-        steps = f"{len(history)} of {args.steps} steps (interrupted)"
     net = "-".join(map(str, sizes))
     command = (
         f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
         f"{args.activation} --steps {args.steps} --lr {args.lr:g} --seed {args.seed}"
-    )
-    about = (
-        f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
-        f"logit · Adam, lr {args.lr:g}, full batch · {steps}, recorded every "
-        f"{recorder.every} · seed {args.seed}"
     )
     rerun = (
         f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
@@ -549,7 +566,7 @@ def run_playground(args: argparse.Namespace) -> int:
         out,
         notation=args.notation,
         title=f"Training playground: {net}",
-        about=about,
+        about=run.about(source, recorder, len(history)),
         rerun=rerun,
         features=features,
         classes=classes,
@@ -558,7 +575,7 @@ def run_playground(args: argparse.Namespace) -> int:
     print(
         f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
     )
-    return INTERRUPTED if interrupted else 0
+    return INTERRUPTED if len(history) < args.steps else 0
 
 
 # w^2_{1,0} (the label), w:2:1:0 and w2_1_0 (no shell quoting needed): kind, layer, j, k
