@@ -1,5 +1,6 @@
 """deltagrad's engine: Values, the op table, backward, grad, jvp, gradcheck, modes, trace."""
 
+from ._version import __version__ as __version__
 from .check import GradcheckError, gradcheck, numeric_grad
 from .forward import jvp
 from .functions import (

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from autograd import Value, no_grad, topological_order
-from autograd._version import __version__
+from autograd import Value, __version__, no_grad, topological_order
 from nn import closed_form
 from nn import compare as cmp
 from nn import notation as nt
