@@ -30,7 +30,7 @@ from .label import Label
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .symbolic import Expr, SymbolicError, symbolic_row
-from .tracing import Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
+from .tracing import Note, Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
 from .value import (
     AnomalyError,
     Mask,
@@ -51,6 +51,7 @@ __all__ = [
     "GradcheckError",
     "Label",
     "Mask",
+    "Note",
     "Op",
     "Primitive",
     "RemovableHandle",

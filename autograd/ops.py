@@ -31,11 +31,17 @@ class DomainError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """A primitive op: its name, forward function on floats and local-derivative rule."""
+    """A primitive op: its name, forward function on floats and local-derivative rule.
+
+    A member of a family of ops (x**c, c**x, leaky_relu, elu) names its family and carries
+    the family's constant (the exponent, base, slope or alpha) as data.
+    """
 
     name: str
     forward: Callable[..., float]
     derivative: Derivative
+    family: str | None = None  # "x**c", "c**x", "leaky_relu" or "elu"
+    constant: float | None = None
 
 
 # ------------------------------------------------------------------------- rule helpers
@@ -337,6 +343,8 @@ def leaky_relu_op(slope: float) -> Op:
         name,
         lambda x: x if x > 0.0 else slope * x,
         lambda x, out: (_where_positive(x, 1.0, slope),),
+        "leaky_relu",
+        slope,
     )
 
 
@@ -350,6 +358,8 @@ def elu_op(alpha: float) -> Op:
         name,
         lambda x: x if x > 0.0 else alpha * math.expm1(x),
         lambda x, out: (_where_positive(x, 1.0, out + alpha),),
+        "elu",
+        alpha,
     )
 
 
@@ -365,9 +375,9 @@ def pow_const(c: float) -> Op:
         return _pow_forward(x, c)
 
     if c == 0.0:  # x^0 = 1 everywhere: slope 0 (also at x = 0, where c x^(c-1) is 0 * inf)
-        return Op("**0", forward, lambda x, out: (0.0,))
+        return Op("**0", forward, lambda x, out: (0.0,), "x**c", c)
     # d x^c/dx = c x^(c-1)
-    return Op(f"**{c:g}", forward, lambda x, out: (c * _power(x, c - 1.0),))
+    return Op(f"**{c:g}", forward, lambda x, out: (c * _power(x, c - 1.0),), "x**c", c)
 
 
 @lru_cache(maxsize=256)
@@ -381,7 +391,7 @@ def rpow_const(c: float) -> Op:
 
     # d c^x/dx = c^x ln c; for c = 0 the output is 0 wherever it is defined, and so is its slope
     log_c = math.log(c) if c > 0.0 else 0.0
-    return Op(f"{c:g}**", forward, lambda x, out: (out * log_c,))
+    return Op(f"{c:g}**", forward, lambda x, out: (out * log_c,), "c**x", c)
 
 
 # Every primitive, for tests and docs to iterate over. pow_const/rpow_const, leaky_relu_op and

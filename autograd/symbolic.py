@@ -69,12 +69,13 @@ def _function(name: str) -> Callable[..., Any]:
 class Expr:
     """A node of an expression tree: a variable, a constant, an operator or a function call."""
 
-    __slots__ = ("args", "fn", "kind", "value")
+    __slots__ = ("args", "fn", "kind", "op", "value")
 
     kind: str  # "var", "const", "neg", "call", or an operator of _BINARY
     args: tuple[Expr, ...]
     value: Any  # var: its name; const: the number; call: the function's name
     fn: Callable[..., Any] | None  # call: the float function
+    op: Op | None  # call: the op-table row called, when it is one (its family and constant)
 
     def __init__(
         self,
@@ -82,11 +83,13 @@ class Expr:
         args: tuple[Expr, ...] = (),
         value: Any = None,
         fn: Callable[..., Any] | None = None,
+        op: Op | None = None,
     ) -> None:
         self.kind = kind
         self.args = args
         self.value = value
         self.fn = fn
+        self.op = op
 
     # ----------------------------------------------------------------- building
     def _binary(self, kind: str, other: object, swap: bool = False) -> Any:
@@ -166,7 +169,7 @@ class Expr:
         args = (self, *(_as_expr_or_raise(r) for r in rest))
         if all(a.kind == "const" for a in args):
             return Expr("const", value=fn(*(a.value for a in args)))
-        return Expr("call", args, name, fn)
+        return Expr("call", args, name, fn, OPS.get(name))
 
     # the one-input rows' methods (exp, sin, ...) are made from the op table below the class;
     # leaky_relu and elu take their parameter, so they are written out
@@ -181,7 +184,7 @@ class Expr:
     def _family(self, op: Op) -> Expr:
         if self.kind == "const":
             return Expr("const", value=op.forward(self.value))
-        return Expr("call", (self,), op.name, op.forward)
+        return Expr("call", (self,), op.name, op.forward, op)
 
     def __getattr__(self, name: str) -> Callable[..., Expr]:
         # any other method a helper calls (a function of math, such as x.floor()) is a call of it
@@ -396,7 +399,7 @@ def symbolic_row(
         forward = _as_expr_or_raise(op.forward(*xs))
         forward_symbolic = True
     except Exception:  # a float-only function or a branch: keep the row's forward as a call
-        forward = Expr("call", xs, op.name, op.forward)
+        forward = Expr("call", xs, op.name, op.forward, op)
         forward_symbolic = False
     derivatives: tuple[Expr, ...] | None = None
     reason = None
@@ -463,7 +466,7 @@ def _simplify_node(e: Expr, args: tuple[Expr, ...]) -> Expr:
     if kind not in _BINARY or kind in _COMPARISONS or kind == "**":
         if kind == "**" and _is_const(args[1], 1.0):
             return args[0]
-        return Expr(kind, args, e.value, e.fn)
+        return Expr(kind, args, e.value, e.fn, e.op)
     a, b = args
     if a.kind == "const" and b.kind == "const":
         return Expr("const", value=_BINARY[kind](a.value, b.value))
@@ -619,7 +622,7 @@ def _render(
         if style == "python":
             fn_name = (functions or {}).get(e.fn) if e.fn is not None else None
             return f"{fn_name or _python_name(e.value)}({', '.join(args)})"
-        return _call(e.value, args, style)
+        return _call(e.value, args, style, e.op)
     a, b = e.args
     if kind == "**":
         base = _wrap(a, _POW, style, names, strict=True, functions=functions, memo=memo)
@@ -676,15 +679,18 @@ def _wrap(
     return text
 
 
-def _call(name: str, args: list[str], style: str) -> str:
+def _call(name: str, args: list[str], style: str, op: Op | None = None) -> str:
     joined = ", ".join(args)
     # an op named after an operator reads as one: x/y, x**y, and the families x**c, c**x
     if len(args) == 2 and name in _BINARY:
         return f"({args[0]} {name} {args[1]})"
-    if len(args) == 1 and name.startswith("**"):
-        return f"{args[0]}^{name[2:]}" if style != "latex" else f"{{{args[0]}}}^{{{name[2:]}}}"
-    if len(args) == 1 and name.endswith("**"):
-        return f"{name[:-2]}^{args[0]}" if style != "latex" else f"{name[:-2]}^{{{args[0]}}}"
+    family = op.family if op is not None and len(args) == 1 else None
+    if family in ("x**c", "c**x"):
+        assert op is not None and op.constant is not None
+        c = f"{op.constant:g}"
+        if family == "x**c":
+            return f"{args[0]}^{c}" if style != "latex" else f"{{{args[0]}}}^{{{c}}}"
+        return f"{c}^{args[0]}" if style != "latex" else f"{c}^{{{args[0]}}}"
     if style == "python":
         return f"{_python_name(name)}({joined})"
     if name == "abs" and len(args) == 1:

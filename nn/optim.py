@@ -100,7 +100,10 @@ class _Base:
 
     def _grads(self, owner: str) -> list[float]:
         # Read every gradient before touching any parameter: a NaN or inf leaves all unchanged.
-        grads = [_gradient(owner, p, i) for i, p in enumerate(self.params)]
+        try:
+            grads = [float(p.grad) for p in self.params]
+        except (TypeError, ValueError, OverflowError):  # find the one that is not a number
+            grads = [_gradient(owner, p, i) for i, p in enumerate(self.params)]
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             if not math.isfinite(g):
                 raise ValueError(
@@ -118,7 +121,10 @@ def _gradient(owner: str, p: Value, i: int) -> float:
             f"{owner}.step: {_name(p, i)} has .grad = {g!r:.40} ({type(g).__name__}), not a "
             "number; backward() fills .grad with numbers, so set it only to a number (or 0.0)"
         )
-    return _real(f"{owner}.step", f"the .grad of {_name(p, i)}", float(g))
+    try:
+        return float(g)
+    except OverflowError:
+        return _real(f"{owner}.step", f"the .grad of {_name(p, i)}", g)
 
 
 class SGD(_Base):

@@ -33,6 +33,7 @@ from .losses import (
 )
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
+from .program_notes import backprop_notes
 from .record import Recorder
 from .words import count
 
@@ -225,7 +226,9 @@ def _traced_step(model: Any, loss: Loss) -> Trace | None:
         return None  # softmax subtracts max(z.data), a constant computed from the data
     if not is_grad_enabled():
         return None
-    return autograd_trace(lambda x, y: loss(model(x), y), model.parameters())
+    return autograd_trace(
+        lambda x, y: loss(model(x), y), model.parameters(), describe=backprop_notes(model)
+    )
 
 
 def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> float:

@@ -6,12 +6,12 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import OPS, Expr, Op, SymbolicError, symbolic_row
 from autograd.ops import _log, elu_op, leaky_relu_op, pow_const, rpow_const
-from autograd.symbolic import const, var
+from autograd.symbolic import const, simplify, var
 from tests.strategies import positives, reals
 
 # inputs inside each op's domain (a log of a positive number, a division by a non-zero one)
@@ -165,6 +165,62 @@ def test_light_simplification() -> None:
     assert (x + -y).unicode() == "x − y"
     assert (x - (y - x)).text() == "x - (y - x)"  # parentheses where the grouping needs them
     assert ((x - y) - x).text() == "x - y - x"
+
+
+def test_simplify_keeps_the_sign_of_zero_minus_x() -> None:
+    # 0 − x is −x (by hand): the sign stays in every rendering and in the number
+    x, y = var("x"), var("y")
+    zero_minus_x = 0.0 - x
+    assert zero_minus_x.kind == "-"  # not folded when built: simplify() is what is tested
+    simplified = simplify(zero_minus_x)
+    assert simplified.evaluate({"x": 2.5}) == -2.5
+    assert (zero_minus_x.text(), zero_minus_x.unicode(), zero_minus_x.latex()) == ("-x", "−x", "-x")
+    assert (y * (0.0 - x)).unicode() == "y·(−x)"
+    assert (y - (0.0 - x)).unicode() == "y + x"  # y − (−x)
+    assert ((0.0 - x) / y).unicode() == "−x/y"
+
+
+def _trees() -> st.SearchStrategy[Expr]:
+    """Expressions in x and y, rich in the patterns simplify() rewrites (0 − e, −1·e, e·e ...)."""
+    leaves = st.one_of(
+        st.sampled_from(["x", "y"]).map(var),
+        st.sampled_from([0.0, 1.0, -1.0, 2.0, -0.5]).map(const),
+    )
+    zero, one, minus_one = const(0.0), const(1.0), const(-1.0)
+
+    def grow(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+        pair = st.tuples(inner, inner)
+        return st.one_of(
+            pair.map(lambda p: Expr("+", p)),
+            pair.map(lambda p: Expr("-", p)),
+            pair.map(lambda p: Expr("*", p)),
+            # a denominator that is never 0: e / (f·f + 1)
+            pair.map(lambda p: Expr("/", (p[0], Expr("+", (Expr("*", (p[1], p[1])), one))))),
+            inner.map(lambda e: Expr("neg", (e,))),
+            inner.map(lambda e: Expr("**", (e, const(2.0)))),
+            inner.map(lambda e: Expr("**", (e, one))),
+            inner.map(lambda e: e.tanh()),
+            # each rewrite of simplify(), met on purpose
+            inner.map(lambda e: Expr("-", (zero, e))),
+            inner.map(lambda e: Expr("-", (e, zero))),
+            inner.map(lambda e: Expr("+", (zero, e))),
+            inner.map(lambda e: Expr("*", (minus_one, e))),
+            inner.map(lambda e: Expr("*", (e, minus_one))),
+            inner.map(lambda e: Expr("*", (one, e))),
+            inner.map(lambda e: Expr("*", (e, e))),
+            pair.map(lambda p: Expr("+", (p[0], Expr("neg", (p[1],))))),
+            pair.map(lambda p: Expr("-", (p[0], Expr("neg", (p[1],))))),
+        )
+
+    return st.recursive(leaves, grow, max_leaves=10)
+
+
+@settings(max_examples=300)
+@given(e=_trees(), x=reals(), y=reals())
+def test_simplify_keeps_the_value_of_every_expression(e: Expr, x: float, y: float) -> None:
+    # the displayed (simplified) formula is the same function as the rule's tree
+    env = {"x": x, "y": y}
+    assert simplify(e).evaluate(env) == pytest.approx(e.evaluate(env), rel=1e-9, abs=1e-12)
 
 
 @given(a=reals(), b=st.one_of(reals(0.2, 3.0), reals(-3.0, -0.2)), c=positives())

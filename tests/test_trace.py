@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gc
 import math
 import weakref
@@ -27,6 +29,7 @@ from autograd import (
 from nn import MLP
 from nn.losses import batch_loss, mse
 from nn.optim import SGD, Adam, Optimizer
+from nn.program_notes import backprop_notes
 from nn.train import _batch_seeds, _batch_total, _total_shape, fit
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
 from tests.strategies import reals
@@ -285,7 +288,8 @@ def test_accumulates_into_grad_like_backward() -> None:
 
 def test_source_is_readable_and_one_example_long() -> None:
     model = MLP(2, [16, 16, 1], seed=0)
-    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    notes = backprop_notes(model)
+    step = trace(lambda x, y: mse(model(x), y), model.parameters(), describe=notes)
     step([0.5, -1.0], [1.0])
     one = step.source
     step.batch([([0.1 * i, 0.2], [1.0]) for i in range(64)], [1.0 / 64] * 64)
@@ -295,7 +299,12 @@ def test_source_is_readable_and_one_example_long() -> None:
     assert "a_2_0 = _tanh(z_2_0)" in one
     assert "delta_z_2_0 = g_a_2_0 * (1.0 - a_2_0 * a_2_0)" in one  # tanh row: 1 − out²
     assert "g_w_2_0_0 += delta_z_2_0 * x_0" in one  # linear row: dz/dw = x (BP4)
-    assert "(BP1)" in one and "(BP2)" in one  # block comments from the label records
+    assert "(BP1)" in one and "(BP2)" in one  # block comments from nn's describe hook
+    # BP1 heads the output layer (4), BP2 each layer below it, once per layer, in that order
+    headings = [line.strip() for line in one.splitlines() if "(BP" in line]
+    assert [h.split(":")[0] for h in headings] == ["# layer 4", "# layer 3", "# layer 2"]
+    assert "(BP1)" in headings[0] and all("(BP2)" in h for h in headings[1:])
+    assert "δ = (wᵀ δ^4) ⊙ σ'(z) (BP2)" in headings[1] and "a^2 δ (BP4)" in headings[1]
 
 
 def test_a_new_shape_traces_again_and_the_cache_is_small() -> None:
@@ -579,3 +588,167 @@ def test_wide_nodes_and_long_sums_compile() -> None:
     wide = autograd.symbolic_row(autograd.OPS["mean"], 5000)
     assert wide.forward.evaluate({f"x{i + 1}": 2.0 for i in range(5000)}) == 2.0
     assert len(wide.forward.unicode()) > 5000  # rendered without recursion
+
+
+# ------------------------------------------------------------------ the eager fallback's seeds
+SEEDS = [0.25, -1.5, 3.0, 0.125]  # distinct and not 1: a dropped or misplaced seed shows
+
+
+def eager_seeded(model: MLP, examples: list[tuple[list[float], list[float]]]) -> list[float]:
+    """Each example's loss on the eager engine, backward(gradient=seed) into model's .grad."""
+    losses = []
+    for (x, y), seed in zip(examples, SEEDS, strict=True):
+        c = mse(model(x), y)
+        c.backward(gradient=seed)
+        losses.append(c.data)
+    return losses
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["program", "detect_anomaly"])
+def test_batch_seeds_scale_each_example_as_backward_gradient_does(
+    anomaly: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # under detect_anomaly() the step runs on the eager engine: each example keeps its seed
+    examples = [
+        ([0.5, -1.0], [1.0]),
+        ([0.1, 0.2], [-1.0]),
+        ([-0.3, 0.8], [0.5]),
+        ([2.0, 1.0], [0.0]),
+    ]
+    eager, traced = small_model(), small_model()
+    expected = eager_seeded(eager, examples)
+    ran_eagerly = count_eager_runs(monkeypatch)
+    step = trace(lambda x, y: mse(traced(x), y), traced.parameters())
+    with detect_anomaly() if anomaly else contextlib.nullcontext():
+        got = step.batch(examples, SEEDS)
+    assert ran_eagerly == ([len(examples)] if anomaly else [])
+    assert got == expected
+    assert [p.grad for p in traced.parameters()] == [p.grad for p in eager.parameters()]
+
+
+def count_eager_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets the number of rows of each call of the trace's eager fallback."""
+    runs: list[int] = []
+    original = autograd.Trace._eager
+
+    def counting(self: autograd.Trace, shape: Any, rows: Any) -> list[float]:
+        runs.append(len(rows))
+        return original(self, shape, rows)
+
+    monkeypatch.setattr(autograd.Trace, "_eager", counting)
+    return runs
+
+
+def test_a_non_finite_loss_runs_the_batch_eagerly_with_its_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # loss = 2w + x: an infinite x gives an infinite loss, but ∂loss/∂w = 2 all the same
+    w = Value(0.5, "w")
+    step = trace(lambda x: w * 2.0 + x, [w])
+    step(1.0)
+    w.grad = 0.0
+    ran_eagerly = count_eager_runs(monkeypatch)
+    losses = step.batch([(1.0,), (math.inf,), (-2.0,)], SEEDS[:3])
+    assert ran_eagerly == [3]  # the program refused the batch: all of it ran eagerly
+    assert losses == [2.0, math.inf, -1.0]
+    assert w.grad == 2.0 * (0.25 - 1.5 + 3.0)  # Σ seed_i · 2, by hand
+
+
+def test_examples_past_the_path_limit_run_eagerly_with_their_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # each x in (i, i + 1) takes its own path (i + 1 thresholds passed): 10 paths, 8 kept
+    w = Value(1.5, "w")
+
+    def stepped(x: Value) -> Value:
+        passed = sum(branch(x, ">", float(t)) for t in range(10))
+        return w * x * float(passed + 1)
+
+    step = trace(stepped, [w])
+    xs = [i + 0.5 for i in range(10)]
+    seeds = [0.1 * (i + 1) * (-1) ** i for i in range(10)]
+    ran_eagerly = count_eager_runs(monkeypatch)
+    losses = step.batch([(x,) for x in xs], seeds)
+    assert ran_eagerly == [1, 1]  # paths 9 and 10: one example each, eagerly
+    assert losses == [1.5 * x * (i + 2) for i, x in enumerate(xs)]
+    # ∂loss_i/∂w = x_i (i + 2), by hand; the seeds make every term distinct
+    expected = sum(s * x * (i + 2) for i, (x, s) in enumerate(zip(xs, seeds, strict=True)))
+    assert w.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_domain_error_in_a_batch_adds_nothing_as_the_eager_batch_adds_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the program stops at the bad example; the eager engine raises its error in the forward
+    # pass, before any backward: no example of the batch adds to .grad
+    w = Value(0.5, "w")
+    step = trace(lambda x: (w * x).log(), [w])
+    step(2.0)
+    before = w.grad
+    ran_eagerly = count_eager_runs(monkeypatch)
+    with pytest.raises(ValueError, match="op 'log'"):
+        step.batch([(2.0,), (-1.0,), (3.0,)], SEEDS[:3])
+    assert ran_eagerly == [3]
+    assert w.grad == before
+
+
+# ------------------------------------------------------------------ the layers of the writer
+def test_the_describe_hook_changes_comments_and_names_only() -> None:
+    # nn's hook adds the layer comments and δ's names; the program's code is the same without
+    model = MLP(2, [3, 2, 1], seed=0)
+    plain = trace(lambda x, y: mse(model(x), y), model.parameters())
+    noted = trace(lambda x, y: mse(model(x), y), model.parameters(), describe=backprop_notes(model))
+    plain([0.5, -1.0], [1.0])
+    noted([0.5, -1.0], [1.0])
+    assert "(BP" not in plain.source and "layer" not in plain.source
+    assert "delta_" not in plain.source and "g_z_2_0 = " in plain.source
+
+    def code(source: str) -> list[str]:
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith("#")]
+        return [line.split("  #")[0].replace("delta_z_", "g_z_") for line in lines]
+
+    assert code(noted.source) == code(plain.source)
+    comments = [line.strip() for line in noted.source.splitlines() if line.strip()[:1] == "#"]
+    assert comments.count("# layer 2: z = w a + b for each neuron, then a = σ(z)") == 1
+    assert comments.count("# the cost C of this example") == 1
+
+
+def test_lowering_gives_equations_that_the_emitter_writes() -> None:
+    from autograd.tracing.lower import Note, Var, lower
+    from autograd.tracing.python import emit
+    from autograd.tracing.record import record
+
+    w = Value(0.5, "w")
+
+    def fn(x: Value) -> Value:
+        z = w * x
+        z.label = "z"
+        return z.tanh()
+
+    rec = record(fn, {id(w): 0}, ("n",), [2.0], ["x"])
+    x = Var("x", "x")
+    path = lower(rec, [x], {id(w): 0}, {}, lambda n: Note("fwd") if n.label == "z" else None)
+    assert [eq.primitive for eq in path.forward] == ["apply", "apply", "loss"]
+    assert [eq.primitive for eq in path.backward] == ["gradient", "gradient", "accumulate"]
+    mul = path.forward[0]
+    assert mul.params["op"] is autograd.OPS["*"] and mul.inputs == (path.params[0][1], x)
+    assert mul.note == "fwd" and path.forward[1].note is None
+    # the emitter reads the equations alone: a note changed in them is the comment it writes
+    path.forward[1] = dataclasses.replace(path.forward[1], note="then tanh")
+    program = emit([path], [x], ["x"])
+    assert "# fwd\n" in program.source and "# then tanh\n" in program.source
+    assert program.function([(1.0, 2.0)], [w]) == [math.tanh(1.0)]
+    assert w.grad == 2.0 * (1.0 - math.tanh(1.0) ** 2)  # d tanh(w x)/dw, by hand
+
+
+def test_op_families_render_from_their_constant_not_their_name() -> None:
+    from autograd import Op, symbolic_row
+    from autograd.ops import pow_const, rpow_const
+
+    assert (pow_const(3.0).family, pow_const(3.0).constant) == ("x**c", 3.0)
+    assert (rpow_const(2.0).family, rpow_const(2.0).constant) == ("c**x", 2.0)
+    assert symbolic_row(pow_const(3.0), ["z"]).forward.unicode() == "z^3"
+    assert symbolic_row(rpow_const(2.0), ["z"]).forward.unicode() == "2^z"
+    # a row named like a member of the family, but not one, is a plain call
+    lookalike = Op("**3", lambda x: math.pow(x, 3.0), lambda x, out: (3.0 * x * x,))
+    assert symbolic_row(lookalike, ["z"]).forward.unicode() == "**3(z)"

@@ -49,6 +49,7 @@ from nn.compare import weights_of  # noqa: E402
 from nn.data import moons  # noqa: E402
 from nn.losses import batch_loss, mse  # noqa: E402
 from nn.optim import SGD  # noqa: E402
+from nn.program_notes import backprop_notes  # noqa: E402
 from nn.train import _batch_seeds, _traced_batch  # noqa: E402
 
 # CPU time of this process: on a shared machine, time spent waiting for a core that another
@@ -724,7 +725,7 @@ def nn_tasks(
 def nn_trace(model: MLP) -> Trace:
     """The traced per-example step of the nn workload, traced once on the first example."""
     xs, ys = nn_batch()
-    step = trace(lambda x, y: mse(model(x), y), model.parameters())
+    step = trace(lambda x, y: mse(model(x), y), model.parameters(), describe=backprop_notes(model))
     step.batch([(xs[0], ys[0])], _batch_seeds(1))
     model.zero_grad()
     return step
@@ -738,7 +739,9 @@ def trace_cost(rounds: int) -> tuple[float, float, int]:
 
     def one_trace() -> Timings:
         t0 = clock()
-        step = trace(lambda x, y: mse(model(x), y), model.parameters())
+        step = trace(
+            lambda x, y: mse(model(x), y), model.parameters(), describe=backprop_notes(model)
+        )
         step.batch([(xs[0], ys[0])], [0.0])  # seed 0: records, compiles and runs one example
         return {"trace": clock() - t0}
 

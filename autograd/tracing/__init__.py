@@ -1,0 +1,283 @@
+"""trace: record a step's graph once, replay it as straight-line Python made from the op table.
+
+``step = trace(fn, params)`` where ``fn(*inputs)`` builds a scalar loss from Values. The first
+call with inputs of a given shape runs ``fn`` on Values, walks the graph it built, and writes
+one Python function: a line per node for the forward pass (the row's forward, evaluated on
+symbols), a line per edge for the backward pass (``g_parent += g_node * <local derivative>``,
+the row's own derivative rule evaluated on symbols), in exactly the order and with exactly the
+float operations of ``backward()``. Later calls with the same shapes run that function on
+floats: the gradients and the loss are equal (``==``) to the eager engine's.
+
+In three passes, as jax does it: ``record`` runs fn and keeps the graph (and the guards branch()
+met); ``lower`` turns a recorded path into equations (op, inputs, outputs, params as data);
+``python`` writes those as source and compiles it. A caller's ``describe(node)`` hook adds what
+the engine cannot know about a node (nn.program_notes says what each node of a network is).
+
+What a trace cannot capture: a branch in ``fn`` on a value (``if x.data > 0:``), or a
+constant computed from the data (``m = max(z.data ...)``), is recorded as it went for the
+traced inputs, as with torch.jit.trace and jax.jit. ``trace(..., check=True)`` re-traces on
+every call and raises ``TraceMismatchError`` naming the first op that differs. Branches inside
+an op's own rule (relu, the special cases of ``**``) are fine: they are part of the row.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..modes import is_anomaly_enabled
+from ..ops import DomainError
+from ..value import Value
+from .lower import Describe, Note, Path, Var, lower
+from .python import Program, emit
+from .record import (
+    Record,
+    Shape,
+    TraceError,
+    TraceMismatchError,
+    branch,
+    count,
+    describe_kind,
+    flat_rows,
+    is_traced_input,
+    rebuild,
+    record,
+    recording_of,
+)
+
+__all__ = [
+    "Note",
+    "Trace",
+    "TraceError",
+    "TraceMismatchError",
+    "branch",
+    "is_traced_input",
+    "trace",
+]
+
+CACHE_SIZE = 8  # programs kept per Trace, one per input shape (least recently used dropped)
+MAX_PATHS = 8  # guarded paths per program; an example that fits none beyond runs eagerly
+
+
+# --------------------------------------------------------------------------------- Trace
+class _Entry:
+    """The recorded paths of one input shape and the program made from them."""
+
+    __slots__ = ("program", "records")
+
+    def __init__(self, records: list[Record], program: Program) -> None:
+        self.records = records
+        self.program = program
+
+
+class Trace:
+    """A traced step: call it with one example's inputs; see trace()."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        params: Sequence[Value],
+        check: bool = False,
+        describe: Describe | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"trace: fn must be callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.params = list(params)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"trace: params[{i}] must be a Value, got {type(p).__name__}")
+        self.check = bool(check)
+        if describe is not None and not callable(describe):
+            raise TypeError(
+                f"trace: describe must be a function of a node, got {type(describe).__name__}"
+            )
+        self.describe = describe
+        self._index = {id(p): i for i, p in enumerate(self.params)}
+        self._programs: dict[Shape, _Entry] = {}
+        self._latest: Program | None = None
+        try:
+            self._arg_names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            self._arg_names = []
+
+    @property
+    def source(self) -> str:
+        """The generated program of the latest call (raises before the first call)."""
+        if self._latest is None:
+            raise TraceError("trace: nothing traced yet; call the step once, then read .source")
+        return self._latest.source
+
+    def __call__(self, *inputs: Any) -> float:
+        """Run one example: add d(loss)/dp into p.grad for every p in params; return the loss."""
+        return self.batch([inputs])[0]
+
+    def batch(
+        self, examples: Sequence[Sequence[Any]], seeds: Sequence[float] | None = None
+    ) -> list[float]:
+        """Run several examples in one call: p.grad += seed_i · d(loss_i)/dp; the losses.
+
+        seeds (default 1.0 each) scale each example's gradient, as a batch loss's backward pass
+        does (1/m for a mean over m examples).
+        """
+        examples = list(examples)
+        if seeds is None:
+            seeds = [1.0] * len(examples)
+        if len(seeds) != len(examples):
+            raise ValueError(f"trace: got {len(examples)} examples but {len(seeds)} seeds")
+        if not examples:
+            return []
+        prepared = flat_rows(examples, seeds)
+        if prepared is None:  # mixed shapes: one program per shape, in order
+            return [self.batch([e], [w])[0] for e, w in zip(examples, seeds, strict=True)]
+        return self.replay(*prepared)
+
+    def prepare(self, examples: Sequence[Sequence[Any]]) -> tuple[Shape, list[tuple[Any, ...]]]:
+        """Flatten examples once for many calls: their shape and one tuple of floats each.
+
+        Raises TraceError if the examples' shapes differ. replay(shape, [(seed, *floats)...])
+        then runs them without flattening again (what fit does, epoch after epoch).
+        """
+        examples = list(examples)
+        if not examples:
+            return (), []
+        prepared = flat_rows(examples, [1.0] * len(examples))
+        if prepared is None:
+            raise TraceError("trace.prepare: the examples have different shapes")
+        shape, rows = prepared
+        return shape, [row[1:] for row in rows]
+
+    def replay(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
+        """Run rows (seed, *floats) of one shape, as prepare() gives them; the losses."""
+        if not rows:
+            return []
+        entry = self._entry(shape, rows[0])
+        if self.check:
+            for row in rows:
+                self._check(entry, shape, row)
+        if is_anomaly_enabled():  # debugging: the eager engine finds the node that made a NaN
+            return self._eager(shape, rows)
+        losses: list[float] = []
+        while len(losses) < len(rows):
+            rest = rows[len(losses) :] if losses else rows
+            try:
+                done = entry.program.function(rest, self.params)
+            except (ArithmeticError, ValueError, DomainError):
+                # a domain error or a non-finite loss: the eager engine raises the error it
+                # raises (naming the op and the node's label) or computes the same numbers
+                return losses + self._eager(shape, rest)
+            losses += done
+            if len(losses) < len(rows):  # an example took a branch no recorded path has
+                row = rows[len(losses)]
+                if len(entry.records) >= MAX_PATHS:
+                    losses += self._eager(shape, [row])
+                    continue
+                entry = self._add_path(shape, entry, row)
+        return losses
+
+    def _names(self, shape: Shape) -> list[str]:
+        names: list[str] = []
+        for k, s in enumerate(shape):
+            arg = self._arg_names[k] if k < len(self._arg_names) else f"arg{k}"
+            if s == "n":
+                names.append(arg)
+            elif s[0] != "int":
+                names.extend(f"{arg}_{i}" for i in range(count(s)))
+        return names
+
+    def _make(self, shape: Shape, records: list[Record]) -> _Entry:
+        inputs = [Var(name, "x") for name in self._names(shape)]
+        params: dict[int, tuple[Var, Var]] = {}
+        paths: list[Path] = [
+            lower(rec, inputs, self._index, params, self.describe) for rec in records
+        ]
+        program = emit(paths, inputs, self._arg_names)
+        entry = _Entry(records, program)
+        self._programs.pop(shape, None)
+        if len(self._programs) >= CACHE_SIZE:
+            self._programs.pop(next(iter(self._programs)))
+        self._programs[shape] = entry  # most recently used last
+        self._latest = program
+        return entry
+
+    def _entry(self, shape: Shape, row: tuple[Any, ...]) -> _Entry:
+        """The programs for this shape, traced at row if there are none yet."""
+        entry = self._programs.pop(shape, None)
+        if entry is None:
+            return self._make(shape, [self._record(shape, row)])
+        self._programs[shape] = entry  # most recently used last
+        self._latest = entry.program
+        return entry
+
+    def _record(self, shape: Shape, row: tuple[Any, ...]) -> Record:
+        return record(self.fn, self._index, shape, row[1:], self._names(shape))
+
+    def _add_path(self, shape: Shape, entry: _Entry, row: tuple[Any, ...]) -> _Entry:
+        rec = self._record(shape, row)
+        for old in entry.records:
+            if old.guards == rec.guards:  # same branches, another graph: not capturable
+                self._mismatch(old, rec)
+        return self._make(shape, [*entry.records, rec])
+
+    def _check(self, entry: _Entry, shape: Shape, row: tuple[Any, ...]) -> None:
+        rec = self._record(shape, row)
+        for old in entry.records:
+            if old.guards == rec.guards and old.signature != rec.signature:
+                self._mismatch(old, rec)
+
+    def _mismatch(self, old: Record, rec: Record) -> None:
+        for i, (was, now) in enumerate(zip(old.signature, rec.signature, strict=False)):
+            if was != now:
+                raise TraceMismatchError(
+                    f"trace check: node {i} of this call's graph is "
+                    f"{describe_kind(now, rec.order[i])}, but the recorded program has "
+                    f"{describe_kind(was, old.order[i])} there; the function takes another path "
+                    "for these inputs (a branch on a value, or a constant computed from the data), "
+                    "which a trace cannot capture: run it eagerly (call fn and backward()), or "
+                    "write the test as autograd.branch(v, '>', 0.0), which a trace follows"
+                )
+        if len(old.signature) != len(rec.signature):
+            raise TraceMismatchError(
+                f"trace check: this call's graph has {len(rec.signature)} nodes, the recorded "
+                f"program {len(old.signature)}; the function takes another path for these "
+                "inputs, which a trace cannot capture: run it eagerly (call fn and backward())"
+            )
+
+    def _eager(self, shape: Shape, rows: Sequence[tuple[Any, ...]]) -> list[float]:
+        """The rows on the eager engine: the graph the program was recorded from, built again."""
+        names = self._names(shape)
+        losses = []
+        for row in rows:  # every forward first, as a batch loss does
+            inputs = [Value(x, name) for x, name in zip(row[1:], names, strict=True)]
+            with recording_of(inputs):
+                losses.append(self.fn(*rebuild(shape, iter(inputs))))
+        for c, (seed, *_) in zip(losses, rows, strict=True):
+            c.backward(gradient=seed)
+        return [c.data for c in losses]
+
+    def clear(self) -> None:
+        """Forget every recorded program (the next call traces again)."""
+        self._programs.clear()
+        self._latest = None
+
+
+def trace(
+    fn: Callable[..., Value],
+    params: Sequence[Value],
+    *,
+    check: bool = False,
+    describe: Describe | None = None,
+) -> Trace:
+    """Record fn's graph once per input shape and replay it as generated straight-line Python.
+
+    fn(*inputs) must build a scalar loss from Values; inputs are numbers or lists of numbers
+    (features and targets alike), and reach the program as its arguments; an int is static (a
+    class index), part of the shape. step(*inputs) adds d(loss)/dp into p.grad for every p in
+    params (as backward() does) and returns the loss. A branch in fn on a value is recorded as
+    it went when traced, unless it is written with branch(), which the program checks and
+    follows: check=True re-traces every call and raises TraceMismatchError at the first op
+    that differs from the recorded path. describe(node) -> Note | None, if given, says what a
+    node is, for the program's comments and names (nn.program_notes gives a network's).
+    """
+    return Trace(fn, params, check, describe)
