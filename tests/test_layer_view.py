@@ -18,6 +18,7 @@ from nn.compare import example_loss
 from nn.losses import batch_loss, mse, quadratic
 from nn.notation import Notation
 from tests.nn_strategies import SCENARIOS, NetCase, net_cases
+from tests.shown import read
 
 MINE = Notation("mine", "my notes", w="θ", z="u", delta="g", layer_offset=-1, index_base=1)
 NOTATIONS: list[Any] = ["nielsen", "lfd", "ng", "goodfellow", MINE]
@@ -31,7 +32,7 @@ Block = tuple[str, list[list[float]]]  # (caption, rows)
 
 
 def num(text: str) -> float:
-    return float(text.replace("−", "-"))
+    return read(text)
 
 
 def sections(text: str) -> list[list[str]]:

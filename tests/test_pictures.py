@@ -24,7 +24,9 @@ from nn.losses import batch_loss, binary_cross_entropy_with_logits, mse, squared
 from nn.notation import Name
 from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz.cli import main
-from viz.draw import _NUMBER, MAX_LABEL, fmt, processing_order, shorten
+from viz.draw import _NUMBER, MAX_LABEL, processing_order, shorten
+from viz.numbers import number
+from viz.palette import NEGATIVE, POSITIVE
 from viz.render import available_renderers
 
 SIZES = [(1400, 900), (1920, 1080)]
@@ -70,7 +72,7 @@ def plain(text: str) -> str:
     st.lists(
         st.one_of(
             st.from_regex(r"[a-zA-Z∂‖]{1,9}", fullmatch=True),
-            st.floats(allow_nan=False, allow_infinity=False).map(lambda x: fmt(x, 6)),
+            st.floats(allow_nan=False, allow_infinity=False).map(lambda x: number(x, 6)),
         ),
         min_size=1,
         max_size=14,
@@ -98,10 +100,10 @@ def test_collapsed_drawings_write_every_number_in_full(notation: str) -> None:
     shown = " ".join(texts)
     for layer in model.layers:
         for neuron in layer.neurons:
-            assert fmt(neuron.b.grad) in shown  # ∂C/∂b of each neuron, every digit and exponent
-    # the row that lost its exponent ("‖∂C/∂w‖ = 3.725e-…") is whole in every notation
+            assert number(neuron.b.grad) in shown  # ∂C/∂b of each neuron, every digit and exponent
+    # the row that lost its exponent ("‖∂C/∂w‖ = 3.725×10⁻…") is whole in every notation
     for row in (t for t in texts if "‖" in t):
-        assert re.search(r"= -?\d(\.\d+)?(e[-+]\d\d)?$", row), row
+        assert re.search(r"= −?\d(\.\d+)?(×10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?$", row), row
 
 
 def test_a_long_label_is_shortened_but_not_its_numbers() -> None:
@@ -140,8 +142,8 @@ def test_demo_draws_the_first_step_not_the_trained_model(demo: tuple[Path, str])
     first.backward()
     for layer in start.layers:
         for neuron in layer.neurons:
-            assert fmt(neuron.b.grad) in shown
-    assert f"C = {fmt(first.data)}" in shown and "100 examples" in shown
+            assert number(neuron.b.grad) in shown
+    assert f"C = {number(first.data)}" in shown and "100 examples" in shown
     assert "first training step" in printed and "graph.svg" in printed
 
 
@@ -219,9 +221,9 @@ def test_edges_between_neurons_say_which_weights_matter() -> None:
         )
     }
     assert len(styles) == 2 * 4 + 4 * 3 + 3 * 1  # one edge per weight, each styled
-    for number, layer in enumerate(model.layers, start=2):
+    for layer_no, layer in enumerate(model.layers, start=2):
         grads = {
-            (f"n{number - 1}_{k}", f"n{number}_{j}"): w.grad
+            (f"n{layer_no - 1}_{k}", f"n{layer_no}_{j}"): w.grad
             for j, neuron in enumerate(layer.neurons)
             for k, w in enumerate(neuron.w)
         }
@@ -229,7 +231,8 @@ def test_edges_between_neurons_say_which_weights_matter() -> None:
         assert styles[widest][1] == max(styles[e][1] for e in grads)
         for edge, g in grads.items():
             colour, width = styles[edge]
-            assert colour.startswith("#e6550d" if g > 0 else "#2171b5"), edge
+            # TensorFlow Playground's convention: blue above 0, orange below
+            assert colour.startswith(POSITIVE if g > 0 else NEGATIVE), edge
             # width grows with |∂C/∂w|, the layer's largest the widest
             assert width == pytest.approx(0.3 + 3.7 * abs(g) / abs(grads[widest]), abs=0.006)
     assert "width ∝ |∂C/∂w" in source  # and the legend says so

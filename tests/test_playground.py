@@ -21,6 +21,7 @@ from nn.record import Recorder
 from nn.train import fit
 from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz.cli import main
+from viz.numbers import number
 
 
 def trained(
@@ -42,8 +43,8 @@ def page_data(page: str) -> dict[str, Any]:
 
 
 def shown(x: float) -> str:
-    """What the page writes for x: Python's .4g with a real minus sign."""
-    return f"{x:.4g}".replace("-", "\u2212")
+    """What the page writes for x: viz.numbers.number, as every view (a real minus sign)."""
+    return number(x)
 
 
 # ------------------------------------------------------------------------ without a browser

@@ -98,7 +98,7 @@ def test_tick_labels() -> None:
     assert tick_label(150.0, 50.0) == "150"
     assert tick_label(0.001) == "0.001"
     assert tick_label(1e-6) == "10\u207b\u2076"
-    assert tick_label(2e-6) == "2·10\u207b\u2076"
+    assert tick_label(2e-6) == "2×10\u207b\u2076"  # written as every view writes 10^k
     assert tick_label(1e5) == "10\u2075"
 
 
@@ -260,8 +260,8 @@ def test_a_class_boundary_and_the_key() -> None:
     key = [t.text for t in group(root, "key").iter(f"{SVG}text")]
     assert key == [
         "key",
-        "data: class 0",
-        "data: class 1",
+        "data: class 0 (orange)",
+        "data: class 1 (blue)",
         "model predicts 0",
         "model predicts 1",
         "decision boundary",

@@ -16,6 +16,7 @@ import pytest
 import viz
 from autograd import Value, linear, topological_order
 from viz.draw import processing_order
+from viz.numbers import number
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -174,7 +175,7 @@ def check_step(page: Any, data: dict[str, Any], s: int) -> None:
     grads = expected_grads(data["steps"], data["count"], s)
     for k, g in enumerate(grads):
         text, raw = state["grads"][f"v{k}"]
-        assert text.endswith(f"= {g:.4g}"), (s, k, text, g)  # the same text as Python's .4g
+        assert text.endswith(f"= {number(g)}"), (s, k, text, g)  # the drawing's formatter
         assert float(raw) == g
     if s < 0:
         assert state["current"] is None and state["step"] == "–"
@@ -183,10 +184,10 @@ def check_step(page: Any, data: dict[str, Any], s: int) -> None:
     assert state["step"] == str(s)
     assert state["current"] == f"v{record['k']}"
     assert sorted(state["parents"]) == sorted({f"v{p}" for p in record["to"]})
-    assert state["upstream"][0] == f"{record['up']:.4g}"
+    assert state["upstream"][0] == number(record["up"])
     assert float(state["upstream"][1]) == record["up"]
     assert state["rows"] == [
-        [f"v{p}", f"{local:.4g}", f"{add:.4g}"]
+        [f"v{p}", number(local), number(add)]
         for p, local, add in zip(record["to"], record["local"], record["add"], strict=True)
     ]
 

@@ -24,17 +24,18 @@ from autograd import Value
 from nn.losses import batch_loss
 from nn.notation import Name
 from tests.nn_strategies import net_cases
+from tests.shown import NUMBER, read
 from tests.strategies import reals
 from viz.draw import forward_order, processing_order
 from viz.names import Typeset, identify, svg_tspans
 
-NUM = r"(\(?[−-]?(?:[0-9.]+(?:e[+−-]?\d+)?|inf)\)?|nan)"
+NUM = rf"(\(?(?:{NUMBER})\)?)"  # as viz.numbers writes it: −1.481×10⁻⁵, (−0.5), ∞, NaN
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def value(text: str) -> float:
     """A number as a view writes it (a real minus sign, parentheses around a negative factor)."""
-    return float(text.strip("()").replace("−", "-"))
+    return read(text)
 
 
 def close(shown: str, want: float, what: str) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import viz
 from autograd import Value, linear, topological_order
 from nn.notation import Name
+from tests.shown import NUMBER, read
 from viz import render
 from viz.draw import ROLES, group_nodes, processing_order, visible
 
@@ -64,9 +65,12 @@ def test_node_ids_follow_the_backward_pass_and_show_label_data_grad() -> None:
     for k, node in enumerate(processing_order(c)):
         line = node_line(source, f"v{k}")
         assert f"id=v{k}" in line
-        assert f"data\\ =\\ {node.data:.4g}" in line
+        # each number as the views write it (a true minus), equal to the node's to 4 digits
+        shown = re.search(rf"data\\ =\\ ({NUMBER})", line)
+        assert shown and read(shown[1]) == pytest.approx(node.data, rel=5e-4), line
         name = "δ" if (node.label or "").startswith("z^") else "grad"
-        assert f"{name}\\ =\\ {node.grad:.4g}" in line
+        shown = re.search(rf"{name}\\ =\\ ({NUMBER})", line)
+        assert shown and read(shown[1]) == pytest.approx(node.grad, rel=5e-4), line
         if node.parents:
             op_line = node_line(source, f"v{k}op")
             assert re.search(rf'label="?{re.escape(node.op)}"? ', op_line), op_line
@@ -186,9 +190,9 @@ def box_label(source: str, gid: str) -> str:
 
 
 def number_after(text: str, key: str) -> float:
-    m = re.search(re.escape(key) + r" = (-?[0-9.e+-]+)", text)
+    m = re.search(re.escape(key) + rf" = ({NUMBER})", text)
     assert m, f"{key!r} not in {text!r}"
-    return float(m.group(1))
+    return read(m.group(1))
 
 
 def test_collapse_neuron_draws_one_box_per_neuron_with_summed_deltas() -> None:

@@ -9,6 +9,7 @@ from hypothesis import given
 
 from autograd import Step, Value, linear, topological_order
 from nn.notation import Name
+from tests.shown import NUMBER, read
 from tests.strategies import away_from_zero, positives, reals
 from viz import explain
 
@@ -16,7 +17,7 @@ from viz import explain
 def result(text: str) -> float:
     """The number after the last '=' of an explanation."""
     tail = text.split("\n  where")[0].rsplit("=", 1)[1]
-    return float(tail.split()[0].replace("−", "-"))
+    return read(tail.split()[0])
 
 
 def small_net() -> tuple[Value, dict[str, Value]]:
@@ -60,9 +61,9 @@ def test_a_weight_is_input_activation_times_delta() -> None:
     # BP4: ∂C/∂w^2_{1,0} = a^1_0 · δ^2_1, written upstream · local
     assert text.startswith("∂C/∂w²₁,₀ = ∂C/∂z²₁ · ∂z²₁/∂w²₁,₀ = δ²₁ · a¹₀ = ")
     delta = nodes["z^2_1"].grad
-    numbers = re.findall(r"−?\d+\.?\d*(?:e[+−-]\d+)?", text.split("δ²₁ · a¹₀ = ")[1])
-    assert float(numbers[0].replace("−", "-")) == pytest.approx(delta, rel=1e-3)
-    assert float(numbers[1]) == pytest.approx(0.42)
+    numbers = re.findall(NUMBER, text.split("δ²₁ · a¹₀ = ")[1])
+    assert read(numbers[0]) == pytest.approx(delta, rel=1e-3)
+    assert read(numbers[1]) == pytest.approx(0.42)
     bias = explain(nodes["b^2_1"], c)
     assert "δ²₁ · 1 = " in bias  # BP3
 
@@ -87,10 +88,7 @@ def test_a_node_used_twice_is_a_sum_over_its_uses() -> None:
     text = explain(nodes["a^1_0"], c)
     assert "Σ over the 2 uses of a¹₀" in text
     assert "δ²₀ · w²₀,₀" in text and "δ²₁ · w²₁,₀" in text
-    terms = [
-        float(line.rsplit("=", 1)[1].split()[0].replace("−", "-"))
-        for line in text.splitlines()[1:3]
-    ]
+    terms = [read(line.rsplit("=", 1)[1].split()[0]) for line in text.splitlines()[1:3]]
     assert math.fsum(terms) == pytest.approx(nodes["a^1_0"].grad, rel=1e-3)
 
 

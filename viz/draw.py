@@ -27,8 +27,9 @@ import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 from autograd import Value, topological_order
 from nn.notation import Name, Notation
 
-from . import numbers
+from . import numbers, palette
 from .names import Typeset, identify, neuron, role
+from .numbers import number
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE = ("neuron", "layer")
@@ -36,19 +37,19 @@ MAX_LABEL = 40  # longer labels are cut with an ellipsis in the drawing
 
 # role: (fill colour, legend text in Nielsen's notation; legend_text() writes any notation)
 ROLES: dict[str, tuple[str, str]] = {
-    "parameter": ("#fde9a9", "parameter: w, b"),
-    "input": ("#e4e4e4", "input or constant (other leaves)"),
-    "preactivation": ("#c6dbef", "pre-activation z (grad shown as δ)"),
-    "activation": ("#c7e9c0", "activation a"),
-    "loss": ("#fcbba1", "loss (the root)"),
-    "other": ("#ffffff", "intermediate node"),
+    "parameter": (palette.ROLE["parameter"], "parameter: w, b"),
+    "input": (palette.ROLE["input"], "input or constant (other leaves)"),
+    "preactivation": (palette.ROLE["preactivation"], "pre-activation z (grad shown as δ)"),
+    "activation": (palette.ROLE["activation"], "activation a"),
+    "loss": (palette.ROLE["loss"], "loss (the root)"),
+    "other": (palette.ROLE["other"], "intermediate node"),
 }
 # roles of the boxes of a collapsed drawing
 GROUP_ROLES: dict[str, tuple[str, str]] = {
-    "inputs": ("#e4e4e4", "input layer (a^1)"),
-    "neurons": ("#c7e9c0", "neuron: its z, a, δ over the examples, and its w, b"),
-    "loss": ("#fcbba1", "loss side: the cost after the last layer"),
-    "leaves": ("#e4e4e4", "other inputs and constants"),
+    "inputs": (palette.ROLE["input"], "input layer (a^1)"),
+    "neurons": (palette.ROLE["activation"], "neuron: its z, a, δ over the examples, and its w, b"),
+    "loss": (palette.ROLE["loss"], "loss side: the cost after the last layer"),
+    "leaves": (palette.ROLE["input"], "other inputs and constants"),
 }
 OP_COLOUR = "#777777"
 
@@ -122,21 +123,13 @@ def count_nodes(root: Value, limit: int) -> int:
     return min(len(seen), limit)
 
 
-# node.grad as a float: the one accessor of viz.numbers, under the name other modules import
-grad_value = numbers.grad
-
-
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 neuron', '2 neurons' (words: an irregular plural)."""
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def fmt(x: float, digits: int = 4) -> str:
-    """A number with `digits` significant digits, as Python's format 'g' writes it."""
-    return f"{x:.{digits}g}"
-
-
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+# a number in a label: as Python writes it (-1e-05) or as viz.numbers does (−1×10⁻⁵)
+_NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+|×10⁻?[⁰¹²³⁴-⁹]+)?")
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
@@ -232,12 +225,12 @@ def value_rows(
     label = ts.label(node) or name
     # a label is words a person wrote, so it may be shortened; the numbers below never are
     rows = [visible(label)] if label else []
-    rows.append(f"data = {fmt(numbers.data(node), digits)}")
+    rows.append(f"data = {number(numbers.data(node), digits)}")
     if show_grad:
         if role == "preactivation":
-            rows.append(f"{ts.symbol('delta')} = {fmt(numbers.delta(node), digits)}")
+            rows.append(f"{ts.symbol('delta')} = {number(numbers.delta(node), digits)}")
         else:
-            rows.append(f"grad = {fmt(numbers.grad(node), digits)}")
+            rows.append(f"grad = {number(numbers.grad(node), digits)}")
     return rows
 
 
@@ -264,6 +257,9 @@ def _legend(dot: graphviz.Digraph, entries: list[tuple[str, str, str]], ops: boo
         names = []
         for key, colour, text in entries:
             names.append(f"legend_{key}")
+            # an edge's sign: the box drawn in the edges' own colour, thick
+            edge = {"edge_positive": palette.POSITIVE, "edge_negative": palette.NEGATIVE}
+            border = {"color": edge[key], "penwidth": "3"} if key in edge else {}
             legend.node(
                 f"legend_{key}",
                 label=escape_plain(text, limit=200),
@@ -277,6 +273,7 @@ def _legend(dot: graphviz.Digraph, entries: list[tuple[str, str, str]], ops: boo
                 # a floor on the width: renderers that measure text narrower than a browser
                 # draws it (the in-process one) would otherwise let the text spill out
                 width=f"{text_width(text, 10):.2f}",
+                **border,
             )
         if ops:
             names.append("legend_op")
@@ -538,7 +535,7 @@ def _neuron_rows(
         a1 = ts.name(Name("input", 1, j))
         rows = [f"input {a1}"]
         rows.append(
-            f"{a1} = {fmt(numbers.data(as_[0]), digits)}"
+            f"{a1} = {number(numbers.data(as_[0]), digits)}"
             if len(as_) == 1
             else plural(len(as_), "example")
         )
@@ -550,33 +547,35 @@ def _neuron_rows(
     examples = max(len(zs), len(as_))
     if examples == 1:
         if zs:
-            rows.append(f"{z_name} = {fmt(numbers.data(zs[0]), digits)}")
+            rows.append(f"{z_name} = {number(numbers.data(zs[0]), digits)}")
             if show_grad:
-                rows.append(f"{delta} = {fmt(numbers.delta(zs[0]), digits)}")
+                rows.append(f"{delta} = {number(numbers.delta(zs[0]), digits)}")
         if as_ and (not zs or as_[0] is not zs[0]):
             rows.append(
-                f"{ts.name(Name('activation', layer, j))} = {fmt(numbers.data(as_[0]), digits)}"
+                f"{ts.name(Name('activation', layer, j))} = {number(numbers.data(as_[0]), digits)}"
             )
     elif examples > 1:
         rows.append(f"{ts.notation.z}, {ts.notation.a} over {examples} examples")
         if show_grad and zs:
             deltas = [numbers.delta(z) for z in zs]
-            rows.append(f"{delta} from {fmt(min(deltas), digits)} to {fmt(max(deltas), digits)}")
+            rows.append(
+                f"{delta} from {number(min(deltas), digits)} to {number(max(deltas), digits)}"
+            )
             # over a batch, ∂C/∂b^l_j is the sum of the examples' δ^l_j (BP3 per example)
-            total = fmt(math.fsum(deltas), digits)
+            total = number(math.fsum(deltas), digits)
             sigma = ts.symbol("delta")
             if not bs:
                 rows.append(f"Σ{delta} = {total}")
             for b in bs:
                 rows.append(
-                    f"∂{cost}/∂{b_name} = {fmt(numbers.grad(b), digits)}, Σ{sigma} = {total}"
+                    f"∂{cost}/∂{b_name} = {number(numbers.grad(b), digits)}, Σ{sigma} = {total}"
                 )
             bs = []
     for b in bs:
         if show_grad:
-            rows.append(f"∂{cost}/∂{b_name} = {fmt(numbers.grad(b), digits)}")
+            rows.append(f"∂{cost}/∂{b_name} = {number(numbers.grad(b), digits)}")
         else:
-            rows.append(f"{b_name} = {fmt(numbers.data(b), digits)}")
+            rows.append(f"{b_name} = {number(numbers.data(b), digits)}")
     if ws:
         nt = ts.notation
         # the weights into neuron j, the source index written as the notation writes it
@@ -586,7 +585,7 @@ def _neuron_rows(
         w_any = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", sub)
         text = f"{plural(len(ws), 'weight')} {w_any}"
         if show_grad:
-            text += f", ‖∂{cost}/∂{nt.w}‖ = {fmt(_norm([numbers.grad(w) for w in ws]), digits)}"
+            text += f", ‖∂{cost}/∂{nt.w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
         rows.append(text)
     if others:
         rows.append(f"+ {plural(len(others), 'other node')}")
@@ -622,7 +621,7 @@ def _layer_rows(
     if show_grad and zs:
         rows.append(
             f"max |{ts.layer(nt.delta, layer)}| = "
-            f"{fmt(max(abs(numbers.delta(z)) for z in zs), digits)}"
+            f"{number(max(abs(numbers.delta(z)) for z in zs), digits)}"
         )
     if ws or bs:
         rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
@@ -633,8 +632,12 @@ def _layer_rows(
                 b_l = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", "0j")
             else:
                 b_l = ts.layer(nt.b, layer)
-            rows.append(f"‖∂{cost}/∂{w_l}‖ = {fmt(_norm([numbers.grad(w) for w in ws]), digits)}")
-            rows.append(f"‖∂{cost}/∂{b_l}‖ = {fmt(_norm([numbers.grad(b) for b in bs]), digits)}")
+            rows.append(
+                f"‖∂{cost}/∂{w_l}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
+            )
+            rows.append(
+                f"‖∂{cost}/∂{b_l}‖ = {number(_norm([numbers.grad(b) for b in bs]), digits)}"
+            )
     rows.append(plural(len(g.nodes), "node"))
     return rows
 
@@ -653,7 +656,7 @@ def _group_rows(
         name = visible(label) if label else "root"
         rows = ["loss side"]
         if root in g.nodes:
-            rows.append(f"{name} = {fmt(numbers.data(root), digits)}")
+            rows.append(f"{name} = {number(numbers.data(root), digits)}")
         ops = sorted({n.op for n in g.nodes if n.op})
         rows.append(plural(len(g.nodes), "node") + (f": {' '.join(ops)}" if ops else ""))
         return rows
@@ -748,18 +751,12 @@ def _draw_groups(
             what = f"|∂{cost}/∂{w_jk}|" if show_grad else f"|{w_jk}|"
             sign = f"∂{cost}/∂{nt.w}" if show_grad else nt.w
             entries.append(
-                (
-                    "edges",
-                    "#ffffff",
-                    f"edge {src} → j: width ∝ {what}, scaled per layer; "
-                    f"orange: {sign} > 0, blue: {sign} < 0",
-                )
+                ("edges", "#ffffff", f"edge {src} → j: width ∝ {what}, scaled per layer")
             )
+            entries.append(("edge_positive", "#ffffff", f"{palette.CLASS_NAMES[1]}: {sign} > 0"))
+            entries.append(("edge_negative", "#ffffff", f"{palette.CLASS_NAMES[0]}: {sign} < 0"))
         _legend(dot, entries, ops=False)
     return dot
-
-
-POSITIVE, NEGATIVE = "#e6550d", "#2171b5"  # orange and blue, as TensorFlow Playground
 
 
 def _edge_weights(
@@ -790,7 +787,7 @@ def _edge_weights(
     for (frm, to), v in values.items():
         top = largest.get(to.split("_")[0], 0.0)
         r = min(1.0, abs(v) / top) if top > 0 and math.isfinite(v) else 1.0
-        colour = POSITIVE if v > 0 else NEGATIVE if v < 0 else "#999999"
+        colour = palette.sign_colour(v)  # blue above 0, orange below, as everywhere
         alpha = round(255 * (0.12 + 0.88 * r))
         styles[(frm, to)] = {
             "color": f"{colour}{alpha:02x}",

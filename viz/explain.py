@@ -18,8 +18,9 @@ from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
 from . import numbers
-from .draw import check_value, fmt, processing_order, visible
+from .draw import check_value, processing_order, visible
 from .names import Typeset, identify, shown_record
+from .numbers import factor, number, number_latex
 
 if TYPE_CHECKING:
     from .layer_view import LayerView
@@ -293,15 +294,12 @@ class Explanation(str):
         return "  \n".join(f"${line}$" for line in self.latex_lines())
 
 
-def number(x: float, digits: int) -> str:
-    """x with `digits` significant digits and a real minus sign."""
-    return fmt(x, digits).replace("-", "−")
-
-
-def factor(x: float, digits: int) -> str:
-    """number(x), in parentheses when negative (it stands in a product)."""
-    text = number(x, digits)
-    return f"({text})" if text.startswith("−") else text
+def _number(name: Namer, x: float, digits: int, in_product: bool = False) -> str:
+    """A marker for x as viz.numbers writes it in Unicode, LaTeX and HTML (factor: in a product)."""
+    text = factor(x, digits) if in_product else number(x, digits)
+    latex = number_latex(x, digits)
+    latex = rf"\left({latex}\right)" if text.startswith("(") else latex
+    return name.mark(text, latex, html.escape(text))
 
 
 @overload
@@ -376,9 +374,10 @@ def explain(
         local = _local_term(name, step.node, i, not_symbolic)
         chain = f"∂{c}/∂{child} · ∂{child}/∂{subject}"
         lines.append(
-            f"{head} = {chain} = {up} · {local} = {factor(numbers.upstream(step), digits)} · "
-            f"{factor(numbers.local(step, i), digits)} = "
-            f"{number(numbers.upstream(own), digits)}"
+            f"{head} = {chain} = {up} · {local} = "
+            f"{_number(name, numbers.upstream(step), digits, True)} · "
+            f"{_number(name, numbers.local(step, i), digits, True)} = "
+            f"{_number(name, numbers.upstream(own), digits)}"
         )
     else:
         lines.append(
@@ -398,14 +397,14 @@ def explain(
             local = _local_term(name, step.node, i, not_symbolic)
             lead = "    " if t == 0 else "  + "
             lines.append(
-                f"{lead}{up} · {local} = {factor(numbers.upstream(step), digits)} · "
-                f"{factor(numbers.local(step, i), digits)} = "
-                f"{number(numbers.contribution(step, i), digits)}   "
+                f"{lead}{up} · {local} = {_number(name, numbers.upstream(step), digits, True)} · "
+                f"{_number(name, numbers.local(step, i), digits, True)} = "
+                f"{_number(name, numbers.contribution(step, i), digits)}   "
                 + _words("(via ")
                 + child
                 + _words(f", op {step.node.op})")
             )
-        lines.append(f"  = {number(numbers.upstream(own), digits)}")
+        lines.append(f"  = {_number(name, numbers.upstream(own), digits)}")
     lines.extend(_sigma_notes(name, root, [s.node for s, _ in terms]))
     for reason in not_symbolic.values():
         lines.append("  " + _words(f"({reason}: its local derivative is shown as a number)"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,8 @@ from nn.notation import Name, Notation
 
 from . import numbers
 from .draw import forward_order
-from .explain import number
 from .names import record_of
+from .numbers import number, number_latex
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
 
@@ -968,12 +968,14 @@ class _Builder:
 
 
 def _sci(x: float) -> str:
-    return "0" if x == 0.0 else f"{x:.1e}".replace("-", "−")
+    return number(x, 2)  # a check's difference: its size is what matters
 
 
 # ----------------------------------------------------------------------------- layout
-def _cells(m: Matrix, digits: int, columns: int | None) -> list[list[str]]:
-    rows = [[number(v, digits) for v in r] for r in m.rows]
+def _cells(
+    m: Matrix, digits: int, columns: int | None, write: Callable[[float, int], str] = number
+) -> list[list[str]]:
+    rows = [[write(v, digits) for v in r] for r in m.rows]
     n = m.shape[1]
     if columns is not None and n > columns:
         head = max(1, (columns + 1) // 2)
@@ -1054,10 +1056,8 @@ def picture_text(
 
 
 def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
-    rows = _cells(m, digits, columns)
-    body = r" \\ ".join(
-        " & ".join(r"\cdots" if c == "…" else c.replace("−", "-") for c in r) for r in rows
-    )
+    rows = _cells(m, digits, columns, number_latex)
+    body = r" \\ ".join(" & ".join(r"\cdots" if c == "…" else c for c in r) for r in rows)
     return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 
 
@@ -1168,7 +1168,9 @@ class LayerView(str):
             rows.append(rf"&\text{{{eq.key}}}\quad {eq.formula[1]}")
             for p in eq.pictures:
                 rows.append("&" + picture_latex(p, self.digits, self.columns))
-            rows += [rf"&\text{{check: largest difference {_sci(w)}}}" for _, w in eq.checks]
+            rows += [
+                rf"&\text{{check: largest difference }}{number_latex(w, 2)}" for _, w in eq.checks
+            ]
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
 

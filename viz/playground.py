@@ -14,6 +14,8 @@ from typing import Any
 from nn import notation as notation_records
 from nn.notation import Name
 
+from . import palette
+from .numbers import javascript
 from .stepper import script_json, write_page
 
 __all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
@@ -239,10 +241,17 @@ def playground_html(
         "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),
         "SHADE": _page_functions(PAGE_SHADE, "a", "Math.tanh(a)"),
+        "NUMBER": javascript(),
+        "PALETTE": script_json(palette.page_data()),
+        "PALETTE_CSS": palette.css_variables(),
     }
     template = resources.files("viz").joinpath("playground.html").read_text(encoding="utf-8")
     # one pass over the template, so text inside the data is never taken for a marker
-    return re.sub(r"%(TITLE|ABOUT|RERUN|DATA|SIGMA|SHADE)%", lambda m: parts[m.group(1)], template)
+    return re.sub(
+        r"%(TITLE|ABOUT|RERUN|DATA|SIGMA|SHADE|NUMBER|PALETTE|PALETTE_CSS)%",
+        lambda m: parts[m.group(1)],
+        template,
+    )
 
 
 def write_playground(

@@ -13,20 +13,19 @@ import math
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
+from . import palette
+from .numbers import fixed, number, power_of_ten
+
 __all__ = ["decision_boundary_svg", "log_ticks", "loss_curve_svg", "nice_ticks", "tick_label"]
 
-_CLASS_COLOURS = ("#1f77b4", "#d62728")  # class 0 blue, class 1 red
-_FILL_COLOURS = ("#cfe2f3", "#f4cccc")  # the plane where the model predicts class 0 / 1
-_LINE = "#1f77b4"
+_CLASS_COLOURS = palette.CLASS  # class 0 orange, class 1 blue, as in every view
+_FILL_COLOURS = palette.CLASS_REGION  # the plane where the model predicts class 0 / 1
+_LINE = palette.LOSS  # the loss curve, as the playground draws it
 _GRID = "#e4e4e4"
 _AXIS = "#333333"
 _FONT = 15  # tick labels
 _LABEL_FONT = 17  # axis labels and the key
 _TITLE_FONT = 20
-_MINUS = "\u2212"
-_SUPERSCRIPT = str.maketrans(
-    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
-)
 
 
 # ---------------------------------------------------------------------------------- ticks
@@ -86,22 +85,23 @@ def _power(k: int) -> float:
 
 
 def tick_label(value: float, step: float | None = None) -> str:
-    """A tick's text: as many decimals as the tick spacing needs; 10⁻⁶ style when very small."""
+    """A tick's text: as many decimals as the tick spacing needs; 10⁻⁶ style when very small.
+
+    Written by viz.numbers, as every number of every view: a true minus, 5×10⁻⁶.
+    """
     if step is None:
         if value == 0:
             return "0"  # a log axis: each label on its own
         k = math.floor(math.log10(abs(value)) + 1e-9)
         mantissa = value / _power(k)
         if -4 <= k <= 4:
-            text = f"{value:.{max(0, -k)}f}"
-        elif abs(mantissa - 1) < 1e-9:
-            text = "10" + str(k).translate(_SUPERSCRIPT)
-        else:
-            text = f"{mantissa:.0f}·10" + str(k).translate(_SUPERSCRIPT)
-    else:
-        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-        text = f"{value:.{decimals}f}"
-    return text.replace("-", _MINUS)
+            return fixed(value, max(0, -k))
+        sign = "\u2212" if value < 0 else ""
+        if abs(abs(mantissa) - 1) < 1e-9:
+            return sign + power_of_ten(k)
+        return sign + power_of_ten(k, f"{abs(mantissa):.0f}")
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return fixed(value, decimals)
 
 
 # ---------------------------------------------------------------------------------- frame
@@ -298,7 +298,7 @@ def loss_curve_svg(
     # first of a few places below, above and further along whose box the curve does not cross
     anchor = "end" if last_x > (left + right) / 2 else "start"
     side = -1 if anchor == "end" else 1
-    text = f"step {n - 1}: {ys[-1]:.4g}".replace("-", _MINUS)
+    text = f"step {n - 1}: {number(ys[-1])}"
     span = len(text) * _LABEL_FONT * 0.6
     trace = _dense([(px(i), py(y)) for i, y in enumerate(ys)])
 
@@ -466,7 +466,7 @@ def _tick_step(ticks: Sequence[float], span: float) -> float:
 
 
 def _marker(x: float, y: float, label: int, r: float = 5.0) -> str:
-    # class 0: a blue circle; class 1: a red square (the shape tells them apart without colour)
+    # class 0: an orange circle; class 1: a blue square (the shape tells them apart without colour)
     colour = _CLASS_COLOURS[label]
     if label:
         return (
@@ -483,8 +483,8 @@ def _key(x: float, y: float, boundary: bool) -> list[str]:
     row = _LABEL_FONT + 16
     out = ['<g class="key">', _text(x, y + _LABEL_FONT, "key", "start", font_weight="bold")]
     entries: list[tuple[str, str]] = [
-        (_marker(x + 10, 0, 0), "data: class 0"),
-        (_marker(x + 10, 0, 1), "data: class 1"),
+        (_marker(x + 10, 0, 0), f"data: class 0 ({palette.CLASS_NAMES[0]})"),
+        (_marker(x + 10, 0, 1), f"data: class 1 ({palette.CLASS_NAMES[1]})"),
         (
             f'<rect x="{x}" y="{{y}}" width="20" height="20" fill="{_FILL_COLOURS[0]}" '
             f'stroke="{_AXIS}" stroke-width="0.5"/>',

@@ -13,10 +13,11 @@ from autograd import Expr, Value, fresh_grads
 from autograd.symbolic import simplify
 from nn.notation import Notation
 
-from . import numbers
-from .draw import ROLES, build, check_value, fmt, forward_order, legend_text, processing_order
+from . import numbers, palette
+from .draw import ROLES, build, check_value, forward_order, legend_text, processing_order
 from .explain import Namer
 from .names import Typeset, identify, role, svg_tspans
+from .numbers import javascript, number
 from .render import render_svg
 from .stepper_layers import CONTROLS as LAYER_CONTROLS
 from .stepper_layers import PANEL as LAYER_PANEL
@@ -67,7 +68,7 @@ def _widest_grads(steps: list[dict[str, Any]], count: int, digits: int) -> list[
     for step in steps:
         for p, add in zip(step["to"], step["add"], strict=True):
             grads[p] = add if grads[p] == 0.0 else grads[p] + add
-            if len(fmt(grads[p], digits)) > len(fmt(widest[p], digits)):
+            if len(number(grads[p], digits)) > len(number(widest[p], digits)):
                 widest[p] = grads[p]
     return widest
 
@@ -176,6 +177,8 @@ def stepper_html(
         "LEGEND": legend,
         "SVG": svg,
         "DATA": script_json(data),
+        "NUMBER": javascript(),
+        "PALETTE": palette.css_variables(),
     }
     parts |= {
         "LAYER_STYLE": LAYER_STYLE,
@@ -198,6 +201,8 @@ def _legend_html(root: Value, order: list[Value], params: set[Value], ts: Typese
     ]
     if len(order) > 1:
         keys.append('<span class="key op">op that made the node</span>')
+        keys.append('<span class="key focus">node at this step</span>')
+        keys.append('<span class="key linked">its parents</span>')
     return '<div id="legend">' + " ".join(keys) + "</div>"
 
 
@@ -249,6 +254,7 @@ _PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>%TITLE%</title>
 <style>
+  :root { %PALETTE% }
   body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial,
          sans-serif; font-size: 14px; color: #222; display: flex; height: 100vh;
          overflow: hidden; }
@@ -276,6 +282,8 @@ _PAGE = """<!DOCTYPE html>
   #legend .key { border: 1px solid #888; border-radius: 2px; padding: 1px 5px;
                  white-space: nowrap; }
   #legend .key.op { border-color: #777; border-radius: 10px; background: #fff; }
+  #legend .key.focus { border: 3px solid var(--focus); background: #fff; }
+  #legend .key.linked { border: 2.5px solid var(--linked); background: #fff; }
   #status { font-weight: 600; margin: 10px 0 6px; }
   #panel .num { font-family: ui-monospace, Menlo, Consolas, monospace; }
   table { border-collapse: collapse; margin-top: 8px; width: 100%; }
@@ -283,12 +291,12 @@ _PAGE = """<!DOCTYPE html>
   th { background: #eee; font-weight: 600; }
   #note { color: #444; margin-top: 10px; }
   #graph g.node.current > polygon, #graph g.node.current > ellipse {
-    stroke: #d62728; stroke-width: 3px; }
+    stroke: var(--focus); stroke-width: 3px; }
   #graph g.node.parent > polygon, #graph g.node.parent > ellipse {
-    stroke: #1f77b4; stroke-width: 2.5px; }
-  #graph g.edge.active > path { stroke: #d62728; stroke-width: 2.5px; }
-  #graph g.edge.active > polygon { stroke: #d62728; fill: #d62728; }
-  #graph text.changed { fill: #1f4fb4; font-weight: bold; }
+    stroke: var(--linked); stroke-width: 2.5px; }
+  #graph g.edge.active > path { stroke: var(--focus); stroke-width: 2.5px; }
+  #graph g.edge.active > polygon { stroke: var(--focus); fill: var(--focus); }
+  #graph text.changed { fill: var(--linked); font-weight: bold; }
 %LAYER_STYLE%
 </style>
 </head>
@@ -329,20 +337,9 @@ const STEPS = D.steps;
 const C = D.rootHtml;  // names are HTML made by Python: escaped text and <sup>/<sub> only
 const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-// The same text as Python's format(x, ".4g"), so the page and the drawing agree.
-function fmt(x) {
-  const p = D.digits;
-  if (Number.isNaN(x)) return "nan";
-  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  const [m, e] = x.toExponential(p - 1).split("e");
-  const exp = parseInt(e, 10);
-  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\\.$/, "") : s);
-  if (exp < -4 || exp >= p) {
-    return strip(m) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
-  }
-  return strip(x.toFixed(Math.max(0, p - 1 - exp)));
-}
+%NUMBER%
+// every number the page writes, as the drawing writes it (viz.numbers.number, D.digits)
+const fmt = (x) => number(x, D.digits);
 
 // The engine adds a contribution to a parent's grad this way (skipping 0.0 + c).
 const acc = (total, extra) => (total === 0 ? extra : extra === 0 ? total : total + extra);

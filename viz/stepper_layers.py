@@ -74,13 +74,13 @@ def layer_steps(view: LayerView, order: list[Value]) -> list[dict[str, Any]]:
 STYLE = """
   .modes { margin: 6px 0 4px; }
   .modes button { font-size: 13px; padding: 3px 8px; margin-right: 4px; }
-  .modes button.on { background: #1f4fb4; color: #fff; border-color: #1f4fb4; }
+  .modes button.on { background: var(--linked); color: #fff; border-color: var(--linked); }
   body.by-layer #side { width: clamp(640px, 40vw, 900px); }
   body.by-layer #panel { display: none; }
   body:not(.by-layer) #layer-panel { display: none; }
   #layer-panel .eq-head { font-weight: 600; font-size: clamp(16px, 1.1vw, 21px);
     margin: 10px 0 8px; }
-  #layer-panel .eq-key { color: #d62728; }
+  #layer-panel .eq-key { color: var(--focus); }
   #layer-panel .picture { margin: 8px 0; }
   #layer-panel .pic-title { color: #555; font-size: 12px; margin-bottom: 2px; }
   #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 4px; }
@@ -95,9 +95,9 @@ STYLE = """
   #layer-panel .op { font-size: clamp(18px, 1.2vw, 23px); padding: 0 1px; }
   #layer-panel .eq-note { color: #444; font-size: clamp(13px, 0.85vw, 16px); margin: 4px 0; }
   #layer-panel .eq-check { font-family: ui-monospace, Menlo, Consolas, monospace;
-    font-size: clamp(13px, 0.85vw, 16px); color: #2a7a2a; margin: 4px 0; }
+    font-size: clamp(13px, 0.85vw, 16px); color: var(--ok); margin: 4px 0; }
   #graph g.node.covered > polygon, #graph g.node.covered > ellipse {
-    stroke: #d62728; stroke-width: 3px; fill: #fff2f2; }
+    stroke: var(--focus); stroke-width: 3px; fill: var(--focus-tint); }
 """
 
 CONTROLS = """
