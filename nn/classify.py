@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value
 
-from .activations import ELEMENTWISE
+from .activations import TABLE as ACTIVATION_TABLE
 from .losses import Prediction, is_number
 
-__all__ = ["THRESHOLDS", "decision_rule", "predict_class", "target_class"]
+__all__ = ["THRESHOLDS", "decision_rule", "output_activation", "predict_class", "target_class"]
 
 
 def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
@@ -32,11 +32,12 @@ def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
 # everywhere, split at softplus(0) = ln 2 ≈ 0.693; linear (a logit), tanh, relu, leaky_relu,
 # elu and gelu at 0.
 THRESHOLDS: dict[str, float] = {
-    name: 0.0 if sigma is None else sigma(Value(0.0)).data for name, sigma in ELEMENTWISE.items()
+    name: row.threshold for name, row in ACTIVATION_TABLE.items() if name != "softmax"
 }
 
 
-def _output_activation(model: object) -> str | None:
+def output_activation(model: object) -> str | None:
+    """The activation of a model's output layer (a Layer's or Neuron's own), or None."""
     layers = getattr(model, "layers", None)
     last = layers[-1] if isinstance(layers, Sequence) and layers else model
     activation = getattr(last, "activation", None)
@@ -51,7 +52,7 @@ def decision_rule(model: object) -> Callable[[Prediction], int]:
     elu and gelu. Several outputs (softmax or not): their argmax. A model with no recorded
     activation (any callable) gets threshold 0.
     """
-    threshold = THRESHOLDS.get(_output_activation(model) or "linear", 0.0)
+    threshold = THRESHOLDS.get(output_activation(model) or "linear", 0.0)
     if threshold == 0.0:
         return predict_class
     return functools.partial(predict_class, threshold=threshold)

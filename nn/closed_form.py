@@ -1,7 +1,9 @@
 """Closed-form reference: plain-Python forward pass and BP1–BP4 backprop for a fully connected net.
 
 This module is the oracle the autodiff engine is checked against. It is written from the
-equations, uses only lists, floats and the standard library, and never imports ``autograd``.
+equations and computes with lists, floats and the standard library only: no number here comes
+from the engine. Which costs exist, which output each fits and what its targets may be are read
+from the cost table, nn.costs.
 
 Notation (Nielsen's): the input is layer 1 and the output is layer L. ``w^l_jk`` is the weight
 from neuron k in layer l−1 to neuron j in layer l, and
@@ -41,7 +43,9 @@ Costs, for one example with output activations a (n components) and target y:
     quadratic                         C = ½ Σ_j (a_j − y_j)²    (Nielsen's quadratic cost, a sum;
                                       also accepted under its old name half_mse)
     squared_error                     C = Σ_j (a_j − y_j)²      (Learning From Data's e = (x − y)²)
-    binary_cross_entropy              C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)],  y_j ∈ [0, 1]
+    binary_cross_entropy              C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)],  y_j ∈ [0, 1],
+                                      each ln clamped at −100 (as PyTorch's BCELoss), with
+                                      slope 0 where it is clamped
     binary_cross_entropy_with_logits  C = Σ_j [max(z_j, 0) − z_j y_j + ln(1 + e^{−|z_j|})]
                                       on the logits z (the output activation must be linear)
     cross_entropy                     C = −ln a_c for the class index c (output must be softmax)
@@ -56,6 +60,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import mul
+
+from . import costs
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -88,17 +94,9 @@ ACTIVATIONS = (
     "gelu",
     "softmax",
 )
-COSTS = (
-    "mse",
-    "quadratic",
-    "squared_error",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "hinge",
-)
+COSTS = tuple(costs.COSTS)  # the rows of the cost table
 # old names that keep working: half_mse was ½ Σ, a sum, not half of the mean
-COST_ALIASES = {"half_mse": "quadratic"}
+COST_ALIASES = costs.ALIASES
 
 Weights = Sequence[Sequence[Sequence[float]]]
 Biases = Sequence[Sequence[float]]
@@ -218,16 +216,39 @@ def _squared_error_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
     return [2.0 * (a_j - y_j) for a_j, y_j in zip(a, y, strict=True)]
 
 
+# PyTorch's BCELoss clamps each log at −100: max(ln p, −100), which is −100 below p = e^−100
+_LOG_FLOOR = -100.0
+_P_FLOOR = math.exp(_LOG_FLOOR)
+
+
+def _clamped_log(p: float) -> float:
+    return math.log(p) if p >= _P_FLOOR else _LOG_FLOOR
+
+
 def _bce(a: Sequence[float], y: Sequence[float]) -> float:
-    # C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]
-    return -sum(
-        y_j * math.log(a_j) + (1.0 - y_j) * math.log1p(-a_j) for a_j, y_j in zip(a, y, strict=True)
-    )
+    # C = −Σ_j [y_j max(ln a_j, −100) + (1 − y_j) max(ln(1 − a_j), −100)]; a term whose weight
+    # y_j or 1 − y_j is 0 adds nothing (even where its log would be −∞)
+    total = 0.0
+    for a_j, y_j in zip(a, y, strict=True):
+        if y_j != 0.0:
+            total -= y_j * _clamped_log(a_j)
+        if y_j != 1.0:
+            total -= (1.0 - y_j) * _clamped_log(1.0 - a_j)
+    return total
 
 
 def _bce_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
-    # ∂C/∂a_j = −y_j/a_j + (1 − y_j)/(1 − a_j) = (a_j − y_j) / (a_j (1 − a_j))
-    return [(a_j - y_j) / (a_j * (1.0 - a_j)) for a_j, y_j in zip(a, y, strict=True)]
+    # ∂C/∂a_j = −y_j/a_j + (1 − y_j)/(1 − a_j) = (a_j − y_j) / (a_j (1 − a_j)); a clamped log is
+    # flat, so its term adds 0 there
+    grads = []
+    for a_j, y_j in zip(a, y, strict=True):
+        g = 0.0
+        if y_j != 0.0 and a_j >= _P_FLOOR:
+            g -= y_j / a_j
+        if y_j != 1.0 and 1.0 - a_j >= _P_FLOOR:
+            g += (1.0 - y_j) / (1.0 - a_j)
+        grads.append(g)
+    return grads
 
 
 def _bce_logits(z: Sequence[float], y: Sequence[float]) -> float:
@@ -261,7 +282,6 @@ _VectorCost = tuple[
 _VECTOR_COSTS: dict[str, _VectorCost] = {
     "mse": (_mse, _mse_grad),
     "quadratic": (_quadratic, _quadratic_grad),
-    "half_mse": (_quadratic, _quadratic_grad),  # the old name of quadratic
     "squared_error": (_squared_error, _squared_error_grad),
     "binary_cross_entropy": (_bce, _bce_grad),
     "binary_cross_entropy_with_logits": (_bce_logits, _bce_logits_grad),
@@ -283,6 +303,7 @@ def _cross_entropy_grad(a: Sequence[float], c: int) -> list[float]:
 
 def _cost_and_gradient(name: str, a: Sequence[float], y: Target) -> tuple[float, list[float]]:
     # Inputs already validated by the caller.
+    name = costs.ALIASES.get(name, name)
     if name == "cross_entropy":
         assert isinstance(y, int)
         return _cross_entropy(a, y), _cross_entropy_grad(a, y)
@@ -297,11 +318,7 @@ def _cost_and_gradient(name: str, a: Sequence[float], y: Target) -> tuple[float,
 
 
 def _check_cost_name(name: str) -> None:
-    if name not in COSTS and name not in COST_ALIASES:
-        raise ValueError(
-            f"unknown cost {name!r}; choose one of {', '.join(COSTS)} (half_mse is the old "
-            "name of quadratic)"
-        )
+    costs.get(name)  # a ValueError naming every cost for an unknown one
 
 
 def _check_network(weights: Weights, biases: Biases, activations: Sequence[str]) -> None:
@@ -362,18 +379,7 @@ def _check_network(weights: Weights, biases: Biases, activations: Sequence[str])
 
 
 def _check_cost_fits_network(name: str, activations: Sequence[str]) -> None:
-    _check_cost_name(name)
-    last = activations[-1]
-    if name == "cross_entropy" and last != "softmax":
-        raise ValueError(
-            f"cross_entropy takes −ln a_c of softmax probabilities, but the output activation "
-            f"is {last!r}; make the last activation 'softmax'"
-        )
-    if name == "binary_cross_entropy_with_logits" and last != "linear":
-        raise ValueError(
-            f"binary_cross_entropy_with_logits works on logits, but the output activation is "
-            f"{last!r}; make the last activation 'linear' (the cost applies the sigmoid itself)"
-        )
+    costs.check_pair(name, activations[-1])  # a ValueError saying which outputs fit
 
 
 def _check_input(weights: Weights, x: Sequence[float]) -> list[float]:
@@ -387,53 +393,37 @@ def _check_input(weights: Weights, x: Sequence[float]) -> list[float]:
 
 
 def _check_target(name: str, n_out: int, y: Target) -> None:
-    if name == "cross_entropy":
+    row = costs.get(name)
+    if row.targets.kind == "class":
         if isinstance(y, bool) or not isinstance(y, int):
             raise TypeError(
-                f"cross_entropy takes the target as an int class index, got "
+                f"{row.name} takes the target as an int class index, got "
                 f"{type(y).__name__}; for a one-hot list pass y.index(1)"
             )
-        if not 0 <= y < n_out:
-            raise ValueError(
-                f"class index {y} is out of range for {_count(n_out, 'output')}; use 0..{n_out - 1}"
-            )
-        return
-    if isinstance(y, int | float):
+    elif isinstance(y, int | float):
         raise TypeError(
-            f"{name} takes a list of targets, one per output neuron, got the number {y!r}; "
+            f"{row.name} takes a list of targets, one per output neuron, got the number {y!r}; "
             f"wrap it as [{y!r}]"
         )
-    if len(y) != n_out:
+    elif len(y) != n_out:
         raise ValueError(
             f"y has {_count(len(y), 'entry', 'entries')} but the output layer has "
             f"{_count(n_out, 'neuron')}; "
             "pass one target per output neuron"
         )
-    if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
-        for j, y_j in enumerate(y):
-            if not 0.0 <= y_j <= 1.0:
-                raise ValueError(
-                    f"{name} needs targets in [0, 1], got y[{j}] = {y_j!r}; "
-                    "use 0/1 labels or probabilities"
-                )
-    elif name == "hinge":
-        for j, y_j in enumerate(y):
-            if y_j not in (-1.0, 1.0):
-                raise ValueError(
-                    f"hinge needs targets −1 or +1, got y[{j}] = {y_j!r}; map 0/1 labels to 2y − 1"
-                )
+    costs.check_target(row.name, y, n_out)  # the cost table's target domain
 
 
 def _check_outputs(name: str, a: Sequence[float], y: Target) -> None:
-    # The logs in the cross-entropies must not see 0: raise rather than return inf.
+    # The logs of binary cross-entropy are clamped (ln 0 counts −100), but a probability must
+    # still lie in [0, 1]; cross-entropy's −ln a_c must not see 0: raise rather than return inf.
     if name == "binary_cross_entropy":
         for j, a_j in enumerate(a):
-            if not 0.0 < a_j < 1.0:
+            if not 0.0 <= a_j <= 1.0:
                 raise ValueError(
-                    f"binary_cross_entropy takes ln a and ln(1 − a), so every output must lie "
-                    f"strictly between 0 and 1, got a[{j}] = {a_j!r} (a saturated sigmoid rounds "
-                    "to 0 or 1); use a linear output with binary_cross_entropy_with_logits, "
-                    "which is stable"
+                    f"binary_cross_entropy takes ln a and ln(1 − a) of probabilities, so every "
+                    f"output must lie in [0, 1], got a[{j}] = {a_j!r}; use a sigmoid output, or "
+                    "a linear output with binary_cross_entropy_with_logits, which is stable"
                 )
     elif name == "cross_entropy":
         assert isinstance(y, int)

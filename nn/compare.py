@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value
 
-from . import closed_form, losses
+from . import closed_form, costs, losses
 from . import notation as nt
 from .module import MLP
-
-# cost name (as in nn.closed_form) -> the per-example loss of nn.losses that defines it
-LOSSES: dict[str, Callable[[Any, Any], Value]] = {
-    "mse": losses.mse,
-    "quadratic": losses.quadratic,
-    "squared_error": losses.squared_error,
-    "binary_cross_entropy": losses.binary_cross_entropy,
-    "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
-    "cross_entropy": losses.cross_entropy,
-    "hinge": losses.hinge,
-}
 
 
 @dataclass(frozen=True)
@@ -39,16 +28,10 @@ class LayerDiff:
 
 
 def example_loss(model: MLP, x: Sequence[float], y: Any, cost: str) -> Value:
-    """C for one example as a graph: cross-entropy reads the logits z^L of a softmax output."""
-    cost = closed_form.COST_ALIASES.get(cost, cost)  # half_mse: the old name of quadratic
-    if cost not in LOSSES:
-        raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(LOSSES)}")
+    """C for one example as a graph, by the cost table's row: a cost on the logits reads z^L."""
+    row = costs.check_pair(cost, model.layers[-1].activation)  # refuses a pair that does not fit
     outputs = model(x)
-    if cost == "cross_entropy":
-        if model.layers[-1].activation != "softmax":
-            raise ValueError("cross_entropy needs a softmax output layer (output_activation)")
-        return losses.cross_entropy(model.layers[-1].z, y)
-    return LOSSES[cost](outputs, y)
+    return row.loss(model.layers[-1].z if row.reads == "z" else outputs, y)
 
 
 def weights_of(model: MLP) -> tuple[list[list[list[float]]], list[list[float]], list[str]]:

@@ -1,13 +1,12 @@
 """The notation glossary, docs/notation.md: every notation's symbols side by side, and the costs.
 
-It reads nn.notation's records and nn.losses' costs; neither imports it, so it sits above both.
+It reads nn.notation's records and nn.costs' table; neither imports it, so it sits above both.
 """
 
 from __future__ import annotations
 
-from . import losses
+from . import costs
 from .notation import (
-    COST_COURSES,
     NOTATIONS,
     Name,
     Notation,
@@ -63,12 +62,15 @@ def glossary() -> str:
         ),
         row("source", [n.source for n in notations]),
     ]
-    costs = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
-    for key, who in COST_COURSES.items():
-        doc = (getattr(losses, key).__doc__ or "").strip().splitlines()[0]
+    table = ["| `nn.losses` | what it is | who writes it |", "|---|---|---|"]
+    for cost in costs.COSTS.values():  # each row's formula is its loss's docstring
+        doc = (cost.loss.__doc__ or "").strip().splitlines()[0]
         doc = doc.replace("|", "\\|")
-        costs.append(f"| `{key}` | {doc} | {who} |")
-    costs.append("| `half_mse` | the old name of `quadratic`, kept working | |")
+        table.append(f"| `{cost.name}` | {doc} | {cost.course} |")
+    table += [
+        f"| `{old}` | the old name of `{new}`, kept working | |"
+        for old, new in costs.ALIASES.items()
+    ]
     return "\n".join(
         [
             "# Notation: one network, four textbooks",
@@ -94,7 +96,7 @@ def glossary() -> str:
             "",
             "## Costs",
             "",
-            *costs,
+            *table,
             "",
             "## Your own notation",
             "",

@@ -46,12 +46,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value
+from autograd import Expr, Value
 
-from . import closed_form, losses
+from . import closed_form, costs, losses
 from . import notation as notations
 from .activations import ACTIVATIONS, activate, check_activation, sigma_prime_text, softmax
-from .compare import LOSSES, example_loss
+from .activations import TABLE as ACTIVATION_TABLE
+from .compare import example_loss
 from .module import MLP
 from .notation import Name, Notation
 
@@ -88,13 +89,8 @@ MISTAKES: dict[str, str] = {
     "nothing_fits": "no known mistake fits",
 }
 
-# (output activation, cost) pairs for which σ' cancels in BP1 and δ^L = a − y.
-MATCHING = {
-    ("sigmoid", "binary_cross_entropy"),
-    ("softmax", "cross_entropy"),
-    ("linear", "binary_cross_entropy_with_logits"),
-    ("linear", "quadratic"),
-}
+# (output activation, cost) pairs for which σ' cancels in BP1 and δ^L = a − y: the cost table's
+MATCHING = {(row.pair, row.name) for row in costs.COSTS.values() if row.pair is not None}
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
@@ -159,6 +155,16 @@ def _num(x: float) -> str:
 def _factor(x: float) -> str:
     text = _num(x)
     return f"({text})" if text.startswith("−") else text
+
+
+def _formula(expr: Expr, **names: str) -> str:
+    """A row expression (∂C/∂a of the cost table) with its variables written as given."""
+    return expr.unicode(names)
+
+
+def _factor_of(expr: Expr, text: str) -> str:
+    """text in parentheses if expr is a sum or difference, so it reads as one factor."""
+    return f"({text})" if expr.precedence() < 3 else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,13 +355,8 @@ def _slope(name: str, z: Sequence[float], j: int) -> float:
 
 
 def _target(rng: random.Random, cost: str, output: str, n_out: int) -> Any:
-    if cost == "cross_entropy":
-        return rng.randrange(n_out)
-    if cost == "hinge":
-        return [rng.choice([-1.0, 1.0]) for _ in range(n_out)]
-    if cost.startswith("binary") or output in ("sigmoid", "softmax"):
-        return [rng.uniform(0.05, 0.95) for _ in range(n_out)]
-    return [rng.uniform(-1.0, 1.0) for _ in range(n_out)]
+    # drawn from the cost's target domain, inside the output activation's range
+    return costs.COSTS[cost].targets.sample(rng, n_out, ACTIVATION_TABLE[output].range)
 
 
 def _make_trial(
@@ -390,10 +391,8 @@ def _make_trial(
                 for name, z_i in zip(names, zs[-1], strict=True)
             ]
         )
-        if cost == "binary_cross_entropy_with_logits":
-            grad_a.append(closed_form.cost_gradient(cost, zs[-1][-1], y))
-        else:
-            grad_a.append(closed_form.cost_gradient(cost, acts[-1][-1], y))
+        # ∂C/∂(what the cost reads): a cost on the logit of a linear output reads z^L = a^L
+        grad_a.append(closed_form.cost_gradient(cost, acts[-1][-1], y))
     model.zero_grad()
     total = losses.batch_loss(lambda x, y: example_loss(model, x, y, cost), xs, ys)
     total.backward()
@@ -828,11 +827,13 @@ class _Check:
         y = t.ys[x]
         want = t.deltas[x][-1][j]
         cost, out = self.cost, self.output
-        if cost == "binary_cross_entropy_with_logits":
+        row = costs.COSTS[cost]
+        if row.wrt == "z":  # a cost on the logit z of a linear output: ∂C/∂z is δ itself
+            expr = row.gradient_expr()
             return (
                 f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
-                f"{S('sigma', 0)}({z}) − y_{jj}\n     = {S('sigma', 0)}({_num(zv)}) − "
-                f"{_factor(y[j])} = {_num(want)}"
+                f"{_formula(expr, z=z, y=f'y_{jj}')}\n     = "
+                f"{_formula(expr, z=_num(zv), y=_factor(y[j]))} = {_num(want)}"
             )
         if out == "softmax":
             n = self.sizes[-1]
@@ -853,27 +854,17 @@ class _Check:
                 f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {jj}] − "
                 f"{a})\n     = {terms} = {_num(want)}"
             )
-        grad = {
-            "mse": f"2({a} − y_{jj})/n",
-            "quadratic": f"({a} − y_{jj})",
-            "squared_error": f"2({a} − y_{jj})",
-            "binary_cross_entropy": f"({a} − y_{jj})/({a}(1 − {a}))",
-            "hinge": f"(−y_{jj} if y_{jj}·{a} < 1 else 0)",
-        }[cost]
+        # ∂C/∂a_j from the cost table's row, written in symbols and then in numbers
+        expr = row.gradient_expr()
+        yj = y[j]
+        n = self.sizes[-1]
+        grad = _factor_of(expr, _formula(expr, a=a, y=f"y_{jj}", n="n"))
+        nums = _factor_of(expr, _formula(expr, a=_num(av), y=_factor(yj), n=str(n)))
         slope, written = sigma_prime_text(out, z, S("sigma", 0))
         # without a formula for σ', say which activation its number is the slope of
         which = "" if written else f", {S('sigma', 0)} = {out}"
         g = t.grad_a[x][j]
         sp = t.slopes[x][-1][j]
-        yj = y[j]
-        n = self.sizes[-1]
-        nums = {
-            "mse": f"2({_num(av)} − {_factor(yj)})/{n}",
-            "quadratic": f"({_num(av)} − {_factor(yj)})",
-            "squared_error": f"2({_num(av)} − {_factor(yj)})",
-            "binary_cross_entropy": f"({_num(av)} − {_factor(yj)})/({_num(av)}(1 − {_num(av)}))",
-            "hinge": _factor(g),
-        }[cost]
         return (
             f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
             f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
@@ -966,6 +957,12 @@ def _mean_vec(ds: list[list[float]]) -> list[float]:
     return [sum(d[j] for d in ds) / m for j in range(len(ds[0]))]
 
 
+def _a_minus_y_pairs() -> str:
+    """The cost table's matching pairs whose δ^L is a − y itself: 'sigmoid + …, … and …'."""
+    pairs = [f"{r.pair} + {r.name}" for r in costs.COSTS.values() if r.pair and r.wrt == "a"]
+    return " and ".join(", ".join(pairs).rsplit(", ", 1))
+
+
 def _bp1_candidates(c: _Check) -> list[_Candidate]:
     S = c.s
     i = c.n_layers - 1
@@ -1009,8 +1006,8 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
                 f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
                 f"{S('delta', L)} = ∇_a C ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
-                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for sigmoid "
-                "+ binary cross-entropy, softmax + cross-entropy and linear + quadratic.)",
+                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for "
+                f"{_a_minus_y_pairs()}.)",
                 residual,
             )
         )
@@ -1024,13 +1021,14 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
             )
         )
-    if ((out, cost) in MATCHING and out != "linear") or cost == "binary_cross_entropy_with_logits":
+    on_logit = costs.COSTS[cost].wrt == "z"  # the cost applies the sigmoid to z itself
+    if ((out, cost) in MATCHING and out != "linear") or on_logit:
         # δ^L = a − y already contains σ'; multiplying by it again
         factors = []
         for t in c.trials:
             rows = []
             for x in range(len(t.xs)):
-                if cost == "binary_cross_entropy_with_logits":
+                if on_logit:
                     sp = [_slope("sigmoid", t.zs[x][-1], j) for j in range(len(t.zs[x][-1]))]
                 else:
                     sp = t.slopes[x][-1]
@@ -1046,7 +1044,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 factors,
             )
         )
-    if cost == "cross_entropy":
+    if costs.COSTS[cost].targets.kind == "class":
         found.append(
             (
                 "class_index_as_number",
@@ -1300,72 +1298,65 @@ def _non_square(sizes: list[int], i: int) -> str:
     return ",".join(str(n) for n in changed)
 
 
+# How a learner writes ∂C/∂a_j for a cost C = k Σ_j (a_j − y_j)²: (text, multiple of a − y,
+# has the 2 of the square, has a 1/n). The cost table's row gives k (½, 1/n or 1), so the right
+# form is 2k (a − y); every other form is a named constant-factor mistake.
+_SQUARE_FORMS: tuple[tuple[str, Callable[[int], float], bool, bool], ...] = (
+    ("a − y", lambda n: 1.0, False, False),
+    ("2(a − y)", lambda n: 2.0, True, False),
+    ("2(a − y)/n", lambda n: 2.0 / n, True, True),
+    ("(a − y)/n", lambda n: 1.0 / n, False, True),
+)
+
+
+def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
+    """(received/expected, key, message) for each wrong constant in ∂C/∂a of a squared cost."""
+    row = costs.COSTS[c.cost]
+    if row.factor is None:
+        return []
+    S, L = c.s, c.n_layers + 1
+    k_text, k = row.factor
+    right = 2.0 * k(n)  # d/da of k (a − y)² = 2k (a − y)
+    has_two, has_mean = k_text != "½", k_text == "1/n"  # a ½ cancels the 2 of the square
+    grad = _formula(row.gradient_expr(), a="a_j", y="y_j", n="n")
+    named: list[tuple[float, str, str]] = []
+    # forms with the row's own 1/n (or its absence) first: with n = 1, (a − y)/n is a − y, and
+    # the mistake is then the factor 2, not the mean
+    for text, value, two, mean in sorted(_SQUARE_FORMS, key=lambda f: f[3] != has_mean):
+        ratio = value(n) / right
+        if _close(ratio, 1.0) or any(_close(ratio, r) for r, _, _ in named):
+            continue
+        why = []
+        if two and not has_two:
+            why.append("the ½ cancels the 2 from the square")
+        if has_two and not two:
+            why.append("the factor 2 from the square is missing")
+        if mean and not has_mean:
+            why.append(f"there is no 1/n: {row.name} is a sum over the outputs (the mean is mse)")
+        if has_mean and not mean:
+            why.append(f"the 1/n of the mean over the n = {n} outputs is missing")
+        key = "missing_output_mean" if mean != has_mean else "factor_two"
+        named.append(
+            (
+                ratio,
+                key,
+                f"δ is {_num(ratio)} times the right one: ∂{S('cost', 0)}/∂{S('a', L)}_j was "
+                f"taken as {text}, but {row.name} is {S('cost', 0)} = {row.formula}, so "
+                f"∂{S('cost', 0)}/∂a_j "
+                f"= {grad}: {' and '.join(why)}",
+            )
+        )
+    return named
+
+
 def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
-    S = c.s
     """(received/expected, mistake key, message) for the constant factors that have a name."""
-    L = c.n_layers + 1
+    S = c.s
     n = c.sizes[-1]
     m = c.batch or 1
     named: list[tuple[float, str, str]] = []
     if kind == "delta":
-        if c.cost == "mse" and n > 1:
-            named.append(
-                (
-                    float(n),
-                    "missing_output_mean",
-                    f"δ is {n} times too large: mse is the MEAN over the n = {n} outputs, C = "
-                    f"(1/n) Σ_j (a_j − y_j)², so ∂{S('cost', 0)}/∂{S('a', L)}_j = 2({S('a', L)}_j "
-                    "− y_j)/n; the 1/n is missing",
-                )
-            )
-            named.append(
-                (
-                    n / 2.0,
-                    "missing_output_mean",
-                    f"∂{S('cost', 0)}/∂{S('a', L)} was taken as a − y, the derivative of ½ Σ_j "
-                    "(a_j − y_j)², but mse is C = (1/n) Σ_j (a_j − y_j)², whose derivative is "
-                    f"2(a_j − y_j)/n: both the 1/n (n = {n}) and the factor 2 are missing",
-                )
-            )
-        if c.cost == "mse":
-            named.append(
-                (
-                    0.5,
-                    "factor_two",
-                    "δ is half what it should be: mse has no ½ in front, C = (1/n) Σ_j (a_j − "
-                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
-                    "2(a_j − y_j)/n",
-                )
-            )
-        if c.cost == "quadratic":
-            named.append(
-                (
-                    2.0,
-                    "factor_two",
-                    "δ is twice what it should be: the quadratic cost is C = ½ Σ_j (a_j − y_j)², "
-                    f"and the ½ cancels the 2 from the square, so ∂{S('cost', 0)}/∂a_j = a_j − "
-                    "y_j, not 2(a_j − y_j)",
-                )
-            )
-        if c.cost == "squared_error":
-            named.append(
-                (
-                    0.5,
-                    "factor_two",
-                    "δ is half what it should be: squared_error has no ½ in front, C = Σ_j (a_j − "
-                    f"y_j)², so its derivative keeps the 2 from the square: ∂{S('cost', 0)}/∂a_j = "
-                    "2(a_j − y_j)",
-                )
-            )
-            if n > 1:
-                named.append(
-                    (
-                        1.0 / n,
-                        "missing_output_mean",
-                        f"δ is divided by n = {n}: squared_error is the SUM over the outputs, C = "
-                        "Σ_j (a_j − y_j)² (the mean over outputs is mse), so there is no 1/n",
-                    )
-                )
+        named += _cost_factor_names(c, n)
         if m > 1:
             named.append(
                 (
@@ -1480,14 +1471,7 @@ def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
 def _cost_name(cost: str) -> str:
     if not isinstance(cost, str):
         raise TypeError(f"cost must be the name of a cost, got {type(cost).__name__}")
-    cost = closed_form.COST_ALIASES.get(cost, cost)
-    if cost in LOSSES:
-        return cost
-    fn = getattr(losses, cost, None)
-    for name, loss in LOSSES.items():
-        if fn is loss:
-            return name
-    raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(LOSSES)}")
+    return costs.get(cost).name  # a documented alias (half_mse) gives its row's name
 
 
 def _check_sizes(sizes: object) -> list[int]:
@@ -1526,21 +1510,7 @@ def check_backprop(
     cost = _cost_name(cost)
     # resolved now: the report keeps the names it was made with, whatever use() does later
     notation = notations.get(notation)
-    if cost == "cross_entropy" and output != "softmax":
-        raise ValueError(
-            f"cross_entropy takes the softmax of the logits, so the output activation must be "
-            f"'softmax', not {output!r}"
-        )
-    if cost == "binary_cross_entropy_with_logits" and output != "linear":
-        raise ValueError(
-            f"binary_cross_entropy_with_logits works on the logits, so the output activation "
-            f"must be 'linear', not {output!r}"
-        )
-    if cost == "binary_cross_entropy" and output not in ("sigmoid", "softmax"):
-        raise ValueError(
-            f"binary_cross_entropy takes ln a and ln(1 − a), so the output must lie in (0, 1): "
-            f"use output_activation='sigmoid', not {output!r}"
-        )
+    costs.check_pair(cost, output)  # a pair that does not fit, refused with what fits
     if output == "softmax" and widths[-1] < 2:
         raise ValueError(
             "a softmax over one output is always 1, so every gradient would be 0 and any "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ from autograd import Value, branch, is_traced_input
 
 from .activations import softmax
 from .notation import Name
+from .targets import PROBABILITY, SIGN, Targets
 from .words import count
 
 __all__ = [
@@ -183,46 +183,53 @@ def squared_error(pred: Prediction, target: Sequence[float] | float) -> Value:
     return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
 
 
-def _check_probabilities(name: str, y: list[Any]) -> None:
+def _check_targets(name: str, y: list[Any], domain: Targets) -> None:
     for j, y_j in enumerate(y):
-        if not (branch(y_j, ">=", 0.0) and branch(y_j, "<=", 1.0)):
+        if not domain.contains(y_j):
             raise ValueError(
-                f"{name}: target[{j}] = {y_j!r} is outside [0, 1]; use 0/1 labels or "
-                "probabilities (map −1/+1 labels to (y + 1) / 2)"
+                f"{name}: target[{j}] = {float(y_j)!r} is {domain.outside}; {domain.fix}"
             )
+
+
+# PyTorch's BCELoss clamps each log at −100, so that a saturated sigmoid (p rounded to exactly
+# 0 or 1) costs 100 instead of failing; below e^−100 the clamped log is flat (slope 0).
+LOG_FLOOR = -100.0
+_P_FLOOR = math.exp(LOG_FLOOR)
+
+
+def _clamped_log(p: Value) -> Value:
+    """max(ln p, −100) for p ≥ 0: ln p as one node, or −100 where p < e^−100 (slope 0 there)."""
+    if branch(p, ">=", _P_FLOOR):  # a branch autograd.trace follows, example by example
+        return p.log()
+    # p stays in the graph with slope 0, so ∇_a C is still a node (0 where the log is clamped)
+    return p * 0.0 + LOG_FLOOR
 
 
 def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Value:
-    """C = −Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)] for probabilities 0 < p_j < 1, y_j ∈ [0, 1]."""
+    """C = −Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)], each log clamped at −100 as in BCELoss."""
     name = "binary_cross_entropy"
     a = _outputs(name, p)
     y = _targets(name, target, len(a))
-    _check_probabilities(name, y)
+    _check_targets(name, y, PROBABILITY)
     for j, a_j in enumerate(a):
-        if not (branch(a_j, ">", 0.0) and branch(a_j, "<", 1.0)):
+        if not (branch(a_j, ">=", 0.0) and branch(a_j, "<=", 1.0)):
             raise ValueError(
-                f"{name}: output {j} is {a_j.data!r}, but ln p and ln(1 − p) need 0 < p < 1 "
-                "(a saturated sigmoid rounds to exactly 0 or 1); give the model a linear output "
-                "and use binary_cross_entropy_with_logits, which is stable"
-            )
-    for j, (a_j, y_j) in enumerate(zip(a, y, strict=True)):
-        if branch(y_j, ">", 0.0) and branch(a_j, "<", sys.float_info.min):
-            raise ValueError(
-                f"{name}: output {j} is {a_j.data!r}, so close to 0 that ∂C/∂p = −y/p overflows "
-                "a float; give the model a linear output and use "
+                f"{name}: output {j} is {a_j.data!r}, but ln p and ln(1 − p) need a probability "
+                "0 ≤ p ≤ 1; give the model a sigmoid output, or a linear output and use "
                 "binary_cross_entropy_with_logits, which is stable"
             )
     terms = []
     for a_j, y_j in zip(a, y, strict=True):
-        # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j). A term whose weight y_j or 1 − y_j is
-        # exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left out of the graph: a 0/1
-        # label draws as the single log a textbook writes, −ln p or −ln(1 − p).
+        # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j), and 0 for a clamped log. A term whose
+        # weight y_j or 1 − y_j is exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left
+        # out of the graph: a 0/1 label draws as the single log a textbook writes, −ln p or
+        # −ln(1 − p).
         if branch(y_j, "==", 1.0):
-            terms.append(-a_j.log())
+            terms.append(-_clamped_log(a_j))
         elif branch(y_j, "==", 0.0):
-            terms.append(-(1.0 - a_j).log())
+            terms.append(-_clamped_log(1.0 - a_j))
         else:
-            terms.append(-(y_j * a_j.log() + (1.0 - y_j) * (1.0 - a_j).log()))
+            terms.append(-(y_j * _clamped_log(a_j) + (1.0 - y_j) * _clamped_log(1.0 - a_j)))
     return _labelled(_total(terms))
 
 
@@ -231,7 +238,7 @@ def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | fl
     name = "binary_cross_entropy_with_logits"
     logits = _outputs(name, z)
     y = _targets(name, target, len(logits))
-    _check_probabilities(name, y)
+    _check_targets(name, y, PROBABILITY)
     terms = []
     for z_j, y_j in zip(logits, y, strict=True):
         # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + e^z) − z y. max(z, 0) and |z| are settled
@@ -292,11 +299,7 @@ def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:
     name = "hinge"
     a = _outputs(name, pred)
     y = _targets(name, target, len(a))
-    for j, y_j in enumerate(y):
-        if not (branch(y_j, "==", -1.0) or branch(y_j, "==", 1.0)):
-            raise ValueError(
-                f"{name}: target[{j}] = {float(y_j)!r} is not −1 or +1; map 0/1 labels to 2y − 1"
-            )
+    _check_targets(name, y, SIGN)
     # ∂C/∂a_j = −y_j where the margin is violated (y_j a_j < 1), else 0 (0 at the kink: relu'(0))
     return _labelled(_total([(1.0 - y_j * a_j).relu() for a_j, y_j in zip(a, y, strict=True)]))
 

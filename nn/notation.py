@@ -436,15 +436,3 @@ def generic(quantity: str, notation: str | Notation | None = None) -> tuple[str,
     if quantity == "delta":
         return n.delta, sup, "j"
     raise ValueError(f"no generic form for {quantity!r}")
-
-
-# the costs nn.losses defines, by name: who writes which (its formula is its docstring)
-COST_COURSES = {
-    "quadratic": "Nielsen's quadratic cost C_x (chapters 1–2)",
-    "squared_error": "Learning From Data's e(w) = (x^(L)_1 − y)² (e-Chapter 7), without ½",
-    "mse": "the mean over the outputs; Ng's and Goodfellow's J average over examples instead",
-    "binary_cross_entropy": "Nielsen's cross-entropy (ch. 3); Ng's logistic loss L(a, y)",
-    "binary_cross_entropy_with_logits": "the same cost computed from the logit z, stably",
-    "cross_entropy": "softmax + log-likelihood (Nielsen ch. 3, Goodfellow 6.2.2.3)",
-    "hinge": "the SVM margin loss, for targets ±1",
-}

@@ -26,17 +26,17 @@ examples of a batch. The same number in PyTorch, for outputs of shape (m, n):
 
 For one example (m = 1) drop the "/ m"; with one output (n = 1) the "sum / m" forms equal
 PyTorch's default reduction="mean". ``torch_loss(cost)`` returns the batch form as a function
-of (outputs, targets), built from the rows of TORCH_COSTS below.
+of (outputs, targets), built from the cost table's rows (nn.costs, each row's `torch`).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from .closed_form import COST_ALIASES
+from . import costs
+from .costs import COSTS, TorchCost
 
 __all__ = [
     "ACTIVATION_MODULES",
@@ -78,28 +78,8 @@ WHY_ATTRIBUTES = {
 NO_MODULE = ("linear", "softmax")  # activations that make no module of their own
 
 
-@dataclass(frozen=True)
-class TorchCost:
-    """How a deltagrad cost is written in PyTorch: factor · module(reduction)(…), / m or not."""
-
-    module: str | None  # the torch.nn loss class; None: no module, see `formula`
-    reduction: str  # "mean" or "sum"
-    factor: float  # multiplies the module's result (½ for quadratic)
-    per_example_sum: bool  # True: summed over outputs per example, so batch_loss divides by m
-    formula: str  # the batch form, as the README's table writes it
-
-
-TORCH_COSTS: dict[str, TorchCost] = {
-    "mse": TorchCost("MSELoss", "mean", 1.0, False, "MSELoss()"),
-    "quadratic": TorchCost("MSELoss", "sum", 0.5, True, '½ MSELoss(reduction="sum") / m'),
-    "squared_error": TorchCost("MSELoss", "sum", 1.0, True, 'MSELoss(reduction="sum") / m'),
-    "binary_cross_entropy": TorchCost("BCELoss", "sum", 1.0, True, 'BCELoss(reduction="sum") / m'),
-    "binary_cross_entropy_with_logits": TorchCost(
-        "BCEWithLogitsLoss", "sum", 1.0, True, 'BCEWithLogitsLoss(reduction="sum") / m'
-    ),
-    "cross_entropy": TorchCost("CrossEntropyLoss", "mean", 1.0, False, "CrossEntropyLoss()"),
-    "hinge": TorchCost(None, "sum", 1.0, True, "clamp(1 − y·a, min=0).sum() / m"),
-}
+# deltagrad cost -> its PyTorch form, from the cost table's rows
+TORCH_COSTS: dict[str, TorchCost] = {name: row.torch for name, row in COSTS.items()}
 
 
 def _torch() -> Any:
@@ -346,10 +326,7 @@ def lists_from_torch(
 
 def torch_loss(cost: str) -> Callable[[Any, Any], Any]:
     """PyTorch's form of batch_loss(cost) as a function (outputs (m, n), targets) -> C."""
-    cost = COST_ALIASES.get(cost, cost)  # half_mse: the old name of quadratic
-    if cost not in TORCH_COSTS:
-        raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(TORCH_COSTS)}")
-    row = TORCH_COSTS[cost]
+    row = costs.get(cost).torch  # half_mse: the old name of quadratic
     torch = _torch()
 
     def loss(outputs: Any, targets: Any) -> Any:

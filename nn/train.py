@@ -16,21 +16,10 @@ from tqdm import tqdm
 from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
 from autograd import trace as autograd_trace
 
-from .classify import THRESHOLDS, decision_rule, predict_class, target_class
+from . import costs
+from .classify import THRESHOLDS, decision_rule, output_activation, predict_class, target_class
 from .display import History
-from .losses import (
-    Loss,
-    Prediction,
-    batch_loss,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge,
-    is_number,
-    mse,
-    quadratic,
-    squared_error,
-)
+from .losses import Loss, Prediction, batch_loss, is_number
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
 from .program_notes import backprop_notes
@@ -137,13 +126,19 @@ def fit(
         raise TypeError(f"fit: record must be an nn.record.Recorder, got {type(record).__name__}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
+    row = _cost_row(loss)  # None for a loss of the user's own
+    output = output_activation(model)
+    if row is not None and output is not None:
+        # a pair that does not fit is refused before any step (logits: a linear output may
+        # feed a cost that reads z, as cross_entropy on logits)
+        costs.check_pair(row, output, logits=True)
     predict = model
-    if loss is cross_entropy and _softmax_output(model):
-        predict = _logits_of(model)
-    if loss is not cross_entropy:
+    if row is not None and row.reads == "z" and _softmax_output(model):
+        predict = _logits_of(model)  # cross_entropy reads the logits z^L of the softmax layer
+    if row is None or row.targets.kind != "class":
         ys = [[y] if is_number(y) else y for y in ys]
 
-    step = _traced_step(model, loss) if trace else None
+    step = _traced_step(model, loss, row) if trace else None
     if step is not None:
         try:  # every example flattened once, for every epoch
             # ints become floats, as Value() and the losses make them (an int would be static)
@@ -205,21 +200,19 @@ def _stop_on_interrupt(history: list[float], steps: int) -> Iterator[None]:
         )
 
 
-# Losses whose branches are written with autograd.branch (cross_entropy subtracts max(z.data),
-# a constant computed from the data, which a trace cannot follow)
-_TRACEABLE_LOSSES = (
-    mse,
-    quadratic,
-    squared_error,
-    hinge,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-)
+def _cost_row(loss: object) -> costs.Cost | None:
+    """The cost table's row of one of nn.losses' losses, or None for any other function."""
+    try:
+        return costs.get(loss)
+    except ValueError:
+        return None
 
 
-def _traced_step(model: Any, loss: Loss) -> Trace | None:
+def _traced_step(model: Any, loss: Loss, row: costs.Cost | None) -> Trace | None:
     """A trace of loss(model(x), y) when the model and loss allow it, else None (eager)."""
-    if not isinstance(model, MLP | Layer | Neuron) or loss not in _TRACEABLE_LOSSES:
+    # a cost row says whether its branches are all autograd.branch (cross_entropy subtracts
+    # max(z.data), a constant computed from the data, which a trace cannot follow)
+    if not isinstance(model, MLP | Layer | Neuron) or row is None or not row.traceable:
         return None
     layers = model.layers if isinstance(model, MLP) else [model]
     if any(getattr(layer, "activation", None) == "softmax" for layer in layers):

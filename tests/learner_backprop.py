@@ -69,6 +69,8 @@ def cost_gradient(cost: str, a: list[float], y: Any, mistake: str | None) -> lis
     if cost == "mse":
         if mistake == "missing_output_mean":
             return [2.0 * (a_j - y_j) for a_j, y_j in zip(a, y, strict=True)]
+        if mistake == "missing_output_mean:a_minus_y":  # quadratic's derivative, for mse
+            return [a_j - y_j for a_j, y_j in zip(a, y, strict=True)]
         if mistake == "factor_two":
             return [(a_j - y_j) / n for a_j, y_j in zip(a, y, strict=True)]
         return [2.0 * (a_j - y_j) / n for a_j, y_j in zip(a, y, strict=True)]

@@ -10,8 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn import MLP
-from nn.compare import LOSSES
+from nn import MLP, costs
 from tests.strategies import away_from_zero, reals
 
 HIDDEN = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
@@ -34,6 +33,8 @@ SCENARIOS = (
     ("hinge", "linear"),
     ("hinge", "tanh"),
 )
+for _cost, _output in SCENARIOS:  # each one a pair the cost table accepts
+    costs.check_pair(_cost, _output)
 
 
 @dataclass
@@ -72,23 +73,24 @@ class NetCase:
 
     @property
     def loss_fn(self) -> Callable[[Any, Any], Value]:
-        """The engine's per-example loss for this cost, from nn.losses."""
-        return LOSSES[self.cost]
+        """The engine's per-example loss for this cost, from the cost table's row."""
+        return costs.COSTS[self.cost].loss
 
     def prediction(self, model: MLP, outputs: list[Value]) -> list[Value]:
-        """What the loss takes: the outputs a^L, or the logits z^L for cross_entropy."""
-        return model.layers[-1].z if self.cost == "cross_entropy" else outputs
+        """What the loss takes: the outputs a^L, or the logits z^L for a cost that reads z."""
+        return model.layers[-1].z if costs.COSTS[self.cost].reads == "z" else outputs
 
 
 def targets(cost: str, n_out: int) -> st.SearchStrategy[Any]:
-    """A target for one example of the given cost with n_out outputs."""
-    if cost == "cross_entropy":
+    """A target for one example of the given cost with n_out outputs, from its target domain."""
+    domain = costs.COSTS[cost].targets
+    if domain.kind == "class":
         return st.integers(0, n_out - 1)
-    if cost == "hinge":
-        return st.lists(st.sampled_from([-1.0, 1.0]), min_size=n_out, max_size=n_out)
-    if cost.startswith("binary_cross_entropy"):
-        return st.lists(reals(0.0, 1.0), min_size=n_out, max_size=n_out)
-    return st.lists(reals(-1.0, 1.0), min_size=n_out, max_size=n_out)
+    if domain.kind == "values":
+        component: st.SearchStrategy[float] = st.sampled_from(domain.values)
+    else:  # an interval, within [−1, 1]
+        component = reals(max(domain.lo, -1.0), min(domain.hi, 1.0))
+    return st.lists(component, min_size=n_out, max_size=n_out)
 
 
 @st.composite

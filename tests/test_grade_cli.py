@@ -168,7 +168,7 @@ def test_a_directory_is_not_a_learners_file(
         ([str(SOLUTIONS / "sigmoid_quadratic.py"), "--trials", "0"], "positive integer"),
         (
             [str(SOLUTIONS / "sigmoid_quadratic.py"), "--cost", "cross_entropy"],
-            "must be 'softmax'",
+            "does not fit a sigmoid output",
         ),
         ([], "the following arguments are required: file"),
     ],

@@ -147,6 +147,20 @@ def test_each_mutant_is_diagnosed_by_name(
         assert "backprop WRONG" in text and MISTAKES[expected] in text
 
 
+@pytest.mark.parametrize("n", [3, 4])
+def test_mse_taken_as_a_minus_y_is_n_over_2_times_too_large_and_says_why(n: int) -> None:
+    # By hand: mse is C = (1/n) Σ_j (a_j − y_j)², so ∂C/∂a_j = 2(a_j − y_j)/n; a learner who
+    # writes a − y (the quadratic cost's derivative) is off by n/2, missing both the 2 and 1/n.
+    report = grade("missing_output_mean:a_minus_y", [2, 3, n], ("tanh", "tanh", "mse"))
+    m, d = report.mismatch, report.diagnosis
+    assert m is not None and d is not None, str(report)
+    assert m.received / m.expected == pytest.approx(n / 2)
+    assert d.mistake == "missing_output_mean"
+    assert d.message.startswith(f"δ is {n / 2:g} times the right one: ∂C/∂a^3_j was taken as a − y")
+    assert "the factor 2 from the square is missing" in d.message
+    assert f"the 1/n of the mean over the n = {n} outputs is missing" in d.message
+
+
 def test_the_first_wrong_number_is_reported_with_its_equation() -> None:
     report = grade("missing_sigma_prime:error_signal", [2, 3, 1], SETTINGS[0])
     m = report.mismatch
@@ -166,12 +180,12 @@ def test_the_first_wrong_number_is_reported_with_its_equation() -> None:
 # form: its σ' is written σ'(z) and the number follows on the next line)
 SIGMA_PRIME_TEXT = {
     "linear": "· 1\n",
-    "sigmoid": "σ(z^3_0)(1 − σ(z^3_0))",
-    "tanh": "(1 − tanh²(z^3_0))",
-    "relu": "1[z^3_0 > 0]",
-    "leaky_relu": "(1 if z^3_0 > 0 else 0.01)",
-    "softplus": "1/(1 + exp(−z^3_0))",
-    "elu": "(1 if z^3_0 > 0 else exp(z^3_0))",
+    "sigmoid": "σ(z^3_0)·(1 − σ(z^3_0))",
+    "tanh": "(1 − tanh(z^3_0)²)",
+    "relu": "[z^3_0 > 0]",
+    "leaky_relu": "([z^3_0 > 0] + (1 − [z^3_0 > 0])·0.01)",
+    "softplus": "σ(z^3_0)",
+    "elu": "([z^3_0 > 0] + (1 − [z^3_0 > 0])·(elu(z^3_0) + 1))",
     "gelu": "(a^3_0 − y_0) · σ'(z^3_0)\n",
 }
 
@@ -347,7 +361,7 @@ def test_a_function_calling_sys_exit_is_reported_and_ctrl_c_is_not_swallowed() -
         ({"activation": "softmax"}, "only allowed on the output layer"),
         ({"output_activation": "cube"}, "unknown activation"),
         ({"cost": "l2"}, "unknown cost"),
-        ({"cost": "cross_entropy"}, "must be 'softmax'"),
+        ({"cost": "cross_entropy"}, "^cross_entropy does not fit a sigmoid output: .*softmax"),
         ({"trials": 0}, "trials must be a positive int"),
         (
             {"output_activation": "softmax", "cost": "cross_entropy"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -195,13 +196,14 @@ def verify(case: NetCase, notation: Any) -> None:
                     same(blocks[0], col(grad_a), "∇_a C")
                     same(blocks[1], col(expected_sigma_prime(act, ref_l.z, ref_l.a)), "σ′(z^L)")
                 same(blocks[-1], col(delta(x)), "δ^L")
-            pairs = {("linear", "quadratic"), ("sigmoid", "binary_cross_entropy")}
-            pairs.add(("softmax", "cross_entropy"))
+            pairs = {(out, cost): p for cost, out, said, p in HAND_PAIRS if said is not None}
             if (act, case.cost) in pairs:
+                p = pairs[act, case.cost]
                 for x in range(m):
-                    a_, _y, diff = [b for _, b in pics[m + x][1]]
-                    same(a_, col(refs[x].layers[li].a), "a^L")
-                    same(diff, col(delta(x)), "a − y")
+                    p_, _y, diff = [b for _, b in pics[m + x][1]]
+                    # δ^L = p − y: p = a^L, or σ(z^L) for the cost on the logit (a^L = z^L)
+                    same(p_, col([p(v) for v in refs[x].layers[li].a]), "p")
+                    same(diff, col(delta(x)), "p − y")
         else:  # BP2
             assert head[0].startswith("BP2")
             w_next = weights[li + 1]
@@ -280,25 +282,64 @@ def small(cost: str = "quadratic", output: str = "linear") -> tuple[MLP, Value]:
     return model, c
 
 
-@pytest.mark.parametrize(
-    ("cost", "output", "pair"),
-    [
-        ("quadratic", "linear", "a linear output"),
-        ("binary_cross_entropy", "sigmoid", "binary cross-entropy"),
-        ("cross_entropy", "softmax", "softmax Jacobian"),
-        ("mse", "linear", None),
-    ],
-)
-def test_matching_pairs_say_delta_is_a_minus_y(cost: str, output: str, pair: str | None) -> None:
+# The matching pairs, derived by hand: the sentence the view must print, and δ^L = p − y with
+# p the output itself, or σ(z) for the cost on the logit.
+HAND_PAIRS: list[tuple[str, str, str | None, Callable[[float], float]]] = [
+    (
+        "quadratic",
+        "linear",
+        "Here δ³ = a³ − y: a linear output has σ′(z) = 1 and the quadratic cost C = ½ Σ (a − y)² "
+        "has ∇_a C = a − y.",
+        lambda a: a,
+    ),
+    (
+        "binary_cross_entropy",
+        "sigmoid",
+        "Here δ³ = a³ − y: binary cross-entropy has ∂C/∂a = (a − y)/(a·(1 − a)) and the sigmoid "
+        "has σ′(z) = a·(1 − a): the product cancels to a − y.",
+        lambda a: a,
+    ),
+    (
+        "cross_entropy",
+        "softmax",
+        "Here δ³ = a³ − y: C = −ln a_c with the softmax Jacobian ∂a_i/∂z_j = a_i (1[i=j] − a_j) "
+        "gives δ_j = Σ_i (−1[i=c]/a_c) a_i (1[i=j] − a_j) = a_j − 1[j=c]: a − y for the one-hot y.",
+        lambda a: a,
+    ),
+    (
+        "binary_cross_entropy_with_logits",
+        "linear",
+        "Here δ³ = σ(z³) − y: the cost reads the logit z and applies the sigmoid itself: ∂C/∂z = "
+        "σ(z) − y, the probability minus the target, and a linear output has σ′(z) = 1.",
+        lambda z: 1.0 / (1.0 + math.exp(-z)),
+    ),
+    ("mse", "linear", None, lambda a: a),
+]
+
+
+@pytest.mark.parametrize(("cost", "output", "statement", "p"), HAND_PAIRS)
+def test_matching_pairs_say_delta_is_a_minus_y(
+    cost: str, output: str, statement: str | None, p: Callable[[float], float]
+) -> None:
     model, c = small(cost, output)
     y: Any = 1 if cost == "cross_entropy" else [1.0, 0.0]
     text = str(viz.explain(model.layers[-1], c, cost=cost, y=y))
-    if pair is None:
-        assert "a³ − y" not in text
-    else:
-        words = " ".join(text.split())
-        assert "Here δ³ = a³ − y" in words and pair in words
-        assert max(checks(text)) < 1e-12
+    words = " ".join(text.split())
+    if statement is None:
+        assert "Here δ³" not in words
+        return
+    assert statement in words
+    # the picture p − y = (numbers): p from the graph's nodes by hand, y one-hot for a class
+    layer = model.layers[-1]
+    ys = [float(j == y) for j in range(2)] if isinstance(y, int) else y
+    outs = [v.data for v in (layer.z if cost.endswith("logits") else layer.a)]
+    hand = [p(o) - t for o, t in zip(outs, ys, strict=True)]
+    blocks = [b for _, b in pictures(sections(text)[0])[1][1]]
+    same(blocks[0], col([p(o) for o in outs]), "p")
+    same(blocks[1], col(ys), "y")
+    same(blocks[2], col(hand), "p − y")
+    same(blocks[2], col([z.grad for z in layer.z]), "δ^L, the graph's")
+    assert max(checks(text)) < 1e-12
 
 
 def test_softmax_shows_the_jacobian_form() -> None:

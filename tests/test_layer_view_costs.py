@@ -9,6 +9,7 @@ import pytest
 import viz
 from nn import MLP, closed_form
 from nn.compare import example_loss
+from tests import shown
 from viz.layer_view import as_html
 from viz.stepper_layers import layer_steps
 
@@ -76,3 +77,43 @@ def test_ng_prose_and_checks_are_typeset_in_html() -> None:
     # the notebook's Markdown too
     md = view._repr_markdown_()
     assert "the z<sup>[2]</sup> nodes' grads" in md and "z^[2]" not in md
+
+
+# ∇_a C as each cost is written by hand, in the layer view's symbols (output layer 3)
+GRADIENT_BY_HAND = {
+    "mse": "2·(a³ − y)/n",
+    "quadratic": "a³ − y",
+    "squared_error": "2·(a³ − y)",
+    "binary_cross_entropy": "(a³ − y)/(a³·(1 − a³))",
+    "binary_cross_entropy_with_logits": "σ(z³) − y",
+    "hinge": "−y·[y·a³ < 1]",
+}
+
+
+@pytest.mark.parametrize("cost", sorted(GRADIENT_BY_HAND))
+def test_bp1_writes_the_costs_gradient_and_checks_it_against_the_graph(cost: str) -> None:
+    output = {"binary_cross_entropy": "sigmoid", "binary_cross_entropy_with_logits": "linear"}
+    model = MLP(2, [3, 2], activation="tanh", output_activation=output.get(cost, "tanh"), seed=5)
+    y = [1.0, -1.0] if cost == "hinge" else [0.25, 1.0]
+    c = example_loss(model, [0.3, -0.6], y, cost)
+    c.backward()
+    text = str(viz.explain(model.layers[-1], c, cost=cost, y=y))
+    words = " ".join(text.split())
+    assert f"∇ₐC = {GRADIENT_BY_HAND[cost]} elementwise (n = 2), the {cost} cost's ∂C/∂a." in words
+    (line,) = [w for w in text.splitlines() if f"∇ₐC − ({GRADIENT_BY_HAND[cost]})" in w]
+    assert shown.read(line.rsplit("= ", 1)[1]) < 1e-12
+
+
+def test_a_saturated_sigmoid_with_binary_cross_entropy_still_has_its_gradient_nodes() -> None:
+    # σ(z) = 1.0 exactly for y = 0: ln(1 − a) is clamped at −100 with slope 0, and a stays in
+    # the graph, so the layer view still reads ∇_a C (0 there) from the a node
+    model = MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    model.layers[-1].neurons[0].b.data = 60.0
+    c = example_loss(model, [0.1, 0.2], [0.0], "binary_cross_entropy")
+    assert model.layers[-1].a[0].data == 1.0 and c.data == 100.0
+    c.backward()
+    text = str(viz.explain(model.layers[-1], c, cost="binary_cross_entropy", y=[0.0]))
+    pic = [line for line in text.splitlines() if "⊙" in line and "[" in line]
+    assert pic and "∇ₐC" in text
+    assert "The formula divides by 0 at a saturated output" in " ".join(text.split())
+    assert model.layers[-1].a[0].grad == 0.0

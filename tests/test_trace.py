@@ -407,7 +407,7 @@ FIT_LOSSES = [
 @pytest.mark.parametrize(("loss_name", "output"), FIT_LOSSES)
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
 def test_fit_traced_equals_fit_eager(loss_name: str, output: str, activation: str) -> None:
-    from nn.compare import LOSSES
+    from nn.costs import COSTS
     from nn.data import moons
 
     xs, labels = moons(40, noise=0.1, seed=1)
@@ -416,7 +416,8 @@ def test_fit_traced_equals_fit_eager(loss_name: str, output: str, activation: st
     for traced in (False, True):
         model = MLP(2, [5, 1], activation=activation, output_activation=output, seed=3)
         opt = Adam(model.parameters(), lr=0.05)
-        history = fit(model, xs, ys, LOSSES[loss_name], opt, 3, 16, progress=False, trace=traced)
+        loss = COSTS[loss_name].loss
+        history = fit(model, xs, ys, loss, opt, 3, 16, progress=False, trace=traced)
         runs.append((history, [p.data for p in model.parameters()]))
     assert runs[0] == runs[1]
     assert len(runs[0][0]) == 9

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from autograd import Value
-from nn.data import xor
-from nn.losses import batch_loss, cross_entropy, half_mse, hinge, mse
+from nn.compare import compare
+from nn.data import moons, xor
+from nn.losses import batch_loss, binary_cross_entropy, cross_entropy, half_mse, hinge, mse
 from nn.module import MLP
 from nn.optim import SGD, Adam
 from nn.train import accuracy, fit, predict_class
@@ -283,3 +284,55 @@ def test_cross_entropy_refuses_softmax_outputs() -> None:
     with pytest.raises(ValueError, match=r"outputs of a softmax.*model.layers\[-1\].z"):
         cross_entropy(probs, 1)
     assert cross_entropy(model.layers[-1].z, 1).data > 0
+
+
+def _saturated_sigmoid_net() -> tuple[MLP, list[list[float]], list[float]]:
+    """A sigmoid output with |z| ≫ 37 on most examples: σ(z) rounds to exactly 0 or 1."""
+    xs, labels = moons(12, seed=2)
+    net = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    last = net.layers[-1].neurons[0]
+    for w in last.w:
+        w.data = 100.0  # the hidden tanh outputs are in (−1, 1): z reaches ±400
+    last.b.data = 0.0
+    return net, xs, [float(y) for y in labels]
+
+
+def test_binary_cross_entropy_trains_10000_steps_past_saturation() -> None:
+    # a saturated sigmoid used to end training with a ValueError from ln 0 (the README's own
+    # example, trained 3,200 epochs, lost its history so); each log is now clamped at −100 as
+    # in PyTorch's BCELoss, so C stays finite and the examples still inside (0, 1) keep learning
+    net, xs, ys = _saturated_sigmoid_net()
+    p = [net(x)[0].data for x in xs]
+    wrong = [(p_i, y) for p_i, y in zip(p, ys, strict=True) if p_i == 1.0 - y]
+    assert wrong and any(0.0 < p_i < 1.0 for p_i in p)  # 1 − p is exactly 0 for y = 0
+
+    def by_hand(net: MLP) -> float:  # the batch cost, each log max(ln v, −100)
+        def log(v: float) -> float:
+            return max(math.log(v), -100.0) if v > 0.0 else -100.0
+
+        p = [net(x)[0].data for x in xs]
+        terms = [
+            -(y * log(p_i) if y else 0.0) - ((1 - y) * log(1 - p_i) if y < 1 else 0.0)
+            for p_i, y in zip(p, ys, strict=True)
+        ]
+        return sum(terms) / len(terms)
+
+    start = by_hand(net)
+    history = fit(net, xs, ys, binary_cross_entropy, SGD(net.parameters(), lr=0.1), 10_000)
+    assert len(history) == 10_000 and all(math.isfinite(c) for c in history)
+    assert history[0] == pytest.approx(start, rel=1e-12)
+    end = batch_loss(binary_cross_entropy, [net(x) for x in xs], [[y] for y in ys]).data
+    assert end == pytest.approx(by_hand(net), rel=1e-12)
+    assert 1.0 in [net(x)[0].data for x in xs]  # still saturated after 10,000 steps
+
+
+def test_a_saturated_binary_cross_entropy_step_matches_the_closed_form_and_eager() -> None:
+    net, xs, ys = _saturated_sigmoid_net()
+    targets = [[y] for y in ys]
+    assert max(d.worst() for d in compare(net, xs, targets, "binary_cross_entropy")) < 1e-9
+    runs = []
+    for traced in (False, True):
+        net, xs, ys = _saturated_sigmoid_net()
+        fit(net, xs, ys, binary_cross_entropy, SGD(net.parameters(), lr=0.1), 5, trace=traced)
+        runs.append([p.data for p in net.parameters()])
+    assert runs[0] == runs[1]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from autograd import Value, __version__, no_grad, topological_order
-from nn import closed_form
 from nn import compare as cmp
+from nn import costs
 from nn import notation as nt
 from nn.activations import ACTIVATIONS
+from nn.activations import TABLE as ACTIVATION_TABLE
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS, standardise
 from nn.grading import learner_frame
@@ -100,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="sigmoid")
     explain.add_argument(
         "--cost",
-        choices=[*closed_form.COSTS, *closed_form.COST_ALIASES],
+        choices=costs.names(),
         default="cross_entropy",
         help="cross_entropy: sigmoid + binary cross-entropy for one output, "
         "softmax + cross-entropy for several",
@@ -314,30 +315,21 @@ class _Run:
 def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any], str]:
     depth = rng.randint(1, 3)
     widths = [rng.randint(1, 4) for _ in range(depth)]
-    cost = rng.choice(list(cmp.LOSSES))
+    cost = rng.choice(list(costs.COSTS))
+    row = costs.COSTS[cost]
     hidden = rng.choice(HIDDEN_ACTIVATIONS)
-    output = {
-        "binary_cross_entropy": "sigmoid",
-        "binary_cross_entropy_with_logits": "linear",
-        "cross_entropy": "softmax",
-    }.get(cost, rng.choice(["linear", "tanh", "sigmoid"]))
-    if cost == "cross_entropy":
-        widths[-1] = max(widths[-1], 2)
+    # an output the cost fits: linear, tanh or sigmoid where it may, else its own (softmax)
+    common = [a for a in ("linear", "tanh", "sigmoid") if row.fits_output(a)]
+    output = rng.choice(common or list(row.fits))
+    if output == "softmax":
+        widths[-1] = max(widths[-1], 2)  # a softmax over one output is the constant 1
     nin = rng.randint(1, 4)
     model = MLP(nin, widths, activation=hidden, output_activation=output, seed=rng.randrange(2**31))
     for p in model.parameters():
         p.data = rng.uniform(-1.5, 1.5)
     xs = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(3)]
-    n_out = widths[-1]
-    ys: list[Any]
-    if cost == "cross_entropy":
-        ys = [rng.randrange(n_out) for _ in xs]
-    elif cost == "hinge":
-        ys = [[rng.choice([-1.0, 1.0]) for _ in range(n_out)] for _ in xs]
-    elif cost.startswith("binary"):
-        ys = [[rng.random() for _ in range(n_out)] for _ in xs]
-    else:
-        ys = [[rng.uniform(-1.0, 1.0) for _ in range(n_out)] for _ in xs]
+    within = ACTIVATION_TABLE[output].range
+    ys = [row.targets.sample(rng, widths[-1], within) for _ in xs]  # the cost's target domain
     return model, xs, ys, cost
 
 
@@ -382,9 +374,13 @@ def run_explain(args: argparse.Namespace) -> int:
     sizes: list[int] = args.net
     n_in, n_out = sizes[0], sizes[-1]
     softmax = args.cost == "cross_entropy" and n_out > 1
-    output = (
-        "softmax" if softmax else ("sigmoid" if args.cost == "cross_entropy" else args.activation)
-    )
+    # cross_entropy on one output is sigmoid + binary cross-entropy
+    cost = "binary_cross_entropy" if args.cost == "cross_entropy" and not softmax else args.cost
+    row = costs.get(cost)
+    # the output layer: --activation where the cost fits it, else the one output the cost fits
+    # (softmax for cross_entropy, linear for a cost on the logit)
+    fits_one = len(row.fits) == 1 and not row.fits_output(args.activation)
+    output = row.fits[0] if fits_one else args.activation
     model = MLP(
         n_in, sizes[1:], activation=args.activation, output_activation=output, seed=args.seed
     )
@@ -393,11 +389,11 @@ def run_explain(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--input has {count(len(x), 'number')} but the network takes {count(n_in, 'input')}"
         )
-    if softmax:
-        y: Any = int(args.target[0]) if args.target else 0
+    y: Any
+    if row.targets.kind == "class":
+        y = int(args.target[0]) if args.target else 0
         if not 0 <= y < n_out or (args.target and args.target[0] != y):
             raise UsageError(f"--target must be a class index from 0 to {n_out - 1}")
-        cost = "cross_entropy"
     else:
         y = args.target if args.target is not None else [1.0] * n_out
         if len(y) != n_out:
@@ -405,9 +401,11 @@ def run_explain(args: argparse.Namespace) -> int:
                 f"--target has {count(len(y), 'number')} but the network has "
                 f"{count(n_out, 'output')}"
             )
-        cost = "binary_cross_entropy" if args.cost == "cross_entropy" else args.cost
-        if cost == "binary_cross_entropy" and not all(0.0 <= t <= 1.0 for t in y):
-            raise UsageError("--target for cross-entropy must be between 0 and 1")
+    try:  # the cost table refuses a pair or a target that does not fit, saying what does
+        costs.check_pair(row, output)
+        costs.check_target(row, y, n_out)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     if args.layer is None and (args.batch != 1 or args.all_columns):
         raise UsageError("--batch and --all-columns are for the layer view: add --layer N or all")
     if args.layer is not None:
@@ -424,6 +422,11 @@ def run_explain(args: argparse.Namespace) -> int:
         print(note)
     print(explain(node, loss))
     return 0
+
+
+def _rounded(y: Any) -> Any:
+    """A sampled target as a command line would print it (two decimals; a class index as is)."""
+    return y if isinstance(y, int) else [round(v, 2) for v in y]
 
 
 def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any, cost: str) -> int:
@@ -457,10 +460,8 @@ def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any
         rng = random.Random(args.seed)
         xs = [x] + [[round(rng.uniform(-1, 1), 2) for _ in x] for _ in range(args.batch - 1)]
         n_out = model.layers[-1].nout
-        ys = [y] + [
-            rng.randrange(n_out) if cost == "cross_entropy" else [rng.choice([0.0, 1.0])] * n_out
-            for _ in range(args.batch - 1)
-        ]
+        row, within = costs.get(cost), ACTIVATION_TABLE[model.layers[-1].activation].range
+        ys = [y] + [_rounded(row.targets.sample(rng, n_out, within)) for _ in range(args.batch - 1)]
         loss = batch_loss(lambda xi, yi: cmp.example_loss(model, xi, yi, cost), xs, ys)
         targets = ys
         x = xs  # type: ignore[assignment]

@@ -29,8 +29,9 @@ from typing import Any
 
 from autograd import Value, grad, symbolic_row, topological_order
 from autograd.symbolic import simplify, var
-from nn import closed_form
+from nn import costs
 from nn import notation as nt
+from nn.activations import sigma_prime_text
 from nn.module import MLP, Layer
 from nn.notation import Name, Notation
 
@@ -42,24 +43,6 @@ from .numbers import number, number_latex
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
 
 STYLES = ("unicode", "latex")
-
-# Output activation + cost pairs where BP1 collapses to δ^L = a^L − y, and why.
-PAIRS: dict[tuple[str, str], str] = {
-    ("linear", "quadratic"): (
-        "a linear output has {s}′({z}) = 1 and the quadratic cost {c} = ½ Σ ({a} − y)² has "
-        "∇_{a} {c} = {a} − y"
-    ),
-    ("sigmoid", "binary_cross_entropy"): (
-        "binary cross-entropy has ∂{c}/∂{a} = ({a} − y) / ({a} (1 − {a})) and the sigmoid has "
-        "{s}′({z}) = {a} (1 − {a}): the product cancels to {a} − y"
-    ),
-    ("softmax", "cross_entropy"): (
-        "{c} = −ln {a}_c with the softmax Jacobian ∂{a}_i/∂{z}_j = {a}_i (1[i=j] − {a}_j) gives "
-        "{d}_j = Σ_i (−1[i=c]/{a}_c) {a}_i (1[i=j] − {a}_j) = {a}_j − 1[j=c]: {a} − y for the "
-        "one-hot y"
-    ),
-}
-
 
 # ------------------------------------------------------------------------------ names
 Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
@@ -81,6 +64,31 @@ def cat(*parts: Tex | str) -> Tex:
 TRANSPOSE: Tex = ("ᵀ", "^{\\top}", "<sup>T</sup>")
 ODOT: Tex = (" ⊙ ", " \\odot ", " ⊙ ")
 MINUS: Tex = (" − ", " - ", " − ")
+
+
+def _row_gradient(row: costs.Cost, a: list[float], y: Any) -> list[float] | None:
+    """∂C/∂a_i from the cost table's row at the numbers a and the target y (a class: one-hot).
+
+    None where the formula divides by 0 (binary cross-entropy at a saturated a = 0 or 1, where
+    the loss clamps its log and the graph's slope is 0).
+    """
+    ys = [1.0 if i == y else 0.0 for i in range(len(a))] if isinstance(y, int) else list(y)
+    try:  # + 0.0 writes −0.0 (−y/a at y = 0) as 0
+        return [float(row.gradient(p, t, float(len(a)))) + 0.0 for p, t in zip(a, ys, strict=True)]
+    except ZeroDivisionError:
+        return None
+
+
+def _expr_tex(expr: Any, names: dict[str, Tex]) -> Tex:
+    """A row expression (a cost's or an activation's) with its variables as the given names."""
+    return (
+        expr.unicode({k: v[0] for k, v in names.items()}),
+        expr.latex({k: v[1] for k, v in names.items()}),
+        # HTML: the names' HTML; a mask's comparison [y·a < 1] is the one HTML-special operator
+        expr.unicode({k: v[2] for k, v in names.items()})
+        .replace(" < ", " &lt; ")
+        .replace(" > ", " &gt; "),
+    )
 
 
 class Names:
@@ -519,6 +527,7 @@ class _Builder:
     # BP1 -----------------------------------------------------------------------------
     def bp1(self, layer: Layer) -> Equation:
         L, N = layer.layer_index, self.N
+        row = costs.get(self.cost) if self.cost else None
         d, sp, ga = N.delta(L), N.sigma_prime(L), N.grad_a(L)
         soft = layer.activation == "softmax"
         if soft:
@@ -553,9 +562,9 @@ class _Builder:
                 jac = _softmax_jacobian(a)
                 grad_a = grad_a_of(ex, L, layer.activation)
                 ga_src = "graph"
-                if grad_a is None and self.cost == "cross_entropy" and self.targets is not None:
-                    c = int(self.targets[x])
-                    grad_a = [(-1.0 / a[c]) if i == c else 0.0 for i in range(len(a))]
+                if grad_a is None and row is not None and self.targets is not None:
+                    # the cost read the logits: ∇_a C from the cost table's row at a, y
+                    grad_a = _row_gradient(row, a, self.targets[x])
                     ga_src = "computed"
                 if grad_a is None:
                     unseen = True
@@ -582,14 +591,7 @@ class _Builder:
                                 "{z}_c), so the graph has no {a} or ∇_{a} {c} nodes: {a} = "
                                 "softmax({z}) is computed from the {z} nodes' data"
                             )
-                            + (
-                                N.prose(
-                                    ", and ∇_{a} {c} = −1/{a}_c at the class c, 0 elsewhere, "
-                                    "from {c} = −ln {a}_c."
-                                )
-                                if ga_src == "computed"
-                                else "."
-                            )
+                            + (self._grad_note(row) if ga_src == "computed" else ".")
                         )
             else:
                 grad_a = grad_a_of(ex, L, layer.activation)
@@ -646,18 +648,22 @@ class _Builder:
         if checked:
             what = text("Jᵀ ", ga, " − ", d) if soft else text(ga, " ⊙ ", sp, " − ", d)
             eq.checks.append((what, worst))
+        if not soft and row is not None:
+            self._row_gradient_check(eq, layer, row)
         eq.nodes = self._nodes(L, ("z", "a"))
         self._pair(eq, layer)
         return eq
 
     def _pair(self, eq: Equation, layer: Layer) -> None:
-        """The a − y line for a matching output + cost pair."""
-        why = PAIRS.get((layer.activation, self.cost or ""))
-        if why is None:
+        """The δ^L = a − y line of a matching output + cost pair, from the cost table's row."""
+        row = costs.get(self.cost) if self.cost else None
+        if row is None or row.pair != layer.activation or row.prediction is None:
             return
         L, N = layer.layer_index, self.N
-        d, a = N.delta(L), N.vector("activation", L)
-        eq.notes.append(text("Here ", d, " = ", a, f" − y: {N.prose(why)}."))
+        d, a = N.delta(L), N.vector("activation" if row.wrt == "a" else "preactivation", L)
+        prediction = row.prediction(var(row.wrt))  # a itself, or σ(z) for a cost on the logit
+        p = _expr_tex(prediction, {row.wrt: a})
+        eq.notes.append(text("Here ", d, " = ", p, f" − y: {N.prose(self._why(row, layer))}."))
         if self.targets is None:
             return
         worst = 0.0
@@ -667,22 +673,82 @@ class _Builder:
                 a_vals = _softmax([z.data for z in ex.z[L]])
             y = self.targets[x]
             ys = [1.0 if i == y else 0.0 for i in range(len(a_vals))] if isinstance(y, int) else y
-            diff = [p - q for p, q in zip(a_vals, ys, strict=True)]
+            p_vals = [float(row.prediction(v)) for v in a_vals]
+            diff = [q - t for q, t in zip(p_vals, ys, strict=True)]
             if x < self.shown:
                 eq.pictures.append(
                     Picture(
                         [
-                            Matrix(a, _col(a_vals), "graph"),
+                            Matrix(p, _col(p_vals), "graph" if row.wrt == "a" else "computed"),
                             "−",
                             Matrix(cat("y"), _col([float(v) for v in ys]), "target"),
                             "=",
-                            Matrix(cat(a, MINUS, "y"), _col(diff), "computed"),
+                            Matrix(cat(p, MINUS, "y"), _col(diff), "computed"),
                         ],
                         self._title(x),
                     )
                 )
             worst = max(worst, _diff(diff, delta_of(ex, L)))
-        eq.checks.append((text(a, " − y − ", d), worst))
+        eq.checks.append((text(p, " − y − ", d), worst))
+
+    def _row_gradient_check(self, eq: Equation, layer: Layer, row: costs.Cost) -> None:
+        """∇_a C as the cost table's row writes it, checked against the a nodes' grads."""
+        L, N = layer.layer_index, self.N
+        ga = N.grad_a(L)
+        out = N.vector("activation" if row.wrt == "a" else "preactivation", L)
+        formula = _expr_tex(row.gradient_expr(), {row.wrt: out, "y": cat("y"), "n": cat("n")})
+        n = layer.nout
+        eq.notes.append(
+            text(
+                ga,
+                " = ",
+                formula,
+                N.prose(f" elementwise (n = {n}), the {row.name} cost's ∂{{c}}/∂{{a}}."),
+            )
+        )
+        if self.targets is None:
+            return
+        worst, undefined = 0.0, False
+        for x, ex in enumerate(self.g.examples):
+            values = activation_of(ex, L, layer.activation)
+            graph = grad_a_of(ex, L, layer.activation)
+            if values is None or graph is None:
+                continue
+            from_row = _row_gradient(row, values, self.targets[x])
+            if from_row is None:
+                undefined = True
+                continue
+            worst = max(worst, _diff(from_row, graph))
+        if undefined:
+            eq.notes.append(
+                "The formula divides by 0 at a saturated output (exactly 0 or 1), where the "
+                "cost clamps its log at −100 and the graph's slope is 0; those examples are "
+                "left out of the check."
+            )
+        eq.checks.append((text(ga, " − (", formula, ")"), worst))
+
+    def _grad_note(self, row: costs.Cost | None) -> str:
+        """How ∇_a C was computed for a cost that reads the logits: the row's ∂C/∂a."""
+        assert row is not None
+        n = self.N.n
+        grad = row.gradient_expr().unicode({"a": f"{n.a}_i", "y": "y_i", "n": "n"})
+        one_hot = " (y the one-hot vector of the class)" if row.targets.kind == "class" else ""
+        return self.N.prose(f", and ∂{{c}}/∂{{a}}_i = {grad}{one_hot}, from {{c}} = ") + (
+            f"{row.formula}."
+        )
+
+    def _why(self, row: costs.Cost, layer: Layer) -> str:
+        """Why the pair cancels σ′, with ∂C/∂a, σ′ and δ written from the rows (prose symbols)."""
+        n = self.N.n
+        plain = {"a": n.a, "z": n.z, "y": "y", "n": "n"}
+        sp, _ = sigma_prime_text(layer.activation, n.z, n.sigma, out=n.a)
+        delta = row.delta_expr()
+        assert delta is not None
+        return (
+            row.why.replace("{grad}", row.gradient_expr().unicode(plain))
+            .replace("{sp}", sp)
+            .replace("{delta}", delta.unicode(plain))
+        )
 
     # BP2 -----------------------------------------------------------------------------
     def bp2(self, layer: Layer) -> Equation:
@@ -1207,12 +1273,10 @@ def explain_layers(
     if width is not None and (not isinstance(width, int) or width < 20):
         raise ValueError(f"width must be None (one line) or an int ≥ 20, got {width!r}")
     if cost is not None:
-        cost = closed_form.COST_ALIASES.get(cost, cost)
-        if cost not in closed_form.COSTS:
-            raise ValueError(
-                f"unknown cost {cost!r}; choose one of {', '.join(closed_form.COSTS)} (or "
-                f"{', '.join(closed_form.COST_ALIASES)}, an old name), or leave cost=None"
-            )
+        try:
+            cost = costs.get(cost).name  # half_mse: the old name of quadratic
+        except ValueError as e:
+            raise ValueError(f"{e}; or leave cost=None") from None
     layers = list(target.layers) if isinstance(target, MLP) else [target]
     g = _Graph(root, layers)
     names = Names(notation)
