@@ -17,7 +17,7 @@ from autograd import Value, __version__, no_grad, topological_order
 from nn import compare as cmp
 from nn import costs
 from nn import notation as nt
-from nn.activations import ACTIVATIONS
+from nn.activations import HIDDEN_ACTIVATIONS
 from nn.activations import TABLE as ACTIVATION_TABLE
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS, standardise
@@ -29,7 +29,6 @@ from nn.record import Recorder
 from nn.train import accuracy, fit
 from nn.words import count
 
-HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]  # softmax: output layers only
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
 
@@ -98,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="derive one gradient by the chain rule, with numbers")
     explain.add_argument("--net", type=_widths, default=[2, 3, 1], help="layer sizes, e.g. 2,3,1")
-    explain.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="sigmoid")
+    explain.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="sigmoid")
     explain.add_argument(
         "--cost",
         choices=costs.names(),
@@ -312,27 +311,6 @@ class _Run:
 
 
 # ----------------------------------------------------------------------------------- check
-def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any], str]:
-    depth = rng.randint(1, 3)
-    widths = [rng.randint(1, 4) for _ in range(depth)]
-    cost = rng.choice(list(costs.COSTS))
-    row = costs.COSTS[cost]
-    hidden = rng.choice(HIDDEN_ACTIVATIONS)
-    # an output the cost fits: linear, tanh or sigmoid where it may, else its own (softmax)
-    common = [a for a in ("linear", "tanh", "sigmoid") if row.fits_output(a)]
-    output = rng.choice(common or list(row.fits))
-    if output == "softmax":
-        widths[-1] = max(widths[-1], 2)  # a softmax over one output is the constant 1
-    nin = rng.randint(1, 4)
-    model = MLP(nin, widths, activation=hidden, output_activation=output, seed=rng.randrange(2**31))
-    for p in model.parameters():
-        p.data = rng.uniform(-1.5, 1.5)
-    xs = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(3)]
-    within = ACTIVATION_TABLE[output].range
-    ys = [row.targets.sample(rng, widths[-1], within) for _ in xs]  # the cost's target domain
-    return model, xs, ys, cost
-
-
 def _network_name(model: MLP) -> str:
     sizes = [model.nin] + [layer.nout for layer in model.layers]
     return f"{'-'.join(map(str, sizes))} {'/'.join(layer.activation for layer in model.layers)}"
@@ -341,7 +319,7 @@ def _network_name(model: MLP) -> str:
 def run_check(args: argparse.Namespace) -> int:
     """Random networks, activations and costs: graph gradients vs BP1–BP4, per layer."""
     rng = random.Random(args.seed)
-    cases = [_random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
+    cases = [cmp.random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
     names = [_network_name(model) for model, *_ in cases]
     wide = max(len("network"), *map(len, names))
     cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
@@ -498,7 +476,7 @@ def _add_playground(sub: Any) -> None:
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
     data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
     play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
-    play.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="tanh")
+    play.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh")
     play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
     play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
