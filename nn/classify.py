@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from autograd import Value
+from autograd import Value, is_real
 
 from .activations import TABLE as ACTIVATION_TABLE
-from .losses import Prediction, is_number
+from .losses import Prediction
 
 __all__ = ["THRESHOLDS", "decision_rule", "output_activation", "predict_class", "target_class"]
 
@@ -63,9 +63,9 @@ def target_class(y: object) -> object:
 
     A label −1 is class 0, so the ±1 labels of tanh outputs and hinge work as 0/1 labels do.
     """
-    if not is_number(y) and isinstance(y, Sequence) and not isinstance(y, str):
+    if not is_real(y) and isinstance(y, Sequence) and not isinstance(y, str):
         if len(y) == 1:
             y = y[0]
         elif len(y) > 1:
             return max(range(len(y)), key=lambda i: float(y[i]))
-    return 0 if is_number(y) and y == -1 else y
+    return 0 if is_real(y) and y == -1 else y

@@ -13,13 +13,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
+from autograd import Trace, TraceError, Value, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
 
 from . import costs
 from .classify import THRESHOLDS, decision_rule, output_activation, predict_class, target_class
 from .display import History
-from .losses import Loss, Prediction, batch_loss, is_number
+from .losses import Loss, Prediction, batch_loss
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
 from .program_notes import backprop_notes
@@ -136,7 +136,7 @@ def fit(
     if row is not None and row.reads == "z" and _softmax_output(model):
         predict = _logits_of(model)  # cross_entropy reads the logits z^L of the softmax layer
     if row is None or row.targets.kind != "class":
-        ys = [[y] if is_number(y) else y for y in ys]
+        ys = [[y] if is_real(y) else y for y in ys]
 
     step = _traced_step(model, loss, row) if trace else None
     if step is not None:
