@@ -278,11 +278,15 @@ class Expr:
         return _display(self, "text", names)
 
     def unicode(self, names: Mapping[str, str] | None = None) -> str:
-        """Unicode, lightly simplified: '1 − a²'."""
+        """Unicode, lightly simplified: '1 − a²'.
+
+        names maps a variable to how it is written, and 'f()' to how a call of the op f is
+        written ({'sigmoid()': 'θ'} writes θ(z) for sigmoid(z)).
+        """
         return _display(self, "unicode", names)
 
     def latex(self, names: Mapping[str, str] | None = None) -> str:
-        """LaTeX, lightly simplified: '1 - a^{2}'."""
+        """LaTeX, lightly simplified: '1 - a^{2}' (names as for unicode)."""
         return _display(self, "latex", names)
 
     def python(
@@ -622,7 +626,7 @@ def _render(
         if style == "python":
             fn_name = (functions or {}).get(e.fn) if e.fn is not None else None
             return f"{fn_name or _python_name(e.value)}({', '.join(args)})"
-        return _call(e.value, args, style, e.op)
+        return _call(e.value, args, style, e.op, names.get(e.value + "()"))
     a, b = e.args
     if kind == "**":
         base = _wrap(a, _POW, style, names, strict=True, functions=functions, memo=memo)
@@ -679,8 +683,12 @@ def _wrap(
     return text
 
 
-def _call(name: str, args: list[str], style: str, op: Op | None = None) -> str:
+def _call(
+    name: str, args: list[str], style: str, op: Op | None = None, shown: str | None = None
+) -> str:
     joined = ", ".join(args)
+    if shown is not None and style != "python":  # the reader's own name for the function
+        return rf"{shown}\left({joined}\right)" if style == "latex" else f"{shown}({joined})"
     # an op named after an operator reads as one: x/y, x**y, and the families x**c, c**x
     if len(args) == 2 and name in _BINARY:
         return f"({args[0]} {name} {args[1]})"

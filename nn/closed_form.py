@@ -57,11 +57,18 @@ it is the int class index. A batch cost is the mean of the per-example costs.
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import mul
+from functools import reduce
+from operator import add, mul
 
 from . import costs
+
+
+def _sum(xs: Iterable[float]) -> float:
+    """x_1 + x_2 + ... added left to right, as plain Python's sum() did before 3.12 (3.12+
+    compensates float sums): the same bits on every supported Python."""
+    return reduce(add, xs, 0.0)
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -175,7 +182,7 @@ def _softmax(z: Sequence[float]) -> list[float]:
     # a_j = e^{z_j} / Σ_i e^{z_i}; subtracting m = max z leaves a unchanged and keeps e^{·} ≤ 1.
     m = max(z)
     e = [math.exp(v - m) for v in z]
-    s = sum(e)
+    s = _sum(e)
     return [v / s for v in e]
 
 
@@ -187,7 +194,7 @@ def _softmax(z: Sequence[float]) -> list[float]:
 
 def _mse(a: Sequence[float], y: Sequence[float]) -> float:
     # C = (1/n) Σ_j (a_j − y_j)²
-    return sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)) / len(a)
+    return _sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)) / len(a)
 
 
 def _mse_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
@@ -198,7 +205,7 @@ def _mse_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
 
 def _quadratic(a: Sequence[float], y: Sequence[float]) -> float:
     # C = ½ Σ_j (a_j − y_j)²
-    return 0.5 * sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
+    return 0.5 * _sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
 
 
 def _quadratic_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
@@ -208,7 +215,7 @@ def _quadratic_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
 
 def _squared_error(a: Sequence[float], y: Sequence[float]) -> float:
     # C = Σ_j (a_j − y_j)²
-    return sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
+    return _sum((a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True))
 
 
 def _squared_error_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
@@ -253,7 +260,7 @@ def _bce_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
 
 def _bce_logits(z: Sequence[float], y: Sequence[float]) -> float:
     # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + e^z) − z y = max(z, 0) − z y + ln(1 + e^{−|z|})
-    return sum(
+    return _sum(
         max(z_j, 0.0) - z_j * y_j + math.log1p(math.exp(-abs(z_j)))
         for z_j, y_j in zip(z, y, strict=True)
     )
@@ -266,7 +273,7 @@ def _bce_logits_grad(z: Sequence[float], y: Sequence[float]) -> list[float]:
 
 def _hinge(a: Sequence[float], y: Sequence[float]) -> float:
     # C = Σ_j max(0, 1 − y_j a_j)
-    return sum(max(0.0, 1.0 - y_j * a_j) for a_j, y_j in zip(a, y, strict=True))
+    return _sum(max(0.0, 1.0 - y_j * a_j) for a_j, y_j in zip(a, y, strict=True))
 
 
 def _hinge_grad(a: Sequence[float], y: Sequence[float]) -> list[float]:
@@ -454,7 +461,7 @@ def _forward(
     a_prev = x
     for w, b, name in zip(weights, biases, activations, strict=True):
         # z^l_j = Σ_k w^l_jk a^{l−1}_k + b^l_j
-        z = [b_j + sum(map(mul, row, a_prev)) for row, b_j in zip(w, b, strict=True)]
+        z = [b_j + _sum(map(mul, row, a_prev)) for row, b_j in zip(w, b, strict=True)]
         if name == "softmax":
             a = _softmax(z)
         else:
@@ -481,7 +488,7 @@ def _deltas(
         # BP1, Jacobian form: δ^L_j = Σ_i ∂C/∂a_i · ∂a_i/∂z_j with ∂a_i/∂z_j = a_i (1[i=j] − a_j)
         pairs = list(enumerate(zip(grad_a, a, strict=True)))
         delta = [
-            sum(g_i * a_i * ((1.0 if i == j else 0.0) - a_j) for i, (g_i, a_i) in pairs)
+            _sum(g_i * a_i * ((1.0 if i == j else 0.0) - a_j) for i, (g_i, a_i) in pairs)
             for j, a_j in enumerate(a)
         ]
     else:
@@ -492,7 +499,7 @@ def _deltas(
     for i in range(n_layers - 2, -1, -1):
         # BP2: δ^l_k = (Σ_j w^{l+1}_jk δ^{l+1}_j) σ'(z^l_k); a column of w^{l+1} is (w^{l+1})ᵀ_k
         d_sigma = _ELEMENTWISE[activations[i]][1]
-        back = [sum(map(mul, column, delta)) for column in zip(*weights[i + 1], strict=True)]
+        back = [_sum(map(mul, column, delta)) for column in zip(*weights[i + 1], strict=True)]
         delta = [
             s_k * d_sigma(z_k, a_k) for s_k, z_k, a_k in zip(back, zs[i], acts[i + 1], strict=True)
         ]
@@ -561,9 +568,9 @@ def _batch_sums(
         delta_of = list(zip(*deltas_i, strict=True))
         input_of = list(zip(*inputs_i, strict=True))
         # BP3 summed over the batch: Σ_x ∂C_x/∂b^l_j = Σ_x δ^{x,l}_j
-        gb_sum.append([sum(d_j) for d_j in delta_of])
+        gb_sum.append([_sum(d_j) for d_j in delta_of])
         # BP4 summed over the batch: Σ_x ∂C_x/∂w^l_jk = Σ_x a^{x,l−1}_k δ^{x,l}_j
-        gw_sum.append([[sum(map(mul, d_j, a_k)) for a_k in input_of] for d_j in delta_of])
+        gw_sum.append([[_sum(map(mul, d_j, a_k)) for a_k in input_of] for d_j in delta_of])
     return cost_sum, gw_sum, gb_sum, last
 
 

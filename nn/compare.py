@@ -83,15 +83,15 @@ def compare(
 def columns(notation: str | nt.Notation | None = None) -> tuple[str, str, str, str]:
     """The headers of a comparison table in a notation: layer, max|Δδ|, max|Δ∂C/∂w|, ∂C/∂b."""
     n = nt.get(notation)
-    c = nt.symbol(n.cost_batch, "unicode")  # w and b are compared on the batch mean
-    d = nt.symbol(n.delta, "unicode")
-    bias = nt.compose(n.w, "", "0j", "unicode") if n.bias_as_weight else n.b
-    return ("layer", f"max|Δ{d}|", f"max|Δ∂{c}/∂{n.w}|", f"max|Δ∂{c}/∂{bias}|")
+    d = nt.text("delta", notation=n)
+    # w and b are compared on the batch mean
+    dw, db = (nt.text("cost", wrt=q, batch=True, notation=n) for q in ("weight", "bias"))
+    return ("layer", f"max|Δ{d}|", f"max|Δ{dw}|", f"max|Δ{db}|")
 
 
 def layer_number(diff: LayerDiff, notation: str | nt.Notation | None = None) -> int:
     """The layer of a LayerDiff as a notation numbers it (Nielsen's 2 is LFD's and Ng's 1)."""
-    return diff.layer + nt.get(notation).layer_offset
+    return nt.layer_number(diff.layer, notation)
 
 
 def table(diffs: Sequence[LayerDiff], notation: str | nt.Notation | None = None) -> str:

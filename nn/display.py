@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from . import notation as notations
-from .notation import Name
 
 __all__ = ["KINDS", "History", "mimebundle", "set_display_hook", "summary_html", "summary_rows"]
 
@@ -88,7 +87,7 @@ def summary_rows(module: object, notation: Any = None) -> list[dict[str, str]]:
     sizes, activations, first = found
     rows = [
         {
-            "layer": f"{first - 1 + n.layer_offset} (input)",
+            "layer": f"{notations.layer_number(first - 1, n)} (input)",
             "neurons": str(sizes[0]),
             "activation": "",
             "weights": "",
@@ -100,16 +99,18 @@ def summary_rows(module: object, notation: Any = None) -> list[dict[str, str]]:
     for i, activation in enumerate(activations):
         layer = first + i
         nin, nout = sizes[i], sizes[i + 1]
-        w_sym, sup, _ = notations.parts(Name("weight", layer, 0, 0), n)
-        b_sym, _, _ = notations.parts(Name("bias", layer, 0), n)
         shape = f"{nout}×{nin}" if n.index_order == "jk" else f"{nin}×{nout}"
-        bias = notations.compose(b_sym, sup, "0j" if n.bias_as_weight else "", "html")
+        # the layer's weights and biases as vectors (LFD's biases are the weights w^(l)_0j)
+        weights, bias = (
+            notations.write(notations.term(q, layer, notation=n), "html")
+            for q in ("weight", "bias")
+        )
         rows.append(
             {
-                "layer": f"{layer + n.layer_offset}" + (" (output)" if i == last else ""),
+                "layer": f"{notations.layer_number(layer, n)}" + (" (output)" if i == last else ""),
                 "neurons": str(nout),
                 "activation": activation,
-                "weights": f"{notations.compose(w_sym, sup, '', 'html')} ({shape})",
+                "weights": f"{weights} ({shape})",
                 "biases": f"{bias} ({nout})",
                 "parameters": str(nout * (nin + 1)),
             }

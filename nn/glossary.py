@@ -6,25 +6,18 @@ It reads nn.notation's records and nn.costs' table; neither imports it, so it si
 from __future__ import annotations
 
 from . import costs
-from .notation import (
-    NOTATIONS,
-    Name,
-    Notation,
-    bp_equations,
-    compose,
-    generic,
-    render,
-)
+from .notation import NOTATIONS, Name, Notation, Tokens, bp_equations, render, term, write
 
 __all__ = ["glossary"]
 
 
-def _html(parts_: tuple[str, str, str]) -> str:
-    return compose(*parts_, "html")
+def _html(tokens: Tokens) -> str:
+    return write(tokens, "html")
 
 
 def glossary() -> str:
     """docs/notation.md, generated from the notation records (a test checks the page)."""
+
     notations = list(NOTATIONS.values())
     head = "| | " + " | ".join(f"{n.title} (`{n.key}`)" for n in notations) + " |"
     rule = "|---" * (len(notations) + 1) + "|"
@@ -36,6 +29,14 @@ def glossary() -> str:
         return n.notes.get(key, default)
 
     example = Name("weight", 2, 1, 0)
+
+    def generic(quantity: str, n: Notation) -> Tokens:
+        # the quantity with letters for its layer and indices (LFD's w_ij runs from i to j)
+        j, k = ("j", "i") if n.index_order == "kj" else ("j", "k")
+        if quantity == "input":
+            return term("input", 1, k, notation=n)
+        return term(quantity, "l", j, k if quantity == "weight" else None, notation=n)
+
     rows = [
         row(
             "pre-activation z",
@@ -47,8 +48,8 @@ def glossary() -> str:
         row("weight w", [_html(generic("weight", n)) for n in notations]),
         row("bias b", [_html(generic("bias", n)) + " " + note(n, "b") for n in notations]),
         row("δ = ∂C/∂z", [_html(generic("delta", n)) + " " + note(n, "δ") for n in notations]),
-        row("cost of one example", [_html((n.cost, "", "")) for n in notations]),
-        row("cost of a batch", [_html((n.cost_batch, "", "")) for n in notations]),
+        row("cost of one example", [_html(term("cost", notation=n)) for n in notations]),
+        row("cost of a batch", [_html(term("cost", batch=True, notation=n)) for n in notations]),
         row("costs", [note(n, "cost") for n in notations]),
         *(
             row(key, [eq for eq in (bp_equations(n)[key] for n in notations)])
@@ -110,8 +111,11 @@ def glossary() -> str:
             "subscript after `_`, as in `E_in`), `layer_offset` (the layer written = Nielsen's + "
             'offset), `layer_brackets` (`("(", ")")` writes w^(l)), `index_order` (`"jk"`: '
             'target then source; `"kj"`: source then target), `index_base` (0 or 1), '
-            "`bias_as_weight` (write b as the weight w_0j from a constant unit), `notes` (the "
-            "glossary's text).",
+            "`bias_as_weight` (write b as the weight w_0j from a constant unit), "
+            '`gradient_prefix` (`"d"` writes ∂J/∂W as dW, as Ng does), `batch_size` (the m of '
+            "1/m; LFD's N), `example` (an example's index in a batch: x, LFD's n, Ng's i), "
+            "`notes` (the glossary's text). Every symbol a view or message writes comes from "
+            "`nn.notation.term(quantity, layer, j, k, wrt=...)`, which applies these fields.",
             "",
         ]
     )

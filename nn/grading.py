@@ -54,7 +54,7 @@ from .activations import ACTIVATIONS, activate, check_activation, sigma_prime_te
 from .activations import TABLE as ACTIVATION_TABLE
 from .compare import example_loss
 from .module import MLP
-from .notation import Name, Notation
+from .notation import Notation
 
 __all__ = [
     "MISTAKES",
@@ -63,20 +63,22 @@ __all__ = [
     "Mismatch",
     "check_backprop",
     "learner_frame",
+    "mistake_title",
 ]
 
-# The mistakes the checker knows, by the key a Diagnosis carries, with a short title.
-MISTAKES: dict[str, str] = {
-    "sigma_for_sigma_prime": "σ(z) used where σ'(z) belongs",
-    "missing_sigma_prime": "σ'(z) left out",
-    "extra_sigma_prime": "σ'(z) applied where the output/cost pair cancels it",
-    "not_transposed": "w^{l+1} not transposed in BP2",
+# The mistakes the checker knows, by the key a Diagnosis carries, with a short title; the
+# symbols in braces are written by the notation (mistake_title).
+_TITLES: dict[str, str] = {
+    "sigma_for_sigma_prime": "{s}({z}) used where {s}'({z}) belongs",
+    "missing_sigma_prime": "{s}'({z}) left out",
+    "extra_sigma_prime": "{s}'({z}) applied where the output/cost pair cancels it",
+    "not_transposed": "{w_up} not transposed in BP2",
     "wrong_activation": "the wrong layer's activations in BP4",
-    "z_for_a": "z used where a belongs in BP4",
+    "z_for_a": "{z} used where {a} belongs in BP4",
     "outer_product_swapped": "the outer product's order swapped in BP4",
-    "wrong_layer_delta": "δ of the wrong layer",
-    "missing_batch_mean": "the batch mean's 1/m missing",
-    "extra_batch_mean": "an extra 1/m",
+    "wrong_layer_delta": "{d} of the wrong layer",
+    "missing_batch_mean": "the batch mean's {mean} missing",
+    "extra_batch_mean": "an extra {mean}",
     "missing_output_mean": "the 1/n of the mean over outputs missing",
     "factor_two": "a factor 2 from the quadratic cost's ½",
     "sign_flip": "the sign flipped",
@@ -88,6 +90,20 @@ MISTAKES: dict[str, str] = {
     "exception": "the function raised an exception",
     "nothing_fits": "no known mistake fits",
 }
+
+
+def mistake_title(key: str, notation: str | Notation | None = None) -> str:
+    """A mistake's short title (a key of MISTAKES) with its symbols written in a notation."""
+    n = notations.get(notation)
+    return _TITLES[key].format(
+        s=_sym("sigma", notation=n),
+        z=_sym("z", notation=n),
+        a=_sym("a", notation=n),
+        d=_sym("delta", notation=n),
+        w_up=_sym("w", "l+1", notation=n),
+        mean=_sym("mean", notation=n),
+    )
+
 
 # (output activation, cost) pairs for which σ' cancels in BP1 and δ^L = a − y: the cost table's
 MATCHING = {(row.pair, row.name) for row in costs.COSTS.values() if row.pair is not None}
@@ -103,48 +119,52 @@ ABS_TOL = 1e-9
 
 NotationLike = str | Notation | None
 
-# the checker's quantities -> the notation's (δ is written from the pre-activation's Name)
-_QUANTITY = {"z": "preactivation", "a": "activation", "w": "weight", "b": "bias"}
+# the checker's quantities -> nn.notation.term's (grad_*: the cost's derivative wrt that one)
+_QUANTITY = {"z": "preactivation", "a": "activation", "w": "weight", "b": "bias", "y": "target"}
+_WRT = {"grad_w": "weight", "grad_b": "bias", "grad_a": "activation"}
+_REPORTED = ("delta", "grad_b", "grad_w")  # what a learner's backprop returns
 
 
 def _layer_name(layer: int, notation: NotationLike) -> str:
     """Layer l (Nielsen's numbering: the input is 1) as the notation numbers it."""
-    return str(layer + notations.get(notation).layer_offset)
+    return str(notations.layer_number(layer, notation))
 
 
 def _sym(
-    quantity: str, layer: int, index: Sequence[int | str] = (), notation: NotationLike = None
+    quantity: str,
+    layer: int | str | None = None,
+    index: Sequence[int | str] = (),
+    notation: NotationLike = None,
+    batch: bool = False,
 ) -> str:
-    """The textbook symbol of one quantity: δ^3_0, w^3_{0,1}, ∂C/∂b^2_1, a^1_0, C, σ …"""
-    n = notations.get(notation)
-    if quantity == "cost":
-        return notations.symbol(n.cost)
-    if quantity == "sigma":
-        return notations.symbol(n.sigma)
-    if quantity in ("grad_w", "grad_b"):
-        return f"∂{notations.symbol(n.cost)}/∂" + _sym(quantity[-1], layer, index, n)
-    q = _QUANTITY.get(quantity, "preactivation")
-    if q == "activation" and layer == 1:
-        q = "input"
-    numeric = [i for i in index if isinstance(i, int)]
-    j = numeric[0] if numeric else 0
-    k = numeric[1] if len(numeric) > 1 else 0
-    name = Name(q, layer, j, k)
-    sym, sup, sub = (
-        notations.delta_parts(name, n) if quantity == "delta" else notations.parts(name, n)
-    )
-    if len(numeric) != len(index) or not index:
-        # a layer's vector (no index) or a symbolic index such as j, k or i
-        letters = [str(i) for i in index]
-        if quantity == "w" and n.index_order == "kj":
-            letters.reverse()
-        sub = ",".join(letters) if len(letters) > 1 and len(letters[0]) > 1 else "".join(letters)
-    return notations.compose(sym, sup, sub, "ascii")
+    """The textbook symbol of one quantity from nn.notation.term: δ^3_0, ∂C/∂b^2_1, a^1_0, C …
+
+    quantity: 'z', 'a', 'w', 'b', 'y', 'delta', 'cost', 'batch_cost', 'sigma', 'sigma_prime',
+    'mean' or 'grad_w', 'grad_b', 'grad_a' (the cost's derivative; for w and b with batch=True,
+    the batch cost's).
+    """
+    wrt = _WRT.get(quantity)
+    batch = (batch and wrt in ("weight", "bias")) or quantity == "batch_cost"
+    q = "cost" if wrt or quantity == "batch_cost" else _QUANTITY.get(quantity, quantity)
+    j = index[0] if index else None
+    k = index[1] if len(index) > 1 else None
+    if q in ("cost", "sigma", "sigma_prime", "mean", "target") and wrt is None:
+        layer = None  # no layer: the bare symbol (σ, C), or σ applied in the message's own words
+    return notations.text(q, layer, j, k, wrt=wrt, batch=batch, notation=notation, style="ascii")
+
+
+def _batch_mean(notation: NotationLike) -> str:
+    """The batch cost's definition in the notation: C = (1/m) Σ_x C_x, J = (1/m) Σ_i L_i."""
+    return notations.write(notations.batch_mean(notation), "ascii")
+
+
+# every mistake's title in Nielsen's notation (the default), by key
+MISTAKES: dict[str, str] = {key: mistake_title(key, "nielsen") for key in _TITLES}
 
 
 def _index(i: int, notation: NotationLike) -> str:
     """A neuron index as the notation writes it (some courses count from 1)."""
-    return str(i + notations.get(notation).index_base)
+    return str(notations.index_number(i, notation))
 
 
 def _num(x: float) -> str:
@@ -157,9 +177,10 @@ def _factor(x: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
-def _formula(expr: Expr, **names: str) -> str:
-    """A row expression (∂C/∂a of the cost table) with its variables written as given."""
-    return expr.unicode(names)
+def _formula(expr: Expr, sigma: str = "σ", **names: str) -> str:
+    """A row expression (∂C/∂a of the cost table) with its variables written as given, and the
+    logistic function as the notation writes it (σ; LFD's θ)."""
+    return expr.unicode({**names, "sigmoid()": sigma})
 
 
 def _factor_of(expr: Expr, text: str) -> str:
@@ -228,13 +249,16 @@ class BackpropReport:
         code = "`" if markdown else ""
         if self.ok:
             verdict = "**backprop OK**" if markdown else "backprop OK"
-            return [f"{verdict}: every δ, ∂C/∂b and ∂C/∂w matches the graph ({self._setting()})."]
+            batch = bool(self.batch)
+            d, b, w = (_sym(q, notation=self.notation, batch=batch) for q in _REPORTED)
+            every = f"{d}, {b} and {w}"
+            return [f"{verdict}: every {every} matches the graph ({self._setting()})."]
         verdict = "**backprop WRONG**" if markdown else "backprop WRONG"
         lines = [f"{verdict} ({self._setting()})."]
         m = self.mismatch
         if m is not None:
             where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
-            name = _sym(m.quantity, m.layer, m.index, self.notation)
+            name = _sym(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
             # where the number sits in the learner's lists: [layer − 2], then the example, j, k
             ex = [m.example] if m.example is not None else []
             entry = f"{m.quantity}[{m.layer - 2}]" + "".join(f"[{v}]" for v in ex + list(m.index))
@@ -246,7 +270,7 @@ class BackpropReport:
             lines.append("It should satisfy:")
             lines.extend(("    " + row) for row in m.equation.split("\n"))
         if self.diagnosis is not None:
-            title = MISTAKES[self.diagnosis.mistake]
+            title = mistake_title(self.diagnosis.mistake, self.notation)
             lines.append(f"Diagnosis ({title}): {self.diagnosis.message}")
         if self.table:
             lines.append("Expected vs received:")
@@ -484,9 +508,9 @@ class _Reader:
         self.batch = batch
         self.notation = notation
 
-    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
-        """The symbol of a quantity of layer l in this check's notation."""
-        return _sym(quantity, layer, index, self.notation)
+    def s(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation (batch: the batch's)."""
+        return _sym(quantity, layer, index, self.notation, batch=bool(self.batch))
 
     def ln(self, layer: int) -> str:
         """Layer l (Nielsen's numbering) as this check's notation numbers it."""
@@ -495,7 +519,7 @@ class _Reader:
     def _by_layer(self, obj: Any, what: str) -> Any:
         """Layer 2 first from a dict keyed by layer number or a list indexed by layer number."""
         n_layers = len(self.sizes) - 1
-        first = 2 + notations.get(self.notation).layer_offset  # layer 2 as the notation writes it
+        first = notations.layer_number(2, self.notation)  # layer 2 as the notation writes it
         wanted = list(range(first, first + n_layers))
         if isinstance(obj, dict):
             by_number: dict[int, Any] = {}
@@ -539,7 +563,8 @@ class _Reader:
             extra = ""
             if len(obj) == n_layers + 1:
                 extra = (
-                    f"; it has one entry too many: the input layer {N(1)} has no δ, weights or "
+                    f"; it has one entry too many: the input layer {N(1)} has no "
+                    f"{self.s('delta', None)}, weights or "
                     f"biases, so leave it out and start at layer {N(2)}"
                 )
             raise _Problem(
@@ -635,7 +660,8 @@ class _Reader:
         sizes = self.sizes
         if shape and shape[0] == sizes[i] and i > 0:
             return (
-                f"; it has one entry per neuron of layer {N(i + 1)}: is it the δ of the layer "
+                f"; it has one entry per neuron of layer {N(i + 1)}: is it the {S('delta', None)} "
+                "of the layer "
                 "below, or was w not transposed?"
             )
         if shape and i + 2 < len(sizes) and shape[0] == sizes[i + 2]:
@@ -658,8 +684,9 @@ class _Reader:
         m = self.batch
         if m and shape in ((m, n), (m, n, 1)):
             hint = (
-                f"; it has one row per example: ∂{S('cost', 0)}/∂b of the batch cost C = (1/m) Σ_x "
-                "C_x is the mean of the examples' δ, one number per neuron (average over the rows)"
+                f"; it has one row per example: {S('grad_b', layer)} of the batch cost "
+                f"{_batch_mean(self.notation)} is the mean of the examples' {S('delta', layer)}, "
+                "one number per neuron (average over the rows)"
             )
         raise _Problem(
             f"grad_b[{i}] ({S('grad_b', layer)}) has shape "
@@ -679,8 +706,9 @@ class _Reader:
         hints = []
         if shape == (cols, rows):
             hints.append(
-                f"it is transposed ({cols}×{rows}): ∂{S('cost', 0)}/∂{S('w', layer)}_jk = "
-                f"{S('a', layer - 1)}_k {S('delta', layer)}_j has rows j (neurons of layer "
+                f"it is transposed ({cols}×{rows}): {S('grad_w', layer, ('j', 'k'))} = "
+                f"{S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))} has rows j (neurons of "
+                "layer "
                 f"{N(layer)}) and columns k (neurons of layer {N(layer - 1)}), so it is "
                 f"{S('delta', layer)} ({S('a', layer - 1)})ᵀ, not {S('a', layer - 1)} "
                 f"({S('delta', layer)})ᵀ: the outer product's order is swapped"
@@ -698,8 +726,8 @@ class _Reader:
             )
         if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
             hints.append(
-                f"it has one matrix per example: ∂{S('cost', 0)}/∂w of the batch cost C = (1/m) "
-                "Σ_x C_x is their mean"
+                f"it has one matrix per example: {S('grad_w', layer)} of the batch cost "
+                f"{_batch_mean(self.notation)} is their mean"
             )
         raise _Problem(
             f"grad_w[{i}] ({S('grad_w', layer)}) has shape {_show(shape)}, but {S('w', layer)} is "
@@ -755,9 +783,9 @@ class _Check:
     notation: NotationLike
     trials: list[_Trial]
 
-    def s(self, quantity: str, layer: int, index: Sequence[int | str] = ()) -> str:
-        """The symbol of a quantity of layer l in this check's notation."""
-        return _sym(quantity, layer, index, self.notation)
+    def s(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of layer l in this check's notation (batch: the batch's)."""
+        return _sym(quantity, layer, index, self.notation, batch=bool(self.batch))
 
     def ln(self, layer: int) -> str:
         """Layer l (Nielsen's numbering) as this check's notation numbers it."""
@@ -766,6 +794,16 @@ class _Check:
     @property
     def n_layers(self) -> int:
         return len(self.sizes) - 1
+
+    @property
+    def example(self) -> str:
+        """The letter for an example of the batch: x (LFD's n, Ng's i)."""
+        return notations.get(self.notation).example
+
+    @property
+    def sum_x(self) -> str:
+        """Σ over the examples of a batch, with the notation's index (Σ_x, LFD's Σ_n)."""
+        return f"Σ_{self.example}"
 
     def act_name(self, i: int) -> str:
         return self.output if i == self.n_layers - 1 else self.hidden
@@ -832,8 +870,8 @@ class _Check:
             expr = row.gradient_expr()
             return (
                 f"BP1 (the cost takes the logits): {d} = ∂{S('cost', 0)}/∂{z} = "
-                f"{_formula(expr, z=z, y=f'y_{jj}')}\n     = "
-                f"{_formula(expr, z=_num(zv), y=_factor(y[j]))} = {_num(want)}"
+                f"{_formula(expr, S('sigma', 0), z=z, y=S('y', None, (j,)))}\n     = "
+                f"{_formula(expr, S('sigma', 0), z=_num(zv), y=_factor(y[j]))} = {_num(want)}"
             )
         if out == "softmax":
             n = self.sizes[-1]
@@ -858,7 +896,7 @@ class _Check:
         expr = row.gradient_expr()
         yj = y[j]
         n = self.sizes[-1]
-        grad = _factor_of(expr, _formula(expr, a=a, y=f"y_{jj}", n="n"))
+        grad = _factor_of(expr, _formula(expr, a=a, y=S("y", None, (j,)), n="n"))
         nums = _factor_of(expr, _formula(expr, a=_num(av), y=_factor(yj), n=str(n)))
         slope, written = sigma_prime_text(out, z, S("sigma", 0))
         # without a formula for σ', say which activation its number is the slope of
@@ -868,7 +906,7 @@ class _Check:
         return (
             f"BP1: {d} = ∂{S('cost', 0)}/∂{a} · {S('sigma', 0)}'({z}) = {grad} · {slope}\n     = "
             f"{nums} · {_factor(sp)} = {_factor(g)} · {_factor(sp)} = {_num(want)}   ({z} = "
-            f"{_num(zv)}, {a} = {_num(av)}, y_{jj} = {_num(yj)}{which})"
+            f"{_num(zv)}, {a} = {_num(av)}, {S('y', None, (j,))} = {_num(yj)}{which})"
         )
 
     def _bp2(self, t: _Trial, i: int, x: int, k: int) -> str:
@@ -896,20 +934,24 @@ class _Check:
 
     def _bp3(self, t: _Trial, i: int, j: int) -> str:
         layer, nt = i + 2, self.notation
-        b, d = _sym("grad_b", layer, (j,), nt), _sym("delta", layer, (j,), nt)
+        b, d = self.s("grad_b", layer, (j,)), _sym("delta", layer, (j,), nt)
+        xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
+        sx = f"Σ_{xx}"
         want = t.grad_b[i][j]
         if not self.batch:
             return f"BP3: {b} = {d} = {_num(want)}"
         vals = [t.deltas[x][i][j] for x in range(self.batch)]
         return (
-            f"BP3 (batch mean C = (1/m) Σ_x C_x): {b} = (1/m) Σ_x {d}(x)\n"
+            f"BP3 (batch mean {_batch_mean(nt)}): {b} = ({self.s('mean', None)}) {sx} {d}({xx})\n"
             f"     = (1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
         )
 
     def _bp4(self, t: _Trial, i: int, j: int, k: int) -> str:
         S = self.s
         layer, nt = i + 2, self.notation
-        g = _sym("grad_w", layer, (j, k), nt)
+        g = self.s("grad_w", layer, (j, k))
+        xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
+        sx = f"Σ_{xx}"
         a = _sym("a", layer - 1, (k,), nt)
         d = _sym("delta", layer, (j,), nt)
         want = t.grad_w[i][j][k]
@@ -921,7 +963,8 @@ class _Check:
             f"{_factor(t.acts[x][i][k])}·{_factor(t.deltas[x][i][j])}" for x in range(self.batch)
         )
         return (
-            f"BP4 (batch mean C = (1/m) Σ_x C_x): {g} = (1/m) Σ_x {a}(x) · {d}(x)\n"
+            f"BP4 (batch mean {_batch_mean(nt)}): {g} = ({self.s('mean', None)}) {sx} {a}({xx}) · "
+            f"{d}({xx})\n"
             f"     = (1/{self.batch})({prods}) = {_num(want)}{source}"
         )
 
@@ -977,8 +1020,8 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
                 f"BP1 multiplies ∂{S('cost', 0)}/∂{S('a', L)} by {S('sigma', 0)}({S('z', L)}), the "
                 f"activation itself, where {S('sigma', 0)}'({S('z', L)}), its derivative, belongs"
                 + (
-                    f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − σ), so σ alone is "
-                    "missing the factor 1 − σ)"
+                    f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − {S('sigma', 0)}), so "
+                    f"{S('sigma', 0)} alone is missing the factor 1 − {S('sigma', 0)})"
                     if out == "sigmoid"
                     else ""
                 ),
@@ -1003,11 +1046,11 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
         found.append(
             (
                 "missing_sigma_prime",
-                f'{S("delta", L)} was taken as a − y, the "error signal" of the matching '
+                f'{S("delta", L)} was taken as {S("a", L)} − y, the "error signal" of the matching '
                 f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
-                f"{S('delta', L)} = ∇_a C ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply by "
-                f"{S('sigma', 0)}'({S('z', L)}). (a − y alone is {S('delta', L)} only for "
-                f"{_a_minus_y_pairs()}.)",
+                f"{S('delta', L)} = {S('grad_a', L)} ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply "
+                f"by {S('sigma', 0)}'({S('z', L)}). ({S('a', L)} − {S('y', None)} alone is "
+                f"{S('delta', L)} only for {_a_minus_y_pairs()}.)",
                 residual,
             )
         )
@@ -1015,7 +1058,7 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
             (
                 "missing_sigma_prime",
                 f"{S('delta', L)} is ∂{S('cost', 0)}/∂{S('a', L)} without the factor "
-                f"{S('sigma', 0)}'({S('z', L)}): BP1 is {S('delta', L)} = ∇_a C ⊙ "
+                f"{S('sigma', 0)}'({S('z', L)}): BP1 is {S('delta', L)} = {S('grad_a', L)} ⊙ "
                 f"{S('sigma', 0)}'({S('z', L)}), and for a {pair}, {S('sigma', 0)}' does not "
                 "cancel",
                 [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
@@ -1049,8 +1092,9 @@ def _bp1_candidates(c: _Check) -> list[_Candidate]:
             (
                 "class_index_as_number",
                 f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
-                "is the index of the target class, so δ^L_j = a^L_j − 1[j = c] (subtract 1 only "
-                "at j = c, i.e. use the one-hot vector e_c)",
+                f"is the index of the target class, so {S('delta', L, ('j',))} = "
+                f"{S('a', L, ('j',))} − 1[j = c] (subtract 1 only "
+                "at j = c, i.e. use the one-hot vector of class c)",
                 [
                     [[a - t.ys[x] for a in t.acts[x][-1]] for x in range(len(t.xs))]
                     for t in c.trials
@@ -1107,8 +1151,10 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "not_transposed",
                 f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
-                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer)}_k = Σ_j "
-                f"{S('w', layer + 1)}_jk {S('delta', layer + 1)}_j sums down column k of "
+                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = "
+                "Σ_j "
+                f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down "
+                "column k of "
                 f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
                 f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
                 f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
@@ -1126,8 +1172,9 @@ def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "not_transposed",
-                f"BP2 used row k of {S('w', layer + 1)} instead of column k: {S('delta', layer)}_k "
-                f"= Σ_j {S('w', layer + 1)}_jk {S('delta', layer + 1)}_j needs "
+                f"BP2 used row k of {S('w', layer + 1)} instead of column k: "
+                f"{S('delta', layer, ('k',))} "
+                f"= Σ_j {S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} needs "
                 f"({S('w', layer + 1)})ᵀ. Row k has only {n} entries against the {up} of "
                 f"{S('delta', layer + 1)}, so the sum (a zip?) silently stopped early instead of "
                 "failing",
@@ -1187,9 +1234,10 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"∂{S('cost', 0)}/∂{S('b', layer)} was set to {S('delta', other + 2)}, the δ "
-                    f"of the wrong layer: BP3 is ∂{S('cost', 0)}/∂{S('b', layer)}_j = "
-                    f"{S('delta', layer)}_j (the same layer)",
+                    f"{S('grad_b', layer)} was set to {S('delta', other + 2)}, the "
+                    f"{S('delta', None)} "
+                    f"of the wrong layer: BP3 is {S('grad_b', layer, ('j',))} = "
+                    f"{S('delta', layer, ('j',))} (the same layer)",
                     [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
                 )
             )
@@ -1197,9 +1245,10 @@ def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂{S('cost', 0)}/∂{S('b', layer)} is the {S('delta', layer)} of the last example "
-                f"only: the batch cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('b', layer)}_j "
-                f"= (1/m) Σ_x {S('delta', layer)}_j(x), the mean over all the examples",
+                f"{S('grad_b', layer)} is the {S('delta', layer)} of the last example "
+                f"only: the batch cost {_batch_mean(c.notation)} gives "
+                f"{S('grad_b', layer, ('j',))} = ({S('mean', None)}) {c.sum_x} "
+                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the examples",
                 [list(t.deltas[-1][i]) for t in c.trials],
             )
         )
@@ -1224,8 +1273,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "wrong_activation",
                 f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
-                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                f"{S('delta', layer)}_j, with the activations coming INTO layer {N(layer)} "
+                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+                f"{S('delta', layer, ('j',))}, with the activations coming INTO layer {N(layer)} "
                 f"({S('w', layer)} multiplies {S('a', layer - 1)} in {S('z', layer)} = "
                 f"{S('w', layer)} {S('a', layer - 1)} + {S('b', layer)}). Layers {layer - 1} and "
                 f"{layer} have the same width here, so the shapes hid it",
@@ -1235,8 +1284,9 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "outer_product_swapped",
-                f"BP4's outer product is the wrong way round: ∂{S('cost', 0)}/∂{S('w', layer)}_jk "
-                f"= {S('a', layer - 1)}_k {S('delta', layer)}_j, i.e. {S('delta', layer)} "
+                f"BP4's outer product is the wrong way round: {S('grad_w', layer, ('j', 'k'))} "
+                f"= {S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))}, i.e. "
+                f"{S('delta', layer)} "
                 f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
                 f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
                 "square here, so the shapes hid it)",
@@ -1248,8 +1298,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             (
                 "wrong_activation",
                 f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
-                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                f"{S('delta', layer)}_j (the activations coming into layer {N(layer)})",
+                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+                f"{S('delta', layer, ('j',))} (the activations coming into layer {N(layer)})",
                 [mean_outer(t, i, i + 2) for t in c.trials],
             )
         )
@@ -1259,8 +1309,8 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
                 "z_for_a",
                 f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = "
                 f"{S('sigma', 0)}({S('z', layer - 1)}) belongs: "
-                f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                f"{S('delta', layer)}_j",
+                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+                f"{S('delta', layer, ('j',))}",
                 [mean_outer(t, i, i, zs=True) for t in c.trials],
             )
         )
@@ -1269,9 +1319,10 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
             found.append(
                 (
                     "wrong_layer_delta",
-                    f"BP4 used {S('delta', other + 2)}, the δ of the wrong layer: "
-                    f"∂{S('cost', 0)}/∂{S('w', layer)}_jk = {S('a', layer - 1)}_k "
-                    f"{S('delta', layer)}_j (δ of the same layer l as w^l)",
+                    f"BP4 used {S('delta', other + 2)}, the {S('delta', None)} of the wrong layer: "
+                    f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+                    f"{S('delta', layer, ('j',))} ({S('delta', None)} of the same layer as "
+                    f"{S('w', layer)})",
                     [
                         _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
                         for t in c.trials
@@ -1282,9 +1333,10 @@ def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
         found.append(
             (
                 "last_example_only",
-                f"∂{S('cost', 0)}/∂{S('w', layer)} comes from the last example only: the batch "
-                f"cost C = (1/m) Σ_x C_x gives ∂{S('cost', 0)}/∂{S('w', layer)}_jk = (1/m) Σ_x "
-                f"{S('a', layer - 1)}_k(x) {S('delta', layer)}_j(x), the mean over all the "
+                f"{S('grad_w', layer)} comes from the last example only: the batch "
+                f"cost {_batch_mean(c.notation)} gives {S('grad_w', layer, ('j', 'k'))} = "
+                f"({S('mean', None)}) {c.sum_x} {S('a', layer - 1, ('k',))}({c.example}) "
+                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the "
                 "examples",
                 [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
             )
@@ -1302,10 +1354,10 @@ def _non_square(sizes: list[int], i: int) -> str:
 # has the 2 of the square, has a 1/n). The cost table's row gives k (½, 1/n or 1), so the right
 # form is 2k (a − y); every other form is a named constant-factor mistake.
 _SQUARE_FORMS: tuple[tuple[str, Callable[[int], float], bool, bool], ...] = (
-    ("a − y", lambda n: 1.0, False, False),
-    ("2(a − y)", lambda n: 2.0, True, False),
-    ("2(a − y)/n", lambda n: 2.0 / n, True, True),
-    ("(a − y)/n", lambda n: 1.0 / n, False, True),
+    ("{a} − {y}", lambda n: 1.0, False, False),
+    ("2({a} − {y})", lambda n: 2.0, True, False),
+    ("2({a} − {y})/n", lambda n: 2.0 / n, True, True),
+    ("({a} − {y})/n", lambda n: 1.0 / n, False, True),
 )
 
 
@@ -1315,10 +1367,15 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
     if row.factor is None:
         return []
     S, L = c.s, c.n_layers + 1
+    d, cost = S("delta", None), S("cost", None)
+    a_j, y_j = S("a", L, ("j",)), S("y", None, ("j",))
     k_text, k = row.factor
     right = 2.0 * k(n)  # d/da of k (a − y)² = 2k (a − y)
     has_two, has_mean = k_text != "½", k_text == "1/n"  # a ½ cancels the 2 of the square
-    grad = _formula(row.gradient_expr(), a="a_j", y="y_j", n="n")
+    grad = _formula(row.gradient_expr(), a=a_j, y=y_j, n="n")
+    # C from the row's factor, in the notation's symbols: k Σ_j (a_j − y_j)²
+    k_shown = {"1": "", "½": "½ "}.get(k_text, f"({k_text}) ")  # ½ Σ, (1/n) Σ, or Σ alone
+    formula = f"{k_shown}Σ_j ({a_j} − {y_j})²"
     named: list[tuple[float, str, str]] = []
     # forms with the row's own 1/n (or its absence) first: with n = 1, (a − y)/n is a − y, and
     # the mistake is then the factor 2, not the mean
@@ -1340,10 +1397,9 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
             (
                 ratio,
                 key,
-                f"δ is {_num(ratio)} times the right one: ∂{S('cost', 0)}/∂{S('a', L)}_j was "
-                f"taken as {text}, but {row.name} is {S('cost', 0)} = {row.formula}, so "
-                f"∂{S('cost', 0)}/∂a_j "
-                f"= {grad}: {' and '.join(why)}",
+                f"{d} is {_num(ratio)} times the right one: ∂{cost}/∂{a_j} was taken as "
+                f"{text.format(a=a_j, y=y_j)}, but {row.name} is {cost} = {formula}, so "
+                f"∂{cost}/∂{a_j} = {grad}: {' and '.join(why)}",
             )
         )
     return named
@@ -1352,19 +1408,25 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
 def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
     """(received/expected, mistake key, message) for the constant factors that have a name."""
     S = c.s
+    L = c.n_layers + 1
+    d, mean = S("delta", None), S("mean", None)
+    a_L = S("a", L)
+    size = notations.get(c.notation).batch_size  # m (LFD: N)
     n = c.sizes[-1]
     m = c.batch or 1
     named: list[tuple[float, str, str]] = []
     if kind == "delta":
         named += _cost_factor_names(c, n)
         if m > 1:
+            x = notations.get(c.notation).example
+            own = _sym("cost", None, (x,), c.notation)
             named.append(
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"δ is divided by m = {m}: deltas are per example, δ^l(x) = ∂C_x/∂z^l(x) for "
-                    "that example's own cost; the 1/m of the batch mean belongs only in "
-                    f"∂{S('cost', 0)}/∂w and ∂{S('cost', 0)}/∂b",
+                    f"{d} is divided by {size} = {m}: deltas are per example, {d}({x}) = "
+                    f"∂{own}/∂{S('z', None)}({x}) for that example's own cost; the {mean} of the "
+                    f"batch mean belongs only in {S('grad_w', None)} and {S('grad_b', None)}",
                 )
             )
     else:
@@ -1375,23 +1437,24 @@ def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
                     float(m),
                     "missing_batch_mean",
                     f"{name} is {m} times too large: it is the SUM over the batch, but the batch "
-                    f"cost is the mean C = (1/m) Σ_x C_x, so divide by m = {m}",
+                    f"cost is the mean {_batch_mean(c.notation)}, so divide by {size} = {m}",
                 )
             )
             named.append(
                 (
                     1.0 / m,
                     "extra_batch_mean",
-                    f"{name} is divided by m = {m} once too often: the mean over the batch needs "
-                    "one 1/m, applied once (if δ was already divided, do not divide again)",
+                    f"{name} is divided by {size} = {m} once too often: the mean over the batch "
+                    "needs "
+                    f"one {mean}, applied once (if {d} was already divided, do not divide again)",
                 )
             )
     named.append(
         (
             -1.0,
             "sign_flip",
-            "every number has the wrong sign: the cost's derivative is written a − y (output "
-            "minus target); y − a flips every δ and gradient",
+            f"every number has the wrong sign: the cost's derivative is written {a_L} − y (output "
+            f"minus target); y − {a_L} flips every {d} and gradient",
         )
     )
     return named
@@ -1454,11 +1517,15 @@ def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
             if _close(ratio, factor):
                 return Diagnosis(key, _sentence(msg))
             if _close(ratio, -factor) and key != "sign_flip":
-                return Diagnosis(key, msg + "; and the sign is flipped too (a − y, not y − a).")
+                a_L = c.s("a", c.n_layers + 1)
+                return Diagnosis(
+                    key, msg + f"; and the sign is flipped too ({a_L} − y, not y − {a_L})."
+                )
         return Diagnosis(
             "constant_factor",
             f"every number is {_num(ratio)} times the right one, on every trial: a constant factor "
-            "is wrong (check the constants in the cost's derivative and any 1/m or 1/n).",
+            f"is wrong (check the constants in the cost's derivative and any {c.s('mean', None)} "
+            "or 1/n).",
         )
     return None
 
@@ -1596,7 +1663,7 @@ def check_backprop(
                         strict=True,
                     )
                 ]
-        report.wrong.append(_sym(kind, i + 2, (), notation))
+        report.wrong.append(_sym(kind, i + 2, (), notation, batch=bool(batch)))
     report.ok = report.mismatch is None
     return report
 
@@ -1612,7 +1679,7 @@ def _first_bad(c: _Check, kind: str, i: int) -> tuple[int, tuple[int, ...], floa
 
 
 def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) -> str:
-    def S(quantity: str, layer: int) -> str:
+    def S(quantity: str, layer: int | str) -> str:
         return _sym(quantity, layer, (), notation)
 
     parts = []
@@ -1620,10 +1687,11 @@ def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) ->
         layer = i + 2
         d = f"{batch}×{sizes[i + 1]}" if batch else f"{sizes[i + 1]}"
         parts.append(f"{S('w', layer)} {sizes[i + 1]}×{sizes[i]}, {S('delta', layer)} {d}")
+    w_up, d_up = S("w", "l+1"), S("delta", "l+1")
     return (
         "The shapes in this network: "
         + "; ".join(parts)
-        + ". A shape error in BP2 often means w^{l+1} was not transposed: (w^{l+1})ᵀ δ^{l+1} "
+        + f". A shape error in BP2 often means {w_up} was not transposed: ({w_up})ᵀ {d_up} "
         "has one entry per neuron of layer l"
-        + (" (with one row per example it is δ^{l+1} @ w^{l+1})." if batch else ".")
+        + (f" (with one row per example it is {d_up} @ {w_up})." if batch else ".")
     )

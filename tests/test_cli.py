@@ -73,8 +73,15 @@ def test_every_command_takes_a_notation(capsys: pytest.CaptureFixture[str], tmp_
     code, out, _ = run(capsys, "explain", "--notation", "lfd", "--param", "w^(1)_{1,2}")
     # LFD: w^(1)_ij from node i of layer 0 to node j of layer 1, nodes from 1: Nielsen's w^2_{1,0}
     assert code == 0 and "∂e/∂w⁽¹⁾₁,₂ = ∂e/∂s⁽¹⁾₂ · ∂s⁽¹⁾₂/∂w⁽¹⁾₁,₂ = δ⁽¹⁾₂ · x⁽⁰⁾₁" in out
+    # --param's short form counts layers and nodes as LFD does too, and orders w_ij as LFD
+    code, short, _ = run(capsys, "explain", "--notation", "lfd", "--param", "w:1:1:2")
+    assert code == 0 and short == out
+    code, out, _ = run(capsys, "explain", "--notation", "ng", "--param", "b:1:2")
+    assert code == 0 and "∂L/∂b^[1]₂ = ∂L/∂z^[1]₂" in out  # Nielsen's b^2_1
+    code, _, err = run(capsys, "explain", "--notation", "ng", "--param", "w:3:1:1")
+    assert code == 2 and "weight layers 1 to 2 (layer 0 is the input" in err
     code, out, _ = run(capsys, "check", "--trials", "2", "--notation", "ng")
-    assert code == 0 and "max|Δdz|" in out and "max|Δ∂J/∂w|" in out
+    assert code == 0 and "max|Δdz|" in out and "max|Δdw|" in out  # Ng writes ∂J/∂W as dW
     first_row = out.splitlines()[1].split()
     assert first_row[first_row.index("yes") - 4] == "1"  # Nielsen's layer 2 is Ng's layer 1
     code, out, _ = run(capsys, "demo", "--steps", "2", "--out", str(tmp_path), "--notation", "lfd")

@@ -77,7 +77,7 @@ def test_a_linear_layers_a_is_its_z_node(capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("param", "needle"),
     [
-        ("w:1:0:0", "weight layers 2 to 3 (layer 1 is the input)"),
+        ("w:1:0:0", "weight layers 2 to 3 (layer 1 is the input, as Nielsen numbers layers)"),
         ("w:2:5:0", "layer 2 has neurons 0 to 2"),
         ("w:2:0:7", "neuron 0 of layer 2 has inputs 0 to 1"),
         ("b:2:0:1", "a weight needs layer, neuron and input"),

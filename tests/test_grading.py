@@ -156,7 +156,10 @@ def test_mse_taken_as_a_minus_y_is_n_over_2_times_too_large_and_says_why(n: int)
     assert m is not None and d is not None, str(report)
     assert m.received / m.expected == pytest.approx(n / 2)
     assert d.mistake == "missing_output_mean"
-    assert d.message.startswith(f"δ is {n / 2:g} times the right one: ∂C/∂a^3_j was taken as a − y")
+    assert d.message.startswith(
+        f"δ is {n / 2:g} times the right one: ∂C/∂a^3_j was taken as a^3_j − y_j, but mse is "
+        "C = (1/n) Σ_j (a^3_j − y_j)², so ∂C/∂a^3_j = 2·(a^3_j − y_j)/n"
+    )
     assert "the factor 2 from the square is missing" in d.message
     assert f"the 1/n of the mean over the n = {n} outputs is missing" in d.message
 
@@ -510,7 +513,7 @@ def test_the_report_speaks_the_chosen_notation() -> None:
     # Ng counts layers from the input as 0 and units from 1, and writes δ as dz
     assert "First wrong number: dz^[1]_1 = deltas[0][0]" in text
     assert "BP2: dz^[1]_1 = ((w^[2])ᵀ dz^[2])_1 · g'(z^[1]_1)" in text
-    assert "All the wrong quantities: dz^[1], ∂L/∂b^[1], ∂L/∂w^[1]" in text
+    assert "All the wrong quantities: dz^[1], db^[1], dw^[1]" in text
     assert "δ^2" not in text and "δ^3" not in text
     lfd = str(check_backprop(fn, [2, 3, 3], trials=2, notation="lfd"))
     assert "δ^(1)_1" in lfd and "θ'(s^(1)_1)" in lfd

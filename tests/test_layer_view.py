@@ -345,7 +345,7 @@ def test_matching_pairs_say_delta_is_a_minus_y(
 def test_softmax_shows_the_jacobian_form() -> None:
     model, c = small("cross_entropy", "softmax")
     text = str(viz.explain(model, c, cost="cross_entropy", y=1))
-    assert "δ³ = Jᵀ ∇ₐC" in text and "no a or ∇_a C nodes" in " ".join(text.split())
+    assert "δ³ = Jᵀ ∇ₐ C" in text and "no a or ∇ₐ C nodes" in " ".join(text.split())
     a = model.layers[-1].a  # the softmax nodes of this forward pass (the cost read the logits)
     jac = pictures(sections(text)[0])[0][1][0][1]
     expected = [
@@ -367,6 +367,46 @@ def test_a_gradient_that_is_not_the_graphs_single_pass_shows_in_the_check() -> N
     assert len(parameters) == 4 and min(parameters) > 1e-3  # BP3 and BP4, both layers
     assert len(deltas) == 2 and max(deltas) < 1e-12  # BP1 and BP2 use no leaf grads
     assert "call model.zero_grad() before C.backward()" in " ".join(text.split())
+
+
+def test_bp2_checks_the_printed_product_against_the_a_nodes_grads() -> None:
+    """BP2's picture says (w³)ᵀ δ³ = ∂C/∂a²; its check must compare those two, not only δ².
+
+    Hidden neuron 0 is a dead relu (z < 0, σ′ = 0) and C also reads its a directly, through
+    (a²₀ − 1)². Then ∂C/∂a²₀ = ((w³)ᵀ δ³)₀ + 2(a²₀ − 1) = ((w³)ᵀ δ³)₀ − 2, while δ²₀ = 0 either
+    way: only the product check sees the 2.
+    """
+    model = MLP(2, [2, 1], activation="relu", output_activation="linear", seed=0)
+    hidden = model.layers[0].neurons[0]
+    for w in hidden.w:
+        w.data = 1.0
+    hidden.b.data = -5.0  # z²₀ = x₀ + x₁ − 5 < 0 for these inputs: a²₀ = 0
+    out = model([0.3, 0.4])
+    a0 = model.layers[0].a[0]
+    assert a0.data == 0.0
+    c = (out[0] - 0.5) ** 2 + (a0 - 1.0) ** 2  # one cost, no example costs inside
+    c.backward()
+    bp2 = viz.explain(model, c).equation("BP2")
+    (check,) = [line for line in bp2.splitlines() if "check:" in line]
+    assert math.isclose(num(check.rsplit("= ", 1)[1]), 2.0, rel_tol=1e-3)
+
+
+def test_the_layer_headers_number_layers_as_each_notation_does() -> None:
+    """The header and each equation's layer follow LFD's and Ng's numbering (the input is 0)."""
+    model = MLP(2, [3, 2, 1], activation="tanh", seed=4)
+    c = quadratic(model([0.1, -0.2]), [0.3])
+    c.backward()
+    for key, hidden, output in (("nielsen", (2, 3), 4), ("lfd", (1, 2), 3), ("ng", (1, 2), 3)):
+        view = viz.explain(model, c, notation=key)
+        head = view.splitlines()
+        assert f"  layer {output}: output layer, 1 linear neuron fed by 2" in head, key
+        assert f"  layer {hidden[1]}: hidden layer, 2 tanh neurons fed by 3" in head, key
+        assert f"  layer {hidden[0]}: hidden layer, 3 tanh neurons fed by 2" in head, key
+        shown = [s[0] for s in sections(str(view))]
+        assert [re.search(r"\(layer (\d+)\)", line)[1] for line in shown] == [  # type: ignore[index]
+            str(n) for n in (output,) * 3 + (hidden[1],) * 3 + (hidden[0],) * 3
+        ], key
+        assert view.equation("BP1", output) and view.equation("BP2", hidden[0])
 
 
 def test_wide_matrices_are_elided_unless_asked() -> None:
@@ -449,7 +489,7 @@ def test_the_command_prints_the_layer_view(capsys: pytest.CaptureFixture[str]) -
     assert main([*argv, "--layer", "1", "--notation", "ng", "--batch", "3"]) == 0
     text = capsys.readouterr().out
     assert [s[0][:3] for s in sections(text)] == ["BP2", "BP3", "BP4"]
-    assert "a batch of m = 3 examples" in text and "(1/3) Σₓ" in text
+    assert "a batch of m = 3 examples" in text and "(1/3) Σᵢ" in text  # Ng's examples: i
     assert max(checks(text)) < 1e-12
 
 

@@ -207,10 +207,14 @@ def test_styles_ascii_unicode_latex(key: str, name: Name, forms: list[str]) -> N
 def test_html_and_delta_and_latex_greek() -> None:
     name = Name("preactivation", 2, 0)
     assert nn.notation.render(name, "nielsen", "html") == "z<sup>2</sup><sub>0</sub>"
-    assert nn.notation.delta(name, "nielsen", "unicode") == "δ²₀"
-    assert nn.notation.delta(name, "nielsen", "latex") == r"{\delta}^{2}_{0}"
-    assert nn.notation.delta(name, "ng") == "dz^[1]_1"
-    assert nn.notation.delta(name, "goodfellow") == "g^(1)_1"
+
+    def delta(key: str, style: str = "ascii") -> str:
+        return nn.notation.text("delta", name.layer, name.j, notation=key, style=style)
+
+    assert delta("nielsen", "unicode") == "δ²₀"
+    assert delta("nielsen", "latex") == r"{\delta}^{2}_{0}"
+    assert delta("ng") == "dz^[1]_1"
+    assert delta("goodfellow") == "g^(1)_1"
     with pytest.raises(ValueError, match="style must be one of"):
         nn.notation.render(name, "nielsen", "rtf")
 
@@ -264,3 +268,56 @@ def test_bp_equations_in_each_notation() -> None:
     lfd = nn.notation.bp_equations("lfd")
     assert lfd["BP4"] == "∂e/∂w^(l)_ij = x^(l−1)_i δ^(l)_j"
     assert lfd["BP3"] == "∂e/∂w^(l)_0j = δ^(l)_j"
+
+
+# ------------------------------------------------------------------- the one symbol function
+@pytest.mark.parametrize(
+    ("key", "args", "kwargs", "written"),
+    [
+        # the derivative of the cost: ∂C/∂w (Nielsen), Ng's dW, LFD's bias as the weight w_0j
+        ("nielsen", ("cost", 2, 1, 0), {"wrt": "weight"}, "∂C/∂w^2_{1,0}"),
+        ("ng", ("cost", 2, 1, 0), {"wrt": "weight", "batch": True}, "dw^[1]_{2,1}"),
+        ("ng", ("cost", 3), {"wrt": "bias"}, "db^[2]"),
+        ("lfd", ("cost", 2, 1), {"wrt": "bias", "batch": True}, "∂E_in/∂w^(1)_{0,2}"),
+        ("lfd", ("cost", 2), {"wrt": "bias"}, "∂e/∂w^(1)_0j"),
+        ("lfd", ("cost", 2), {"wrt": "weight"}, "∂e/∂w^(1)"),
+        # ∇_a C for the output vector, in each course's letters
+        ("nielsen", ("cost", 3), {"wrt": "activation"}, "∇_a C"),
+        ("lfd", ("cost", 3), {"wrt": "activation"}, "∇_x e"),
+        ("ng", ("cost", 3), {"wrt": "activation"}, "da^[2]"),
+        # σ, σ′ applied to z of a layer; the input as layer 1; letters as they are
+        ("goodfellow", ("sigma_prime", 2, 0), {}, "f′(a^(1)_1)"),
+        ("lfd", ("activation", 1, 0), {}, "x^(0)_1"),
+        ("nielsen", ("weight", "l+1", "j", "k"), {}, "w^{l+1}_jk"),
+        ("lfd", ("weight", "l", "j", "i"), {}, "w^(l)_ij"),
+        ("nielsen", ("mean",), {}, "1/m"),
+        ("lfd", ("mean",), {}, "1/N"),
+        ("ng", ("cost",), {"batch": True}, "J"),
+    ],
+)
+def test_term_writes_each_quantity_as_the_course_does(
+    key: str, args: tuple[object, ...], kwargs: dict[str, object], written: str
+) -> None:
+    tokens = nn.notation.term(*args, notation=key, **kwargs)  # type: ignore[arg-type]
+    assert nn.notation.write(tokens, "ascii") == written
+
+
+def test_term_gives_typed_tokens_and_latex_from_them() -> None:
+    from nn.notation import Frac, Op, Sym
+
+    tokens = nn.notation.term("cost", 2, 1, 0, wrt="weight", notation="nielsen")
+    assert tokens == (Frac((Op("∂"), Sym("C")), (Op("∂"), Sym("w", "2", "1,0"))),)
+    assert nn.notation.write(tokens, "latex") == r"\frac{\partial C}{\partial w^{2}_{1,0}}"
+    assert nn.notation.write(tokens, "html") == "∂C/∂w<sup>2</sup><sub>1,0</sub>"
+    with pytest.raises(ValueError, match="no symbol for 'gradient'"):
+        nn.notation.term("gradient")
+    with pytest.raises(ValueError, match="derivative of the cost"):
+        nn.notation.term("weight", 2, wrt="bias")
+
+
+def test_layer_numbers_round_trip_in_every_notation() -> None:
+    for key, n in nn.notation.NOTATIONS.items():
+        for layer in range(1, 5):
+            written = nn.notation.layer_number(layer, key)
+            assert written == layer + n.layer_offset
+            assert nn.notation.nielsen_layer(written, key) == layer

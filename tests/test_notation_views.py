@@ -264,7 +264,7 @@ def test_compare_table_in_each_notation() -> None:
     lfd = compare.table(diffs, notation="lfd").splitlines()
     assert lfd[0].split() == ["layer", "max|Δδ|", "max|Δ∂Eᵢₙ/∂w|", "max|Δ∂Eᵢₙ/∂w₀ⱼ|"]
     assert [row.split()[0] for row in lfd[1:]] == ["1", "2"]
-    assert compare.columns("ng")[1:3] == ("max|Δdz|", "max|Δ∂J/∂w|")
+    assert compare.columns("ng")[1:3] == ("max|Δdz|", "max|Δdw|")  # Ng writes ∂J/∂W as dW
     # half_mse is the old name of quadratic
     assert compare.compare(model, [[0.5, -1.0]], [[0.2]], "half_mse") == diffs
 
@@ -344,10 +344,10 @@ def test_plain_networks_collapse_by_their_shape() -> None:
     loss = (out.sigmoid() - 1.0) ** 2
     order = processing_order(loss)
     groups = group_nodes(loss, order, "neuron")
-    assert [groups[v] for v in x] == ["n1_0", "n1_1"]
-    assert [groups[h] for h in hidden] == ["n2_0", "n2_1"]
-    assert [groups[h.parents[0]] for h in hidden] == ["n2_0", "n2_1"]  # their z
-    assert groups[out] == "n3_0" and groups[loss] == "loss"
+    assert [groups[v] for v in x] == [("neuron", 1, 0), ("neuron", 1, 1)]
+    assert [groups[h] for h in hidden] == [("neuron", 2, 0), ("neuron", 2, 1)]
+    assert [groups[h.parents[0]] for h in hidden] == [("neuron", 2, 0), ("neuron", 2, 1)]  # z
+    assert groups[out] == ("neuron", 3, 0) and groups[loss] == ("loss", 0, 0)
     boxes = re.findall(
         r"^\s*(n\d+_\d+|loss|leaves) \[", viz.draw(loss, collapse="neuron").source, re.M
     )

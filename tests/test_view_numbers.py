@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 import autograd
 import viz
 from autograd import Value
+from nn.activations import ELEMENTWISE
 from nn.losses import batch_loss
 from nn.notation import Name
 from tests.nn_strategies import net_cases
 from tests.shown import NUMBER, read
 from tests.strategies import reals
 from viz.draw import forward_order, processing_order
-from viz.names import Typeset, identify, svg_tspans
+from viz.names import Typeset, svg_tspans
 
 NUM = rf"(\(?(?:{NUMBER})\)?)"  # as viz.numbers writes it: −1.481×10⁻⁵, (−0.5), ∞, NaN
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,10 +69,58 @@ def flat(ts: Typeset, text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", svg))
 
 
+# ------------------------------------------------------------------------------ the graph's names
+def graph_names(root: Value) -> dict[Value, Name]:
+    """What each node IS, read from the graph itself (not from viz.names, the code under test).
+
+    nn's nodes carry their Name record. A graph without records is read from its ops: a linear
+    node, or a + node that an activation op reads, is a pre-activation z of layer l (1 + the
+    most pre-activations on a path below it, the inputs being layer 1), numbered j in forward
+    order within its layer; the activation op over it is its a; the leaves in a linear node's
+    weight and bias slots are its w and b, and the others of layer 2 are the inputs.
+    """
+    forward = forward_order(root)
+    recorded = {n: r for n in forward if isinstance(r := n.label_record, Name)}
+    if recorded:
+        return recorded
+    activations = {op for op, sigma in ELEMENTWISE.items() if sigma is not None}
+    read_by_activation = {n.parents[0] for n in forward if n.op in activations}
+    names: dict[Value, Name] = {}
+    layer_of: dict[Value, int] = {}
+    width: dict[int, int] = {}
+    for n in forward:
+        below = max([layer_of.get(p, 1) for p in n.parents] or [1])
+        if n.op == "linear" or (n.op == "+" and n in read_by_activation):
+            layer = below + 1
+            j = width.get(layer, 0)
+            width[layer] = j + 1
+            names[n] = Name("preactivation", layer, j)
+            layer_of[n] = layer
+            if n.op == "linear":
+                half = (len(n.parents) - 1) // 2
+                w, a, b = n.parents[:half], n.parents[half:-1], n.parents[-1]
+                for k in range(half):
+                    if w[k].is_leaf:
+                        names.setdefault(w[k], Name("weight", layer, j, k))
+                    if a[k].is_leaf and layer == 2:
+                        names.setdefault(a[k], Name("input", 1, k))
+                if b.is_leaf:
+                    names.setdefault(b, Name("bias", layer, j))
+        elif n.op in activations and names.get(n.parents[0], Name("cost")).quantity == (
+            "preactivation"
+        ):
+            z = names[n.parents[0]]
+            names[n] = Name("activation", z.layer, z.j)
+            layer_of[n] = z.layer
+        else:
+            layer_of[n] = below
+    return names
+
+
 def check_records(root: Value) -> None:
     """The full drawing: every record's rows are its label, data, and grad (δ at a z node)."""
     order = processing_order(root)
-    names = identify(forward_order(root))
+    names = graph_names(root)
     ts = Typeset()
     delta = ts.symbol("delta")
     for gid, rows in boxes(viz.svg(root, legend=False)).items():
@@ -98,7 +147,7 @@ def check_records(root: Value) -> None:
 
 def by_record(root: Value) -> dict[tuple[str, int, int], list[Value]]:
     found: dict[tuple[str, int, int], list[Value]] = {}
-    for node, name in identify(forward_order(root)).items():
+    for node, name in graph_names(root).items():
         found.setdefault((name.quantity, name.layer, name.j), []).append(node)
     return found
 
@@ -111,7 +160,7 @@ def check_neurons(root: Value, examples: int) -> None:
     """collapse='neuron': each row of each box, found by its label, is the graph's number."""
     ts = Typeset()
     nodes = by_record(root)
-    cost = ts.symbol("cost_batch" if examples > 1 else "cost")
+    cost = ts.term("cost", batch=examples > 1)
     for gid, rows in boxes(viz.svg(root, collapse="neuron", legend=False)).items():
         m = re.fullmatch(r"n(\d+)_(\d+)", gid)
         if m is None:
@@ -174,7 +223,7 @@ def check_layers(root: Value, examples: int) -> None:
     """collapse='layer': max |δ^l| and the gradient norms are the graph's."""
     ts = Typeset()
     nodes = by_record(root)
-    cost = ts.symbol("cost_batch" if examples > 1 else "cost")
+    cost = ts.term("cost", batch=examples > 1)
     for gid, rows in boxes(viz.svg(root, collapse="layer", legend=False)).items():
         m = re.fullmatch(r"L(\d+)", gid)
         if m is None or m[1] == "1":
@@ -184,9 +233,9 @@ def check_layers(root: Value, examples: int) -> None:
         def of(q: str, layer: int = layer) -> list[Value]:
             return [n for (qq, lay, _), ns in nodes.items() if (qq, lay) == (q, layer) for n in ns]
 
-        d_layer = re.escape(flat(ts, ts.layer(ts.notation.delta, layer)))
-        w_layer = re.escape(flat(ts, ts.layer(ts.notation.w, layer)))
-        b_layer = re.escape(flat(ts, ts.layer(ts.notation.b, layer)))
+        d_layer = re.escape(flat(ts, ts.term("delta", layer)))
+        w_layer = re.escape(flat(ts, ts.term("weight", layer)))
+        b_layer = re.escape(flat(ts, ts.term("bias", layer)))
         for r in rows:
             if hit := re.fullmatch(f"max \\|{d_layer}\\| = {NUM}", r):
                 close(hit[1], max(abs(grad(z)) for z in of("preactivation")), f"{gid} max|δ|")
@@ -263,7 +312,7 @@ def check_all(root: Value, examples: int, explained: list[Value]) -> None:
     check_stepper(root)
     for n in explained:
         check_explain(n, root)
-    if any(identify(forward_order(root))):
+    if graph_names(root):
         check_neurons(root, examples)
         check_layers(root, examples)
 
@@ -326,5 +375,5 @@ def test_every_number_of_every_view_of_an_mlp_is_the_graphs(case: Any, data: st.
         root = case.loss_fn(preds[0], case.ys[0])
     else:
         root = batch_loss(case.loss_fn, preds, case.ys)
-    named = list(identify(forward_order(root)))
+    named = list(graph_names(root))
     check_all(root, len(case.xs), data.draw(st.lists(st.sampled_from(named), max_size=3)))

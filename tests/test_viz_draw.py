@@ -242,10 +242,10 @@ def test_unlabelled_nodes_join_the_neuron_they_feed() -> None:
     y = Value(0.2)  # a target: an unlabelled leaf on the loss side
     c = (z - y) ** 2
     groups = group_nodes(c, processing_order(c), "neuron")
-    assert groups[z.parents[0]] == "n2_0"  # w0*a0 + w1*a1
-    assert groups[z.parents[0].parents[0]] == "n2_0"  # w0*a0
-    assert groups[y] == "loss" and groups[c] == "loss"
-    assert groups[a0] == "n1_0"
+    assert groups[z.parents[0]] == ("neuron", 2, 0)  # w0*a0 + w1*a1
+    assert groups[z.parents[0].parents[0]] == ("neuron", 2, 0)  # w0*a0
+    assert groups[y] == ("loss", 0, 0) and groups[c] == ("loss", 0, 0)
+    assert groups[a0] == ("neuron", 1, 0)
 
 
 # ------------------------------------------------------------------------ escaping

@@ -108,10 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--param",
         default=None,
-        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, as Nielsen numbers "
-        "layers), b:2:1, z:3:0, a:2:1, or w2_1_0; or its label as the chosen notation writes "
-        "it, in ASCII or Unicode (w²₁,₀); a label with braces needs quotes in a shell: "
-        "--param 'w^2_{1,0}'",
+        help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, numbered and ordered "
+        "as the chosen notation writes them: LFD's w:1:1:2 is w^(1)_{1,2}), b:2:1, z:3:0, a:2:1, "
+        "or w2_1_0; or its label as the chosen notation writes it, in ASCII or Unicode "
+        "(w²₁,₀); a label with braces needs quotes in a shell: --param 'w^2_{1,0}'",
     )
     explain.add_argument("--input", type=_numbers, default=None, help="the example x, e.g. 0.5,-1")
     explain.add_argument(
@@ -391,8 +391,10 @@ def run_explain(args: argparse.Namespace) -> int:
             raise UsageError("--param explains one node, --layer a whole layer; give one of them")
         return _explain_layers(args, model, x, y, cost)
     loss = cmp.example_loss(model, x, y, cost)
-    wanted = args.param or "w:2:0:0"
-    node, note = _find_param(model, loss, wanted)
+    notation = nt.get(getattr(args, "notation", None))
+    first, base = nt.layer_number(2, notation), nt.index_number(0, notation)
+    wanted = args.param or f"w:{first}:{base}:{base}"
+    node, note = _find_param(model, loss, wanted, notation)
     from .explain import explain
 
     print(f"{model}, cost {cost}, x = {x}, y = {y}")
@@ -416,8 +418,7 @@ def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any
         notation = nt.get(args.notation)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    offset = notation.layer_offset
-    numbers = [layer.layer_index + offset for layer in model.layers]
+    numbers = [nt.layer_number(layer.layer_index, notation) for layer in model.layers]
     if args.layer == "all":
         target: Any = model
     else:
@@ -564,8 +565,12 @@ _PARAM_FORMS = [
 ]
 
 
-def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
-    """The node --param names, found by the model's structure; and a note to print, if any."""
+def _find_param(model: MLP, loss: Value, wanted: str, notation: nt.Notation) -> tuple[Value, str]:
+    """The node --param names, found by the model's structure; and a note to print, if any.
+
+    Its layer, neuron and input are numbered (and a weight's two indices ordered) as the
+    notation writes them, the same as --layer and the labels.
+    """
     match = next((m for form in _PARAM_FORMS if (m := form.fullmatch(wanted.strip()))), None)
     if match is None:
         # a label as the chosen notation writes it, in ASCII or with Unicode scripts
@@ -573,7 +578,8 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
         for n in topological_order(loss):
             record = n.label_record
             if isinstance(record, nt.Name):
-                labels[nt.render(record, style="unicode")] = n
+                labels[nt.render(record, notation, "unicode")] = n
+                labels[nt.render(record, notation, "ascii")] = n
             if n.label:
                 labels[n.label] = n
         if wanted in labels:  # any other labelled node, such as the loss C
@@ -582,17 +588,25 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
             f"cannot read --param {wanted!r}; write w:2:1:0 for w^2_{{1,0}} (layer 2, neuron 1, "
             "input 0), b:2:1, z:3:0 or a:2:1"
         )
-    kind, layer_index, j = match["kind"], int(match["layer"]), int(match["j"])
+    kind, written, j = match["kind"], int(match["layer"]), int(match["j"])
     k = None if match["k"] is None else int(match["k"])
-    last = len(model.layers) + 1
-    if not 2 <= layer_index <= last:
+    if kind == "w" and k is not None and notation.index_order == "kj":
+        j, k = k, j  # LFD's w_ij: from i to j
+    # the layer and the indices as deltagrad counts them (Nielsen's layers, j and k from 0)
+    layer_index = nt.nielsen_layer(written, notation)
+    base = nt.index_number(0, notation)
+    j -= base
+    k = None if k is None else k - base
+    first, last = nt.layer_number(2, notation), nt.layer_number(len(model.layers) + 1, notation)
+    if not 2 <= layer_index <= len(model.layers) + 1:
         raise UsageError(
-            f"--param {wanted!r}: this network has weight layers 2 to {last} (layer 1 is the input)"
+            f"--param {wanted!r}: this network has weight layers {first} to {last} (layer "
+            f"{nt.layer_number(1, notation)} is the input, as {notation.title} numbers layers)"
         )
     layer = model.layers[layer_index - 2]
     if not 0 <= j < layer.nout:
         raise UsageError(
-            f"--param {wanted!r}: layer {layer_index} has neurons 0 to {layer.nout - 1}"
+            f"--param {wanted!r}: layer {written} has neurons {base} to {layer.nout - 1 + base}"
         )
     if (kind == "w") != (k is not None):
         raise UsageError(
@@ -604,8 +618,8 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
         assert k is not None
         if not 0 <= k < layer.nin:
             raise UsageError(
-                f"--param {wanted!r}: neuron {j} of layer {layer_index} has inputs 0 to "
-                f"{layer.nin - 1}"
+                f"--param {wanted!r}: neuron {j + base} of layer {written} has inputs {base} to "
+                f"{layer.nin - 1 + base}"
             )
         return neuron.w[k], ""
     if kind == "b":
@@ -613,9 +627,14 @@ def _find_param(model: MLP, loss: Value, wanted: str) -> tuple[Value, str]:
     if kind == "z":
         return layer.z[j], ""
     if layer.a[j] is layer.z[j]:
+        a_j, z_j = (
+            nt.text(q, layer_index, j, notation=notation, style="ascii")
+            for q in ("activation", "preactivation")
+        )
         return layer.z[j], (
-            f"layer {layer_index} has a linear activation, so there is no separate node "
-            f"a^{layer_index}_{j}: a is the node z^{layer_index}_{j} itself, explained here"
+            f"layer {written} has a linear activation, so there is no separate node {a_j}: "
+            f"{nt.text('activation', notation=notation, style='ascii')} is the node {z_j} itself, "
+            "explained here"
         )
     return layer.a[j], ""
 

@@ -56,22 +56,30 @@ OP_COLOUR = "#777777"
 
 def legend_text(key: str, ts: Typeset, group: bool = False) -> str:
     """The legend's text for a role (group=True: a kind of box), in the typeset's notation."""
-    n = ts.notation
+    n, t = ts.notation, ts.term
     if key == "parameter":
         if n.bias_as_weight:
-            return f"parameter: {n.w} (the bias is {ts.compose(n.w, '', '0j')})"
-        return f"parameter: {n.w}, {n.b}"
+            return f"parameter: {t('weight')} (the bias is {t('bias')})"
+        return f"parameter: {t('weight')}, {t('bias')}"
     if key == "preactivation":
-        return f"pre-activation {n.z} (grad shown as {ts.symbol('delta')})"
+        return f"pre-activation {t('preactivation')} (grad shown as {t('delta')})"
     if key == "activation":
-        return f"activation {n.a}"
+        return f"activation {t('activation')}"
     if key == "inputs":
-        return f"input layer ({ts.layer(n.input or n.a, 1)})"
+        return f"input layer ({t('input', 1)})"
     if key == "neurons":
-        return f"neuron: its {n.z}, {n.a}, {ts.symbol('delta')} over the examples, and its " + (
-            n.w if n.bias_as_weight else f"{n.w}, {n.b}"
-        )
+        return _parts_text(ts, "neuron")
     return (GROUP_ROLES if group else ROLES)[key][1]
+
+
+def _parts_text(ts: Typeset, what: str) -> str:
+    """'neuron: its z, a, δ over the examples, and its w, b' in the typeset's notation."""
+    t = ts.term
+    params = t("weight") if ts.notation.bias_as_weight else f"{t('weight')}, {t('bias')}"
+    return (
+        f"{what}: its {t('preactivation')}, {t('activation')}, {t('delta')} over the examples, "
+        f"and its {params}"
+    )
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -434,21 +442,41 @@ def _draw_values(
 class Group:
     """One box of a collapsed drawing: a neuron, a layer, the loss side, or other leaves."""
 
-    gid: str
+    gid: GroupId
     kind: str  # a key of GROUP_ROLES
-    layer: int  # 0 for the loss side and other leaves
-    index: int  # neuron index j (0 for layers)
     nodes: list[Value] = field(default_factory=list)
+
+    @property
+    def layer(self) -> int:
+        """Nielsen's layer (0 for the loss side and other leaves)."""
+        return self.gid[1]
+
+    @property
+    def index(self) -> int:
+        """The neuron index j (0 for layers, the loss side and other leaves)."""
+        return self.gid[2]
 
 
 LOSS_KEY = "loss"
 LEAVES_KEY = "leaves"
+# A box: ("neuron", l, j), ("layer", l, 0), ("loss", 0, 0) or ("leaves", 0, 0), l and j Nielsen's
+GroupId = tuple[str, int, int]
+LOSS: GroupId = (LOSS_KEY, 0, 0)
+LEAVES: GroupId = (LEAVES_KEY, 0, 0)
+
+
+def group_name(gid: GroupId) -> str:
+    """A box's graphviz name and SVG id: 'n{l}_{j}', 'L{l}', 'loss' or 'leaves' (never parsed)."""
+    kind, layer, j = gid
+    if kind == "neuron":
+        return f"n{layer}_{j}"
+    return f"L{layer}" if kind == "layer" else kind
 
 
 def group_nodes(
     root: Value, order: list[Value], collapse: str, names: dict[Value, Name] | None = None
-) -> dict[Value, str]:
-    """Which box each node goes in, as a group id: 'n{l}_{j}', 'L{l}', 'loss' or 'leaves'.
+) -> dict[Value, GroupId]:
+    """Which box each node goes in, as a group id: ('neuron', l, j), ('layer', l, 0), LOSS, LEAVES.
 
     Named nodes (viz.names.identify: nn's records, else the graph's shape) go by their Name:
     z, a, w and b of neuron j of layer l, input k of layer 1. An unnamed interior node joins
@@ -465,22 +493,22 @@ def group_nodes(
             kids = children.setdefault(p, [])
             if not kids or kids[-1] is not node:
                 kids.append(node)
-    group: dict[Value, str] = {}
+    group: dict[Value, GroupId] = {}
     distance: dict[Value, float] = {}
     for node in order:  # children before parents
         where = neuron(names.get(node))
         if where is not None:
             layer, j = where
-            group[node] = f"n{layer}_{j}" if collapse == "neuron" else f"L{layer}"
+            group[node] = ("neuron", layer, j) if collapse == "neuron" else ("layer", layer, 0)
             distance[node] = 0.0
             continue
         kids = children.get(node, [])
         if node.is_leaf and node is not root:
             keys = {group[c] for c in kids}
-            group[node] = keys.pop() if len(keys) == 1 else LEAVES_KEY
+            group[node] = keys.pop() if len(keys) == 1 else LEAVES
             distance[node] = math.inf
             continue
-        best, best_distance = LOSS_KEY, math.inf
+        best, best_distance = LOSS, math.inf
         for c in kids:
             if distance[c] + 1.0 < best_distance:
                 best, best_distance = group[c], distance[c] + 1.0
@@ -489,20 +517,17 @@ def group_nodes(
     return group
 
 
-def _make_groups(order: list[Value], membership: dict[Value, str]) -> list[Group]:
-    groups: dict[str, Group] = {}
+def _make_groups(order: list[Value], membership: dict[Value, GroupId]) -> list[Group]:
+    groups: dict[GroupId, Group] = {}
     for node in reversed(order):  # parents first: nodes inside a group in forward order
         gid = membership[node]
         g = groups.get(gid)
         if g is None:
-            if gid in (LOSS_KEY, LEAVES_KEY):
-                g = Group(gid, gid, 0, 0)
-            elif gid.startswith("n"):
-                layer, j = (int(x) for x in gid[1:].split("_"))
-                g = Group(gid, "inputs" if layer == 1 else "neurons", layer, j)
+            kind, layer, _ = gid
+            if kind in (LOSS_KEY, LEAVES_KEY):
+                g = Group(gid, kind)
             else:
-                layer = int(gid[1:])
-                g = Group(gid, "inputs" if layer == 1 else "neurons", layer, 0)
+                g = Group(gid, "inputs" if layer == 1 else "neurons")
             groups[gid] = g
         g.nodes.append(node)
     rank = {LEAVES_KEY: 0, "inputs": 1, "neurons": 1, LOSS_KEY: 2}
@@ -530,7 +555,7 @@ def _neuron_rows(
         by_kind[_kind(n, names)].append(n)
     zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
     # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
-    cost = ts.symbol("cost_batch" if max(len(zs), len(as_)) > 1 else "cost")
+    batch = max(len(zs), len(as_)) > 1
     if layer == 1:
         a1 = ts.name(Name("input", 1, j))
         rows = [f"input {a1}"]
@@ -543,6 +568,8 @@ def _neuron_rows(
     z_name = ts.name(Name("preactivation", layer, j))
     delta = ts.delta(Name("preactivation", layer, j))
     b_name = ts.name(Name("bias", layer, j))
+    # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
+    grad_b = ts.term("cost", layer, j, wrt="bias", batch=batch)
     rows = [ts.neuron_words(layer, j)]
     examples = max(len(zs), len(as_))
     if examples == 1:
@@ -567,25 +594,21 @@ def _neuron_rows(
             if not bs:
                 rows.append(f"Σ{delta} = {total}")
             for b in bs:
-                rows.append(
-                    f"∂{cost}/∂{b_name} = {number(numbers.grad(b), digits)}, Σ{sigma} = {total}"
-                )
+                rows.append(f"{grad_b} = {number(numbers.grad(b), digits)}, Σ{sigma} = {total}")
             bs = []
     for b in bs:
         if show_grad:
-            rows.append(f"∂{cost}/∂{b_name} = {number(numbers.grad(b), digits)}")
+            rows.append(f"{grad_b} = {number(numbers.grad(b), digits)}")
         else:
             rows.append(f"{b_name} = {number(numbers.data(b), digits)}")
     if ws:
-        nt = ts.notation
-        # the weights into neuron j, the source index written as the notation writes it
-        jj = j + nt.index_base
-        sub = f"{jj},k" if nt.index_order == "jk" else f"i,{jj}"
-        left, right = nt.layer_brackets
-        w_any = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", sub)
+        # the weights into neuron j, the source index a letter (LFD's w_ij runs from i to j)
+        source = "i" if ts.notation.index_order == "kj" else "k"
+        w_any = ts.term("weight", layer, j, source)
         text = f"{plural(len(ws), 'weight')} {w_any}"
         if show_grad:
-            text += f", ‖∂{cost}/∂{nt.w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
+            grad_w = ts.term("cost", wrt="weight", batch=batch)
+            text += f", ‖{grad_w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
         rows.append(text)
     if others:
         rows.append(f"+ {plural(len(others), 'other node')}")
@@ -606,38 +629,30 @@ def _layer_rows(
     zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
     count = len(neurons)
     examples = max(len(zs), len(as_)) // max(count, 1)
-    nt = ts.notation
+    t = ts.term
     words = ts.layer_words(layer)
     if layer == 1:
         return [
-            f"{words} (input): {ts.layer(nt.input or nt.a, 1)}",
+            f"{words} (input): {t('input', 1)}",
             f"{plural(count, 'input')} × {plural(examples, 'example')}",
         ]
     rows = [
-        f"{words}: {ts.layer(nt.z, layer)}, {ts.layer(nt.a, layer)}",
+        f"{words}: {t('preactivation', layer)}, {t('activation', layer)}",
         f"{plural(count, 'neuron')} × {plural(examples, 'example')}",
     ]
-    cost = ts.symbol("cost_batch" if examples > 1 else "cost")
+    batch = examples > 1
     if show_grad and zs:
         rows.append(
-            f"max |{ts.layer(nt.delta, layer)}| = "
-            f"{number(max(abs(numbers.delta(z)) for z in zs), digits)}"
+            f"max |{t('delta', layer)}| = {number(max(abs(numbers.delta(z)) for z in zs), digits)}"
         )
     if ws or bs:
         rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
         if show_grad:
-            w_l = ts.layer(nt.w, layer)
-            if nt.bias_as_weight:  # LFD's biases are the weights w^(l)_0j
-                left, right = nt.layer_brackets
-                b_l = ts.compose(nt.w, f"{left}{layer + nt.layer_offset}{right}", "0j")
-            else:
-                b_l = ts.layer(nt.b, layer)
-            rows.append(
-                f"‖∂{cost}/∂{w_l}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
-            )
-            rows.append(
-                f"‖∂{cost}/∂{b_l}‖ = {number(_norm([numbers.grad(b) for b in bs]), digits)}"
-            )
+            # LFD's biases are the weights w^(l)_0j: term writes them so
+            grad_w = t("cost", layer, wrt="weight", batch=batch)
+            grad_b = t("cost", layer, wrt="bias", batch=batch)
+            rows.append(f"‖{grad_w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}")
+            rows.append(f"‖{grad_b}‖ = {number(_norm([numbers.grad(b) for b in bs]), digits)}")
     rows.append(plural(len(g.nodes), "node"))
     return rows
 
@@ -692,13 +707,13 @@ def _draw_groups(
         dot.graph_attr["ranksep"] = "1.1"  # room between layers to tell the edges apart
     for g in groups:
         dot.node(
-            g.gid,
+            group_name(g.gid),
             # a box of lines, not a record: dot loses flat edges between records (see below)
             label="\\n".join(
                 escape_plain(r)
                 for r in _group_rows(g, root, collapse, show_grad, digits, names, ts)
             ),
-            id=g.gid,
+            id=group_name(g.gid),
             shape="box",
             style="filled",
             fillcolor=GROUP_ROLES[g.kind][0],
@@ -706,8 +721,8 @@ def _draw_groups(
     # the neurons of a layer in index order: invisible edges on one rank keep their order
     layers: dict[int, list[str]] = {}
     for g in groups:
-        if g.gid.startswith("n"):
-            layers.setdefault(g.layer, []).append(g.gid)
+        if g.gid[0] == "neuron":
+            layers.setdefault(g.layer, []).append(group_name(g.gid))
     for layer, members in layers.items():
         if len(members) > 1:
             with dot.subgraph(name=f"rank_{layer}") as same:
@@ -715,7 +730,7 @@ def _draw_groups(
                 for a, b in itertools.pairwise(members):
                     same.edge(a, b, style="invis")
     # one edge per pair of boxes joined by at least one edge of the graph
-    edges: dict[tuple[str, str], int] = {}
+    edges: dict[tuple[GroupId, GroupId], int] = {}
     for node in reversed(order):
         to = membership[node]
         for p in node.parents:
@@ -723,12 +738,13 @@ def _draw_groups(
             if frm != to:
                 edges[(frm, to)] = edges.get((frm, to), 0) + 1
     weights = _edge_weights(order, membership, names, show_grad) if collapse == "neuron" else {}
-    for frm, to in edges:
-        style = weights.get((frm, to))
+    for frm_id, to_id in edges:
+        style = weights.get((frm_id, to_id))
+        tail, head = group_name(frm_id), group_name(to_id)
         if style is None:
-            dot.edge(frm, to, id=f"e_{frm}_{to}", color="#55555580")
+            dot.edge(tail, head, id=f"e_{tail}_{head}", color="#55555580")
         else:
-            dot.edge(frm, to, id=f"e_{frm}_{to}", arrowsize="0.4", **style)
+            dot.edge(tail, head, id=f"e_{tail}_{head}", arrowsize="0.4", **style)
     if legend:
         kinds = {g.kind for g in groups}
         entries = [
@@ -737,19 +753,15 @@ def _draw_groups(
             if k in kinds
         ]
         if collapse == "layer":
-            nt = ts.notation
-            layer_text = (
-                f"layer: its {nt.z}, {nt.a}, {ts.symbol('delta')} over the examples, and its "
-                + (nt.w if nt.bias_as_weight else f"{nt.w}, {nt.b}")
-            )
+            layer_text = _parts_text(ts, "layer")
             entries = [(k, c, layer_text if k == "neurons" else t) for k, c, t in entries]
         if weights:
-            nt = ts.notation
-            src, sub = ("k", "jk") if nt.index_order == "jk" else ("i", "ij")
-            w_jk = ts.compose(nt.w, "", sub)
-            cost = ts.symbol("cost")
-            what = f"|∂{cost}/∂{w_jk}|" if show_grad else f"|{w_jk}|"
-            sign = f"∂{cost}/∂{nt.w}" if show_grad else nt.w
+            src = "i" if ts.notation.index_order == "kj" else "k"
+            w_jk = ts.term("weight", None, "j", src)
+            what = (
+                f"|{ts.term('cost', None, 'j', src, wrt='weight')}|" if show_grad else f"|{w_jk}|"
+            )
+            sign = ts.term("cost", wrt="weight") if show_grad else ts.term("weight")
             entries.append(
                 ("edges", "#ffffff", f"edge {src} → j: width ∝ {what}, scaled per layer")
             )
@@ -760,32 +772,34 @@ def _draw_groups(
 
 
 def _edge_weights(
-    order: list[Value], membership: dict[Value, str], names: dict[Value, Name], show_grad: bool
-) -> dict[tuple[str, str], dict[str, str]]:
+    order: list[Value],
+    membership: dict[Value, GroupId],
+    names: dict[Value, Name],
+    show_grad: bool,
+) -> dict[tuple[GroupId, GroupId], dict[str, str]]:
     """Edge attributes between neuron boxes: width and opacity by |∂C/∂w| (or |w|), colour by sign.
 
     The edge from box k of layer l−1 to box j of layer l stands for the weight w^l_jk (the one
     weight node in neuron j's box whose record says k). Each layer is scaled to its own largest
     value, so a layer of small gradients still shows which weights matter most in it.
     """
-    values: dict[tuple[str, str], float] = {}
+    values: dict[tuple[GroupId, GroupId], float] = {}
     for node in order:
         name = names.get(node)
         if name is None or name.quantity != "weight":
             continue
         to = membership.get(node)
-        frm = f"n{name.layer - 1}_{name.k}"
-        if to is None or not to.startswith("n") or frm == to:
+        frm: GroupId = ("neuron", name.layer - 1, name.k)
+        if to is None or to[0] != "neuron" or frm == to:
             continue
         values[(frm, to)] = numbers.grad(node) if show_grad else numbers.data(node)
-    largest: dict[str, float] = {}
+    largest: dict[int, float] = {}  # by layer
     for (_, to), v in values.items():
-        layer = to.split("_")[0]
         if math.isfinite(v):
-            largest[layer] = max(largest.get(layer, 0.0), abs(v))
+            largest[to[1]] = max(largest.get(to[1], 0.0), abs(v))
     styles = {}
     for (frm, to), v in values.items():
-        top = largest.get(to.split("_")[0], 0.0)
+        top = largest.get(to[1], 0.0)
         r = min(1.0, abs(v) / top) if top > 0 and math.isfinite(v) else 1.0
         colour = palette.sign_colour(v)  # blue above 0, orange below, as everywhere
         alpha = round(255 * (0.12 + 0.88 * r))

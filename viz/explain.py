@@ -3,19 +3,23 @@
 The result is an :class:`Explanation`: a str (the text, names typeset with Unicode super- and
 subscripts) that a notebook shows as LaTeX. Names are written in a notation (``notation=``,
 else nn.notation's active one); δ^l_j stands for ∂C/∂z^l_j where z^l_j carries nn's record.
+
+The text is built as typed pieces (nn.notation's Op, Words and Num, and a Ref to one of the
+graph's names) and written per medium (Unicode, LaTeX, HTML) from them; nothing is read back
+out of written text.
 """
 
 from __future__ import annotations
 
 import html
-import re
-import unicodedata
+from dataclasses import dataclass
 from typing import Any, overload
 
 from autograd import Expr, Step, Value, fresh_grads, symbolic_row
 from autograd.symbolic import SymbolicRow, const, simplify, var
+from nn import notation as nt
 from nn.module import MLP, Layer
-from nn.notation import Name, Notation
+from nn.notation import Name, Notation, Num, Op, Words
 
 from . import numbers
 from .draw import check_value, processing_order, visible
@@ -26,14 +30,77 @@ from .numbers import factor, number, number_latex
 _POWER = (var("x") ** var("y")).precedence()  # how tightly x^y binds
 _ATOM = var("x").precedence()  # a name's
 _WIDEST_NAMED = 5  # parents an unlabelled node may have and be named by its forward (z = b + w·x)
-# Markers in the text being built: a name (its index in Namer.names) and words (not maths).
-_NAME = ("\ue000", "\ue001")
-_WORDS = ("\ue002", "\ue003")
-_MARKED = re.compile("\ue000(\\d+)\ue001|\ue002(.*?)\ue003", re.S)
 
 
-def _words(text: str) -> str:
-    return f"{_WORDS[0]}{text}{_WORDS[1]}"
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """One of the graph's names, by its index in Namer.names."""
+
+    index: int
+
+
+Piece = Op | Words | Num | Ref
+Pieces = tuple[Piece, ...]  # a text being built: written per medium by Namer
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A name as each medium writes it, and whether it carries super- or subscripts."""
+
+    unicode: str
+    latex: str
+    html: str
+    scripted: bool = False
+
+
+def pieces(*parts: Pieces | Piece | str) -> Pieces:
+    """Pieces joined; a str is maths (an operator, brackets, spacing)."""
+    out: list[Piece] = []
+    for p in parts:
+        if isinstance(p, str):
+            if p:
+                out.append(Op(p))
+        elif isinstance(p, tuple):
+            out.extend(p)
+        else:
+            out.append(p)
+    return tuple(out)
+
+
+def _latex_piece(p: Op | Words | Num) -> str:
+    if not isinstance(p, Op):
+        return nt.write(p, "latex")
+    out: list[str] = []
+    spaces = 0
+    for ch in p.text + "\0":  # one operator at a time; \0 ends the last run of spaces
+        if ch == " ":
+            spaces += 1
+            continue
+        if spaces:
+            # a run of spaces (an indent, the gap before a remark) as quads: TeX drops spaces
+            out.append(r"\quad " * (spaces // 2) if spaces > 1 else " ")
+            spaces = 0
+        if ch in "()[]":
+            out.append(ch)  # explain's brackets may stand in different pieces: no \left
+        elif ch == "·":
+            out.append(r"\cdot ")
+        elif ch != "\0":
+            out.append(nt.write(Op(ch), "latex"))
+    return "".join(out)
+
+
+def write_pieces(parts: Pieces, names: list[Named], style: str) -> str:
+    """Pieces as 'unicode', 'latex' or 'html' text, each name as that medium writes it."""
+    out = []
+    for p in parts:
+        if isinstance(p, Ref):
+            n = names[p.index]
+            out.append(n.unicode if style == "unicode" else n.latex if style == "latex" else n.html)
+        elif style == "latex":
+            out.append(_latex_piece(p))
+        else:
+            out.append(nt.write(p, style))
+    return "".join(out)
 
 
 class Namer:
@@ -41,105 +108,106 @@ class Namer:
 
     k is the node's step in the backward pass (the same k as the drawing's node id v{k}).
     An unlabelled node whose parents have names of their own is named by its op's forward on
-    those names, from the op-table row (tanh(z²₁)). A name is returned as a marker;
-    Explanation writes it as Unicode text or as LaTeX, as_html as HTML.
+    those names, from the op-table row (tanh(z²₁)). A name is returned as pieces (a Ref);
+    unicode(), latex() and as_html() write pieces in each medium.
     """
 
     def __init__(self, order: list[Value], notation: str | Notation | None = None) -> None:
         self.position = {n: k for k, n in enumerate(order)}
+        self.notation = nt.get(notation)
         self.text = Typeset(notation, "unicode")
-        self.latex = Typeset(notation, "latex")
-        self.html = Typeset(notation, "html")
-        self.names: list[tuple[str, str, str]] = []  # (Unicode, LaTeX, HTML)
-        self._cache: dict[Value, str] = {}
+        self.names: list[Named] = []
+        # each name's variable key in expressions -> its text, per medium
+        self._by_style: dict[str, dict[str, str]] = {"unicode": {}, "latex": {}}
+        self._cache: dict[Value, Pieces] = {}
         self._exprs: dict[Value, Expr] = {}
         self._rows: dict[Value, SymbolicRow] = {}
 
-    def mark(self, text: str, latex: str, html_text: str) -> str:
-        """A marker for a name written text in Unicode, latex in LaTeX and html_text in HTML."""
-        self.names.append((text, latex, html_text))
-        return f"{_NAME[0]}{len(self.names) - 1}{_NAME[1]}"
+    def add(self, named: Named) -> Pieces:
+        """A new name: its pieces (one Ref)."""
+        self.names.append(named)
+        i = len(self.names) - 1
+        self._by_style["unicode"][f"n{i}"] = named.unicode
+        self._by_style["latex"][f"n{i}"] = named.latex
+        return (Ref(i),)
 
-    def _record(self, record: Name, delta: bool = False) -> str:
-        if delta:
-            return self.mark(
-                self.text.delta(record), self.latex.delta(record), self.html.delta(record)
+    def _tokens(self, tokens: nt.Tokens) -> Pieces:
+        scripted = any(isinstance(t, nt.Sym) and (t.sup or t.sub) for t in tokens)
+        return self.add(
+            Named(
+                self.text.tokens(tokens),
+                nt.write(tokens, "latex"),
+                nt.write(tokens, "html"),
+                scripted,
             )
-        return self.mark(self.text.name(record), self.latex.name(record), self.html.name(record))
+        )
 
-    def unicode(self, marked: str) -> str:
-        """marked text with its names in Unicode."""
-        return _MARKED.sub(lambda m: self.names[int(m[1])][0] if m[1] else m[2], marked)
+    def _record(self, record: Name, delta: bool = False) -> Pieces:
+        if delta:
+            tokens = nt.term("delta", record.layer, record.j, notation=self.notation)
+        else:
+            tokens = (nt.Sym(*nt.parts(record, self.notation)),)
+        return self._tokens(tokens)
 
-    def as_latex(self, marked: str) -> str:
-        """marked text as LaTeX maths: names in LaTeX, words in \\text{…}."""
-        pieces: list[str] = []
-        last = 0
-        for m in _MARKED.finditer(marked):
-            pieces.append(_latex_math(marked[last : m.start()]))
-            pieces.append(self.names[int(m[1])][1] if m[1] else _latex_text(m[2]))
-            last = m.end()
-        pieces.append(_latex_math(marked[last:]))
-        return "".join(pieces)
+    def unicode(self, parts: Pieces) -> str:
+        """Pieces as Unicode text."""
+        return write_pieces(parts, self.names, "unicode")
 
-    def as_html(self, marked: str) -> str:
-        """marked text as HTML: names with <sup>/<sub>, everything else escaped."""
-        out, last = [], 0
-        for m in _MARKED.finditer(marked):
-            out.append(html.escape(marked[last : m.start()]))
-            out.append(self.names[int(m[1])][2] if m[1] else html.escape(m[2]))
-            last = m.end()
-        out.append(html.escape(marked[last:]))
-        return "".join(out)
+    def latex(self, parts: Pieces) -> str:
+        """Pieces as LaTeX maths: names in LaTeX, words in \\text{…}."""
+        return write_pieces(parts, self.names, "latex")
 
-    def formula(self, e: Expr) -> str:
-        """A marker for an expression whose variables are markers (from expr()), typeset.
+    def as_html(self, parts: Pieces) -> str:
+        """Pieces as HTML: names with <sup>/<sub>, everything else escaped."""
+        return write_pieces(parts, self.names, "html")
+
+    def _key(self, parts: Pieces) -> str:
+        """The expression variable that stands for a one-name pieces."""
+        (ref,) = parts
+        assert isinstance(ref, Ref)
+        return f"n{ref.index}"
+
+    def formula(self, e: Expr) -> Pieces:
+        """A name for an expression whose variables are names (from expr()), typeset.
 
         A name with its own super- or subscripts is put in parentheses under an exponent
         ((a²₁)², not a²₁²); a 0/1 mask reads as an Iverson bracket [z > 0].
         """
         e = self._bracketed(simplify(e))
-        text, latex = e.unicode(), e.latex()  # a mask comes bracketed: [z > 0]
-        # the LaTeX renderer wrote the maths; only the markers inside it need writing out
-        latex = _MARKED.sub(
-            lambda m: self.names[int(m[1])][1] if m[1] else _latex_text(m[2]), latex
-        )
-        return self.mark(self.unicode(text), latex, self.as_html(text))
+        text = e.unicode(self._by_style["unicode"])  # a mask comes bracketed: [z > 0]
+        latex = e.latex(self._by_style["latex"])
+        # HTML: the Unicode formula escaped (its names keep their Unicode scripts)
+        return self.add(Named(text, latex, html.escape(text, quote=False)))
 
     def _bracketed(self, e: Expr) -> Expr:
         args = tuple(self._bracketed(a) for a in e.args)
         if e.kind == "**" and args[0].kind == "var" and self._scripted(args[0].value):
-            text, latex, html_text = self.names[int(_MARKED.fullmatch(args[0].value)[1])]  # type: ignore[index]
-            base = var(self.mark(f"({text})", rf"\left({latex}\right)", f"({html_text})"))
-            args = (base, *args[1:])
+            n = self.names[int(args[0].value[1:])]
+            (ref,) = self.add(Named(f"({n.unicode})", rf"\left({n.latex}\right)", f"({n.html})"))
+            assert isinstance(ref, Ref)
+            args = (var(f"n{ref.index}"), *args[1:])
         return Expr(e.kind, args, e.value, e.fn) if e.args else e
 
-    def _scripted(self, marked: str) -> bool:
-        """True if the marked name has super- or subscripts of its own (a²₁, w²₁,₀)."""
-        m = _MARKED.fullmatch(marked)
-        if m is None or m[1] is None:
-            return False
-        return any(
-            "SUPERSCRIPT" in n or "SUBSCRIPT" in n
-            for n in map(lambda ch: unicodedata.name(ch, ""), self.names[int(m[1])][0])
-        )
+    def _scripted(self, key: str) -> bool:
+        """True if the name behind an expression variable has super- or subscripts (a²₁)."""
+        return key.startswith("n") and key[1:].isdigit() and self.names[int(key[1:])].scripted
 
-    def __call__(self, node: Value) -> str:
+    def __call__(self, node: Value) -> Pieces:
         """The name of node inside formulas (an unlabelled leaf is written as its number)."""
         name = self._cache.get(node)
         if name is None:
             e = self.expr(node)
             if e.kind == "var":
-                name = e.value
+                name = (Ref(int(e.value[1:])),)
             else:  # a formula standing as a name (∂C/∂(x·y)) is one unit
                 name = self.formula(e)
                 if e.precedence() < _ATOM:
-                    name = self.named(f"({name})").value
+                    name = self.named("(", name, ")")
             self._cache[node] = name
         return name
 
     def expr(self, node: Value) -> Expr:
-        """node as an expression: a variable named by a marker, a number, or its row's forward."""
+        """node as an expression: a variable for a name, a number, or its row's forward."""
         e = self._exprs.get(node)
         if e is None:
             e = self._short(node)
@@ -148,33 +216,42 @@ class Namer:
             self._exprs[node] = e
         return e
 
-    def subject(self, node: Value) -> str:
+    def subject(self, node: Value) -> Pieces:
         """The name of node as the subject of a sentence (an unlabelled leaf is 'node #k')."""
         if not node.label and node.is_leaf:
-            return _words(f"node #{self.position[node]}")
+            return (Words(f"node #{self.position[node]}"),)
         return self(node)
 
-    def delta(self, node: Value) -> str | None:
+    def delta(self, node: Value) -> Pieces | None:
         """δ^l_j for a pre-activation that carries nn's record, else None."""
         record = shown_record(node)
         if record is None or record.quantity != "preactivation":
             return None
         return self._record(record, delta=True)
 
-    def symbol(self, which: str) -> str:
-        """A marker for one of the notation's bare symbols ('cost', 'sigma', ...)."""
-        return self.mark(self.text.symbol(which), self.latex.symbol(which), self.html.symbol(which))
+    def symbol(self, which: str) -> Pieces:
+        """A name for one of the notation's symbols (nn.notation.term: 'cost', 'sigma', …)."""
+        return self._tokens(nt.term(which, notation=self.notation))
 
-    def named(self, marked: str) -> Expr:
-        """A variable of expressions that stands for marked text (names and words)."""
-        if _MARKED.fullmatch(marked):
-            return var(marked)
-        return var(self.mark(self.unicode(marked), self.as_latex(marked), self.as_html(marked)))
+    def named(self, *parts: Pieces | Piece | str) -> Pieces:
+        """One name standing for pieces (names, words and maths) as a unit."""
+        joined = pieces(*parts)
+        return self.add(
+            Named(
+                self.unicode(joined),
+                self.latex(joined),
+                self.as_html(joined),
+            )
+        )
+
+    def variable(self, parts: Pieces) -> Expr:
+        """The expression variable for a one-name pieces."""
+        return var(self._key(parts))
 
     def local_expr(self, child: Value, i: int) -> Expr | None:
         """∂child/∂(parent i): the child's row's rule on the expressions of its parents and itself.
 
-        None when the rule has no symbolic form. The variables are the markers of expr().
+        None when the rule has no symbolic form. The variables are the names of expr().
         """
         row = self._rows.get(child)
         if row is None:  # once per node: a wide node asks for each of its parents
@@ -182,32 +259,32 @@ class Namer:
             self._rows[child] = row
         return None if row.derivatives is None else row.derivatives[i]
 
-    def local(self, child: Value, i: int) -> tuple[str, str | None]:
-        """∂child/∂(parent i) as a marker, from the child's row evaluated on the graph's names.
+    def local(self, child: Value, i: int) -> tuple[Pieces, str | None]:
+        """∂child/∂(parent i) as pieces, from the child's row evaluated on the graph's names.
 
-        The second item is None, or the reason the row's rule has no symbolic form (the marker
-        is then ∂child/∂parent, to stand beside the number).
+        The second item is None, or the reason the row's rule has no symbolic form (the pieces
+        are then ∂child/∂parent, to stand beside the number).
         """
         e = self.local_expr(child, i)
         if e is None:
             # the reason in the row's own variable names (x, y), not the graph's
             reason = symbolic_row(child.row, len(child.parents)).reason
-            return f"∂{self(child)}/∂{self.subject(child.parents[i])}", reason
+            return pieces("∂", self(child), "/∂", self.subject(child.parents[i])), reason
         return self.formula(e), None
 
     def _short(self, node: Value) -> Expr | None:
         record = shown_record(node)
         if record is not None:
-            return var(self._record(record))
+            return self.variable(self._record(record))
         if node.label:
             shown = visible(node.label)
-            return var(self.mark(shown, _latex_text(shown), html.escape(shown)))
+            return self.variable(self.add(Named(shown, nt.latex_words(shown), html.escape(shown))))
         if node.is_leaf:
             return const(numbers.data(node))
         return None
 
     def _forward(self, node: Value) -> Expr:
-        words = var(_words(f"node #{self.position[node]}"))
+        words = self.variable(self.named(Words(f"node #{self.position[node]}")))
         if len(node.parents) > _WIDEST_NAMED:
             return words  # a sum of many terms is no name
         if any(not (shown_record(p) or p.label or p.is_leaf) for p in node.parents):
@@ -216,70 +293,23 @@ class Namer:
         return words if e.kind == "const" else e  # constants only: the number says nothing
 
 
-_LATEX_TEXT = {ch: "\\" + ch for ch in "#$%&_{}"}
-_LATEX_TEXT.update({"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\^{}"})
-
-
-def _latex_text(text: str) -> str:
-    return r"\text{" + "".join(_LATEX_TEXT.get(ch, ch) for ch in text) + "}"
-
-
-# the maths between names, in LaTeX (formulas from the op table are written by autograd.symbolic)
-_LATEX_MATH = [
-    ("∂", r"\partial "),
-    ("·", r"\cdot "),
-    ("−", "-"),
-    ("Σ", r"\sum "),
-    ("σ", r"\sigma "),
-    ("δ", r"\delta "),
-    ("θ", r"\theta "),
-]
-
-
-def _latex_math(text: str) -> str:
-    for a, b in _LATEX_MATH:
-        text = text.replace(a, b)
-    return text
-
-
 class Explanation(str):
     """explain()'s result: the text (str), shown in a notebook as LaTeX ($…$ per line)."""
 
-    _marked: str
-    _names: list[tuple[str, str, str]]
+    _lines: list[Pieces]
+    _names: list[Named]
 
-    def __new__(cls, marked: str, names: list[tuple[str, str, str]]) -> Explanation:
-        """The text of marked with each name marker written as its Unicode name."""
-        text = _MARKED.sub(lambda m: names[int(m[1])][0] if m[1] else m[2], marked)
+    def __new__(cls, lines: list[Pieces], names: list[Named]) -> Explanation:
+        """The text of the lines, each name written in Unicode."""
+        text = "\n".join(write_pieces(line, names, "unicode") for line in lines)
         self = super().__new__(cls, text)
-        self._marked = marked
+        self._lines = lines
         self._names = names
         return self
 
     def latex_lines(self) -> list[str]:
         """Each line of the explanation as LaTeX maths (words in \\text{…})."""
-
-        def maths(text: str) -> str:
-            # a run of spaces (an indent, the gap before a remark) as quads: TeX drops spaces
-            parts = re.split("( {2,})", text)
-            return "".join(
-                r"\quad " * (len(p) // 2) if i % 2 else _latex_math(p) for i, p in enumerate(parts)
-            )
-
-        out = []
-        for line in self._marked.split("\n"):
-            pieces: list[str] = []
-            last = 0
-            for m in _MARKED.finditer(line):
-                pieces.append(maths(line[last : m.start()]))
-                if m[1]:
-                    pieces.append(self._names[int(m[1])][1])
-                else:
-                    pieces.append(_latex_text(m[2]))
-                last = m.end()
-            pieces.append(maths(line[last:]))
-            out.append("".join(pieces).strip())
-        return out
+        return [write_pieces(line, self._names, "latex").strip() for line in self._lines]
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython's text/plain (a terminal): the derivation itself, not a quoted str
@@ -292,12 +322,11 @@ class Explanation(str):
         return "  \n".join(f"${line}$" for line in self.latex_lines())
 
 
-def _number(name: Namer, x: float, digits: int, in_product: bool = False) -> str:
-    """A marker for x as viz.numbers writes it in Unicode, LaTeX and HTML (factor: in a product)."""
+def _num(x: float, digits: int, in_product: bool = False) -> Num:
+    """x as viz.numbers writes it, in Unicode and in LaTeX (in_product: bracketed if negative)."""
     text = factor(x, digits) if in_product else number(x, digits)
     latex = number_latex(x, digits)
-    latex = rf"\left({latex}\right)" if text.startswith("(") else latex
-    return name.mark(text, latex, html.escape(text))
+    return Num(text, rf"\left({latex}\right)" if text.startswith("(") else latex)
 
 
 @overload
@@ -347,69 +376,98 @@ def explain(
     name = Namer(order, notation)
     if node not in name.position:
         what = f"node '{visible(node.label)}'" if node.label else "the node"
-        root_text = Explanation(name(root), name.names)
         raise ValueError(
-            f"{what} is not in the graph of "
-            f"{root_text}: it does not feed root; pass the output it feeds (e.g. the loss) as root"
+            f"{what} is not in the graph of {name.unicode(name(root))}: it does not feed root; "
+            "pass the output it feeds (e.g. the loss) as root"
         )
     own, terms = _records(root, node)
     c = name(root) if root.label else name.symbol("cost")
     subject = name.subject(node)
     delta = name.delta(node)
-    head = f"{delta} = ∂{c}/∂{subject}" if delta else f"∂{c}/∂{subject}"
-    lines: list[str] = []
+    head = pieces(delta, " = ∂", c, "/∂", subject) if delta else pieces("∂", c, "/∂", subject)
+    lines: list[Pieces] = []
     not_symbolic: dict[str, str] = {}  # op -> why its rule has no symbolic form
     if node is root:
         lines.append(
-            f"{head} = 1   " + _words("(the seed: the backward pass starts from the root)")
+            pieces(head, " = 1   ", Words("(the seed: the backward pass starts from the root)"))
         )
     elif len(terms) == 1:
         step, i = terms[0]
         child = name(step.node)
-        up = name.delta(step.node) or f"∂{c}/∂{child}"
+        up = name.delta(step.node) or pieces("∂", c, "/∂", child)
         local = _local_term(name, step.node, i, not_symbolic)
-        chain = f"∂{c}/∂{child} · ∂{child}/∂{subject}"
+        chain = pieces("∂", c, "/∂", child, " · ∂", child, "/∂", subject)
         lines.append(
-            f"{head} = {chain} = {up} · {local} = "
-            f"{_number(name, numbers.upstream(step), digits, True)} · "
-            f"{_number(name, numbers.local(step, i), digits, True)} = "
-            f"{_number(name, numbers.upstream(own), digits)}"
+            pieces(
+                head,
+                " = ",
+                chain,
+                " = ",
+                up,
+                " · ",
+                local,
+                " = ",
+                _num(numbers.upstream(step), digits, True),
+                " · ",
+                _num(numbers.local(step, i), digits, True),
+                " = ",
+                _num(numbers.upstream(own), digits),
+            )
         )
     else:
+        child_word = Words("child")
         lines.append(
-            f"{head} = Σ"
-            + _words(f" over the {len(terms)} uses of ")
-            + subject
-            + _words(", each ")
-            + f"∂{c}/∂"
-            + _words("child")
-            + " · ∂"
-            + _words("child")
-            + f"/∂{subject}:"
+            pieces(
+                head,
+                " = Σ",
+                Words(f" over the {len(terms)} uses of "),
+                subject,
+                Words(", each "),
+                "∂",
+                c,
+                "/∂",
+                child_word,
+                " · ∂",
+                child_word,
+                "/∂",
+                subject,
+                ":",
+            )
         )
         for t, (step, i) in enumerate(terms):
             child = name(step.node)
-            up = name.delta(step.node) or f"∂{c}/∂{child}"
+            up = name.delta(step.node) or pieces("∂", c, "/∂", child)
             local = _local_term(name, step.node, i, not_symbolic)
-            lead = "    " if t == 0 else "  + "
             lines.append(
-                f"{lead}{up} · {local} = {_number(name, numbers.upstream(step), digits, True)} · "
-                f"{_number(name, numbers.local(step, i), digits, True)} = "
-                f"{_number(name, numbers.contribution(step, i), digits)}   "
-                + _words("(via ")
-                + child
-                + _words(f", op {step.node.op})")
+                pieces(
+                    "    " if t == 0 else "  + ",
+                    up,
+                    " · ",
+                    local,
+                    " = ",
+                    _num(numbers.upstream(step), digits, True),
+                    " · ",
+                    _num(numbers.local(step, i), digits, True),
+                    " = ",
+                    _num(numbers.contribution(step, i), digits),
+                    "   ",
+                    Words("(via "),
+                    child,
+                    Words(f", op {step.node.op})"),
+                )
             )
-        lines.append(f"  = {_number(name, numbers.upstream(own), digits)}")
+        lines.append(pieces("  = ", _num(numbers.upstream(own), digits)))
     lines.extend(_sigma_notes(name, root, [s.node for s, _ in terms]))
     for reason in not_symbolic.values():
-        lines.append("  " + _words(f"({reason}: its local derivative is shown as a number)"))
+        lines.append(pieces("  ", Words(f"({reason}: its local derivative is shown as a number)")))
     if not root.label:
-        lines.append("  " + _words("(") + c + _words(" stands for the root, which has no label)"))
-    return Explanation("\n".join(lines), name.names)
+        lines.append(
+            pieces("  ", Words("("), c, Words(" stands for the root, which has no label)"))
+        )
+    return Explanation(lines, name.names)
 
 
-def _local_term(name: Namer, child: Value, i: int, not_symbolic: dict[str, str]) -> str:
+def _local_term(name: Namer, child: Value, i: int, not_symbolic: dict[str, str]) -> Pieces:
     """∂child/∂(parent i) from the child's row, in parentheses where it stands in a product."""
     local, reason = name.local(child, i)
     if reason is not None:
@@ -417,7 +475,7 @@ def _local_term(name: Namer, child: Value, i: int, not_symbolic: dict[str, str])
         return local
     shape = name.local_expr(child, i)
     assert shape is not None  # name.local gave no reason
-    return f"({local})" if _loose(shape) else local
+    return pieces("(", local, ")") if _loose(shape) else local
 
 
 def _loose(e: Expr) -> bool:
@@ -428,7 +486,7 @@ def _loose(e: Expr) -> bool:
     return not e.is_comparison() and e.precedence() < _POWER
 
 
-def _sigma_notes(name: Namer, root: Value, children: list[Value]) -> list[str]:
+def _sigma_notes(name: Namer, root: Value, children: list[Value]) -> list[Pieces]:
     """'where σ = tanh, σ'(z) = 1 − σ(z)²' for each activation op among children, from its row."""
     found: dict[str, Value] = {}
     names = identify(processing_order(root)[::-1])
@@ -438,14 +496,15 @@ def _sigma_notes(name: Namer, root: Value, children: list[Value]) -> list[str]:
             found.setdefault(child.op, child)
     lines = []
     for op in sorted(found):
-        sigma, z = name.symbol("sigma"), name.symbol("z")
-        sigma_z = name.named(f"{sigma}({z})")
-        row = symbolic_row(found[op].row, [var(z)], sigma_z)
+        sigma, z = name.symbol("sigma"), name.symbol("preactivation")
+        sigma_z = name.named(sigma, "(", z, ")")
+        row = symbolic_row(found[op].row, [name.variable(z)], name.variable(sigma_z))
         if row.derivatives is None:
             continue  # said by the note on rules without a symbolic form
         derivative = name.formula(row.derivatives[0])
         lines.append(
-            "  " + _words("where ") + f"{sigma} = " + _words(op) + f", {sigma}'({z}) = {derivative}"
+            pieces("  ", Words("where "), sigma, " = ", Words(op), ", ", sigma, "'(", z, ") = ")
+            + derivative
         )
     return lines
 

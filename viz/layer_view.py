@@ -48,8 +48,9 @@ STYLES = ("unicode", "latex")
 Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
 
 
-def _both(fn: Any) -> Tex:
-    return fn("unicode"), fn("latex"), fn("html")
+def tex(tokens: nt.Tokens) -> Tex:
+    """Tokens (nn.notation) written in the unicode, latex and html styles."""
+    return nt.write(tokens, "unicode"), nt.write(tokens, "latex"), nt.write(tokens, "html")
 
 
 def cat(*parts: Tex | str) -> Tex:
@@ -61,9 +62,16 @@ def cat(*parts: Tex | str) -> Tex:
     return out[0], out[1], out[2]
 
 
-TRANSPOSE: Tex = ("ᵀ", "^{\\top}", "<sup>T</sup>")
-ODOT: Tex = (" ⊙ ", " \\odot ", " ⊙ ")
-MINUS: Tex = (" − ", " - ", " − ")
+def op(*parts: nt.Tokens | nt.Token | str) -> Tex:
+    """Operators (a str is one), numbers and words between a picture's matrices, in each style."""
+    return tex(nt.tokens_of(*parts))
+
+
+TRANSPOSE: Tex = op("ᵀ")
+ODOT: Tex = op(" ⊙ ")
+MINUS: Tex = op(" − ")
+# the operators that stand between matrices in a picture
+EQ, DOT, HADAMARD, SUBTRACT, PLUS = op("="), op("·"), op("⊙"), op("−"), op("+")
 
 
 def _row_gradient(row: costs.Cost, a: list[float], y: Any) -> list[float] | None:
@@ -92,40 +100,46 @@ def _expr_tex(expr: Any, names: dict[str, Tex]) -> Tex:
 
 
 class Names:
-    """The symbols of the layer view in one notation, as (unicode, latex, html) triples."""
+    """The symbols of the layer view in one notation, as (unicode, latex, html) triples.
+
+    Every symbol comes from nn.notation.term (the layer numbering and index base are applied
+    there); this class only writes its tokens in the three styles.
+    """
 
     def __init__(self, notation: str | Notation | None) -> None:
         self.n = nt.get(notation)
 
-    def _sup(self, quantity: str, layer: int) -> str:
-        return nt.parts(Name(quantity, layer), self.n)[1]
+    def term(
+        self,
+        quantity: str,
+        layer: nt.Index = None,
+        j: nt.Index = None,
+        *,
+        wrt: str | None = None,
+        batch: bool = False,
+    ) -> Tex:
+        """nn.notation.term in this notation, in each style."""
+        return tex(nt.term(quantity, layer, j, wrt=wrt, batch=batch, notation=self.n))
 
     def vector(self, quantity: str, layer: int) -> Tex:
         """z^l, a^l (the input when l = 1) as a whole vector: no index."""
-        if quantity == "activation" and layer == 1:
-            quantity = "input"
-        sym, sup, _ = nt.parts(Name(quantity, layer), self.n)
-        return _both(lambda s: nt.compose(sym, sup, "", s))
+        return self.term(quantity, layer)
 
     def delta(self, layer: int) -> Tex:
         """δ^l as a vector."""
-        sup = self._sup("preactivation", layer)
-        return _both(lambda s: nt.compose(self.n.delta, sup, "", s))
+        return self.term("delta", layer)
 
     def weights(self, layer: int) -> Tex:
         """w^l as a matrix."""
-        sup = self._sup("weight", layer)
-        return _both(lambda s: nt.compose(self.n.w, sup, "", s))
+        return self.term("weight", layer)
 
     def cost(self, batch: bool = False) -> Tex:
         """C (or the batch cost's symbol)."""
-        record = Name("cost", batch=batch)
-        return _both(lambda s: nt.render(record, self.n, s))
+        return self.term("cost", batch=batch)
 
-    def example_cost(self, example: int) -> Tex:
-        """C_x for example x."""
-        record = Name("cost", example=example)
-        return _both(lambda s: nt.render(record, self.n, s))
+    def example_cost(self, example: int | str) -> Tex:
+        """C_x for example x (an int as the notation counts it, or a letter)."""
+        return self.term("cost", None, example)
 
     def weights_t(self, layer: int) -> Tex:
         """The matrix BP2 multiplies δ^{l+1} by: (w^{l+1})ᵀ, or LFD's W^(l+1) as it stands."""
@@ -140,57 +154,51 @@ class Names:
 
     def sigma_prime(self, layer: int) -> Tex:
         """σ′(z^l)."""
-        z = self.vector("preactivation", layer)
-        sigma = _both(lambda s: nt.symbol(self.n.sigma, s))
-        return cat(sigma, ("′", "'", "′"), "(", z, ")")
+        return self.term("sigma_prime", layer)
 
     def grad_a(self, layer: int, batch: bool = False) -> Tex:
-        """∇_a C."""
-        c = self.cost(batch)
-        nabla = _both(lambda s: nt.compose("∇", "", self.n.a, s))
-        return cat(nabla, ("", " ", ""), c)
-
-    def d(self, what: Tex, batch: bool = False) -> Tex:
-        """∂C/∂what."""
-        c = self.cost(batch)
-        return (
-            f"∂{c[0]}/∂{what[0]}",
-            f"\\frac{{\\partial {c[1]}}}{{\\partial {what[1]}}}",
-            f"∂{c[2]}/∂{what[2]}",
-        )
+        """∇_a C (Ng: da^[l])."""
+        return self.term("cost", layer, wrt="activation", batch=batch)
 
     def grad_b(self, layer: int, batch: bool = False) -> Tex:
-        """∂C/∂b^l (LFD: the weights from the constant unit, w^(l)_0j)."""
-        if self.n.bias_as_weight:
-            sym, sup, _ = nt.parts(Name("bias", layer), self.n)
-            zero = str(self.n.index_base - 1)
-            sub = f"{zero}j" if self.n.index_order == "kj" else f"j{zero}"
-            return self.d(_both(lambda s: nt.compose(sym, sup, sub, s)), batch)
-        sym, sup, _ = nt.parts(Name("bias", layer), self.n)
-        return self.d(_both(lambda s: nt.compose(sym, sup, "", s)), batch)
+        """∂C/∂b^l (LFD: the weights from the constant unit, w^(l)_0j; Ng: db^[l])."""
+        return self.term("cost", layer, wrt="bias", batch=batch)
 
     def grad_w(self, layer: int, batch: bool = False) -> Tex:
-        """∂C/∂w^l."""
-        return self.d(self.weights(layer), batch)
+        """∂C/∂w^l (Ng: dw^[l])."""
+        return self.term("cost", layer, wrt="weight", batch=batch)
+
+    def mean(self, size: int | None = None) -> Tex:
+        """1/m (or 1/size)."""
+        return self.term("mean") if size is None else tex(nt.term("mean", size=size))
 
     def layer_number(self, layer: int) -> str:
         """The layer as the notation counts it."""
-        return str(layer + self.n.layer_offset)
+        return str(nt.layer_number(layer, self.n))
 
     def index(self, i: int) -> str:
         """A neuron's or an example's index as the notation counts it."""
-        return str(i + self.n.index_base)
+        return str(nt.index_number(i, self.n))
 
     def prose(self, text: str) -> str:
-        """text with {a}, {z}, {d}, {s}, {c}, {cb} replaced by the notation's symbols."""
+        """text with {a}, {z}, {d}, {s}, {c}, {cb} (the batch cost), {ga} (∇_a C), {cx} (C_x),
+        {sx} (Σ_x) and {mean} (1/m) replaced by the notation's symbols (from nn.notation.term)."""
         n = self.n
+
+        def u(quantity: str, batch: bool = False) -> str:
+            return nt.write(nt.term(quantity, batch=batch, notation=n), "unicode")
+
         return text.format(
-            a=n.a,
-            z=n.z,
-            d=n.delta,
-            s=n.sigma,
-            c=nt.symbol(n.cost, "unicode"),
-            cb=nt.symbol(n.cost_batch, "unicode"),
+            a=u("activation"),
+            z=u("preactivation"),
+            d=u("delta"),
+            s=u("sigma"),
+            c=u("cost"),
+            cb=u("cost", batch=True),
+            ga=nt.write(nt.term("cost", wrt="activation", notation=n), "unicode"),
+            cx=nt.write(nt.term("cost", None, n.example, notation=n), "unicode"),
+            sx=nt.write(nt.Sym("Σ", "", n.example), "unicode"),
+            mean=nt.write(nt.term("mean", notation=n), "unicode"),
         )
 
 
@@ -249,7 +257,7 @@ class Matrix:
 class Picture:
     """Matrices and the operators between them, side by side: one line of an equation."""
 
-    items: list[Matrix | str]
+    items: list[Matrix | Tex]  # a Tex: an operator (or number) between the matrices
     title: str = ""  # e.g. "example x = 0"
 
     def matrices(self) -> list[Matrix]:
@@ -569,8 +577,8 @@ class _Builder:
                 if grad_a is None:
                     unseen = True
                 else:
-                    items: list[Matrix | str] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
-                    items += ["·", Matrix(ga, _col(grad_a), ga_src), "="]
+                    items: list[Matrix | Tex] = [Matrix(cat("J", TRANSPOSE), _t(jac), a_src)]
+                    items += [DOT, Matrix(ga, _col(grad_a), ga_src), EQ]
                     items += [Matrix(d, _col(delta), "graph")]
                     eq.pictures.append(Picture(items, self._title(x)))
                     rhs = [sum(jac[i][j] * grad_a[i] for i in range(len(a))) for j in range(len(a))]
@@ -588,7 +596,7 @@ class _Builder:
                         eq.notes.append(
                             N.prose(
                                 "The cost reads the logits {z} straight ({c} = ln Σ_i e^({z}_i) − "
-                                "{z}_c), so the graph has no {a} or ∇_{a} {c} nodes: {a} = "
+                                "{z}_c), so the graph has no {a} or {ga} nodes: {a} = "
                                 "softmax({z}) is computed from the {z} nodes' data"
                             )
                             + (self._grad_note(row) if ga_src == "computed" else ".")
@@ -601,9 +609,9 @@ class _Builder:
                     Picture(
                         [
                             Matrix(ga, _col(grad_a), "graph"),
-                            "⊙",
+                            HADAMARD,
                             Matrix(sp, _col(sig), "graph"),
-                            "=",
+                            EQ,
                             Matrix(d, _col(delta), "graph"),
                         ],
                         self._title(x),
@@ -613,9 +621,9 @@ class _Builder:
                 checked = True
         if unseen:
             eq.notes.append(
-                N.prose("No picture of Jᵀ ∇_{a} {c} = {d}: the graph has no ∇_{a} {c}. ")
+                N.prose("No picture of Jᵀ {ga} = {d}: the graph has no {ga}. ")
                 + "Pass cost='cross_entropy' and y= (the class of each example) to compute it, "
-                + N.prose("∇_{a} {c} = −1/{a}_c at the class c, and check it.")
+                + N.prose("{ga} = −1/{a}_c at the class c, and check it.")
             )
         if not soft:
             a_name = N.vector("activation", L)
@@ -680,9 +688,9 @@ class _Builder:
                     Picture(
                         [
                             Matrix(p, _col(p_vals), "graph" if row.wrt == "a" else "computed"),
-                            "−",
+                            SUBTRACT,
                             Matrix(cat("y"), _col([float(v) for v in ys]), "target"),
-                            "=",
+                            EQ,
                             Matrix(cat(p, MINUS, "y"), _col(diff), "computed"),
                         ],
                         self._title(x),
@@ -771,13 +779,13 @@ class _Builder:
                 Picture(
                     [
                         Matrix(wt, _t(w_next), "graph"),
-                        "·",
+                        DOT,
                         Matrix(d_up, _col(up), "graph"),
-                        "=",
+                        EQ,
                         Matrix(back, _col(ga), "graph"),
-                        "⊙",
+                        HADAMARD,
                         Matrix(sp, _col(sig), "graph"),
-                        "=",
+                        EQ,
                         Matrix(d, _col(delta), "graph"),
                     ],
                     self._title(x),
@@ -831,7 +839,7 @@ class _Builder:
         if not self.g.batch:
             delta = delta_of(self.g.examples[0], lyr)
             eq.pictures.append(
-                Picture([Matrix(gb, _col(actual), "graph"), "=", Matrix(d, _col(delta), "graph")])
+                Picture([Matrix(gb, _col(actual), "graph"), EQ, Matrix(d, _col(delta), "graph")])
             )
             eq.checks.append((text(d, " − ", gb), _diff(delta, actual)))
             z_name = N.vector("preactivation", lyr)
@@ -844,7 +852,7 @@ class _Builder:
                 for j, v in enumerate(delta_of(ex, lyr)):
                     total[j] += ex.factor * v
             eq.formula = self._batch_formula(gb, d)
-            items: list[Matrix | str] = [Matrix(gb, _col(actual), "graph"), "="]
+            items: list[Matrix | Tex] = [Matrix(gb, _col(actual), "graph"), EQ]
             items += self._sum_items(
                 [_col(delta_of(ex, lyr)) for _, ex in self.examples()], d, "graph"
             )
@@ -886,7 +894,7 @@ class _Builder:
                     [
                         Matrix(left, lv, "graph"),
                         Matrix(right, rv, "graph"),
-                        "=",
+                        EQ,
                         Matrix(gw, shown_actual, "graph"),
                     ]
                 )
@@ -914,13 +922,13 @@ class _Builder:
                         [
                             Matrix(left, lv, "graph"),
                             Matrix(right, rv, "graph"),
-                            "=",
+                            EQ,
                             Matrix(outer, prod, "computed"),
                         ],
                         self._title(x),
                     )
                 )
-            items: list[Matrix | str] = [Matrix(gw, shown_actual, "graph"), "="]
+            items: list[Matrix | Tex] = [Matrix(gw, shown_actual, "graph"), EQ]
             items += self._sum_items([p for _, _, _, p in outers], outer, "computed")
             eq.pictures.append(Picture(items, "the batch"))
             eq.notes.append(self._batch_note(gw, cat(outer, " (per example)")))
@@ -953,71 +961,81 @@ class _Builder:
             )
 
     # batches -------------------------------------------------------------------------
-    def _factor(self) -> tuple[str, str, str]:
-        """How C combines the examples: ('mean', '1/m', latex) or ('sum', '', '') or weights."""
+    def _factor(self) -> str:
+        """How C combines the examples: 'mean' (1/m each), 'sum' (1 each) or 'weighted'."""
         fs = [ex.factor for ex in self.g.examples]
         m = len(fs)
         if all(math.isclose(f, 1.0 / m, rel_tol=1e-12) for f in fs):
-            return "mean", f"(1/{m}) ", f"\\frac{{1}}{{{m}}}"
+            return "mean"
         if all(f == 1.0 for f in fs):
-            return "sum", "", ""
-        return "weighted", "", ""
+            return "sum"
+        return "weighted"
 
     def _weight(self) -> str:
-        return self.N.prose("∂{cb}/∂{c}ₓ")
+        return self.N.prose("∂{cb}/∂{cx}")
+
+    def _sum(self) -> nt.Tokens:
+        """(1/m) Σ_x, Σ_x, or Σ_x (∂C/∂C_x): how the batch adds up its examples, as tokens."""
+        n = self.N.n
+        sigma = nt.Sym("Σ", "", n.example)
+        kind = self._factor()
+        if kind == "mean":
+            m = len(self.g.examples)
+            return nt.tokens_of("(", nt.term("mean", size=m, notation=n), ") ", sigma, " ")
+        if kind == "sum":
+            return nt.tokens_of(sigma, " ")
+        weight = nt.term("cost", None, n.example, notation=n)
+        frac = nt.Frac(
+            nt.tokens_of("∂", nt.term("cost", batch=True, notation=n)), nt.tokens_of("∂", weight)
+        )
+        return nt.tokens_of(sigma, " (", frac, ") ")
 
     def _sum_text(self) -> str:
-        kind, text, _ = self._factor()
-        return f"{text}Σₓ " if kind != "weighted" else f"Σₓ ({self._weight()}) "
+        return nt.write(self._sum(), "unicode")
 
     def _batch_formula(self, lhs: Tex, term: Tex) -> Tex:
-        kind, text, tex = self._factor()
-        if kind == "weighted":
-            w = self._weight()
-            total = (f"Σₓ ({w}) (", "\\sum_x w_x \\left(", f"Σ<sub>x</sub> ({w}) (")
-        else:
-            total = (f"{text}Σₓ (", f"{tex} \\sum_x \\left(", f"{text}Σ<sub>x</sub> (")
-        return cat(lhs, " = ", total, term, (")ₓ", "\\right)_x", ")<sub>x</sub>"))
+        x = nt.Sym("", "", self.N.n.example)
+        return cat(lhs, " = ", op(self._sum(), "("), term, op(")", x))
 
     def _sum_items(
         self, terms: list[list[list[float]]], caption: Tex, source: str
-    ) -> list[Matrix | str]:
-        kind, text, _ = self._factor()
-        items: list[Matrix | str] = []
-        if kind == "mean":
-            items.append(f"{text.strip()} (")
-        for x, rows in enumerate(terms):
-            if x:
-                items.append("+")
-            factor = self.g.examples[x].factor
-            ix = self.N.index(x)
-            cap = cat(caption, (f", x={ix}", f",\\ x={ix}", f", x={ix}"))
-            if kind == "weighted":
-                items.append(number(factor, 4) + " ·")
-            items.append(Matrix(cap, rows, source))
+    ) -> list[Matrix | Tex]:
+        kind = self._factor()
         m = len(self.g.examples)
-        if m > len(terms):
-            items.append(f"+ … ({m - len(terms)} more)")
+        x = self.N.n.example
+        items: list[Matrix | Tex] = []
         if kind == "mean":
-            items.append(")")
+            items.append(op("(", nt.term("mean", size=m, notation=self.N.n), ") ("))
+        for i, rows in enumerate(terms):
+            if i:
+                items.append(PLUS)
+            factor = self.g.examples[i].factor
+            cap = cat(caption, op(", ", nt.Words(f"{x}={self.N.index(i)}")))
+            if kind == "weighted":
+                items.append(op(nt.Num(number(factor, 4)), " ·"))
+            items.append(Matrix(cap, rows, source))
+        if m > len(terms):
+            items.append(op("+ ", nt.Words(f"… ({m - len(terms)} more)")))
+        if kind == "mean":
+            items.append(op(")"))
         return items
 
     def _batch_note(self, lhs: Tex, term: Tex) -> Text:
-        kind = self._factor()[0]
+        kind = self._factor()
         m = len(self.g.examples)
         w = self._weight()
         how = {
             "mean": f"the mean over the m = {m} examples, since {w} = 1/{m} "
-            + self.N.prose("({cb} = (1/m) Σₓ {c}ₓ)"),
+            + self.N.prose("({cb} = ({mean}) {sx} {cx})"),
             "sum": f"the sum over the m = {m} examples, since {w} = 1 "
-            + self.N.prose("({cb} = Σₓ {c}ₓ)"),
+            + self.N.prose("({cb} = {sx} {cx})"),
             "weighted": f"a weighted sum over the m = {m} examples, with weights {w}",
         }[kind]
         return text(
             "A batch: ",
             term,
             " is a quantity of one example x (from the backward pass of its own "
-            + self.N.prose("cost {c}ₓ); "),
+            + self.N.prose("cost {cx}); "),
             lhs,
             f", the graph's grads, is {how}, with {w} read from the graph "
             "(the example costs' grads).",
@@ -1102,10 +1120,10 @@ def picture_text(
         if isinstance(item, Matrix):
             pieces.append((item.caption[0], _block(item, digits, columns)))
         else:
-            pieces.append(("", [item]))
+            pieces.append(("", [item[0]]))
     chunks: list[list[tuple[str, list[str]]]] = [[]]
     for piece in pieces:
-        if piece == ("", ["="]) and chunks[-1]:
+        if piece == ("", [EQ[0]]) and chunks[-1]:
             chunks.append([])
         chunks[-1].append(piece)
     rows: list[list[tuple[str, list[str]]]] = [[]]
@@ -1128,26 +1146,12 @@ def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
     return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 
 
-_LATEX_OPS = {"⊙": r"\odot", "·": r"\,", "−": "-", "=": "=", "+": "+", ")": r"\right)"}
-
-
 def picture_latex(p: Picture, digits: int, columns: int | None) -> str:
     """The picture as one LaTeX formula."""
-    parts = []
-    for item in p.items:
-        if isinstance(item, Matrix):
-            parts.append(_latex_matrix(item, digits, columns))
-        elif item in _LATEX_OPS:
-            parts.append(_LATEX_OPS[item])
-        elif item.endswith("("):
-            parts.append(
-                item[:-1].strip().replace("(1/", r"\frac{1}{").replace(")", "}") + r"\left("
-            )
-        elif item.endswith("·"):
-            parts.append(item[:-1].strip().replace("−", "-") + r"\,")
-        else:
-            parts.append(r"\text{" + item + "}")
-    return " ".join(parts)
+    return " ".join(
+        _latex_matrix(item, digits, columns) if isinstance(item, Matrix) else item[1]
+        for item in p.items
+    )
 
 
 # ---------------------------------------------------------------------------- the view

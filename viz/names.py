@@ -129,22 +129,43 @@ class Typeset:
             self.fragments[text] = (symbol, sup, sub)
         return text
 
+    def tokens(self, tokens: nt.Tokens) -> str:
+        """Tokens from nn.notation.term in this style (each symbol remembered for svg_tspans)."""
+        stack = list(tokens)
+        while stack:
+            t = stack.pop()
+            if isinstance(t, nt.Frac):
+                stack += [*t.num, *t.den]
+            elif isinstance(t, nt.Sym) and (t.sup or t.sub or "_" in t.base):
+                self.fragments[nt.write(t, self.style)] = (t.base, t.sup, t.sub)
+        return nt.write(tokens, self.style)
+
+    def term(
+        self,
+        quantity: str,
+        layer: nt.Index = None,
+        j: nt.Index = None,
+        k: nt.Index = None,
+        *,
+        wrt: str | None = None,
+        batch: bool = False,
+    ) -> str:
+        """nn.notation.term in this notation and style: z^l_j, δ^l, ∂C/∂w^l, σ′(z^l) …"""
+        return self.tokens(
+            nt.term(quantity, layer, j, k, wrt=wrt, batch=batch, notation=self.notation)
+        )
+
     def name(self, name: Name) -> str:
         """A Name in this notation and style."""
         return self.compose(*nt.parts(name, self.notation))
 
     def delta(self, name: Name) -> str:
         """δ of a pre-activation's Name (Ng's dz, Goodfellow's g)."""
-        return self.compose(*nt.delta_parts(name, self.notation))
+        return self.term("delta", name.layer, name.j)
 
     def symbol(self, which: str) -> str:
-        """One of the notation's bare symbols: 'w', 'b', 'z', 'a', 'delta', 'cost', 'sigma'."""
-        return self.compose(getattr(self.notation, which))
-
-    def layer(self, symbol: str, layer: int) -> str:
-        """symbol with a layer (Nielsen's numbering) as superscript, e.g. z^l, Ng's z^[l−1]."""
-        left, right = self.notation.layer_brackets
-        return self.compose(symbol, f"{left}{layer + self.notation.layer_offset}{right}")
+        """One of the notation's bare symbols: 'delta', 'cost', 'sigma', 'preactivation', …"""
+        return self.term(which)
 
     def label(self, node: Value) -> str | None:
         """node's label as shown: a user's own text as it is, a Name written here."""
@@ -154,11 +175,11 @@ class Typeset:
     def neuron_words(self, layer: int, j: int) -> str:
         """'neuron j of layer l' with j and l as this notation counts them."""
         n = self.notation
-        return f"neuron {j + n.index_base} of layer {layer + n.layer_offset}"
+        return f"neuron {nt.index_number(j, n)} of layer {nt.layer_number(layer, n)}"
 
     def layer_words(self, layer: int) -> str:
         """'layer l' as this notation counts it."""
-        return f"layer {layer + self.notation.layer_offset}"
+        return f"layer {nt.layer_number(layer, self.notation)}"
 
 
 _TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)

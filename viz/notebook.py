@@ -112,7 +112,7 @@ def network_svg(
                 side = -1 if col == 0 else 1
                 body.append(_text(x + side * (_R + 5), y + 5, name, "end" if col == 0 else "start"))
         x = position(col, 0)[0]
-        shown = layer + n.layer_offset
+        shown = notations.layer_number(layer, n)
         what = "input" if col == 0 else ("output" if col == last else "hidden")
         body.append(_text(x, 22, f"layer {shown}", weight="bold"))
         body.append(_text(x, 40, what if col == 0 else f"{what}: {activations[col - 1]}"))

@@ -12,7 +12,6 @@ from importlib import resources
 from typing import Any
 
 from nn import notation as notation_records
-from nn.notation import Name
 
 from . import palette
 from .numbers import javascript
@@ -54,9 +53,6 @@ def _page_functions(table: Mapping[str, str], arg: str, default: str) -> str:
 
 # A letter index (k in Σ_k, the x of C_x) is rendered through an int no network has, then
 # written as the letter, so the notation's own index order and index base still apply.
-_SENTINEL = {"i": 7_770_001, "j": 7_770_002, "k": 7_770_003, "x": 7_770_004}
-
-
 def _check_notation(notation: str | notation_records.Notation | None) -> notation_records.Notation:
     try:
         return notation_records.get(notation)
@@ -78,23 +74,24 @@ def name_html(
     writes it.
     """
     n = _check_notation(notation)
-    ints = {key: _SENTINEL[v] if isinstance(v, str) else v for key, v in (("j", j), ("k", k))}
-    if quantity == "C":
-        sym, sup, sub = notation_records.parts(Name("cost", batch=True), n)
-    elif quantity == "C_x":
-        sym, sup, sub = notation_records.parts(Name("cost", example=_SENTINEL["x"]), n)
+    if quantity in ("C", "C_x"):
+        tokens = notation_records.term(
+            "cost",
+            None,
+            n.example if quantity == "C_x" else None,
+            batch=quantity == "C",
+            notation=n,
+        )
     elif quantity == "x":
-        sym, sup, sub = notation_records.parts(Name("input", 1, ints["k"]), n)
+        tokens = notation_records.term("input", 1, k, notation=n)
     else:
-        name = Name(_QUANTITY[quantity], layer, ints["j"], ints["k"])
-        if quantity == "delta":
-            sym, sup, sub = notation_records.delta_parts(name, n)
-        else:
-            sym, sup, sub = notation_records.parts(name, n)
-    for letter, number in _SENTINEL.items():
-        sub = sub.replace(str(number + n.index_base), letter)
+        q = "delta" if quantity == "delta" else _QUANTITY[quantity]
+        tokens = notation_records.term(q, layer, j, k if q == "weight" else None, notation=n)
+    (written,) = tokens
+    assert isinstance(written, notation_records.Sym)
+    sym, sup, sub = written.base, written.sup, written.sub
     base, _, own_sub = sym.partition("_")  # a symbol's own subscript stays upright (E_in)
-    symbol = notation_records.symbol(base, "html")
+    symbol = notation_records.compose(base, "", "", "html")
     out = f"<i>{symbol}</i>" if base.isascii() else symbol
     out += f"<sub>{html.escape(own_sub)}</sub>" if own_sub else ""
     out += notation_records.compose("", sup, sub, "html")
@@ -135,7 +132,7 @@ def _names(sizes: list[int], notation: str | notation_records.Notation | None) -
         "di": [name_html("delta", i + 2, "i", 0, notation) for i in layers],
         "C": name_html("C", notation=notation),
         "Cx": name_html("C_x", notation=notation),
-        "sigma": notation_records.symbol(n.sigma, "html"),
+        "sigma": notation_records.write(notation_records.term("sigma", notation=n), "html"),
         "notation": n.title,
         "offset": n.layer_offset,  # a layer as the notation numbers it: Nielsen's + offset
         "base": n.index_base,

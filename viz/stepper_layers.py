@@ -28,7 +28,7 @@ def _picture_html(p: Picture, digits: int, columns: int | None) -> str:
         if isinstance(item, Matrix):
             parts.append(_matrix_html(item, digits, columns))
         else:
-            parts.append(f'<span class="op">{html.escape(item)}</span>')
+            parts.append(f'<span class="op">{item[2]}</span>')  # HTML written by nn.notation
     title = f'<div class="pic-title">{html.escape(p.title)}</div>' if p.title else ""
     return f'<div class="picture">{title}<div class="pic-row">{"".join(parts)}</div></div>'
 

@@ -1,0 +1,25 @@
+"""What `pip install .` installs: every package of the source tree, not only the top three."""
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_package_directory_is_installed() -> None:
+    # a subpackage left out (autograd.tracing once was) imports from a checkout but not from a
+    # wheel: the installed `deltagrad` command then fails at its first import
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    packages = setuptools["packages"]
+    assert isinstance(packages, dict), "find the packages (packages.find), do not list them"
+    include = packages["find"]["include"]
+    found = sorted(
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("autograd", "nn", "viz")
+        for init in (ROOT / top).rglob("__init__.py")
+    )
+    assert "autograd.tracing" in found
+    for package in found:
+        assert any(fnmatch.fnmatchcase(package, pattern) for pattern in include), package
