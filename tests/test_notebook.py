@@ -10,6 +10,8 @@ import html
 import json
 import os
 import re
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -234,3 +236,78 @@ def test_a_check_cell_fails_when_a_number_is_wrong(tag: str, tmp_path: Path) -> 
     assert "AssertionError" in str(failure.value)
     (error,) = [o for o in nb.cells[last].outputs if o.output_type == "error"]
     assert error.ename == "AssertionError"
+
+
+# ------------------------------------------------------------------ exported offline
+def documented_export() -> list[str]:
+    """The README's command that exports the tutorial as HTML, split into its words."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    found = [line for line in lines if line.startswith("jupyter nbconvert --execute --to html")]
+    assert len(found) == 1, "the README documents one HTML export of the tutorial"
+    words = shlex.split(found[0])
+    assert words[-1] == "docs/tutorial.ipynb"
+    return words
+
+
+@pytest.mark.slow
+def test_the_documented_html_export_typesets_every_formula_offline(tmp_path: Path) -> None:
+    """The README's nbconvert command, run as written, then its HTML in Chromium with every
+    request off this machine refused: the formulas come out typeset, no raw $ left."""
+    _require_notebook_tools()
+    from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
+
+    missing = _browser_missing()
+    if missing is not None:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    words = documented_export()
+    assert words[:2] == ["jupyter", "nbconvert"]
+    # the kernel is this interpreter's ipykernel, as in execute() above
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    env = dict(os.environ, JUPYTER_PATH=str(tmp_path / "jupyter"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "nbconvert", *words[2:], "--output-dir", str(out)]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    exported = out / "tutorial.html"
+
+    refused: list[str] = []
+
+    def local_only(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:", "about:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.route("**/*", local_only)
+            page.goto(exported.as_uri())
+            # once MathJax (if it loaded at all) has typeset every formula
+            page.evaluate(
+                "window.MathJax && MathJax.Hub ? new Promise((d) => MathJax.Hub.Queue(d)) : 0"
+            )
+            typeset = page.locator(".MathJax_CHTML, .MathJax_SVG, mjx-container").count()
+            # the visible text of the Markdown cells and outputs, formulas typeset: no $ left
+            raw = page.evaluate(
+                """() => [...document.querySelectorAll('.jp-RenderedMarkdown')]
+                    .map((e) => e.innerText).filter((t) => /\\$[^$\\n]+\\$/.test(t))"""
+            )
+        finally:
+            browser.close()
+    assert refused == [], f"requests off this machine: {refused}"
+    markdown = [c for c in stored()["cells"] if c["cell_type"] == "markdown"]
+    inline = sum(len(re.findall(r"\$[^$\n]+\$", "".join(c["source"]))) for c in markdown)
+    assert inline > 10 and typeset >= inline
+    assert raw == [], raw[:2]

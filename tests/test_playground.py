@@ -213,7 +213,8 @@ def test_csv_without_header_and_wrong_net(
     out = tmp_path / "p.html"
     assert main(["playground", "--csv", str(path), "--steps", "3", "--out", str(out)]) == 0
     data = page_data(out.read_text(encoding="utf-8"))
-    assert data["sizes"] == [3, 8, 8, 1] and data["features"] == ["x0", "x1", "x2"]
+    # no header: the inputs are named by the notation's symbol alone, not by x0, x1, x2
+    assert data["sizes"] == [3, 8, 8, 1] and data["features"] == [] and not data["named"]
     capsys.readouterr()
     code = main(["playground", "--csv", str(path), "--net", "2,4,1"])
     err = capsys.readouterr().err

@@ -141,11 +141,11 @@ def sh_commands() -> list[str]:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    # the two required commands, then the optional one that opens the tutorial notebook
+    # the two required commands, then the optional ones that open and export the tutorial
     commands = sh_commands()
-    assert len(commands) == 3
-    install_and_demo, install_and_test, notebook = commands
-    assert "pip install -e '.[test]'" not in notebook  # CI takes the first line with it
+    assert len(commands) == 4  # and the tutorial's offline HTML export (tests/test_notebook.py)
+    install_and_demo, install_and_test, notebook, export = commands
+    assert "pip install -e '.[test]'" not in notebook + export  # CI takes the first line with it
     assert "deltagrad demo" in install_and_demo and "pip install ." in install_and_demo
     assert "pip install -e '.[test]'" in install_and_test and "pytest" in install_and_test
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")

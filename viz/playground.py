@@ -15,6 +15,7 @@ from nn import notation as notation_records
 
 from . import palette
 from .numbers import javascript
+from .plots import log_ticks, nice_ticks, tick_label, wants_log_scale
 from .stepper import script_json, write_page
 
 __all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
@@ -44,6 +45,15 @@ PAGE_SIGMA = {
 }
 # A neuron's value a as a colour strength in [-1, 1]: tanh as is, sigmoid 2a − 1, others squashed.
 PAGE_SHADE = {"tanh": "a", "sigmoid": "2 * a - 1", "linear": "Math.tanh(a / 2)"}
+
+
+# The colour scale under each column of the network: the values a key marks, by how the column
+# is shaded (the input layer by tanh(x), as PAGE_SHADE's default), each where its colour is.
+SCALE_TICKS = {"tanh": [-1.0, 0.0, 1.0], "sigmoid": [0.0, 0.5, 1.0], "linear": [-2.0, 0.0, 2.0]}
+TICKS_ELSE = [-1.0, 0.0, 1.0]
+# Feature names that only number the inputs (what a CSV file without a header gets): the
+# notation's symbol names those inputs, never such a name beside it.
+_NUMBERING = re.compile(r"x_?\d+")
 
 
 def _page_functions(table: Mapping[str, str], arg: str, default: str) -> str:
@@ -139,6 +149,51 @@ def _names(sizes: list[int], notation: str | notation_records.Notation | None) -
     }
 
 
+def _axis(lo: float, hi: float) -> dict[str, Any]:
+    """A linear axis from lo to hi: its ticks inside, labelled by the one formatter."""
+    ticks = nice_ticks(lo, hi)
+    step = ticks[1] - ticks[0]
+    inside = [t for t in ticks if lo <= t <= hi]
+    return {"lo": lo, "hi": hi, "ticks": inside, "labels": [tick_label(t, step) for t in inside]}
+
+
+def _plane_axes(points: list[list[float]]) -> list[dict[str, Any]]:
+    """The plane's two axes: each feature's range with a margin of 12 % either side."""
+    axes = []
+    for k in range(2):
+        a, b = min(p[k] for p in points), max(p[k] for p in points)
+        pad = 0.12 * ((b - a) or 1.0)
+        axes.append(_axis(a - pad, b + pad))
+    return axes
+
+
+def _loss_axes(losses: list[float]) -> dict[str, Any]:
+    """The loss curve's y axis, linear from 0 and (all losses positive) log, and the default."""
+    top = max(losses)
+    ticks = nice_ticks(0.0, top or 1.0)
+    linear = {
+        "lo": 0.0,
+        "hi": ticks[-1],
+        "ticks": ticks,
+        "labels": [tick_label(t, ticks[1] - ticks[0]) for t in ticks],
+        "minor": [],
+    }
+    lo = min(losses)
+    if lo <= 0:
+        return {"linear": linear, "log": None, "start": "linear"}
+    pad = (top / lo) ** 0.04 if top > lo else 2.0  # 4 % of the decades shown, as the plots
+    major, minor = log_ticks(lo / pad, top * pad)
+    log = {
+        "lo": lo / pad,
+        "hi": top * pad,
+        "ticks": major,
+        "labels": [tick_label(t) for t in major],
+        "minor": minor,
+    }
+    start = "log" if wants_log_scale(losses) else "linear"
+    return {"linear": linear, "log": log, "start": start}
+
+
 def _recording_data(recording: Any) -> dict[str, Any]:
     data = recording.data() if callable(getattr(recording, "data", None)) else recording
     if not isinstance(data, Mapping) or data.get("format") != "deltagrad.recording":
@@ -217,23 +272,29 @@ def playground_html(
             f"The same start: MLP({sizes[0]}, {sizes[1:]}, activation={acts[0]!r}, "
             f"output_activation={acts[-1]!r}, seed={seed!r}) and the same data."
         )
+    named = bool(features) and not all(_NUMBERING.fullmatch(f) for f in features or [])
     page = {
         "sizes": sizes,
         "acts": acts,
         "xs": points,
         "ys": labels,
-        "features": list(features) if features else [f"x{k}" for k in range(sizes[0])],
-        "named": bool(features),
+        "features": list(features) if named and features else [],
+        "named": named,
         "classes": list(classes) if classes else ["0", "1"],
         "seed": seed,
         "every": data.get("every"),
         "total": data.get("total_steps") or data["steps"][-1]["step"] + 1,
         "steps": data["steps"],
         "names": _names(sizes, notation),
+        "plane": _plane_axes(points) if sizes[0] == 2 else None,
+        "lossAxes": _loss_axes([s["loss"] for s in data["steps"]]),
+        # the values marked on each column's colour scale: the input's, then each layer's
+        "scaleTicks": [TICKS_ELSE, *(SCALE_TICKS.get(a, TICKS_ELSE) for a in acts)],
     }
+    names = f"names: {chosen.title}"  # the notation, in words (the header says it)
     parts = {
         "TITLE": html.escape(heading),
-        "ABOUT": html.escape(f"{about} · names: {chosen.title}" if about else chosen.title),
+        "ABOUT": html.escape(f"{about} · {names}" if about else names),
         "RERUN": html.escape(rerun),
         "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),

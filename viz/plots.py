@@ -16,7 +16,14 @@ from xml.sax.saxutils import escape
 from . import palette
 from .numbers import fixed, number, power_of_ten
 
-__all__ = ["decision_boundary_svg", "log_ticks", "loss_curve_svg", "nice_ticks", "tick_label"]
+__all__ = [
+    "decision_boundary_svg",
+    "log_ticks",
+    "loss_curve_svg",
+    "nice_ticks",
+    "tick_label",
+    "wants_log_scale",
+]
 
 _CLASS_COLOURS = palette.CLASS  # class 0 orange, class 1 blue, as in every view
 _FILL_COLOURS = palette.CLASS_REGION  # the plane where the model predicts class 0 / 1
@@ -227,6 +234,12 @@ def _frame(left: float, top: float, right: float, bottom: float) -> str:
 
 
 # ---------------------------------------------------------------------------------- loss
+def wants_log_scale(losses: Sequence[float]) -> bool:
+    """Whether losses read better on a log scale: all positive, spanning a factor of 10 or more."""
+    lo, hi = min(losses), max(losses)
+    return lo > 0 and hi / lo >= 10
+
+
 def loss_curve_svg(
     history: Sequence[float],
     title: str = "training loss",
@@ -253,7 +266,7 @@ def loss_curve_svg(
             "pass log=False"
         )
     if log is None:
-        log = lo > 0 and hi / lo >= 10
+        log = wants_log_scale(ys)
     if log:
         pad = (hi / lo) ** 0.04 if hi > lo else 2.0  # a margin of 4 % of the decades shown
         y_lo, y_hi = lo / pad, hi * pad
