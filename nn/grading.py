@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Expr, Value
+from autograd.numbers import factor, number
 
 from . import closed_form, costs, losses
 from . import notation as notations
@@ -168,13 +169,11 @@ def _index(i: int, notation: NotationLike) -> str:
 
 
 def _num(x: float) -> str:
-    text = f"{x:.4g}" if math.isfinite(x) else repr(x)
-    return text.replace("-", "−")
+    return number(x)  # the one formatter: −0.5171, 1.5×10⁻⁵
 
 
 def _factor(x: float) -> str:
-    text = _num(x)
-    return f"({text})" if text.startswith("−") else text
+    return factor(x)  # bracketed when negative: (−0.5171)
 
 
 def _formula(expr: Expr, sigma: str = "σ", **names: str) -> str:

@@ -426,7 +426,7 @@ def latex_words(text: str) -> str:
     return r"\text{" + "".join(_LATEX_TEXT.get(ch, ch) for ch in text) + "}"
 
 
-def _simple(tokens: Tokens) -> bool:
+def simple(tokens: Tokens) -> bool:
     """True if tokens stand without brackets before or after a slash (1, m, ∂C, ∂w²₁)."""
     rest = tokens[1:] if tokens and tokens[0] == Op("∂") else tokens
     return len(rest) == 1 and isinstance(rest[0], Sym | Num)
@@ -466,8 +466,8 @@ def write(tokens: Tokens | Token, style: str = "unicode") -> str:
             if style == "latex":
                 out.append(rf"\frac{{{num}}}{{{den}}}")
             else:
-                num = num if _simple(t.num) else f"({num})"
-                den = den if _simple(t.den) else f"({den})"
+                num = num if simple(t.num) else f"({num})"
+                den = den if simple(t.den) else f"({den})"
                 out.append(f"{num}/{den}")
     return "".join(out)
 
