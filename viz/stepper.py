@@ -83,8 +83,9 @@ def _widest_grads(steps: list[dict[str, Any]], count: int, digits: int) -> list[
     return widest
 
 
-def _script_json(data: object) -> str:
-    # JSON inside <script>: no "</script>" or "<!--" can appear, and NaN/Infinity stay JS literals
+def script_json(data: object) -> str:
+    """data as JSON to embed in a <script> element (the pages' data, stepper and playground)."""
+    # no "</script>" or "<!--" can appear, and NaN/Infinity stay JS literals
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, escaped in (
         ("<", "\\u003c"),
@@ -189,7 +190,7 @@ def stepper_html(
         "ABOUT": f'<p id="about">{html.escape(about)}</p>' if about else "",
         "LEGEND": legend,
         "SVG": svg,
-        "DATA": _script_json(data),
+        "DATA": script_json(data),
         "NUMBER": javascript(),
         "PALETTE": palette.css_variables(),
     }
