@@ -149,8 +149,11 @@ class Module:
         The file is written to a temporary `.NAME.XXXXXXXX.tmp` next to it, then renamed over
         path, so a reader sees the old file or the new one, never a mix. A save that fails
         keeps the old file and removes its temporary; a save that is killed (power loss,
-        SIGKILL) keeps the old file but may leave its temporary behind: the next successful
-        save to the same path removes such leftovers (only files of that exact pattern).
+        SIGKILL) keeps the old file but may leave its temporary behind: a later save to the
+        same path removes such leftovers once they are ten minutes old (only files of that
+        exact pattern; a younger one may be a concurrent save's, which must finish). Concurrent
+        saves to one path all succeed, each with its own temporary; the last one wins. Saving
+        through a symbolic link writes the link's target and keeps the link.
         """
         for name, param in self.named_parameters():
             if not math.isfinite(param.data):
@@ -165,13 +168,15 @@ class Module:
         own = {"text/plain": repr(self), "text/html": summary_html(self)}
         return mimebundle("module", self, own)
 
-    def load(self, path: str | os.PathLike[str]) -> None:
+    def load(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
         """Load parameters saved by save(path) into this module (same architecture).
 
         Raises ValueError, and changes nothing, if the file is not one save wrote, or was saved
-        from a different architecture (the message says what differs).
+        from a different architecture (the message says what differs), or is not a regular
+        file (a device or pipe, after following links), or is larger than max_bytes (default
+        nn.model_file.MAX_BYTES, 64 MiB).
         """
-        state = model_file.read(path, self.architecture())
+        state = model_file.read(path, self.architecture(), max_bytes)
         try:
             self.load_state_dict(state)
         except ValueError as e:
