@@ -28,6 +28,7 @@ import numbers
 import os
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from autograd import Value, linear
@@ -251,6 +252,13 @@ def _wrap_inputs(x: Input, nin: int, labels: list[Name]) -> list[Value]:
         raise TypeError(
             f"expected a list of {count(nin, 'input')} (numbers or Values), got {type(x).__name__}"
         )
+    if isinstance(x, Mapping | AbstractSet):
+        # a dict's keys (or a set's unordered members) would silently become the inputs
+        raise TypeError(
+            f"expected a list of {count(nin, 'input')} (numbers or Values), got a "
+            f"{type(x).__name__}, whose keys or order would be taken as the inputs; pass a list "
+            "of numbers such as [0.5, -1.0]"
+        )
     if not isinstance(x, Sequence):
         x = list(x)
     if len(x) != nin:
@@ -362,6 +370,12 @@ class Layer(Module):
         self.activation = check_activation(activation, output=True)
         self.expand = bool(expand)
         self.layer_index = _check_count("layer_index (the input is layer 1)", layer_index, 2)
+        if self.activation == "softmax" and self.nout < 2:
+            raise ValueError(
+                "a softmax over one output is always 1, so every gradient would be 0 and the "
+                "network could not learn; give the output layer at least 2 neurons (or use "
+                "sigmoid for one output)"
+            )
         r = _rng(seed, rng)
         self._softmax = self.activation == "softmax"
         # softmax is applied by the layer to all z^l at once; its neurons stop at z
