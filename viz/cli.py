@@ -29,6 +29,8 @@ from nn.record import Recorder
 from nn.train import accuracy, fit
 from nn.words import count
 
+from .numbers import number
+
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
 
@@ -187,7 +189,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
         return INTERRUPTED
     acc = accuracy(model, xs, ys)
-    print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
+    print(f"after {len(history)} steps: loss {number(history[-1])}, accuracy {acc:.1%}")
 
     batch_x, batch_y = xs[:16], [[float(y)] for y in ys[:16]]
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
@@ -550,7 +552,7 @@ def run_playground(args: argparse.Namespace) -> int:
         features=features,
         classes=classes,
     )
-    print(f"{model}: loss {history[0]:.4f} -> {history[-1]:.4f} in {len(history)} steps")
+    print(f"{model}: loss {number(history[0])} -> {number(history[-1])} in {len(history)} steps")
     print(
         f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
     )
