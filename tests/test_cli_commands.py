@@ -41,3 +41,24 @@ def test_a_tiny_playground_loss_is_written_in_the_number_format(
     assert "0.0000" not in out and 0.0 < as_float(last) < as_float(first)
     digits = re.sub(r"\D", "", last.partition("×")[0]).lstrip("0")
     assert len(digits) >= 3, last  # significant digits, not 0.0002 for 0.0001946
+
+
+@pytest.mark.parametrize("command", [["check", "--trials", "1"], ["explain"]])
+def test_notation_works_before_the_command_as_after_it(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    assert main([*command, "--notation", "lfd"]) == 0
+    after = capsys.readouterr().out
+    assert main(["--notation", "lfd", *command]) == 0
+    before = capsys.readouterr().out
+    assert before == after
+    assert main(command) == 0  # and the default is still Nielsen's, which names things otherwise
+    assert capsys.readouterr().out != after
+
+
+def test_notation_given_after_the_command_wins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--notation", "lfd"]) == 0
+    lfd = capsys.readouterr().out
+    assert main(["--notation", "ng", "explain", "--notation", "lfd"]) == 0
+    assert capsys.readouterr().out == lfd
+    assert "⁽¹⁾" in lfd  # LFD writes layers as parenthesised superscripts (docs/notation.md)

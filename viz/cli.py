@@ -138,11 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_playground(sub)
     _add_grade_parser(sub)
-    for command in sub.choices.values():  # every command writes labels in a chosen notation
+    commands = list(sub.choices.values())
+    # a global option: before the command (deltagrad --notation lfd check) or after it; the
+    # command's own copy sets it only when given, so it does not undo one given before
+    for command, default in [(parser, "nielsen"), *((c, argparse.SUPPRESS) for c in commands)]:
         command.add_argument(
             "--notation",
             choices=list(nt.NOTATIONS),
-            default="nielsen",
+            default=default,
             help="the textbook notation of labels and tables (see docs/notation.md)",
         )
     return parser
