@@ -2,13 +2,18 @@
 subcommand, help for every option, output paths checked before training, a closed pipe, and
 Ctrl-C while the demo writes its files."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from viz.cli import main
 
+REPO = Path(__file__).parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
@@ -62,3 +67,49 @@ def test_notation_given_after_the_command_wins(capsys: pytest.CaptureFixture[str
     assert main(["--notation", "ng", "explain", "--notation", "lfd"]) == 0
     assert capsys.readouterr().out == lfd
     assert "⁽¹⁾" in lfd  # LFD writes layers as parenthesised superscripts (docs/notation.md)
+
+
+def deltagrad(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The command itself, as a shell runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "viz", *argv],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_top_level_help_names_every_command() -> None:
+    done = deltagrad("--help")
+    assert done.returncode == 0
+    usage, _, description = done.stdout.partition("\n\n")
+    commands = re.search(r"\{(demo,[a-z,]+)\}", usage)[1].split(",")  # type: ignore[index]
+    assert "playground" in commands
+    for command in commands:  # the paragraph under the usage line names each one
+        assert re.search(rf"\b{command}\b", description.partition("\n\n")[0]), command
+
+
+@pytest.mark.parametrize("command", ["demo", "check", "explain", "playground", "grade"])
+def test_every_command_has_a_description_and_every_option_help(command: str) -> None:
+    done = deltagrad(command, "--help")
+    assert done.returncode == 0
+    paragraphs = done.stdout.split("\n\n")
+    assert not paragraphs[1].startswith(("positional", "options")), "no description"
+    options = done.stdout[done.stdout.index("options:") :]
+    # each option's line: its flags (and metavar or choices), then its help on the same line or
+    # on the next, more indented; an option with no help has neither
+    entries = re.findall(r"^  (-[^\n]*)\n((?:  {3,}[^\n]*\n)*)", options + "\n", re.M)
+    assert len(entries) >= 3
+    for head, rest in entries:
+        flags, _, help_text = head.partition("  ")
+        assert help_text.strip() or rest.strip(), f"{command} {flags}: no help"
+
+
+def test_an_empty_param_is_a_usage_error_saying_what_a_param_looks_like() -> None:
+    for empty in ("", "  "):
+        done = deltagrad("explain", "--param", empty)
+        assert done.returncode == 2 and done.stdout == ""
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "w:2:1:0" in lines[0] and "--param" in lines[0], lines

@@ -1,5 +1,5 @@
 """The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient),
-grade (a learner's own backprop)."""
+playground (a training page), grade (a learner's own backprop)."""
 
 from __future__ import annotations
 
@@ -75,17 +75,38 @@ def _numbers(text: str) -> list[float]:
     return numbers
 
 
+_SEED = "fixes the random numbers (data, initial weights), so a run can be repeated"
+_DATASET = "the toy dataset to train on"
+
+
+def _param(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "expected a node like w:2:1:0 (layer 2, neuron 1, input 0), b:2:1, z:3:0 or a:2:1, "
+            "got an empty --param"
+        )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: deltagrad demo | check | explain."""
     parser = _Parser(prog="deltagrad", description=__doc__)
     parser.add_argument("--version", action="version", version=f"deltagrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="train a small MLP, check it against BP1–BP4, draw it")
-    demo.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    demo = sub.add_parser(
+        "demo",
+        help="train a small MLP, check it against BP1–BP4, draw it",
+        description="Train an MLP 2-16-16-1 on a toy dataset, compare the gradients of one "
+        "batch with the closed-form BP1–BP4, and write into --out its graph (graph.svg), a "
+        "step-by-step backward pass (stepper.html), the loss curve, the decision boundary and "
+        "the training playground. Ctrl-C stops the training and writes the files for the steps "
+        "done (exit code 130).",
+    )
+    demo.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help=_DATASET)
     demo.add_argument("--steps", type=_positive, default=150, help="gradient steps (full batch)")
     demo.add_argument("--out", default="deltagrad-demo", help="folder for the SVG/HTML files")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=0, help=_SEED)
     demo.add_argument(
         "--no-trace",
         dest="trace",
@@ -93,13 +114,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="train on the eager engine instead of the traced program (same numbers, slower)",
     )
 
-    check = sub.add_parser("check", help="random networks: graph gradients vs BP1–BP4")
-    check.add_argument("--trials", type=_positive, default=20)
-    check.add_argument("--seed", type=int, default=0)
+    check = sub.add_parser(
+        "check",
+        help="random networks: graph gradients vs BP1–BP4",
+        description="Build random networks (depths, widths, activations and costs) and compare "
+        "every δ, ∂C/∂w and ∂C/∂b of the graph with the closed-form BP1–BP4, layer by layer. "
+        f"Exit code 0: all agree within {TOLERANCE:g}; 1: a layer disagrees.",
+    )
+    check.add_argument(
+        "--trials", type=_positive, default=20, help="how many random networks to check"
+    )
+    check.add_argument("--seed", type=int, default=0, help=_SEED)
 
-    explain = sub.add_parser("explain", help="derive one gradient by the chain rule, with numbers")
+    explain = sub.add_parser(
+        "explain",
+        help="derive one gradient by the chain rule, with numbers",
+        description="Build a small network on one example and derive the gradient of one node "
+        "(--param) by the chain rule, with its numbers; or, with --layer, show BP1–BP4 for a "
+        "layer as vectors and matrices.",
+    )
     explain.add_argument("--net", type=_widths, default=[2, 3, 1], help="layer sizes, e.g. 2,3,1")
-    explain.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="sigmoid")
+    explain.add_argument(
+        "--activation",
+        choices=list(HIDDEN_ACTIVATIONS),
+        default="sigmoid",
+        help="of every layer, and of the output where the cost fits it",
+    )
     explain.add_argument(
         "--cost",
         choices=costs.names(),
@@ -109,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument(
         "--param",
+        type=_param,
         default=None,
         help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, numbered and ordered "
         "as the chosen notation writes them: LFD's w:1:1:2 is w^(1)_{1,2}), b:2:1, z:3:0, a:2:1, "
@@ -122,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the target y (a class index for softmax cross-entropy)",
     )
-    explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument("--seed", type=int, default=0, help=_SEED)
     explain.add_argument(
         "--layer",
         default=None,
@@ -398,7 +439,7 @@ def run_explain(args: argparse.Namespace) -> int:
     loss = cmp.example_loss(model, x, y, cost)
     notation = nt.get(getattr(args, "notation", None))
     first, base = nt.layer_number(2, notation), nt.index_number(0, notation)
-    wanted = args.param or f"w:{first}:{base}:{base}"
+    wanted = f"w:{first}:{base}:{base}" if args.param is None else args.param
     node, note = _find_param(model, loss, wanted, notation)
     from .explain import explain
 
@@ -476,18 +517,28 @@ def _learning_rate(text: str) -> float:
 
 def _add_playground(sub: Any) -> None:
     play = sub.add_parser(
-        "playground", help="train an MLP and write the training playground page (one HTML file)"
+        "playground",
+        help="train an MLP and write the training playground page (one HTML file)",
+        description="Train an MLP with one logit on a toy dataset or a CSV file (Adam, full "
+        "batch, binary cross-entropy on the logit), recording its weights, δ and gradients, and "
+        "write one offline HTML page that replays the training. Ctrl-C stops the training and "
+        "writes the page for the steps done (exit code 130).",
     )
     data = play.add_mutually_exclusive_group()
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
     data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
     play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
-    play.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh")
+    play.add_argument(
+        "--activation",
+        choices=list(HIDDEN_ACTIVATIONS),
+        default="tanh",
+        help="of the hidden layers (the output is linear: the logit)",
+    )
     play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
     play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
-    play.add_argument("--seed", type=int, default=0)
+    play.add_argument("--seed", type=int, default=0, help=_SEED)
     play.add_argument("--out", default="playground.html", help="the page to write")
 
 
@@ -683,7 +734,7 @@ def _add_grade_parser(sub: Any) -> None:
         help="pass batches of this many examples (x a list of examples) instead of one",
     )
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
-    grade.add_argument("--seed", type=int, default=0)
+    grade.add_argument("--seed", type=int, default=0, help=_SEED)
 
 
 def _load_learner(path: str) -> Any:
