@@ -69,7 +69,7 @@ def test_notation_given_after_the_command_wins(capsys: pytest.CaptureFixture[str
     assert "⁽¹⁾" in lfd  # LFD writes layers as parenthesised superscripts (docs/notation.md)
 
 
-def deltagrad(*argv: str) -> subprocess.CompletedProcess[str]:
+def deltagrad(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The command itself, as a shell runs it."""
     return subprocess.run(
         [sys.executable, "-m", "viz", *argv],
@@ -77,7 +77,7 @@ def deltagrad(*argv: str) -> subprocess.CompletedProcess[str]:
         env=ENV,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -113,3 +113,13 @@ def test_an_empty_param_is_a_usage_error_saying_what_a_param_looks_like() -> Non
         assert done.returncode == 2 and done.stdout == ""
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and "w:2:1:0" in lines[0] and "--param" in lines[0], lines
+
+
+def test_playground_refuses_a_folder_as_out_before_training(tmp_path: Path) -> None:
+    # a million steps would take hours: the answer must come before any training
+    done = deltagrad("playground", "--steps", "1000000", "--out", str(tmp_path), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is a folder" in lines[0] and str(tmp_path) in lines[0], lines
+    assert list(tmp_path.iterdir()) == []

@@ -578,6 +578,11 @@ def run_playground(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
+    if os.path.isdir(out):  # checked before training, not found after it
+        raise UsageError(
+            f"--out {out!r} is a folder; give the page's file name, such as "
+            f"{os.path.join(out, 'playground.html')!r}"
+        )
     run = _Run(sizes, args.activation, args.lr, args.steps, args.seed)
     model = run.model()
     history, recorder = run.train(model, xs, ys, args.every)
