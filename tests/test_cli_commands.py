@@ -123,3 +123,26 @@ def test_playground_refuses_a_folder_as_out_before_training(tmp_path: Path) -> N
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "is a folder" in lines[0] and str(tmp_path) in lines[0], lines
     assert list(tmp_path.iterdir()) == []
+
+
+DEMO_FILES = ["boundary.svg", "graph.svg", "loss.svg", "playground.html", "stepper.html"]
+
+
+def test_a_closed_pipe_stops_the_printing_not_the_demo(tmp_path: Path) -> None:
+    piped, alone = tmp_path / "piped", tmp_path / "alone"
+    demo = f"{sys.executable} -m viz demo --steps 20 --out"
+    done = subprocess.run(
+        ["bash", "-c", f"{demo} {piped} | head -1; echo status ${{PIPESTATUS[0]}}"],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    first, status = done.stdout.splitlines()
+    assert first.startswith("MLP(") and status == "status 0", done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert deltagrad("demo", "--steps", "20", "--out", str(alone)).returncode == 0
+    assert sorted(p.name for p in piped.iterdir()) == DEMO_FILES
+    for name in DEMO_FILES:  # every file whole: the same bytes as a run with a reader
+        assert (piped / name).read_bytes() == (alone / name).read_bytes(), name

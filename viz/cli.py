@@ -4,6 +4,7 @@ playground (a training page), grade (a learner's own backprop)."""
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import random
@@ -11,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from autograd import Value, __version__, no_grad, topological_order
 from nn import compare as cmp
@@ -816,8 +817,57 @@ def run_grade(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+class _Stdout(io.TextIOBase):
+    """Standard output that a closed pipe silences instead of stopping the command's work.
+
+    `deltagrad demo | head -1`: once the reader has gone, what is printed is dropped, and the
+    files are still written; the exit code is the command's own.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False  # the reader closed the pipe
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The real stream's encoding."""
+        return self.stream.encoding
+
+    def writable(self) -> bool:
+        """Always: what cannot be delivered is dropped."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Write text, or drop it once the reader has gone."""
+        if not self.gone:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush, or nothing once the reader has gone."""
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self.gone = True
+        try:  # what is still buffered goes to /dev/null at exit instead of raising again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, _Stdout(stdout))
     try:
         args = build_parser().parse_args(argv)
         run = {
@@ -831,7 +881,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # labels, tables and drawings in that notation (argparse took only a known one)
         with nt.using(notation):
             code: int = run(args)
-            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+            sys.stdout.flush()  # a closed pipe shows up here, and is dropped
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
@@ -839,9 +889,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("deltagrad: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:
-        # the reader went away (deltagrad check | head -2): stop quietly, as CLI tools do;
-        # later writes to stdout (at exit) go to /dev/null instead of raising again
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE
+    finally:
+        sys.stdout = stdout
