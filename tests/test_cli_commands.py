@@ -146,3 +146,30 @@ def test_a_closed_pipe_stops_the_printing_not_the_demo(tmp_path: Path) -> None:
     assert sorted(p.name for p in piped.iterdir()) == DEMO_FILES
     for name in DEMO_FILES:  # every file whole: the same bytes as a run with a reader
         assert (piped / name).read_bytes() == (alone / name).read_bytes(), name
+
+
+def test_ctrl_c_while_the_demo_writes_leaves_the_folder_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import viz.playground
+
+    for name in [*DEMO_FILES, "notes.txt"]:  # a previous run's files, and one of the reader's
+        (tmp_path / name).write_text("before", encoding="utf-8")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the last file, the playground, is written
+
+    monkeypatch.setattr(viz.playground, "write_playground", interrupted)
+    assert main(["demo", "--steps", "5", "--out", str(tmp_path)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "interrupted" in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*DEMO_FILES, "notes.txt"])
+    for path in tmp_path.iterdir():  # not this run's graph beside the last run's playground
+        assert path.read_text(encoding="utf-8") == "before", path.name
+
+    monkeypatch.undo()  # and a run that finishes replaces them all, keeping the reader's file
+    assert main(["demo", "--steps", "5", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*DEMO_FILES, "notes.txt"])
+    for name in DEMO_FILES:
+        assert (tmp_path / name).read_text(encoding="utf-8") != "before", name
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "before"

@@ -9,7 +9,10 @@ import math
 import os
 import random
 import re
+import shutil
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO, cast
@@ -210,7 +213,20 @@ def _write(folder: str, name: str, text: str) -> str:
     path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
-    return path
+    return name
+
+
+def _publish(staging: str, out: str, names: Sequence[str]) -> None:
+    """Move the files written into staging into out, with Ctrl-C held until all are moved."""
+    hold = hasattr(signal, "pthread_sigmask")
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for name in names:
+            os.replace(os.path.join(staging, name), os.path.join(out, name))
+    finally:
+        if hold:  # a Ctrl-C held back arrives now, with every file in place
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
@@ -220,10 +236,6 @@ def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Train, check the gradients of one batch against BP1–BP4, and write the drawings."""
-    from . import stepper_html, svg
-    from .playground import write_playground
-    from .plots import decision_boundary_svg, loss_curve_svg
-
     out = _prepare_out(args.out)
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
     run = _Run([2, 16, 16, 1], "tanh", 0.05, args.steps, args.seed)
@@ -240,7 +252,42 @@ def run_demo(args: argparse.Namespace) -> int:
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
-    written: list[tuple[str, str]] = []  # (path, what it shows)
+    # every file is written into a folder of its own beside them and moved into place at the
+    # end: Ctrl-C while writing leaves the folder as the previous run left it, not half of each
+    staging = tempfile.mkdtemp(prefix=".deltagrad-demo-", dir=out)
+    try:
+        written = _write_demo(args, run, model, xs, ys, history, recorder, staging)
+        _publish(staging, out, [name for name, _ in written])
+    except KeyboardInterrupt:
+        print(
+            f"deltagrad: interrupted while writing the files; {out} is as it was",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print("wrote")
+    for name, what in written:
+        print(f"  {os.path.join(out, name)}: {what}")
+    return INTERRUPTED if len(history) < args.steps else 0
+
+
+def _write_demo(
+    args: argparse.Namespace,
+    run: _Run,
+    model: MLP,
+    xs: Any,
+    ys: Any,
+    history: list[float],
+    recorder: Recorder,
+    out: str,
+) -> list[tuple[str, str]]:
+    """Write the demo's drawings and pages into out: (file name, what it shows) of each."""
+    from . import stepper_html, svg
+    from .playground import write_playground
+    from .plots import decision_boundary_svg, loss_curve_svg
+
+    written: list[tuple[str, str]] = []  # (file name, what it shows)
     # The drawing shows the gradients of the first step of training, when they are large enough
     # to teach something (after training every δ is tiny): the same seed rebuilds the model as
     # it was before its first update, and the cost is over the full batch, as fit's first step.
@@ -296,11 +343,13 @@ def run_demo(args: argparse.Namespace) -> int:
         rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
         f"{args.steps} --seed {args.seed}",
     )
-    written.append((path, "training, replayed: every weight, δ and gradient at each recorded step"))
-    print("wrote")
-    for path, what in written:
-        print(f"  {path}: {what}")
-    return INTERRUPTED if len(history) < args.steps else 0
+    written.append(
+        (
+            "playground.html",
+            "training, replayed: every weight, δ and gradient at each recorded step",
+        )
+    )
+    return written
 
 
 # ----------------------------------------------------------------------------------- training
