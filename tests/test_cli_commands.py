@@ -173,3 +173,13 @@ def test_ctrl_c_while_the_demo_writes_leaves_the_folder_as_it_was(
     for name in DEMO_FILES:
         assert (tmp_path / name).read_text(encoding="utf-8") != "before", name
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "before"
+
+
+def test_one_recorded_step_is_counted_in_the_singular(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page = tmp_path / "p.html"
+    assert main(["playground", "--steps", "1", "--out", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert " in 1 step\n" in out, out
+    assert out.rstrip().endswith(", 1 recorded step)"), out  # one step: step 0 is the last

@@ -246,7 +246,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
         return INTERRUPTED
     acc = accuracy(model, xs, ys)
-    print(f"after {len(history)} steps: loss {number(history[-1])}, accuracy {acc:.1%}")
+    print(f"after {count(len(history), 'step')}: loss {number(history[-1])}, accuracy {acc:.1%}")
 
     batch_x, batch_y = xs[:16], [[float(y)] for y in ys[:16]]
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
@@ -323,7 +323,9 @@ def _write_demo(
         )
     )
     loss_curve = loss_curve_svg(history)
-    written.append((_write(out, "loss.svg", loss_curve), f"the loss over the {len(history)} steps"))
+    written.append(
+        (_write(out, "loss.svg", loss_curve), f"the loss over the {count(len(history), 'step')}")
+    )
 
     def decide(u: float, v: float) -> float:
         with no_grad():
@@ -392,18 +394,37 @@ class _Run:
             model, xs, ys, loss, optimizer, self.steps, seed=self.seed, record=recorder, trace=trace
         )
         if history and len(history) < self.steps:  # Ctrl-C: the page replays the steps done
+            if recorder.steps[-1]["step"] < len(history):
+                _record_last(model, xs, ys, recorder, len(history))
             recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
         return history, recorder
 
     def about(self, data: str, recorder: Recorder, done: int) -> str:
         """The playground page's line saying what was trained, on what data, and how."""
-        steps = f"{self.steps} steps"
+        steps = count(self.steps, "step")
         if done < self.steps:
             steps = f"{done} of {self.steps} steps (interrupted)"
         return (
             f"{data} · {self.name}, {self.activation}, linear output · {LOSS_NAME} · Adam, lr "
             f"{self.lr:g}, full batch · {steps}, recorded every {recorder.every} · seed {self.seed}"
         )
+
+
+def _record_last(model: MLP, xs: Any, ys: Any, recorder: Recorder, step: int) -> None:
+    """Record the state a stopped run reached (after its last update) as step `step`.
+
+    A run stopped by Ctrl-C between two recorded steps would otherwise replay only up to the
+    last one it happened to record (step 0 of a long run). A second Ctrl-C skips this.
+    """
+    try:
+        model.zero_grad()
+        outputs = [recorder.forward(model, model, x, i) for i, x in enumerate(xs)]
+        targets = [[float(y)] for y in ys]
+        loss = batch_loss(binary_cross_entropy_with_logits, outputs, targets)
+        loss.backward()
+        recorder.capture(step, model, loss, outputs, targets)
+    except KeyboardInterrupt:  # a second Ctrl-C: the page replays the steps recorded before
+        return
 
 
 # ----------------------------------------------------------------------------------- check
@@ -661,9 +682,13 @@ def run_playground(args: argparse.Namespace) -> int:
         features=features,
         classes=classes,
     )
-    print(f"{model}: loss {number(history[0])} -> {number(history[-1])} in {len(history)} steps")
     print(
-        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
+        f"{model}: loss {number(history[0])} -> {number(history[-1])} in "
+        f"{count(len(history), 'step')}"
+    )
+    print(
+        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, "
+        f"{count(len(recorder.steps), 'recorded step')})"
     )
     return INTERRUPTED if len(history) < args.steps else 0
 
