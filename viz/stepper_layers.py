@@ -90,7 +90,7 @@ def _layer_of(node: Value) -> int | None:
 
 STYLE = """
   .modes { margin: 6px 0 4px; }
-  .modes button { font-size: 13px; padding: 3px 8px; margin-right: 4px; }
+  .modes button { font-size: clamp(13px, 0.9vw, 19px); padding: 3px 8px; margin-right: 4px; }
   .modes button.on { background: var(--linked); color: #fff; border-color: var(--linked); }
   body.by-layer #side { width: clamp(640px, 40vw, 900px); }
   body.by-layer #panel { display: none; }
@@ -99,7 +99,7 @@ STYLE = """
     margin: 10px 0 8px; }
   #layer-panel .eq-key { color: var(--focus); }
   #layer-panel .picture { margin: 8px 0; }
-  #layer-panel .pic-title { color: #555; font-size: 12px; margin-bottom: 2px; }
+  #layer-panel .pic-title { color: #555; font-size: clamp(12px, 0.85vw, 18px); margin-bottom: 2px; }
   #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 4px; }
   #layer-panel .mat { display: inline-flex; flex-direction: column; align-items: center; }
   #layer-panel .cap { font-size: clamp(14px, 0.95vw, 18px); color: #333; margin-bottom: 2px; }
