@@ -14,7 +14,7 @@ import pytest
 import viz
 from autograd import Value
 from nn import MLP
-from nn.losses import batch_loss, quadratic
+from nn.losses import batch_loss, binary_cross_entropy_with_logits, quadratic
 from tests.test_layer_view import num, pictures, sections
 from tests.test_stepper_browser import (  # noqa: F401 - browser_page is a fixture
     browser_page,
@@ -196,7 +196,17 @@ SVG_SIZES = """() => {
     const scale = svg.getScreenCTM().a;  // CSS px per SVG unit
     const px = [...svg.querySelectorAll('text, tspan')].filter((t) => t.textContent.trim())
         .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
-    return { scale, smallest: Math.min(...px) };
+    const area = document.getElementById('graph').getBoundingClientRect();
+    // node boxes on screen that the drawing area's edge cuts (numbers cut mid-digit)
+    const cut = [...svg.querySelectorAll('g.node')].filter((g) => {
+        if (getComputedStyle(g).visibility === 'hidden') return false;
+        const r = g.getBoundingClientRect();
+        const seen = r.right > area.left && r.left < area.right && r.bottom > area.top &&
+            r.top < area.bottom;
+        return seen && (r.left < area.left - 1 || r.right > area.right + 1 ||
+            r.top < area.top - 1 || r.bottom > area.bottom + 1);
+    }).map((g) => g.id);
+    return { scale, smallest: Math.min(...px), cut };
 }"""
 
 
@@ -218,10 +228,12 @@ def test_by_layer_on_a_deeper_network_keeps_text_readable_and_close_up_zooms(
         page.click("#next")
         measured = page.evaluate(SVG_SIZES)
         assert measured["smallest"] >= 11 - 1e-6, (k, measured)  # every text, sub/sup too
+        assert measured["cut"] == [], (k, measured)  # every box shown is whole
         fitted = measured["scale"]
         page.click("#fit")  # Close up
         closer = page.evaluate(SVG_SIZES)
         assert closer["scale"] > 1.2 * fitted and closer["smallest"] >= 11 - 1e-6
+        assert closer["cut"] == []
         page.click("#fit")  # back to Fit
         assert page.evaluate(SVG_SIZES)["scale"] == pytest.approx(fitted)
 
@@ -248,3 +260,24 @@ def test_by_layer_step_0_shows_only_what_bp1_computed(
     c.backward()
     z = index[out.z[0]]
     assert float(grads[f"v{z}"]) == pytest.approx(out.z[0].grad)  # BP1's δ is shown
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)], ids=["1400x900", "1920x1080"])
+def test_the_stepper_opens_without_a_cut_box(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    model = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=0)
+    root = binary_cross_entropy_with_logits(model([0.43, -0.23]), [1.0])  # the demo's stepper
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(root, path)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(path.as_uri())
+    measured = page.evaluate(SVG_SIZES)
+    assert measured["cut"] == [] and measured["smallest"] >= 11 - 1e-6, measured
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("!document.body.dataset.moving")
+        assert page.evaluate(SVG_SIZES)["cut"] == []

@@ -299,6 +299,7 @@ _PAGE = """<!DOCTYPE html>
   #graph g.edge.active > path { stroke: var(--focus); stroke-width: 2.5px; }
   #graph g.edge.active > polygon { stroke: var(--focus); fill: var(--focus); }
   #graph text.changed { fill: var(--linked); font-weight: bold; }
+  #graph g.node.cut { visibility: hidden; }
 %LAYER_STYLE%
 </style>
 </head>
@@ -418,6 +419,21 @@ function applyView(v) {
   const h = a.h / v.s;
   const box = [v.cx - w / 2, v.cy - h / 2, w, h];
   svg.setAttribute("viewBox", box.map((x) => x.toFixed(3)).join(" "));
+  hideCut();
+}
+// A box the edge of the drawing area would cut (numbers cut mid-digit) is not drawn: every
+// box shown is whole; panning or zooming brings it back.
+function hideCut() {
+  const r = area.getBoundingClientRect();
+  for (const g of svg.querySelectorAll("g.node")) {
+    g.classList.remove("cut");
+    const b = g.getBoundingClientRect();
+    const inside = b.left >= r.left - 0.5 && b.right <= r.right + 0.5 &&
+      b.top >= r.top - 0.5 && b.bottom <= r.bottom + 0.5;
+    const outside = b.right <= r.left || b.left >= r.right || b.bottom <= r.top ||
+      b.top >= r.bottom;
+    if (!inside && !outside) g.classList.add("cut");
+  }
 }
 function moveTo(target, animate) {
   target = clampView(target);
