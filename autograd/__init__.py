@@ -1,5 +1,6 @@
 """deltagrad's engine: Values, the op table, backward, grad, jvp, gradcheck, modes, trace."""
 
+from ._version import __version__ as __version__
 from .check import GradcheckError, gradcheck, numeric_grad
 from .forward import jvp
 from .functions import (
@@ -38,6 +39,7 @@ from .value import (
     Value,
     fresh_grads,
     grad,
+    is_real,
     linear,
     set_display_hook,
     topological_order,
@@ -75,6 +77,7 @@ __all__ = [
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_real",
     "is_traced_input",
     "jvp",
     "leaky_relu",

@@ -6,7 +6,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from .modes import no_grad
-from .value import Number, Value, _real_to_float, grad
+from .value import Number, Value, grad, real_to_float
 
 
 class GradcheckError(AssertionError):
@@ -39,7 +39,7 @@ def _point(i: int, x: object) -> float:
         raise TypeError(
             f"gradcheck: inputs[{i}] must be a Value or a number, got {type(x).__name__} {x!r}"
         )
-    return _real_to_float(x, f"gradcheck: inputs[{i}]")
+    return real_to_float(x, f"gradcheck: inputs[{i}]")
 
 
 def gradcheck(

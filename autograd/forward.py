@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .ops import DomainError
-from .value import Number, Value, _backward_error, _collect, _is_real
+from .value import Number, Value, backward_error, collect, is_real
 
 
 def _point(where: str, xs: Sequence[Value | Number], what: str) -> list[float]:
@@ -15,7 +15,7 @@ def _point(where: str, xs: Sequence[Value | Number], what: str) -> list[float]:
     for i, x in enumerate(xs):
         if isinstance(x, Value):
             out.append(x.data)
-        elif _is_real(x):
+        elif is_real(x):
             out.append(float(x))
         else:
             raise TypeError(f"{where}: {what}[{i}] must be a number, got {type(x).__name__}")
@@ -30,7 +30,7 @@ def tangent_of(output: Value, tangents: dict[Value, float]) -> float:
     Leaves not in `tangents` have tangent 0.
     """
     dot: dict[Value, float] = {}
-    for node in _collect(output, reset=False):
+    for node in collect(output, reset=False):
         parents = node.parents
         if not parents:
             dot[node] = tangents.get(node, 0.0)
@@ -38,7 +38,7 @@ def tangent_of(output: Value, tangents: dict[Value, float]) -> float:
         try:
             local = node._op.derivative(*[p.data for p in parents], node.data)
         except (DomainError, ArithmeticError, ValueError) as e:
-            raise _backward_error(node, e) from e
+            raise backward_error(node, e) from e
         t = 0.0
         for p, d in zip(parents, local, strict=True):
             tp = dot[p]

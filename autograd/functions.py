@@ -8,7 +8,7 @@ from typing import Any
 
 from . import ops
 from .ops import MEAN, SUM, DomainError, Op
-from .value import LEAF, Number, Value, _apply1, _forward_error, _is_real, _make, _parameter
+from .value import LEAF, Number, Value, apply1, forward_error, is_real, make_node, op_parameter
 
 __all__ = [
     "Primitive",
@@ -44,8 +44,8 @@ def _unary(op: Op, x: Any) -> Any:
     # A Value gives a node; a number gives a float (so these also serve inside derivative
     # rules, which run on floats and on Values); any other object its method of that name.
     if isinstance(x, Value):
-        return _apply1(op, x)
-    if _is_real(x):
+        return apply1(op, x)
+    if is_real(x):
         try:
             return op.forward(float(x))
         except DomainError as e:
@@ -135,14 +135,14 @@ def leaky_relu(x: Any, slope: Number = 0.01) -> Any:
     """x if x > 0 else slope * x: a Value for a Value, a float for a number."""
     if isinstance(x, Value):
         return x.leaky_relu(slope)
-    return _unary(ops.leaky_relu_op(_parameter("leaky_relu", "slope", slope)), x)
+    return _unary(ops.leaky_relu_op(op_parameter("leaky_relu", "slope", slope)), x)
 
 
 def elu(x: Any, alpha: Number = 1.0) -> Any:
     """x if x > 0 else alpha (e^x - 1): a Value for a Value, a float for a number."""
     if isinstance(x, Value):
         return x.elu(alpha)
-    return _unary(ops.elu_op(_parameter("elu", "alpha", alpha)), x)
+    return _unary(ops.elu_op(op_parameter("elu", "alpha", alpha)), x)
 
 
 # --------------------------------------------------------------------- n-ary sum and mean
@@ -158,8 +158,8 @@ def _terms(where: str, values: Iterable[Value | Number]) -> tuple[list[Value], b
         if type(v) is Value or isinstance(v, Value):
             any_value = True
             nodes.append(v)
-        elif _is_real(v):
-            nodes.append(_make(float(v), LEAF, ()))
+        elif is_real(v):
+            nodes.append(make_node(float(v), LEAF, ()))
         else:
             raise TypeError(
                 f"{where}: item {i} must be a Value or a number, got {type(v).__name__}"
@@ -176,15 +176,15 @@ def sum(values: Iterable[Value | Number], start: Value | Number = 0.0) -> Any:
     if isinstance(start, Value):
         nodes.insert(0, start)
         any_value = True
-    elif not _is_real(start):
+    elif not is_real(start):
         raise TypeError(f"sum: start must be a Value or a number, got {type(start).__name__}")
     elif start != 0.0 or not nodes:
-        nodes.insert(0, _make(float(start), LEAF, ()))
+        nodes.insert(0, make_node(float(start), LEAF, ()))
     if not any_value:
         return SUM.forward(*[n.data for n in nodes])
     if len(nodes) == 1:
         return nodes[0]
-    return _make(SUM.forward(*[n.data for n in nodes]), SUM, tuple(nodes))
+    return make_node(SUM.forward(*[n.data for n in nodes]), SUM, tuple(nodes))
 
 
 def mean(values: Iterable[Value | Number]) -> Any:
@@ -194,7 +194,7 @@ def mean(values: Iterable[Value | Number]) -> Any:
         raise ValueError("mean: got no values; the mean of an empty list is undefined")
     if not any_value:
         return MEAN.forward(*[n.data for n in nodes])
-    return _make(MEAN.forward(*[n.data for n in nodes]), MEAN, tuple(nodes))
+    return make_node(MEAN.forward(*[n.data for n in nodes]), MEAN, tuple(nodes))
 
 
 # --------------------------------------------------------------------- your own primitive
@@ -247,8 +247,8 @@ class Primitive:
             if isinstance(a, Value):
                 any_value = True
                 nodes.append(a)
-            elif _is_real(a):
-                nodes.append(_make(float(a), LEAF, ()))
+            elif is_real(a):
+                nodes.append(make_node(float(a), LEAF, ()))
             else:
                 raise TypeError(
                     f"primitive '{self.name}': input {i} must be a Value or a number, got "
@@ -259,11 +259,11 @@ class Primitive:
             out = self.op.forward(*data)
         except DomainError as e:
             if any_value:
-                raise _forward_error(self.op, nodes, e) from None
+                raise forward_error(self.op, nodes, e) from None
             raise _number_error(self.op, data[min(e.arg, len(data) - 1)], e) from None
         if not any_value:
             return out
-        return _make(out, self.op, tuple(nodes))
+        return make_node(out, self.op, tuple(nodes))
 
 
 def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., float]:
@@ -279,7 +279,7 @@ def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., 
             raise TypeError(
                 f"primitive '{name}': forward failed on {len(xs)} input(s) {list(xs)}: {e}"
             ) from None
-        if isinstance(out, Value) or not _is_real(out):
+        if isinstance(out, Value) or not is_real(out):
             raise TypeError(
                 f"primitive '{name}': forward must return a float, got {type(out).__name__} "
                 "(forward works on plain floats; the engine makes the node)"
@@ -347,7 +347,7 @@ def _checked_rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tu
             )
         if type(args[0]) is float:  # the float pass: every local derivative is a number
             for i, d in enumerate(local):
-                if isinstance(d, Value) or not _is_real(d):
+                if isinstance(d, Value) or not is_real(d):
                     raise TypeError(
                         f"primitive '{name}': derivative {i} must be a number on float inputs, "
                         f"got {type(d).__name__}; write it with arithmetic and autograd's "

@@ -57,10 +57,6 @@ def _log(x: Any) -> Any:
     return math.log(x) if type(x) is float else x.log()
 
 
-def _exp(x: Any) -> Any:
-    return math.exp(x) if type(x) is float else x.exp()
-
-
 def _sin(x: Any) -> Any:
     return math.sin(x) if type(x) is float else x.sin()
 

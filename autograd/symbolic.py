@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .numbers import MINUS, number, number_latex, parts
 from .ops import OPS, Op, elu_op, leaky_relu_op
 
 __all__ = ["Expr", "SymbolicError", "SymbolicRow", "const", "symbolic_row", "var"]
@@ -546,6 +547,9 @@ def _negative(x: Any) -> bool:
     return isinstance(x, int | float) and (x < 0 or (x == 0 and math.copysign(1.0, x) < 0))
 
 
+FORMULA_DIGITS = 6  # a constant in a displayed formula keeps %g's six significant digits
+
+
 def _number(x: Any, style: str) -> str:
     if style == "python":
         if isinstance(x, float) and not math.isfinite(x):
@@ -553,16 +557,28 @@ def _number(x: Any, style: str) -> str:
         return repr(x)
     if isinstance(x, bool):
         return str(int(x))
-    if isinstance(x, float):
-        if math.isinf(x):
-            sign = "-" if x < 0 else ""
-            return sign + {"text": "inf", "unicode": "∞", "latex": r"\infty"}[style]
-        if math.isnan(x):
-            return "NaN"
-        if x.is_integer() and abs(x) < 1e15:
-            x = int(x)
-    text = f"{x:g}" if isinstance(x, float) else str(x)
-    return text.replace("-", "−") if style == "unicode" else text
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        x = int(x)
+    if isinstance(x, int):  # an integer constant is exact: written whole, never rounded
+        return str(x).replace("-", MINUS) if style == "unicode" else str(x)
+    if style == "unicode":  # as every view writes numbers: −0.5, 1×10⁻⁵, ∞ (6 digits, as %g)
+        return number(x, FORMULA_DIGITS)
+    if style == "latex":
+        return number_latex(x, FORMULA_DIGITS)
+    # plain text is ASCII, for terminals and machine output: Python's %g (1e-05, -inf), NaN
+    return "NaN" if math.isnan(x) else f"{x:g}"
+
+
+def _scientific(e: Expr) -> bool:
+    """e is a constant a display writes as mantissa × 10^k (it reads as a product)."""
+    x = e.value
+    return (
+        e.kind == "const"
+        and isinstance(x, float)
+        and math.isfinite(x)
+        and not (x.is_integer() and abs(x) < 1e15)
+        and parts(x, FORMULA_DIGITS)[2] is not None
+    )
 
 
 def _post_order(e: Expr) -> list[Expr]:
@@ -674,6 +690,8 @@ def _wrap(
     """e rendered, in parentheses if its precedence is below the parent's (or equal, if strict)."""
     text = _render(e, style, names, functions, memo)
     p = _precedence(e)
+    if style in ("unicode", "latex") and p > _PRECEDENCE["*"] and _scientific(e):
+        p = _PRECEDENCE["*"]  # (1×10⁻⁵)², not 1×10⁻⁵²
     if e.kind in _COMPARISONS and style != "python":  # a 0/1 mask in a formula: [x > 0]
         return f"[{text}]"
     if p < parent or (strict and p == parent and p != _ATOM):

@@ -94,7 +94,7 @@ class RemovableHandle:
         self._meta.hooks.pop(self._key, None)
 
 
-def _is_real(x: object) -> TypeGuard[numbers.Real]:
+def is_real(x: object) -> TypeGuard[numbers.Real]:
     """A real number that is not a bool (int and float are checked first: the ABC check is slow)."""
     if type(x) is float or type(x) is int:
         return True
@@ -106,16 +106,17 @@ def _as_float(data: object) -> float:
         raise TypeError(
             "Value() needs a number, got a Value; use the Value itself, or Value(v.data) for a copy"
         )
-    if not _is_real(data):
+    if not is_real(data):
         raise TypeError(f"Value() needs a real number (int or float), got {type(data).__name__}")
-    return _real_to_float(data, "Value()")
+    return real_to_float(data, "Value()")
 
 
-def _real_to_float(
+def real_to_float(
     x: numbers.Real,
     where: str,
     fix: str = "scale it down, or pass float('inf') if you mean infinity",
 ) -> float:
+    """float(x), or an OverflowError saying where and what to do for an int beyond a float."""
     try:
         return float(x)
     except OverflowError:
@@ -256,126 +257,126 @@ class Value:
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Value | Number) -> Value:
         o = other if isinstance(other, Value) else _constant(other)
-        return NotImplemented if o is None else _apply2(ADD, self, o)
+        return NotImplemented if o is None else apply2(ADD, self, o)
 
     def __radd__(self, other: Number) -> Value:
         o = _constant(other)
-        return NotImplemented if o is None else _apply2(ADD, o, self)
+        return NotImplemented if o is None else apply2(ADD, o, self)
 
     def __sub__(self, other: Value | Number) -> Value:
         o = other if isinstance(other, Value) else _constant(other)
-        return NotImplemented if o is None else _apply2(SUB, self, o)
+        return NotImplemented if o is None else apply2(SUB, self, o)
 
     def __rsub__(self, other: Number) -> Value:
         o = _constant(other)
-        return NotImplemented if o is None else _apply2(SUB, o, self)
+        return NotImplemented if o is None else apply2(SUB, o, self)
 
     def __mul__(self, other: Value | Number) -> Value:
         o = other if isinstance(other, Value) else _constant(other)
-        return NotImplemented if o is None else _apply2(MUL, self, o)
+        return NotImplemented if o is None else apply2(MUL, self, o)
 
     def __rmul__(self, other: Number) -> Value:
         o = _constant(other)
-        return NotImplemented if o is None else _apply2(MUL, o, self)
+        return NotImplemented if o is None else apply2(MUL, o, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
         o = other if isinstance(other, Value) else _constant(other)
-        return NotImplemented if o is None else _apply2(DIV, self, o)
+        return NotImplemented if o is None else apply2(DIV, self, o)
 
     def __rtruediv__(self, other: Number) -> Value:
         o = _constant(other)
-        return NotImplemented if o is None else _apply2(DIV, o, self)
+        return NotImplemented if o is None else apply2(DIV, o, self)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _apply2(POW, self, other)
-        if not _is_real(other):
+            return apply2(POW, self, other)
+        if not is_real(other):
             return NotImplemented
-        return _apply1(pow_const(_real_to_float(other, "exponent")), self)
+        return apply1(pow_const(real_to_float(other, "exponent")), self)
 
     def __rpow__(self, other: Number) -> Value:
-        if not _is_real(other):
+        if not is_real(other):
             return NotImplemented
-        return _apply1(rpow_const(_real_to_float(other, "base")), self)
+        return apply1(rpow_const(real_to_float(other, "base")), self)
 
     def __neg__(self) -> Value:
-        return _apply1(NEG, self)
+        return apply1(NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def exp(self) -> Value:
         """e ** self."""
-        return _apply1(EXP, self)
+        return apply1(EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for a non-positive input."""
-        return _apply1(LOG, self)
+        return apply1(LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _apply1(TANH, self)
+        return apply1(TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
-        return _apply1(SIGMOID, self)
+        return apply1(SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x); its derivative at exactly 0 is taken to be 0."""
-        return _apply1(RELU, self)
+        return apply1(RELU, self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
-        return _apply1(SIN, self)
+        return apply1(SIN, self)
 
     def cos(self) -> Value:
         """Cosine (radians)."""
-        return _apply1(COS, self)
+        return apply1(COS, self)
 
     def tan(self) -> Value:
         """Tangent (radians)."""
-        return _apply1(TAN, self)
+        return apply1(TAN, self)
 
     def arcsin(self) -> Value:
         """Inverse sine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
-        return _apply1(ARCSIN, self)
+        return apply1(ARCSIN, self)
 
     def arccos(self) -> Value:
         """Inverse cosine; raises ValueError outside [-1, 1] (backward at +-1 is infinite)."""
-        return _apply1(ARCCOS, self)
+        return apply1(ARCCOS, self)
 
     def arctan(self) -> Value:
         """Inverse tangent."""
-        return _apply1(ARCTAN, self)
+        return apply1(ARCTAN, self)
 
     def abs(self) -> Value:
         """|x|; its derivative at exactly 0 is taken to be 0."""
-        return _apply1(ABS, self)
+        return apply1(ABS, self)
 
     def __abs__(self) -> Value:
-        return _apply1(ABS, self)
+        return apply1(ABS, self)
 
     def sqrt(self) -> Value:
         """Square root; raises ValueError below 0 (backward at exactly 0 is infinite and raises)."""
-        return _apply1(SQRT, self)
+        return apply1(SQRT, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x if x > 0 else slope * x; its derivative at exactly 0 is taken to be slope."""
-        slope = _parameter("leaky_relu", "slope", slope)
-        return _apply1(LEAKY_RELU if slope == 0.01 else leaky_relu_op(slope), self)
+        slope = op_parameter("leaky_relu", "slope", slope)
+        return apply1(LEAKY_RELU if slope == 0.01 else leaky_relu_op(slope), self)
 
     def softplus(self) -> Value:
         """ln(1 + e^x), computed without overflow for any x; its derivative is sigmoid(x)."""
-        return _apply1(SOFTPLUS, self)
+        return apply1(SOFTPLUS, self)
 
     def elu(self, alpha: Number = 1.0) -> Value:
         """x if x > 0 else alpha (e^x - 1); its derivative at exactly 0 is taken to be alpha."""
-        alpha = _parameter("elu", "alpha", alpha)
-        return _apply1(ELU if alpha == 1.0 else elu_op(alpha), self)
+        alpha = op_parameter("elu", "alpha", alpha)
+        return apply1(ELU if alpha == 1.0 else elu_op(alpha), self)
 
     def gelu(self) -> Value:
         """GELU, the tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-        return _apply1(GELU, self)
+        return apply1(GELU, self)
 
     # ----------------------------------------------------------------- comparisons
     # A comparison is a node too: a Mask, 1.0 or 0.0, with local derivatives 0 (see the op
@@ -449,15 +450,16 @@ def _compare(op: Op, x: Value, other: object) -> Mask:
     o = other if isinstance(other, Value) else _constant(other)
     if o is None:
         return NotImplemented  # type: ignore[no-any-return]
-    v = _make(op.forward(x.data, o.data), op, (x, o))
+    v = make_node(op.forward(x.data, o.data), op, (x, o))
     v.__class__ = Mask
     return v  # type: ignore[return-value]
 
 
-def _parameter(op: str, name: str, value: object) -> float:
-    if not _is_real(value):
+def op_parameter(op: str, name: str, value: object) -> float:
+    """An op's parameter (a slope, an α) as a finite float, or an error naming op and name."""
+    if not is_real(value):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
-    x = _real_to_float(value, f"{op}: {name}", f"{name} must be a finite number")
+    x = real_to_float(value, f"{op}: {name}", f"{name} must be a finite number")
     if not math.isfinite(x):
         raise ValueError(f"{op}: {name} must be a finite number, got {x!r}")
     return x
@@ -476,16 +478,19 @@ def set_display_hook(fn: DisplayHook | None) -> None:
 def _constant(x: object) -> Value | None:
     """A number on the other side of an operator becomes a leaf (None: not a number)."""
     if type(x) is float:
-        return _make(x, LEAF, ())
+        return make_node(x, LEAF, ())
     return (
-        _make(_real_to_float(x, "a number in Value arithmetic"), LEAF, ()) if _is_real(x) else None
+        make_node(real_to_float(x, "a number in Value arithmetic"), LEAF, ())
+        if is_real(x)
+        else None
     )
 
 
 _new = object.__new__
 
 
-def _make(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
+def make_node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
+    """A new node op(parents) = data, unchecked (the modes decide whether it records parents)."""
     v: Value = _new(Value)
     v.data = data
     v.grad = 0.0
@@ -518,7 +523,8 @@ def _forward_anomaly(node: Value, op: Op, inputs: Sequence[Value]) -> AnomalyErr
     return AnomalyError(f"forward produced {node.data!r} at {what}; {_origin(node)}")
 
 
-def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception:
+def forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception:
+    """The error for op's forward leaving its domain, naming the op, the input and its node."""
     node = inputs[min(e.arg, len(inputs) - 1)]
     text = f"op '{op.name}': {e.reason}; got {node.data!r} at {_describe(node)}"
     if len(inputs) > 1:
@@ -526,20 +532,22 @@ def _forward_error(op: Op, inputs: Sequence[Value], e: DomainError) -> Exception
     return e.kind(f"{text}; {e.hint}" if e.hint else text)
 
 
-def _apply1(op: Op, x: Value) -> Value:
+def apply1(op: Op, x: Value) -> Value:
+    """The node op(x) of a one-input op, or its domain error."""
     try:
         data = op.forward(x.data)
     except DomainError as e:
-        raise _forward_error(op, (x,), e) from None
-    return _make(data, op, (x,))
+        raise forward_error(op, (x,), e) from None
+    return make_node(data, op, (x,))
 
 
-def _apply2(op: Op, x: Value, y: Value) -> Value:
+def apply2(op: Op, x: Value, y: Value) -> Value:
+    """The node op(x, y) of a two-input op, or its domain error."""
     try:
         data = op.forward(x.data, y.data)
     except DomainError as e:
-        raise _forward_error(op, (x, y), e) from None
-    return _make(data, op, (x, y))
+        raise forward_error(op, (x, y), e) from None
+    return make_node(data, op, (x, y))
 
 
 def apply(op: Op, *inputs: Value) -> Value:
@@ -547,8 +555,8 @@ def apply(op: Op, *inputs: Value) -> Value:
     try:
         data = op.forward(*[x.data for x in inputs])
     except DomainError as e:
-        raise _forward_error(op, inputs, e) from None
-    return _make(data, op, inputs)
+        raise forward_error(op, inputs, e) from None
+    return make_node(data, op, inputs)
 
 
 def linear(
@@ -565,7 +573,7 @@ def linear(
     if len(inputs_data) != len(parents):  # numbers become constant leaves
         parents = tuple(_as_node(v, "linear") for v in parents)
         inputs_data = [p.data for p in parents]
-    return _make(LINEAR.forward(*inputs_data), LINEAR, parents)
+    return make_node(LINEAR.forward(*inputs_data), LINEAR, parents)
 
 
 def _as_node(v: object, where: str) -> Value:
@@ -596,15 +604,16 @@ class Step:
 
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from root, parents before children (iterative, no recursion)."""
-    return _collect(root, reset=False)
+    return collect(root, reset=False)
 
 
-def _collect(
+def collect(
     root: Value,
     reset: bool,
     before: dict[Value, Any] | None = None,
     every_leaf: bool = False,
 ) -> list[Value]:
+    """root's graph in post order (parents first); reset: interior grads to 0 on the way."""
     # Post-order depth-first walk with an explicit stack. A node is pushed back with a None
     # marker above it once its parents are pushed; popping the marker means they are done.
     # `before` receives the grads leaves had before this pass: every leaf's, or only those
@@ -649,12 +658,12 @@ def _seed(gradient: object, create_graph: bool, where: str) -> Any:
             f"{where}: gradient must be a number or a Value, got the bool {gradient!r}; the "
             "first argument is the seed gradient, so pass create_graph=True by name"
         )
-    if not _is_real(gradient):
+    if not is_real(gradient):
         raise TypeError(
             f"{where}: gradient must be a number or a Value (the seed for the output's grad), "
             f"got {type(gradient).__name__}"
         )
-    g = _real_to_float(gradient, f"{where}: gradient")
+    g = real_to_float(gradient, f"{where}: gradient")
     return Value(g) if create_graph else g
 
 
@@ -663,7 +672,7 @@ def _backward(
 ) -> Iterator[Step]:
     _check_recorded(root, "backward")
     before: dict[Value, Any] = {}
-    order = _collect(root, reset=True, before=before, every_leaf=record)
+    order = collect(root, reset=True, before=before, every_leaf=record)
     root.grad = seed if root.parents else _accumulate(root.grad, seed)
     yield from _propagate(order, create_graph, record, hooks, before)
 
@@ -727,7 +736,7 @@ def _propagate(
             else:
                 local = rule(*[p.data for p in parents], node.data)
         except (DomainError, ArithmeticError, ValueError) as e:
-            raise _backward_error(node, e) from e
+            raise backward_error(node, e) from e
         if plain:
             # chain rule: parent.grad += dC/d(node) * d(node)/d(parent)
             if arity == 2:
@@ -778,7 +787,8 @@ def _origin(node: Value) -> str:
     return f"it was made at {where}" + (f": {source}" if source else "")
 
 
-def _backward_error(node: Value, e: Exception) -> Exception:
+def backward_error(node: Value, e: Exception) -> Exception:
+    """The error for a local derivative that is infinite or undefined at node's inputs."""
     reason = e.reason if isinstance(e, DomainError) else str(e)
     kind = e.kind if isinstance(e, DomainError) else type(e)
     values = ", ".join(repr(p.data) for p in node.parents)
@@ -809,7 +819,7 @@ def fresh_grads(root: Value) -> Iterator[list[Value]]:
     It yields the nodes in topological order. grad() uses it; so can tools that run a backward
     pass of their own (viz's explain and stepper) without disturbing the user's gradients.
     """
-    order = _collect(root, reset=False)
+    order = collect(root, reset=False)
     saved = [n.grad for n in order]
     try:
         for n in order:

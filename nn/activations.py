@@ -11,6 +11,7 @@ from autograd.ops import OPS, Op, elu_op, leaky_relu_op
 __all__ = [
     "ACTIVATIONS",
     "ELEMENTWISE",
+    "HIDDEN_ACTIVATIONS",
     "TABLE",
     "Activation",
     "activate",
@@ -91,6 +92,7 @@ TABLE: dict[str, Activation] = {row.name: row for row in (
 # fmt: on
 
 ACTIVATIONS = tuple(TABLE)
+HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")  # softmax: output layers only
 
 # Elementwise σ: a^l_j = σ(z^l_j), one node per neuron, applied by the engine's op row (σ′ is
 # that row's derivative rule). "linear" is σ(z) = z and makes no node at all: a^l_j IS the node

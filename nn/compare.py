@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,8 @@ from autograd import Value
 
 from . import closed_form, costs, losses
 from . import notation as nt
+from .activations import HIDDEN_ACTIVATIONS
+from .activations import TABLE as ACTIVATION_TABLE
 from .module import MLP
 
 
@@ -35,10 +38,8 @@ def example_loss(model: MLP, x: Sequence[float], y: Any, cost: str) -> Value:
 
 
 def weights_of(model: MLP) -> tuple[list[list[list[float]]], list[list[float]], list[str]]:
-    """The model's parameters as plain lists for nn.closed_form: weights, biases, activations."""
-    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
-    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
-    return weights, biases, [layer.activation for layer in model.layers]
+    """model.as_lists(): weights, biases and activations as plain lists for nn.closed_form."""
+    return model.as_lists()
 
 
 def compare(
@@ -52,7 +53,7 @@ def compare(
     """
     if len(xs) != len(ys) or not xs:
         raise ValueError(f"compare: need one target per input, got {len(xs)} and {len(ys)}")
-    weights, biases, activations = weights_of(model)
+    weights, biases, activations = model.as_lists()
     n_layers = len(model.layers)
     worst_delta = [0.0] * n_layers
     for x, y in zip(xs, ys, strict=True):
@@ -105,3 +106,30 @@ def table(diffs: Sequence[LayerDiff], notation: str | nt.Notation | None = None)
         ]
         lines.append("  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
     return "\n".join(lines)
+
+
+def random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any], str]:
+    """A random network, three inputs, their targets and a cost that fits: one check trial.
+
+    1 to 3 layers of 1 to 4 neurons, any hidden activation, an output the cost fits, weights
+    and biases drawn from U(−1.5, 1.5), inputs from U(−2, 2) and targets from the cost's
+    target domain (within the output's range).
+    """
+    depth = rng.randint(1, 3)
+    widths = [rng.randint(1, 4) for _ in range(depth)]
+    cost = rng.choice(list(costs.COSTS))
+    row = costs.COSTS[cost]
+    hidden = rng.choice(HIDDEN_ACTIVATIONS)
+    # an output the cost fits: linear, tanh or sigmoid where it may, else its own (softmax)
+    common = [a for a in ("linear", "tanh", "sigmoid") if row.fits_output(a)]
+    output = rng.choice(common or list(row.fits))
+    if output == "softmax":
+        widths[-1] = max(widths[-1], 2)  # a softmax over one output is the constant 1
+    nin = rng.randint(1, 4)
+    model = MLP(nin, widths, activation=hidden, output_activation=output, seed=rng.randrange(2**31))
+    for p in model.parameters():
+        p.data = rng.uniform(-1.5, 1.5)
+    xs = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(3)]
+    within = ACTIVATION_TABLE[output].range
+    ys = [row.targets.sample(rng, widths[-1], within) for _ in xs]  # the cost's target domain
+    return model, xs, ys, cost

@@ -1,4 +1,4 @@
-"""Seeded, dependency-free 2-D toy datasets for binary classification: moons, circles, spirals, xor.
+"""Seeded, dependency-free 2-D toy datasets (moons, circles, spirals, xor) and standardise().
 
 Every function returns ``(xs, ys)``: ``xs`` a list of ``[x1, x2]`` float pairs and ``ys`` a list
 of int labels in {0, 1}. Class 0 gets ``n // 2`` points and class 1 the other ``n − n // 2``, so
@@ -15,7 +15,7 @@ import math
 import random
 from collections.abc import Callable
 
-__all__ = ["DATASETS", "Dataset", "circles", "moons", "spirals", "xor"]
+__all__ = ["DATASETS", "Dataset", "circles", "moons", "spirals", "standardise", "xor"]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -133,3 +133,18 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "spirals": spirals,
     "xor": xor,
 }
+
+
+def standardise(xs: list[list[float]]) -> list[list[float]]:
+    """Each feature column as (x − mean) / standard deviation (a constant column becomes 0).
+
+    Features of order 1 keep tanh and sigmoid units in their steep middle at the start of
+    training, whatever units the data came in.
+    """
+    cols = list(zip(*xs, strict=True))
+    means = [math.fsum(c) / len(c) for c in cols]
+    sds = [
+        math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) or 1.0
+        for c, m in zip(cols, means, strict=True)
+    ]
+    return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]

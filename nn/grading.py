@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Expr, Value
+from autograd.numbers import factor, number
 
 from . import closed_form, costs, losses
 from . import notation as notations
@@ -62,6 +63,7 @@ __all__ = [
     "Diagnosis",
     "Mismatch",
     "check_backprop",
+    "learner_frame",
     "mistake_title",
 ]
 
@@ -167,13 +169,11 @@ def _index(i: int, notation: NotationLike) -> str:
 
 
 def _num(x: float) -> str:
-    text = f"{x:.4g}" if math.isfinite(x) else repr(x)
-    return text.replace("-", "−")
+    return number(x)  # the one formatter: −0.5171, 1.5×10⁻⁵
 
 
 def _factor(x: float) -> str:
-    text = _num(x)
-    return f"({text})" if text.startswith("−") else text
+    return factor(x)  # bracketed when negative: (−0.5171)
 
 
 def _formula(expr: Expr, sigma: str = "σ", **names: str) -> str:
@@ -739,14 +739,24 @@ class _Reader:
         )
 
 
+def learner_frame(error: BaseException, filename: str | None) -> traceback.FrameSummary | None:
+    """The deepest frame of error's traceback in the learner's file, or None if none is there.
+
+    filename None: the deepest frame outside this module, wherever the learner's code is.
+    """
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+    if filename is not None:
+        mine = os.path.abspath(filename)
+        frames = [f for f in frames if os.path.abspath(f.filename) == mine]
+    return frames[-1] if frames else None
+
+
 def _where_it_failed(error: BaseException, fn: Callable[..., Any]) -> str:
     """' at file:line: `code`' for the deepest frame in the learner's own file."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
     own = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    mine = [f for f in frames if f.filename == own] or frames[-1:]
-    if not mine:  # it failed on the call itself
+    f = (own and learner_frame(error, own)) or learner_frame(error, None)
+    if f is None:  # it failed on the call itself
         return " when called as fn(weights, biases, x, y)"
-    f = mine[-1]
     code = f" `{f.line.strip()}`" if f.line else ""
     return f" at {os.path.basename(f.filename)}, line {f.lineno}:{code}"
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value, branch, is_traced_input
+from autograd import Value, branch, is_real, is_traced_input
 
 from .activations import softmax
 from .notation import Name
@@ -35,7 +35,6 @@ Prediction = Value | Sequence[Value | float]
 # A per-example loss: (outputs, target) -> C.
 Loss = Callable[[Any, Any], Value]
 
-LABEL = "C"  # the loss node's label in Nielsen's notation, as in the textbook's C
 COST = Name("cost")  # what the loss node of one example is (C, LFD's e, Ng's L)
 BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 
@@ -43,12 +42,6 @@ BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 # ---------------------------------------------------------------------------------------------
 # Validation: every user mistake becomes a sentence naming the loss, the value and the fix.
 # ---------------------------------------------------------------------------------------------
-
-
-def _is_number(x: object) -> bool:
-    if type(x) is float or type(x) is int:  # the common cases, before the slower ABC check
-        return True
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _outputs(name: str, pred: object) -> list[Value]:
@@ -68,8 +61,8 @@ def _outputs(name: str, pred: object) -> list[Value]:
         )
     outputs = []
     for j, a in enumerate(items):
-        if _is_number(a):
-            a = Value(float(a))  # type: ignore[arg-type]
+        if is_real(a):
+            a = Value(float(a))
         if not isinstance(a, Value):
             raise TypeError(
                 f"{name}: output {j} must be a Value or a number, got {type(a).__name__}"
@@ -96,7 +89,7 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
     Inside autograd.trace a target is the Value that stands for the program's argument: it is
     checked at its traced number and kept as a Value, so the program reads the next target.
     """
-    if _is_number(target):
+    if is_real(target):
         if n != 1:
             raise ValueError(
                 f"{name}: got the single target {target!r} for {count(n, 'output')}; pass a "
@@ -130,11 +123,11 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
                 f"{name}: target[{j}] is a Value, but targets are constants; pass its number "
                 f"y.data = {y.data!r}"
             )
-        if not _is_number(y) or not math.isfinite(y):  # type: ignore[arg-type]
+        if not is_real(y) or not math.isfinite(y):
             raise ValueError(
                 f"{name}: target[{j}] = {y!r} is not a finite number; targets must be numbers"
             )
-        ys.append(float(y))  # type: ignore[arg-type]
+        ys.append(float(y))
     return ys
 
 

@@ -23,31 +23,23 @@ active notation (Nielsen's by default), and the views read the record, not the t
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import numbers
 import os
 import random
-import re
-import stat
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, linear
 
+from . import model_file, torch_bridge
 from .activations import ELEMENTWISE, check_activation, softmax
 from .display import mimebundle, summary_html
+from .model_file import FORMAT, FORMAT_VERSION
 from .notation import Name
-from .words import count
+from .words import count, short
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MLP", "Layer", "Module", "Neuron"]
-
-FORMAT = "deltagrad.state_dict"
-# version 2 adds "architecture" (sizes, activations, expand); version 1 files are still read
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
 
 Number = int | float
 Input = Iterable[Value | Number]
@@ -166,12 +158,7 @@ class Module:
                     f"cannot save: parameter {name} is {param.data!r}, and JSON has no NaN or "
                     "infinity; the training probably diverged (try a smaller learning rate)"
                 )
-        document: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION}
-        architecture = self.architecture()
-        if architecture is not None:
-            document["architecture"] = architecture
-        document["state"] = self.state_dict()
-        _atomic_write_json(os.fspath(path), document)
+        model_file.write(path, self.architecture(), self.state_dict())
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         # Jupyter's rich display: a table of the layers; viz adds a drawing (nn.display)
@@ -184,66 +171,11 @@ class Module:
         Raises ValueError, and changes nothing, if the file is not one save wrote, or was saved
         from a different architecture (the message says what differs).
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            raise IsADirectoryError(
-                f"cannot load {path!r}: it is a folder; give the model file's name"
-            )
-        try:
-            with open(path, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:
-            raise FileNotFoundError(f"cannot load {path!r}: no such file") from None
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except ValueError as e:  # JSONDecodeError or UnicodeDecodeError
-            raise ValueError(
-                f"{path} is not valid JSON ({e}); load reads files written by Module.save"
-            ) from None
-        except RecursionError:
-            raise ValueError(
-                f"{path} is not a deltagrad state_dict file: its JSON is nested too deeply to "
-                "read; load reads files written by Module.save"
-            ) from None
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            raise ValueError(
-                f"{path} is not a deltagrad state_dict file: expected a JSON object with "
-                f'"format": "{FORMAT}"; write one with Module.save'
-            )
-        version = document.get("version")
-        if isinstance(version, bool) or version not in READABLE_VERSIONS:
-            raise ValueError(
-                f"{path} has format version {_short(version)}, but this deltagrad reads "
-                f"versions {' and '.join(map(str, READABLE_VERSIONS))}"
-            )
-        if version >= 2:
-            _check_architecture(path, document.get("architecture"), self.architecture())
-        state = document.get("state")
-        if not isinstance(state, dict):
-            raise ValueError(f'{path} has no "state" object; it was not written by Module.save')
+        state = model_file.read(path, self.architecture())
         try:
             self.load_state_dict(state)
         except ValueError as e:
-            raise ValueError(f"{path}: {e}") from None
-
-
-def _check_architecture(path: str, saved: object, mine: dict[str, Any] | None) -> None:
-    # A version-2 file records what save's module was; loading into another one is refused.
-    if mine is None:
-        return  # a module that records no architecture reads the numbers only
-    if not isinstance(saved, dict):
-        raise ValueError(f'{path} has no "architecture" object; it was not written by Module.save')
-    differences = [
-        f"{key} {_short(saved.get(key))} in the file, {_short(mine.get(key))} here"
-        for key in dict.fromkeys([*mine, *saved])
-        if saved.get(key) != mine.get(key)
-    ]
-    if differences:
-        raise ValueError(
-            f"{path} was saved from a different architecture: "
-            + "; ".join(differences)
-            + "; build the model the file was saved from, then load"
-        )
+            raise ValueError(f"{os.fspath(path)}: {e}") from None
 
 
 def _collect_updates(
@@ -262,7 +194,7 @@ def _collect_updates(
         if isinstance(item, str | bytes) or not isinstance(item, list | tuple):
             raise ValueError(
                 f"{where} should be a list of {n} {_entries(template)}, "
-                f"got {type(item).__name__} {_short(item)}; wrong shape"
+                f"got {type(item).__name__} {short(item)}; wrong shape"
             )
         if len(item) != n:
             raise ValueError(
@@ -277,14 +209,9 @@ def _entries(template: list[Value] | list[list[Value]]) -> str:
     return "lists" if template and isinstance(template[0], list) else "numbers"
 
 
-def _short(item: object) -> str:
-    text = repr(item)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _finite_number(where: str, item: object) -> float:
     if isinstance(item, bool) or not isinstance(item, numbers.Real):
-        raise ValueError(f"{where} is {_short(item)} ({type(item).__name__}); expected a number")
+        raise ValueError(f"{where} is {short(item)} ({type(item).__name__}); expected a number")
     try:
         number = float(item)
     except OverflowError:  # an int beyond a float's range
@@ -292,75 +219,6 @@ def _finite_number(where: str, item: object) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{where} is {number!r}; parameters must be finite numbers")
     return number
-
-
-def _atomic_write_json(path: str, document: object) -> None:
-    # Write a temporary file next to the target, make it durable, then rename it over the target:
-    # os.replace is atomic, so a reader sees either the old file or the new one, never a mix.
-    directory = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"cannot save to {path!r}: the folder {directory!r} does not exist; create it first "
-            "(os.makedirs)"
-        )
-    if os.path.isdir(path) or not name:
-        raise IsADirectoryError(
-            f"cannot save to {path!r}: it is a folder; give a file name such as "
-            f"{os.path.join(path, 'model.json')!r}"
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise type(e)(e.errno, f"cannot save to {path!r}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            # mkstemp makes the file private (0o600); give it the old file's mode, or rw-r--r--
-            try:
-                mode = stat.S_IMODE(os.stat(path).st_mode)
-            except FileNotFoundError:
-                mode = 0o644
-            os.chmod(tmp, mode)
-            json.dump(document, f, allow_nan=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise type(e)(e.errno, f"cannot save to {path!r}: {e.strerror or e}") from None
-        raise
-    _fsync_directory(directory)
-    _remove_stale_temporaries(directory, name)
-
-
-def _remove_stale_temporaries(directory: str, name: str) -> None:
-    # Temporaries of earlier saves to this path that were killed before their rename: exactly
-    # mkstemp's pattern for this name (a dot, the name, 8 random characters, .tmp), nothing else.
-    pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}\.tmp")
-    try:
-        entries = os.listdir(directory)
-    except OSError:
-        return
-    for entry in entries:
-        if pattern.fullmatch(entry):
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(directory, entry))
-
-
-def _fsync_directory(directory: str) -> None:
-    # Make the rename itself durable where the platform allows it (POSIX); best effort elsewhere.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
@@ -639,33 +497,50 @@ class MLP(Module):
         """δ^l for every layer l = 2..L of the latest forward pass: deltas()[i][j] = δ^{i+2}_j."""
         return [layer.deltas() for layer in self.layers]
 
-    # The bridge to PyTorch lives in nn.torch_bridge, which imports torch only when called.
+    def as_lists(self) -> tuple[list[list[list[float]]], list[list[float]], list[str]]:
+        """weights[i][j][k], biases[i][j] and each layer's activation: nn.closed_form's input."""
+        weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
+        biases = [[n.b.data for n in layer.neurons] for layer in self.layers]
+        return weights, biases, [layer.activation for layer in self.layers]
+
+    # The bridge to PyTorch (nn.torch_bridge) imports torch only when one of these is called.
     def to_torch(self, *, softmax_module: bool = False) -> Any:
         """This network as a float64 torch.nn.Sequential with the same weights (torch_bridge)."""
-        from .torch_bridge import to_torch
-
-        return to_torch(self, softmax_module=softmax_module)
+        return torch_bridge.to_torch(*self.as_lists(), softmax_module=softmax_module)
 
     @classmethod
     def from_torch(
         cls, seq: Any, *, output_activation: str | None = None, expand: bool = False
     ) -> MLP:
         """An MLP with the weights of a torch.nn.Sequential of Linear and activation modules."""
-        from .torch_bridge import from_torch
-
-        return from_torch(seq, output_activation=output_activation, expand=expand)
+        weights, biases, activations = torch_bridge.from_torch(
+            seq, output_activation=output_activation
+        )
+        model = cls(
+            len(weights[0][0]),
+            [len(w) for w in weights],
+            activation=activations[0] if len(activations) > 1 else "tanh",
+            output_activation=activations[-1],
+            seed=0,
+            expand=expand,
+        )
+        model._load_lists(weights, biases)
+        return model
 
     def torch_state_dict(self) -> dict[str, Any]:
         """The parameters as float64 tensors under PyTorch's keys: '0.weight', '0.bias', …"""
-        from .torch_bridge import torch_state_dict
-
-        return torch_state_dict(self)
+        return torch_bridge.torch_state_dict(*self.as_lists())
 
     def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy a PyTorch state_dict ('0.weight', '0.bias', …) into this network's parameters."""
-        from .torch_bridge import load_torch_state_dict
+        self._load_lists(*torch_bridge.lists_from_torch(self.as_lists()[2], state))
 
-        load_torch_state_dict(self, state)
+    def _load_lists(self, weights: Sequence[object], biases: Sequence[object]) -> None:
+        # as_lists' weights and biases, back into the parameters through load_state_dict's checks
+        state = {}
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            state[f"layers.{i}.w"], state[f"layers.{i}.b"] = w, b
+        self.load_state_dict(state)
 
     def __repr__(self) -> str:
         layers = ", ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)

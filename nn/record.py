@@ -30,9 +30,13 @@ from typing import Any
 
 from autograd import OPS, Value
 
+from .classify import decision_rule, target_class
+
 __all__ = ["FORMAT", "Recorder"]
 
 FORMAT = "deltagrad.recording"
+# about the length of one number of a recording in JSON ("-0.12345678901234567, "), for budgets
+BYTES_PER_NUMBER = 21
 
 
 def _count(what: str, n: object) -> int:
@@ -75,7 +79,7 @@ class Recorder:
     every: record steps 0, every, 2·every, … and the last step. examples: the indices (into
     fit's xs) whose per-example z, a and δ are kept when they are in the batch; None keeps
     every example of the batch. decide maps a model's outputs to a class for the accuracy;
-    the default is the model's own rule, nn.train.decision_rule(model) (as accuracy() uses):
+    the default is the model's own rule, nn.classify.decision_rule(model) (as accuracy() uses):
     argmax of several outputs, and for one output the threshold of its activation (0.5 after
     a sigmoid, 0 after a linear output or tanh).
     """
@@ -101,6 +105,28 @@ class Recorder:
         self.total_steps = 0
         self._nodes: list[tuple[int, list[tuple[list[Value], list[Value]]]]] = []
 
+    @classmethod
+    def within(
+        cls, budget: int, steps: int, n: int, neurons: int, every: int | None = None
+    ) -> Recorder:
+        """A Recorder for a run of steps on n examples whose per-example z, a, δ fit in budget.
+
+        budget is in bytes of JSON and neurons is the model's number of neurons. About 30
+        steps are recorded; to keep z, a and δ of every example it records fewer (down to
+        every ⌈steps/10⌉-th), and past that it keeps them for evenly spaced examples only.
+        every= fixes the spacing of the recorded steps instead.
+        """
+        per_example = neurons * 3 * BYTES_PER_NUMBER  # z, a and δ of every neuron
+        if every is None:
+            fits = max(10, budget // (n * per_example) - 1)  # recorded steps that fit, less one
+            every = max(1, math.ceil(steps / min(30, fits)))
+        recorded = math.ceil(steps / every) + 1
+        kept = max(1, min(n, budget // (recorded * per_example)))
+        examples = (
+            None if kept >= n else [round(i * (n - 1) / max(kept - 1, 1)) for i in range(kept)]
+        )
+        return cls(every=every, examples=examples)
+
     # ------------------------------------------------------------------ called by fit()
     def wants(self, step: int, total: int) -> bool:
         """True if step (0-based) of a run of total steps is one to record."""
@@ -121,14 +147,10 @@ class Recorder:
 
     def capture(self, step: int, model: Any, loss: Value, outputs: Sequence[Any], ys: Any) -> None:
         """Keep step's numbers: call after loss.backward() and before optimizer.step()."""
-        from .train import _target_class, decision_rule
-
         nodes, self._nodes = self._nodes, []
         m = len(nodes)
         rule = decision_rule(model) if self.decide is None else self.decide
-        correct = sum(
-            1 for out, y in zip(outputs, ys, strict=True) if rule(out) == _target_class(y)
-        )
+        correct = sum(1 for out, y in zip(outputs, ys, strict=True) if rule(out) == target_class(y))
         chosen = None if self.examples is None else set(self.examples)
         keep = [e for e, (i, _) in enumerate(nodes) if chosen is None or i in chosen]
         layers = model.layers

@@ -8,15 +8,11 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value, branch
+from autograd import Value, branch, is_real
 
 from .words import count
 
 __all__ = ["CLASS", "PROBABILITY", "REAL", "SIGN", "Targets"]
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class Targets:
                     f"0..{n_out - 1}"
                 )
             return None
-        items = [y] if _is_number(y) else y
+        items = [y] if is_real(y) else y
         if isinstance(items, str | bytes) or not isinstance(items, list | tuple):
             return f"the target must be a list of numbers, one per output, got {y!r}"
         if len(items) != n_out:
@@ -65,7 +61,7 @@ class Targets:
                 "target per output"
             )
         for j, y_j in enumerate(items):
-            if not _is_number(y_j) or not math.isfinite(y_j):
+            if not is_real(y_j) or not math.isfinite(y_j):
                 return f"target[{j}] = {y_j!r} is not a finite number"
             if not self.contains(float(y_j)):
                 return f"target[{j}] = {float(y_j)!r} is {self.outside}; {self.fix}"

@@ -36,16 +36,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import costs
-from .compare import weights_of
 from .costs import COSTS, TorchCost
-from .module import MLP
 
 __all__ = [
     "ACTIVATION_MODULES",
     "TORCH_COSTS",
     "TorchCost",
     "from_torch",
-    "load_torch_state_dict",
+    "lists_from_torch",
     "to_torch",
     "torch_loss",
     "torch_state_dict",
@@ -95,12 +93,17 @@ def _torch() -> Any:
         ) from None
 
 
-def _module_rows(model: MLP, softmax_module: bool) -> list[tuple[int, str | None]]:
+# A network crosses the bridge as MLP.as_lists() gives it: weights[i][j][k] (Linear i's
+# weight[j, k]), biases[i][j] (its bias[j]) and the activation of each layer i.
+Weights = list[list[list[float]]]
+Biases = list[list[float]]
+
+
+def _module_rows(activations: list[str], softmax_module: bool) -> list[tuple[int, str | None]]:
     # (layer index, activation class or None for a Linear) for each module of the Sequential
     rows: list[tuple[int, str | None]] = []
-    for i, layer in enumerate(model.layers):
+    for i, name in enumerate(activations):
         rows.append((i, None))
-        name = layer.activation
         if name == "softmax":
             if softmax_module:
                 rows.append((i, "Softmax"))
@@ -116,23 +119,21 @@ def _module_rows(model: MLP, softmax_module: bool) -> list[tuple[int, str | None
     return rows
 
 
-def _linear_keys(model: MLP) -> list[int]:
+def _linear_keys(activations: list[str]) -> list[int]:
     """The Sequential index of each layer's Linear (a trailing Softmax changes none of them)."""
-    return [k for k, (_, cls) in enumerate(_module_rows(model, False)) if cls is None]
+    return [k for k, (_, cls) in enumerate(_module_rows(activations, False)) if cls is None]
 
 
-def to_torch(model: MLP, *, softmax_module: bool = False) -> Any:
-    """The MLP as a float64 torch.nn.Sequential (Linear, activation, …) with the same weights."""
-    if not isinstance(model, MLP):
-        raise TypeError(f"to_torch needs an nn.MLP, got {type(model).__name__}")
+def to_torch(
+    weights: Weights, biases: Biases, activations: list[str], *, softmax_module: bool = False
+) -> Any:
+    """An MLP's lists as a float64 torch.nn.Sequential (Linear, activation, …), same weights."""
     torch = _torch()
     modules = []
-    rows = _module_rows(model, softmax_module)
-    weights, biases, _ = weights_of(model)
-    for i, cls in rows:
-        layer = model.layers[i]
+    for i, cls in _module_rows(activations, softmax_module):
         if cls is None:
-            linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
+            nout, nin = len(weights[i]), len(weights[i][0])
+            linear = torch.nn.Linear(nin, nout, dtype=torch.float64)
             with torch.no_grad():
                 linear.weight.copy_(_tensor(torch, weights[i]))
                 linear.bias.copy_(_tensor(torch, biases[i]))
@@ -140,7 +141,7 @@ def to_torch(model: MLP, *, softmax_module: bool = False) -> Any:
         elif cls == "Softmax":
             modules.append(torch.nn.Softmax(dim=-1))
         else:
-            modules.append(getattr(torch.nn, cls)(**ACTIVATION_MODULES[layer.activation][1]))
+            modules.append(getattr(torch.nn, cls)(**ACTIVATION_MODULES[activations[i]][1]))
     return torch.nn.Sequential(*modules)
 
 
@@ -184,8 +185,10 @@ def _refuse_attributes(torch: Any, index: int, module: object) -> None:
         )
 
 
-def from_torch(seq: Any, *, output_activation: str | None = None, expand: bool = False) -> MLP:
-    """An MLP with the weights of a torch.nn.Sequential of Linear and activation modules.
+def from_torch(
+    seq: Any, *, output_activation: str | None = None
+) -> tuple[Weights, Biases, list[str]]:
+    """An MLP's lists (as_lists) read from a torch.nn.Sequential of Linear and activation modules.
 
     The Sequential is Linear, then optionally one activation module, per layer; every hidden
     layer must use the same activation (an MLP has one), and a trailing Softmax(dim=-1) makes
@@ -267,44 +270,37 @@ def from_torch(seq: Any, *, output_activation: str | None = None, expand: bool =
                 f"from_torch: output_activation={output_activation!r}, but the Sequential "
                 f"ends in {ends}, which makes a {output!r} output"
             )
-    linears = [layer[1] for layer in layers]
-    model = MLP(
-        linears[0].in_features,
-        [m.out_features for m in linears],
-        activation=hidden[0][3] if hidden else "tanh",
-        output_activation=output,
-        seed=0,
-        expand=expand,
-    )
-    state: dict[str, Any] = {}
-    for i, linear in enumerate(linears):
-        state[f"layers.{i}.w"] = linear.weight.detach().to(torch.float64).tolist()
-        state[f"layers.{i}.b"] = linear.bias.detach().to(torch.float64).tolist()
-    model.load_state_dict(state)
-    return model
+    weights, biases = [], []
+    for _, linear, _, _ in layers:
+        weights.append(linear.weight.detach().to(torch.float64).tolist())
+        biases.append(linear.bias.detach().to(torch.float64).tolist())
+    return weights, biases, [layer[3] for layer in hidden] + [output]
 
 
-def torch_state_dict(model: MLP) -> dict[str, Any]:
-    """The parameters as float64 tensors under PyTorch's keys ('0.weight', '0.bias', …)."""
+def torch_state_dict(weights: Weights, biases: Biases, activations: list[str]) -> dict[str, Any]:
+    """An MLP's lists as float64 tensors under PyTorch's keys ('0.weight', '0.bias', …)."""
     torch = _torch()
     state: dict[str, Any] = {}
-    keys = _linear_keys(model)
-    weights, biases, _ = weights_of(model)
-    for index, w, b in zip(keys, weights, biases, strict=True):
+    for index, w, b in zip(_linear_keys(activations), weights, biases, strict=True):
         state[f"{index}.weight"] = _tensor(torch, w)
         state[f"{index}.bias"] = _tensor(torch, b)
     return state
 
 
-def load_torch_state_dict(model: MLP, state: Mapping[str, Any]) -> None:
-    """Copy a PyTorch state_dict ('0.weight', '0.bias', …; tensors or lists) into the MLP."""
+def lists_from_torch(
+    activations: list[str], state: Mapping[str, Any]
+) -> tuple[list[Any], list[Any]]:
+    """The weights and biases (as_lists' order) in a PyTorch state_dict of an MLP's Sequential.
+
+    state is what Sequential.state_dict() returns ('0.weight', '0.bias', …; tensors or lists);
+    the entries are returned as given, for Module.load_state_dict to check.
+    """
     if not isinstance(state, Mapping):
         raise TypeError(
             f"load_torch_state_dict needs a dict such as Sequential.state_dict() returns, got "
             f"{type(state).__name__}"
         )
-    ours: dict[str, Any] = {}
-    keys = _linear_keys(model)
+    keys = _linear_keys(activations)
     expected = [f"{index}.{kind}" for index in keys for kind in ("weight", "bias")]
     for key in state:
         if key not in expected:
@@ -312,8 +308,9 @@ def load_torch_state_dict(model: MLP, state: Mapping[str, Any]) -> None:
                 f"PyTorch state_dict has unexpected key {key!r}; this model's Sequential has "
                 f"keys {', '.join(expected)}"
             )
-    for i, index in enumerate(keys):
-        for kind, ours_key in (("weight", "w"), ("bias", "b")):
+    lists: dict[str, list[Any]] = {"weight": [], "bias": []}
+    for index in keys:
+        for kind, found in lists.items():
             key = f"{index}.{kind}"
             if key not in state:
                 raise ValueError(
@@ -323,8 +320,8 @@ def load_torch_state_dict(model: MLP, state: Mapping[str, Any]) -> None:
             value = state[key]
             if hasattr(value, "detach"):  # a tensor: as float64 nested lists
                 value = value.detach().double().tolist()
-            ours[f"layers.{i}.{ours_key}"] = value
-    model.load_state_dict(ours)
+            found.append(value)
+    return lists["weight"], lists["bias"]
 
 
 def torch_loss(cost: str) -> Callable[[Any, Any], Any]:

@@ -13,20 +13,28 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd import Trace, TraceError, Value, is_grad_enabled, no_grad
+from autograd import Trace, TraceError, Value, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
 
 from . import costs
-from .activations import TABLE as ACTIVATION_TABLE
+from .classify import THRESHOLDS, decision_rule, output_activation, predict_class, target_class
 from .display import History
-from .losses import Loss, Prediction, _is_number, batch_loss
+from .losses import Loss, Prediction, batch_loss
 from .module import MLP, Layer, Neuron
 from .optim import Optimizer
 from .program_notes import backprop_notes
 from .record import Recorder
 from .words import count
 
-__all__ = ["TrainingDiverged", "accuracy", "decision_rule", "fit", "predict_class"]
+# decision_rule, predict_class and THRESHOLDS live in nn.classify; fit's users find them here too
+__all__ = [
+    "THRESHOLDS",
+    "TrainingDiverged",
+    "accuracy",
+    "decision_rule",
+    "fit",
+    "predict_class",
+]
 
 Model = Callable[[Any], Prediction]
 
@@ -119,7 +127,7 @@ def fit(
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
     row = _cost_row(loss)  # None for a loss of the user's own
-    output = _output_activation(model)
+    output = output_activation(model)
     if row is not None and output is not None:
         # a pair that does not fit is refused before any step (logits: a linear output may
         # feed a cost that reads z, as cross_entropy on logits)
@@ -128,7 +136,7 @@ def fit(
     if row is not None and row.reads == "z" and _softmax_output(model):
         predict = _logits_of(model)  # cross_entropy reads the logits z^L of the softmax layer
     if row is None or row.targets.kind != "class":
-        ys = [[y] if _is_number(y) else y for y in ys]
+        ys = [[y] if is_real(y) else y for y in ys]
 
     step = _traced_step(model, loss, row) if trace else None
     if step is not None:
@@ -156,21 +164,10 @@ def fit(
                 rec = record if record is not None and record.wants(len(history), steps) else None
                 if step is not None and rec is None:
                     cost = _traced_batch(step, shape, [flats[i] for i in batch])
-                    if not math.isfinite(cost):
-                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
                 else:
-                    if rec is None:
-                        preds = [predict(xs[i]) for i in batch]
-                    else:  # the same forward pass, keeping each example's z and a nodes
-                        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
-                    targets = [ys[i] for i in batch]
-                    c = batch_loss(loss, preds, targets)
-                    if not math.isfinite(c.data):
-                        raise TrainingDiverged(c.data, len(history) + 1, epoch, history)
-                    c.backward()
-                    if rec is not None:
-                        rec.capture(len(history), model, c, preds, targets)
-                    cost = c.data
+                    cost = _eager_batch(model, predict, loss, xs, ys, batch, rec, len(history))
+                if not math.isfinite(cost):
+                    raise TrainingDiverged(cost, len(history) + 1, epoch, history)
                 optimizer.step()
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
@@ -240,6 +237,35 @@ def _traced_batch(step: Trace, shape: Any, flats: list[tuple[float, ...]]) -> fl
     return total.replay(_total_shape(m), [(0.0, *losses)])[0]
 
 
+def _eager_batch(
+    model: Any,
+    predict: Callable[[Any], Prediction],
+    loss: Loss,
+    xs: list[Any],
+    ys: list[Any],
+    batch: list[int],
+    rec: Recorder | None,
+    step: int,
+) -> float:
+    """Run a batch on the eager engine: C's graph, then (if C is finite) backward; return C.
+
+    With a Recorder the forward pass keeps each example's z and a nodes, and the recorder
+    reads the step's numbers after backward.
+    """
+    if rec is None:
+        preds = [predict(xs[i]) for i in batch]
+    else:
+        preds = [rec.forward(model, predict, xs[i], i) for i in batch]
+    targets = [ys[i] for i in batch]
+    c = batch_loss(loss, preds, targets)
+    if not math.isfinite(c.data):
+        return c.data  # fit raises TrainingDiverged without a backward pass through it
+    c.backward()
+    if rec is not None:
+        rec.capture(step, model, c, preds, targets)
+    return c.data
+
+
 def _floats(v: Any) -> Any:
     """v with every int in it (not a bool) as a float, lists and tuples as lists."""
     if type(v) is int:
@@ -286,57 +312,6 @@ def _logits_of(model: Any) -> Callable[[Any], Prediction]:
     return logits
 
 
-def predict_class(outputs: Prediction, threshold: float = 0.0) -> int:
-    """argmax of several outputs; for a single output, 1 if it is > threshold, else 0."""
-    values = [outputs.data] if isinstance(outputs, Value) else [float(a) for a in outputs]
-    if not values:
-        raise ValueError("predict_class: got no outputs; pass the model's outputs for one input")
-    if len(values) == 1:
-        return 1 if values[0] > threshold else 0
-    return max(range(len(values)), key=values.__getitem__)  # the first maximum on a tie
-
-
-# The threshold of a single output, by the output activation: σ(0), so that the output says
-# class 1 exactly when its pre-activation z^L is > 0 (every elementwise σ here keeps the sign
-# of z: σ(z) > σ(0) iff z > 0). A sigmoid is a probability, split at 0.5; softplus is > 0
-# everywhere, split at softplus(0) = ln 2 ≈ 0.693; linear (a logit), tanh, relu, leaky_relu,
-# elu and gelu at 0.
-THRESHOLDS: dict[str, float] = {
-    name: row.threshold for name, row in ACTIVATION_TABLE.items() if name != "softmax"
-}
-
-
-def _output_activation(model: object) -> str | None:
-    layers = getattr(model, "layers", None)
-    last = layers[-1] if isinstance(layers, Sequence) and layers else model
-    activation = getattr(last, "activation", None)
-    return activation if isinstance(activation, str) else None
-
-
-def decision_rule(model: object) -> Callable[[Prediction], int]:
-    """The class a model's outputs predict, from its output activation.
-
-    A single output is class 1 when it is > THRESHOLDS[activation] = σ(0), i.e. when z^L > 0:
-    > 0.5 after a sigmoid, > ln 2 after softplus, > 0 after linear, tanh, relu, leaky_relu,
-    elu and gelu. Several outputs (softmax or not): their argmax. A model with no recorded
-    activation (any callable) gets threshold 0.
-    """
-    threshold = THRESHOLDS.get(_output_activation(model) or "linear", 0.0)
-    if threshold == 0.0:
-        return predict_class
-    return functools.partial(predict_class, threshold=threshold)
-
-
-def _target_class(y: object) -> object:
-    # [y] is y; a longer list is one-hot (its argmax); −1 (the ±1 labels of tanh/hinge) is 0.
-    if not _is_number(y) and isinstance(y, Sequence) and not isinstance(y, str):
-        if len(y) == 1:
-            y = y[0]
-        elif len(y) > 1:
-            return max(range(len(y)), key=lambda i: float(y[i]))
-    return 0 if _is_number(y) and y == -1 else y
-
-
 def accuracy(
     model: Model,
     xs: Sequence[Any],
@@ -355,5 +330,5 @@ def accuracy(
     xs, ys = _examples("accuracy", xs, ys)
     rule = decision_rule(model) if decide is None else decide
     with no_grad():  # no graph is needed to read off predictions
-        correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == _target_class(y))
+        correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == target_class(y))
     return correct / len(xs)

@@ -10,7 +10,8 @@ import pytest
 from nn import costs
 from nn import notation as nt
 from nn.activations import ACTIVATIONS
-from viz.cli import _random_case, build_parser, main
+from nn.compare import random_case
+from viz.cli import build_parser, main
 
 HIDDEN = [a for a in ACTIVATIONS if a != "softmax"]
 
@@ -44,7 +45,7 @@ def test_check_draws_every_hidden_activation() -> None:
     rng = random.Random(0)
     hidden = set()
     for _ in range(300):
-        model = _random_case(rng)[0]
+        model = random_case(rng)[0]
         if len(model.layers) > 1:
             hidden.add(model.layers[0].activation)
     assert hidden == set(HIDDEN)

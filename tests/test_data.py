@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn.data import DATASETS, Dataset, circles, moons, spirals, xor
+from nn.data import DATASETS, Dataset, circles, moons, spirals, standardise, xor
 
 NAMES = sorted(DATASETS)
 
@@ -175,3 +175,11 @@ def test_circles_rejects_a_factor_outside_0_1(factor: float) -> None:
 def test_spirals_rejects_non_positive_turns(turns: float) -> None:
     with pytest.raises(ValueError, match="turns must be a finite number > 0"):
         spirals(turns=turns)
+
+
+def test_standardise_gives_each_feature_mean_0_and_standard_deviation_1() -> None:
+    xs = [[1.0, 5.0, 2.0], [3.0, 5.0, -2.0], [5.0, 5.0, 6.0], [7.0, 5.0, 2.0]]
+    # column 0: mean 4, population sd √5; column 1 constant: x − mean; column 2: mean 2, sd √8
+    expected = [[(x0 - 4.0) / math.sqrt(5.0), 0.0, (x2 - 2.0) / math.sqrt(8.0)] for x0, _, x2 in xs]
+    got = standardise(xs)
+    assert [[pytest.approx(v, abs=1e-15) for v in row] for row in expected] == got

@@ -42,19 +42,19 @@ def test_readme_links_every_page() -> None:
 
 
 def test_the_notation_glossary_is_generated_from_the_records() -> None:
-    import nn.notation
+    import nn.glossary
 
     page = Path(__file__).parent.parent / "docs" / "notation.md"
-    assert page.read_text(encoding="utf-8") == nn.notation.glossary(), (
+    assert page.read_text(encoding="utf-8") == nn.glossary.glossary(), (
         "docs/notation.md is out of date; regenerate it with "
-        "python -c 'import nn.notation as n; print(n.glossary(), end=\"\")' > docs/notation.md"
+        "python -c 'import nn.glossary as g; print(g.glossary(), end=\"\")' > docs/notation.md"
     )
 
 
 def test_the_glossary_shows_each_notations_own_forms() -> None:
-    import nn.notation
+    import nn.glossary
 
-    text = nn.notation.glossary()
+    text = nn.glossary.glossary()
     # a cell per notation, written from the records: LFD's bias is a weight from node 0
     for form in (
         "w<sup>l</sup><sub>jk</sub>",

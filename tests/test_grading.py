@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from nn import check_backprop
 from nn.grading import MISTAKES, BackpropReport
 from tests.learner_backprop import make_backprop
+from tests.shown import NUMBER, read
 
 # (hidden, output, cost) settings a learner meets, every cost included
 SETTINGS = [
@@ -566,3 +569,109 @@ def test_results_may_be_indexed_by_the_notations_layer_numbers() -> None:
     assert check_backprop(padded(1), sizes, *args, trials=2, notation="lfd").ok
     wrong = check_backprop(as_dicts(2), sizes, *args, trials=1, notation="ng")
     assert wrong.mistake == "shape" and "keys must be the layer numbers 1, 2" in str(wrong)
+
+
+# ------------------------------------------------------------------------ numbers in the messages
+# any number-like text: a sign only where it cannot be a hyphen between words or sizes (2-3-1),
+# Python's exponent (1.5e-05, 1.5e−05) or the formatter's power of ten (1.5×10⁻⁵)
+ANY_NUMBER = re.compile(
+    r"(?:(?<![\w)[])[-−+])?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+−]?\d+|×10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
+)
+
+
+def assert_numbers_are_the_formatters(text: str) -> None:
+    """Every number in text is an integer or as the formatter writes it: true minus, ≤ 4 digits."""
+    for m in ANY_NUMBER.finditer(text):
+        token = m[0]
+        if token.isdigit():
+            continue  # an index, a size, a layer number, a count
+        assert re.fullmatch(NUMBER, token), f"{token!r} is not in the formatter's form: {text}"
+        mantissa = token.lstrip("−").split("×")[0]
+        significant = mantissa.replace(".", "").lstrip("0")
+        assert len(significant) <= 4, f"{token!r} has more than 4 significant digits"
+
+
+def close_to_shown(shown: str, want: float) -> bool:
+    """shown (read back, tests/shown.py) is want to the 4 significant digits written."""
+    return math.isclose(read(shown), want, rel_tol=6e-4, abs_tol=1e-300)
+
+
+def scaled_learner(scale: float) -> Any:
+    """A correct learner whose every returned number is multiplied by scale."""
+    fn = make_backprop("sigmoid", "sigmoid", "quadratic", None)
+
+    def learner(*args: Any) -> Any:
+        deltas, grad_w, grad_b = fn(*args)
+        return (
+            [[scale * v for v in layer] for layer in deltas],
+            [[[scale * v for v in row] for row in layer] for layer in grad_w],
+            [[scale * v for v in layer] for layer in grad_b],
+        )
+
+    return learner
+
+
+@pytest.mark.parametrize("case", MUTANTS, ids=[m[0] + ("/batch" if m[3] else "") for m in MUTANTS])
+def test_every_number_in_a_report_is_written_by_the_one_formatter(
+    case: tuple[str, tuple[str, str, str], list[list[int]], int | None, str],
+) -> None:
+    mistake, setting, sizes, batch, _ = case
+    report = grade(mistake, sizes[0], setting, batch=batch)
+    for text in (str(report), report._repr_markdown_()):
+        assert_numbers_are_the_formatters(text)
+    m = report.mismatch
+    if m is not None:  # (a shape mistake is reported before any number is compared)
+        shown = re.search(rf"expected ({NUMBER}), received ({NUMBER})\.", str(report))
+        assert shown is not None, str(report)
+        assert close_to_shown(shown[1], m.expected) and close_to_shown(shown[2], m.received)
+    for symbol, expected, got in report.table:
+        row = re.search(rf"{re.escape(symbol)}\s+({NUMBER})\s+({NUMBER})$", str(report), re.M)
+        assert row is not None, (symbol, str(report))
+        assert close_to_shown(row[1], expected) and close_to_shown(row[2], got)
+
+
+def test_a_tiny_factor_is_written_as_a_power_of_ten() -> None:
+    report = check_backprop(scaled_learner(1e-6), [2, 3, 1], "sigmoid", "sigmoid", "quadratic")
+    assert report.mistake == "constant_factor"
+    text = str(report)
+    assert_numbers_are_the_formatters(text)
+    ratio = re.search(rf"every number is ({NUMBER}) times the right one", text)
+    assert ratio is not None and close_to_shown(ratio[1], 1e-6), text
+    assert "×10⁻" in ratio[1]  # 10⁻⁶ is below the plain decimals' range (10⁻⁴ and up)
+    m = report.mismatch
+    assert m is not None
+    received = re.search(rf"received ({NUMBER})\.", text)
+    assert received is not None and close_to_shown(received[1], m.received)
+
+
+# A mistake of one equation is named at that equation, not only by its key: the same numbers
+# could be read as a generic off-by-one in the lists, which says less (each line by hand).
+@pytest.mark.parametrize(
+    ("mistake", "setting", "sizes", "says"),
+    [
+        (
+            "wrong_layer_delta:bp2",
+            SETTINGS[0],
+            [2, 3, 3],
+            "BP2 used σ'(z^3), the derivative at layer 3, where σ'(z^2) belongs",
+        ),
+        (
+            "wrong_layer_delta:bp3",
+            SETTINGS[1],
+            [2, 3, 3],
+            "∂C/∂b^2 was set to δ^3, the δ of the wrong layer: BP3 is ∂C/∂b^2_j = δ^2_j",
+        ),
+        (
+            "wrong_layer_delta:bp4",
+            SETTINGS[0],
+            [2, 3, 3],
+            "BP4 used δ^3, the δ of the wrong layer: ∂C/∂w^2_jk = a^1_k δ^2_j",
+        ),
+    ],
+)
+def test_a_wrong_layer_delta_is_named_at_its_equation(
+    mistake: str, setting: tuple[str, str, str], sizes: list[int], says: str
+) -> None:
+    report = grade(mistake, sizes, setting, seed=0, batch=None)
+    assert report.mistake == "wrong_layer_delta"
+    assert says in str(report)

@@ -1,5 +1,6 @@
 """Ctrl-C (a real SIGINT) in fit(), `deltagrad demo` and `playground` stops cleanly: one line."""
 
+import json
 import os
 import re
 import signal
@@ -74,6 +75,14 @@ def test_ctrl_c_in_fit_returns_the_history_so_far(tmp_path: Path) -> None:
     assert f"returned {done}" in out
 
 
+def replays_the_steps_done(page: Path, done: int) -> bool:
+    """The playground page says it was interrupted after `done` steps and replays only those."""
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(re.search(r"const D = (.*?);\n", text)[1])  # type: ignore[index]
+    last = data["steps"][-1]["step"]  # the last recorded step may be the one Ctrl-C stopped
+    return f"{done} of 100000 steps (interrupted)" in text and data["total"] == max(done, last + 1)
+
+
 def test_ctrl_c_in_demo_writes_the_files_and_exits_130(tmp_path: Path) -> None:
     out_dir = tmp_path / "demo"
     argv = [sys.executable, "-m", "viz", "demo", "--steps", "100000", "--out", str(out_dir)]
@@ -87,6 +96,7 @@ def test_ctrl_c_in_demo_writes_the_files_and_exits_130(tmp_path: Path) -> None:
     assert 0 < done < 100_000
     for name in ("graph.svg", "stepper.html", "loss.svg", "boundary.svg"):
         assert (out_dir / name).stat().st_size > 0, name
+    assert replays_the_steps_done(out_dir / "playground.html", done)
 
 
 def test_ctrl_c_in_playground_writes_the_page_and_exits_130(tmp_path: Path) -> None:
@@ -102,6 +112,5 @@ def test_ctrl_c_in_playground_writes_the_page_and_exits_130(tmp_path: Path) -> N
     assert len(lines) == 1 and re.fullmatch(r"fit: interrupted at step \d+ of 100000; .*", lines[0])
     done = int(re.search(r"in (\d+) steps", out)[1])  # type: ignore[index]
     assert 0 < done < 100_000
-    text = page.read_text(encoding="utf-8")
-    assert f"{done} of 100000 steps (interrupted)" in text
+    assert replays_the_steps_done(page, done)
     assert f"wrote {page}" in out

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn import MLP, Layer, Neuron
+from autograd import Value
+from nn import MLP, Layer, Module, Neuron
 
 REPO = Path(__file__).parent.parent
 
@@ -207,6 +208,34 @@ def test_version_1_files_without_an_architecture_still_load(tmp_path: Path) -> N
     target = MLP(2, [3, 1], activation="relu", seed=5)  # version 1 recorded no activations
     target.load(path)
     assert target.state_dict() == source.state_dict()
+
+
+class Pair(Module):
+    """Two parameters and no recorded architecture: the numbers are all its file holds."""
+
+    def __init__(self) -> None:
+        self.w = [Value(1.0), Value(2.0)]
+
+    def _tensors(self) -> list[tuple[str, Any]]:
+        return [("w", self.w)]
+
+
+def test_a_module_without_an_architecture_saves_and_loads_the_numbers_only(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "pair.json"
+    source = Pair()
+    source.w[0].data = 0.25
+    source.save(path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document == {"format": "deltagrad.state_dict", "version": 2, "state": {"w": [0.25, 2.0]}}
+    target = Pair()
+    target.load(path)
+    assert target.state_dict() == {"w": [0.25, 2.0]}
+    # it checks no architecture a file records: only the numbers have to fit
+    path.write_text(json.dumps({**document, "architecture": {"kind": "MLP"}}), encoding="utf-8")
+    target.load(path)
+    assert target.state_dict() == {"w": [0.25, 2.0]}
 
 
 # --------------------------------------------------------------- paths and temporaries

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import nn.module
+import nn.model_file
 from autograd import Value, no_grad
 from nn import MLP, Layer, Module, Neuron
 
@@ -485,7 +485,7 @@ def test_an_interrupted_save_keeps_the_old_file_and_leaves_no_temp_file(
     old.save(path)
     old_text = path.read_text()
     module_name, attr = target.split(".")
-    monkeypatch.setattr(getattr(nn.module, module_name), attr, replacement)
+    monkeypatch.setattr(getattr(nn.model_file, module_name), attr, replacement)
     with pytest.raises(error):
         MLP(2, [3, 1], seed=2).save(path)
     monkeypatch.undo()

@@ -320,14 +320,10 @@ def test_stepper_panel_typesets_names_in_chromium(tmp_path: Path) -> None:
     assert shown["up"].startswith("upstream ∂e/∂s(1)1 = ")
     assert shown["first"] == "w<sup>(1)</sup><sub>1,1</sub>"
     # a superscript and a subscript in each name's text; e and the constant have none; the
-    # unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − 0.25): its two and the tspan
-    # that brings the text back to the baseline
+    # unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − 0.25), as the panel writes a
+    # formula: words with Unicode scripts, set as they are
     expected = {
-        f"v{k}": 0
-        if n is loss or (n.label_record is None and n.is_leaf)
-        else 2
-        if n.label_record is not None
-        else 3
+        f"v{k}": 2 if n.label_record is not None and n is not loss else 0
         for k, n in enumerate(processing_order(loss))
     }
     assert shown["sups"] == expected

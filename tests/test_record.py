@@ -4,6 +4,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn import MLP
 from nn.closed_form import backprop_batch
@@ -159,3 +161,37 @@ def test_fit_rejects_a_non_recorder() -> None:
     model = MLP(2, [1])
     with pytest.raises(TypeError, match=r"record must be an nn\.record\.Recorder"):
         fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.1), 1, record=[])  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.integers(1, 5000),
+    n=st.integers(1, 3000),
+    neurons=st.integers(1, 300),
+    budget=st.sampled_from([10_000, 3_500_000]),
+)
+def test_a_recorder_within_a_budget_thins_steps_then_examples_to_fit(
+    steps: int, n: int, neurons: int, budget: int
+) -> None:
+    recorder = Recorder.within(budget, steps, n, neurons)
+    recorded = sum(recorder.wants(s, steps) for s in range(steps))  # what fit will record
+    kept = n if recorder.examples is None else len(recorder.examples)
+    size = recorded * kept * neurons * 3 * 21  # z, a, δ; about 21 bytes a number in JSON
+    assert recorded <= 31 and recorder.every <= math.ceil(steps / 10)
+    finest = Recorder(every=math.ceil(steps / 30))  # about 30 steps: coarser only if needed
+    at_finest = sum(finest.wants(s, steps) for s in range(steps)) * n * neurons * 3 * 21
+    assert recorder.every == finest.every or at_finest > budget - n * neurons * 3 * 21
+    assert size <= budget or kept == 1  # one example is always kept
+    if recorder.examples is not None:  # fewer examples only at the coarsest spacing
+        assert recorder.every == math.ceil(steps / 10)
+        assert recorder.examples == sorted(set(recorder.examples)) and 0 < kept < n
+        assert recorder.examples[0] == 0 and (kept == 1 or recorder.examples[-1] == n - 1)
+
+
+def test_a_recorder_within_a_budget_keeps_a_given_spacing() -> None:
+    recorder = Recorder.within(3_500_000, 300, 30, 17, every=7)
+    assert recorder.every == 7 and recorder.examples is None
+    squeezed = Recorder.within(500_000, 300, 30, 17, every=7)
+    assert squeezed.every == 7 and squeezed.examples is not None
+    # 44 recorded steps (0, 7, …, 294 and 299) of 17 neurons' z, a, δ: 10 examples fit
+    assert len(squeezed.examples) == 10 and 44 * 10 * 17 * 63 <= 500_000 < 44 * 11 * 17 * 63

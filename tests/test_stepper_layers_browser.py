@@ -23,7 +23,7 @@ from tests.test_stepper_browser import (  # noqa: F401 - browser_page is a fixtu
     page_data,
 )
 from viz.draw import processing_order
-from viz.layer_view import _sci, as_html
+from viz.layer_view import as_html, difference
 
 
 def network(batch: bool = False) -> tuple[MLP, Value, Any]:
@@ -115,7 +115,9 @@ def check_layer_step(page: Any, data: dict[str, Any], view: Any, k: int) -> None
     section = sections(str(view))[k]
     text_checks = [line.strip() for line in section if line.strip().startswith("check:")]
     # the same check lines as the text, their names typeset (a caret-free HTML form)
-    typeset = [f"check: max |{plain(as_html(what))}| = {_sci(worst)}" for what, worst in eq.checks]
+    typeset = [
+        f"check: max |{plain(as_html(what))}| = {difference(worst)}" for what, worst in eq.checks
+    ]
     assert shown["checks"] == typeset and len(typeset) == len(text_checks)
     assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
     # the lead node of the equation is in view (text stays readable, so not always all)

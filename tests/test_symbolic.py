@@ -302,3 +302,19 @@ def test_a_negative_number_after_an_operator_is_bracketed() -> None:
     assert (z * const(-2.0)).unicode({}) == "z·(−2)"
     assert (z + const(-2.0)).latex({}) == r"z + \left(-2\right)"
     assert "- -" not in (z - const(-0.1)).text({})
+
+
+def test_a_small_constant_in_a_displayed_formula_is_written_as_every_view_writes_numbers() -> None:
+    # 10⁻⁵ is below the plain decimals' range (10⁻⁴ and up): a textbook's 1×10⁻⁵, a true minus
+    x = var("x")
+    assert (x + const(1e-5)).unicode() == "x + 1×10⁻⁵"
+    assert (x + const(1e-5)).latex() == r"x + 1 \times 10^{-5}"
+    assert (x * const(-3e-7)).unicode() == "x·(−3×10⁻⁷)"  # a power of ten reads as a product
+    assert (const(2e-5) ** x).unicode() == "(2×10⁻⁵)^x"
+    # a rule's own constant (elu's α) in its displayed derivative
+    derivative = symbolic_row(elu_op(2.5e-6), ["x"], "a").derivatives[0]
+    assert "(a + 2.5×10⁻⁶)" in derivative.unicode()
+    assert r"a + 2.5 \times 10^{-6}" in derivative.latex()
+    # plain text and generated Python stay ASCII: Python's own forms
+    assert (x + const(1e-5)).text() == "x + 1e-05"
+    assert (x * const(-3e-7)).python() == "x * -3e-07"

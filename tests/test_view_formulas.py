@@ -130,9 +130,17 @@ FUNCTIONS.update(ln=math.log, sqrt=math.sqrt, inf=math.inf)
 def read_back(shown: str, values: dict[str, float]) -> float:
     """A formula as unicode() writes it, evaluated as Python arithmetic (a reader's reading)."""
     text = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", lambda m: "**(" + m[0].translate(_SUPERSCRIPT) + ")", shown)
-    for a, b in (("−", "-"), ("·", "*"), ("√(", "sqrt("), ("σ(", "sigmoid("), ("^", "**")):
+    for a, b in (("−", "-"), ("·", "*"), ("×", "*"), ("√(", "sqrt("), ("σ(", "sigmoid(")):
         text = text.replace(a, b)
-    for a, b in (("[", "("), ("]", ")"), ("≤", "<="), ("≥", ">="), ("≠", "!="), ("∞", "inf")):
+    for a, b in (
+        ("^", "**"),
+        ("[", "("),
+        ("]", ")"),
+        ("≤", "<="),
+        ("≥", ">="),
+        ("≠", "!="),
+        ("∞", "inf"),
+    ):
         text = text.replace(a, b)
     text = re.sub(r"\|([^|]*)\|", r"abs(\1)", text)
     return float(eval(text, {"__builtins__": {"abs": abs}}, {**FUNCTIONS, **values}))

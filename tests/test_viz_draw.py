@@ -248,6 +248,24 @@ def test_unlabelled_nodes_join_the_neuron_they_feed() -> None:
     assert groups[a0] == ("neuron", 1, 0)
 
 
+def test_two_activations_of_one_z_are_one_example() -> None:
+    # a plain expression applying tanh twice to one pre-activation: the graph holds one z, so
+    # one example, however many activation ops read it
+    x, y = Value(0.5), Value(-0.25)
+    z = x + y
+    a1, a2 = z.tanh(), z.tanh()
+    root = a1 + a2
+    root.backward()
+    neuron_box = box_label(viz.draw(root, collapse="neuron").source, "n2_0").replace("\\ ", " ")
+    assert "over" not in neuron_box and "examples" not in neuron_box
+    assert number_after(neuron_box, "z²₀") == pytest.approx(z.data, abs=1e-4)
+    assert number_after(neuron_box, "δ²₀") == pytest.approx(z.grad, rel=1e-3)
+    a_rows = re.findall(rf"a²₀ = ({NUMBER})", neuron_box)
+    assert [read(v) for v in a_rows] == pytest.approx([a1.data, a2.data], abs=1e-4)
+    layer_box = box_label(viz.draw(root, collapse="layer").source, "L2").replace("\\ ", " ")
+    assert "1 neuron × 1 example" in layer_box and "examples" not in layer_box
+
+
 # ------------------------------------------------------------------------ escaping
 @pytest.mark.parametrize("renderer", RENDERERS)
 @given(labels=st.lists(st.text(max_size=30), min_size=1, max_size=6))
@@ -331,3 +349,31 @@ def test_a_value_displays_its_graph_in_a_notebook() -> None:
     for _ in range(viz.DISPLAY_MAX_NODES):
         big = big + 1.0
     assert big._repr_mimebundle_() == {"text/plain": repr(big)}
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_scripts_come_from_the_tokens_never_from_the_text(renderer: str) -> None:
+    # a Name record is typeset (a raised 2, a lowered 1,0); a user's own label is words, even one
+    # that reads exactly as a typeset name does ("w²₁,₀") or holds ASCII scripts ("x_1^2")
+    w = Value(0.3, Name("weight", 2, 1, 0))
+    same = Value(0.5, "w²₁,₀")
+    ascii_scripts = Value(2.0, "x_1^2")
+    root = w * same + ascii_scripts
+    root.backward()
+    order = processing_order(root)
+    svg_text = viz.svg(root, renderer=renderer)
+    tree = ET.fromstring(svg_text)
+
+    def first_text(node: Value) -> ET.Element:
+        for g in tree.iter(f"{SVG}g"):
+            if g.get("id") == f"v{order.index(node)}":
+                return next(g.iter(f"{SVG}text"))
+        raise AssertionError(f"no node v{order.index(node)}")
+
+    typeset = first_text(w)
+    spans = typeset.findall(f"{SVG}tspan")
+    assert [s.text for s in spans] == ["2", "1,0"]
+    assert float(spans[0].get("dy", "0")) < 0 < float(spans[1].get("dy", "0"))
+    for node in (same, ascii_scripts):
+        text = first_text(node)
+        assert text.findall(f"{SVG}tspan") == [] and text.text == node.label

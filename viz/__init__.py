@@ -12,9 +12,8 @@ from typing import Any
 
 from autograd import Value, set_display_hook
 
-from .draw import build, count_nodes, draw
+from .draw import build, count_nodes, draw, svg_labels
 from .explain import Explanation, explain
-from .names import svg_tspans
 from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
 from .render import RendererUnavailable, available_renderers, render_svg
@@ -47,8 +46,8 @@ def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
 
     renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
     """
-    graph, typeset = build(root, **draw_kwargs)
-    return fit_width(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
+    graph, labels = build(root, **draw_kwargs)
+    return fit_width(svg_labels(render_svg(graph.source, renderer), labels))
 
 
 def _display(value: Value) -> dict[str, str] | None:

@@ -10,17 +10,18 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from autograd import Value, no_grad, topological_order
-from autograd._version import __version__
+from autograd import Value, __version__, no_grad, topological_order
 from nn import compare as cmp
 from nn import costs
 from nn import notation as nt
-from nn.activations import ACTIVATIONS
+from nn.activations import HIDDEN_ACTIVATIONS
 from nn.activations import TABLE as ACTIVATION_TABLE
 from nn.csvfile import CSVError, read_csv
-from nn.data import DATASETS
+from nn.data import DATASETS, standardise
+from nn.grading import learner_frame
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
@@ -28,7 +29,6 @@ from nn.record import Recorder
 from nn.train import accuracy, fit
 from nn.words import count
 
-HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]  # softmax: output layers only
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
 
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="derive one gradient by the chain rule, with numbers")
     explain.add_argument("--net", type=_widths, default=[2, 3, 1], help="layer sizes, e.g. 2,3,1")
-    explain.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="sigmoid")
+    explain.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="sigmoid")
     explain.add_argument(
         "--cost",
         choices=costs.names(),
@@ -174,26 +174,15 @@ def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     """Train, check the gradients of one batch against BP1–BP4, and write the drawings."""
     from . import stepper_html, svg
+    from .playground import write_playground
     from .plots import decision_boundary_svg, loss_curve_svg
 
     out = _prepare_out(args.out)
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
-    model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
-    print(f"{model} on {args.dataset} ({len(xs)} points), loss: binary cross-entropy on the logit")
-    sizes = "MLP 2-16-16-1"
-    optimizer = Adam(model.parameters(), lr=0.05)
-    recorder = playground_recorder(args.steps, len(xs), sum(layer.nout for layer in model.layers))
-    history = fit(
-        model,
-        xs,
-        ys,
-        binary_cross_entropy_with_logits,
-        optimizer,
-        epochs=args.steps,
-        record=recorder,
-        trace=getattr(args, "trace", True),
-    )
-    interrupted = len(history) < args.steps  # Ctrl-C: fit returned the steps done so far
+    run = _Run([2, 16, 16, 1], "tanh", 0.05, args.steps, args.seed)
+    model = run.model()
+    print(f"{model} on {args.dataset} ({len(xs)} points), loss: {LOSS_NAME}")
+    history, recorder = run.train(model, xs, ys, trace=getattr(args, "trace", True))
     if not history:
         print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
         return INTERRUPTED
@@ -204,99 +193,124 @@ def run_demo(args: argparse.Namespace) -> int:
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
-    written = []
+    written: list[tuple[str, str]] = []  # (path, what it shows)
     # The drawing shows the gradients of the first step of training, when they are large enough
     # to teach something (after training every δ is tiny): the same seed rebuilds the model as
     # it was before its first update, and the cost is over the full batch, as fit's first step.
-    start = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=args.seed)
+    start = run.model()
     first = batch_loss(
         binary_cross_entropy_with_logits, [start(x) for x in xs], [[float(y)] for y in ys]
     )
     first.backward()
-    written.append(_write(out, "graph.svg", svg(first, collapse="neuron")))
-    descriptions = [
-        f"the {sizes} network at its first training step (before any update), one box per "
-        f"neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w"
-    ]
+    written.append(
+        (
+            _write(out, "graph.svg", svg(first, collapse="neuron")),
+            f"the {run.name} network at its first training step (before any update), one box "
+            f"per neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w",
+        )
+    )
     # Stepping through that graph would take tens of thousands of steps: the stepper shows the
     # same kind of network, small enough to step through, on one point.
     small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=args.seed)
     one = binary_cross_entropy_with_logits(small(xs[0]), [float(ys[0])])
-    # node by node, or one equation BP1–BP4 per step ("By layer")
+    page = stepper_html(  # node by node, or one equation BP1–BP4 per step ("By layer")
+        one,
+        layers=small,
+        title="Backward pass, step by step: a small MLP 2-3-1",
+        about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, untrained, seed "
+        f"{args.seed}), one {args.dataset} point, {LOSS_NAME}. The demo trains {run.name} "
+        "(graph.svg: its first step).",
+    )
     written.append(
-        _write(
-            out,
-            "stepper.html",
-            stepper_html(
-                one,
-                layers=small,
-                title="Backward pass, step by step: a small MLP 2-3-1",
-                about=f"Small enough to step through: MLP 2-3-1 (tanh, linear output, "
-                f"untrained, seed {args.seed}), one {args.dataset} point, binary cross-entropy "
-                f"on the logit. The demo trains {sizes} (graph.svg: its first step).",
-            ),
+        (
+            _write(out, "stepper.html", page),
+            "the backward pass step by step on a small MLP 2-3-1 (small enough to step "
+            "through) and one point",
         )
     )
-    descriptions.append(
-        "the backward pass step by step on a small MLP 2-3-1 (small enough to step through) "
-        "and one point"
-    )
-    written.append(_write(out, "loss.svg", loss_curve_svg(history)))
-    descriptions.append(f"the loss over the {len(history)} steps")
+    loss_curve = loss_curve_svg(history)
+    written.append((_write(out, "loss.svg", loss_curve), f"the loss over the {len(history)} steps"))
 
     def decide(u: float, v: float) -> float:
         with no_grad():
             return model([u, v])[0].data  # the logit: its sign is the class
 
     boundary = decision_boundary_svg(decide, xs, ys, title=f"{args.dataset}: decision boundary")
-    written.append(_write(out, "boundary.svg", boundary))
-    descriptions.append("the trained model's decision boundary")
-    from .playground import write_playground
-
-    page = os.path.join(out, "playground.html")
+    written.append((_write(out, "boundary.svg", boundary), "the trained model's decision boundary"))
+    path = os.path.join(out, "playground.html")
     write_playground(
         recorder,
         model,
         xs,
         ys,
-        page,
-        title=f"Training playground: {args.dataset}, MLP 2-16-16-1",
-        about=f"{args.dataset} ({len(xs)} points) · MLP 2-16-16-1, tanh, linear output · binary "
-        f"cross-entropy on the logit · Adam, lr 0.05, full batch · {args.steps} steps, recorded "
-        f"every {recorder.every} · seed {args.seed}",
+        path,
+        title=f"Training playground: {args.dataset}, {run.name}",
+        about=run.about(f"{args.dataset} ({len(xs)} points)", recorder, len(history)),
         rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
         f"{args.steps} --seed {args.seed}",
     )
-    written.append(page)
-    descriptions.append("training, replayed: every weight, δ and gradient at each recorded step")
+    written.append((path, "training, replayed: every weight, δ and gradient at each recorded step"))
     print("wrote")
-    for path, what in zip(written, descriptions, strict=True):
+    for path, what in written:
         print(f"  {path}: {what}")
-    return INTERRUPTED if interrupted else 0
+    return INTERRUPTED if len(history) < args.steps else 0
+
+
+# ----------------------------------------------------------------------------------- training
+LOSS_NAME = "binary cross-entropy on the logit"  # the loss of the demo and the playground
+PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A training run of the demo and the playground: an MLP with one logit, recorded.
+
+    The output is linear (the logit); the loss is binary cross-entropy on the logit over the
+    full batch, with Adam; the Recorder keeps what the playground page replays.
+    """
+
+    sizes: list[int]  # inputs first
+    activation: str  # of the hidden layers
+    lr: float  # Adam's learning rate
+    steps: int
+    seed: int  # fixes the initial weights and the run
+
+    @property
+    def name(self) -> str:
+        """'MLP 2-16-16-1'."""
+        return "MLP " + "-".join(map(str, self.sizes))
+
+    def model(self) -> MLP:
+        """The network before training (the same seed gives the same weights)."""
+        return MLP(self.sizes[0], self.sizes[1:], activation=self.activation, seed=self.seed)
+
+    def train(
+        self, model: MLP, xs: Any, ys: Any, every: int | None = None, trace: bool = True
+    ) -> tuple[list[float], Recorder]:
+        """fit's history and the Recorder of the steps the playground page replays."""
+        neurons = sum(self.sizes[1:])
+        recorder = Recorder.within(PLAYGROUND_BUDGET, self.steps, len(xs), neurons, every)
+        optimizer = Adam(model.parameters(), lr=self.lr)
+        loss = binary_cross_entropy_with_logits
+        history = fit(
+            model, xs, ys, loss, optimizer, self.steps, seed=self.seed, record=recorder, trace=trace
+        )
+        if history and len(history) < self.steps:  # Ctrl-C: the page replays the steps done
+            recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
+        return history, recorder
+
+    def about(self, data: str, recorder: Recorder, done: int) -> str:
+        """The playground page's line saying what was trained, on what data, and how."""
+        steps = f"{self.steps} steps"
+        if done < self.steps:
+            steps = f"{done} of {self.steps} steps (interrupted)"
+        return (
+            f"{data} · {self.name}, {self.activation}, linear output · {LOSS_NAME} · Adam, lr "
+            f"{self.lr:g}, full batch · {steps}, recorded every {recorder.every} · seed {self.seed}"
+        )
 
 
 # ----------------------------------------------------------------------------------- check
-def _random_case(rng: random.Random) -> tuple[MLP, list[list[float]], list[Any], str]:
-    depth = rng.randint(1, 3)
-    widths = [rng.randint(1, 4) for _ in range(depth)]
-    cost = rng.choice(list(costs.COSTS))
-    row = costs.COSTS[cost]
-    hidden = rng.choice(HIDDEN_ACTIVATIONS)
-    # an output the cost fits: linear, tanh or sigmoid where it may, else its own (softmax)
-    common = [a for a in ("linear", "tanh", "sigmoid") if row.fits_output(a)]
-    output = rng.choice(common or list(row.fits))
-    if output == "softmax":
-        widths[-1] = max(widths[-1], 2)  # a softmax over one output is the constant 1
-    nin = rng.randint(1, 4)
-    model = MLP(nin, widths, activation=hidden, output_activation=output, seed=rng.randrange(2**31))
-    for p in model.parameters():
-        p.data = rng.uniform(-1.5, 1.5)
-    xs = [[rng.uniform(-2.0, 2.0) for _ in range(nin)] for _ in range(3)]
-    within = ACTIVATION_TABLE[output].range
-    ys = [row.targets.sample(rng, widths[-1], within) for _ in xs]  # the cost's target domain
-    return model, xs, ys, cost
-
-
 def _network_name(model: MLP) -> str:
     sizes = [model.nin] + [layer.nout for layer in model.layers]
     return f"{'-'.join(map(str, sizes))} {'/'.join(layer.activation for layer in model.layers)}"
@@ -305,7 +319,7 @@ def _network_name(model: MLP) -> str:
 def run_check(args: argparse.Namespace) -> int:
     """Random networks, activations and costs: graph gradients vs BP1–BP4, per layer."""
     rng = random.Random(args.seed)
-    cases = [_random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
+    cases = [cmp.random_case(rng) for _ in range(args.trials)]  # cheap; drawn first for the widths
     names = [_network_name(model) for model, *_ in cases]
     wide = max(len("network"), *map(len, names))
     cost_wide = max(len("cost"), *(len(cost) for *_, cost in cases))
@@ -445,9 +459,6 @@ def _explain_layers(args: argparse.Namespace, model: MLP, x: list[float], y: Any
 
 
 # ----------------------------------------------------------------------------------- playground
-PLAYGROUND_BUDGET = 3_500_000  # bytes of per-example z, a, δ the page may embed
-
-
 def _learning_rate(text: str) -> float:
     try:
         lr = float(text)
@@ -466,42 +477,13 @@ def _add_playground(sub: Any) -> None:
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
     data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
     play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
-    play.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="tanh")
+    play.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh")
     play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
     play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
     play.add_argument("--seed", type=int, default=0)
     play.add_argument("--out", default="playground.html", help="the page to write")
-
-
-def playground_recorder(steps: int, n: int, neurons: int, every: int | None = None) -> Recorder:
-    """A Recorder of 11 to 31 steps whose per-example numbers fit in PLAYGROUND_BUDGET bytes.
-
-    It keeps z, a and δ of every example when it can, recording fewer steps (down to 11) to
-    do so; past that it keeps them for evenly spaced examples only.
-    """
-    per_step = n * neurons * 3 * 21  # z, a, δ of every example: about 21 bytes a number in JSON
-    if every is None:
-        fits = max(10, PLAYGROUND_BUDGET // per_step - 1)  # recorded steps that fit, less one
-        every = max(1, math.ceil(steps / min(30, fits)))
-    recorded = math.ceil(steps / every) + 1
-    count = max(1, min(n, PLAYGROUND_BUDGET // (recorded * neurons * 3 * 21)))
-    examples = (
-        None if count >= n else [round(i * (n - 1) / max(count - 1, 1)) for i in range(count)]
-    )
-    return Recorder(every=every, examples=examples)
-
-
-def _standardise(xs: list[list[float]]) -> list[list[float]]:
-    # (x − mean) / standard deviation per column, so tanh starts in its steep middle
-    cols = list(zip(*xs, strict=True))
-    means = [math.fsum(c) / len(c) for c in cols]
-    sds = [
-        math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) or 1.0
-        for c, m in zip(cols, means, strict=True)
-    ]
-    return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]
 
 
 def run_playground(args: argparse.Namespace) -> int:
@@ -515,7 +497,7 @@ def run_playground(args: argparse.Namespace) -> int:
             table = read_csv(args.csv)
         except CSVError as e:
             raise UsageError(str(e)) from None
-        xs, ys = _standardise(table.xs), table.ys
+        xs, ys = standardise(table.xs), table.ys
         features, classes = table.features, table.classes
         source = f"{os.path.basename(args.csv)} ({len(xs)} rows, features standardised)"
         again = f"--csv {args.csv}"
@@ -540,30 +522,16 @@ def run_playground(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
-    model = MLP(sizes[0], sizes[1:], activation=args.activation, seed=args.seed)
-    recorder = playground_recorder(args.steps, len(xs), sum(sizes[1:]), args.every)
-    optimizer = Adam(model.parameters(), lr=args.lr)
-    loss = binary_cross_entropy_with_logits
-    history = fit(
-        model, xs, ys, loss, optimizer, epochs=args.steps, seed=args.seed, record=recorder
-    )
+    run = _Run(sizes, args.activation, args.lr, args.steps, args.seed)
+    model = run.model()
+    history, recorder = run.train(model, xs, ys, args.every)
     if not history:  # Ctrl-C before the first step was done
         print("deltagrad: interrupted before the first step; no page written", file=sys.stderr)
         return INTERRUPTED
-    interrupted = len(history) < args.steps
-    steps = f"{args.steps} steps"
-    if interrupted:  # the page replays the steps done (the last recorded one may be later)
-        recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
-        steps = f"{len(history)} of {args.steps} steps (interrupted)"
     net = "-".join(map(str, sizes))
     command = (
         f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
         f"{args.activation} --steps {args.steps} --lr {args.lr:g} --seed {args.seed}"
-    )
-    about = (
-        f"{source} · MLP {net}, {args.activation}, linear output · binary cross-entropy on the "
-        f"logit · Adam, lr {args.lr:g}, full batch · {steps}, recorded every "
-        f"{recorder.every} · seed {args.seed}"
     )
     rerun = (
         f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
@@ -577,7 +545,7 @@ def run_playground(args: argparse.Namespace) -> int:
         out,
         notation=args.notation,
         title=f"Training playground: {net}",
-        about=about,
+        about=run.about(source, recorder, len(history)),
         rerun=rerun,
         features=features,
         classes=classes,
@@ -586,7 +554,7 @@ def run_playground(args: argparse.Namespace) -> int:
     print(
         f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
     )
-    return INTERRUPTED if interrupted else 0
+    return INTERRUPTED if len(history) < args.steps else 0
 
 
 # w^2_{1,0} (the label), w:2:1:0 and w2_1_0 (no shell quoting needed): kind, layer, j, k
@@ -739,17 +707,8 @@ def _load_learner(path: str) -> Any:
             code = f": `{e.text.strip()}`" if e.text and e.text.strip() else ""
             what = f"SyntaxError: {e.msg} (line {e.lineno}{code})"
         else:
-            import traceback
-
-            mine = os.path.abspath(path)
-            frames = [
-                f
-                for f in traceback.extract_tb(e.__traceback__)
-                if os.path.abspath(f.filename) == mine
-            ]
-            where = ""
-            if frames:
-                where = f" (line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)"
+            frame = learner_frame(e, path)
+            where = f" (line {frame.lineno}: `{(frame.line or '').strip()}`)" if frame else ""
             if isinstance(e, SystemExit):
                 what = f"it called sys.exit({e.code!r}){where}, which would end the grader too"
             else:

@@ -9,8 +9,11 @@ Colours say what a node is, read from nn's Name records (or, for a plain express
 graph's shape; see viz.names), never from label text: parameters w and b (or Values passed as
 ``parameters=``), other leaves (inputs and constants), pre-activations z (whose grad is shown
 as δ), activations a, and the loss (the root). A legend cluster repeats this in the drawing.
-Labels are written in a notation (``notation=``, else nn.notation's active one) with Unicode
-superscripts and subscripts; viz.svg sets them as SVG tspans.
+Labels are written in a notation (``notation=``, else nn.notation's active one). Each label row
+is built as nn.notation's typed tokens (symbols, numbers, operators, words): the DOT source
+writes them with Unicode superscripts and subscripts, and svg_labels() sets each drawn node's
+text lines from its rows' tokens as SVG tspans, finding the node by its id and each row by its
+line, never by reading the text back.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from dataclasses import dataclass, field
 import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 
 from autograd import Value, topological_order
+from nn import notation as nt
 from nn.notation import Name, Notation
 
 from . import numbers, palette
-from .names import Typeset, identify, neuron, role
-from .numbers import number
+from .names import Typeset, identify, neuron, role, svg_text
+from .numbers import number, number_latex
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE = ("neuron", "layer")
@@ -54,32 +58,110 @@ GROUP_ROLES: dict[str, tuple[str, str]] = {
 OP_COLOUR = "#777777"
 
 
-def legend_text(key: str, ts: Typeset, group: bool = False) -> str:
-    """The legend's text for a role (group=True: a kind of box), in the typeset's notation."""
-    n, t = ts.notation, ts.term
+Row = nt.Tokens  # one text line of a drawn node, as typed tokens
+
+
+def row(*parts: Row | nt.Token | str) -> Row:
+    """One row of tokens: a str is words, a token or tuple of tokens is kept as it is."""
+    out: list[nt.Token] = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(nt.Words(p))
+        elif isinstance(p, tuple):
+            out.extend(p)
+        else:
+            out.append(p)
+    return tuple(out)
+
+
+def num(x: float, digits: int) -> nt.Num:
+    """x as a number token, written by viz.numbers (Unicode and LaTeX)."""
+    return nt.Num(number(x, digits), number_latex(x, digits))
+
+
+def legend_tokens(key: str, ts: Typeset, group: bool = False) -> Row:
+    """The legend's row for a role (group=True: a kind of box), in the typeset's notation."""
+    n, t = ts.notation, ts.term_tokens
     if key == "parameter":
         if n.bias_as_weight:
-            return f"parameter: {t('weight')} (the bias is {t('bias')})"
-        return f"parameter: {t('weight')}, {t('bias')}"
+            return row("parameter: ", t("weight"), " (the bias is ", t("bias"), ")")
+        return row("parameter: ", t("weight"), ", ", t("bias"))
     if key == "preactivation":
-        return f"pre-activation {t('preactivation')} (grad shown as {t('delta')})"
+        return row("pre-activation ", t("preactivation"), " (grad shown as ", t("delta"), ")")
     if key == "activation":
-        return f"activation {t('activation')}"
+        return row("activation ", t("activation"))
     if key == "inputs":
-        return f"input layer ({t('input', 1)})"
+        return row("input layer (", t("input", 1), ")")
     if key == "neurons":
-        return _parts_text(ts, "neuron")
-    return (GROUP_ROLES if group else ROLES)[key][1]
+        return _parts_tokens(ts, "neuron")
+    return row((GROUP_ROLES if group else ROLES)[key][1])
 
 
-def _parts_text(ts: Typeset, what: str) -> str:
+def legend_text(key: str, ts: Typeset, group: bool = False) -> str:
+    """The legend's text for a role (group=True: a kind of box), in the typeset's notation."""
+    return nt.write(legend_tokens(key, ts, group), "unicode")
+
+
+def _parts_tokens(ts: Typeset, what: str) -> Row:
     """'neuron: its z, a, δ over the examples, and its w, b' in the typeset's notation."""
-    t = ts.term
-    params = t("weight") if ts.notation.bias_as_weight else f"{t('weight')}, {t('bias')}"
-    return (
-        f"{what}: its {t('preactivation')}, {t('activation')}, {t('delta')} over the examples, "
-        f"and its {params}"
+    t = ts.term_tokens
+    params = t("weight") if ts.notation.bias_as_weight else row(t("weight"), ", ", t("bias"))
+    return row(
+        f"{what}: its ",
+        t("preactivation"),
+        ", ",
+        t("activation"),
+        ", ",
+        t("delta"),
+        " over the examples, and its ",
+        params,
     )
+
+
+@dataclass
+class Labels:
+    """What build() wrote into a drawing: its Typeset, and each drawn node's rows as tokens.
+
+    rows maps a DOT node id (its SVG id) to its font size and its text rows, in order.
+    """
+
+    typeset: Typeset
+    rows: dict[str, tuple[float, list[Row]]] = field(default_factory=dict)
+
+
+def svg_labels(svg: str, labels: Labels) -> str:
+    """svg with each labelled node's text lines set from its rows' tokens (tspan scripts).
+
+    A node is found by its id (the <g> Graphviz writes for it), and its <text> elements, in
+    order, are its rows: the text Graphviz wrote there is replaced, never read. A node whose
+    text lines are not one per row (a renderer that wrote them otherwise) is left as written,
+    its rows in Unicode.
+    """
+    found = []
+    for gid, entry in labels.rows.items():
+        start = svg.find(f'<g id="{gid}" class="node">')
+        if start != -1:
+            found.append((start, entry))
+    found.sort(key=lambda f: f[0])
+    out: list[str] = []
+    done = 0
+    for start, (size, rows) in found:
+        end = svg.find("</g>", start)
+        bodies: list[tuple[int, int]] = []  # (start, end) of each <text>'s content
+        at = start
+        while (opening := svg.find("<text", at, end)) != -1:
+            body = svg.find(">", opening) + 1
+            close = svg.find("</text>", body)
+            bodies.append((body, close))
+            at = close
+        if len(bodies) != len(rows):
+            continue
+        for (body, close), tokens in zip(bodies, rows, strict=True):
+            out.append(svg[done:body])
+            out.append(svg_text(tokens, size))
+            done = close
+    out.append(svg[done:])
+    return "".join(out)
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -136,7 +218,8 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-# a number in a label: as Python writes it (-1e-05) or as viz.numbers does (−1×10⁻⁵)
+# a number inside a person's own label text, as they typed it (-1e-05, −1×10⁻⁵): shorten() runs
+# on a user's words only; the rows a drawing writes itself are tokens, never shortened or read
 _NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+|×10⁻?[⁰¹²³⁴-⁹]+)?")
 
 
@@ -214,9 +297,9 @@ def text_width(text: str, size: float) -> float:
     return ems * size / 72 + 0.2
 
 
-def record_label(rows: list[str], rankdir: str) -> str:
+def record_label(rows: list[Row], rankdir: str) -> str:
     """Rows stacked vertically in a record (fields flip direction with rankdir)."""
-    fields = "|".join(escape_record(r) for r in rows)
+    fields = "|".join(escape_record(_written(r)) for r in rows)
     return fields if rankdir in ("LR", "RL") else "{" + fields + "}"
 
 
@@ -226,20 +309,24 @@ def value_rows(
     show_grad: bool,
     digits: int,
     ts: Typeset | None = None,
-    name: str | None = None,
-) -> list[str]:
-    """The text rows of a Value's record: label (else name, if given), data, and grad or δ."""
+    name: Row | None = None,
+) -> list[Row]:
+    """The rows of a Value's record: label (else name, if given), data, and grad or δ."""
     ts = ts or Typeset()
-    label = ts.label(node) or name
     # a label is words a person wrote, so it may be shortened; the numbers below never are
-    rows = [visible(label)] if label else []
-    rows.append(f"data = {number(numbers.data(node), digits)}")
+    label = ts.label_tokens(node, visible(node.label or "")) or name
+    rows = [label] if label else []
+    rows.append(row("data = ", num(numbers.data(node), digits)))
     if show_grad:
         if role == "preactivation":
-            rows.append(f"{ts.symbol('delta')} = {number(numbers.delta(node), digits)}")
+            rows.append(row(ts.term_tokens("delta"), " = ", num(numbers.delta(node), digits)))
         else:
-            rows.append(f"grad = {number(numbers.grad(node), digits)}")
+            rows.append(row("grad = ", num(numbers.grad(node), digits)))
     return rows
+
+
+def _written(r: Row) -> str:
+    return nt.write(r, "unicode")
 
 
 def _new_digraph(rankdir: str) -> graphviz.Digraph:
@@ -257,20 +344,24 @@ def _new_digraph(rankdir: str) -> graphviz.Digraph:
     )
 
 
-def _legend(dot: graphviz.Digraph, entries: list[tuple[str, str, str]], ops: bool) -> None:
+def _legend(
+    dot: graphviz.Digraph, entries: list[tuple[str, str, Row]], ops: bool, labels: Labels
+) -> None:
     # A cluster of sample nodes, one per role present, chained by invisible edges so that they
     # form one line along the rank direction (a row when rankdir is LR) beside the graph.
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontsize="10", color="#bbbbbb", style="rounded")
         names = []
-        for key, colour, text in entries:
+        for key, colour, tokens in entries:
             names.append(f"legend_{key}")
+            labels.rows[f"legend_{key}"] = (10.0, [tokens])
+            text = _written(tokens)
             # an edge's sign: the box drawn in the edges' own colour, thick
             edge = {"edge_positive": palette.POSITIVE, "edge_negative": palette.NEGATIVE}
             border = {"color": edge[key], "penwidth": "3"} if key in edge else {}
             legend.node(
                 f"legend_{key}",
-                label=escape_plain(text, limit=200),
+                label=escape_plain(text),  # the legend is ours: never shortened
                 id=f"legend_{key}",
                 shape="box",
                 style="filled",
@@ -342,11 +433,11 @@ def build(
     digits: int = 4,
     legend: bool = True,
     notation: str | Notation | None = None,
-    names: dict[Value, str] | None = None,
-) -> tuple[graphviz.Digraph, Typeset]:
-    """draw()'s Digraph and the Typeset that wrote its labels (for viz.names.svg_tspans).
+    names: dict[Value, Row] | None = None,
+) -> tuple[graphviz.Digraph, Labels]:
+    """draw()'s Digraph and the Labels it wrote (each node's rows as tokens, for svg_labels).
 
-    names: text to show as the first row of nodes that have no label of their own (the names
+    names: tokens to show as the first row of nodes that have no label of their own (the names
     a page's text uses for them, so that each is found in the drawing).
     """
     root = check_value(root, "draw()")
@@ -358,7 +449,7 @@ def build(
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
-    ts = Typeset(notation)
+    labels = Labels(Typeset(notation))
     params: set[Value] = set()
     for i, p in enumerate(parameters or ()):
         params.add(check_value(p, f"draw(parameters=...) item {i}"))
@@ -375,10 +466,12 @@ def build(
     if show_grad is None:
         show_grad = any(numbers.grad(n) != 0.0 for n in order)
     if collapse is None:
-        dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, ts, names)
+        dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, labels, names)
     else:
-        dot = _draw_groups(root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, ts)
-    return dot, ts
+        dot = _draw_groups(
+            root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, labels
+        )
+    return dot, labels
 
 
 def _draw_values(
@@ -389,9 +482,10 @@ def _draw_values(
     show_grad: bool,
     digits: int,
     legend: bool,
-    ts: Typeset,
-    shown: dict[Value, str] | None = None,
+    labels: Labels,
+    shown: dict[Value, Row] | None = None,
 ) -> graphviz.Digraph:
+    ts = labels.typeset
     dot = _new_digraph(rankdir)
     index = {n: k for k, n in enumerate(order)}
     present: set[str] = set()
@@ -403,12 +497,11 @@ def _draw_values(
         k = index[node]
         node_role = role(node, root, params, names)
         present.add(node_role)
+        rows = value_rows(node, node_role, show_grad, digits, ts, (shown or {}).get(node))
+        labels.rows[f"v{k}"] = (11.0, rows)
         dot.node(
             f"v{k}",
-            label=record_label(
-                value_rows(node, node_role, show_grad, digits, ts, (shown or {}).get(node)),
-                rankdir,
-            ),
+            label=record_label(rows, rankdir),
             id=f"v{k}",
             shape="record",
             style="filled",
@@ -431,9 +524,9 @@ def _draw_values(
             dot.edge(f"v{k}op", f"v{k}", id=f"e{k}op")
     if legend:
         entries = [
-            (r, colour, legend_text(r, ts)) for r, (colour, _) in ROLES.items() if r in present
+            (r, colour, legend_tokens(r, ts)) for r, (colour, _) in ROLES.items() if r in present
         ]
-        _legend(dot, entries, ops=len(order) > 1)
+        _legend(dot, entries, len(order) > 1, labels)
     return dot
 
 
@@ -542,82 +635,101 @@ def _kind(node: Value, names: dict[Value, Name]) -> str:
     return _KIND.get(name.quantity, "") if name is not None else ""
 
 
+def _examples(zs: list[Value], as_: list[Value]) -> int:
+    """How many examples a box's nodes hold: one pre-activation z per example and neuron.
+
+    Activations are not counted when there are z's: a plain expression may apply two activation
+    ops to one z (tanh(z) + tanh(z)), which is still one example.
+    """
+    return len(zs) if zs else len(as_)
+
+
 def _norm(xs: list[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
 
 
 def _neuron_rows(
     g: Group, show_grad: bool, digits: int, names: dict[Value, Name], ts: Typeset
-) -> list[str]:
+) -> list[Row]:
     layer, j = g.layer, g.index
     by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
     for n in g.nodes:
         by_kind[_kind(n, names)].append(n)
     zs, as_, bs, ws, others = (by_kind[k] for k in ("z", "a", "b", "w", ""))
+    examples = _examples(zs, as_)
     # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
-    batch = max(len(zs), len(as_)) > 1
+    batch = examples > 1
     if layer == 1:
-        a1 = ts.name(Name("input", 1, j))
-        rows = [f"input {a1}"]
+        a1 = ts.name_tokens(Name("input", 1, j))
+        rows = [row("input ", a1)]
         rows.append(
-            f"{a1} = {number(numbers.data(as_[0]), digits)}"
+            row(a1, " = ", num(numbers.data(as_[0]), digits))
             if len(as_) == 1
-            else plural(len(as_), "example")
+            else row(plural(len(as_), "example"))
         )
         return rows
-    z_name = ts.name(Name("preactivation", layer, j))
-    delta = ts.delta(Name("preactivation", layer, j))
-    b_name = ts.name(Name("bias", layer, j))
+    z_name = ts.name_tokens(Name("preactivation", layer, j))
+    delta = ts.delta_tokens(Name("preactivation", layer, j))
+    b_name = ts.name_tokens(Name("bias", layer, j))
+    a_name = ts.name_tokens(Name("activation", layer, j))
     # over a batch the gradients are of the batch's cost (LFD's E_in, Ng's J)
-    grad_b = ts.term("cost", layer, j, wrt="bias", batch=batch)
-    rows = [ts.neuron_words(layer, j)]
-    examples = max(len(zs), len(as_))
+    grad_b = ts.term_tokens("cost", layer, j, wrt="bias", batch=batch)
+    rows = [row(ts.neuron_words(layer, j))]
     if examples == 1:
         if zs:
-            rows.append(f"{z_name} = {number(numbers.data(zs[0]), digits)}")
+            rows.append(row(z_name, " = ", num(numbers.data(zs[0]), digits)))
             if show_grad:
-                rows.append(f"{delta} = {number(numbers.delta(zs[0]), digits)}")
-        if as_ and (not zs or as_[0] is not zs[0]):
-            rows.append(
-                f"{ts.name(Name('activation', layer, j))} = {number(numbers.data(as_[0]), digits)}"
-            )
+                rows.append(row(delta, " = ", num(numbers.delta(zs[0]), digits)))
+        for a in as_:  # one per activation op over the z (a plain expression may apply two)
+            rows.append(row(a_name, " = ", num(numbers.data(a), digits)))
     elif examples > 1:
-        rows.append(f"{ts.notation.z}, {ts.notation.a} over {examples} examples")
+        t = ts.term_tokens
+        rows.append(row(t("preactivation"), ", ", t("activation"), f" over {examples} examples"))
         if show_grad and zs:
             deltas = [numbers.delta(z) for z in zs]
-            rows.append(
-                f"{delta} from {number(min(deltas), digits)} to {number(max(deltas), digits)}"
-            )
+            low, high = num(min(deltas), digits), num(max(deltas), digits)
+            rows.append(row(delta, " from ", low, " to ", high))
             # over a batch, ∂C/∂b^l_j is the sum of the examples' δ^l_j (BP3 per example)
-            total = number(math.fsum(deltas), digits)
-            sigma = ts.symbol("delta")
+            total = num(math.fsum(deltas), digits)
             if not bs:
-                rows.append(f"Σ{delta} = {total}")
+                rows.append(row(nt.Op("Σ"), delta, " = ", total))
             for b in bs:
-                rows.append(f"{grad_b} = {number(numbers.grad(b), digits)}, Σ{sigma} = {total}")
+                rows.append(
+                    row(
+                        grad_b,
+                        " = ",
+                        num(numbers.grad(b), digits),
+                        ", ",
+                        nt.Op("Σ"),
+                        t("delta"),
+                        " = ",
+                        total,
+                    )
+                )
             bs = []
     for b in bs:
         if show_grad:
-            rows.append(f"{grad_b} = {number(numbers.grad(b), digits)}")
+            rows.append(row(grad_b, " = ", num(numbers.grad(b), digits)))
         else:
-            rows.append(f"{b_name} = {number(numbers.data(b), digits)}")
+            rows.append(row(b_name, " = ", num(numbers.data(b), digits)))
     if ws:
         # the weights into neuron j, the source index a letter (LFD's w_ij runs from i to j)
         source = "i" if ts.notation.index_order == "kj" else "k"
-        w_any = ts.term("weight", layer, j, source)
-        text = f"{plural(len(ws), 'weight')} {w_any}"
+        w_any = ts.term_tokens("weight", layer, j, source)
+        text = row(f"{plural(len(ws), 'weight')} ", w_any)
         if show_grad:
-            grad_w = ts.term("cost", wrt="weight", batch=batch)
-            text += f", ‖{grad_w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}"
+            grad_w = ts.term_tokens("cost", wrt="weight", batch=batch)
+            norm = num(_norm([numbers.grad(w) for w in ws]), digits)
+            text = row(text, ", ", nt.Op("‖"), grad_w, nt.Op("‖"), " = ", norm)
         rows.append(text)
     if others:
-        rows.append(f"+ {plural(len(others), 'other node')}")
+        rows.append(row(f"+ {plural(len(others), 'other node')}"))
     return rows
 
 
 def _layer_rows(
     g: Group, show_grad: bool, digits: int, names: dict[Value, Name], ts: Typeset
-) -> list[str]:
+) -> list[Row]:
     layer = g.layer
     by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
     neurons: set[int] = set()
@@ -628,32 +740,34 @@ def _layer_rows(
             neurons.add(where[1])
     zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
     count = len(neurons)
-    examples = max(len(zs), len(as_)) // max(count, 1)
-    t = ts.term
+    examples = _examples(zs, as_) // max(count, 1)
+    t = ts.term_tokens
     words = ts.layer_words(layer)
     if layer == 1:
         return [
-            f"{words} (input): {t('input', 1)}",
-            f"{plural(count, 'input')} × {plural(examples, 'example')}",
+            row(f"{words} (input): ", t("input", 1)),
+            row(f"{plural(count, 'input')} × {plural(examples, 'example')}"),
         ]
     rows = [
-        f"{words}: {t('preactivation', layer)}, {t('activation', layer)}",
-        f"{plural(count, 'neuron')} × {plural(examples, 'example')}",
+        row(f"{words}: ", t("preactivation", layer), ", ", t("activation", layer)),
+        row(f"{plural(count, 'neuron')} × {plural(examples, 'example')}"),
     ]
     batch = examples > 1
+    bar, norm = nt.Op("|"), nt.Op("‖")
     if show_grad and zs:
-        rows.append(
-            f"max |{t('delta', layer)}| = {number(max(abs(numbers.delta(z)) for z in zs), digits)}"
-        )
+        largest = num(max(abs(numbers.delta(z)) for z in zs), digits)
+        rows.append(row("max ", bar, t("delta", layer), bar, " = ", largest))
     if ws or bs:
-        rows.append(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}")
+        rows.append(row(f"{plural(len(ws), 'weight')}, {plural(len(bs), 'bias', 'biases')}"))
         if show_grad:
             # LFD's biases are the weights w^(l)_0j: term writes them so
             grad_w = t("cost", layer, wrt="weight", batch=batch)
             grad_b = t("cost", layer, wrt="bias", batch=batch)
-            rows.append(f"‖{grad_w}‖ = {number(_norm([numbers.grad(w) for w in ws]), digits)}")
-            rows.append(f"‖{grad_b}‖ = {number(_norm([numbers.grad(b) for b in bs]), digits)}")
-    rows.append(plural(len(g.nodes), "node"))
+            norm_w = num(_norm([numbers.grad(w) for w in ws]), digits)
+            norm_b = num(_norm([numbers.grad(b) for b in bs]), digits)
+            rows.append(row(norm, grad_w, norm, " = ", norm_w))
+            rows.append(row(norm, grad_b, norm, " = ", norm_b))
+    rows.append(row(plural(len(g.nodes), "node")))
     return rows
 
 
@@ -665,18 +779,17 @@ def _group_rows(
     digits: int,
     names: dict[Value, Name],
     ts: Typeset,
-) -> list[str]:
+) -> list[Row]:
     if g.kind == LOSS_KEY:
-        label = ts.label(root)
-        name = visible(label) if label else "root"
-        rows = ["loss side"]
+        name = ts.label_tokens(root, visible(root.label or "")) or row("root")
+        rows = [row("loss side")]
         if root in g.nodes:
-            rows.append(f"{name} = {number(numbers.data(root), digits)}")
+            rows.append(row(name, " = ", num(numbers.data(root), digits)))
         ops = sorted({n.op for n in g.nodes if n.op})
-        rows.append(plural(len(g.nodes), "node") + (f": {' '.join(ops)}" if ops else ""))
+        rows.append(row(plural(len(g.nodes), "node") + (f": {' '.join(ops)}" if ops else "")))
         return rows
     if g.kind == LEAVES_KEY:
-        return ["other inputs and constants", plural(len(g.nodes), "leaf", "leaves")]
+        return [row("other inputs and constants"), row(plural(len(g.nodes), "leaf", "leaves"))]
     if collapse == "neuron":
         return _neuron_rows(g, show_grad, digits, names, ts)
     return _layer_rows(g, show_grad, digits, names, ts)
@@ -691,8 +804,9 @@ def _draw_groups(
     show_grad: bool,
     digits: int,
     legend: bool,
-    ts: Typeset,
+    labels: Labels,
 ) -> graphviz.Digraph:
+    ts = labels.typeset
     names = identify(forward_order(root))
     membership = group_nodes(root, order, collapse, names)
     groups = _make_groups(order, membership)
@@ -706,13 +820,12 @@ def _draw_groups(
     if collapse == "neuron":
         dot.graph_attr["ranksep"] = "1.1"  # room between layers to tell the edges apart
     for g in groups:
+        rows = _group_rows(g, root, collapse, show_grad, digits, names, ts)
+        labels.rows[group_name(g.gid)] = (11.0, rows)
         dot.node(
             group_name(g.gid),
             # a box of lines, not a record: dot loses flat edges between records (see below)
-            label="\\n".join(
-                escape_plain(r)
-                for r in _group_rows(g, root, collapse, show_grad, digits, names, ts)
-            ),
+            label="\\n".join(escape_plain(_written(r)) for r in rows),
             id=group_name(g.gid),
             shape="box",
             style="filled",
@@ -748,26 +861,37 @@ def _draw_groups(
     if legend:
         kinds = {g.kind for g in groups}
         entries = [
-            (k, c, legend_text(k, ts, group=True))
+            (k, c, legend_tokens(k, ts, group=True))
             for k, (c, _) in GROUP_ROLES.items()
             if k in kinds
         ]
         if collapse == "layer":
-            layer_text = _parts_text(ts, "layer")
-            entries = [(k, c, layer_text if k == "neurons" else t) for k, c, t in entries]
+            layer_row = _parts_tokens(ts, "layer")
+            entries = [(k, c, layer_row if k == "neurons" else t) for k, c, t in entries]
         if weights:
             src = "i" if ts.notation.index_order == "kj" else "k"
-            w_jk = ts.term("weight", None, "j", src)
+            t = ts.term_tokens
+            bar = nt.Op("|")
             what = (
-                f"|{ts.term('cost', None, 'j', src, wrt='weight')}|" if show_grad else f"|{w_jk}|"
+                t("cost", None, "j", src, wrt="weight")
+                if show_grad
+                else t("weight", None, "j", src)
             )
-            sign = ts.term("cost", wrt="weight") if show_grad else ts.term("weight")
+            sign = t("cost", wrt="weight") if show_grad else t("weight")
             entries.append(
-                ("edges", "#ffffff", f"edge {src} → j: width ∝ {what}, scaled per layer")
+                (
+                    "edges",
+                    "#ffffff",
+                    row(f"edge {src} → j: width ∝ ", bar, what, bar, ", scaled per layer"),
+                )
             )
-            entries.append(("edge_positive", "#ffffff", f"{palette.CLASS_NAMES[1]}: {sign} > 0"))
-            entries.append(("edge_negative", "#ffffff", f"{palette.CLASS_NAMES[0]}: {sign} < 0"))
-        _legend(dot, entries, ops=False)
+            entries.append(
+                ("edge_positive", "#ffffff", row(f"{palette.CLASS_NAMES[1]}: ", sign, " > 0"))
+            )
+            entries.append(
+                ("edge_negative", "#ffffff", row(f"{palette.CLASS_NAMES[0]}: ", sign, " < 0"))
+            )
+        _legend(dot, entries, False, labels)
     return dot
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 from autograd import Expr, Step, Value, fresh_grads, symbolic_row
 from autograd.symbolic import SymbolicRow, const, simplify, var
@@ -23,11 +23,9 @@ from nn.notation import Name, Notation, Num, Op, Words
 
 from . import numbers
 from .draw import check_value, processing_order, visible
+from .layer_view import LayerView, explain_layers
 from .names import Typeset, identify, shown_record
 from .numbers import factor, number, number_latex
-
-if TYPE_CHECKING:
-    from .layer_view import LayerView
 
 _POWER = (var("x") ** var("y")).precedence()  # how tightly x^y binds
 _ATOM = var("x").precedence()  # a name's
@@ -367,8 +365,6 @@ def explain(
     vectors and matrices with the graph's numbers; options cost, y, columns, width, examples).
     """
     if isinstance(node, Layer | MLP):
-        from .layer_view import explain_layers
-
         return explain_layers(node, root, digits=digits, notation=notation, **layer_view)
     if layer_view:
         raise TypeError(f"explain() of a node takes no options {', '.join(layer_view)}")

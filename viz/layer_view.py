@@ -46,7 +46,6 @@ STYLES = ("unicode", "latex")
 
 # ------------------------------------------------------------------------------ names
 Tex = tuple[str, str, str]  # the same text in the unicode, latex and html styles
-TEX_STYLES = ("unicode", "latex", "html")
 
 
 def tex(tokens: nt.Tokens) -> Tex:
@@ -240,6 +239,18 @@ class Matrix:
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
         return len(self.rows), len(self.rows[0]) if self.rows else 0
+
+    def cells(
+        self, digits: int, columns: int | None, write: Callable[[float, int], str] = number
+    ) -> list[list[str]]:
+        """The entries as text; past `columns` columns, the first and last ones around a …."""
+        rows = [[write(v, digits) for v in r] for r in self.rows]
+        n = self.shape[1]
+        if columns is not None and n > columns:
+            head = max(1, (columns + 1) // 2)
+            tail = max(1, columns - head)
+            rows = [[*r[:head], "…", *r[n - tail :]] for r in rows]
+        return rows
 
 
 @dataclass
@@ -1052,25 +1063,14 @@ class _Builder:
         return list(dict.fromkeys(out))
 
 
-def _sci(x: float) -> str:
-    return number(x, 2)  # a check's difference: its size is what matters
+def difference(x: float) -> str:
+    """A check's largest difference as the views write it: two digits, its size is what matters."""
+    return number(x, 2)
 
 
 # ----------------------------------------------------------------------------- layout
-def _cells(
-    m: Matrix, digits: int, columns: int | None, write: Callable[[float, int], str] = number
-) -> list[list[str]]:
-    rows = [[write(v, digits) for v in r] for r in m.rows]
-    n = m.shape[1]
-    if columns is not None and n > columns:
-        head = max(1, (columns + 1) // 2)
-        tail = max(1, columns - head)
-        rows = [[*r[:head], "…", *r[n - tail :]] for r in rows]
-    return rows
-
-
 def _block(m: Matrix, digits: int, columns: int | None) -> list[str]:
-    rows = _cells(m, digits, columns)
+    rows = m.cells(digits, columns)
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     h = len(lines)
@@ -1141,7 +1141,7 @@ def picture_text(
 
 
 def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
-    rows = _cells(m, digits, columns, number_latex)
+    rows = m.cells(digits, columns, number_latex)
     body = r" \\ ".join(" & ".join(r"\cdots" if c == "…" else c for c in r) for r in rows)
     return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 
@@ -1165,7 +1165,7 @@ def equation_text(
         lines.append("")
     for note in eq.notes:
         lines += textwrap.wrap(note, 98, initial_indent="  ", subsequent_indent="    ")
-    lines += [f"  check: max |{what}| = {_sci(worst)}" for what, worst in eq.checks]
+    lines += [f"  check: max |{what}| = {difference(worst)}" for what, worst in eq.checks]
     return "\n".join(lines)
 
 
@@ -1229,7 +1229,8 @@ class LayerView(str):
                 out.append(f"{title}$$ {picture_latex(p, self.digits, self.columns)} $$")
             out += [as_html(n) for n in eq.notes]  # Markdown takes the typeset HTML form
             out += [
-                f"check: max \\|{as_html(what)}\\| = {_sci(worst)}" for what, worst in eq.checks
+                f"check: max \\|{as_html(what)}\\| = {difference(worst)}"
+                for what, worst in eq.checks
             ]
         return "\n\n".join(out)
 

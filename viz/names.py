@@ -7,15 +7,14 @@ counts the pre-activations below it, the inputs being layer 1; j counts the laye
 the order they are drawn), the activation op over it is that neuron's a, and the leaves in a
 ``linear`` node's weight and bias slots are its w and b.
 
-:class:`Typeset` writes names in one notation for one medium (Unicode text, LaTeX, HTML) and
-remembers each Unicode fragment it wrote, so :func:`svg_tspans` can set those fragments in an
-SVG as real superscripts and subscripts (``<tspan>``) whatever renderer made the SVG.
+:class:`Typeset` writes names in one notation for one medium (Unicode text, LaTeX, HTML), as
+text or as nn.notation's typed tokens; :func:`svg_text` writes tokens as the content of an SVG
+``<text>``, superscripts and subscripts as ``<tspan>`` elements, from the tokens themselves.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 
 from autograd import Value
@@ -119,26 +118,27 @@ class Typeset:
     def __init__(self, notation: str | Notation | None = None, style: str = "unicode") -> None:
         self.notation = nt.get(notation)
         self.style = style
-        # each Unicode text written -> its (symbol, superscript, subscript), for svg_tspans
-        self.fragments: dict[str, tuple[str, str, str]] = {}
 
     def compose(self, symbol: str, sup: str = "", sub: str = "") -> str:
         """symbol^sup_sub in this style."""
-        text = nt.compose(symbol, sup, sub, self.style)
-        if sup or sub or "_" in symbol:
-            self.fragments[text] = (symbol, sup, sub)
-        return text
+        return nt.compose(symbol, sup, sub, self.style)
 
     def tokens(self, tokens: nt.Tokens) -> str:
-        """Tokens from nn.notation.term in this style (each symbol remembered for svg_tspans)."""
-        stack = list(tokens)
-        while stack:
-            t = stack.pop()
-            if isinstance(t, nt.Frac):
-                stack += [*t.num, *t.den]
-            elif isinstance(t, nt.Sym) and (t.sup or t.sub or "_" in t.base):
-                self.fragments[nt.write(t, self.style)] = (t.base, t.sup, t.sub)
+        """Tokens from nn.notation.term in this style."""
         return nt.write(tokens, self.style)
+
+    def term_tokens(
+        self,
+        quantity: str,
+        layer: nt.Index = None,
+        j: nt.Index = None,
+        k: nt.Index = None,
+        *,
+        wrt: str | None = None,
+        batch: bool = False,
+    ) -> nt.Tokens:
+        """nn.notation.term in this notation, as tokens: z^l_j, δ^l, ∂C/∂w^l, σ′(z^l) …"""
+        return nt.term(quantity, layer, j, k, wrt=wrt, batch=batch, notation=self.notation)
 
     def term(
         self,
@@ -151,21 +151,40 @@ class Typeset:
         batch: bool = False,
     ) -> str:
         """nn.notation.term in this notation and style: z^l_j, δ^l, ∂C/∂w^l, σ′(z^l) …"""
-        return self.tokens(
-            nt.term(quantity, layer, j, k, wrt=wrt, batch=batch, notation=self.notation)
-        )
+        return self.tokens(self.term_tokens(quantity, layer, j, k, wrt=wrt, batch=batch))
+
+    def name_tokens(self, name: Name) -> nt.Tokens:
+        """A Name in this notation, as one symbol token."""
+        return (nt.Sym(*nt.parts(name, self.notation)),)
 
     def name(self, name: Name) -> str:
         """A Name in this notation and style."""
-        return self.compose(*nt.parts(name, self.notation))
+        return self.tokens(self.name_tokens(name))
+
+    def delta_tokens(self, name: Name) -> nt.Tokens:
+        """δ of a pre-activation's Name (Ng's dz, Goodfellow's g), as tokens."""
+        return self.term_tokens("delta", name.layer, name.j)
 
     def delta(self, name: Name) -> str:
         """δ of a pre-activation's Name (Ng's dz, Goodfellow's g)."""
-        return self.term("delta", name.layer, name.j)
+        return self.tokens(self.delta_tokens(name))
 
     def symbol(self, which: str) -> str:
         """One of the notation's bare symbols: 'delta', 'cost', 'sigma', 'preactivation', …"""
         return self.term(which)
+
+    def label_tokens(self, node: Value, shown: str | None = None) -> nt.Tokens | None:
+        """node's label as tokens: a Name written here, a user's own text as words, else None.
+
+        A user's text is words whatever it holds ("x_1^2" stays x_1^2), shown as `shown` when
+        given (the text shortened for a drawing).
+        """
+        record = shown_record(node)
+        if record is not None:
+            return self.name_tokens(record)
+        if node.label:
+            return (nt.Words(node.label if shown is None else shown),)
+        return None
 
     def label(self, node: Value) -> str | None:
         """node's label as shown: a user's own text as it is, a Name written here."""
@@ -182,51 +201,49 @@ class Typeset:
         return f"layer {nt.layer_number(layer, self.notation)}"
 
 
-_TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
-_SIZE = re.compile(r'font-size="([0-9.]+)"')
+# the baseline offsets of scripts, in ems of the text's size (SVG's y grows downwards)
+SUPERSCRIPT_SHIFT = -0.38
+SUBSCRIPT_SHIFT = 0.25
 
 
-def svg_tspans(svg: str, fragments: dict[str, tuple[str, str, str]]) -> str:
-    """svg with every typeset fragment in its <text> elements set as tspan sub/superscripts."""
-    if not fragments:
-        return svg
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(fragments, key=len, reverse=True)))
-
-    def one(m: re.Match[str]) -> str:
-        start, body, end = m.groups()
-        text = html.unescape(body)
-        if pattern.search(text) is None:
-            return m.group(0)
-        size_match = _SIZE.search(start)
-        size = float(size_match.group(1)) if size_match else 11.0
-        out: list[str] = []
-        shift = 0.0  # the baseline offset the text is at now (SVG y grows downwards)
-
-        def at(offset: float, piece: str, small: bool) -> None:
-            nonlocal shift
-            attrs = f' dy="{offset - shift:.2f}"' if offset != shift else ""
-            if small:
-                attrs += ' font-size="75%"'
-            shift = offset
-            escaped = html.escape(piece, quote=False)
-            out.append(f"<tspan{attrs}>{escaped}</tspan>" if attrs else escaped)
-
-        last = 0
-        for f in pattern.finditer(text):
-            if f.start() > last:
-                at(0.0, text[last : f.start()], False)
-            symbol, sup, sub = fragments[f.group(0)]
-            base, _, own_sub = symbol.partition("_")
-            at(0.0, base, False)
+def _svg_runs(tokens: nt.Tokens, out: list[tuple[float, str]]) -> None:
+    """tokens as runs of (baseline offset in ems, text); a script run is set small."""
+    for t in tokens:
+        if isinstance(t, nt.Sym):
+            base, _, own_sub = t.base.partition("_")  # a symbol's own subscript (LFD's E_in)
+            out.append((0.0, base))
             if own_sub:
-                at(0.25 * size, own_sub, True)
-            if sup:
-                at(-0.38 * size, sup, True)
-            if sub:
-                at(0.25 * size, sub, True)
-            last = f.end()
-        if last < len(text):
-            at(0.0, text[last:], False)
-        return start + "".join(out) + end
+                out.append((SUBSCRIPT_SHIFT, own_sub))
+            if t.sup:
+                out.append((SUPERSCRIPT_SHIFT, t.sup))
+            if t.sub:
+                out.append((SUBSCRIPT_SHIFT, t.sub))
+        elif isinstance(t, nt.Frac):
+            for part, after in ((t.num, "/"), (t.den, "")):
+                bracket = not nt.simple(part)
+                if bracket:
+                    out.append((0.0, "("))
+                _svg_runs(part, out)
+                out.append((0.0, (")" if bracket else "") + after))
+        else:  # Op, Num, Words: text on the baseline
+            out.append((0.0, t.text))
 
-    return _TEXT.sub(one, svg)
+
+def svg_text(tokens: nt.Tokens, size: float) -> str:
+    """tokens as the content of an SVG <text> of font size `size`: scripts as raised or lowered
+    ``<tspan>`` elements (75% size), everything else as escaped text on the baseline."""
+    runs: list[tuple[float, str]] = []
+    _svg_runs(tokens, runs)
+    out: list[str] = []
+    shift = 0.0  # the baseline offset the text is at now, in points
+    for offset_ems, text in runs:
+        if not text:
+            continue
+        offset = offset_ems * size
+        attrs = f' dy="{offset - shift:.2f}"' if offset != shift else ""
+        if offset != 0.0:
+            attrs += ' font-size="75%"'
+        shift = offset
+        escaped = html.escape(text, quote=False)
+        out.append(f"<tspan{attrs}>{escaped}</tspan>" if attrs else escaped)
+    return "".join(out)

@@ -16,7 +16,7 @@ from nn import notation as notation_records
 from . import palette
 from .numbers import javascript
 from .plots import log_ticks, nice_ticks, tick_label, wants_log_scale
-from .stepper import _script_json, write_page
+from .stepper import script_json, write_page
 
 __all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
 
@@ -296,11 +296,11 @@ def playground_html(
         "TITLE": html.escape(heading),
         "ABOUT": html.escape(f"{about} · {names}" if about else names),
         "RERUN": html.escape(rerun),
-        "DATA": _script_json(page),
+        "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),
         "SHADE": _page_functions(PAGE_SHADE, "a", "Math.tanh(a)"),
         "NUMBER": javascript(),
-        "PALETTE": _script_json(palette.page_data()),
+        "PALETTE": script_json(palette.page_data()),
         "PALETTE_CSS": palette.css_variables(),
     }
     template = resources.files("viz").joinpath("playground.html").read_text(encoding="utf-8")

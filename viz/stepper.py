@@ -11,12 +11,22 @@ from typing import Any
 
 from autograd import Expr, Value, fresh_grads
 from autograd.symbolic import simplify
+from nn import notation as nt
 from nn.notation import Notation
 
 from . import numbers, palette
-from .draw import ROLES, build, check_value, forward_order, legend_text, processing_order
+from .draw import (
+    ROLES,
+    build,
+    check_value,
+    forward_order,
+    legend_text,
+    processing_order,
+    svg_labels,
+    visible,
+)
 from .explain import Namer
-from .names import Typeset, identify, role, svg_tspans
+from .names import Typeset, identify, role
 from .numbers import javascript, number
 from .render import render_svg
 from .stepper_layers import CONTROLS as LAYER_CONTROLS
@@ -73,8 +83,9 @@ def _widest_grads(steps: list[dict[str, Any]], count: int, digits: int) -> list[
     return widest
 
 
-def _script_json(data: object) -> str:
-    # JSON inside <script>: no "</script>" or "<!--" can appear, and NaN/Infinity stay JS literals
+def script_json(data: object) -> str:
+    """data as JSON to embed in a <script> element (the pages' data, stepper and playground)."""
+    # no "</script>" or "<!--" can appear, and NaN/Infinity stay JS literals
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, escaped in (
         ("<", "\\u003c"),
@@ -125,8 +136,13 @@ def stepper_html(
     root_marked = name(root) if root.label else name.symbol("cost")
     root_name = name.unicode(root_marked)
     subjects = [name.subject(n) for n in order]
-    # a node without a label shows the name the panel calls it by ("node #3", "(z³₀·1)")
-    unlabelled = {n: name.unicode(m) for n, m in zip(order, subjects, strict=True) if not n.label}
+    # a node without a label shows the name the panel calls it by ("node #3", "(z³₀·1)"), as
+    # the panel writes it (a formula's names with Unicode scripts), shortened as a label is
+    unlabelled: dict[Value, nt.Tokens] = {
+        n: (nt.Words(visible(name.unicode(m))),)
+        for n, m in zip(order, subjects, strict=True)
+        if not n.label
+    }
     with fresh_grads(root):  # the pass starts from zero grads, as the page does
         steps = _records(root, order)
         # the layer view of this one pass (every grad now holds exactly one pass from zero)
@@ -135,7 +151,7 @@ def stepper_html(
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
             n.grad = g
-        graph, typeset = build(
+        graph, labels = build(
             root,
             rankdir,
             max_nodes,
@@ -146,8 +162,7 @@ def stepper_html(
             notation=notation,
             names=unlabelled,
         )
-    typeset.fragments.update(name.text.fragments)
-    legend = _legend_html(root, order, set(parameters or ()), typeset)
+    legend = _legend_html(root, order, set(parameters or ()), labels.typeset)
     for record in steps:  # each local derivative's formula, from the node's row
         node = order[record["k"]]
         locals_ = [name.local(node, i) for i in range(len(node.parents))]
@@ -168,14 +183,14 @@ def stepper_html(
         "steps": steps,
         "layers": by_layer,
     }
-    svg = _compact(svg_tspans(render_svg(graph.source, renderer), typeset.fragments))
+    svg = _compact(svg_labels(render_svg(graph.source, renderer), labels))
     heading = title if title is not None else f"Backward pass of {root_name}"
     parts = {
         "TITLE": html.escape(heading),
         "ABOUT": f'<p id="about">{html.escape(about)}</p>' if about else "",
         "LEGEND": legend,
         "SVG": svg,
-        "DATA": _script_json(data),
+        "DATA": script_json(data),
         "NUMBER": javascript(),
         "PALETTE": palette.css_variables(),
     }

@@ -7,12 +7,12 @@ from typing import Any
 
 from autograd import Value
 
-from .layer_view import Equation, LayerView, Matrix, Picture, _cells, _sci, as_html
+from .layer_view import Equation, LayerView, Matrix, Picture, as_html, difference
 from .names import record_of
 
 
 def _matrix_html(m: Matrix, digits: int, columns: int | None) -> str:
-    rows = _cells(m, digits, columns)
+    rows = m.cells(digits, columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
     )
@@ -44,7 +44,7 @@ def _equation_html(eq: Equation, view: LayerView) -> str:
     out += [_picture_html(p, view.digits, view.columns) for p in eq.pictures]
     out += [f'<p class="eq-note">{as_html(n)}</p>' for n in eq.notes]
     out += [
-        f'<p class="eq-check">check: max |{as_html(what)}| = {html.escape(_sci(worst))}</p>'
+        f'<p class="eq-check">check: max |{as_html(what)}| = {html.escape(difference(worst))}</p>'
         for what, worst in eq.checks
     ]
     return "".join(out)
