@@ -57,6 +57,7 @@ it is the int class index. A batch cost is the mean of the per-example costs.
 """
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -65,10 +66,15 @@ from operator import add, mul
 from . import costs
 
 
-def _sum(xs: Iterable[float]) -> float:
-    """x_1 + x_2 + ... added left to right, as plain Python's sum() did before 3.12 (3.12+
-    compensates float sums): the same bits on every supported Python."""
+def _left_to_right(xs: Iterable[float]) -> float:
+    """x_1 + x_2 + ... added left to right, one rounding per addition."""
     return reduce(add, xs, 0.0)
+
+
+# Python 3.12 made sum() of floats compensated. Before it, sum() adds left to right, in C and
+# fast; from it on, the reduce above gives the same bits as 3.11's sum(), so every supported
+# Python computes the same numbers (the README's printed checks among them).
+_sum: Callable[[Iterable[float]], float] = sum if sys.version_info < (3, 12) else _left_to_right
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:

@@ -2,17 +2,26 @@
 
 The last column is the label: 0/1, or two class names (class 0 is the name that sorts first).
 A first row whose feature cells are not all numbers is a header and names the columns. Blank
-lines are skipped. Every problem raises CSVError with one sentence that names the line.
+lines are skipped. Every problem raises CSVError with one sentence that names the line. Only a
+regular file (after following symbolic links) of at most MAX_BYTES is read: a device such as
+/dev/zero or a pipe is refused at once, never read forever or waited on.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from dataclasses import dataclass
 
-__all__ = ["CSVError", "Table", "read_csv"]
+from .model_file import read_regular_file
+
+__all__ = ["MAX_BYTES", "CSVError", "Table", "read_csv"]
+
+# the largest CSV file read_csv accepts (16 MiB, far more rows than the playground trains on in
+# a page); pass max_bytes= to read_csv, or change this constant, to read larger ones
+MAX_BYTES = 16 * 1024 * 1024
 
 
 class CSVError(ValueError):
@@ -37,14 +46,30 @@ def _number(text: str) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def read_csv(path: str | os.PathLike[str]) -> Table:
+def read_csv(path: str | os.PathLike[str], max_bytes: int | None = None) -> Table:
     """Read path as feature columns and a last label column; raise CSVError naming the line."""
     name = os.fspath(path)
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
-        with open(name, encoding="utf-8-sig", newline="") as f:
-            rows = [(n, row) for n, row in enumerate(csv.reader(f), start=1)]
-    except (OSError, UnicodeDecodeError) as e:
+        raw = read_regular_file(
+            name,
+            limit,
+            "read",
+            "a CSV file on disk",
+            "raise nn.csvfile.MAX_BYTES (or pass read_csv a larger max_bytes)",
+        )
+    except ValueError as e:  # not a regular file, or too large: the message says it all
+        raise CSVError(str(e)) from None
+    except OSError as e:
         raise CSVError(f"{name}: cannot read the file ({e})") from None
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CSVError(f"{name}: cannot read the file ({e})") from None
+    try:
+        rows = [
+            (n, row) for n, row in enumerate(csv.reader(io.StringIO(decoded, newline="")), start=1)
+        ]
     except csv.Error as e:
         raise CSVError(f"{name}: not a CSV file ({e})") from None
     rows = [(n, [cell.strip() for cell in row]) for n, row in rows if any(c.strip() for c in row)]

@@ -44,6 +44,27 @@ BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 # ---------------------------------------------------------------------------------------------
 
 
+def _non_finite_input(output: Value) -> Value | None:
+    # Only on the error path: a network input (an a^1_k leaf) that is NaN or infinite, if any
+    seen: set[int] = set()
+    stack = [output]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        parents = node.parents
+        if parents:
+            stack.extend(parents)
+        elif (
+            isinstance(node._label, Name)
+            and node._label.quantity == "input"
+            and not math.isfinite(node.data)
+        ):
+            return node
+    return None
+
+
 def _outputs(name: str, pred: object) -> list[Value]:
     """The outputs as a list of Values (a bare Value is one output; numbers become constants)."""
     if isinstance(pred, Value):
@@ -69,6 +90,14 @@ def _outputs(name: str, pred: object) -> list[Value]:
             )
         if not _finite(a):
             where = f" ('{a.label}')" if a.label else ""
+            bad_input = _non_finite_input(a)
+            if bad_input is not None:
+                raise ValueError(
+                    f"{name}: output {j}{where} is {a.data!r} because the input "
+                    f"'{bad_input.label}' is {bad_input.data!r}: the inputs themselves contain "
+                    "NaN or infinity; fix or drop that example (the learning rate and the "
+                    "weights are not at fault)"
+                )
             raise ValueError(
                 f"{name}: output {j}{where} is {a.data!r}, not a finite number; the forward "
                 "pass overflowed or made a NaN, so lower the learning rate or the initial "

@@ -28,6 +28,7 @@ import numbers
 import os
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from autograd import Value, linear
@@ -149,8 +150,11 @@ class Module:
         The file is written to a temporary `.NAME.XXXXXXXX.tmp` next to it, then renamed over
         path, so a reader sees the old file or the new one, never a mix. A save that fails
         keeps the old file and removes its temporary; a save that is killed (power loss,
-        SIGKILL) keeps the old file but may leave its temporary behind: the next successful
-        save to the same path removes such leftovers (only files of that exact pattern).
+        SIGKILL) keeps the old file but may leave its temporary behind: a later save to the
+        same path removes such leftovers once they are ten minutes old (only files of that
+        exact pattern; a younger one may be a concurrent save's, which must finish). Concurrent
+        saves to one path all succeed, each with its own temporary; the last one wins. Saving
+        through a symbolic link writes the link's target and keeps the link.
         """
         for name, param in self.named_parameters():
             if not math.isfinite(param.data):
@@ -165,13 +169,15 @@ class Module:
         own = {"text/plain": repr(self), "text/html": summary_html(self)}
         return mimebundle("module", self, own)
 
-    def load(self, path: str | os.PathLike[str]) -> None:
+    def load(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
         """Load parameters saved by save(path) into this module (same architecture).
 
         Raises ValueError, and changes nothing, if the file is not one save wrote, or was saved
-        from a different architecture (the message says what differs).
+        from a different architecture (the message says what differs), or is not a regular
+        file (a device or pipe, after following links), or is larger than max_bytes (default
+        nn.model_file.MAX_BYTES, 64 MiB).
         """
-        state = model_file.read(path, self.architecture())
+        state = model_file.read(path, self.architecture(), max_bytes)
         try:
             self.load_state_dict(state)
         except ValueError as e:
@@ -245,6 +251,13 @@ def _wrap_inputs(x: Input, nin: int, labels: list[Name]) -> list[Value]:
     if isinstance(x, Value | str | bytes) or not isinstance(x, Iterable):
         raise TypeError(
             f"expected a list of {count(nin, 'input')} (numbers or Values), got {type(x).__name__}"
+        )
+    if isinstance(x, Mapping | AbstractSet):
+        # a dict's keys (or a set's unordered members) would silently become the inputs
+        raise TypeError(
+            f"expected a list of {count(nin, 'input')} (numbers or Values), got a "
+            f"{type(x).__name__}, whose keys or order would be taken as the inputs; pass a list "
+            "of numbers such as [0.5, -1.0]"
         )
     if not isinstance(x, Sequence):
         x = list(x)
@@ -357,6 +370,12 @@ class Layer(Module):
         self.activation = check_activation(activation, output=True)
         self.expand = bool(expand)
         self.layer_index = _check_count("layer_index (the input is layer 1)", layer_index, 2)
+        if self.activation == "softmax" and self.nout < 2:
+            raise ValueError(
+                "a softmax over one output is always 1, so every gradient would be 0 and the "
+                "network could not learn; give the output layer at least 2 neurons (or use "
+                "sigmoid for one output)"
+            )
         r = _rng(seed, rng)
         self._softmax = self.activation == "softmax"
         # softmax is applied by the layer to all z^l at once; its neurons stop at z

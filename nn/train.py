@@ -8,7 +8,7 @@ import math
 import numbers
 import random
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -57,6 +57,22 @@ def _examples(owner: str, xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[An
     if not xs:
         raise ValueError(f"{owner}: got no examples; pass at least one input and its target")
     return xs, ys
+
+
+def _check_finite_inputs(xs: list[Any]) -> None:
+    # Once per fit, before any step: a NaN or infinity in the data is named, not blamed on the
+    # learning rate when the loss turns NaN. Inputs of other shapes are left to the model.
+    for i, x in enumerate(xs):
+        items = [x] if isinstance(x, Value) or is_real(x) else x
+        if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+            continue
+        for k, v in enumerate(items):
+            number = v.data if isinstance(v, Value) else v
+            if is_real(number) and not math.isfinite(number):
+                raise ValueError(
+                    f"fit: example {i}, input {k} is {number!r}, not a finite number; the inputs "
+                    "themselves contain NaN or infinity: fix or drop that example"
+                )
 
 
 def fit(
@@ -109,6 +125,7 @@ def fit(
     losses, or trace=False, build the graph every step (so do the steps that record keeps).
     """
     xs, ys = _examples("fit", xs, ys)
+    _check_finite_inputs(xs)
     epochs = _positive_int("epochs", epochs)
     n = len(xs)
     size = n if batch_size is None else min(_positive_int("batch_size", batch_size), n)

@@ -92,7 +92,7 @@ def test_ctrl_c_in_demo_writes_the_files_and_exits_130(tmp_path: Path) -> None:
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and re.fullmatch(r"fit: interrupted at step \d+ of 100000; .*", lines[0])
-    done = int(re.search(r"after (\d+) steps", out)[1])  # type: ignore[index]
+    done = int(re.search(r"after (\d+) steps?:", out)[1])  # type: ignore[index]
     assert 0 < done < 100_000
     for name in ("graph.svg", "stepper.html", "loss.svg", "boundary.svg"):
         assert (out_dir / name).stat().st_size > 0, name
@@ -110,7 +110,30 @@ def test_ctrl_c_in_playground_writes_the_page_and_exits_130(tmp_path: Path) -> N
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and re.fullmatch(r"fit: interrupted at step \d+ of 100000; .*", lines[0])
-    done = int(re.search(r"in (\d+) steps", out)[1])  # type: ignore[index]
+    done = int(re.search(r"in (\d+) steps?\b", out)[1])  # type: ignore[index]
     assert 0 < done < 100_000
     assert replays_the_steps_done(page, done)
     assert f"wrote {page}" in out
+
+
+def test_ctrl_c_in_a_long_playground_keeps_the_state_it_reached(tmp_path: Path) -> None:
+    # a million steps record about every 33,334th: a Ctrl-C after a few seconds lands between
+    # step 0 and the next recorded one, and the page still ends at the state training reached
+    page = tmp_path / "p.html"
+    proc = start(
+        [sys.executable, "-m", "viz", "playground", "--steps", "1000000", "--out", str(page)],
+        tmp_path,
+    )
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    done = int(re.search(r"in (\d+) steps?\b", out)[1])  # type: ignore[index]
+    assert 0 < done < 33_334
+    text = page.read_text(encoding="utf-8")
+    steps = json.loads(re.search(r"const D = (.*?);\n", text)[1])["steps"]  # type: ignore[index]
+    assert [s["step"] for s in steps] == [0, done]  # the start, and the state after `done` updates
+    assert steps[1]["loss"] < steps[0]["loss"]  # trained: Adam has lowered the loss
+    recorded = re.search(r"(\d+) recorded (step|steps)\)", out)
+    assert recorded is not None and recorded[2] == ("step" if recorded[1] == "1" else "steps"), out
+    assert recorded[1] == "2"

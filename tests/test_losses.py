@@ -399,3 +399,28 @@ def test_batch_loss_errors() -> None:
         batch_loss(mse, [], [])
     with pytest.raises(TypeError, match=r"^batch_loss: loss_fn must return a Value, got float"):
         batch_loss(lambda a, y: 0.0, [[Value(0.0)]], [[0.0]])  # type: ignore[arg-type, return-value]
+
+
+def test_a_nan_input_is_named_not_blamed_on_the_learning_rate() -> None:
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"because the input 'a\^1_1' is nan: the inputs") as e:
+        mse(model([0.5, math.nan]), [1.0])
+    assert "learning rate or" not in str(e.value)
+    # a NaN made inside the network (not in an input) keeps the advice about the learning rate
+    model.layers[0].neurons[0].w[0].data = math.nan
+    with pytest.raises(ValueError, match="lower the learning rate"):
+        mse(model([0.5, 1.0]), [1.0])
+
+
+@pytest.mark.parametrize("trace", [True, False])
+def test_fit_names_the_example_and_input_that_is_not_finite(trace: bool) -> None:
+    from nn import MLP
+    from nn.optim import SGD
+    from nn.train import fit
+
+    model = MLP(2, [2, 1], seed=0)
+    xs = [[0.0, 1.0], [1.0, 0.0], [2.0, Value(math.inf)], [1.0, 1.0]]
+    with pytest.raises(ValueError, match=r"^fit: example 2, input 1 is inf, not a finite number"):
+        fit(model, xs, [0, 1, 1, 0], mse, SGD(model.parameters(), lr=0.1), 3, trace=trace)

@@ -1,5 +1,6 @@
 """Model files: any document loads exactly or is refused with ValueError (model unchanged);
-the architecture is recorded and checked; saves survive SIGKILL and clean up after it."""
+the architecture is recorded and checked; saves survive SIGKILL and clean up after it, run
+concurrently, and keep symbolic links; reads refuse devices, pipes and oversize files."""
 
 import json
 import math
@@ -271,8 +272,10 @@ def test_the_next_save_removes_stale_temporaries_of_its_own_target_only(tmp_path
     path = tmp_path / "model.json"
     stale = [".model.json.abcd1234.tmp", ".model.json.zz_9yy8x.tmp"]
     others = [".other.json.abcd1234.tmp", ".model.json.abc.tmp", "model.json.abcd1234.tmp"]
+    long_ago = time.time() - 3600  # older than STALE_SECONDS: killed saves' leftovers
     for name in stale + others:
         (tmp_path / name).write_text("{", encoding="utf-8")
+        os.utime(tmp_path / name, (long_ago, long_ago))
     MLP(2, [1], seed=0).save(path)
     assert sorted(os.listdir(tmp_path)) == sorted(["model.json", *others])
 
@@ -313,5 +316,174 @@ def test_a_save_killed_at_random_moments_never_corrupts_the_file(tmp_path: Path)
         assert loaded.state_dict() in states
     leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
     print(f"{len(leftovers)} temporaries left by {kills} kills")
+    long_ago = time.time() - 3600  # as if the next save came an hour later
+    for name in leftovers:
+        os.utime(tmp_path / name, (long_ago, long_ago))
     a.save(path)
     assert os.listdir(tmp_path) == ["model.json"], leftovers
+
+
+def test_a_stale_temporary_younger_than_the_limit_is_kept_as_possibly_live(
+    tmp_path: Path,
+) -> None:
+    # a temporary untouched for STALE_SECONDS is a killed save's; a younger one may be live
+    from nn import model_file
+
+    path = tmp_path / "model.json"
+    old, young = tmp_path / ".model.json.abcd1234.tmp", tmp_path / ".model.json.efgh5678.tmp"
+    for name in (old, young):
+        name.write_text("{", encoding="utf-8")
+    long_ago = time.time() - model_file.STALE_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    MLP(2, [1], seed=0).save(path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.json", young.name])
+
+
+def _save_many(path: str, seed: int, times: int, start: Any, failures: Any) -> None:
+    model = MLP(2, [16, 16, 1], seed=seed)
+    start.wait()
+    for _ in range(times):
+        try:
+            model.save(path)
+        except Exception as e:  # counted, and reported by the test
+            failures.put(f"writer {seed}: {type(e).__name__}: {e}")
+
+
+def test_concurrent_saves_to_one_path_all_succeed_and_leave_no_debris(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    path = str(tmp_path / "model.json")
+    start, failures = ctx.Event(), ctx.Queue()
+    writers = [
+        ctx.Process(target=_save_many, args=(path, seed, 60, start, failures)) for seed in (1, 2)
+    ]
+    for w in writers:
+        w.start()
+    start.set()
+    for w in writers:
+        w.join(timeout=120)
+        assert w.exitcode == 0
+    errors = []
+    while not failures.empty():
+        errors.append(failures.get())
+    assert errors == []
+    assert os.listdir(tmp_path) == ["model.json"]  # no temporary left behind
+    states = [MLP(2, [16, 16, 1], seed=seed).state_dict() for seed in (1, 2)]
+    loaded = MLP(2, [16, 16, 1], seed=3)
+    loaded.load(path)  # one writer's complete document: the last rename wins
+    assert loaded.state_dict() in states
+
+
+def test_saving_through_a_symbolic_link_writes_its_target_and_keeps_the_link(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.json"
+    link = tmp_path / "link.json"
+    MLP(2, [3, 1], seed=1).save(target)
+    link.symlink_to(target)
+    model = MLP(2, [3, 1], seed=2)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    loaded = MLP(2, [3, 1], seed=3)
+    loaded.load(target)
+    assert loaded.state_dict() == model.state_dict()
+    assert os.listdir(tmp_path / "real") == ["model.json"]
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "real"]
+
+
+# --------------------------------------------------------------- what a read refuses
+def test_loading_a_link_to_dev_zero_is_refused_in_one_line(tmp_path: Path) -> None:
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="not a regular file") as info:
+        MLP(2, [1], seed=0).load(link)
+    assert str(link) in str(info.value) and "\n" not in str(info.value)
+
+
+def _returns_promptly(call: Any, fifo: Path) -> BaseException | None:
+    # call() in a thread; if it still waits after 5 s, a writer opens and closes the FIFO so the
+    # thread can end, and the test fails
+    import threading
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as e:  # reported to the test
+            outcome.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(timeout=5)
+        pytest.fail(f"reading the FIFO {fifo} waited for a writer")
+    return outcome[0]
+
+
+def test_loading_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    error = _returns_promptly(lambda: MLP(2, [1], seed=0).load(fifo), fifo)
+    assert isinstance(error, ValueError) and "not a regular file" in str(error)
+
+
+def test_a_model_file_over_the_size_limit_is_refused_naming_path_and_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nn import model_file
+
+    path = tmp_path / "model.json"
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=rf"{size - 1:,} bytes") as info:
+        model.load(path, max_bytes=size - 1)
+    assert str(path) in str(info.value) and "max_bytes" in str(info.value)
+    model.load(path, max_bytes=size)  # exactly at the limit is read
+    monkeypatch.setattr(model_file, "MAX_BYTES", size - 1)
+    with pytest.raises(ValueError, match="larger than the limit"):
+        model.load(path)
+
+
+def test_an_unreadable_model_file_says_cannot_load_and_permission_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.json"
+    model = MLP(2, [1], seed=0)
+    model.save(path)
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads any file: make the open fail as it would
+        real_open = os.open
+
+        def refuse(name: Any, flags: int, *args: Any) -> int:
+            if os.fspath(name) == str(path):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(name, flags, *args)
+
+        monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(PermissionError, match=r"^cannot load .*model\.json'?: permission denied"):
+        model.load(path)
+
+
+def test_the_csv_reader_refuses_dev_zero_a_fifo_and_an_oversize_file(tmp_path: Path) -> None:
+    from nn.csvfile import CSVError, read_csv
+
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(CSVError, match="not a regular file"):
+        read_csv(link)
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    error = _returns_promptly(lambda: read_csv(fifo), fifo)
+    assert isinstance(error, CSVError) and "not a regular file" in str(error)
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,label\n1,2,0\n3,4,1\n", encoding="utf-8")
+    assert read_csv(data, max_bytes=data.stat().st_size).ys == [0, 1]
+    with pytest.raises(CSVError, match=rf"{data}.*limit of 10 bytes"):
+        read_csv(data, max_bytes=10)

@@ -566,3 +566,23 @@ def test_inputs_may_be_any_iterable_of_numbers() -> None:
         model("ab")
     with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
         model(iter([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("x", [{0: 1.0, 1: 2.0}, {1.0, 2.0}, frozenset({3.0, 4.0})])
+def test_a_dict_or_a_set_of_inputs_is_refused_with_a_type_error(x: Any) -> None:
+    # a dict would give its keys (0, 1) as the inputs, a set its members in hash order
+    model = MLP(2, [3, 1], seed=0)
+    for call in (model, model.layers[0], model.layers[0].neurons[0]):
+        with pytest.raises(TypeError, match=rf"got a {type(x).__name__}.*pass a list of numbers"):
+            call(x)
+
+
+def test_a_softmax_over_one_output_is_refused_at_construction() -> None:
+    # softmax over one output is exp(z)/exp(z) = 1 whatever z: a constant that cannot learn
+    with pytest.raises(ValueError, match=r"softmax over one output is always 1.*at least 2"):
+        MLP(2, [3, 1], output_activation="softmax")
+    with pytest.raises(ValueError, match="softmax over one output is always 1"):
+        Layer(2, 1, "softmax")
+    assert [round(sum(a.data for a in MLP(2, [2], output_activation="softmax")([1, 2])), 12)] == [
+        1.0
+    ]

@@ -224,3 +224,28 @@ def test_mlp_hessian_vector_product_matches_finite_differences() -> None:
     down = grad_at([p - eps * d for p, d in zip(point, direction, strict=True)])
     expected = [(u - d) / (2 * eps) for u, d in zip(up, down, strict=True)]
     assert hvp == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def _left_to_right(first: float, terms: list[float]) -> float:
+    total = first
+    for t in terms:
+        total += t  # one rounding per addition, in order
+    return total
+
+
+@given(
+    st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=40),
+    st.floats(-1e3, 1e3),
+)
+def test_linear_and_the_closed_form_add_left_to_right_on_every_python(
+    pairs: list[tuple[float, float]], b: float
+) -> None:
+    # sum() of floats is compensated since Python 3.12; the trace writes b + w_1 x_1 + ... out,
+    # so eager linear (and the oracle's sums) must be these additions, bit for bit, everywhere
+    from autograd.ops import LINEAR
+    from nn import closed_form
+
+    ws, xs = [w for w, _ in pairs], [x for _, x in pairs]
+    products = [w * x for w, x in pairs]
+    assert LINEAR.forward(*ws, *xs, b) == _left_to_right(b, products)
+    assert closed_form._sum(iter(products)) == _left_to_right(0.0, products)

@@ -1,17 +1,21 @@
 """The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient),
-grade (a learner's own backprop)."""
+playground (a training page), grade (a learner's own backprop)."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import random
 import re
+import shutil
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from autograd import Value, __version__, no_grad, topological_order
 from nn import compare as cmp
@@ -28,6 +32,8 @@ from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import accuracy, fit
 from nn.words import count
+
+from .numbers import number
 
 TOLERANCE = 1e-9  # graph vs closed form: both are exact formulas, only rounding may differ
 
@@ -73,17 +79,38 @@ def _numbers(text: str) -> list[float]:
     return numbers
 
 
+_SEED = "fixes the random numbers (data, initial weights), so a run can be repeated"
+_DATASET = "the toy dataset to train on"
+
+
+def _param(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "expected a node like w:2:1:0 (layer 2, neuron 1, input 0), b:2:1, z:3:0 or a:2:1, "
+            "got an empty --param"
+        )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: deltagrad demo | check | explain."""
     parser = _Parser(prog="deltagrad", description=__doc__)
     parser.add_argument("--version", action="version", version=f"deltagrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="train a small MLP, check it against BP1–BP4, draw it")
-    demo.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    demo = sub.add_parser(
+        "demo",
+        help="train a small MLP, check it against BP1–BP4, draw it",
+        description="Train an MLP 2-16-16-1 on a toy dataset, compare the gradients of one "
+        "batch with the closed-form BP1–BP4, and write into --out its graph (graph.svg), a "
+        "step-by-step backward pass (stepper.html), the loss curve, the decision boundary and "
+        "the training playground. Ctrl-C stops the training and writes the files for the steps "
+        "done (exit code 130).",
+    )
+    demo.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help=_DATASET)
     demo.add_argument("--steps", type=_positive, default=150, help="gradient steps (full batch)")
     demo.add_argument("--out", default="deltagrad-demo", help="folder for the SVG/HTML files")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=0, help=_SEED)
     demo.add_argument(
         "--no-trace",
         dest="trace",
@@ -91,13 +118,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="train on the eager engine instead of the traced program (same numbers, slower)",
     )
 
-    check = sub.add_parser("check", help="random networks: graph gradients vs BP1–BP4")
-    check.add_argument("--trials", type=_positive, default=20)
-    check.add_argument("--seed", type=int, default=0)
+    check = sub.add_parser(
+        "check",
+        help="random networks: graph gradients vs BP1–BP4",
+        description="Build random networks (depths, widths, activations and costs) and compare "
+        "every δ, ∂C/∂w and ∂C/∂b of the graph with the closed-form BP1–BP4, layer by layer. "
+        f"Exit code 0: all agree within {TOLERANCE:g}; 1: a layer disagrees.",
+    )
+    check.add_argument(
+        "--trials", type=_positive, default=20, help="how many random networks to check"
+    )
+    check.add_argument("--seed", type=int, default=0, help=_SEED)
 
-    explain = sub.add_parser("explain", help="derive one gradient by the chain rule, with numbers")
+    explain = sub.add_parser(
+        "explain",
+        help="derive one gradient by the chain rule, with numbers",
+        description="Build a small network on one example and derive the gradient of one node "
+        "(--param) by the chain rule, with its numbers; or, with --layer, show BP1–BP4 for a "
+        "layer as vectors and matrices.",
+    )
     explain.add_argument("--net", type=_widths, default=[2, 3, 1], help="layer sizes, e.g. 2,3,1")
-    explain.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="sigmoid")
+    explain.add_argument(
+        "--activation",
+        choices=list(HIDDEN_ACTIVATIONS),
+        default="sigmoid",
+        help="of every layer, and of the output where the cost fits it",
+    )
     explain.add_argument(
         "--cost",
         choices=costs.names(),
@@ -107,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument(
         "--param",
+        type=_param,
         default=None,
         help="the node: w:2:1:0 (w^2_{1,0}: layer 2, neuron 1, input 0, numbered and ordered "
         "as the chosen notation writes them: LFD's w:1:1:2 is w^(1)_{1,2}), b:2:1, z:3:0, a:2:1, "
@@ -120,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the target y (a class index for softmax cross-entropy)",
     )
-    explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument("--seed", type=int, default=0, help=_SEED)
     explain.add_argument(
         "--layer",
         default=None,
@@ -136,11 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_playground(sub)
     _add_grade_parser(sub)
-    for command in sub.choices.values():  # every command writes labels in a chosen notation
+    commands = list(sub.choices.values())
+    # a global option: before the command (deltagrad --notation lfd check) or after it; the
+    # command's own copy sets it only when given, so it does not undo one given before
+    for command, default in [(parser, "nielsen"), *((c, argparse.SUPPRESS) for c in commands)]:
         command.add_argument(
             "--notation",
             choices=list(nt.NOTATIONS),
-            default="nielsen",
+            default=default,
             help="the textbook notation of labels and tables (see docs/notation.md)",
         )
     return parser
@@ -163,7 +213,20 @@ def _write(folder: str, name: str, text: str) -> str:
     path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
-    return path
+    return name
+
+
+def _publish(staging: str, out: str, names: Sequence[str]) -> None:
+    """Move the files written into staging into out, with Ctrl-C held until all are moved."""
+    hold = hasattr(signal, "pthread_sigmask")
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for name in names:
+            os.replace(os.path.join(staging, name), os.path.join(out, name))
+    finally:
+        if hold:  # a Ctrl-C held back arrives now, with every file in place
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
@@ -173,10 +236,6 @@ def _print_diffs(diffs: Sequence[cmp.LayerDiff]) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Train, check the gradients of one batch against BP1–BP4, and write the drawings."""
-    from . import stepper_html, svg
-    from .playground import write_playground
-    from .plots import decision_boundary_svg, loss_curve_svg
-
     out = _prepare_out(args.out)
     xs, ys = DATASETS[args.dataset](n=100, seed=args.seed)
     run = _Run([2, 16, 16, 1], "tanh", 0.05, args.steps, args.seed)
@@ -187,13 +246,48 @@ def run_demo(args: argparse.Namespace) -> int:
         print("deltagrad: interrupted before the first step; no files written", file=sys.stderr)
         return INTERRUPTED
     acc = accuracy(model, xs, ys)
-    print(f"after {len(history)} steps: loss {history[-1]:.4f}, accuracy {acc:.1%}")
+    print(f"after {count(len(history), 'step')}: loss {number(history[-1])}, accuracy {acc:.1%}")
 
     batch_x, batch_y = xs[:16], [[float(y)] for y in ys[:16]]
     print("graph gradients vs closed-form BP1–BP4 on one batch of 16:")
     _print_diffs(cmp.compare(model, batch_x, batch_y, "binary_cross_entropy_with_logits"))
 
-    written: list[tuple[str, str]] = []  # (path, what it shows)
+    # every file is written into a folder of its own beside them and moved into place at the
+    # end: Ctrl-C while writing leaves the folder as the previous run left it, not half of each
+    staging = tempfile.mkdtemp(prefix=".deltagrad-demo-", dir=out)
+    try:
+        written = _write_demo(args, run, model, xs, ys, history, recorder, staging)
+        _publish(staging, out, [name for name, _ in written])
+    except KeyboardInterrupt:
+        print(
+            f"deltagrad: interrupted while writing the files; {out} is as it was",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print("wrote")
+    for name, what in written:
+        print(f"  {os.path.join(out, name)}: {what}")
+    return INTERRUPTED if len(history) < args.steps else 0
+
+
+def _write_demo(
+    args: argparse.Namespace,
+    run: _Run,
+    model: MLP,
+    xs: Any,
+    ys: Any,
+    history: list[float],
+    recorder: Recorder,
+    out: str,
+) -> list[tuple[str, str]]:
+    """Write the demo's drawings and pages into out: (file name, what it shows) of each."""
+    from . import stepper_html, svg
+    from .playground import write_playground
+    from .plots import decision_boundary_svg, loss_curve_svg
+
+    written: list[tuple[str, str]] = []  # (file name, what it shows)
     # The drawing shows the gradients of the first step of training, when they are large enough
     # to teach something (after training every δ is tiny): the same seed rebuilds the model as
     # it was before its first update, and the cost is over the full batch, as fit's first step.
@@ -229,7 +323,9 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     )
     loss_curve = loss_curve_svg(history)
-    written.append((_write(out, "loss.svg", loss_curve), f"the loss over the {len(history)} steps"))
+    written.append(
+        (_write(out, "loss.svg", loss_curve), f"the loss over the {count(len(history), 'step')}")
+    )
 
     def decide(u: float, v: float) -> float:
         with no_grad():
@@ -249,11 +345,13 @@ def run_demo(args: argparse.Namespace) -> int:
         rerun=f"Rerun the same start: deltagrad demo --dataset {args.dataset} --steps "
         f"{args.steps} --seed {args.seed}",
     )
-    written.append((path, "training, replayed: every weight, δ and gradient at each recorded step"))
-    print("wrote")
-    for path, what in written:
-        print(f"  {path}: {what}")
-    return INTERRUPTED if len(history) < args.steps else 0
+    written.append(
+        (
+            "playground.html",
+            "training, replayed: every weight, δ and gradient at each recorded step",
+        )
+    )
+    return written
 
 
 # ----------------------------------------------------------------------------------- training
@@ -296,18 +394,37 @@ class _Run:
             model, xs, ys, loss, optimizer, self.steps, seed=self.seed, record=recorder, trace=trace
         )
         if history and len(history) < self.steps:  # Ctrl-C: the page replays the steps done
+            if recorder.steps[-1]["step"] < len(history):
+                _record_last(model, xs, ys, recorder, len(history))
             recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
         return history, recorder
 
     def about(self, data: str, recorder: Recorder, done: int) -> str:
         """The playground page's line saying what was trained, on what data, and how."""
-        steps = f"{self.steps} steps"
+        steps = count(self.steps, "step")
         if done < self.steps:
             steps = f"{done} of {self.steps} steps (interrupted)"
         return (
             f"{data} · {self.name}, {self.activation}, linear output · {LOSS_NAME} · Adam, lr "
             f"{self.lr:g}, full batch · {steps}, recorded every {recorder.every} · seed {self.seed}"
         )
+
+
+def _record_last(model: MLP, xs: Any, ys: Any, recorder: Recorder, step: int) -> None:
+    """Record the state a stopped run reached (after its last update) as step `step`.
+
+    A run stopped by Ctrl-C between two recorded steps would otherwise replay only up to the
+    last one it happened to record (step 0 of a long run). A second Ctrl-C skips this.
+    """
+    try:
+        model.zero_grad()
+        outputs = [recorder.forward(model, model, x, i) for i, x in enumerate(xs)]
+        targets = [[float(y)] for y in ys]
+        loss = batch_loss(binary_cross_entropy_with_logits, outputs, targets)
+        loss.backward()
+        recorder.capture(step, model, loss, outputs, targets)
+    except KeyboardInterrupt:  # a second Ctrl-C: the page replays the steps recorded before
+        return
 
 
 # ----------------------------------------------------------------------------------- check
@@ -393,7 +510,7 @@ def run_explain(args: argparse.Namespace) -> int:
     loss = cmp.example_loss(model, x, y, cost)
     notation = nt.get(getattr(args, "notation", None))
     first, base = nt.layer_number(2, notation), nt.index_number(0, notation)
-    wanted = args.param or f"w:{first}:{base}:{base}"
+    wanted = f"w:{first}:{base}:{base}" if args.param is None else args.param
     node, note = _find_param(model, loss, wanted, notation)
     from .explain import explain
 
@@ -471,18 +588,28 @@ def _learning_rate(text: str) -> float:
 
 def _add_playground(sub: Any) -> None:
     play = sub.add_parser(
-        "playground", help="train an MLP and write the training playground page (one HTML file)"
+        "playground",
+        help="train an MLP and write the training playground page (one HTML file)",
+        description="Train an MLP with one logit on a toy dataset or a CSV file (Adam, full "
+        "batch, binary cross-entropy on the logit), recording its weights, δ and gradients, and "
+        "write one offline HTML page that replays the training. Ctrl-C stops the training and "
+        "writes the page for the steps done (exit code 130).",
     )
     data = play.add_mutually_exclusive_group()
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
     data.add_argument("--csv", default=None, metavar="FILE", help="feature columns, then a label")
     play.add_argument("--net", type=_widths, default=None, help="layer sizes, default 2,8,8,1")
-    play.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh")
+    play.add_argument(
+        "--activation",
+        choices=list(HIDDEN_ACTIVATIONS),
+        default="tanh",
+        help="of the hidden layers (the output is linear: the logit)",
+    )
     play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
     play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
-    play.add_argument("--seed", type=int, default=0)
+    play.add_argument("--seed", type=int, default=0, help=_SEED)
     play.add_argument("--out", default="playground.html", help="the page to write")
 
 
@@ -522,6 +649,11 @@ def run_playground(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write {out!r}: its folder does not exist or is not writable")
+    if os.path.isdir(out):  # checked before training, not found after it
+        raise UsageError(
+            f"--out {out!r} is a folder; give the page's file name, such as "
+            f"{os.path.join(out, 'playground.html')!r}"
+        )
     run = _Run(sizes, args.activation, args.lr, args.steps, args.seed)
     model = run.model()
     history, recorder = run.train(model, xs, ys, args.every)
@@ -550,9 +682,13 @@ def run_playground(args: argparse.Namespace) -> int:
         features=features,
         classes=classes,
     )
-    print(f"{model}: loss {history[0]:.4f} -> {history[-1]:.4f} in {len(history)} steps")
     print(
-        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, {len(recorder.steps)} recorded steps)"
+        f"{model}: loss {number(history[0])} -> {number(history[-1])} in "
+        f"{count(len(history), 'step')}"
+    )
+    print(
+        f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB, "
+        f"{count(len(recorder.steps), 'recorded step')})"
     )
     return INTERRUPTED if len(history) < args.steps else 0
 
@@ -678,7 +814,7 @@ def _add_grade_parser(sub: Any) -> None:
         help="pass batches of this many examples (x a list of examples) instead of one",
     )
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
-    grade.add_argument("--seed", type=int, default=0)
+    grade.add_argument("--seed", type=int, default=0, help=_SEED)
 
 
 def _load_learner(path: str) -> Any:
@@ -755,8 +891,57 @@ def run_grade(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+class _Stdout(io.TextIOBase):
+    """Standard output that a closed pipe silences instead of stopping the command's work.
+
+    `deltagrad demo | head -1`: once the reader has gone, what is printed is dropped, and the
+    files are still written; the exit code is the command's own.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False  # the reader closed the pipe
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The real stream's encoding."""
+        return self.stream.encoding
+
+    def writable(self) -> bool:
+        """Always: what cannot be delivered is dropped."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Write text, or drop it once the reader has gone."""
+        if not self.gone:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush, or nothing once the reader has gone."""
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self.gone = True
+        try:  # what is still buffered goes to /dev/null at exit instead of raising again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, _Stdout(stdout))
     try:
         args = build_parser().parse_args(argv)
         run = {
@@ -770,7 +955,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # labels, tables and drawings in that notation (argparse took only a known one)
         with nt.using(notation):
             code: int = run(args)
-            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+            sys.stdout.flush()  # a closed pipe shows up here, and is dropped
         return code
     except UsageError as e:
         print(f"deltagrad: error: {e}", file=sys.stderr)
@@ -778,9 +963,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("deltagrad: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:
-        # the reader went away (deltagrad check | head -2): stop quietly, as CLI tools do;
-        # later writes to stdout (at exit) go to /dev/null instead of raising again
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE
+    finally:
+        sys.stdout = stdout
