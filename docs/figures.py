@@ -1,6 +1,6 @@
 """Regenerate the README figures in docs/images: python docs/figures.py (from the repository).
 
-`python docs/figures.py playground` (or `tutorial`) writes those screenshots only.
+`python docs/figures.py playground` (or `tutorial`, or `stepper`) writes those screenshots only.
 
 Writes
   neuron.svg            one tanh neuron and its squared error, after backward()
@@ -12,6 +12,8 @@ Writes
   stepper_middle.png    the backward-pass stepper of the neuron at a middle step (z's), 1400×900
   stepper_by_layer_1400.png, stepper_by_layer_1920.png
                         the stepper's by-layer mode at BP2 of a 2-3-2 tanh network
+  stepper_by_layer_deep_bp1_1400.png, …_bp2_1920.png
+                        the same mode at BP1 and BP2 of a 2-8-8-1 tanh network, at both sizes
   loss.svg, boundary.svg          the demo's training charts (`deltagrad demo`)
   loss_1400x900.png, …_1920x1080  each chart opened on its own in Chromium, at both sizes
   playground_early.png  the training playground (deltagrad playground) early on, a weight clicked
@@ -131,19 +133,42 @@ def svg_size(svg: str) -> tuple[int, int]:
 
 
 def layer_stepper_figures() -> list[str]:
-    """The stepper's by-layer mode at BP2, at 1400×900 and 1920×1080."""
-    model = MLP(2, [3, 2], activation="tanh", seed=0)
-    y = [0.5, -0.1]
-    loss = quadratic(model([0.8, -0.4]), y)
+    """The stepper's by-layer mode at BP2 of a 2-3-2 network, and at BP1 and BP2 of a 2-8-8-1
+    network, each at 1400×900 and 1920×1080."""
     written = []
     with tempfile.TemporaryDirectory() as tmp:
+        model = MLP(2, [3, 2], activation="tanh", seed=0)
+        y = [0.5, -0.1]
         page = Path(tmp) / "stepper.html"
+        loss = quadratic(model([0.8, -0.4]), y)
         viz.write_stepper(loss, page, layers=model, cost="quadratic", y=y)
+        deep = MLP(2, [8, 8, 1], activation="tanh", seed=0)
+        deep_page = Path(tmp) / "deep.html"
+        deep_loss = quadratic(deep([0.8, -0.4]), [0.5])
+        viz.write_stepper(deep_loss, deep_page, layers=deep, cost="quadratic", y=[0.5])
         for width, height in ((1400, 900), (1920, 1080)):
-            name = f"stepper_by_layer_{width}.png"
-            screenshot(f"{page.as_uri()}#layer=3", IMAGES / name, width, height)
-            written.append(name)
+            shots = [
+                (f"{page.as_uri()}#layer=3", f"stepper_by_layer_{width}.png"),
+                (f"{deep_page.as_uri()}#layer=0", f"stepper_by_layer_deep_bp1_{width}.png"),
+                (f"{deep_page.as_uri()}#layer=3", f"stepper_by_layer_deep_bp2_{width}.png"),
+            ]
+            for url, name in shots:
+                screenshot(url, IMAGES / name, width, height)
+                written.append(name)
     return written
+
+
+def stepper_figures() -> list[str]:
+    """Every screenshot of the stepper page (python docs/figures.py stepper)."""
+    small = neuron_graph(backward=False)
+    order = processing_order(small)
+    middle = z_step(order)
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "stepper.html"
+        viz.write_stepper(small, page)
+        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 1400, 900)
+    written = [f"stepper_middle.png (step {middle} of {len(order) - 1})"]
+    return written + layer_stepper_figures() + projector_figures()
 
 
 def training_charts() -> list[str]:
@@ -230,18 +255,8 @@ def main() -> None:
     screenshot(path.as_uri(), IMAGES / "mlp_collapsed.png", *svg_size(collapsed))
     written += ["mlp_collapsed.svg", "mlp_collapsed.png"]
 
-    small = neuron_graph(backward=False)
-    order = processing_order(small)
-    middle = z_step(order)
-    with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "stepper.html"
-        viz.write_stepper(small, page)
-        screenshot(f"{page.as_uri()}#step={middle}", IMAGES / "stepper_middle.png", 1400, 900)
-    written.append(f"stepper_middle.png (step {middle} of {len(order) - 1})")
-
-    written += layer_stepper_figures()
+    written += stepper_figures()
     written += notation_figures()
-    written += projector_figures()
     written += training_charts()
     written += playground_figures()
     written += tutorial_shots()
@@ -382,9 +397,11 @@ def tutorial_shots() -> list[str]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] in (["tutorial"], ["playground"]):  # python docs/figures.py tutorial: those
+    sections = {"tutorial": tutorial_shots, "playground": playground_figures}
+    sections["stepper"] = stepper_figures
+    if len(sys.argv) == 2 and sys.argv[1] in sections:  # python docs/figures.py tutorial: those
         IMAGES.mkdir(parents=True, exist_ok=True)
-        shots = tutorial_shots() if sys.argv[1] == "tutorial" else playground_figures()
+        shots = sections[sys.argv[1]]()
         print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in shots))
     else:
         main()

@@ -235,3 +235,27 @@ def test_a_step_can_be_opened_from_the_address(browser_page: Any, tmp_path: Path
     data = page_data(path.read_text(encoding="utf-8"))
     browser_page.goto(path.as_uri() + "#step=7")
     check_step(browser_page, data, 7)
+
+
+PANEL_TEXT = """() => [...document.querySelectorAll('#side *')].filter((e) =>
+    e.offsetParent !== null &&
+    [...e.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
+    .map((e) => parseFloat(getComputedStyle(e).fontSize))"""
+
+
+def test_the_panel_text_grows_with_the_window_as_the_playgrounds_does(
+    browser_page: Any,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(small_graph(), path)
+    page = browser_page
+    smallest = {}
+    for width, height in ((1400, 900), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{path.as_uri()}#step=3")
+        sizes = page.evaluate(PANEL_TEXT)
+        assert len(sizes) > 10
+        smallest[width] = min(sizes)
+    # the playground's panel text is 16-21 px at 1920 wide: the stepper's is at least 16 too
+    assert smallest[1400] >= 12 and smallest[1920] >= 16, smallest

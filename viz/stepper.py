@@ -270,16 +270,18 @@ _PAGE = """<!DOCTYPE html>
 <style>
   :root { %PALETTE% }
   body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial,
-         sans-serif; font-size: 14px; color: #222; display: flex; height: 100vh;
-         overflow: hidden; }
+         sans-serif; font-size: clamp(14px, 0.95vw, 20px); color: #222; display: flex;
+         height: 100vh; overflow: hidden; }
   /* the drawing fills its area; the page pans and zooms it through the SVG's viewBox */
   #graph { flex: 1; min-width: 0; min-height: 0; overflow: hidden; cursor: grab;
            touch-action: none; }
   #graph.dragging { cursor: grabbing; }
   #graph svg { display: block; width: 100%; height: 100%; }
   #graph text:not([font-size]) { font-family: Helvetica, sans-serif; font-size: 11px; }
-  #side { width: 400px; flex: none; border-left: 1px solid #ccc; padding: 12px 14px;
-          overflow: auto; background: #fafafa; box-sizing: border-box; }
+  /* the panel and its text grow with the window, as the playground's do (14 px at 1400,
+     18 px at 1920) */
+  #side { width: clamp(400px, 27vw, 560px); flex: none; border-left: 1px solid #ccc;
+          padding: 12px 14px; overflow: auto; background: #fafafa; box-sizing: border-box; }
   /* a wide, low drawing gets the whole width: the panel goes under it, in two columns (not
      in the by-layer mode, whose matrices need the panel's width) */
   body.below:not(.by-layer) { flex-direction: column; }
@@ -288,11 +290,11 @@ _PAGE = """<!DOCTYPE html>
   body.below:not(.by-layer) #head { width: 520px; flex: none; overflow: auto; }
   body.below:not(.by-layer) #panel { flex: 1; min-width: 0; overflow: auto; }
   body.below:not(.by-layer) #status { margin-top: 0; }
-  h1 { font-size: 16px; margin: 0 0 6px; }
-  #about { color: #444; font-size: 13px; margin: 0 0 8px; }
-  .controls button { font-size: 14px; padding: 4px 10px; margin-right: 4px; }
-  .hint { color: #666; font-size: 12px; margin: 6px 0 8px; }
-  #legend { font-size: 12px; line-height: 1.9; margin-bottom: 6px; }
+  h1 { font-size: clamp(16px, 1.15vw, 24px); margin: 0 0 6px; }
+  #about { color: #444; font-size: clamp(13px, 0.9vw, 19px); margin: 0 0 8px; }
+  .controls button { font-size: clamp(14px, 0.95vw, 20px); padding: 4px 10px; margin-right: 4px; }
+  .hint { color: #666; font-size: clamp(12px, 0.85vw, 18px); margin: 6px 0 8px; }
+  #legend { font-size: clamp(12px, 0.85vw, 18px); line-height: 1.9; margin-bottom: 6px; }
   #legend .key { border: 1px solid #888; border-radius: 2px; padding: 1px 5px;
                  white-space: nowrap; }
   #legend .key.op { border-color: #777; border-radius: 10px; background: #fff; }
@@ -301,7 +303,8 @@ _PAGE = """<!DOCTYPE html>
   #status { font-weight: 600; margin: 10px 0 6px; }
   #panel .num { font-family: ui-monospace, Menlo, Consolas, monospace; }
   table { border-collapse: collapse; margin-top: 8px; width: 100%; }
-  th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: left; font-size: 13px; }
+  th, td { border: 1px solid #ddd; padding: 3px 5px; text-align: left;
+           font-size: clamp(13px, 0.9vw, 19px); }
   th { background: #eee; font-weight: 600; }
   #note { color: #444; margin-top: 10px; }
   #graph g.node.current > polygon, #graph g.node.current > ellipse {
@@ -311,6 +314,7 @@ _PAGE = """<!DOCTYPE html>
   #graph g.edge.active > path { stroke: var(--focus); stroke-width: 2.5px; }
   #graph g.edge.active > polygon { stroke: var(--focus); fill: var(--focus); }
   #graph text.changed { fill: var(--linked); font-weight: bold; }
+  #graph g.node.cut { visibility: hidden; }
 %LAYER_STYLE%
 </style>
 </head>
@@ -406,7 +410,8 @@ let focusSet = [];
 let focusMain = null;
 let anim = null;
 
-function areaSize() { return { w: area.clientWidth, h: area.clientHeight }; }
+// fractional sizes: the panel is a share of the window, so the drawing area is not whole px
+function areaSize() { const r = area.getBoundingClientRect(); return { w: r.width, h: r.height }; }
 function fitScale() { const a = areaSize(); return Math.min(a.w / G.w, a.h / G.h); }
 // the scale to follow the pass at: the whole graph when it fits with readable text, else
 // full size (Fit: as much of the graph as readable text allows)
@@ -417,7 +422,7 @@ function baseScale() {
 }
 function clampView(v) {
   const a = areaSize();
-  const s = Math.max(Math.min(v.s, MOST), Math.min(LEAST, fitScale()));
+  const s = Math.max(Math.min(v.s, MOST), LEAST);  // never with text under MIN_TEXT_PX
   const half = { w: a.w / (2 * s), h: a.h / (2 * s) };
   const axis = (c, lo, size, h) =>
     2 * h >= size ? lo + size / 2 : Math.min(Math.max(c, lo + h), lo + size - h);
@@ -429,6 +434,21 @@ function applyView(v) {
   const h = a.h / v.s;
   const box = [v.cx - w / 2, v.cy - h / 2, w, h];
   svg.setAttribute("viewBox", box.map((x) => x.toFixed(3)).join(" "));
+  hideCut();
+}
+// A box the edge of the drawing area would cut (numbers cut mid-digit) is not drawn: every
+// box shown is whole; panning or zooming brings it back.
+function hideCut() {
+  const r = area.getBoundingClientRect();
+  for (const g of svg.querySelectorAll("g.node")) {
+    g.classList.remove("cut");
+    const b = g.getBoundingClientRect();
+    const inside = b.left >= r.left - 0.5 && b.right <= r.right + 0.5 &&
+      b.top >= r.top - 0.5 && b.bottom <= r.bottom + 0.5;
+    const outside = b.right <= r.left || b.left >= r.right || b.bottom <= r.top ||
+      b.top >= r.bottom;
+    if (!inside && !outside) g.classList.add("cut");
+  }
 }
 function moveTo(target, animate) {
   target = clampView(target);
@@ -557,7 +577,7 @@ function chooseLayout() {
       (aw - 2 * MARGIN) / (f.x1 - f.x0), (ah - 2 * MARGIN) / (f.y1 - f.y0))));
     return [worst, Math.min(aw / G.w, ah / G.h)];
   };
-  const side = score(W - 400, H);
+  const side = score(W - Math.min(560, Math.max(400, 0.27 * W)), H);  // #side, as in the CSS
   const below = score(W, H - Math.max(290, 0.3 * H));  // the panel's height, as in the CSS
   const better = below[0] > side[0] + 1e-9 || (Math.abs(below[0] - side[0]) <= 1e-9 &&
                                                below[1] > 1.1 * side[1]);

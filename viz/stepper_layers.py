@@ -8,6 +8,7 @@ from typing import Any
 from autograd import Value
 
 from .layer_view import Equation, LayerView, Matrix, Picture, as_html, difference
+from .names import record_of
 
 
 def _matrix_html(m: Matrix, digits: int, columns: int | None) -> str:
@@ -52,28 +53,44 @@ def _equation_html(eq: Equation, view: LayerView) -> str:
 def layer_steps(view: LayerView, order: list[Value]) -> list[dict[str, Any]]:
     """One record per equation of the view: its panel HTML and the nodes it covers.
 
-    ``upto`` is the node-by-node step after which every covered node's grad is final (the
-    graph shows the grads as they are then).
+    ``upto`` is the node-by-node step after which every covered node's grad is final.
+    ``known`` lists the nodes whose grad is computed once this equation has been applied: the
+    nodes of the equation's own layer it covers, those of every earlier equation, and the
+    nodes no equation covers that the pass reaches first (the cost's side); a node a later
+    equation computes (w, b or a of an earlier layer) is not among them.
     """
     index = {n: k for k, n in enumerate(order)}
-    steps = []
-    for eq in view.equations:
+    covered = {index[n] for eq in view.equations for n in eq.nodes if n in index}
+    steps: list[dict[str, Any]] = []
+    known: set[int] = set()
+    for i, eq in enumerate(view.equations):
         nodes = sorted(index[n] for n in eq.nodes if n in index)
+        known |= {index[n] for n in eq.nodes if n in index and _layer_of(n) == eq.layer}
+        last = i == len(view.equations) - 1
+        reached = max(known, default=-1)
+        shown = known | {k for k in range(len(order)) if k not in covered and (last or k < reached)}
         steps.append(
             {
                 "key": eq.key,
                 "layer": view.names.layer_number(eq.layer),
                 "nodes": nodes,
                 "upto": max(nodes, default=0),
+                "known": sorted(shown),
                 "html": _equation_html(eq, view),
             }
         )
     return steps
 
 
+def _layer_of(node: Value) -> int | None:
+    """The layer (Nielsen's numbering) nn recorded for node, or None."""
+    record = record_of(node)
+    return None if record is None else record.layer
+
+
 STYLE = """
   .modes { margin: 6px 0 4px; }
-  .modes button { font-size: 13px; padding: 3px 8px; margin-right: 4px; }
+  .modes button { font-size: clamp(13px, 0.9vw, 19px); padding: 3px 8px; margin-right: 4px; }
   .modes button.on { background: var(--linked); color: #fff; border-color: var(--linked); }
   body.by-layer #side { width: clamp(640px, 40vw, 900px); }
   body.by-layer #panel { display: none; }
@@ -82,7 +99,7 @@ STYLE = """
     margin: 10px 0 8px; }
   #layer-panel .eq-key { color: var(--focus); }
   #layer-panel .picture { margin: 8px 0; }
-  #layer-panel .pic-title { color: #555; font-size: 12px; margin-bottom: 2px; }
+  #layer-panel .pic-title { color: #555; font-size: clamp(12px, 0.85vw, 18px); margin-bottom: 2px; }
   #layer-panel .pic-row { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 4px; }
   #layer-panel .mat { display: inline-flex; flex-direction: column; align-items: center; }
   #layer-panel .cap { font-size: clamp(14px, 0.95vw, 18px); color: #333; margin-bottom: 2px; }
@@ -96,6 +113,7 @@ STYLE = """
   #layer-panel .eq-note { color: #444; font-size: clamp(13px, 0.85vw, 16px); margin: 4px 0; }
   #layer-panel .eq-check { font-family: ui-monospace, Menlo, Consolas, monospace;
     font-size: clamp(13px, 0.85vw, 16px); color: var(--ok); margin: 4px 0; }
+  #graph text.pending { fill: #999; }
   #graph g.node.covered > polygon, #graph g.node.covered > ellipse {
     stroke: var(--focus); stroke-width: 3px; fill: var(--focus-tint); }
 """
@@ -119,38 +137,30 @@ PANEL = """
 # Runs after the node-by-node script: it reuses D, nodes, gradTexts, prefixes, fmt, gradsAfter.
 SCRIPT = """
 const LAYERS = D.layers || [];
-const svgEl = document.querySelector("#graph svg");
-// the whole drawing (the node-by-node script pans and zooms through the viewBox)
-const fullView = [G.x, G.y, G.w, G.h].join(" ");
-// Fitted, the layer mode zooms the drawing onto the nodes an equation covers (with a margin);
-// full size, or in the node-by-node mode, the whole drawing is shown as it is.
+// Fitted, the layer mode shows the nodes an equation covers as large as fits, but never with
+// text under MIN_TEXT_PX; close up, larger still (at least full size). In the node-by-node
+// mode, the node-by-node script's view takes over again.
+// sub- and superscripts included: on a projector they must be readable too
+const LAYER_LEAST = MIN_TEXT_PX / Math.min(...[...svg.querySelectorAll("text, tspan")].map(
+  (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11);
 function focusGraph(ks) {
-  svgEl.setAttribute("viewBox", fullView);
+  if (mode !== "layer" || !ks.length) return;
+  const a = areaSize();
+  const f = unionBox(ks.map((k) => nodes[k]));
+  const need = Math.min((a.w - 2 * MARGIN) / (f.x1 - f.x0), (a.h - 2 * MARGIN) / (f.y1 - f.y0));
   const fitted = document.getElementById("graph").classList.contains("fit");
-  if (mode !== "layer" || !fitted || !ks.length) return;
-  const box = svgEl.getBoundingClientRect();
-  const vb = fullView.split(/[\\s,]+/).map(Number);
-  // the drawing is scaled uniformly (preserveAspectRatio meet): user units per CSS pixel
-  const scale = Math.max(vb[2] / box.width, vb[3] / box.height);
-  const left = box.left + (box.width - vb[2] / scale) / 2;
-  const top = box.top + (box.height - vb[3] / scale) / 2;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const k of ks) {
-    const r = nodes[k].getBoundingClientRect();
-    x0 = Math.min(x0, r.left); y0 = Math.min(y0, r.top);
-    x1 = Math.max(x1, r.right); y1 = Math.max(y1, r.bottom);
-  }
-  const pad = 24 * scale;
-  let x = vb[0] + (x0 - left) * scale - pad, y = vb[1] + (y0 - top) * scale - pad;
-  let w = (x1 - x0) * scale + 2 * pad, h = (y1 - y0) * scale + 2 * pad;
-  // never closer than 2.5 times the fitted size, so a one-node equation keeps its neighbours
-  const least = Math.max(vb[2], vb[3]) / 2.5;
-  if (w < least) { x -= (least - w) / 2; w = least; }
-  if (h < least * box.height / box.width) {
-    const want = least * box.height / box.width;
-    y -= (want - h) / 2; h = want;
-  }
-  svgEl.setAttribute("viewBox", `${x} ${y} ${w} ${h}`);
+  // fitted: no larger than full size, so a one-node equation keeps its neighbours in view
+  const fit = Math.max(LAYER_LEAST, Math.min(need, FULL));
+  const s = fitted ? fit : Math.min(MOST, 1.5 * fit);
+  // when they do not all fit, the first node the pass reaches (the top of the equation) leads
+  const lead = unitBox(nodes[ks[0]]);
+  const half = { w: a.w / (2 * s) - MARGIN / s, h: a.h / (2 * s) - MARGIN / s };
+  let cx = (f.x0 + f.x1) / 2, cy = (f.y0 + f.y1) / 2;
+  cx = Math.min(Math.max(cx, lead.x1 - half.w), lead.x0 + half.w);
+  cy = Math.min(Math.max(cy, lead.y1 - half.h), lead.y0 + half.h);
+  const v = clampView({ cx, cy, s });
+  view = v;
+  applyView(v);
 }
 let mode = "node";
 let fitted = false;
@@ -162,10 +172,15 @@ function showLayer(i) {
     "#graph .changed, #graph .covered")
     .forEach((el) => el.classList.remove("current", "parent", "active", "changed", "covered"));
   const st = layerCurrent >= 0 ? LAYERS[layerCurrent] : null;
-  const grads = gradsAfter(st ? st.upto : -1);
+  // the grads computed by this equation and the ones before it (final values); a grad a
+  // later equation computes is not shown yet
+  const grads = gradsAfter(STEPS.length - 1);
+  const known = new Set(st ? st.known : []);
   for (let k = 0; k < D.count; k++) {
-    gradTexts[k].textContent = prefixes[k] + fmt(grads[k]);
-    nodes[k].setAttribute("data-grad", String(grads[k]));
+    const done = known.has(k);
+    gradTexts[k].textContent = prefixes[k] + (done ? fmt(grads[k]) : "\u2013");
+    gradTexts[k].classList.toggle("pending", !done);
+    nodes[k].setAttribute("data-grad", done ? String(grads[k]) : "");
   }
   document.getElementById("layer-index").textContent = st ? String(layerCurrent) : "\\u2013";
   const body = document.getElementById("layer-body");
@@ -178,7 +193,6 @@ function showLayer(i) {
   body.innerHTML = st.html;
   st.nodes.forEach((k) => nodes[k].classList.add("covered"));
   focusGraph(st.nodes);
-  if (st.nodes.length) nodes[st.nodes[0]].scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 function setMode(m) {
   if (m === "layer" && !LAYERS.length) return;
@@ -198,8 +212,9 @@ function setMode(m) {
     }
     showLayer(layerCurrent);
   } else {
-    focusGraph([]);
+    document.querySelectorAll("#graph text.pending").forEach((t) => t.classList.remove("pending"));
     show(current);
+    refollow();
   }
 }
 if (!LAYERS.length) document.getElementById("modes").style.display = "none";
@@ -209,6 +224,7 @@ document.getElementById("fit").addEventListener("click", () => {
   if (mode === "layer") showLayer(layerCurrent);  // zoom in fitted, the whole drawing full size
 });
 document.getElementById("mode-layer").addEventListener("click", () => setMode("layer"));
+addEventListener("resize", () => { if (mode === "layer") showLayer(layerCurrent); });
 // In the layer mode, the step buttons and keys move through the equations instead.
 for (const [id, delta] of [["next", 1], ["prev", -1]]) {
   document.getElementById(id).addEventListener("click", (e) => {
