@@ -248,7 +248,21 @@ def verify(case: NetCase, notation: Any) -> None:
             same(total[0], t(ref_w) if kj else ref_w, "∂C/∂w of the batch")
     found = checks(text)
     assert len(found) >= 3 * n_layers
-    assert max(found) < 1e-12
+    # each check is a difference of two computations of one quantity: rounding, relative to
+    # the largest number involved. Near saturation ∇_a C of cross-entropy, (a − y)/(a (1 − a)),
+    # reaches 10^4 and more, so the bound scales with it (never below the absolute 1e-12).
+    uses_z = case.cost == "binary_cross_entropy_with_logits"
+    scale = max(
+        [1.0]
+        + [
+            abs(g)
+            for x, ref in enumerate(refs)
+            for g in closed_form.cost_gradient(
+                case.cost, ref.layers[-1].z if uses_z else ref.layers[-1].a, case.ys[x]
+            )
+        ]
+    )
+    assert max(found) < 1e-12 * scale
 
 
 # every cost pairing (incl. softmax + cross-entropy) in every notation; each hidden activation,
