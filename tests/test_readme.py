@@ -35,7 +35,7 @@ def text_after(code: str) -> str:
 
 DELTA = "from nn import MLP\nfrom nn.losses import binary_cross_entropy\n"
 ENGINE = "from autograd import"
-VIZ = "import viz\n\nviz.svg(C)"
+VIZ = "# continues the example under"
 TRAINING = "from nn import MLP\nfrom nn.data import moons"
 
 
@@ -243,3 +243,34 @@ def test_the_readme_runs_top_to_bottom_in_one_namespace(
         ran += 1
     assert ran >= len(blocks()) - 1
     assert (tmp_path / "stepper.html").exists() and (tmp_path / "moons.json").exists()
+
+
+CONTINUES = re.compile(r'# continues the example under "(.+?)"')
+
+
+def python_blocks() -> list[tuple[str, str]]:
+    """Every ```python block of the README with the heading it stands under."""
+    found = []
+    for m in re.finditer(r"```python\n(.*?)```", README, re.S):
+        heading = re.findall(r"^#+ (.+)$", README[: m.start()], re.M)[-1]
+        found.append((heading, m.group(1)))
+    return found
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_each_python_block_runs_alone_or_says_which_it_continues(
+    index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a reader pastes one block: it runs in a fresh interpreter state, or its first line names
+    # the block it continues (which then runs first)
+    heading, code = python_blocks()[index]
+    if "import torch" in code and os.environ.get("DELTAGRAD_REQUIRE_TORCH") != "1":
+        pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")
+    monkeypatch.chdir(tmp_path)  # blocks write files (moons.json, stepper.html, …)
+    namespace: dict[str, object] = {}
+    first = code.splitlines()[0]
+    if (m := CONTINUES.match(first)) is not None:
+        earlier = [c for h, c in python_blocks() if h == m.group(1)]
+        assert earlier, f"{heading}: no block under the heading {m.group(1)!r}"
+        run_block(earlier[0], namespace)
+    run_block(code, namespace)
