@@ -34,3 +34,21 @@ def torch() -> Any:
 
         return required
     return pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the page tests, or a skip with the reason (a failure in CI)."""
+    from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
+
+    missing = _browser_missing()
+    if missing is not None:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()

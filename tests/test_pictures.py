@@ -8,7 +8,6 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from nn import MLP
 from nn.data import moons
 from nn.losses import batch_loss, binary_cross_entropy_with_logits, mse, squared_error
 from nn.notation import Name
-from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz.cli import main
 from viz.draw import _NUMBER, MAX_LABEL, processing_order, shorten
 from viz.numbers import number
@@ -250,21 +248,6 @@ def test_edges_by_weight_before_backward() -> None:
 
 
 # ------------------------------------------------------------------------ in Chromium
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 VIEW = """() => {
   const area = document.getElementById("graph").getBoundingClientRect();
   const svg = document.querySelector("#graph svg");

@@ -6,7 +6,6 @@ deltagrad playground command and its --csv errors."""
 import json
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from nn.losses import binary_cross_entropy_with_logits
 from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import fit
-from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz.cli import main
 from viz.numbers import number
 
@@ -224,21 +222,6 @@ def test_csv_without_header_and_wrong_net(
 
 
 # ------------------------------------------------------------------------ in Chromium
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Watched:
     """A page that records console errors, page errors and every request it makes."""
 

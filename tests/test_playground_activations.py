@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import fit
 from tests.test_playground import Watched, page_data, shown
-from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz.playground import PAGE_SIGMA
 
 HIDDEN = [a for a in ACTIVATIONS if a != "softmax"]
@@ -108,21 +106,6 @@ def test_write_playground_path_errors_are_the_steppers(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------ in a browser
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def test_the_page_sigma_is_the_engines_at_sample_points(browser: Any, tmp_path: Path) -> None:
     recorder, model, xs, ys = trained("tanh", steps=2)
     path = tmp_path / "p.html"

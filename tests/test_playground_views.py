@@ -6,7 +6,6 @@ without them, unless DELTAGRAD_REQUIRE_BROWSER=1, as in CI)."""
 
 import itertools
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import fit
 from tests.test_playground import Watched, page_data, trained
-from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz import palette
 from viz.cli import main
 from viz.numbers import number
@@ -33,21 +31,6 @@ def value_of(text: str) -> float:
     """A number as the page writes it (a true minus sign) read back."""
     assert "-" not in text, f"{text!r}: a hyphen where a minus sign belongs"
     return float(text.replace(MINUS, "-"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def headerless_csv(tmp_path: Path, notation: str) -> Path:
