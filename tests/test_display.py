@@ -11,7 +11,6 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,25 +225,6 @@ def _browser_missing() -> str | None:
     if shutil.which("chromium") is None and not os.path.exists("/usr/bin/chromium"):
         return "Chromium is not installed (apt-get install chromium)"
     return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_stepper_browser import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def test_pages_run_inside_their_sandboxed_iframes(browser: Any, tmp_path: Path) -> None:

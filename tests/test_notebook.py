@@ -250,18 +250,14 @@ def documented_export() -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_documented_html_export_typesets_every_formula_offline(tmp_path: Path) -> None:
+def test_the_documented_html_export_typesets_every_formula_offline(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """The README's nbconvert command, run as written, then its HTML in Chromium with every
     request off this machine refused: the formulas come out typeset, no raw $ left."""
     _require_notebook_tools()
-    from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
-
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
+    # the session's one Chromium (conftest), asked for only once the notebook tools are there
+    browser = request.getfixturevalue("browser")
 
     words = documented_export()
     assert words[:2] == ["jupyter", "nbconvert"]
@@ -288,24 +284,22 @@ def test_the_documented_html_export_typesets_every_formula_offline(tmp_path: Pat
             refused.append(url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.route("**/*", local_only)
-            page.goto(exported.as_uri())
-            # once MathJax (if it loaded at all) has typeset every formula
-            page.evaluate(
-                "window.MathJax && MathJax.Hub ? new Promise((d) => MathJax.Hub.Queue(d)) : 0"
-            )
-            typeset = page.locator(".MathJax_CHTML, .MathJax_SVG, mjx-container").count()
-            # the visible text of the Markdown cells and outputs, formulas typeset: no $ left
-            raw = page.evaluate(
-                """() => [...document.querySelectorAll('.jp-RenderedMarkdown')]
-                    .map((e) => e.innerText).filter((t) => /\\$[^$\\n]+\\$/.test(t))"""
-            )
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.route("**/*", local_only)
+        page.goto(exported.as_uri())
+        # once MathJax (if it loaded at all) has typeset every formula
+        page.evaluate(
+            "window.MathJax && MathJax.Hub ? new Promise((d) => MathJax.Hub.Queue(d)) : 0"
+        )
+        typeset = page.locator(".MathJax_CHTML, .MathJax_SVG, mjx-container").count()
+        # the visible text of the Markdown cells and outputs, formulas typeset: no $ left
+        raw = page.evaluate(
+            """() => [...document.querySelectorAll('.jp-RenderedMarkdown')]
+                .map((e) => e.innerText).filter((t) => /\\$[^$\\n]+\\$/.test(t))"""
+        )
+    finally:
+        page.close()
     assert refused == [], f"requests off this machine: {refused}"
     markdown = [c for c in stored()["cells"] if c["cell_type"] == "markdown"]
     inline = sum(len(re.findall(r"\$[^$\n]+\$", "".join(c["source"]))) for c in markdown)

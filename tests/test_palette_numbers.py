@@ -11,8 +11,6 @@ import html
 import math
 import random
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,6 @@ from nn.optim import Adam
 from nn.record import Recorder
 from nn.train import fit
 from tests.shown import read
-from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 from viz import palette
 from viz.cli import main
 from viz.draw import processing_order
@@ -253,22 +250,6 @@ def trained() -> tuple[Recorder, MLP, list[list[float]], list[int]]:
     opt = Adam(model.parameters(), lr=0.05)
     fit(model, xs, ys, binary_cross_entropy_with_logits, opt, epochs=40, record=recorder)
     return recorder, model, xs, ys
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def agreement_cases() -> list[tuple[float, int]]:

@@ -124,20 +124,11 @@ def _browser_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser_page() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"DELTAGRAD_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
+def browser_page(browser: Any) -> Iterator[Any]:
+    """One page of the session's Chromium (conftest's `browser`: Playwright runs once)."""
+    page = browser.new_page()
+    yield page
+    page.close()
 
 
 def shown_state(page: Any) -> dict[str, Any]:
