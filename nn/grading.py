@@ -62,9 +62,13 @@ __all__ = [
     "BackpropReport",
     "Diagnosis",
     "Mismatch",
+    "Outcome",
+    "Plan",
+    "call_learner",
     "check_backprop",
     "learner_frame",
     "mistake_title",
+    "plan_check",
 ]
 
 # The mistakes the checker knows, by the key a Diagnosis carries, with a short title; the
@@ -1556,8 +1560,70 @@ def _check_sizes(sizes: object) -> list[int]:
     return widths
 
 
-def check_backprop(
-    fn: Callable[..., Any],
+@dataclass(frozen=True)
+class Outcome:
+    """What the learner's function did on one trial, as plain data: returned or raised.
+
+    ``returned`` is what it returned (any value; read and checked by the grader), ``raised`` the
+    sentence saying what it raised or called instead (None when it returned). A child process
+    that runs a submission sends these back; the verdict is made from them in the parent.
+    """
+
+    returned: Any = None
+    raised: str | None = None
+
+
+def call_learner(fn: Callable[..., Any], args: Sequence[Any]) -> Outcome:
+    """Run fn(*args) once: what it returned, or the sentence saying what it raised or exited."""
+    try:
+        return Outcome(returned=fn(*args))
+    except (Exception, SystemExit) as e:  # not KeyboardInterrupt: Ctrl-C stops the check
+        if isinstance(e, SystemExit):
+            what = (
+                f"the function called sys.exit({e.code!r}){_where_it_failed(e, fn)}, which "
+                "would end the program; return (deltas, grad_w, grad_b) instead"
+            )
+        else:
+            what = f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}"
+        return Outcome(raised=what)
+
+
+@dataclass
+class Plan:
+    """The random networks of one check, with the graph's numbers: ``inputs()`` to run the
+    learner's function on, ``grade(outcomes)`` to compare what it did with the graph."""
+
+    sizes: list[int]
+    activation: str
+    output_activation: str
+    cost: str
+    trials: int
+    batch: int | None
+    notation: Notation
+    runs: list[_Trial]
+
+    def inputs(self) -> list[tuple[Any, Any, Any, Any]]:
+        """(weights, biases, x, y) for each trial, fresh plain lists the function may change."""
+        out: list[tuple[Any, Any, Any, Any]] = []
+        for t in self.runs:
+            weights = [[list(r) for r in w] for w in t.weights]
+            biases = [list(b) for b in t.biases]
+            x: Any = [list(v) for v in t.xs] if self.batch else list(t.xs[0])
+            y: Any
+            if self.batch:
+                y = [v if isinstance(v, int) else list(v) for v in t.ys]
+            else:
+                y = t.ys[0] if isinstance(t.ys[0], int) else list(t.ys[0])
+            out.append((weights, biases, x, y))
+        return out
+
+    def grade(self, outcomes: Sequence[Outcome]) -> BackpropReport:
+        """The report on what the function did, one outcome per trial (stops at the first
+        that raised)."""
+        return _grade(self, outcomes)
+
+
+def plan_check(
     sizes: Sequence[int],
     activation: str = "sigmoid",
     output_activation: str = "sigmoid",
@@ -1566,16 +1632,14 @@ def check_backprop(
     seed: int = 0,
     notation: NotationLike = None,
     batch: int | None = None,
-) -> BackpropReport:
-    """Run fn(weights, biases, x, y) -> (deltas, grad_w, grad_b) against the graph; report."""
-    if not callable(fn):
-        raise TypeError(f"fn must be the learner's backprop function, got {type(fn).__name__}")
+) -> Plan:
+    """The networks and the graph's numbers for a check (arguments as for check_backprop)."""
     widths = _check_sizes(sizes)
     hidden = check_activation(activation, output=False)
     output = check_activation(output_activation, output=True)
     cost = _cost_name(cost)
     # resolved now: the report keeps the names it was made with, whatever use() does later
-    notation = notations.get(notation)
+    resolved = notations.get(notation)
     costs.check_pair(cost, output)  # a pair that does not fit, refused with what fits
     if output == "softmax" and widths[-1] < 2:
         raise ValueError(
@@ -1590,41 +1654,63 @@ def check_backprop(
     rng = random.Random(seed)
     m = batch or 1
     runs = [_make_trial(rng, widths, hidden, output, cost, m) for _ in range(trials)]
-    check = _Check(widths, hidden, output, cost, batch, notation, runs)
+    return Plan(widths, hidden, output, cost, trials, batch, resolved, runs)
+
+
+def check_backprop(
+    fn: Callable[..., Any],
+    sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    cost: str = "quadratic",
+    trials: int = 20,
+    seed: int = 0,
+    notation: NotationLike = None,
+    batch: int | None = None,
+) -> BackpropReport:
+    """Run fn(weights, biases, x, y) -> (deltas, grad_w, grad_b) against the graph; report.
+
+    The function runs in this process; ``deltagrad grade`` runs a file's function in a child
+    process instead (plan_check, then Plan.grade on what the child sends back).
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be the learner's backprop function, got {type(fn).__name__}")
+    plan = plan_check(sizes, activation, output_activation, cost, trials, seed, notation, batch)
+    outcomes: list[Outcome] = []
+    for args in plan.inputs():
+        outcomes.append(call_learner(fn, args))
+        if outcomes[-1].raised is not None:
+            break
+    return plan.grade(outcomes)
+
+
+def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
+    widths, batch, notation, runs = plan.sizes, plan.batch, plan.notation, plan.runs
+    check = _Check(
+        widths, plan.activation, plan.output_activation, plan.cost, batch, notation, runs
+    )
     report = BackpropReport(
         ok=False,
         sizes=widths,
-        activation=hidden,
-        output_activation=output,
-        cost=cost,
-        trials=trials,
+        activation=plan.activation,
+        output_activation=plan.output_activation,
+        cost=plan.cost,
+        trials=plan.trials,
         batch=batch,
         notation=notation,
     )
     reader = _Reader(widths, batch, notation)
-    for t in runs:
-        weights = [[list(r) for r in w] for w in t.weights]
-        biases = [list(b) for b in t.biases]
-        x: Any = [list(v) for v in t.xs] if batch else list(t.xs[0])
-        y: Any = [v if isinstance(v, int) else list(v) for v in t.ys] if batch else t.ys[0]
-        if not batch and not isinstance(y, int):
-            y = list(y)
-        try:
-            result = fn(weights, biases, x, y)
-        except (Exception, SystemExit) as e:  # not KeyboardInterrupt: Ctrl-C stops the check
-            if isinstance(e, SystemExit):
-                what = (
-                    f"the function called sys.exit({e.code!r}){_where_it_failed(e, fn)}, which "
-                    "would end the program; return (deltas, grad_w, grad_b) instead"
-                )
-            else:
-                what = f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}"
+    if len(outcomes) < len(runs) and (not outcomes or outcomes[-1].raised is None):
+        raise ValueError(f"{len(runs)} trials but {len(outcomes)} outcomes")
+    for t, outcome in zip(runs, outcomes, strict=False):
+        if outcome.raised is not None:
             report.diagnosis = Diagnosis(
-                "exception", _sentence(what) + " " + _shapes_hint(widths, batch, notation)
+                "exception",
+                _sentence(outcome.raised) + " " + _shapes_hint(widths, batch, notation),
             )
             return report
         try:
-            t.got_deltas, t.got_w, t.got_b = reader.read(result)
+            t.got_deltas, t.got_w, t.got_b = reader.read(outcome.returned)
         except _Problem as p:
             report.diagnosis = Diagnosis(p.mistake, _sentence(str(p)))
             return report
