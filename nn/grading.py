@@ -49,7 +49,7 @@ from typing import Any
 from autograd import Expr, Value
 from autograd.numbers import factor, number
 
-from . import closed_form, costs, losses
+from . import closed_form, costs, formula_search, losses
 from . import notation as notations
 from .activations import ACTIVATIONS, activate, check_activation, sigma_prime_text, softmax
 from .activations import TABLE as ACTIVATION_TABLE
@@ -94,6 +94,7 @@ _TITLES: dict[str, str] = {
     "shape": "a shape that does not match",
     "exception": "the function raised an exception",
     "nothing_fits": "no known mistake fits",
+    "learner_formula": "your formula, found by search",
 }
 
 
@@ -1732,6 +1733,15 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                 equation=check.equation(t, kind, i, index),
             )
             report.diagnosis = _diagnose(check, kind, i)
+            before = report.diagnosis
+            if before is None or before.mistake in formula_search.REFINES:
+                found = formula_search.explain_quantity(
+                    runs, kind, i, widths, plan.activation, plan.output_activation, plan.cost,
+                    batch, notation,
+                )  # fmt: skip
+                if found is not None:
+                    key, message = (before.mistake, before.message) if before else (None, "")
+                    report.diagnosis = Diagnosis(*found.verdict(key, message))
             if report.diagnosis is None:
                 report.diagnosis = Diagnosis(
                     "nothing_fits",

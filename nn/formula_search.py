@@ -1,0 +1,969 @@
+"""The learner's formula: a bounded search for the expression a wrong quantity equals on every trial.
+
+When no registered mistake fits the learner's first wrong quantity (δ^l, ∂C/∂b^l or ∂C/∂w^l of
+layer l, Nielsen's numbering), :func:`explain_quantity` searches a small grammar, bottom up, for
+the simplest expression that equals the learner's numbers on EVERY trial (``math.isclose`` with
+the grader's tolerances, rel 1e-6, abs 1e-9), and says in the learner's notation how it differs
+from the right equation (BP1–BP4).
+
+Layout. Internally every per-example quantity is a matrix with one row per example (a batch of
+m; m = 1 for one example), so the textbook's column-vector (w^{l+1})ᵀ δ^{l+1} is the product
+δ^{l+1} @ w^{l+1}; formulas are written back in the textbooks' column-vector form ((w³)ᵀ δ³,
+δ² (a¹)ᵀ). A formula is a tree (:class:`Expr`) rendered to tokens by the notation's one symbol
+function (nn.notation.term); nothing is parsed back from text.
+
+The grammar, in its fixed order (this order breaks ties between formulas of equal size):
+
+  atoms (0 operations), in this order, where the layer exists and the atom is new:
+      z^l, a^l, a^{l−1}, δ^{l+1}, w^{l+1}, a^L − y (the output error), ∇_a C, a^L, y, w^l,
+      δ^l (for ∂C/∂b and ∂C/∂w only), z^{l−1}, z^{l+1}
+  leaves (1 operation each), for each atom in the order above:
+      σ′(atom), σ(atom) (per-example atoms only; σ is layer l's activation from
+      nn.activations' table, its op row's derivative for σ′), atomᵀ
+  operations (1 each), tried in this order on smaller formulas (smaller first, and within a
+  size in the order they were found):
+      Σ over the examples (rows), Σ over the neurons (columns), X ⊙ Y (numpy broadcasting, so a
+      sum can multiply a whole row), X @ Y (a matrix product)
+  at the root (1 each): a constant factor c · X, c in 2, ½, 1/m, m, 1/n, n (n: the fan-in,
+      the width of layer l−1), 1/n_l, n_l (the width of layer l); and the transpose Xᵀ.
+
+"Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
+the order above. Only formulas of at most MAX_OPS operations are tried, and at most
+MAX_CANDIDATES candidates are evaluated (the search stops there and reports nothing).
+
+Pruning: each candidate is evaluated on the first PROBE_TRIALS trials; a candidate whose values
+equal (to 1e-10) those of a formula found before is dropped (observational equivalence: the
+earlier one is simpler or first in the order, and any larger formula built on the later one
+has an equal twin built on the earlier); formulas of the last size are only built when their
+shape fits the learner's quantity. A candidate that matches on the probe trials is then
+evaluated on every trial before it is reported.
+
+Stale weights (the weights updated before BP2 used them) cannot match exactly, as the learner's
+learning rate is not known: :func:`stale_weights` fits one η by least squares to BP2 computed
+with w^{l+1} − η ∂C/∂w^{l+1} on the first trial and reports a hint when that η fits every trial.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import costs
+from . import notation as notations
+from .activations import TABLE as ACTIVATION_TABLE
+from .notation import Frac, Num, Op, Sym, Tokens
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_OPS",
+    "PROBE_TRIALS",
+    "REFINES",
+    "Expr",
+    "Found",
+    "Search",
+    "explain_quantity",
+    "render",
+    "search",
+    "stale_weights",
+]
+
+MAX_OPS = 4  # the largest formula tried, in operations
+MAX_CANDIDATES = 200_000  # the most candidates evaluated in one search
+PROBE_TRIALS = 3  # candidates are compared on this many trials, then verified on every trial
+REL_TOL = 1e-6  # as the grader compares
+ABS_TOL = 1e-9
+
+# the catalogue's diagnoses that a formula may make more precise (a plain constant factor, or
+# every entry 0, whose likely cause the grammar may explain)
+REFINES = ("constant_factor", "not_filled_in")
+
+Mat = tuple[tuple[float, ...], ...]  # rows × columns; rows are examples for per-example atoms
+
+# ------------------------------------------------------------------------------- formulas
+ATOM, SIGMA, SIGMA_PRIME, TRANSPOSE, SUM_X, SUM_J, HADAMARD, MATMUL, SCALE = (
+    "atom",
+    "sigma",
+    "sigma_prime",
+    "transpose",
+    "sum_x",
+    "sum_j",
+    "hadamard",
+    "matmul",
+    "scale",
+)
+# atoms: what they are, for rendering; per-example atoms have one row per example
+_PER_EXAMPLE = ("z", "a", "delta", "error", "grad_a", "y")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A formula as a tree: an atom (a quantity of a layer) or an operation on formulas."""
+
+    op: str
+    args: tuple[Expr, ...] = ()
+    atom: str = ""  # ATOM: z, a, delta, w, error (a^L − y), grad_a (∇_a C), y
+    layer: int = 0  # ATOM: the layer, Nielsen's numbering
+    const: str = ""  # SCALE: a key of the constants (2, half, 1/m, m, 1/n, n, 1/n_l, n_l)
+
+    @property
+    def size(self) -> int:
+        """The number of operations (an atom has none)."""
+        return 0 if self.op == ATOM else 1 + sum(a.size for a in self.args)
+
+    def atoms(self) -> list[Expr]:
+        """Every atom of the formula, left to right."""
+        if self.op == ATOM:
+            return [self]
+        return [x for a in self.args for x in a.atoms()]
+
+    def per_example(self) -> bool:
+        """True if the formula's rows are examples (so it is written as a column per example)."""
+        if self.op == ATOM:
+            return self.atom in _PER_EXAMPLE
+        if self.op == TRANSPOSE:
+            return False
+        if self.op == SUM_X:
+            return False
+        if self.op == MATMUL:
+            return self.args[0].per_example()
+        if self.op == HADAMARD:
+            return any(a.per_example() for a in self.args)
+        return self.args[0].per_example()
+
+
+def atom(name: str, layer: int) -> Expr:
+    """An atom: a quantity of a layer (Nielsen's numbering)."""
+    return Expr(ATOM, atom=name, layer=layer)
+
+
+def apply(op: str, *args: Expr, const: str = "") -> Expr:
+    """An operation on formulas."""
+    return Expr(op, tuple(args), const=const)
+
+
+# ------------------------------------------------------------------------------- matrices
+def _shape(x: Mat) -> tuple[int, int]:
+    return len(x), len(x[0])
+
+
+def _map(f: Callable[[float], float], x: Mat) -> Mat:
+    return tuple(tuple(f(v) for v in row) for row in x)
+
+
+def _transpose(x: Mat) -> Mat:
+    return tuple(zip(*x, strict=True))
+
+
+def _sum_x(x: Mat) -> Mat:
+    return (tuple(math.fsum(col) for col in zip(*x, strict=True)),)
+
+
+def _sum_j(x: Mat) -> Mat:
+    return tuple((math.fsum(row),) for row in x)
+
+
+def _broadcast(s: tuple[int, int], t: tuple[int, int]) -> tuple[int, int] | None:
+    """numpy's broadcast of two shapes, or None when they do not broadcast."""
+    out = []
+    for p, q in zip(s, t, strict=True):
+        if p != q and p != 1 and q != 1:
+            return None
+        out.append(max(p, q))
+    return out[0], out[1]
+
+
+def _hadamard(x: Mat, y: Mat) -> Mat:
+    (r1, c1), (r2, c2) = _shape(x), _shape(y)
+    if (r1, c1) == (r2, c2):
+        return tuple(
+            tuple(u * v for u, v in zip(a, b, strict=True)) for a, b in zip(x, y, strict=True)
+        )
+    rows, cols = max(r1, r2), max(c1, c2)
+    return tuple(
+        tuple(x[i % r1][j % c1] * y[i % r2][j % c2] for j in range(cols)) for i in range(rows)
+    )
+
+
+def _matmul(x: Mat, y: Mat) -> Mat:
+    cols = tuple(zip(*y, strict=True))
+    return tuple(tuple(math.fsum(a * b for a, b in zip(row, c, strict=True)) for c in cols) for row in x)
+
+
+def _scale(c: float, x: Mat) -> Mat:
+    return tuple(tuple(c * v for v in row) for row in x)
+
+
+# ------------------------------------------------------------------------------- the setting
+@dataclass
+class _Setting:
+    """What one search needs: the layer, widths, σ of the layer, constants, each trial's atoms."""
+
+    kind: str  # delta, grad_b or grad_w
+    layer: int  # l, Nielsen's numbering
+    sizes: list[int]
+    hidden: str
+    output: str
+    cost: str
+    batch: int | None
+    notation: notations.Notation
+    atoms: list[Expr]
+    envs: list[dict[tuple[str, int], Mat]]  # per trial: (atom, layer) -> matrix
+    targets: list[Mat]  # the learner's numbers per trial, in the same layout
+    consts: list[tuple[str, float]]
+    sigma: Callable[[Mat], Mat]
+    sigma_prime: Callable[[Mat], Mat]
+
+    @property
+    def L(self) -> int:
+        return len(self.sizes)
+
+
+def _elementwise(name: str) -> tuple[Callable[[Mat], Mat], Callable[[Mat], Mat]]:
+    """σ and σ′ of an activation on matrices, from its row in nn.activations (softmax: by row,
+    σ′ the diagonal of its Jacobian, s (1 − s), as the grader's slopes)."""
+    if name == "softmax":
+
+        def soft(x: Mat) -> Mat:
+            out = []
+            for row in x:
+                top = max(row)
+                e = [math.exp(v - top) for v in row]
+                total = math.fsum(e)
+                out.append(tuple(v / total for v in e))
+            return tuple(out)
+
+        return soft, lambda x: _map(lambda s: s * (1.0 - s), soft(x))
+    row = ACTIVATION_TABLE[name]
+    if row.op is None:  # linear: σ(z) = z, σ′ = 1
+        return (lambda x: x), (lambda x: _map(lambda v: 1.0, x))
+    op = row.op(None)
+
+    def forward(v: float) -> float:
+        try:
+            return float(op.forward(v))
+        except (OverflowError, ValueError):
+            return math.nan
+
+    def slope(v: float) -> float:
+        try:
+            return float(op.derivative(v, op.forward(v))[0])
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return math.nan
+
+    return (lambda x: _map(forward, x)), (lambda x: _map(slope, x))
+
+
+def _one_hot(y: Any, n: int) -> tuple[float, ...]:
+    if isinstance(y, int):
+        return tuple(1.0 if j == y else 0.0 for j in range(n))
+    return tuple(float(v) for v in y)
+
+
+def _setting(
+    runs: Sequence[Any],
+    kind: str,
+    i: int,
+    sizes: Sequence[int],
+    hidden: str,
+    output: str,
+    cost: str,
+    batch: int | None,
+    notation: notations.Notation,
+) -> _Setting:
+    sizes = list(sizes)
+    L = len(sizes)
+    layer = i + 2
+    envs: list[dict[tuple[str, int], Mat]] = []
+    targets: list[Mat] = []
+    for t in runs:
+        m = len(t.xs)
+        env: dict[tuple[str, int], Mat] = {}
+        for q in range(2, L + 1):
+            env["z", q] = tuple(tuple(t.zs[x][q - 2]) for x in range(m))
+            env["delta", q] = tuple(tuple(t.deltas[x][q - 2]) for x in range(m))
+            env["w", q] = tuple(tuple(r) for r in t.weights[q - 2])
+        for q in range(1, L + 1):
+            env["a", q] = tuple(tuple(t.acts[x][q - 1]) for x in range(m))
+        ys = tuple(_one_hot(t.ys[x], sizes[-1]) for x in range(m))
+        env["y", L] = ys
+        env["error", L] = tuple(
+            tuple(a - y for a, y in zip(env["a", L][x], ys[x], strict=True)) for x in range(m)
+        )
+        env["grad_a", L] = tuple(tuple(t.grad_a[x]) for x in range(m))
+        envs.append(env)
+        if kind == "delta":
+            targets.append(tuple(tuple(r) for r in t.got_deltas[i]))
+        elif kind == "grad_b":
+            targets.append((tuple(t.got_b[i]),))
+        else:
+            targets.append(tuple(tuple(r) for r in t.got_w[i]))
+    # the atoms in the grammar's order, where the layer exists
+    wanted = [
+        ("z", layer),
+        ("a", layer),
+        ("a", layer - 1),
+        ("delta", layer + 1),
+        ("w", layer + 1),
+        ("error", L),
+        ("grad_a", L),
+        ("a", L),
+        ("y", L),
+        ("w", layer),
+    ]
+    if kind != "delta":
+        wanted.append(("delta", layer))
+    wanted += [("z", layer - 1), ("z", layer + 1)]
+    atoms = [atom(name, q) for name, q in wanted if (name, q) in envs[0]]
+    m = batch or 1
+    consts: list[tuple[str, float]] = [("2", 2.0), ("half", 0.5)]
+    if m > 1:
+        consts += [("1/m", 1.0 / m), ("m", float(m))]
+    consts += [("1/n", 1.0 / sizes[i]), ("n", float(sizes[i]))]
+    consts += [("1/n_l", 1.0 / sizes[i + 1]), ("n_l", float(sizes[i + 1]))]
+    unique: list[tuple[str, float]] = []
+    for key, value in consts:  # one name per value, the first in the order
+        if value != 1.0 and all(not math.isclose(value, v) for _, v in unique):
+            unique.append((key, value))
+    name = output if layer == L else hidden
+    sigma, sigma_prime = _elementwise(name)
+    return _Setting(
+        kind,
+        layer,
+        sizes,
+        hidden,
+        output,
+        cost,
+        batch,
+        notation,
+        atoms,
+        envs,
+        targets,
+        unique,
+        sigma,
+        sigma_prime,
+    )
+
+
+def _evaluate(s: _Setting, e: Expr, env: dict[tuple[str, int], Mat]) -> Mat:
+    """The formula's value on one trial."""
+    if e.op == ATOM:
+        return env[e.atom, e.layer]
+    args = [_evaluate(s, a, env) for a in e.args]
+    if e.op == SIGMA:
+        return s.sigma(args[0])
+    if e.op == SIGMA_PRIME:
+        return s.sigma_prime(args[0])
+    if e.op == TRANSPOSE:
+        return _transpose(args[0])
+    if e.op == SUM_X:
+        return _sum_x(args[0])
+    if e.op == SUM_J:
+        return _sum_j(args[0])
+    if e.op == HADAMARD:
+        return _hadamard(args[0], args[1])
+    if e.op == MATMUL:
+        return _matmul(args[0], args[1])
+    assert e.op == SCALE, e.op
+    return _scale(dict(s.consts)[e.const], args[0])
+
+
+# ------------------------------------------------------------------------------- matching
+def _close(got: float, want: float) -> bool:
+    return math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def _fits_shape(got: tuple[int, int], want: tuple[int, int]) -> bool:
+    """A value of shape got can stand for the learner's quantity of shape want: the same shape,
+    a vector of the same length (a vector's orientation is not read), or broadcast to it."""
+    if got == want:
+        return True
+    if 1 in got and 1 in want and got[0] * got[1] == want[0] * want[1]:
+        return True
+    return all(g in (1, w) for g, w in zip(got, want, strict=True))
+
+
+def _equal(value: Mat, target: Mat) -> bool:
+    vs, ts = _shape(value), _shape(target)
+    if vs == ts:
+        return all(
+            _close(t, v) for vr, tr in zip(value, target, strict=True) for v, t in zip(vr, tr, strict=True)
+        )
+    if 1 in vs and 1 in ts and vs[0] * vs[1] == ts[0] * ts[1]:
+        flat = [v for r in value for v in r]
+        return all(_close(t, v) for v, t in zip(flat, (t for r in target for t in r), strict=False))
+    if not _fits_shape(vs, ts):
+        return False
+    return all(
+        _close(target[i][j], value[i % vs[0]][j % vs[1]])
+        for i in range(ts[0])
+        for j in range(ts[1])
+    )
+
+
+def _key(value: Mat) -> tuple[Any, ...]:
+    """A value's signature on the first trial: its shape and two random projections, rounded.
+    Equal values give equal keys; different values colliding has probability ~0."""
+    flat = [v for r in value for v in r]
+    p = math.fsum(v * w for v, w in zip(flat, _WEIGHTS, strict=False))
+    q = math.fsum(v * w for v, w in zip(flat, _WEIGHTS[::-1], strict=False))
+    return len(value), len(value[0]), round(p, 9), round(q, 9)
+
+
+# fixed pseudo-random weights for the signature (deterministic: no seed from the clock)
+_WEIGHTS = tuple(math.sin(1.0 + 7.0 * k) + 1.5 for k in range(4096))
+
+
+@dataclass
+class Search:
+    """The outcome of one search: the formula (or None) and how many candidates it evaluated."""
+
+    expr: Expr | None
+    candidates: int
+    capped: bool = False
+
+
+@dataclass
+class _Variant:
+    """The learner's numbers undone by a root operation: Expr X fits when root(X) fits."""
+
+    cost: int
+    wrap: Callable[[Expr], Expr]
+    targets: list[Mat]  # per trial
+    const: str = ""  # "T": the transpose; else the constant factors' keys
+
+
+def _variants(s: _Setting) -> list[_Variant]:
+    out = [_Variant(0, lambda e: e, s.targets)]
+
+    def scaled(v: _Variant, key: str, c: float) -> _Variant:
+        return _Variant(
+            v.cost + 1,
+            lambda e: apply(SCALE, v.wrap(e), const=key),
+            [_scale(1.0 / c, t) for t in v.targets],
+        )
+
+    if _shape(s.targets[0])[0] > 1 and _shape(s.targets[0])[1] > 1:
+        out.append(_Variant(1, lambda e: apply(TRANSPOSE, e), [_transpose(t) for t in s.targets], "T"))
+    ones = [scaled(out[0], key, c) for key, c in s.consts]
+    out += ones
+    # a constant factor applied twice (the batch mean's 1/m twice)
+    out += [scaled(first, key, c) for first, (key, c) in zip(ones, s.consts, strict=True)]
+    return out
+
+
+# What each axis of a value runs over: "x" the examples, an int q the neurons of layer q, "1" a
+# summed-out axis (it broadcasts). A product of two leaves whose axes do not agree (a learner's
+# δ ⊙ w that numpy accepted because the sizes happened to be equal) is kept only when it has the
+# learner's quantity's shape, and then takes that quantity's axes.
+Axes = tuple[str | int, str | int]
+_Entry = tuple[Expr, Mat, Axes]  # a formula, its value on the first trial, its axes
+
+
+def _atom_axes(e: Expr, L: int) -> Axes:
+    if e.atom == "w":
+        return e.layer, e.layer - 1
+    return "x", (L if e.atom in ("error", "grad_a", "y") else e.layer)
+
+
+def _same(p: str | int, q: str | int) -> bool:
+    return p == q or p == "?" or q == "?"
+
+
+def _join(p: str | int, q: str | int) -> str | int | None:
+    """The axis of an elementwise product of axes p and q (None: they do not agree)."""
+    if p == "1":
+        return q
+    if q == "1" or p == q:
+        return p
+    if p == "?" or q == "?":
+        return "?"
+    return None
+
+
+def _target_axes(s: _Setting) -> Axes:
+    if s.kind == "delta":
+        return "x", s.layer
+    if s.kind == "grad_b":
+        return "1", s.layer
+    return s.layer, s.layer - 1
+
+
+def _fits_axes(got: Axes, want: Axes) -> bool:
+    """A value with axes got can stand for the learner's quantity (axes want): the same axes up
+    to broadcasting; a vector (one axis "1") read in either orientation."""
+    if all(g == "1" or _same(g, w) for g, w in zip(got, want, strict=True)):
+        return True
+    return "1" in want and "1" in got  # two vectors (their lengths are checked with the shapes)
+
+
+def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Search:
+    """The simplest formula of the grammar that equals s.targets on every trial (see the module
+    docstring for the grammar, its order and the pruning)."""
+    env0 = s.envs[0]
+    variants = _variants(s)
+    want = _shape(s.targets[0])
+    axes_wanted = _target_axes(s)
+    axes_t = (axes_wanted[1], axes_wanted[0])
+    count = 0
+    seen: set[tuple[Any, ...]] = set()
+    banks: list[list[_Entry]] = []
+    leaves: list[_Entry] = []  # the atoms and the one-operation leaves, in order
+    rank: dict[Expr, int] = {}  # a leaf's place in leaves
+
+    def matches(e: Expr, value: Mat, axes: Axes, cost: int) -> Expr | None:
+        shape = _shape(value)
+        for v in variants:
+            if v.cost != cost or not _fits_shape(shape, _shape(v.targets[0])):
+                continue
+            if not _fits_axes(axes, axes_t if v.cost == 1 and v.const == "T" else axes_wanted):
+                continue
+            if _equal(value, v.targets[0]) and all(
+                _equal(_evaluate(s, e, env), t)
+                for env, t in zip(s.envs[1:], v.targets[1:], strict=True)
+            ):
+                return v.wrap(e)
+        return None
+
+    def fits(shape: tuple[int, int], axes: Axes, last: bool) -> bool:
+        if not last:
+            return True
+        return _fits_shape(shape, want) and (
+            _fits_axes(axes, axes_wanted) or _fits_axes(axes, axes_t)
+        )
+
+    def candidates(size: int) -> Any:
+        """(formula, value on the first trial, axes) of one size, in the grammar's order; at
+        the last size only those whose shape and axes fit the learner's quantity."""
+        last = size == max_ops
+        if size == 0:
+            for a in s.atoms:
+                yield a, env0[a.atom, a.layer], _atom_axes(a, s.L)
+            return
+        if size == 1:
+            for a, v, ax in banks[0]:
+                if a.atom in _PER_EXAMPLE:
+                    yield apply(SIGMA_PRIME, a), s.sigma_prime(v), ax
+                    yield apply(SIGMA, a), s.sigma(v), ax
+                if _shape(v) != (1, 1):
+                    yield apply(TRANSPOSE, a), _transpose(v), (ax[1], ax[0])
+        for e, v, (ar, ac) in banks[size - 1]:
+            r, c = _shape(v)
+            if r > 1 and fits((1, c), ("1", ac), last):
+                yield apply(SUM_X, e), _sum_x(v), ("1", ac)
+            if c > 1 and fits((r, 1), (ar, "1"), last):
+                yield apply(SUM_J, e), _sum_j(v), (ar, "1")
+        # a product has a leaf (an atom or a one-operation leaf) on one side at least; its axes
+        # must agree, except between two leaves (where a learner's shapes happened to fit: δ ⊙ w
+        # in a square layer, the output error beside a hidden layer's σ′)
+        for n2, (y, yv, (yr, yc)) in enumerate(leaves):
+            rest = size - 1 - y.size
+            if rest < 0:
+                continue
+            sy = _shape(yv)
+            for x, xv, (xr, xc) in banks[rest]:
+                sx = _shape(xv)
+                n1 = rank.get(x)  # the other side is a leaf too: each pair once for ⊙
+                loose = n1 is not None
+                b = _broadcast(sx, sy)
+                if b is not None and (n1 is None or n1 <= n2):
+                    ax: Any = (_join(xr, yr), _join(xc, yc))
+                    if None in ax and loose and b == want:
+                        ax = axes_wanted
+                    if None not in ax and fits(b, ax, last):
+                        yield apply(HADAMARD, x, y), _hadamard(xv, yv), ax
+                if sx[1] == sy[0] and (_same(xc, yr) or (loose and (sx[0], sy[1]) == want)):
+                    ax = (xr, yc) if _same(xc, yr) else axes_wanted
+                    if fits((sx[0], sy[1]), ax, last):
+                        yield apply(MATMUL, x, y), _matmul(xv, yv), ax
+                if n1 is None and sy[1] == sx[0] and _same(yc, xr):
+                    ax = (yr, xc)
+                    if fits((sy[0], sx[1]), ax, last):
+                        yield apply(MATMUL, y, x), _matmul(yv, xv), ax
+
+    for size in range(max_ops + 1):
+        bank: list[_Entry] = []
+        for e, value, axes in candidates(size):
+            count += 1
+            if count > cap:
+                return Search(None, count - 1, capped=True)
+            k = _key(value)
+            if k in seen or any(math.isnan(v) for r in value for v in r):
+                continue
+            seen.add(k)
+            found = matches(e, value, axes, 0)
+            if found is not None:
+                return Search(found, count)
+            if size < max_ops:
+                bank.append((e, value, axes))
+        banks.append(bank)
+        if size <= 1:  # the leaves: atoms, σ′, σ and ᵀ of an atom
+            for entry in bank:
+                if entry[0].op in (ATOM, SIGMA_PRIME, SIGMA, TRANSPOSE):
+                    rank[entry[0]] = len(leaves)
+                    leaves.append(entry)
+        # the same total size with root operations: smaller formulas against undone targets
+        for cost in range(1, size + 1):
+            for e, value, axes in banks[size - cost]:
+                found = matches(e, value, axes, cost)
+                if found is not None:
+                    return Search(found, count)
+    return Search(None, count)
+
+
+# ------------------------------------------------------------------------------- rendering
+def _tokens(s: _Setting, e: Expr) -> Tokens:
+    return _write(s.notation, s.batch, s.sizes, e, top=True)
+
+
+def _write(
+    n: notations.Notation, batch: int | None, sizes: list[int], e: Expr, top: bool = False
+) -> Tokens:
+    """A formula as tokens, in the textbooks' column-vector form."""
+
+    def w(x: Expr) -> Tokens:
+        return _write(n, batch, sizes, x)
+
+    def group(x: Expr) -> Tokens:
+        t = w(x)
+        compound = x.op in (HADAMARD, MATMUL, SCALE) or (x.op == ATOM and x.atom == "error")
+        return (Op("("), *t, Op(")")) if compound else t
+
+    def transposed(x: Expr) -> Tokens:
+        if x.op == TRANSPOSE:  # (Xᵀ)ᵀ = X
+            return w(x.args[0])
+        if x.op == ATOM and x.atom in _PER_EXAMPLE:
+            return (*w(x), Op("ᵀ"))
+        t = w(x)
+        return (*((Op("("), *t, Op(")")) if len(t) > 1 else t), Op("ᵀ"))
+
+    if e.op == ATOM:
+        L = len(sizes)
+        if e.atom == "error":
+            a = notations.term("activation", L, notation=n)
+            body = (*a, Op(" − "), *notations.term("target", notation=n))
+            return body if top else body
+        if e.atom == "grad_a":
+            return notations.term("cost", L, wrt="activation", notation=n)
+        if e.atom == "y":
+            return notations.term("target", notation=n)
+        q = {"z": "preactivation", "a": "activation", "delta": "delta", "w": "weight"}[e.atom]
+        return notations.term(q, e.layer, notation=n)
+    if e.op in (SIGMA, SIGMA_PRIME):
+        f = notations.term(e.op, notation=n)
+        return (*f, Op("("), *w(e.args[0]), Op(")"))
+    if e.op == TRANSPOSE:
+        (x,) = e.args
+        if x.op == ATOM and x.atom in _PER_EXAMPLE:
+            return w(x)  # a row per example, transposed: the column vector the textbook writes
+        return transposed(x)
+    if e.op in (SUM_X, SUM_J):
+        index = n.example if e.op == SUM_X else "j"
+        return (Sym("Σ", "", index), Op(" "), *group(e.args[0]))
+    if e.op == SCALE:
+        c = {
+            "2": (Num("2"),),
+            "half": (Num("½"),),
+            "1/m": notations.term("mean", notation=n),
+            "m": (Sym(n.batch_size),),
+            "1/n": (Frac((Num("1"),), (Sym("n"),)),),
+            "n": (Sym("n"),),
+            "1/n_l": (Frac((Num("1"),), (Sym("n", "", "l"),)),),
+            "n_l": (Sym("n", "", "l"),),
+        }[e.const]
+        if isinstance(c[0], Frac):
+            c = (Op("("), *c, Op(")"))
+        return (*c, Op(" "), *group(e.args[0]))
+    x, y = e.args
+    if e.op == HADAMARD:
+        return (*group(x), Op(" ⊙ "), *group(y))
+    # X @ Y in rows-are-examples form, written as the textbooks' column vectors:
+    # (per-example X) @ Y is (Yᵀ X)ᵀ, written Yᵀ X; Xᵀ @ (per-example Y) is X Yᵀ
+    if x.per_example() and not y.per_example():
+        return (*transposed(y), Op(" "), *group(x))
+    if x.op == TRANSPOSE and x.args[0].per_example() and y.per_example():
+        return (*group(x.args[0]), Op(" "), *transposed(y))
+    return (*group(x), Op(" "), *group(y))
+
+
+def render(e: Expr, setting: Any, style: str = "ascii") -> str:
+    """A formula as text in the setting's notation and a style (nn.notation.STYLES)."""
+    return notations.write(_tokens(setting, e), style)
+
+
+# ------------------------------------------------------------------------------- the message
+def _correct(s: _Setting) -> Expr | None:
+    """The right formula for the quantity, in the grammar (None: BP1 of a softmax output)."""
+    layer, L = s.layer, s.L
+    m = s.batch or 1
+    if s.kind == "delta":
+        if layer < L:
+            return apply(
+                HADAMARD,
+                apply(MATMUL, atom("delta", layer + 1), atom("w", layer + 1)),
+                apply(SIGMA_PRIME, atom("z", layer)),
+            )
+        row = costs.COSTS[s.cost]
+        if (s.output, s.cost) in {(r.pair, r.name) for r in costs.COSTS.values() if r.pair}:
+            return atom("error", L) if row.wrt == "a" else None
+        if s.output == "softmax" or row.wrt != "a":
+            return None
+        return apply(HADAMARD, atom("grad_a", L), apply(SIGMA_PRIME, atom("z", L)))
+    if s.kind == "grad_b":
+        d = atom("delta", layer)
+        return apply(SCALE, apply(SUM_X, d), const="1/m") if m > 1 else d
+    product = apply(MATMUL, apply(TRANSPOSE, atom("delta", layer)), atom("a", layer - 1))
+    return apply(SCALE, product, const="1/m") if m > 1 else product
+
+
+def _difference(found: Expr, right: Expr) -> tuple[Expr | None, Expr | None]:
+    """(what the learner has, what belongs there): the one place the two trees differ;
+    (extra, None) for an extra factor around the right formula; (None, None) if unclear."""
+    if found == right:
+        return None, None
+    if found.op == HADAMARD and right in found.args:
+        other = found.args[1] if found.args[0] == right else found.args[0]
+        return other, None
+    if found.op == SCALE and found.args[0] == right:
+        return found, None
+    if found.op == right.op and len(found.args) == len(right.args) and found.args:
+        orders = [right.args]
+        if found.op == HADAMARD:
+            orders.append(right.args[::-1])
+        for args in orders:
+            diff = [(f, r) for f, r in zip(found.args, args, strict=True) if f != r]
+            if len(diff) == 1:
+                return _difference(*diff[0])
+        if found.op == SCALE and found.args == right.args:
+            return found, right
+    return found, right
+
+
+def _is_zero(targets: list[Mat]) -> bool:
+    return all(abs(v) <= ABS_TOL for t in targets for r in t for v in r)
+
+
+@dataclass
+class Found:
+    """The learner's formula: the tree, its text (ascii, as the report writes), a sentence."""
+
+    expr: Expr | None  # None for a stale-weights hint (no exact formula)
+    text: str
+    sentence: str
+    candidates: int
+    zero: bool = False  # the quantity is 0 on every trial; the sentence gives the likely cause
+    unicode: str = ""
+    latex: str = ""
+    eta: float | None = None  # the fitted learning rate of a stale-weights hint
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def verdict(self, mistake: str | None, message: str) -> tuple[str, str]:
+        """(mistake key, message) for the report, given the catalogue's (None: nothing fit)."""
+        if self.zero and mistake is not None:
+            return mistake, message.rstrip(".") + ". " + self.sentence
+        return "learner_formula", self.sentence
+
+
+def _symbol(s: _Setting) -> str:
+    q = {"delta": "delta", "grad_b": "bias", "grad_w": "weight"}[s.kind]
+    if q == "delta":
+        return notations.text("delta", s.layer, notation=s.notation, style="ascii")
+    return notations.text(
+        "cost", s.layer, wrt=q, batch=bool(s.batch), notation=s.notation, style="ascii"
+    )
+
+
+def _equation(s: _Setting) -> tuple[str, str]:
+    """(BPn, the right equation in this setting's symbols)."""
+    name = _symbol(s)
+    right = _correct(s)
+    bp = {"grad_b": "BP3", "grad_w": "BP4"}.get(s.kind, "BP1" if s.layer == s.L else "BP2")
+    if right is None:
+        eqs = notations.bp_equations(s.notation)
+        return bp, eqs[bp]
+    return bp, f"{name} = {render(right, s)}"
+
+
+def _sentence(s: _Setting, e: Expr) -> str:
+    S = s.notation
+    name = _symbol(s)
+    text = render(e, s)
+    bp, equation = _equation(s)
+    right = _correct(s)
+    head = f"your {name} equals {text} on every trial; the right one is {bp}: {equation}"
+    if right is None:
+        return head + "."
+    have, belongs = _difference(e, right)
+
+    def r(x: Expr) -> str:
+        return render(x, s)
+
+    sig = notations.text("sigma", notation=S, style="ascii")
+    why = ""
+    if have is not None and belongs is None:
+        if have.op == SCALE:
+            why = f"an extra factor {r(apply(SCALE, atom('y', 0), const=have.const)).rsplit(' ', 1)[0]}"
+            why += _constant_note(s, have.const)
+        else:
+            why = f"an extra factor {r(have)}"
+    elif have is not None and belongs is not None:
+        if have.op == SIGMA_PRIME and belongs.op == SIGMA_PRIME:
+            where = r(belongs.args[0])
+            why = f"{sig}' must be taken at {where}, not at {r(have.args[0])}"
+            if have.args[0].atom == "a" and have.args[0].layer == s.layer:
+                why += (
+                    f" ({r(have.args[0])} is already {sig}({where}), so {r(have)} applies "
+                    f"{sig} twice"
+                    + (
+                        f"; for a sigmoid {sig}'({where}) = {r(have.args[0])}(1 − "
+                        f"{r(have.args[0])})"
+                        if (s.output if s.layer == s.L else s.hidden) == "sigmoid"
+                        else ""
+                    )
+                    + ")"
+                )
+        elif have.op == SCALE and belongs.op == SCALE:
+            c_have = r(apply(SCALE, atom("y", 0), const=have.const)).rsplit(" ", 1)[0]
+            c_right = r(apply(SCALE, atom("y", 0), const=belongs.const)).rsplit(" ", 1)[0]
+            why = f"the factor is {c_have} where {c_right} belongs" + _constant_note(
+                s, have.const
+            )
+        elif have.op == HADAMARD and belongs.op == MATMUL:
+            why = f"an elementwise product {r(have)} where the matrix product {r(belongs)} belongs"
+        elif have.op == MATMUL and belongs.op == HADAMARD:
+            why = f"a matrix product {r(have)} where the elementwise {r(belongs)} belongs"
+        elif have.op == ATOM and have.atom == "error" and belongs.op != ATOM:
+            why = f"it needs {r(belongs)} where you used the output error {r(have)}"
+        elif have.op == SUM_J and belongs.op == SUM_X:
+            why = f"the sum runs over the neurons (Σ_j) where it belongs over the examples"
+        elif have.op == ATOM and belongs.op == ATOM and have.atom == belongs.atom:
+            why = (
+                f"{r(have)} where {r(belongs)} belongs: the layer index is off by "
+                f"{have.layer - belongs.layer:+d}"
+            )
+        else:
+            why = f"it needs {r(belongs)} where you used {r(have)}"
+    return head + (f": {why}." if why else ".")
+
+
+def _constant_note(s: _Setting, const: str) -> str:
+    m = s.batch or 1
+    size = s.notation.batch_size
+    if const in ("n", "1/n"):
+        return f" (n = {s.sizes[s.layer - 2]}, the fan-in of layer {_ln(s, s.layer)}; the batch mean divides by {size} = {m})"
+    if const in ("n_l", "1/n_l"):
+        return f" (n_l = {s.sizes[s.layer - 1]}, the width of layer {_ln(s, s.layer)})"
+    if const in ("m", "1/m"):
+        return f" ({size} = {m}, the batch size)"
+    return ""
+
+
+def _ln(s: _Setting, layer: int) -> int:
+    return notations.layer_number(layer, s.notation)
+
+
+def _zero_sentence(s: _Setting, e: Expr) -> str:
+    text = render(e, s)
+    cause = f"Likely cause: it equals {text}, which is 0 on every trial"
+    sums_classes = any(x.op == SUM_J for x in _subtrees(e))
+    if sums_classes and s.output == "softmax" and s.cost == "cross_entropy":
+        a = notations.text("activation", s.L, notation=s.notation, style="ascii")
+        cause += (
+            f": a sum over the classes as well as the examples; for softmax + cross-entropy "
+            f"each example's {a} − y sums to 0 over the classes (Σ_j {a}_j = 1 = Σ_j y_j), so "
+            "sum over the examples only"
+        )
+    return cause + "."
+
+
+def _subtrees(e: Expr) -> list[Expr]:
+    return [e, *(x for a in e.args for x in _subtrees(a))]
+
+
+def stale_weights(s: _Setting) -> float | None:
+    """η if the learner's δ^l is BP2 computed with w^{l+1} − η ∂C/∂w^{l+1} on every trial."""
+    if s.kind != "delta" or s.layer >= s.L:
+        return None
+    layer = s.layer
+    rows: list[tuple[Mat, Mat, Mat]] = []  # per trial: right δ, the η-part, the learner's
+    for t, env in enumerate(s.envs):
+        d_up, w_up = env["delta", layer + 1], env["w", layer + 1]
+        sp = s.sigma_prime(env["z", layer])
+        m = len(d_up)
+        # ∂C/∂w^{l+1} of the batch mean: (1/m) Σ_x δ^{l+1} (a^l)ᵀ
+        grad = _scale(1.0 / m, _matmul(_transpose(d_up), env["a", layer]))
+        right = _hadamard(_matmul(d_up, w_up), sp)
+        part = _hadamard(_matmul(d_up, grad), sp)
+        rows.append((right, part, s.targets[t]))
+    right, part, got = rows[0]
+    num = sum(
+        (r - g) * p
+        for rr, pr, gr in zip(right, part, got, strict=True)
+        for r, p, g in zip(rr, pr, gr, strict=True)
+    )
+    den = sum(p * p for pr in part for p in pr)
+    if den == 0.0:
+        return None
+    eta = num / den
+    if abs(eta) < 1e-12:
+        return None
+    for right, part, got in rows:
+        want = tuple(
+            tuple(r - eta * p for r, p in zip(rr, pr, strict=True))
+            for rr, pr in zip(right, part, strict=True)
+        )
+        if not _equal(want, got):
+            return None
+    return eta
+
+
+def explain_quantity(
+    runs: Sequence[Any],
+    kind: str,
+    i: int,
+    sizes: Sequence[int],
+    hidden: str,
+    output: str,
+    cost: str,
+    batch: int | None,
+    notation: str | notations.Notation | None = None,
+) -> Found | None:
+    """The learner's formula for its first wrong quantity (kind 'delta', 'grad_b' or 'grad_w'
+    of layer i + 2), found by the bounded search; a stale-weights hint; or None.
+
+    runs are the grader's trials (weights, xs, ys, acts, zs, deltas, grad_a and the learner's
+    got_deltas, got_w, got_b, in nn.grading's layout)."""
+    s = _setting(runs, kind, i, sizes, hidden, output, cost, batch, notations.get(notation))
+    zero = _is_zero(s.targets)
+    if not zero:
+        eta = stale_weights(s)
+        if eta is not None:
+            name = _symbol(s)
+            w_up = notations.text("weight", s.layer + 1, notation=s.notation, style="ascii")
+            dw = notations.text(
+                "cost", s.layer + 1, wrt="weight", batch=bool(s.batch), notation=s.notation,
+                style="ascii",
+            )
+            bp, equation = _equation(s)
+            sentence = (
+                f"your {name} matches {bp} computed with {w_up} − η {dw} for η = "
+                f"{eta:.6g} (fitted to your numbers), on every trial: the weights were already "
+                f"updated when {bp} used them. Compute every delta with the old weights first "
+                f"({equation}), then update the weights"
+            )
+            return Found(None, f"{w_up} − η {dw}", sentence + ".", 0, eta=eta)
+    result = search(s)
+    if result.expr is None:
+        return None
+    e = result.expr
+    sentence = _zero_sentence(s, e) if zero else _sentence(s, e)
+    return Found(
+        e,
+        render(e, s),
+        sentence,
+        result.candidates,
+        zero=zero,
+        unicode=render(e, s, "unicode"),
+        latex=render(e, s, "latex"),
+    )
