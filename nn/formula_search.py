@@ -385,6 +385,8 @@ def _fits_shape(got: tuple[int, int], want: tuple[int, int]) -> bool:
 
 
 def _equal(value: Mat, target: Mat) -> bool:
+    if not _close(target[0][0], value[0][0]):  # the first entry decides most candidates
+        return False
     vs, ts = _shape(value), _shape(target)
     if vs == ts:
         return all(
@@ -467,18 +469,12 @@ def _atom_axes(e: Expr, L: int) -> Axes:
     return "x", (L if e.atom in ("error", "grad_a", "y") else e.layer)
 
 
-def _same(p: str | int, q: str | int) -> bool:
-    return p == q or p == "?" or q == "?"
-
-
 def _join(p: str | int, q: str | int) -> str | int | None:
     """The axis of an elementwise product of axes p and q (None: they do not agree)."""
     if p == "1":
         return q
     if q == "1" or p == q:
         return p
-    if p == "?" or q == "?":
-        return "?"
     return None
 
 
@@ -493,7 +489,7 @@ def _target_axes(s: _Setting) -> Axes:
 def _fits_axes(got: Axes, want: Axes) -> bool:
     """A value with axes got can stand for the learner's quantity (axes want): the same axes up
     to broadcasting; a vector (one axis "1") read in either orientation."""
-    if all(g == "1" or _same(g, w) for g, w in zip(got, want, strict=True)):
+    if all(g == "1" or g == w for g, w in zip(got, want, strict=True)):
         return True
     return "1" in want and "1" in got  # two vectors (their lengths are checked with the shapes)
 
@@ -510,7 +506,7 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
     seen: set[tuple[Any, ...]] = set()
     banks: list[list[_Entry]] = []
     leaves: list[_Entry] = []  # the atoms and the one-operation leaves, in order
-    rank: dict[Expr, int] = {}  # a leaf's place in leaves
+    rank: dict[int, int] = {}  # a leaf's place in leaves, by id (the banks keep it alive)
 
     def matches(e: Expr, value: Mat, axes: Axes, cost: int) -> Expr | None:
         shape = _shape(value)
@@ -526,12 +522,18 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
                 return v.wrap(e)
         return None
 
+    fit_cache: dict[tuple[Any, ...], bool] = {}
+
     def fits(shape: tuple[int, int], axes: Axes, last: bool) -> bool:
         if not last:
             return True
-        return _fits_shape(shape, want) and (
-            _fits_axes(axes, axes_wanted) or _fits_axes(axes, axes_t)
-        )
+        known = fit_cache.get((shape, axes))
+        if known is None:
+            known = _fits_shape(shape, want) and (
+                _fits_axes(axes, axes_wanted) or _fits_axes(axes, axes_t)
+            )
+            fit_cache[shape, axes] = known
+        return known
 
     def candidates(size: int) -> Any:
         """(formula, value on the first trial, axes) of one size, in the grammar's order; at
@@ -564,20 +566,20 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
             sy = _shape(yv)
             for x, xv, (xr, xc) in banks[rest]:
                 sx = _shape(xv)
-                n1 = rank.get(x)  # the other side is a leaf too: each pair once for ⊙
+                n1 = rank.get(id(x))  # the other side is a leaf too: each pair once for ⊙
                 loose = n1 is not None
-                b = _broadcast(sx, sy)
+                b = _broadcast(sx, sy) if sx != sy else sx
                 if b is not None and (n1 is None or n1 <= n2):
                     ax: Any = (_join(xr, yr), _join(xc, yc))
                     if None in ax and loose and b == want:
                         ax = axes_wanted
                     if None not in ax and fits(b, ax, last):
                         yield apply(HADAMARD, x, y), _hadamard(xv, yv), ax
-                if sx[1] == sy[0] and (_same(xc, yr) or (loose and (sx[0], sy[1]) == want)):
-                    ax = (xr, yc) if _same(xc, yr) else axes_wanted
+                if sx[1] == sy[0] and (xc == yr or (loose and (sx[0], sy[1]) == want)):
+                    ax = (xr, yc) if xc == yr else axes_wanted
                     if fits((sx[0], sy[1]), ax, last):
                         yield apply(MATMUL, x, y), _matmul(xv, yv), ax
-                if n1 is None and sy[1] == sx[0] and _same(yc, xr):
+                if n1 is None and sy[1] == sx[0] and yc == xr:
                     ax = (yr, xc)
                     if fits((sy[0], sx[1]), ax, last):
                         yield apply(MATMUL, y, x), _matmul(yv, xv), ax
@@ -588,6 +590,11 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
             count += 1
             if count > cap:
                 return Search(None, count - 1, capped=True)
+            if size == max_ops:  # never built on: no signature needed
+                found = matches(e, value, axes, 0)
+                if found is not None:
+                    return Search(found, count)
+                continue
             k = _key(value)
             if k in seen or any(math.isnan(v) for r in value for v in r):
                 continue
@@ -601,7 +608,7 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
         if size <= 1:  # the leaves: atoms, σ′, σ and ᵀ of an atom
             for entry in bank:
                 if entry[0].op in (ATOM, SIGMA_PRIME, SIGMA, TRANSPOSE):
-                    rank[entry[0]] = len(leaves)
+                    rank[id(entry[0])] = len(leaves)
                     leaves.append(entry)
         # the same total size with root operations: smaller formulas against undone targets
         for cost in range(1, size + 1):
@@ -630,20 +637,23 @@ def _write(
         compound = x.op in (HADAMARD, MATMUL, SCALE) or (x.op == ATOM and x.atom == "error")
         return (Op("("), *t, Op(")")) if compound else t
 
+    def operand(x: Expr) -> Tokens:  # under a constant factor or a sum: a product stays bare
+        t = w(x)
+        compound = x.op in (HADAMARD, SCALE) or (x.op == ATOM and x.atom == "error")
+        return (Op("("), *t, Op(")")) if compound else t
+
     def transposed(x: Expr) -> Tokens:
         if x.op == TRANSPOSE:  # (Xᵀ)ᵀ = X
             return w(x.args[0])
-        if x.op == ATOM and x.atom in _PER_EXAMPLE:
-            return (*w(x), Op("ᵀ"))
         t = w(x)
-        return (*((Op("("), *t, Op(")")) if len(t) > 1 else t), Op("ᵀ"))
+        bare = len(t) == 1 and isinstance(t[0], Sym) and not t[0].sup
+        return (*(t if bare else (Op("("), *t, Op(")"))), Op("ᵀ"))
 
     if e.op == ATOM:
         L = len(sizes)
         if e.atom == "error":
             a = notations.term("activation", L, notation=n)
-            body = (*a, Op(" − "), *notations.term("target", notation=n))
-            return body if top else body
+            return (*a, Op(" − "), *notations.term("target", notation=n))
         if e.atom == "grad_a":
             return notations.term("cost", L, wrt="activation", notation=n)
         if e.atom == "y":
@@ -660,7 +670,7 @@ def _write(
         return transposed(x)
     if e.op in (SUM_X, SUM_J):
         index = n.example if e.op == SUM_X else "j"
-        return (Sym("Σ", "", index), Op(" "), *group(e.args[0]))
+        return (Sym("Σ", "", index), Op(" "), *operand(e.args[0]))
     if e.op == SCALE:
         c = {
             "2": (Num("2"),),
@@ -674,10 +684,13 @@ def _write(
         }[e.const]
         if isinstance(c[0], Frac):
             c = (Op("("), *c, Op(")"))
-        return (*c, Op(" "), *group(e.args[0]))
+        return (*c, Op(" "), *operand(e.args[0]))
     x, y = e.args
-    if e.op == HADAMARD:
-        return (*group(x), Op(" ⊙ "), *group(y))
+    if e.op == HADAMARD:  # a chain of ⊙ written flat: X ⊙ Y ⊙ Z
+        out: list[Any] = []
+        for f in _factors(e):
+            out += [*([Op(" ⊙ ")] if out else []), *group(f)]
+        return tuple(out)
     # X @ Y in rows-are-examples form, written as the textbooks' column vectors:
     # (per-example X) @ Y is (Yᵀ X)ᵀ, written Yᵀ X; Xᵀ @ (per-example Y) is X Yᵀ
     if x.per_example() and not y.per_example():
@@ -709,7 +722,11 @@ def _correct(s: _Setting) -> Expr | None:
             return atom("error", L) if row.wrt == "a" else None
         if s.output == "softmax" or row.wrt != "a":
             return None
-        return apply(HADAMARD, atom("grad_a", L), apply(SIGMA_PRIME, atom("z", L)))
+        # ∇_a C written as a − y where the two are the same numbers (the quadratic cost), as
+        # the search writes it (the output error comes first in the grammar's order)
+        same = all(env["grad_a", L] == env["error", L] for env in s.envs)
+        grad = atom("error" if same else "grad_a", L)
+        return apply(HADAMARD, grad, apply(SIGMA_PRIME, atom("z", L)))
     if s.kind == "grad_b":
         d = atom("delta", layer)
         return apply(SCALE, apply(SUM_X, d), const="1/m") if m > 1 else d
@@ -717,27 +734,96 @@ def _correct(s: _Setting) -> Expr | None:
     return apply(SCALE, product, const="1/m") if m > 1 else product
 
 
-def _difference(found: Expr, right: Expr) -> tuple[Expr | None, Expr | None]:
-    """(what the learner has, what belongs there): the one place the two trees differ;
-    (extra, None) for an extra factor around the right formula; (None, None) if unclear."""
+def _factors(e: Expr) -> list[Expr]:
+    """The factors of a chain of ⊙ (a formula that is no ⊙: itself)."""
+    if e.op == HADAMARD:
+        return [f for a in e.args for f in _factors(a)]
+    return [e]
+
+
+def _chain(factors: Sequence[Expr]) -> Expr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = apply(HADAMARD, out, f)
+    return out
+
+
+def canonical(found: Expr, right: Expr | None) -> Expr:
+    """found with its ⊙ factors in the right formula's order (those that replace one of its
+    factors in that factor's place, any extra ones last): the same numbers, easier to compare."""
+    if right is None:
+        return found
+    if found.op == SCALE:
+        inner = right.args[0] if right.op == SCALE else right
+        return apply(SCALE, canonical(found.args[0], inner), const=found.const)
+    have, want = _factors(found), _factors(right)
+    if len(have) == 1:
+        return found
+    rest = list(have)
+    placed: list[Expr | None] = []
+    for f in want:
+        if f in rest:
+            rest.remove(f)
+            placed.append(f)
+        else:
+            placed.append(None)
+    order = []
+    for f, w in zip(placed, want, strict=True):
+        if f is not None:
+            order.append(f)
+            continue
+        # in the place of a missing factor: the ones made of its atoms (δ, w for wᵀδ), or the
+        # first one left
+        mine = [x for x in rest if set(_atoms_of([x])) <= set(_atoms_of([w]))]
+        for x in mine or rest[:1]:
+            rest.remove(x)
+            order.append(x)
+    return _chain(order + rest)
+
+
+def _difference(found: Expr, right: Expr) -> tuple[list[Expr], list[Expr]]:
+    """(what the learner has, what belongs there) where the two formulas differ: ([extra
+    factors], []) for extra factors of the right formula, ([one], [one]) for one part in the
+    place of another (followed down to where they differ)."""
     if found == right:
-        return None, None
-    if found.op == HADAMARD and right in found.args:
-        other = found.args[1] if found.args[0] == right else found.args[0]
-        return other, None
-    if found.op == SCALE and found.args[0] == right:
-        return found, None
-    if found.op == right.op and len(found.args) == len(right.args) and found.args:
-        orders = [right.args]
-        if found.op == HADAMARD:
-            orders.append(right.args[::-1])
-        for args in orders:
-            diff = [(f, r) for f, r in zip(found.args, args, strict=True) if f != r]
-            if len(diff) == 1:
-                return _difference(*diff[0])
-        if found.op == SCALE and found.args == right.args:
-            return found, right
-    return found, right
+        return [], []
+    if found.op == SCALE or right.op == SCALE:
+        f = found.args[0] if found.op == SCALE else found
+        r = right.args[0] if right.op == SCALE else right
+        fc = [apply(SCALE, atom("y", 0), const=found.const)] if found.op == SCALE else []
+        rc = [apply(SCALE, atom("y", 0), const=right.const)] if right.op == SCALE else []
+        if f == r:
+            return fc, rc
+        if fc == rc:
+            return _difference(f, r)
+        return [found], [right]
+    have, want = _factors(found), _factors(right)
+    if len(have) > 1 or len(want) > 1:
+        extra = list(have)
+        missing = []
+        for w in want:
+            if w in extra:
+                extra.remove(w)
+            else:
+                missing.append(w)
+        if not missing:
+            return extra, []
+        if len(missing) == 1 and len(extra) == 1:
+            return _difference(extra[0], missing[0])
+        if len(missing) == 1 and _atoms_of(extra) == _atoms_of(missing):  # δ ⊙ w for wᵀδ
+            return [_chain(extra)], missing
+        return [found], [right]
+    if found.op == right.op and found.op not in (SIGMA, SIGMA_PRIME) and found.args:
+        # the same operation: follow the one operand that differs (σ′ of the wrong quantity is
+        # told as such, one level up)
+        diff = [(f, r) for f, r in zip(found.args, right.args, strict=True) if f != r]
+        if len(diff) == 1:
+            return _difference(*diff[0])
+    return [found], [right]
+
+
+def _atoms_of(es: Sequence[Expr]) -> list[tuple[str, int]]:
+    return sorted((a.atom, a.layer) for e in es for a in e.atoms())
 
 
 def _is_zero(targets: list[Mat]) -> bool:
@@ -785,8 +871,12 @@ def _equation(s: _Setting) -> tuple[str, str]:
     return bp, f"{name} = {render(right, s)}"
 
 
+def _const_text(s: _Setting, const: str) -> str:
+    """A constant factor as the notation writes it: 2, ½, 1/m (LFD 1/N), n."""
+    return render(apply(SCALE, atom("y", 0), const=const), s).rsplit(" ", 1)[0].strip("()")
+
+
 def _sentence(s: _Setting, e: Expr) -> str:
-    S = s.notation
     name = _symbol(s)
     text = render(e, s)
     bp, equation = _equation(s)
@@ -797,53 +887,44 @@ def _sentence(s: _Setting, e: Expr) -> str:
     have, belongs = _difference(e, right)
 
     def r(x: Expr) -> str:
+        if x.op == SCALE and x.args[0] == atom("y", 0):
+            return _const_text(s, x.const)
         return render(x, s)
 
-    sig = notations.text("sigma", notation=S, style="ascii")
+    sig = notations.text("sigma", notation=s.notation, style="ascii")
     why = ""
-    if have is not None and belongs is None:
-        if have.op == SCALE:
-            why = f"an extra factor {r(apply(SCALE, atom('y', 0), const=have.const)).rsplit(' ', 1)[0]}"
-            why += _constant_note(s, have.const)
-        else:
-            why = f"an extra factor {r(have)}"
-    elif have is not None and belongs is not None:
-        if have.op == SIGMA_PRIME and belongs.op == SIGMA_PRIME:
-            where = r(belongs.args[0])
-            why = f"{sig}' must be taken at {where}, not at {r(have.args[0])}"
-            if have.args[0].atom == "a" and have.args[0].layer == s.layer:
+    if have and not belongs:
+        why = "an extra factor " + " and ".join(r(x) for x in have)
+        consts = [x.const for x in have if x.op == SCALE]
+        why += _constant_note(s, consts[0]) if consts else ""
+    elif len(have) == 1 and len(belongs) == 1:
+        h, b = have[0], belongs[0]
+        if h.op == SIGMA_PRIME and b.op == SIGMA_PRIME:
+            at, instead = r(b.args[0]), r(h.args[0])
+            why = f"{sig}′ must be taken at {at}, not at {instead}"
+            if h.args[0] == atom("a", b.args[0].layer):
+                sigmoid = (s.output if s.layer == s.L else s.hidden) == "sigmoid"
                 why += (
-                    f" ({r(have.args[0])} is already {sig}({where}), so {r(have)} applies "
-                    f"{sig} twice"
-                    + (
-                        f"; for a sigmoid {sig}'({where}) = {r(have.args[0])}(1 − "
-                        f"{r(have.args[0])})"
-                        if (s.output if s.layer == s.L else s.hidden) == "sigmoid"
-                        else ""
-                    )
+                    f" ({instead} is already {sig}({at}), so this applies {sig} twice"
+                    + (f"; for a sigmoid {sig}′({at}) = {instead}(1 − {instead})" if sigmoid else "")
                     + ")"
                 )
-        elif have.op == SCALE and belongs.op == SCALE:
-            c_have = r(apply(SCALE, atom("y", 0), const=have.const)).rsplit(" ", 1)[0]
-            c_right = r(apply(SCALE, atom("y", 0), const=belongs.const)).rsplit(" ", 1)[0]
-            why = f"the factor is {c_have} where {c_right} belongs" + _constant_note(
-                s, have.const
-            )
-        elif have.op == HADAMARD and belongs.op == MATMUL:
-            why = f"an elementwise product {r(have)} where the matrix product {r(belongs)} belongs"
-        elif have.op == MATMUL and belongs.op == HADAMARD:
-            why = f"a matrix product {r(have)} where the elementwise {r(belongs)} belongs"
-        elif have.op == ATOM and have.atom == "error" and belongs.op != ATOM:
-            why = f"it needs {r(belongs)} where you used the output error {r(have)}"
-        elif have.op == SUM_J and belongs.op == SUM_X:
-            why = f"the sum runs over the neurons (Σ_j) where it belongs over the examples"
-        elif have.op == ATOM and belongs.op == ATOM and have.atom == belongs.atom:
-            why = (
-                f"{r(have)} where {r(belongs)} belongs: the layer index is off by "
-                f"{have.layer - belongs.layer:+d}"
-            )
+        elif h.op == SCALE and b.op == SCALE:
+            why = f"the factor is {r(h)} where {r(b)} belongs" + _constant_note(s, h.const)
+        elif h.op == HADAMARD and b.op == MATMUL:
+            why = f"an elementwise product {r(h)} where the matrix product {r(b)} belongs"
+        elif h.op == MATMUL and b.op == HADAMARD:
+            why = f"a matrix product {r(h)} where the elementwise {r(b)} belongs"
+        elif h == atom("error", s.L) and b.op != ATOM:
+            why = f"{bp} needs {r(b)} where you used the output error {r(h)}"
+        elif h.op == SUM_J and b.op == SUM_X:
+            why = "the sum runs over the neurons (Σ_j) where it belongs over the examples"
+        elif h.op == ATOM and b.op == ATOM and h.atom == b.atom and h.layer != b.layer:
+            why = f"{r(h)} where {r(b)} belongs: the layer index is off by one"
         else:
-            why = f"it needs {r(belongs)} where you used {r(have)}"
+            why = f"{bp} needs {r(b)} where you used {r(h)}"
+    elif not have and belongs:
+        why = "it is missing the factor " + " and ".join(r(x) for x in belongs)
     return head + (f": {why}." if why else ".")
 
 
@@ -956,7 +1037,7 @@ def explain_quantity(
     result = search(s)
     if result.expr is None:
         return None
-    e = result.expr
+    e = result.expr if zero else canonical(result.expr, _correct(s))
     sentence = _zero_sentence(s, e) if zero else _sentence(s, e)
     return Found(
         e,
