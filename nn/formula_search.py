@@ -24,8 +24,9 @@ The grammar, in its fixed order (this order breaks ties between formulas of equa
   size in the order they were found):
       Σ over the examples (rows), Σ over the neurons (columns), X ⊙ Y (numpy broadcasting, so a
       sum can multiply a whole row), X @ Y (a matrix product)
-  at the root (1 each): a constant factor c · X, c in 2, ½, 1/m, m, 1/n, n (n: the fan-in,
-      the width of layer l−1), 1/n_l, n_l (the width of layer l); and the transpose Xᵀ.
+  at the root (1 each): the transpose Xᵀ; one or two constant factors c · X, c in 2, ½, 1/m,
+      m, 1/n, n (n: the fan-in, the width of layer l−1), 1/n_l, n_l (the width of layer l),
+      each value once (a constant equal to an earlier one, or to 1, is left out).
 
 "Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
 the order above. Only formulas of at most MAX_OPS operations are tried, and at most
@@ -450,8 +451,9 @@ def _variants(s: _Setting) -> list[_Variant]:
         out.append(_Variant(1, lambda e: apply(TRANSPOSE, e), [_transpose(t) for t in s.targets], "T"))
     ones = [scaled(out[0], key, c) for key, c in s.consts]
     out += ones
-    # a constant factor applied twice (the batch mean's 1/m twice)
-    out += [scaled(first, key, c) for first, (key, c) in zip(ones, s.consts, strict=True)]
+    # two constant factors (the batch mean's 1/m twice, 2 beside 1/m), each pair once
+    for n, first in enumerate(ones):
+        out += [scaled(first, key, c) for key, c in s.consts[n:]]
     return out
 
 
@@ -642,9 +644,19 @@ def _write(
         compound = x.op in (HADAMARD, SCALE) or (x.op == ATOM and x.atom == "error")
         return (Op("("), *t, Op(")")) if compound else t
 
+    def weight(x: Expr, flipped: bool) -> Tokens:
+        # a course that indexes weights source-then-target (LFD's w_ij) writes Nielsen's w^l
+        # as its transpose: Nielsen's (w^{l+1})ᵀ δ is LFD's w^(l+1) δ
+        t = notations.term("weight", x.layer, notation=n)
+        if flipped == (n.index_order == "kj"):
+            return t
+        return (Op("("), *t, Op(")ᵀ"))
+
     def transposed(x: Expr) -> Tokens:
         if x.op == TRANSPOSE:  # (Xᵀ)ᵀ = X
             return w(x.args[0])
+        if x.op == ATOM and x.atom == "w":
+            return weight(x, True)
         t = w(x)
         bare = len(t) == 1 and isinstance(t[0], Sym) and not t[0].sup
         return (*(t if bare else (Op("("), *t, Op(")"))), Op("ᵀ"))
@@ -658,7 +670,9 @@ def _write(
             return notations.term("cost", L, wrt="activation", notation=n)
         if e.atom == "y":
             return notations.term("target", notation=n)
-        q = {"z": "preactivation", "a": "activation", "delta": "delta", "w": "weight"}[e.atom]
+        if e.atom == "w":
+            return weight(e, False)
+        q = {"z": "preactivation", "a": "activation", "delta": "delta"}[e.atom]
         return notations.term(q, e.layer, notation=n)
     if e.op in (SIGMA, SIGMA_PRIME):
         f = notations.term(e.op, notation=n)
@@ -684,7 +698,8 @@ def _write(
         }[e.const]
         if isinstance(c[0], Frac):
             c = (Op("("), *c, Op(")"))
-        return (*c, Op(" "), *operand(e.args[0]))
+        inner = e.args[0]
+        return (*c, Op(" "), *(w(inner) if inner.op == SCALE else operand(inner)))
     x, y = e.args
     if e.op == HADAMARD:  # a chain of ⊙ written flat: X ⊙ Y ⊙ Z
         out: list[Any] = []
@@ -754,6 +769,10 @@ def canonical(found: Expr, right: Expr | None) -> Expr:
     if right is None:
         return found
     if found.op == SCALE:
+        x = found.args[0]
+        if x.op == SCALE and right.op == SCALE and found.const == right.const:
+            # two constants: the right formula's one inside, the extra one outside
+            found = apply(SCALE, apply(SCALE, x.args[0], const=found.const), const=x.const)
         inner = right.args[0] if right.op == SCALE else right
         return apply(SCALE, canonical(found.args[0], inner), const=found.const)
     have, want = _factors(found), _factors(right)
@@ -794,6 +813,8 @@ def _difference(found: Expr, right: Expr) -> tuple[list[Expr], list[Expr]]:
         rc = [apply(SCALE, atom("y", 0), const=right.const)] if right.op == SCALE else []
         if f == r:
             return fc, rc
+        if found.op == SCALE and f == right:  # an extra constant around the right formula
+            return fc, []
         if fc == rc:
             return _difference(f, r)
         return [found], [right]
