@@ -1,4 +1,4 @@
-"""The learner's formula: a bounded search for the expression a wrong quantity equals on every trial.
+"""The learner's formula: a bounded search for what a wrong quantity equals on every trial.
 
 When no registered mistake fits the learner's first wrong quantity (δ^l, ∂C/∂b^l or ∂C/∂w^l of
 layer l, Nielsen's numbering), :func:`explain_quantity` searches a small grammar, bottom up, for
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 MAX_OPS = 4  # the largest formula tried, in operations
-MAX_CANDIDATES = 200_000  # the most candidates evaluated in one search
+MAX_CANDIDATES = 100_000  # the most candidates evaluated in one search (about 2 s at worst)
 PROBE_TRIALS = 3  # candidates are compared on this many trials, then verified on every trial
 REL_TOL = 1e-6  # as the grader compares
 ABS_TOL = 1e-9
@@ -189,7 +189,9 @@ def _hadamard(x: Mat, y: Mat) -> Mat:
 
 def _matmul(x: Mat, y: Mat) -> Mat:
     cols = tuple(zip(*y, strict=True))
-    return tuple(tuple(math.fsum(a * b for a, b in zip(row, c, strict=True)) for c in cols) for row in x)
+    return tuple(
+        tuple(math.fsum(a * b for a, b in zip(row, c, strict=True)) for c in cols) for row in x
+    )
 
 
 def _scale(c: float, x: Mat) -> Mat:
@@ -391,7 +393,9 @@ def _equal(value: Mat, target: Mat) -> bool:
     vs, ts = _shape(value), _shape(target)
     if vs == ts:
         return all(
-            _close(t, v) for vr, tr in zip(value, target, strict=True) for v, t in zip(vr, tr, strict=True)
+            _close(t, v)
+            for vr, tr in zip(value, target, strict=True)
+            for v, t in zip(vr, tr, strict=True)
         )
     if 1 in vs and 1 in ts and vs[0] * vs[1] == ts[0] * ts[1]:
         flat = [v for r in value for v in r]
@@ -448,7 +452,9 @@ def _variants(s: _Setting) -> list[_Variant]:
         )
 
     if _shape(s.targets[0])[0] > 1 and _shape(s.targets[0])[1] > 1:
-        out.append(_Variant(1, lambda e: apply(TRANSPOSE, e), [_transpose(t) for t in s.targets], "T"))
+        out.append(
+            _Variant(1, lambda e: apply(TRANSPOSE, e), [_transpose(t) for t in s.targets], "T")
+        )
     ones = [scaled(out[0], key, c) for key, c in s.consts]
     out += ones
     # two constant factors (the batch mean's 1/m twice, 2 beside 1/m), each pair once
@@ -546,12 +552,12 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
                 yield a, env0[a.atom, a.layer], _atom_axes(a, s.L)
             return
         if size == 1:
-            for a, v, ax in banks[0]:
+            for a, v, (ar, ac) in banks[0]:
                 if a.atom in _PER_EXAMPLE:
-                    yield apply(SIGMA_PRIME, a), s.sigma_prime(v), ax
-                    yield apply(SIGMA, a), s.sigma(v), ax
+                    yield apply(SIGMA_PRIME, a), s.sigma_prime(v), (ar, ac)
+                    yield apply(SIGMA, a), s.sigma(v), (ar, ac)
                 if _shape(v) != (1, 1):
-                    yield apply(TRANSPOSE, a), _transpose(v), (ax[1], ax[0])
+                    yield apply(TRANSPOSE, a), _transpose(v), (ac, ar)
         for e, v, (ar, ac) in banks[size - 1]:
             r, c = _shape(v)
             if r > 1 and fits((1, c), ("1", ac), last):
@@ -703,8 +709,8 @@ def _write(
     x, y = e.args
     if e.op == HADAMARD:  # a chain of ⊙ written flat: X ⊙ Y ⊙ Z
         out: list[Any] = []
-        for f in _factors(e):
-            out += [*([Op(" ⊙ ")] if out else []), *group(f)]
+        for factor in _factors(e):
+            out += [*([Op(" ⊙ ")] if out else []), *group(factor)]
         return tuple(out)
     # X @ Y in rows-are-examples form, written as the textbooks' column vectors:
     # (per-example X) @ Y is (Yᵀ X)ᵀ, written Yᵀ X; Xᵀ @ (per-example Y) is X Yᵀ
@@ -786,10 +792,10 @@ def canonical(found: Expr, right: Expr | None) -> Expr:
             placed.append(f)
         else:
             placed.append(None)
-    order = []
-    for f, w in zip(placed, want, strict=True):
-        if f is not None:
-            order.append(f)
+    order: list[Expr] = []
+    for p, w in zip(placed, want, strict=True):
+        if p is not None:
+            order.append(p)
             continue
         # in the place of a missing factor: the ones made of its atoms (δ, w for wᵀδ), or the
         # first one left
@@ -927,7 +933,11 @@ def _sentence(s: _Setting, e: Expr) -> str:
                 sigmoid = (s.output if s.layer == s.L else s.hidden) == "sigmoid"
                 why += (
                     f" ({instead} is already {sig}({at}), so this applies {sig} twice"
-                    + (f"; for a sigmoid {sig}′({at}) = {instead}(1 − {instead})" if sigmoid else "")
+                    + (
+                        f"; for a sigmoid {sig}′({at}) = {instead}(1 − {instead})"
+                        if sigmoid
+                        else ""
+                    )
                     + ")"
                 )
         elif h.op == SCALE and b.op == SCALE:
@@ -953,7 +963,10 @@ def _constant_note(s: _Setting, const: str) -> str:
     m = s.batch or 1
     size = s.notation.batch_size
     if const in ("n", "1/n"):
-        return f" (n = {s.sizes[s.layer - 2]}, the fan-in of layer {_ln(s, s.layer)}; the batch mean divides by {size} = {m})"
+        return (
+            f" (n = {s.sizes[s.layer - 2]}, the fan-in of layer {_ln(s, s.layer)}; the batch "
+            f"mean divides by {size} = {m})"
+        )
     if const in ("n_l", "1/n_l"):
         return f" (n_l = {s.sizes[s.layer - 1]}, the width of layer {_ln(s, s.layer)})"
     if const in ("m", "1/m"):
@@ -1044,7 +1057,11 @@ def explain_quantity(
             name = _symbol(s)
             w_up = notations.text("weight", s.layer + 1, notation=s.notation, style="ascii")
             dw = notations.text(
-                "cost", s.layer + 1, wrt="weight", batch=bool(s.batch), notation=s.notation,
+                "cost",
+                s.layer + 1,
+                wrt="weight",
+                batch=bool(s.batch),
+                notation=s.notation,
                 style="ascii",
             )
             bp, equation = _equation(s)

@@ -18,6 +18,7 @@ TITLES = [
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
     "### `deltagrad demo`: wall time with and without trace",
+    "### Grader: the search for the learner's formula",
     "## Section 3: engine language",
     "### Engine: a mean of n squares as one `mean` node vs a chain of `+`",
     "### Engine: forward vs reverse mode, the whole gradient of",
@@ -30,6 +31,7 @@ HEADERS = [
     "| ratio | best | median | target | result |",
     "| measure | no mode anywhere | `no_grad()` held by another thread | other thread / none |",
     "| graph | build, time per node | backward, time per node | memory per node, built |",
+    "| case | candidates evaluated | time (best of ",
     "| measure | `autograd.mean` (one node) | chain of `+`, then `/` | chain / mean |",
     "| inputs n | graph nodes | reverse: 1 × `grad` (best of ",
 ]

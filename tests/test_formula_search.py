@@ -87,7 +87,7 @@ def graded(fn: Any, sizes: list[int], hidden: str, output: str, cost: str, batch
 def normal(e: Expr) -> Any:
     """A formula up to the order of ⊙'s factors (⊙ commutes and associates)."""
     if e.op == HADAMARD:
-        return ("⊙", tuple(sorted((repr(normal(f)) for f in fs._factors(e)))))
+        return ("⊙", tuple(sorted(repr(normal(f)) for f in fs._factors(e))))
     if e.op == "atom":
         return (e.atom, e.layer)
     return (e.op, e.const, tuple(normal(a) for a in e.args))
@@ -206,8 +206,10 @@ def test_each_family_is_found_as_a_formula_and_named_in_the_report(family: str) 
     plan = graded(fn, sizes, hidden, output, cost, batch)
     found = fs.explain_quantity(plan.runs, kind, i, sizes, hidden, output, cost, batch)
     assert found is not None and found.expr is not None
-    assert normal(found.expr) == normal(want), fs.render(found.expr, fs._setting(
-        plan.runs, kind, i, sizes, hidden, output, cost, batch, fs.notations.get(None)))
+    assert normal(found.expr) == normal(want), fs.render(
+        found.expr,
+        fs._setting(plan.runs, kind, i, sizes, hidden, output, cost, batch, fs.notations.get(None)),
+    )
     assert 0 < found.candidates <= fs.MAX_CANDIDATES
     for notation, text in texts.items():
         report = check_backprop(fn, sizes, hidden, output, cost, notation=notation, batch=batch)
@@ -219,7 +221,9 @@ def test_each_family_is_found_as_a_formula_and_named_in_the_report(family: str) 
 def test_the_mean_applied_twice_is_found_and_the_catalogue_names_it() -> None:
     fn = mutant("tanh", "sigmoid", "quadratic", {"bp4": lambda c, i, D: D[i].T @ c["A"][i] / 16})
     plan = graded(fn, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4)
-    found = fs.explain_quantity(plan.runs, "grad_w", 1, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4)
+    found = fs.explain_quantity(
+        plan.runs, "grad_w", 1, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4
+    )
     assert found is not None and found.expr is not None
     assert normal(found.expr) == normal(apply(SCALE, bp4(3), const="1/m"))
     report = check_backprop(fn, [2, 3, 2], "tanh", batch=4)
@@ -250,7 +254,9 @@ def test_a_sum_over_the_classes_too_is_zero_and_the_report_says_why() -> None:
     sizes = [3, 4, 3]
     plan = graded(fn, sizes, "tanh", "softmax", "cross_entropy", 4)
     assert all(abs(v) < 1e-12 for t in plan.runs for v in t.got_b[1])
-    found = fs.explain_quantity(plan.runs, "grad_b", 1, sizes, "tanh", "softmax", "cross_entropy", 4)
+    found = fs.explain_quantity(
+        plan.runs, "grad_b", 1, sizes, "tanh", "softmax", "cross_entropy", 4
+    )
     assert found is not None and found.zero and found.expr is not None
     ops = [x.op for x in fs._subtrees(found.expr)]
     assert SUM_J in ops and SUM_X in ops
@@ -278,7 +284,10 @@ SETTINGS = [
 @pytest.mark.parametrize("batch", [None, 3])
 def test_correct_solutions_never_get_a_formula(setting: tuple[str, str, str], batch: Any) -> None:
     hidden, output, cost = setting
-    for fn in (make_backprop(hidden, output, cost, batch=bool(batch)), mutant(hidden, output, cost)):
+    for fn in (
+        make_backprop(hidden, output, cost, batch=bool(batch)),
+        mutant(hidden, output, cost),
+    ):
         report = check_backprop(fn, [3, 3, 3, 2], hidden, output, cost, trials=5, batch=batch)
         assert report.ok and report.mistake is None, str(report)
 

@@ -868,6 +868,75 @@ def demo_wall_time(sizes: Sizes) -> str:
     return title + "\n\n" + table(["run", "wall time"], rows)
 
 
+FORMULA_TARGET = 2.0  # seconds per diagnosis: a `deltagrad grade` call has 20 s in all
+
+
+def formula_search(sizes: Sizes) -> str:
+    """CPU time of the grader's search for a learner's formula (nn.formula_search)."""
+    from nn import formula_search as fs
+    from nn.grading import plan_check
+
+    rounds = 5 if sizes is FULL else 1
+    net = [2, 3, 2]
+    plan = plan_check(net, "tanh", "sigmoid", "quadratic", trials=20, batch=4)
+
+    def learner(shift: float) -> None:
+        # δ² = ((w³)ᵀ δ³) ⊙ σ′(z²) ⊙ z² (an extra factor z, 4 operations), plus shift
+        for t in plan.runs:
+            t.got_deltas = [
+                [
+                    [d[i][j] * z[i][j] + shift for j in range(len(d[i]))]
+                    for d, z in zip(t.deltas, t.zs, strict=True)
+                ]
+                for i in range(len(net) - 1)
+            ]
+
+    rows = []
+    cases = (
+        ("an extra factor z in BP2 (found, 4 operations)", 0.0),
+        ("δ + 0.1, outside the grammar (the whole bounded space)", 0.1),
+    )
+    for label, shift in cases:
+        learner(shift)
+        samples, count = [], 0
+        for _ in range(rounds):
+            gc.collect()
+            t0 = clock()
+            found = fs.explain_quantity(
+                plan.runs, "delta", 0, net, "tanh", "sigmoid", "quadratic", 4
+            )
+            samples.append(clock() - t0)
+            setting = fs._setting(
+                plan.runs,
+                "delta",
+                0,
+                net,
+                "tanh",
+                "sigmoid",
+                "quadratic",
+                4,
+                fs.notations.get(None),
+            )
+            count = fs.search(setting).candidates if found is None else found.candidates
+        t = best(samples)
+        rows.append(
+            [
+                label,
+                f"{count:,}",
+                f"{t:.3f} s",
+                f"≤ {FORMULA_TARGET:g} s",
+                verdict(t, FORMULA_TARGET, False, sizes),
+            ]
+        )
+    header = ["case", "candidates evaluated", f"time (best of {rounds})", "target", "result"]
+    title = (
+        f"### Grader: the search for the learner's formula (net {'-'.join(map(str, net))}, batch "
+        f"of 4, 20 trials; up to {fs.MAX_OPS} operations, at most {fs.MAX_CANDIDATES:,} "
+        "candidates)"
+    )
+    return title + "\n\n" + table(header, rows)
+
+
 # --------------------------------------------------------------------------------- section 3
 SUM_TERMS = (64, 1000)  # a batch mean over 64 examples, and a long one
 FORWARD_INPUTS = (8, 64)  # the inputs of docs/forward-vs-reverse.md's example
@@ -964,6 +1033,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield "## Section 2: nn step"
     yield nn_step(sizes)
     yield demo_wall_time(sizes)
+    yield formula_search(sizes)
     yield "## Section 3: engine language"
     yield sum_vs_chain(sizes)
     yield forward_vs_reverse(sizes)
