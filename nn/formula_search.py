@@ -30,14 +30,17 @@ The grammar, in its fixed order (this order breaks ties between formulas of equa
 
 "Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
 the order above. Only formulas of at most MAX_OPS operations are tried, and at most
-MAX_CANDIDATES candidates are evaluated (the search stops there and reports nothing).
+MAX_CANDIDATES candidates are evaluated, computing at most MAX_WORK numbers (an entry of a
+value, or a term of a matrix product): the search stops there and reports nothing, so a big
+network (many neurons, a large batch) gets a shorter search rather than a slow one.
 
-Pruning: each candidate is evaluated on the first PROBE_TRIALS trials; a candidate whose values
-equal (to 1e-10) those of a formula found before is dropped (observational equivalence: the
+Pruning: each candidate is evaluated on the first trial; a candidate whose value has the
+signature of a formula found before is dropped (observational equivalence: the
 earlier one is simpler or first in the order, and any larger formula built on the later one
 has an equal twin built on the earlier); formulas of the last size are only built when their
-shape fits the learner's quantity. A candidate that matches on the probe trials is then
-evaluated on every trial before it is reported.
+shape fits the learner's quantity. A candidate that matches on the first trial is then
+evaluated on every trial before it is reported. Each value carries its axes (the examples, or
+the neurons of a layer), and a product or a sum is only built where the axes agree (see Axes).
 
 Stale weights (the weights updated before BP2 used them) cannot match exactly, as the learner's
 learning rate is not known: :func:`stale_weights` fits one η by least squares to BP2 computed
@@ -59,7 +62,7 @@ from .notation import Frac, Num, Op, Sym, Tokens
 __all__ = [
     "MAX_CANDIDATES",
     "MAX_OPS",
-    "PROBE_TRIALS",
+    "MAX_WORK",
     "REFINES",
     "Expr",
     "Found",
@@ -72,7 +75,7 @@ __all__ = [
 
 MAX_OPS = 4  # the largest formula tried, in operations
 MAX_CANDIDATES = 100_000  # the most candidates evaluated in one search (about 2 s at worst)
-PROBE_TRIALS = 3  # candidates are compared on this many trials, then verified on every trial
+MAX_WORK = 4_000_000  # the most numbers computed in one search (a big network stops early)
 REL_TOL = 1e-6  # as the grader compares
 ABS_TOL = 1e-9
 
@@ -428,7 +431,8 @@ class Search:
 
     expr: Expr | None
     candidates: int
-    capped: bool = False
+    capped: bool = False  # stopped at the cap or the work budget
+    work: int = 0  # the numbers computed (see MAX_WORK)
 
 
 @dataclass
@@ -502,7 +506,9 @@ def _fits_axes(got: Axes, want: Axes) -> bool:
     return "1" in want and "1" in got  # two vectors (their lengths are checked with the shapes)
 
 
-def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Search:
+def search(
+    s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES, budget: int = MAX_WORK
+) -> Search:
     """The simplest formula of the grammar that equals s.targets on every trial (see the module
     docstring for the grammar, its order and the pruning)."""
     env0 = s.envs[0]
@@ -586,22 +592,26 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
                 if sx[1] == sy[0] and (xc == yr or (loose and (sx[0], sy[1]) == want)):
                     ax = (xr, yc) if xc == yr else axes_wanted
                     if fits((sx[0], sy[1]), ax, last):
+                        work[0] += sx[0] * sx[1] * sy[1]
                         yield apply(MATMUL, x, y), _matmul(xv, yv), ax
                 if n1 is None and sy[1] == sx[0] and yc == xr:
                     ax = (yr, xc)
                     if fits((sy[0], sx[1]), ax, last):
+                        work[0] += sy[0] * sy[1] * sx[1]
                         yield apply(MATMUL, y, x), _matmul(yv, xv), ax
 
+    work = [0]  # the products computed so far: each value's entries, a matrix product's terms
     for size in range(max_ops + 1):
         bank: list[_Entry] = []
         for e, value, axes in candidates(size):
             count += 1
-            if count > cap:
-                return Search(None, count - 1, capped=True)
+            work[0] += len(value) * len(value[0])
+            if count > cap or work[0] > budget:
+                return Search(None, count - 1, True, work[0])
             if size == max_ops:  # never built on: no signature needed
                 found = matches(e, value, axes, 0)
                 if found is not None:
-                    return Search(found, count)
+                    return Search(found, count, work=work[0])
                 continue
             k = _key(value)
             if k in seen or any(math.isnan(v) for r in value for v in r):
@@ -609,7 +619,7 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
             seen.add(k)
             found = matches(e, value, axes, 0)
             if found is not None:
-                return Search(found, count)
+                return Search(found, count, work=work[0])
             if size < max_ops:
                 bank.append((e, value, axes))
         banks.append(bank)
@@ -623,8 +633,8 @@ def search(s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES) -> Se
             for e, value, axes in banks[size - cost]:
                 found = matches(e, value, axes, cost)
                 if found is not None:
-                    return Search(found, count)
-    return Search(None, count)
+                    return Search(found, count, work=work[0])
+    return Search(None, count, work=work[0])
 
 
 # ------------------------------------------------------------------------------- rendering
@@ -1051,6 +1061,8 @@ def explain_quantity(
     got_deltas, got_w, got_b, in nn.grading's layout)."""
     s = _setting(runs, kind, i, sizes, hidden, output, cost, batch, notations.get(notation))
     zero = _is_zero(s.targets)
+    if zero and all(v == 0.0 for t in s.targets for r in t for v in r):
+        return None  # exactly 0.0 everywhere: a placeholder not filled in, not a formula
     if not zero:
         eta = stale_weights(s)
         if eta is not None:

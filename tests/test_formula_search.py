@@ -264,9 +264,19 @@ def test_a_sum_over_the_classes_too_is_zero_and_the_report_says_why() -> None:
     assert "a sum over the classes as well as the examples" in str(report)
 
 
+def test_a_placeholder_of_exact_zeros_gets_no_cause() -> None:
+    # the template's zeros: exactly 0.0, not a sum that cancels (even where one would be 0)
+    def placeholder(c: Any, i: int, D: Any) -> Any:
+        return np.zeros(D[i].shape[1])
+
+    fn = mutant("tanh", "softmax", "cross_entropy", {"bp3": placeholder})
+    report = check_backprop(fn, [3, 4, 3], "tanh", "softmax", "cross_entropy", batch=4)
+    assert report.mistake == "not_filled_in" and "Likely cause" not in str(report)
+
+
 def test_without_a_cause_in_the_grammar_zero_gets_no_formula() -> None:
     # sigmoid + quadratic: no formula of the grammar is 0 on every trial
-    fn = mutant("sigmoid", "sigmoid", "quadratic", {"bp3": lambda c, i, D: D[i].mean(axis=0) * 0})
+    fn = mutant("sigmoid", "sigmoid", "quadratic", {"bp3": lambda c, i, D: D[i].mean(axis=0) * 1e-13})
     plan = graded(fn, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", 4)
     assert fs.explain_quantity(plan.runs, "grad_b", 1, [2, 3, 2], "sigmoid", "sigmoid",
                                "quadratic", 4) is None  # fmt: skip
@@ -304,6 +314,9 @@ def test_the_search_is_deterministic_and_bounded() -> None:
     assert first.candidates == again.candidates <= fs.MAX_CANDIDATES
     capped = fs.search(s, cap=100)
     assert capped.capped and capped.expr is None and capped.candidates == 100
+    assert 0 < first.work <= fs.MAX_WORK
+    short = fs.search(s, budget=first.work // 2)  # a big network: the work budget stops it
+    assert short.capped and short.expr is None and short.work <= first.work // 2 + 10**4
     report = check_backprop(fn, [3, 3, 3], "tanh", batch=3)
     assert report.mistake == "nothing_fits"
     # a formula found twice is the same tree, after the same number of candidates
