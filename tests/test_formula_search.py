@@ -276,7 +276,9 @@ def test_a_placeholder_of_exact_zeros_gets_no_cause() -> None:
 
 def test_without_a_cause_in_the_grammar_zero_gets_no_formula() -> None:
     # sigmoid + quadratic: no formula of the grammar is 0 on every trial
-    fn = mutant("sigmoid", "sigmoid", "quadratic", {"bp3": lambda c, i, D: D[i].mean(axis=0) * 1e-13})
+    fn = mutant(
+        "sigmoid", "sigmoid", "quadratic", {"bp3": lambda c, i, D: D[i].mean(axis=0) * 1e-13}
+    )
     plan = graded(fn, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", 4)
     assert fs.explain_quantity(plan.runs, "grad_b", 1, [2, 3, 2], "sigmoid", "sigmoid",
                                "quadratic", 4) is None  # fmt: skip
