@@ -339,3 +339,14 @@ def test_fewer_operations_win_over_the_grammars_order() -> None:
     assert fs.search(s, max_ops=1).expr is None
     found = fs.search(s, max_ops=2).expr
     assert found is not None and found.size == 2
+
+
+def test_the_search_makes_no_cycle() -> None:
+    from tests.test_no_cycles import cycles_of
+
+    def run() -> None:
+        for change in (FAMILIES["extra_factor_z"][5], {"bp2": lambda c, i, D: D[i] + 0.1}):
+            fn = mutant("tanh", "sigmoid", "quadratic", change)
+            str(check_backprop(fn, [2, 3, 2], "tanh", batch=4, trials=3))
+
+    assert cycles_of(run) == []
