@@ -84,9 +84,10 @@ def target_rows(output: str) -> list[str]:
     """The rows with a target: build + backward ≥ 2×, memory ≤ 200 B, chain ≤ 1.5× (backward,
     and building inside gc_paused()), the two nn
     eager ratios, the two traced ones, one trace vs an eager step, the program's lines, and
-    building with a mode held by another thread ≤ 1.05× building with none."""
+    building with a mode held by another thread ≤ 1.05× building with none, and the grader's
+    formula search ≤ 2 s in its two cases."""
     rows = [line for line in output.splitlines() if re.search(r"[≥≤] [\d.]+", line)]
-    assert len(rows) == 11
+    assert len(rows) == 13
     return rows
 
 
@@ -129,3 +130,15 @@ def test_nn_step_is_the_same_work_as_the_closed_form(
     grad_diff, step_diff = (float(x) for x in match.groups())
     assert grad_diff <= 1e-9
     assert step_diff <= 1e-9
+
+
+def test_the_formula_search_reports_its_candidates(
+    quick: subprocess.CompletedProcess[str],
+) -> None:
+    lines = quick.stdout.splitlines()
+    i = header_index(lines, "| case | candidates evaluated | time (best of ")
+    rows = lines[i + 2 : i + 4]
+    assert rows[0].startswith("| an extra factor z") and rows[1].startswith("| δ + 0.1")
+    counts = [int(row.split("|")[2].strip().replace(",", "")) for row in rows]
+    # the search that finds nothing walks the whole bounded space, more than the one that finds
+    assert 0 < counts[0] < counts[1] <= 100_000
