@@ -20,13 +20,18 @@ The grammar, in its fixed order (this order breaks ties between formulas of equa
   leaves (1 operation each), for each atom in the order above:
       σ′(atom), σ(atom) (per-example atoms only; σ is layer l's activation from
       nn.activations' table, its op row's derivative for σ′), atomᵀ
-  operations (1 each), tried in this order on smaller formulas (smaller first, and within a
-  size in the order they were found):
-      Σ over the examples (rows), Σ over the neurons (columns), X ⊙ Y (numpy broadcasting, so a
-      sum can multiply a whole row), X @ Y (a matrix product)
-  at the root (1 each): the transpose Xᵀ; one or two constant factors c · X, c in 2, ½, 1/m,
-      m, 1/n, n (n: the fan-in, the width of layer l−1), 1/n_l, n_l (the width of layer l),
-      each value once (a constant equal to an earlier one, or to 1, is left out).
+  operations (1 each). The formulas of size k are built from smaller ones in this order:
+      (k = 1: the leaves above, then) Σ over the examples (rows) and Σ over the neurons
+      (columns) of each formula of size k − 1, in the order it was found; then, for each leaf
+      Y in order and each formula X of size k − 1 − size(Y) in order: X ⊙ Y (numpy
+      broadcasting, so a sum can multiply a whole row), X @ Y and Y @ X (matrix products).
+      A product has a leaf on one side at least (⊙ is associative, so a chain of ⊙ loses
+      nothing; ⊙ of two leaves is built once).
+  at the root (1 each): the transpose Xᵀ, then one or two constant factors c · X, c in 2, ½,
+      1/m, m, 1/n, n (n: the fan-in, the width of layer l−1), 1/n_l, n_l (the width of layer
+      l), each value once (a constant equal to an earlier one, or to 1, is left out). A root
+      operation is tried as the learner's numbers undone (divided by c, transposed), against
+      the formulas already found, after the formulas of the same total size without it.
 
 "Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
 the order above. Only formulas of at most MAX_OPS operations are tried, and at most
@@ -51,7 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import costs
@@ -67,7 +72,12 @@ __all__ = [
     "Expr",
     "Found",
     "Search",
+    "Setting",
+    "apply",
+    "atom",
+    "canonical",
     "explain_quantity",
+    "prepare",
     "render",
     "search",
     "stale_weights",
@@ -203,7 +213,7 @@ def _scale(c: float, x: Mat) -> Mat:
 
 # ------------------------------------------------------------------------------- the setting
 @dataclass
-class _Setting:
+class Setting:
     """What one search needs: the layer, widths, σ of the layer, constants, each trial's atoms."""
 
     kind: str  # delta, grad_b or grad_w
@@ -267,7 +277,7 @@ def _one_hot(y: Any, n: int) -> tuple[float, ...]:
     return tuple(float(v) for v in y)
 
 
-def _setting(
+def prepare(
     runs: Sequence[Any],
     kind: str,
     i: int,
@@ -276,8 +286,10 @@ def _setting(
     output: str,
     cost: str,
     batch: int | None,
-    notation: notations.Notation,
-) -> _Setting:
+    notation: str | notations.Notation | None = None,
+) -> Setting:
+    """The setting of one search: the learner's quantity and each trial's atoms (see
+    explain_quantity for the arguments)."""
     sizes = list(sizes)
     L = len(sizes)
     layer = i + 2
@@ -334,7 +346,7 @@ def _setting(
             unique.append((key, value))
     name = output if layer == L else hidden
     sigma, sigma_prime = _elementwise(name)
-    return _Setting(
+    return Setting(
         kind,
         layer,
         sizes,
@@ -342,7 +354,7 @@ def _setting(
         output,
         cost,
         batch,
-        notation,
+        notations.get(notation),
         atoms,
         envs,
         targets,
@@ -352,7 +364,7 @@ def _setting(
     )
 
 
-def _evaluate(s: _Setting, e: Expr, env: dict[tuple[str, int], Mat]) -> Mat:
+def _evaluate(s: Setting, e: Expr, env: dict[tuple[str, int], Mat]) -> Mat:
     """The formula's value on one trial."""
     if e.op == ATOM:
         return env[e.atom, e.layer]
@@ -445,7 +457,7 @@ class _Variant:
     const: str = ""  # "T": the transpose; else the constant factors' keys
 
 
-def _variants(s: _Setting) -> list[_Variant]:
+def _variants(s: Setting) -> list[_Variant]:
     out = [_Variant(0, lambda e: e, s.targets)]
 
     def scaled(v: _Variant, key: str, c: float) -> _Variant:
@@ -490,7 +502,7 @@ def _join(p: str | int, q: str | int) -> str | int | None:
     return None
 
 
-def _target_axes(s: _Setting) -> Axes:
+def _target_axes(s: Setting) -> Axes:
     if s.kind == "delta":
         return "x", s.layer
     if s.kind == "grad_b":
@@ -507,7 +519,7 @@ def _fits_axes(got: Axes, want: Axes) -> bool:
 
 
 def search(
-    s: _Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES, budget: int = MAX_WORK
+    s: Setting, max_ops: int = MAX_OPS, cap: int = MAX_CANDIDATES, budget: int = MAX_WORK
 ) -> Search:
     """The simplest formula of the grammar that equals s.targets on every trial (see the module
     docstring for the grammar, its order and the pruning)."""
@@ -638,7 +650,7 @@ def search(
 
 
 # ------------------------------------------------------------------------------- rendering
-def _tokens(s: _Setting, e: Expr) -> Tokens:
+def _tokens(s: Setting, e: Expr) -> Tokens:
     return _write(s.notation, s.batch, s.sizes, e, top=True)
 
 
@@ -737,7 +749,7 @@ def render(e: Expr, setting: Any, style: str = "ascii") -> str:
 
 
 # ------------------------------------------------------------------------------- the message
-def _correct(s: _Setting) -> Expr | None:
+def _correct(s: Setting) -> Expr | None:
     """The right formula for the quantity, in the grammar (None: BP1 of a softmax output)."""
     layer, L = s.layer, s.L
     m = s.batch or 1
@@ -879,16 +891,18 @@ class Found:
     unicode: str = ""
     latex: str = ""
     eta: float | None = None  # the fitted learning rate of a stale-weights hint
-    meta: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # the quantity's symbol: δ^2, ∂C/∂w^3 (ascii style, as the report writes)
 
     def verdict(self, mistake: str | None, message: str) -> tuple[str, str]:
         """(mistake key, message) for the report, given the catalogue's (None: nothing fit)."""
         if self.zero and mistake is not None:
             return mistake, message.rstrip(".") + ". " + self.sentence
+        if self.zero:
+            return "learner_formula", f"{self.name} is 0 on every trial. {self.sentence}"
         return "learner_formula", self.sentence
 
 
-def _symbol(s: _Setting) -> str:
+def _symbol(s: Setting) -> str:
     q = {"delta": "delta", "grad_b": "bias", "grad_w": "weight"}[s.kind]
     if q == "delta":
         return notations.text("delta", s.layer, notation=s.notation, style="ascii")
@@ -897,7 +911,7 @@ def _symbol(s: _Setting) -> str:
     )
 
 
-def _equation(s: _Setting) -> tuple[str, str]:
+def _equation(s: Setting) -> tuple[str, str]:
     """(BPn, the right equation in this setting's symbols)."""
     name = _symbol(s)
     right = _correct(s)
@@ -908,12 +922,12 @@ def _equation(s: _Setting) -> tuple[str, str]:
     return bp, f"{name} = {render(right, s)}"
 
 
-def _const_text(s: _Setting, const: str) -> str:
+def _const_text(s: Setting, const: str) -> str:
     """A constant factor as the notation writes it: 2, ½, 1/m (LFD 1/N), n."""
     return render(apply(SCALE, atom("y", 0), const=const), s).rsplit(" ", 1)[0].strip("()")
 
 
-def _sentence(s: _Setting, e: Expr) -> str:
+def _sentence(s: Setting, e: Expr) -> str:
     name = _symbol(s)
     text = render(e, s)
     bp, equation = _equation(s)
@@ -969,7 +983,7 @@ def _sentence(s: _Setting, e: Expr) -> str:
     return head + (f": {why}." if why else ".")
 
 
-def _constant_note(s: _Setting, const: str) -> str:
+def _constant_note(s: Setting, const: str) -> str:
     m = s.batch or 1
     size = s.notation.batch_size
     if const in ("n", "1/n"):
@@ -984,11 +998,11 @@ def _constant_note(s: _Setting, const: str) -> str:
     return ""
 
 
-def _ln(s: _Setting, layer: int) -> int:
+def _ln(s: Setting, layer: int) -> int:
     return notations.layer_number(layer, s.notation)
 
 
-def _zero_sentence(s: _Setting, e: Expr) -> str:
+def _zero_sentence(s: Setting, e: Expr) -> str:
     text = render(e, s)
     cause = f"Likely cause: it equals {text}, which is 0 on every trial"
     sums_classes = any(x.op == SUM_J for x in _subtrees(e))
@@ -1006,7 +1020,7 @@ def _subtrees(e: Expr) -> list[Expr]:
     return [e, *(x for a in e.args for x in _subtrees(a))]
 
 
-def stale_weights(s: _Setting) -> float | None:
+def stale_weights(s: Setting) -> float | None:
     """η if the learner's δ^l is BP2 computed with w^{l+1} − η ∂C/∂w^{l+1} on every trial."""
     if s.kind != "delta" or s.layer >= s.L:
         return None
@@ -1059,7 +1073,7 @@ def explain_quantity(
 
     runs are the grader's trials (weights, xs, ys, acts, zs, deltas, grad_a and the learner's
     got_deltas, got_w, got_b, in nn.grading's layout)."""
-    s = _setting(runs, kind, i, sizes, hidden, output, cost, batch, notations.get(notation))
+    s = prepare(runs, kind, i, sizes, hidden, output, cost, batch, notation)
     zero = _is_zero(s.targets)
     if zero and all(v == 0.0 for t in s.targets for r in t for v in r):
         return None  # exactly 0.0 everywhere: a placeholder not filled in, not a formula
@@ -1083,7 +1097,7 @@ def explain_quantity(
                 f"updated when {bp} used them. Compute every delta with the old weights first "
                 f"({equation}), then update the weights"
             )
-            return Found(None, f"{w_up} − η {dw}", sentence + ".", 0, eta=eta)
+            return Found(None, f"{w_up} − η {dw}", sentence + ".", 0, eta=eta, name=name)
     result = search(s)
     if result.expr is None:
         return None
@@ -1097,4 +1111,5 @@ def explain_quantity(
         zero=zero,
         unicode=render(e, s, "unicode"),
         latex=render(e, s, "latex"),
+        name=_symbol(s),
     )

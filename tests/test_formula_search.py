@@ -111,92 +111,177 @@ def bp4(layer: int, const: str = "1/m") -> Expr:
 #          {notation: text the report must contain})
 FAMILIES: dict[str, tuple[Any, ...]] = {
     "sigma_prime_of_the_error": (
-        "sigmoid", "sigmoid", "quadratic", [2, 3, 2], None,
+        "sigmoid",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        None,
         {"bp1": lambda c: (c["A"][-1] - c["Y"]) * c["sp"]("sigmoid", c["A"][-1] - c["Y"])},
-        ("delta", 1), apply(HADAMARD, err, apply(SIGMA_PRIME, err)),
-        {"nielsen": "σ′ must be taken at z^3, not at a^3 − y",
-         "ng": "g′ must be taken at z^[2], not at a^[2] − y"},
+        ("delta", 1),
+        apply(HADAMARD, err, apply(SIGMA_PRIME, err)),
+        {
+            "nielsen": "σ′ must be taken at z^3, not at a^3 − y",
+            "ng": "g′ must be taken at z^[2], not at a^[2] − y",
+        },
     ),
     "sigma_prime_of_a_in_bp2": (
-        "sigmoid", "sigmoid", "quadratic", [2, 3, 2], 4,
+        "sigmoid",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
         {"bp2": lambda c, i, D: (D[i + 1] @ c["W"][i + 1]) * c["sp"]("sigmoid", c["A"][i + 1])},
-        ("delta", 0), bp2(slope_of=a2),
-        {"nielsen": "your δ^2 equals ((w^3)ᵀ δ^3) ⊙ σ′(a^2)",
-         "goodfellow": "your g^(1) equals ((w^(2))ᵀ g^(2)) ⊙ f′(h^(1))"},
+        ("delta", 0),
+        bp2(slope_of=a2),
+        {
+            "nielsen": "your δ^2 equals ((w^3)ᵀ δ^3) ⊙ σ′(a^2)",
+            "goodfellow": "your g^(1) equals ((w^(2))ᵀ g^(2)) ⊙ f′(h^(1))",
+        },
     ),
     "a_times_one_minus_a_on_an_activated_a": (
-        "sigmoid", "sigmoid", "quadratic", [2, 3, 2], 4,
-        {"bp1": lambda c: (c["A"][-1] - c["Y"]) * (1 / (1 + np.exp(-c["A"][-1])))
-         * (1 - 1 / (1 + np.exp(-c["A"][-1])))},
-        ("delta", 1), apply(HADAMARD, err, apply(SIGMA_PRIME, a3)),
+        "sigmoid",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
+        {
+            "bp1": lambda c: (
+                (c["A"][-1] - c["Y"])
+                * (1 / (1 + np.exp(-c["A"][-1])))
+                * (1 - 1 / (1 + np.exp(-c["A"][-1])))
+            )
+        },
+        ("delta", 1),
+        apply(HADAMARD, err, apply(SIGMA_PRIME, a3)),
         {"nielsen": "σ′(z^3) = a^3(1 − a^3)", "lfd": "θ′(s^(2)) = x^(2)(1 − x^(2))"},
     ),
     "extra_factor_z": (
-        "tanh", "sigmoid", "quadratic", [2, 3, 2], 4,
-        {"bp2": lambda c, i, D: (D[i + 1] @ c["W"][i + 1]) * c["sp"]("tanh", c["Z"][i])
-         * c["Z"][i]},
-        ("delta", 0), apply(HADAMARD, bp2(), z2),
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
+        {
+            "bp2": lambda c, i, D: (
+                (D[i + 1] @ c["W"][i + 1]) * c["sp"]("tanh", c["Z"][i]) * c["Z"][i]
+            )
+        },
+        ("delta", 0),
+        apply(HADAMARD, bp2(), z2),
         {"nielsen": "an extra factor z^2", "ng": "an extra factor z^[1]"},
     ),
     "extra_factor_a": (
-        "tanh", "sigmoid", "quadratic", [2, 3, 2], 4,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
         {"bp1": lambda c: (c["A"][-1] - c["Y"]) * c["sp"]("sigmoid", c["Z"][-1]) * c["A"][-1]},
-        ("delta", 1), apply(HADAMARD, apply(HADAMARD, err, apply(SIGMA_PRIME, z3)), a3),
+        ("delta", 1),
+        apply(HADAMARD, apply(HADAMARD, err, apply(SIGMA_PRIME, z3)), a3),
         {"nielsen": "an extra factor a^3", "goodfellow": "an extra factor h^(2)"},
     ),
     "extra_factor_2": (
-        "tanh", "sigmoid", "quadratic", [2, 3, 2], 3,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        3,
         {"bp4": lambda c, i, D: 2 * D[i].T @ c["A"][i] / c["m"]},
-        ("grad_w", 1), apply(SCALE, bp4(3), const="2"),
+        ("grad_w", 1),
+        apply(SCALE, bp4(3), const="2"),
         {"nielsen": "an extra factor 2", "ng": "your dw^[2] equals 2 (1/m) dz^[2] (a^[1])ᵀ"},
     ),
     "extra_factor_m": (
-        "tanh", "sigmoid", "quadratic", [2, 3, 2], 4,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
         {"bp4": lambda c, i, D: c["m"] * D[i].T @ c["A"][i]},
-        ("grad_w", 1), bp4(3, "m"),
+        ("grad_w", 1),
+        bp4(3, "m"),
         {"nielsen": "the factor is m where 1/m belongs", "lfd": "the factor is N where 1/N"},
     ),
     "elementwise_where_the_matrix_product_belongs": (
-        "tanh", "sigmoid", "quadratic", [3, 3, 3], 3,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [3, 3, 3],
+        3,
         {"bp2": lambda c, i, D: (D[i + 1] * c["W"][i + 1]) * c["sp"]("tanh", c["Z"][i])},
-        ("delta", 0), apply(HADAMARD, apply(HADAMARD, d3, w3), apply(SIGMA_PRIME, z2)),
-        {"nielsen": "an elementwise product δ^3 ⊙ w^3 where the matrix product (w^3)ᵀ δ^3",
-         "ng": "an elementwise product dz^[2] ⊙ w^[2] where the matrix product (w^[2])ᵀ dz^[2]"},
+        ("delta", 0),
+        apply(HADAMARD, apply(HADAMARD, d3, w3), apply(SIGMA_PRIME, z2)),
+        {
+            "nielsen": "an elementwise product δ^3 ⊙ w^3 where the matrix product (w^3)ᵀ δ^3",
+            "ng": "an elementwise product dz^[2] ⊙ w^[2] where the matrix product (w^[2])ᵀ dz^[2]",
+        },
     ),
     "matrix_product_where_the_elementwise_belongs": (
-        "tanh", "sigmoid", "quadratic", [3, 3, 3], 3,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [3, 3, 3],
+        3,
         {"bp1": lambda c: (c["A"][-1] - c["Y"]) @ c["sp"]("sigmoid", c["Z"][-1])},
-        ("delta", 1), apply(MATMUL, err, apply(SIGMA_PRIME, z3)),
+        ("delta", 1),
+        apply(MATMUL, err, apply(SIGMA_PRIME, z3)),
         {"nielsen": "a matrix product", "goodfellow": "a matrix product"},
     ),
     "output_error_for_a_hidden_delta": (
-        "sigmoid", "sigmoid", "quadratic", [2, 3, 3], 4,
+        "sigmoid",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 3],
+        4,
         {"bp2": lambda c, i, D: (c["A"][-1] - c["Y"]) * c["sp"]("sigmoid", c["Z"][i])},
-        ("delta", 0), apply(HADAMARD, err, apply(SIGMA_PRIME, z2)),
-        {"nielsen": "BP2 needs (w^3)ᵀ δ^3 where you used the output error a^3 − y",
-         "ng": "BP2 needs (w^[2])ᵀ dz^[2] where you used the output error a^[2] − y"},
+        ("delta", 0),
+        apply(HADAMARD, err, apply(SIGMA_PRIME, z2)),
+        {
+            "nielsen": "BP2 needs (w^3)ᵀ δ^3 where you used the output error a^3 − y",
+            "ng": "BP2 needs (w^[2])ᵀ dz^[2] where you used the output error a^[2] − y",
+        },
     ),
     "sum_over_the_wrong_axis": (
-        "tanh", "sigmoid", "quadratic", [3, 4, 4], 4,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [3, 4, 4],
+        4,
         {"bp3": lambda c, i, D: D[i].mean(axis=1)},
-        ("grad_b", 1), apply(SCALE, apply(SUM_J, atom("delta", 3)), const="1/m"),
+        ("grad_b", 1),
+        apply(SCALE, apply(SUM_J, atom("delta", 3)), const="1/m"),
         {"nielsen": "the sum runs over the neurons (Σ_j)", "lfd": "(1/N) Σ_j δ^(2)"},
     ),
     "the_mean_over_the_fan_in": (
-        "tanh", "sigmoid", "quadratic", [2, 3, 2], 4,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [2, 3, 2],
+        4,
         {"bp4": lambda c, i, D: D[i].T @ c["A"][i] / c["A"][i].shape[1]},
-        ("grad_w", 1), bp4(3, "1/n"),
-        {"nielsen": "the factor is 1/n where 1/m belongs (n = 3, the fan-in of layer 3",
-         "ng": "(n = 3, the fan-in of layer 2"},
+        ("grad_w", 1),
+        bp4(3, "1/n"),
+        {
+            "nielsen": "the factor is 1/n where 1/m belongs (n = 3, the fan-in of layer 3",
+            "ng": "(n = 3, the fan-in of layer 2",
+        },
     ),
     "layer_index_off_by_one": (
-        "tanh", "sigmoid", "quadratic", [3, 3, 3], 4,
+        "tanh",
+        "sigmoid",
+        "quadratic",
+        [3, 3, 3],
+        4,
         {"bp2": lambda c, i, D: (D[i + 1] @ c["W"][i]) * c["sp"]("tanh", c["Z"][i])},
-        ("delta", 0), bp2(weights=w2),
-        {"nielsen": "w^2 where w^3 belongs: the layer index is off by one",
-         "ng": "w^[1] where w^[2] belongs: the layer index is off by one"},
+        ("delta", 0),
+        bp2(weights=w2),
+        {
+            "nielsen": "w^2 where w^3 belongs: the layer index is off by one",
+            "ng": "w^[1] where w^[2] belongs: the layer index is off by one",
+        },
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -208,7 +293,7 @@ def test_each_family_is_found_as_a_formula_and_named_in_the_report(family: str) 
     assert found is not None and found.expr is not None
     assert normal(found.expr) == normal(want), fs.render(
         found.expr,
-        fs._setting(plan.runs, kind, i, sizes, hidden, output, cost, batch, fs.notations.get(None)),
+        fs.prepare(plan.runs, kind, i, sizes, hidden, output, cost, batch),
     )
     assert 0 < found.candidates <= fs.MAX_CANDIDATES
     for notation, text in texts.items():
@@ -280,8 +365,10 @@ def test_without_a_cause_in_the_grammar_zero_gets_no_formula() -> None:
         "sigmoid", "sigmoid", "quadratic", {"bp3": lambda c, i, D: D[i].mean(axis=0) * 1e-13}
     )
     plan = graded(fn, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", 4)
-    assert fs.explain_quantity(plan.runs, "grad_b", 1, [2, 3, 2], "sigmoid", "sigmoid",
-                               "quadratic", 4) is None  # fmt: skip
+    assert (
+        fs.explain_quantity(plan.runs, "grad_b", 1, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", 4)
+        is None
+    )
 
 
 SETTINGS = [
@@ -309,8 +396,7 @@ def test_the_search_is_deterministic_and_bounded() -> None:
     odd = {"bp2": lambda c, i, D: (D[i + 1] @ c["W"][i + 1]) * c["sp"]("tanh", c["Z"][i]) + 0.1}
     fn = mutant("tanh", "sigmoid", "quadratic", odd)
     plan = graded(fn, [3, 3, 3], "tanh", "sigmoid", "quadratic", 3)
-    s = fs._setting(plan.runs, "delta", 0, [3, 3, 3], "tanh", "sigmoid", "quadratic", 3,
-                    fs.notations.get(None))  # fmt: skip
+    s = fs.prepare(plan.runs, "delta", 0, [3, 3, 3], "tanh", "sigmoid", "quadratic", 3)
     first, again = fs.search(s), fs.search(s)
     assert first.expr is None and not first.capped
     assert first.candidates == again.candidates <= fs.MAX_CANDIDATES
@@ -324,8 +410,7 @@ def test_the_search_is_deterministic_and_bounded() -> None:
     # a formula found twice is the same tree, after the same number of candidates
     fn = mutant("tanh", "sigmoid", "quadratic", FAMILIES["extra_factor_z"][5])
     plan = graded(fn, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4)
-    s = fs._setting(plan.runs, "delta", 0, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4,
-                    fs.notations.get(None))  # fmt: skip
+    s = fs.prepare(plan.runs, "delta", 0, [2, 3, 2], "tanh", "sigmoid", "quadratic", 4)
     one, two = fs.search(s), fs.search(s)
     assert one.expr is not None and one.expr == two.expr and one.candidates == two.candidates
 
@@ -334,8 +419,7 @@ def test_fewer_operations_win_over_the_grammars_order() -> None:
     # δ^3 = (a^3 − y) ⊙ σ′(a^3 − y) has 2 operations; the search finds no larger twin first
     fn = mutant("sigmoid", "sigmoid", "quadratic", FAMILIES["sigma_prime_of_the_error"][5])
     plan = graded(fn, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", None)
-    s = fs._setting(plan.runs, "delta", 1, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", None,
-                    fs.notations.get(None))  # fmt: skip
+    s = fs.prepare(plan.runs, "delta", 1, [2, 3, 2], "sigmoid", "sigmoid", "quadratic", None)
     assert fs.search(s, max_ops=1).expr is None
     found = fs.search(s, max_ops=2).expr
     assert found is not None and found.size == 2

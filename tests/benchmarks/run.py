@@ -927,7 +927,7 @@ def formula_search(sizes: Sizes) -> str:
                 plan.runs, "delta", 0, net, "tanh", "sigmoid", "quadratic", 4
             )
             samples.append(clock() - t0)
-            setting = fs._setting(
+            setting = fs.prepare(
                 plan.runs,
                 "delta",
                 0,
