@@ -303,7 +303,7 @@ def _markdown_of(block: _Block) -> str:
         return "".join(shown)
     if isinstance(block, _Lines):
         return "\n".join(["```", *block.lines, "```"])
-    ex_head, ex_rule = ("example | ", "---: | ") if block.examples else ("", "")
+    ex_head, ex_rule = ("example | ", "---:|") if block.examples else ("", "")
     rows = [f"| | {ex_head}expected | received |", f"|---|{ex_rule}---:|---:|"]
     for r in block.rows:
         ex = f"{r.example} | " if block.examples else ""
