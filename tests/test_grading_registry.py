@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from nn import check_backprop, closed_form
-from nn.grading import MISTAKES, REGISTRY, mistake_title
+from nn import check_backprop, closed_form, grading
+from nn.grading import MISTAKES, REGISTRY, mistake_title, plan_check
 from tests.learner_backprop import make_backprop
-from tests.test_grading import MUTANTS, scaled_learner
+from tests.test_grading import MUTANTS, SETTINGS, scaled_learner
+from tests.test_notation_messages import ALL, mixed
 
 REPO = Path(__file__).parent.parent
 SOLUTIONS = REPO / "tests" / "exercise_solutions"
@@ -487,3 +488,49 @@ def test_the_report_is_plain_data_too() -> None:
     assert md.startswith("**backprop WRONG**") and f"`{m.equation.splitlines()[0]}`" not in md
     assert "```\n" + m.equation.split("\n")[0] in md
     assert d.message in md and d.message in str(report)
+
+
+def new_messages(notation: Any) -> list[str]:
+    """The reports whose sentences this registry adds, in one notation."""
+    texts = []
+    zero = ((NP_BP3, "grad_b = [np.full(d.shape[1], d.sum() / m) for d in deltas]"),)
+    texts.append(str(grade("softmax_cross_entropy_numpy", zero, notation=notation)))
+    texts.append(str(grade("sigmoid_quadratic_numpy", SUMMED, notation=notation)))
+    texts.append(str(grade("sigmoid_quadratic_numpy", notation=notation, reduction="sum")))
+    texts.append(str(grade("sigmoid_quadratic_numpy", SUMMED, notation=notation, reduction="sum")))
+    right = make_backprop("sigmoid", "sigmoid", "quadratic")
+
+    def grows(*args: Any) -> Any:
+        d, w, b = right(*args)
+        return [[9 * v for v in d[0]], [3 * v for v in d[1]]], w, b
+
+    texts.append(str(check_backprop(grows, [2, 3, 2], trials=2, notation=notation)))
+    bp2 = BP2.format(p="sigmoid_prime")
+    transposed = ((bp2, bp2.replace("w_up[j][k]", "w_up[k][j]")),)
+    texts.append(str(grade("sigmoid_quadratic", transposed, notation=notation)))
+    return texts
+
+
+@pytest.mark.parametrize("notation", ALL, ids=[n.key for n in ALL])
+def test_the_new_messages_speak_one_notation(notation: Any) -> None:
+    pytest.importorskip("numpy")
+    hits = [h for t in new_messages(notation) for h in mixed(t, notation)]
+    assert not hits, "\n".join(hits[:20])
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids="/".join)
+@pytest.mark.parametrize(("batch", "reduction"), [(None, "mean"), (3, "mean"), (3, "sum")])
+def test_the_walk_with_no_step_replaced_gives_the_graphs_numbers(
+    setting: tuple[str, str, str], batch: int | None, reduction: str
+) -> None:
+    # every mistake is this walk with one step replaced: unchanged, it is BP1–BP4 themselves
+    hidden, output, cost = setting
+    plan = plan_check([3, 4, 2], hidden, output, cost, 3, 1, None, batch, reduction)
+    check = grading._Check(
+        plan.sizes, hidden, output, cost, batch, plan.notation, plan.runs, reduction
+    )
+    for kind, i in check.order():
+        walked = grading._walk(check, kind, i)
+        for t, values in zip(plan.runs, walked, strict=True):
+            truth = grading._flat(check.truth(t, kind, i))
+            assert grading._flat(values) == pytest.approx(truth, rel=1e-9, abs=1e-12), (kind, i)
