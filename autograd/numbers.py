@@ -22,6 +22,7 @@ __all__ = [
     "SUPERSCRIPT_MINUS",
     "TIMES",
     "factor",
+    "latex_halves",
     "number",
     "number_latex",
     "parts",
@@ -117,12 +118,18 @@ def factor(x: float, digits: int = 4) -> str:
 
 def number_latex(x: float, digits: int = 4) -> str:
     """number(x) as LaTeX maths: -0.5171, 1.481 \\times 10^{-5}, \\infty."""
+    return "".join(latex_halves(x, digits))
+
+
+def latex_halves(x: float, digits: int = 4) -> tuple[str, str]:
+    """number_latex(x) in two halves at its decimal point, to align a column of numbers on it:
+    ('-0', '.5171'), ('1', '.481 \\times 10^{-5}'), ('12', ''), ('0', ''), ('\\infty', '')."""
     sign, mantissa, exponent = parts(x, digits)
     sign = "-" if sign else ""  # LaTeX's maths mode sets '-' as a minus sign
     if mantissa == RULES["infinity"]:
-        return sign + r"\infty"
+        return sign + r"\infty", ""
     if mantissa == RULES["nan"]:
-        return r"\text{NaN}"
-    if exponent is None:
-        return sign + mantissa
-    return f"{sign}{mantissa} \\times 10^{{{exponent}}}"
+        return r"\text{NaN}", ""
+    whole, point, fraction = mantissa.partition(".")
+    power = "" if exponent is None else f" \\times 10^{{{exponent}}}"
+    return sign + whole, point + fraction + power

@@ -76,7 +76,11 @@ def _sigma_prime(
 class Recorder:
     """Keeps the numbers of every k-th training step of fit(); pass it as fit(..., record=...).
 
-    every: record steps 0, every, 2·every, … and the last step. examples: the indices (into
+    every: record steps 0, every, 2·every, … and the last step. keep: record adaptively
+    instead, so that a run stopped early still has its steps spread over what it did: start
+    at the spacing every, and whenever more than 2·keep + 1 steps are held, double the spacing
+    and drop the records between (step 0 and the newest stay; keep + 1 to 2·keep + 1 are
+    held). examples: the indices (into
     fit's xs) whose per-example z, a and δ are kept when they are in the batch; None keeps
     every example of the batch. decide maps a model's outputs to a class for the accuracy;
     the default is the model's own rule, nn.classify.decision_rule(model) (as accuracy() uses):
@@ -89,8 +93,10 @@ class Recorder:
         every: int = 1,
         examples: Iterable[int] | None = None,
         decide: Callable[[Any], object] | None = None,
+        keep: int | None = None,
     ) -> None:
         self.every = _count("every", every)
+        self.keep = None if keep is None else _count("keep", keep)
         self.examples: list[int] | None = None
         if examples is not None:
             chosen = list(examples)
@@ -111,21 +117,27 @@ class Recorder:
     ) -> Recorder:
         """A Recorder for a run of steps on n examples whose per-example z, a, δ fit in budget.
 
-        budget is in bytes of JSON and neurons is the model's number of neurons. About 30
-        steps are recorded; to keep z, a and δ of every example it records fewer (down to
-        every ⌈steps/10⌉-th), and past that it keeps them for evenly spaced examples only.
-        every= fixes the spacing of the recorded steps instead.
+        budget is in bytes of JSON and neurons is the model's number of neurons. At most 31
+        steps are held, recorded adaptively (keep=15): every step at first, the spacing doubling
+        as the run goes on, so a run stopped by Ctrl-C replays steps spread over what it did;
+        to keep z, a and δ of every example it holds fewer (keep down to 5), and past that it
+        keeps them for evenly spaced examples only. every= fixes the spacing of the recorded
+        steps instead (steps/every + 1 of them, or about).
         """
         per_example = neurons * 3 * BYTES_PER_NUMBER  # z, a and δ of every neuron
+        keep: int | None = None
         if every is None:
-            fits = max(10, budget // (n * per_example) - 1)  # recorded steps that fit, less one
-            every = max(1, math.ceil(steps / min(30, fits)))
-        recorded = math.ceil(steps / every) + 1
+            fits = max(11, budget // (n * per_example))  # recorded steps that fit
+            keep = min(15, (fits - 1) // 2)  # at most 2·keep + 1 are ever held
+            recorded = min(2 * keep + 1, steps)
+            every = 1
+        else:
+            recorded = math.ceil(steps / every) + 1
         kept = max(1, min(n, budget // (recorded * per_example)))
         examples = (
             None if kept >= n else [round(i * (n - 1) / max(kept - 1, 1)) for i in range(kept)]
         )
-        return cls(every=every, examples=examples)
+        return cls(every=every, examples=examples, keep=keep)
 
     # ------------------------------------------------------------------ called by fit()
     def wants(self, step: int, total: int) -> bool:
@@ -190,7 +202,17 @@ class Recorder:
             [m * float(nodes[e][1][last][1][j].grad) for e in keep]
             for j in range(len(nodes[0][1][last][1]))
         ]
+        self._hold(record)
+
+    def _hold(self, record: dict[str, Any]) -> None:
+        """Add a step's record; with keep=, thin to twice the spacing when too many are held."""
+        if self.keep is not None and self.steps and self.steps[-1]["step"] % self.every:
+            self.steps.pop()  # off the spacing, held only while it was the newest
         self.steps.append(record)
+        if self.keep is not None and len(self.steps) > 2 * self.keep + 1:
+            # twice the spacing: the records between go, step 0 and this newest one stay
+            self.every *= 2
+            self.steps = [s for s in self.steps if s["step"] % self.every == 0 or s is record]
 
     # ------------------------------------------------------------------ the result
     def data(self) -> dict[str, Any]:

@@ -36,9 +36,12 @@ def torch() -> Any:
     return pytest.importorskip("torch", reason="PyTorch is not installed: pip install '.[torch]'")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the page tests, or a skip with the reason (a failure in CI)."""
+    """One headless Chromium for a module's page tests, or a skip with the reason (a failure
+    in CI). Every page test takes this one (two sync Playwrights cannot run at once), and it
+    ends with the module: while it runs, its event loop is this thread's, so asyncio.run()
+    in a later test would fail."""
     from tests.test_stepper_browser import CHROMIUM_ARGS, REQUIRE_BROWSER, _browser_missing
 
     missing = _browser_missing()

@@ -278,3 +278,87 @@ def test_a_values_display_svg_is_well_formed_and_fitted_once() -> None:
     text = bundle["image/svg+xml"]
     assert text.count("max-width:100%") == 1
     ET.fromstring(text[text.index("<svg") :])  # a duplicate attribute would not parse
+
+
+# ---------------------------------------------------------------------- layer view
+MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")  # Debian's libjs-mathjax
+
+
+def test_the_layer_views_matrices_align_on_the_point_and_captions_are_full_size(
+    browser: Any, tmp_path: Path
+) -> None:
+    """The notebook's layer view typeset by MathJax: in every matrix column the decimal points
+    stand one above the other, and a caption (∂C/∂w³, a fraction) is set at the entries' size,
+    not in the script size of an \\overset (5 px at a 14 px page)."""
+    if not MATHJAX.exists():
+        if REQUIRE_BROWSER:
+            pytest.fail("DELTAGRAD_REQUIRE_BROWSER=1 but MathJax is not installed")
+        pytest.skip("MathJax is not installed (apt-get install libjs-mathjax)")
+    model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    cost = quadratic(model([0.5, -1.2]), [0.0, 1.0])
+    cost.backward()
+    shown = viz.explain(model, cost)._repr_markdown_()  # type: ignore[union-attr]
+    displays = re.findall(r"\$\$(.*?)\$\$", shown, re.S)
+    assert len(displays) >= 6
+    body = "".join(f"<p>$${html.escape(d)}$$</p>" for d in displays)
+    config = f"{MATHJAX.as_uri()}?config=TeX-AMS_CHTML-full,Safe"
+    page_file = tmp_path / "view.html"
+    page_file.write_text(
+        f'<html><head><script src="{config}"></script></head>'
+        f'<body style="font-size:14px">{body}</body></html>',
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(page_file.as_uri())
+        page.evaluate("new Promise((done) => MathJax.Hub.Queue(done))")
+        measured = page.evaluate(
+            """() => {
+            const size = (node) => parseFloat(getComputedStyle(node.parentElement).fontSize);
+            const texts = (el) => {
+                const out = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                while (walk.nextNode()) {
+                    const node = walk.currentNode;  // what is seen: not a phantom's text
+                    if (node.data.trim() && getComputedStyle(node.parentElement).visibility
+                        !== 'hidden') out.push(node);
+                }
+                return out;
+            };
+            const columns = [], captions = [], entries = [];
+            const outer = [...document.querySelectorAll('.mjx-mtable')]
+                .filter((table) => !table.parentElement.closest('.mjx-mtable'));
+            outer.forEach((table, t) => {
+                [...table.querySelectorAll('.mjx-mtr')]
+                    .filter((row) => row.closest('.mjx-mtable') === table).forEach((row) => {
+                    row.querySelectorAll(':scope > .mjx-mtd').forEach((cell, c) => {
+                        for (const node of texts(cell)) {
+                            entries.push(size(node));
+                            const i = node.data.indexOf('.');
+                            if (i < 0) continue;
+                            const range = document.createRange();
+                            range.setStart(node, i);
+                            range.setEnd(node, i + 1);
+                            const key = t + ':' + c;
+                            columns[key] = columns[key] || [];
+                            columns[key].push(range.getBoundingClientRect().left);
+                        }
+                    });
+                });
+            });
+            document.querySelectorAll('.mjx-over').forEach((over) => {
+                captions.push(texts(over).map(size));
+            });
+            return {points: Object.values(columns), captions, entries};
+        }"""
+        )
+    finally:
+        page.close()
+    points = [xs for xs in measured["points"] if len(xs) > 1]
+    assert len(points) >= 8  # columns of two or more numbers with a decimal point
+    assert all(max(xs) - min(xs) < 0.5 for xs in points), points
+    entry = max(measured["entries"])
+    # a caption's letters at the entries' size, its indices at a superscript's 70 % (the
+    # script-script 50 % of a fraction inside an \overset is what must not come back)
+    assert len(measured["captions"]) >= 6
+    for sizes in measured["captions"]:
+        assert max(sizes) >= 0.95 * entry and min(sizes) >= 0.65 * entry, (sizes, entry)

@@ -460,7 +460,10 @@ def test_notebook_forms_are_latex_matrices_with_the_same_numbers() -> None:
     assert md.count(r"\begin{bmatrix}") == md.count(r"\end{bmatrix}") == matrices
     assert tex.startswith("$$\\begin{aligned}") and tex.count(r"\begin{bmatrix}") == matrices
     b = model.layers[0].neurons[0].b.grad
-    assert f"{b:.4g}".replace("-", "") in md and f"{b:.4g}" in tex
+    # each entry set as its whole part and its point and fraction, to align on the point
+    whole, point, fraction = f"{b:.4g}".partition(".")
+    cell = rf"\llap{{{whole}}}\rlap{{{point}{fraction}}}"
+    assert cell in md and cell in tex
     assert "dz^{[1]}" in md  # Ng's δ, typeset
 
 

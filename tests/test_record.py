@@ -169,23 +169,61 @@ def test_fit_rejects_a_non_recorder() -> None:
     n=st.integers(1, 3000),
     neurons=st.integers(1, 300),
     budget=st.sampled_from([10_000, 3_500_000]),
+    stopped=st.floats(0.0, 1.0),
 )
-def test_a_recorder_within_a_budget_thins_steps_then_examples_to_fit(
-    steps: int, n: int, neurons: int, budget: int
+def test_a_recorder_within_a_budget_holds_steps_spread_over_what_was_done(
+    steps: int, n: int, neurons: int, budget: int, stopped: float
 ) -> None:
     recorder = Recorder.within(budget, steps, n, neurons)
-    recorded = sum(recorder.wants(s, steps) for s in range(steps))  # what fit will record
+    done = max(1, round(stopped * steps))  # the run may be stopped by Ctrl-C after `done` steps
+    for s in range(done):  # what fit does: ask, and hold the step's record
+        if recorder.wants(s, steps):
+            recorder._hold({"step": s})
+    held = [r["step"] for r in recorder.steps]
+    keep = recorder.keep
+    assert keep is not None and 5 <= keep <= 15
+    # step 0 and the newest step recorded, less than one spacing before the last step done
+    assert held[0] == 0 and done - 1 - held[-1] < recorder.every
+    # evenly spread: every multiple of the spacing so far, and only those (and the newest)
+    multiples = list(range(0, done, recorder.every))
+    assert held[: len(multiples)] == multiples and len(held) <= len(multiples) + 1
+    # never more than 2·keep + 1 held, and never fewer than keep + 1 once the run is long
+    assert len(held) <= 2 * keep + 1
+    assert len(held) >= min(done, keep + 1)
     kept = n if recorder.examples is None else len(recorder.examples)
-    size = recorded * kept * neurons * 3 * 21  # z, a, δ; about 21 bytes a number in JSON
-    assert recorded <= 31 and recorder.every <= math.ceil(steps / 10)
-    finest = Recorder(every=math.ceil(steps / 30))  # about 30 steps: coarser only if needed
-    at_finest = sum(finest.wants(s, steps) for s in range(steps)) * n * neurons * 3 * 21
-    assert recorder.every == finest.every or at_finest > budget - n * neurons * 3 * 21
+    size = (
+        min(2 * keep + 1, steps) * kept * neurons * 3 * 21
+    )  # z, a, δ; about 21 bytes a number in JSON
     assert size <= budget or kept == 1  # one example is always kept
-    if recorder.examples is not None:  # fewer examples only at the coarsest spacing
-        assert recorder.every == math.ceil(steps / 10)
+    if recorder.examples is not None:  # fewer examples only at the fewest steps held
+        assert keep == 5
         assert recorder.examples == sorted(set(recorder.examples)) and 0 < kept < n
         assert recorder.examples[0] == 0 and (kept == 1 or recorder.examples[-1] == n - 1)
+
+
+def test_a_run_stopped_by_ctrl_c_keeps_steps_spread_over_what_it_did() -> None:
+    """A long run stopped early: the recording spans the steps done, not step 0 alone."""
+    xs, ys = moons(n=6, seed=1)
+    model = MLP(2, [3, 1], activation="tanh", seed=5)
+    calls = 0
+
+    def loss(out: object, y: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls > 6 * 100:  # the 101st full-batch step: Ctrl-C
+            raise KeyboardInterrupt
+        return binary_cross_entropy_with_logits(out, y)  # type: ignore[arg-type]
+
+    recorder = Recorder.within(3_500_000, 1_000_000, len(xs), 4)
+    history = fit(model, xs, ys, loss, Adam(model.parameters(), lr=0.05), 1_000_000,
+                  record=recorder, trace=False)  # fmt: skip
+    assert len(history) == 100
+    held = [r["step"] for r in recorder.steps]
+    # 31 held by step 30; doubled at 31 (0, 2, …, 30, 31) and at 60 (0, 4, …, 60): at 100 steps
+    # the spacing is 4 and 0, 4, …, 96 are held (25 steps), spread over the 100 done
+    assert recorder.every == 4 and held == list(range(0, 100, 4))
+    # each held record is that step's: its loss is the loss fit returned for the step
+    assert [r["loss"] for r in recorder.steps] == [history[s] for s in held]
 
 
 def test_a_recorder_within_a_budget_keeps_a_given_spacing() -> None:

@@ -38,7 +38,7 @@ from nn.notation import Name, Notation
 from . import numbers
 from .draw import forward_order
 from .names import record_of
-from .numbers import number, number_latex
+from .numbers import latex_halves, number, number_latex
 
 __all__ = ["Equation", "LayerView", "Matrix", "Picture", "explain_layers"]
 
@@ -240,17 +240,22 @@ class Matrix:
         """(rows, columns)."""
         return len(self.rows), len(self.rows[0]) if self.rows else 0
 
-    def cells(
-        self, digits: int, columns: int | None, write: Callable[[float, int], str] = number
-    ) -> list[list[str]]:
-        """The entries as text; past `columns` columns, the first and last ones around a …."""
-        rows = [[write(v, digits) for v in r] for r in self.rows]
+    def shown(self, columns: int | None) -> list[list[float | None]]:
+        """The entries shown; past `columns` columns, the first and last ones around a gap
+        (None)."""
+        rows: list[list[float | None]] = [list(r) for r in self.rows]
         n = self.shape[1]
         if columns is not None and n > columns:
             head = max(1, (columns + 1) // 2)
             tail = max(1, columns - head)
-            rows = [[*r[:head], "…", *r[n - tail :]] for r in rows]
+            rows = [[*r[:head], None, *r[n - tail :]] for r in rows]
         return rows
+
+    def cells(
+        self, digits: int, columns: int | None, write: Callable[[float, int], str] = number
+    ) -> list[list[str]]:
+        """The entries as text; past `columns` columns, the first and last ones around a …."""
+        return [["…" if v is None else write(v, digits) for v in r] for r in self.shown(columns)]
 
 
 @dataclass
@@ -1140,10 +1145,35 @@ def picture_text(
     return out
 
 
+def _widest(texts: Sequence[str]) -> str:
+    """An invisible box as wide as the widest of these LaTeX texts (each typeset, not guessed)."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) <= 1:
+        return rf"\hphantom{{{distinct[0] if distinct else ''}}}"
+    return r"\hphantom{\begin{matrix}" + r" \\ ".join(distinct) + r"\end{matrix}}"
+
+
 def _latex_matrix(m: Matrix, digits: int, columns: int | None) -> str:
-    rows = m.cells(digits, columns, number_latex)
-    body = r" \\ ".join(" & ".join(r"\cdots" if c == "…" else c for c in r) for r in rows)
-    return rf"\overset{{{m.caption[1]}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
+    """The matrix in LaTeX: each column aligned on its decimal points, the caption at full size.
+
+    A cell is its whole part set right in a box as wide as the column's widest whole part, then
+    its decimal point and fraction set left in a box as wide as the widest fraction, so every
+    cell of a column is as wide as the others and their points stand one above the other.
+    """
+    split = [[None if v is None else latex_halves(v, digits) for v in r] for r in m.shown(columns)]
+    columns_of = [[h for h in col if h is not None] for col in zip(*split, strict=True)]
+    left = [_widest([whole for whole, _ in col]) for col in columns_of]
+    right = [_widest([rest for _, rest in col]) for col in columns_of]
+
+    def cell(c: int, half: tuple[str, str] | None) -> str:
+        if half is None:
+            return r"\cdots"
+        whole, rest = half
+        return rf"{left[c]}\llap{{{whole}}}\rlap{{{rest}}}{right[c]}"
+
+    body = r" \\ ".join(" & ".join(cell(c, h) for c, h in enumerate(r)) for r in split)
+    caption = rf"\displaystyle {m.caption[1]}"  # not the script size an \overset sets
+    return rf"\overset{{{caption}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
 
 
 def picture_latex(p: Picture, digits: int, columns: int | None) -> str:
