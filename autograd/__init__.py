@@ -27,7 +27,7 @@ from .functions import (
     tanh,
 )
 from .label import Label
-from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
+from .modes import detect_anomaly, gc_paused, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .symbolic import Expr, SymbolicError, symbolic_row
 from .tracing import Note, Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
@@ -72,6 +72,7 @@ __all__ = [
     "elu",
     "exp",
     "fresh_grads",
+    "gc_paused",
     "gelu",
     "grad",
     "gradcheck",

@@ -12,7 +12,7 @@ from itertools import filterfalse
 from typing import Any, TypeGuard
 
 from .label import Label, Renamed
-from .modes import ANOMALY, FLAGS, MODE, NO_GRAD, caller_location
+from .modes import ANOMALY, FLAGS, MODE, NO_GRAD, caller_location, gc_paused
 from .ops import (
     ABS,
     ADD,
@@ -409,8 +409,9 @@ class Value:
         nothing on the nodes.
         """
         seed = _seed(gradient, create_graph, "backward")
-        for _ in _backward(self, create_graph, record=False, seed=seed):
-            pass
+        with gc_paused():  # the graph holds no cycles: the collector would only rescan it
+            for _ in _backward(self, create_graph, record=False, seed=seed):
+                pass
 
     def backward_steps(
         self, create_graph: bool = False, *, hooks: bool = True, gradient: Value | Number = 1.0

@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd import Trace, TraceError, Value, is_grad_enabled, is_real, no_grad
+from autograd import Trace, TraceError, Value, gc_paused, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
 
 from . import costs
@@ -172,6 +172,7 @@ def fit(
     with (
         _stop_on_interrupt(history, steps),  # outermost: the bar is closed before its message
         tqdm(total=steps, disable=not show, file=sys.stderr, unit="step", desc="fit") as bar,
+        gc_paused(),  # the step's graphs hold no cycles: the collector would only rescan them
     ):
         for epoch in range(1, epochs + 1):
             rng.shuffle(order)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..modes import is_grad_enabled
+from ..modes import gc_paused, is_grad_enabled
 from ..value import Value, topological_order
 
 __all__ = [
@@ -198,6 +198,17 @@ def record(
     names: list[str],
 ) -> Record:
     """Run fn once on Values made from flat (named by names) and record the graph it built."""
+    with gc_paused():  # the graph holds no cycles: the collector would only rescan it
+        return _record(fn, params, shape, flat, names)
+
+
+def _record(
+    fn: Callable[..., Any],
+    params: dict[int, int],
+    shape: Shape,
+    flat: Sequence[float],
+    names: list[str],
+) -> Record:
     if not is_grad_enabled():
         raise TraceError("trace: called inside no_grad(), where no graph is recorded to trace")
     inputs = [Value(x, name) for x, name in zip(flat, names, strict=True)]

@@ -41,7 +41,7 @@ from micrograd.engine import Value as MicroValue  # type: ignore[import-untyped]
 from micrograd.nn import MLP as MicroMLP  # type: ignore[import-untyped]  # noqa: E402
 
 import autograd  # noqa: E402
-from autograd import Trace, Value, grad, jvp, linear, topological_order, trace  # noqa: E402
+from autograd import Trace, Value, gc_paused, grad, jvp, linear, topological_order, trace  # noqa: E402
 from autograd.modes import FLAGS  # noqa: E402
 from nn import MLP  # noqa: E402
 from nn.closed_form import backprop_batch, sgd_step  # noqa: E402
@@ -475,22 +475,43 @@ def engine_chain(sizes: Sizes) -> str:
     def chain_task(nodes: int) -> Task:
         return build_and_backward(lambda: build_chain(Value, nodes))
 
+    def paused_build(nodes: int) -> Task:
+        def task() -> Timings:
+            t0 = clock()
+            with gc_paused():  # what a user building a large graph is offered
+                root = build_chain(Value, nodes)
+            t1 = clock()
+            del root
+            return {"build": t1 - t0}
+
+        return task
+
     counts = {n: deltagrad_nodes(build_chain(Value, n)) for n in (small, large)}
     gc.collect()
-    runs = interleaved({str(n): chain_task(n) for n in (small, large)}, sizes.chain_rounds)
+    tasks = {str(n): chain_task(n) for n in (small, large)}
+    tasks |= {f"paused {n}": paused_build(n) for n in (small, large)}
+    runs = interleaved(tasks, sizes.chain_rounds)
     rows = []
-    for key in ("build", "backward"):
+    for key, prefix, what in (
+        ("build", "", "build"),
+        ("build", "paused ", "build inside autograd.gc_paused()"),
+        ("backward", "", "backward"),
+    ):
         for stat, stat_name in ((best, "best"), (median, "median")):
-            s = stat(runs[str(small)][key]) / counts[small]
-            g = stat(runs[str(large)][key]) / counts[large]
+            s = stat(runs[f"{prefix}{small}"][key]) / counts[small]
+            g = stat(runs[f"{prefix}{large}"][key]) / counts[large]
             rows.append(
                 [
-                    f"deltagrad {key}, time per node ({stat_name} of {sizes.chain_rounds})",
+                    f"deltagrad {what}, time per node ({stat_name} of {sizes.chain_rounds})",
                     us(s),
                     us(g),
                     times(g / s),
                     *target_cells(
-                        g / s, 1.5, False, sizes, shown=key == "backward" and stat is best
+                        g / s,
+                        1.5,
+                        False,
+                        sizes,
+                        shown=(key == "backward" or prefix != "") and stat is best,
                     ),
                 ]
             )
