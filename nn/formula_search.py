@@ -28,10 +28,11 @@ The grammar, in its fixed order (this order breaks ties between formulas of equa
       A product has a leaf on one side at least (⊙ is associative, so a chain of ⊙ loses
       nothing; ⊙ of two leaves is built once).
   at the root (1 each): the transpose Xᵀ, then one or two constant factors c · X, c in 2, ½,
-      1/m, m, 1/n, n (n: the fan-in, the width of layer l−1), 1/n_l, n_l (the width of layer
-      l), each value once (a constant equal to an earlier one, or to 1, is left out). A root
-      operation is tried as the learner's numbers undone (divided by c, transposed), against
-      the formulas already found, after the formulas of the same total size without it.
+      1/m, m, and for ∂C/∂b and ∂C/∂w also 1/n, n (n: the fan-in, the width of layer l−1),
+      1/n_l, n_l (the width of layer l), each value once (a constant equal to an earlier one,
+      or to 1, is left out). A root operation is tried as the learner's numbers undone
+      (divided by c, transposed), against the formulas already found, after the formulas of
+      the same total size without it.
 
 "Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
 the order above. Only formulas of at most MAX_OPS operations are tried, and at most
@@ -68,7 +69,6 @@ __all__ = [
     "MAX_CANDIDATES",
     "MAX_OPS",
     "MAX_WORK",
-    "REFINES",
     "Expr",
     "Found",
     "Search",
@@ -88,10 +88,6 @@ MAX_CANDIDATES = 100_000  # the most candidates evaluated in one search (about 2
 MAX_WORK = 4_000_000  # the most numbers computed in one search (a big network stops early)
 REL_TOL = 1e-6  # as the grader compares
 ABS_TOL = 1e-9
-
-# the catalogue's diagnoses that a formula may make more precise (a plain constant factor, or
-# every entry 0, whose likely cause the grammar may explain)
-REFINES = ("constant_factor", "not_filled_in")
 
 Mat = tuple[tuple[float, ...], ...]  # rows × columns; rows are examples for per-example atoms
 
@@ -230,6 +226,7 @@ class Setting:
     consts: list[tuple[str, float]]
     sigma: Callable[[Mat], Mat]
     sigma_prime: Callable[[Mat], Mat]
+    reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
 
     @property
     def L(self) -> int:
@@ -287,6 +284,7 @@ def prepare(
     cost: str,
     batch: int | None,
     notation: str | notations.Notation | None = None,
+    reduction: str = "mean",
 ) -> Setting:
     """The setting of one search: the learner's quantity and each trial's atoms (see
     explain_quantity for the arguments)."""
@@ -338,8 +336,9 @@ def prepare(
     consts: list[tuple[str, float]] = [("2", 2.0), ("half", 0.5)]
     if m > 1:
         consts += [("1/m", 1.0 / m), ("m", float(m))]
-    consts += [("1/n", 1.0 / sizes[i]), ("n", float(sizes[i]))]
-    consts += [("1/n_l", 1.0 / sizes[i + 1]), ("n_l", float(sizes[i + 1]))]
+    if kind != "delta":  # a mean over the wrong count: a gradient's, never a δ's
+        consts += [("1/n", 1.0 / sizes[i]), ("n", float(sizes[i]))]
+        consts += [("1/n_l", 1.0 / sizes[i + 1]), ("n_l", float(sizes[i + 1]))]
     unique: list[tuple[str, float]] = []
     for key, value in consts:  # one name per value, the first in the order
         if value != 1.0 and all(not math.isclose(value, v) for _, v in unique):
@@ -361,6 +360,7 @@ def prepare(
         unique,
         sigma,
         sigma_prime,
+        reduction,
     )
 
 
@@ -752,7 +752,7 @@ def render(e: Expr, setting: Any, style: str = "ascii") -> str:
 def _correct(s: Setting) -> Expr | None:
     """The right formula for the quantity, in the grammar (None: BP1 of a softmax output)."""
     layer, L = s.layer, s.L
-    m = s.batch or 1
+    m = (s.batch or 1) if s.reduction == "mean" else 1  # a sum over the batch has no 1/m
     if s.kind == "delta":
         if layer < L:
             return apply(
@@ -893,14 +893,6 @@ class Found:
     eta: float | None = None  # the fitted learning rate of a stale-weights hint
     name: str = ""  # the quantity's symbol: δ^2, ∂C/∂w^3 (ascii style, as the report writes)
 
-    def verdict(self, mistake: str | None, message: str) -> tuple[str, str]:
-        """(mistake key, message) for the report, given the catalogue's (None: nothing fit)."""
-        if self.zero and mistake is not None:
-            return mistake, message.rstrip(".") + ". " + self.sentence
-        if self.zero:
-            return "learner_formula", f"{self.name} is 0 on every trial. {self.sentence}"
-        return "learner_formula", self.sentence
-
 
 def _symbol(s: Setting) -> str:
     q = {"delta": "delta", "grad_b": "bias", "grad_w": "weight"}[s.kind]
@@ -1003,15 +995,15 @@ def _ln(s: Setting, layer: int) -> int:
 
 
 def _zero_sentence(s: Setting, e: Expr) -> str:
-    text = render(e, s)
-    cause = f"Likely cause: it equals {text}, which is 0 on every trial"
+    cause = f"Likely cause: it equals {render(e, s)}, which is 0 on every trial"
     sums_classes = any(x.op == SUM_J for x in _subtrees(e))
     if sums_classes and s.output == "softmax" and s.cost == "cross_entropy":
         a = notations.text("activation", s.L, notation=s.notation, style="ascii")
+        a_j = notations.text("activation", s.L, "j", notation=s.notation, style="ascii")
         cause += (
-            f": a sum over the classes as well as the examples; for softmax + cross-entropy "
-            f"each example's {a} − y sums to 0 over the classes (Σ_j {a}_j = 1 = Σ_j y_j), so "
-            "sum over the examples only"
+            f": for softmax + cross-entropy each example's {a} − y sums to 0 over the classes "
+            f"(Σ_j {a_j} = 1 = Σ_j y_j), so a sum over the classes as well as the examples "
+            "gives exactly 0: sum over the examples only (the rows, axis 0)"
         )
     return cause + "."
 
@@ -1030,8 +1022,9 @@ def stale_weights(s: Setting) -> float | None:
         d_up, w_up = env["delta", layer + 1], env["w", layer + 1]
         sp = s.sigma_prime(env["z", layer])
         m = len(d_up)
-        # ∂C/∂w^{l+1} of the batch mean: (1/m) Σ_x δ^{l+1} (a^l)ᵀ
-        grad = _scale(1.0 / m, _matmul(_transpose(d_up), env["a", layer]))
+        # ∂C/∂w^{l+1} of the batch cost: (1/m) Σ_x δ^{l+1} (a^l)ᵀ (a sum: no 1/m)
+        mean = 1.0 / m if s.reduction == "mean" else 1.0
+        grad = _scale(mean, _matmul(_transpose(d_up), env["a", layer]))
         right = _hadamard(_matmul(d_up, w_up), sp)
         part = _hadamard(_matmul(d_up, grad), sp)
         rows.append((right, part, s.targets[t]))
@@ -1067,13 +1060,14 @@ def explain_quantity(
     cost: str,
     batch: int | None,
     notation: str | notations.Notation | None = None,
+    reduction: str = "mean",
 ) -> Found | None:
     """The learner's formula for its first wrong quantity (kind 'delta', 'grad_b' or 'grad_w'
     of layer i + 2), found by the bounded search; a stale-weights hint; or None.
 
     runs are the grader's trials (weights, xs, ys, acts, zs, deltas, grad_a and the learner's
     got_deltas, got_w, got_b, in nn.grading's layout)."""
-    s = prepare(runs, kind, i, sizes, hidden, output, cost, batch, notation)
+    s = prepare(runs, kind, i, sizes, hidden, output, cost, batch, notation, reduction)
     zero = _is_zero(s.targets)
     if zero and all(v == 0.0 for t in s.targets for r in t for v in r):
         return None  # exactly 0.0 everywhere: a placeholder not filled in, not a formula

@@ -41,10 +41,11 @@ import math
 import numbers
 import os
 import random
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, NamedTuple
 
 from autograd import Expr, Value
 from autograd.numbers import factor, number
@@ -59,11 +60,13 @@ from .notation import Notation
 
 __all__ = [
     "MISTAKES",
+    "REDUCTIONS",
     "BackpropReport",
     "Diagnosis",
     "Mismatch",
     "Outcome",
     "Plan",
+    "Row",
     "call_learner",
     "check_backprop",
     "learner_frame",
@@ -92,6 +95,7 @@ _TITLES: dict[str, str] = {
     "class_index_as_number": "the class index used as a number",
     "not_filled_in": "still the template's placeholder",
     "shape": "a shape that does not match",
+    "zero": "0 on every trial, up to rounding",
     "exception": "the function raised an exception",
     "nothing_fits": "no known mistake fits",
     "learner_formula": "your formula, found by search",
@@ -164,6 +168,27 @@ def _batch_mean(notation: NotationLike) -> str:
     return notations.write(notations.batch_mean(notation), "ascii")
 
 
+def _batch_sum(notation: NotationLike) -> str:
+    """The batch cost as a sum, in the notation: C = Σ_x C_x, J = Σ_i L_i."""
+    n = notations.get(notation)
+    tokens = notations.tokens_of(
+        notations.term("cost", batch=True, notation=n),
+        " = ",
+        notations.Sym("Σ", "", n.example),
+        " ",
+        notations.Sym(n.cost, "", n.example),
+    )
+    return notations.write(tokens, "ascii")
+
+
+def _batch_cost(notation: NotationLike, reduction: str) -> str:
+    """The batch cost's definition for a reduction: the mean (the default) or the sum."""
+    return _batch_sum(notation) if reduction == "sum" else _batch_mean(notation)
+
+
+REDUCTIONS = ("mean", "sum")  # the batch cost: the mean of the examples' costs, or their sum
+
+
 # every mistake's title in Nielsen's notation (the default), by key
 MISTAKES: dict[str, str] = {key: mistake_title(key, "nielsen") for key in _TITLES}
 
@@ -219,6 +244,74 @@ class Diagnosis:
     message: str
 
 
+class Row(NamedTuple):
+    """One row of the table of expected and received numbers."""
+
+    symbol: str  # the entry's symbol, δ^3_0 or ∂C/∂w^2_{1,0}
+    expected: float
+    received: float
+    example: int | None = None  # the example of the batch, for δ in batch mode
+
+
+# The report as blocks, each rendered per medium: a paragraph of (text, is code) pieces, the
+# equation's lines, or the table.
+_Piece = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class _Para:
+    pieces: tuple[_Piece, ...]
+    bold: bool = False  # the first piece is the verdict, in bold where the medium has it
+
+
+@dataclass(frozen=True)
+class _Lines:
+    lines: tuple[str, ...]  # an equation written out: indented as text, fenced in Markdown
+
+
+@dataclass(frozen=True)
+class _Table:
+    rows: tuple[Row, ...]
+    examples: bool  # a column for the example of the batch
+
+
+_Block = _Para | _Lines | _Table
+
+
+def _para(*pieces: str | _Piece, bold: bool = False) -> _Para:
+    return _Para(tuple((p, False) if isinstance(p, str) else p for p in pieces), bold)
+
+
+def _text_of(block: _Block) -> list[str]:
+    if isinstance(block, _Para):
+        return ["".join(text for text, _ in block.pieces)]
+    if isinstance(block, _Lines):
+        return ["    " + line for line in block.lines]
+    width = max(len(r.symbol) for r in block.rows)
+    head = f"    {'':<{width}}" + ("  example" if block.examples else "")
+    out = [f"{head}  {'expected':>12}  {'received':>12}"]
+    for r in block.rows:
+        ex = f"  {r.example:>7}" if block.examples else ""
+        out.append(f"    {r.symbol:<{width}}{ex}  {_num(r.expected):>12}  {_num(r.received):>12}")
+    return out
+
+
+def _markdown_of(block: _Block) -> str:
+    if isinstance(block, _Para):
+        shown = [f"`{t}`" if code else t for t, code in block.pieces]
+        if block.bold:
+            shown[0] = f"**{shown[0]}**"
+        return "".join(shown)
+    if isinstance(block, _Lines):
+        return "\n".join(["```", *block.lines, "```"])
+    ex_head, ex_rule = ("example | ", "---:|") if block.examples else ("", "")
+    rows = [f"| | {ex_head}expected | received |", f"|---|{ex_rule}---:|---:|"]
+    for r in block.rows:
+        ex = f"{r.example} | " if block.examples else ""
+        rows.append(f"| `{r.symbol}` | {ex}{_num(r.expected)} | {_num(r.received)} |")
+    return "\n".join(rows)
+
+
 @dataclass
 class BackpropReport:
     """The verdict on a learner's backprop: .ok, the first wrong number, and the diagnosis."""
@@ -234,7 +327,11 @@ class BackpropReport:
     mismatch: Mismatch | None = None
     diagnosis: Diagnosis | None = None
     wrong: list[str] = field(default_factory=list)  # every wrong quantity, in backprop order
-    table: list[tuple[str, float, float]] = field(default_factory=list)  # symbol, expected, got
+    table: list[Row] = field(default_factory=list)  # symbol, expected, received, example
+    reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
+    # the wrong quantities after the first that are the right equation of the learner's own
+    # wrong inputs (wrong only because what they are computed from is)
+    computed_from: list[str] = field(default_factory=list)
 
     @property
     def mistake(self) -> str | None:
@@ -244,107 +341,99 @@ class BackpropReport:
     def _setting(self) -> str:
         net = "-".join(str(n) for n in self.sizes)
         batch = f", batches of {self.batch}" if self.batch else ", one example at a time"
+        if self.batch and self.reduction == "sum":
+            batch += f" (batch cost the sum {_batch_sum(self.notation)})"
         return (
             f"network {net}, {self.activation} hidden, {self.output_activation} output, "
             f"cost {self.cost}, {self.trials} random trial(s){batch}"
         )
 
-    def _lines(self, markdown: bool) -> list[str]:
-        code = "`" if markdown else ""
+    def _where(self, m: Mismatch) -> str:
+        """Where the number sits in the learner's lists: [layer − 2], then the example, j, k."""
+        ex = [m.example] if m.example is not None else []
+        name = "deltas" if m.quantity == "delta" else m.quantity
+        return f"{name}[{m.layer - 2}]" + "".join(f"[{v}]" for v in ex + list(m.index))
+
+    def _blocks(self) -> list[_Block]:
+        """The report as blocks, built from its records (rendered by __str__, Markdown)."""
         if self.ok:
-            verdict = "**backprop OK**" if markdown else "backprop OK"
             batch = bool(self.batch)
             d, b, w = (_sym(q, notation=self.notation, batch=batch) for q in _REPORTED)
-            every = f"{d}, {b} and {w}"
-            return [f"{verdict}: every {every} matches the graph ({self._setting()})."]
-        verdict = "**backprop WRONG**" if markdown else "backprop WRONG"
-        lines = [f"{verdict} ({self._setting()})."]
+            every = f": every {d}, {b} and {w} matches the graph ({self._setting()})."
+            return [_para("backprop OK", every, bold=True)]
+        blocks: list[_Block] = [_para("backprop WRONG", f" ({self._setting()}).", bold=True)]
         m = self.mismatch
         if m is not None:
             where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
             name = _sym(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
-            # where the number sits in the learner's lists: [layer − 2], then the example, j, k
-            ex = [m.example] if m.example is not None else []
-            entry = f"{m.quantity}[{m.layer - 2}]" + "".join(f"[{v}]" for v in ex + list(m.index))
-            entry = entry.replace("delta[", "deltas[", 1)
-            lines.append(
-                f"First wrong number: {code}{name}{code} = {code}{entry}{code} ({where}): "
-                f"expected {_num(m.expected)}, received {_num(m.received)}."
+            blocks.append(
+                _para(
+                    "First wrong number: ",
+                    (name, True),
+                    " = ",
+                    (self._where(m), True),
+                    f" ({where}): expected {_num(m.expected)}, received {_num(m.received)}.",
+                )
             )
-            lines.append("It should satisfy:")
-            lines.extend(("    " + row) for row in m.equation.split("\n"))
+            blocks.append(_para("It should satisfy:"))
+            blocks.append(_Lines(tuple(m.equation.split("\n"))))
         if self.diagnosis is not None:
             title = mistake_title(self.diagnosis.mistake, self.notation)
-            lines.append(f"Diagnosis ({title}): {self.diagnosis.message}")
+            blocks.append(_para(f"Diagnosis ({title}): {self.diagnosis.message}"))
         if self.table:
-            lines.append("Expected vs received:")
-            width = max(len(s) for s, _, _ in self.table)
-            if markdown:
-                lines.append("| | expected | received |")
-                lines.append("|---|---:|---:|")
-                lines.extend(
-                    f"| {code}{s}{code} | {_num(e)} | {_num(g)} |" for s, e, g in self.table
-                )
-            else:
-                lines.append(f"    {'':<{width}}  {'expected':>12}  {'received':>12}")
-                lines.extend(
-                    f"    {s:<{width}}  {_num(e):>12}  {_num(g):>12}" for s, e, g in self.table
-                )
+            blocks.append(_para("Expected vs received:"))
+            examples = any(r.example is not None for r in self.table)
+            blocks.append(_Table(tuple(self.table), examples))
         if len(self.wrong) > 1:
-            lines.append(
-                "All the wrong quantities: " + ", ".join(self.wrong) + " (fix the first one "
-                "first: the later ones may be wrong only because they are computed from it)."
-            )
-        return lines
+            blocks.append(_para(self._all_wrong()))
+        return blocks
+
+    def _all_wrong(self) -> str:
+        later = self.wrong[1:]
+        line = "All the wrong quantities: " + ", ".join(self.wrong)
+        alone = [q for q in later if q not in self.computed_from]
+        if not alone:
+            return line + " (fix the first one first: the later ones are computed from it)."
+        if len(alone) == len(later):
+            return line + " (each is wrong on its own: none is computed from an earlier wrong one)."
+        follow = ", ".join(q for q in later if q in self.computed_from)
+        own = "wrong on its own" if len(alone) == 1 else "each wrong on its own"
+        return line + (
+            f" ({follow}: computed from the wrong ones before them; {', '.join(alone)}: {own}, "
+            "to fix as well)."
+        )
 
     def __str__(self) -> str:
-        return "\n".join(self._lines(markdown=False))
+        return "\n".join(line for block in self._blocks() for line in _text_of(block))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython's text/plain (a terminal, or a notebook without Markdown): the report itself
         p.text(str(self))
 
     def _repr_markdown_(self) -> str:
-        lines = self._lines(markdown=True)
-        out: list[str] = []
-        in_equation = False
-        for line in lines:
-            if line.startswith("    ") and not line.startswith("    |"):
-                if not in_equation:
-                    out.append("```")
-                    in_equation = True
-                out.append(line[4:])
-                continue
-            if in_equation:
-                out.append("```")
-                in_equation = False
-            out.append(line)
-        if in_equation:
-            out.append("```")
-        return "\n\n".join(_paragraphs(out))
+        return "\n\n".join(_markdown_of(block) for block in self._blocks())
 
-
-def _paragraphs(lines: list[str]) -> Iterator[str]:
-    # Keep code fences and table rows together; everything else is its own paragraph.
-    block: list[str] = []
-    fenced = False
-    for line in lines:
-        if line == "```":
-            block.append(line)
-            fenced = not fenced
-            if not fenced:
-                yield "\n".join(block)
-                block = []
-            continue
-        if fenced or line.startswith("|"):
-            block.append(line)
-            continue
-        if block:
-            yield "\n".join(block)
-            block = []
-        yield line
-    if block:
-        yield "\n".join(block)
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (JSON): the verdict, the setting and every record."""
+        n = notations.get(self.notation)
+        return {
+            "ok": self.ok,
+            "sizes": list(self.sizes),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "cost": self.cost,
+            "trials": self.trials,
+            "batch": self.batch,
+            "reduction": self.reduction,
+            "notation": n.key,
+            "mistake": self.mistake,
+            "title": mistake_title(self.mistake, n) if self.mistake else None,
+            "diagnosis": asdict(self.diagnosis) if self.diagnosis else None,
+            "mismatch": asdict(self.mismatch) if self.mismatch else None,
+            "wrong": list(self.wrong),
+            "computed_from": list(self.computed_from),
+            "table": [r._asdict() for r in self.table],
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +477,13 @@ def _target(rng: random.Random, cost: str, output: str, n_out: int) -> Any:
 
 
 def _make_trial(
-    rng: random.Random, sizes: list[int], hidden: str, output: str, cost: str, m: int
+    rng: random.Random,
+    sizes: list[int],
+    hidden: str,
+    output: str,
+    cost: str,
+    m: int,
+    reduction: str = "mean",
 ) -> _Trial:
     n_layers = len(sizes) - 1
     weights = [
@@ -423,6 +518,8 @@ def _make_trial(
         grad_a.append(closed_form.cost_gradient(cost, acts[-1][-1], y))
     model.zero_grad()
     total = losses.batch_loss(lambda x, y: example_loss(model, x, y, cost), xs, ys)
+    if reduction == "sum":
+        total = total * m  # C = Σ_x C_x, m times the mean: the graph scales every gradient
     total.backward()
     grad_w = [[[w.grad for w in n.w] for n in layer.neurons] for layer in model.layers]
     grad_b = [[n.b.grad for n in layer.neurons] for layer in model.layers]
@@ -756,10 +853,15 @@ def learner_frame(error: BaseException, filename: str | None) -> traceback.Frame
     return frames[-1] if frames else None
 
 
+def _learner_line(error: BaseException, fn: Callable[..., Any]) -> traceback.FrameSummary | None:
+    """The deepest frame of error in the learner's own file (or outside this module)."""
+    own = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    return (own and learner_frame(error, own)) or learner_frame(error, None)
+
+
 def _where_it_failed(error: BaseException, fn: Callable[..., Any]) -> str:
     """' at file:line: `code`' for the deepest frame in the learner's own file."""
-    own = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    f = (own and learner_frame(error, own)) or learner_frame(error, None)
+    f = _learner_line(error, fn)
     if f is None:  # it failed on the call itself
         return " when called as fn(weights, biases, x, y)"
     code = f" `{f.line.strip()}`" if f.line else ""
@@ -786,6 +888,7 @@ class _Check:
     batch: int | None
     notation: NotationLike
     trials: list[_Trial]
+    reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
 
     def s(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
         """The symbol of a quantity of layer l in this check's notation (batch: the batch's)."""
@@ -808,6 +911,15 @@ class _Check:
     def sum_x(self) -> str:
         """Σ over the examples of a batch, with the notation's index (Σ_x, LFD's Σ_n)."""
         return f"Σ_{self.example}"
+
+    @property
+    def size(self) -> str:
+        """The letter for the batch size: m (LFD's N)."""
+        return notations.get(self.notation).batch_size
+
+    def batch_cost(self) -> str:
+        """The batch cost's definition in the notation, as this check's reduction makes it."""
+        return _batch_cost(self.notation, self.reduction)
 
     def act_name(self, i: int) -> str:
         return self.output if i == self.n_layers - 1 else self.hidden
@@ -926,7 +1038,7 @@ class _Check:
             for j in range(up)
         )
         num_sum = " + ".join(f"{_factor(w[j][k])}·{_factor(d_up[j])}" for j in range(up))
-        back = sum(w[j][k] * d_up[j] for j in range(up))
+        back = _back(self, t, x, i)[k]  # ((w^{l+1})ᵀ δ^{l+1})_k, the walk's own step
         sp = t.slopes[x][i][k]
         return (
             f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ "
@@ -944,10 +1056,15 @@ class _Check:
         want = t.grad_b[i][j]
         if not self.batch:
             return f"BP3: {b} = {d} = {_num(want)}"
-        vals = [t.deltas[x][i][j] for x in range(self.batch)]
+        vals = " + ".join(_factor(t.deltas[x][i][j]) for x in range(self.batch))
+        if self.reduction == "sum":
+            return (
+                f"BP3 (batch sum {self.batch_cost()}): {b} = {sx} {d}({xx})\n"
+                f"     = {vals} = {_num(want)}"
+            )
         return (
             f"BP3 (batch mean {_batch_mean(nt)}): {b} = ({self.s('mean', None)}) {sx} {d}({xx})\n"
-            f"     = (1/{self.batch})({' + '.join(_factor(v) for v in vals)}) = {_num(want)}"
+            f"     = (1/{self.batch})({vals}) = {_num(want)}"
         )
 
     def _bp4(self, t: _Trial, i: int, j: int, k: int) -> str:
@@ -966,6 +1083,11 @@ class _Check:
         prods = " + ".join(
             f"{_factor(t.acts[x][i][k])}·{_factor(t.deltas[x][i][j])}" for x in range(self.batch)
         )
+        if self.reduction == "sum":
+            return (
+                f"BP4 (batch sum {self.batch_cost()}): {g} = {sx} {a}({xx}) · {d}({xx})\n"
+                f"     = {prods} = {_num(want)}{source}"
+            )
         return (
             f"BP4 (batch mean {_batch_mean(nt)}): {g} = ({self.s('mean', None)}) {sx} {a}({xx}) · "
             f"{d}({xx})\n"
@@ -974,12 +1096,12 @@ class _Check:
 
 
 # ---------------------------------------------------------------------------------------------
-# The known mistakes: for the first wrong quantity, what each mistake would have returned.
+# The walk: a quantity computed from the closed-form steps of BP1–BP4 (nn.closed_form), where a
+# mistake replaces one step. The right steps read the graph's numbers of the trial.
 # ---------------------------------------------------------------------------------------------
 
-# A candidate: (mistake key, message, per trial the values that mistake gives in the internal
-# layout of the quantity, or None when the mistake cannot produce this shape).
-_Candidate = tuple[str, str, list[Any] | None]
+# one step of one example: (check, trial, example x, layer index i) -> a vector
+_Step = Callable[["_Check", _Trial, int, int], list[float]]
 
 
 def _matvec_t(w: list[list[float]], d: list[float]) -> list[float]:
@@ -987,21 +1109,165 @@ def _matvec_t(w: list[list[float]], d: list[float]) -> list[float]:
     return [sum(w[j][k] * d[j] for j in range(len(w))) for k in range(len(w[0]))]
 
 
-def _outer(d: list[float], a: list[float]) -> list[list[float]]:
-    return [[d_j * a_k for a_k in a] for d_j in d]
+def _grad_a(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.grad_a[x])  # ∇_a C at the output (a cost on the logits: ∇_z C)
 
 
-def _mean_outer(ds: list[list[float]], as_: list[list[float]]) -> list[list[float]]:
-    m = len(ds)
-    rows, cols = len(ds[0]), len(as_[0])
-    return [
-        [sum(ds[x][j] * as_[x][k] for x in range(m)) / m for k in range(cols)] for j in range(rows)
-    ]
+def _sigma_prime(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.slopes[x][i])  # σ'(z^l)
 
 
-def _mean_vec(ds: list[list[float]]) -> list[float]:
-    m = len(ds)
-    return [sum(d[j] for d in ds) / m for j in range(len(ds[0]))]
+def _back(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return _matvec_t(t.weights[i + 1], t.deltas[x][i + 1])  # (w^{l+1})ᵀ δ^{l+1}
+
+
+def _delta(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.deltas[x][i])  # δ^l of example x
+
+
+def _a_in(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.acts[x][i])  # a^{l−1}, the activations coming into layer l
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """BP1–BP4 of one layer as steps; a registered mistake is these with one step replaced."""
+
+    grad: _Step = _grad_a  # BP1: ∇_a C
+    slope: _Step = _sigma_prime  # BP1, BP2: σ'(z^l)
+    output: _Step | None = None  # BP1 replaced as a whole (the learner's own δ^L formula)
+    extra: _Step | None = None  # one more elementwise factor on δ (an extra σ')
+    back: _Step = _back  # BP2: (w^{l+1})ᵀ δ^{l+1}
+    delta: _Step = _delta  # BP3, BP4: δ^l of each example
+    a_in: _Step = _a_in  # BP4: a^{l−1}
+    swapped: bool = False  # BP4: a^{l−1} (δ^l)ᵀ instead of δ^l (a^{l−1})ᵀ
+    last_only: bool = False  # BP3, BP4: only the batch's last example
+    total: str | None = None  # BP3, BP4 over the batch: "mean", "sum"; None: the check's own
+    scale: float = 1.0  # a constant factor on the result
+
+
+def _delta_row(c: _Check, t: _Trial, x: int, i: int, s: _Steps) -> list[float]:
+    if s.output is not None:  # the whole equation replaced
+        row = s.output(c, t, x, i)
+    elif i < c.n_layers - 1:  # BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
+        row = [b * p for b, p in zip(s.back(c, t, x, i), s.slope(c, t, x, i), strict=True)]
+    elif c.output == "softmax":  # BP1, Jacobian form: δ_j = Σ_k ∂C/∂a_k · a_k (1[k=j] − a_j)
+        g, a = s.grad(c, t, x, i), t.acts[x][-1]
+        row = [
+            sum(g[k] * a[k] * (float(k == j) - a[j]) for k in range(len(a))) for j in range(len(a))
+        ]
+    else:  # BP1: δ^L = ∇_a C ⊙ σ'(z^L)
+        row = [g * p for g, p in zip(s.grad(c, t, x, i), s.slope(c, t, x, i), strict=True)]
+    if s.extra is not None:
+        row = [r * e for r, e in zip(row, s.extra(c, t, x, i), strict=True)]
+    return row
+
+
+def _walk(c: _Check, kind: str, i: int, s: _Steps = _Steps()) -> list[Any]:
+    """The quantity (kind, layer index i) on every trial, in the internal layout, from steps s."""
+    out: list[Any] = []
+    for t in c.trials:
+        m = len(t.xs)
+        if kind == "delta":
+            out.append([[s.scale * v for v in _delta_row(c, t, x, i, s)] for x in range(m)])
+            continue
+        examples = [m - 1] if s.last_only else list(range(m))
+        total = s.total or c.reduction
+        # the mean divides by m; one example alone (last_only) is not divided
+        k = s.scale / (m if total == "mean" and not s.last_only else 1)
+        if kind == "grad_b":  # BP3: ∂C/∂b^l_j = δ^l_j, over the batch
+            rows = [s.delta(c, t, x, i) for x in examples]
+            out.append([k * sum(r[j] for r in rows) for j in range(len(rows[0]))])
+            continue
+        # BP4: ∂C/∂w^l_jk = a^{l−1}_k δ^l_j, over the batch
+        pairs = [(s.delta(c, t, x, i), s.a_in(c, t, x, i)) for x in examples]
+        if s.swapped:
+            pairs = [(a, d) for d, a in pairs]
+        rows_n, cols_n = len(pairs[0][0]), len(pairs[0][1])
+        out.append(
+            [
+                [k * sum(d[j] * a[kk] for d, a in pairs) for kk in range(cols_n)]
+                for j in range(rows_n)
+            ]
+        )
+    return out
+
+
+def _learner_back(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return _matvec_t(t.weights[i + 1], t.got_deltas[i + 1][x])  # with the learner's δ^{l+1}
+
+
+def _learner_delta(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.got_deltas[i][x])
+
+
+# The right equation applied to the learner's own numbers of the step before
+_FROM_LEARNER = _Steps(back=_learner_back, delta=_learner_delta)
+
+
+def _computed_from_learner(c: _Check, kind: str, i: int) -> bool:
+    """Whether the learner's quantity is the right equation of their own wrong inputs."""
+    if kind == "delta" and i == c.n_layers - 1:
+        return False  # δ^L is computed from the cost alone
+    return _fits(c, kind, i, _walk(c, kind, i, _FROM_LEARNER))
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry of known mistakes: each the walk with one step replaced, and its sentence.
+# ---------------------------------------------------------------------------------------------
+
+# (steps, message) of one form of a mistake, where it can happen
+_Form = tuple[_Steps, str]
+
+
+@dataclass(frozen=True)
+class _Mistake:
+    """A registered mistake at one equation: its forms (the walk with one step replaced, and
+    the sentence naming it, written through the notation) wherever the setting allows them."""
+
+    key: str  # a key of MISTAKES
+    at: str  # the equation whose quantity it changes: BP1, BP2, BP3 or BP4
+    forms: Callable[[_Check, int], Iterator[_Form]]
+    signed: bool = False  # also tried with every sign flipped (y − a for a − y as well)
+
+
+def _equation_name(c: _Check, kind: str, i: int) -> str:
+    if kind == "delta":
+        return "BP1" if i == c.n_layers - 1 else "BP2"
+    return "BP3" if kind == "grad_b" else "BP4"
+
+
+def _const(values: list[float]) -> _Step:
+    return lambda c, t, x, i: list(values)
+
+
+def _sigma(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.acts[x][i + 1])  # σ(z^l) = a^l
+
+
+def _ones(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return [1.0] * len(t.zs[x][i])
+
+
+def _targets(t: _Trial, x: int, n: int) -> list[float]:
+    y = t.ys[x]
+    return [float(j == y) for j in range(n)] if isinstance(y, int) else list(y)
+
+
+def _residual(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    a = t.acts[x][-1]  # a − y (with a class index: a − its one-hot vector)
+    return [a_j - y_j for a_j, y_j in zip(a, _targets(t, x, len(a)), strict=True)]
+
+
+def _a_minus_index(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    y = t.ys[x]
+    assert isinstance(y, int)
+    return [a - y for a in t.acts[x][-1]]
+
+
+def _logit_slope(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    z = t.zs[x][-1]  # a cost on the logits applies the sigmoid to z itself
+    return [_slope("sigmoid", z, j) for j in range(len(z))]
 
 
 def _a_minus_y_pairs() -> str:
@@ -1010,348 +1276,273 @@ def _a_minus_y_pairs() -> str:
     return " and ".join(", ".join(pairs).rsplit(", ", 1))
 
 
-def _bp1_candidates(c: _Check) -> list[_Candidate]:
-    S = c.s
-    i = c.n_layers - 1
-    out, cost = c.output, c.cost
-    L = c.n_layers + 1
-    pair = f"{out} output with the {cost} cost"
-    found: list[_Candidate] = []
-    if out != "softmax":
-        found.append(
-            (
-                "sigma_for_sigma_prime",
-                f"BP1 multiplies ∂{S('cost', 0)}/∂{S('a', L)} by {S('sigma', 0)}({S('z', L)}), the "
-                f"activation itself, where {S('sigma', 0)}'({S('z', L)}), its derivative, belongs"
-                + (
-                    f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − {S('sigma', 0)}), so "
-                    f"{S('sigma', 0)} alone is missing the factor 1 − {S('sigma', 0)})"
-                    if out == "sigmoid"
-                    else ""
-                ),
-                [
-                    [
-                        [g * a for g, a in zip(t.grad_a[x], t.acts[x][-1], strict=True)]
-                        for x in range(len(t.xs))
-                    ]
-                    for t in c.trials
-                ],
-            )
-        )
-    if (out, cost) not in MATCHING and out != "linear":
-        residual = []
-        for t in c.trials:
-            rows = []
-            for x, y in enumerate(t.ys):
-                a = t.acts[x][-1]
-                target = [float(j == y) for j in range(len(a))] if isinstance(y, int) else y
-                rows.append([a_j - y_j for a_j, y_j in zip(a, target, strict=True)])
-            residual.append(rows)
-        found.append(
-            (
-                "missing_sigma_prime",
-                f'{S("delta", L)} was taken as {S("a", L)} − y, the "error signal" of the matching '
-                f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
-                f"{S('delta', L)} = {S('grad_a', L)} ⊙ {S('sigma', 0)}'({S('z', L)}), so multiply "
-                f"by {S('sigma', 0)}'({S('z', L)}). ({S('a', L)} − {S('y', None)} alone is "
-                f"{S('delta', L)} only for {_a_minus_y_pairs()}.)",
-                residual,
-            )
-        )
-        found.append(
-            (
-                "missing_sigma_prime",
-                f"{S('delta', L)} is ∂{S('cost', 0)}/∂{S('a', L)} without the factor "
-                f"{S('sigma', 0)}'({S('z', L)}): BP1 is {S('delta', L)} = {S('grad_a', L)} ⊙ "
-                f"{S('sigma', 0)}'({S('z', L)}), and for a {pair}, {S('sigma', 0)}' does not "
-                "cancel",
-                [[list(t.grad_a[x]) for x in range(len(t.xs))] for t in c.trials],
-            )
-        )
-    on_logit = costs.COSTS[cost].wrt == "z"  # the cost applies the sigmoid to z itself
-    if ((out, cost) in MATCHING and out != "linear") or on_logit:
-        # δ^L = a − y already contains σ'; multiplying by it again
-        factors = []
-        for t in c.trials:
-            rows = []
-            for x in range(len(t.xs)):
-                if on_logit:
-                    sp = [_slope("sigmoid", t.zs[x][-1], j) for j in range(len(t.zs[x][-1]))]
-                else:
-                    sp = t.slopes[x][-1]
-                rows.append([d * s for d, s in zip(t.deltas[x][-1], sp, strict=True)])
-            factors.append(rows)
-        found.append(
-            (
-                "extra_sigma_prime",
-                f"{S('delta', L)} was multiplied by {S('sigma', 0)}'({S('z', L)}) although for "
-                f"{out} + {cost} that factor cancels: ∂{S('cost', 0)}/∂{S('a', L)} has "
-                f"{S('sigma', 0)}'({S('z', L)}) in its denominator, so BP1 gives exactly "
-                f"{S('delta', L)} = {S('a', L)} − y; drop the extra {S('sigma', 0)}'",
-                factors,
-            )
-        )
-    if costs.COSTS[cost].targets.kind == "class":
-        found.append(
-            (
-                "class_index_as_number",
-                f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
-                f"is the index of the target class, so {S('delta', L, ('j',))} = "
-                f"{S('a', L, ('j',))} − 1[j = c] (subtract 1 only "
-                "at j = c, i.e. use the one-hot vector of class c)",
-                [
-                    [[a - t.ys[x] for a in t.acts[x][-1]] for x in range(len(t.xs))]
-                    for t in c.trials
-                ],
-            )
-        )
-    return found + _layer_mixups(c, "delta", i)
+def _non_square(sizes: list[int], i: int) -> str:
+    changed = list(sizes)
+    changed[i + 1] = sizes[i + 1] + 1
+    return ",".join(str(n) for n in changed)
 
 
-def _bp2_candidates(c: _Check, i: int) -> list[_Candidate]:
-    N = c.ln
-    S = c.s
-    layer = i + 2
-    n, up = c.sizes[i + 1], c.sizes[i + 2]
-    sigma = c.hidden
-    found: list[_Candidate] = []
-
-    def per_example(f: Callable[[_Trial, int], list[float] | None]) -> list[Any] | None:
-        out = []
-        for t in c.trials:
-            rows = [f(t, x) for x in range(len(t.xs))]
-            if any(r is None for r in rows):
-                return None
-            out.append(rows)
-        return out
-
-    def back(t: _Trial, x: int) -> list[float]:
-        return _matvec_t(t.weights[i + 1], t.deltas[x][i + 1])
-
-    found.append(
-        (
-            "sigma_for_sigma_prime",
-            f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by "
-            f"{S('sigma', 0)}({S('z', layer)}), the activation, where "
-            f"{S('sigma', 0)}'({S('z', layer)}), its derivative, belongs",
-            per_example(
-                lambda t, x: [b * a for b, a in zip(back(t, x), t.acts[x][i + 1], strict=True)]
+def _sigma_for_sigma_prime(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    if i == c.n_layers - 1:
+        if c.output == "softmax":
+            return
+        yield (
+            _Steps(slope=_sigma),
+            f"BP1 multiplies ∂{S('cost', 0)}/∂{S('a', layer)} by {S('sigma', 0)}({S('z', layer)}), "
+            f"the activation itself, where {S('sigma', 0)}'({S('z', layer)}), its derivative, "
+            "belongs"
+            + (
+                f" (for a sigmoid {S('sigma', 0)}' = {S('sigma', 0)}(1 − {S('sigma', 0)}), so "
+                f"{S('sigma', 0)} alone is missing the factor 1 − {S('sigma', 0)})"
+                if c.output == "sigmoid"
+                else ""
             ),
         )
+        return
+    yield (
+        _Steps(slope=_sigma),
+        f"BP2 multiplies ({S('w', layer + 1)})ᵀ {S('delta', layer + 1)} by "
+        f"{S('sigma', 0)}({S('z', layer)}), the activation, where "
+        f"{S('sigma', 0)}'({S('z', layer)}), its derivative, belongs",
     )
-    if sigma != "linear":
-        found.append(
-            (
-                "missing_sigma_prime",
-                f"BP2 is missing the factor {S('sigma', 0)}'({S('z', layer)}): {S('delta', layer)} "
-                f"= (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
-                f"{S('sigma', 0)}'({S('z', layer)}), and with {sigma} hidden units "
-                f"{S('sigma', 0)}' ≠ 1",
-                per_example(back),
-            )
-        )
-    if n == up:
-        found.append(
-            (
-                "not_transposed",
-                f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
-                f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = "
-                "Σ_j "
-                f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down "
-                "column k of "
-                f"{S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
-                f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
-                f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
-                "product would not even fit",
-                per_example(
-                    lambda t, x: [
-                        sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(up))
-                        * t.slopes[x][i][k]
-                        for k in range(n)
-                    ]
-                ),
-            )
-        )
-    elif n < up:
-        found.append(
-            (
-                "not_transposed",
-                f"BP2 used row k of {S('w', layer + 1)} instead of column k: "
-                f"{S('delta', layer, ('k',))} "
-                f"= Σ_j {S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} needs "
-                f"({S('w', layer + 1)})ᵀ. Row k has only {n} entries against the {up} of "
-                f"{S('delta', layer + 1)}, so the sum (a zip?) silently stopped early instead of "
-                "failing",
-                per_example(
-                    lambda t, x: [
-                        sum(t.weights[i + 1][k][j] * t.deltas[x][i + 1][j] for j in range(n))
-                        * t.slopes[x][i][k]
-                        for k in range(n)
-                    ]
-                ),
-            )
-        )
-    if n == up:
-        found.append(
-            (
-                "wrong_layer_delta",
-                f"BP2 used {S('sigma', 0)}'({S('z', layer + 1)}), the derivative at layer "
-                f"{N(layer + 1)}, where {S('sigma', 0)}'({S('z', layer)}) belongs: "
+
+
+def _missing_sigma_prime(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    out, cost = c.output, c.cost
+    if i < c.n_layers - 1:
+        if c.hidden != "linear":
+            yield (
+                _Steps(slope=_ones),
+                f"BP2 is missing the factor {S('sigma', 0)}'({S('z', layer)}): "
                 f"{S('delta', layer)} = (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
-                f"{S('sigma', 0)}'({S('z', layer)})",
-                per_example(
-                    lambda t, x: [
-                        b * s for b, s in zip(back(t, x), t.slopes[x][i + 1], strict=True)
-                    ]
-                ),
+                f"{S('sigma', 0)}'({S('z', layer)}), and with {c.hidden} hidden units "
+                f"{S('sigma', 0)}' ≠ 1",
             )
+        return
+    if (out, cost) in MATCHING or out == "linear":
+        return
+    pair = f"{out} output with the {cost} cost"
+    yield (
+        _Steps(output=_residual),
+        f'{S("delta", layer)} was taken as {S("a", layer)} − y, the "error signal" of the matching '
+        f"pairs, but for a {pair}, {S('sigma', 0)}' does not cancel: BP1 is "
+        f"{S('delta', layer)} = {S('grad_a', layer)} ⊙ {S('sigma', 0)}'({S('z', layer)}), so "
+        f"multiply by {S('sigma', 0)}'({S('z', layer)}). ({S('a', layer)} − {S('y', None)} alone "
+        f"is {S('delta', layer)} only for {_a_minus_y_pairs()}.)",
+    )
+    yield (
+        _Steps(output=_grad_a),
+        f"{S('delta', layer)} is ∂{S('cost', 0)}/∂{S('a', layer)} without the factor "
+        f"{S('sigma', 0)}'({S('z', layer)}): BP1 is {S('delta', layer)} = {S('grad_a', layer)} ⊙ "
+        f"{S('sigma', 0)}'({S('z', layer)}), and for a {pair}, {S('sigma', 0)}' does not cancel",
+    )
+
+
+def _extra_sigma_prime(c: _Check, i: int) -> Iterator[_Form]:
+    S, L = c.s, i + 2
+    out, cost = c.output, c.cost
+    on_logit = costs.COSTS[cost].wrt == "z"  # the cost applies the sigmoid to z itself
+    if not (((out, cost) in MATCHING and out != "linear") or on_logit):
+        return
+    # δ^L = a − y already contains σ'; multiplying by it again
+    yield (
+        _Steps(extra=_logit_slope if on_logit else _sigma_prime),
+        f"{S('delta', L)} was multiplied by {S('sigma', 0)}'({S('z', L)}) although for "
+        f"{out} + {cost} that factor cancels: ∂{S('cost', 0)}/∂{S('a', L)} has "
+        f"{S('sigma', 0)}'({S('z', L)}) in its denominator, so BP1 gives exactly "
+        f"{S('delta', L)} = {S('a', L)} − y; drop the extra {S('sigma', 0)}'",
+    )
+
+
+def _class_index_as_number(c: _Check, i: int) -> Iterator[_Form]:
+    S, L = c.s, i + 2
+    if costs.COSTS[c.cost].targets.kind != "class":
+        return
+    yield (
+        _Steps(output=_a_minus_index),
+        f"{S('delta', L)} looks like {S('a', L)} − c with the class index c as a number: y "
+        f"is the index of the target class, so {S('delta', L, ('j',))} = "
+        f"{S('a', L, ('j',))} − 1[j = c] (subtract 1 only "
+        "at j = c, i.e. use the one-hot vector of class c)",
+    )
+
+
+def _not_transposed(c: _Check, i: int) -> Iterator[_Form]:
+    S, N, layer = c.s, c.ln, i + 2
+    n, up = c.sizes[i + 1], c.sizes[i + 2]
+    if n > up:
+        return  # row k of w^{l+1} has too few entries for δ^{l+1}: the code fails instead
+
+    def rows(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+        # Σ_j w^{l+1}_kj δ^{l+1}_j over the first n entries: row k where column k belongs
+        w, d = t.weights[i + 1], t.deltas[x][i + 1]
+        return [sum(w[k][j] * d[j] for j in range(n)) for k in range(n)]
+
+    if n == up:
+        why = (
+            f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
+            f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = Σ_j "
+            f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down column k "
+            f"of {S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
+            f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
+            f"layers {N(layer)} and {N(layer + 1)} (e.g. --net {_non_square(c.sizes, i)}) the "
+            "product would not even fit"
         )
-    return found + _layer_mixups(c, "delta", i)
+    else:
+        why = (
+            f"BP2 used row k of {S('w', layer + 1)} instead of column k: "
+            f"{S('delta', layer, ('k',))} = Σ_j {S('w', layer + 1, ('j', 'k'))} "
+            f"{S('delta', layer + 1, ('j',))} needs ({S('w', layer + 1)})ᵀ. Row k has only {n} "
+            f"entries against the {up} of {S('delta', layer + 1)}, so the sum (a zip?) silently "
+            "stopped early instead of failing"
+        )
+    yield _Steps(back=rows), why
 
 
-def _layer_mixups(c: _Check, kind: str, i: int) -> list[_Candidate]:
-    # The same quantity of a neighbouring layer, where the shapes allow it.
-    found: list[_Candidate] = []
-    layer = i + 2
+def _next_layer_slope(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.slopes[x][i + 1])  # σ'(z^{l+1})
+
+
+def _other_layers(c: _Check, i: int, kind: str) -> Iterator[int]:
+    """The neighbouring layers (index) whose quantity of this kind has the same shape."""
     for other in (i + 1, i - 1):
         if not 0 <= other < c.n_layers or c.sizes[other + 1] != c.sizes[i + 1]:
             continue
         if kind == "grad_w" and c.sizes[other] != c.sizes[i]:
             continue
-        found.append(
-            (
-                "wrong_layer_delta",
-                f"the numbers returned for {c.s(kind, layer)} are those of {c.s(kind, other + 2)}: "
-                f"an off-by-one in the layer index (index i of the lists is layer {c.ln(2)} + i)",
-                [c.truth(t, kind, other) for t in c.trials],
-            )
+        yield other
+
+
+def _shifted(other: int) -> _Step:
+    return lambda c, t, x, i: list(t.deltas[x][other])
+
+
+def _wrong_layer_delta(c: _Check, i: int) -> Iterator[_Form]:
+    S, N, layer = c.s, c.ln, i + 2
+    if 0 < i + 1 < c.n_layers and c.sizes[i + 1] == c.sizes[i + 2]:  # BP2, σ' of layer l+1
+        yield (
+            _Steps(slope=_next_layer_slope),
+            f"BP2 used {S('sigma', 0)}'({S('z', layer + 1)}), the derivative at layer "
+            f"{N(layer + 1)}, where {S('sigma', 0)}'({S('z', layer)}) belongs: "
+            f"{S('delta', layer)} = (({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}) ⊙ "
+            f"{S('sigma', 0)}'({S('z', layer)})",
         )
-    return found
+    for other in _other_layers(c, i, "delta"):
+        yield _Steps(output=_shifted(other)), _off_by_one(c, "delta", i, other)
 
 
-def _bp3_candidates(c: _Check, i: int) -> list[_Candidate]:
-    S = c.s
-    layer = i + 2
-    found: list[_Candidate] = []
-    for other in (i + 1, i - 1):
-        if 0 <= other < c.n_layers and c.sizes[other + 1] == c.sizes[i + 1]:
-            found.append(
-                (
-                    "wrong_layer_delta",
-                    f"{S('grad_b', layer)} was set to {S('delta', other + 2)}, the "
-                    f"{S('delta', None)} "
-                    f"of the wrong layer: BP3 is {S('grad_b', layer, ('j',))} = "
-                    f"{S('delta', layer, ('j',))} (the same layer)",
-                    [_mean_vec([d[other] for d in t.deltas]) for t in c.trials],
-                )
-            )
-    if c.batch and c.batch > 1:
-        found.append(
-            (
-                "last_example_only",
-                f"{S('grad_b', layer)} is the {S('delta', layer)} of the last example "
-                f"only: the batch cost {_batch_mean(c.notation)} gives "
-                f"{S('grad_b', layer, ('j',))} = ({S('mean', None)}) {c.sum_x} "
-                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the examples",
-                [list(t.deltas[-1][i]) for t in c.trials],
-            )
+def _off_by_one(c: _Check, kind: str, i: int, other: int) -> str:
+    return (
+        f"the numbers returned for {c.s(kind, i + 2)} are those of {c.s(kind, other + 2)}: "
+        f"an off-by-one in the layer index (index i of the lists is layer {c.ln(2)} + i)"
+    )
+
+
+def _bp3_wrong_layer(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    for other in _other_layers(c, i, "grad_b"):
+        yield (
+            _Steps(delta=_shifted(other)),
+            f"{S('grad_b', layer)} was set to {S('delta', other + 2)}, the {S('delta', None)} "
+            f"of the wrong layer: BP3 is {S('grad_b', layer, ('j',))} = "
+            f"{S('delta', layer, ('j',))} (the same layer)",
         )
-    return found
 
 
-def _bp4_candidates(c: _Check, i: int) -> list[_Candidate]:
-    N = c.ln
-    S = c.s
-    layer = i + 2
+def _bp4_wrong_layer(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    for other in _other_layers(c, i, "grad_b"):
+        yield (
+            _Steps(delta=_shifted(other)),
+            f"BP4 used {S('delta', other + 2)}, the {S('delta', None)} of the wrong layer: "
+            f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+            f"{S('delta', layer, ('j',))} ({S('delta', None)} of the same layer as "
+            f"{S('w', layer)})",
+        )
+
+
+def _last_example_only(c: _Check, i: int, kind: str) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    if not c.batch or c.batch < 2:
+        return
+    mean = f"({S('mean', None)}) " if c.reduction == "mean" else ""
+    what = "mean" if c.reduction == "mean" else "sum"
+    if kind == "grad_b":
+        formula = f"{c.sum_x} {S('delta', layer, ('j',))}({c.example})"
+        head = f"{S('grad_b', layer)} is the {S('delta', layer)} of the last example only"
+    else:
+        formula = (
+            f"{c.sum_x} {S('a', layer - 1, ('k',))}({c.example}) "
+            f"{S('delta', layer, ('j',))}({c.example})"
+        )
+        head = f"{S('grad_w', layer)} comes from the last example only"
+    yield (
+        _Steps(last_only=True),
+        f"{head}: the batch cost {c.batch_cost()} gives "
+        f"{S(kind, layer, ('j',) if kind == 'grad_b' else ('j', 'k'))} = {mean}{formula}, the "
+        f"{what} over all the examples",
+    )
+
+
+def _a_of(offset: int) -> _Step:
+    return lambda c, t, x, i: list(t.acts[x][i + offset])
+
+
+def _z_below(c: _Check, t: _Trial, x: int, i: int) -> list[float]:
+    return list(t.zs[x][i - 1])  # z^{l−1} where a^{l−1} = σ(z^{l−1}) belongs
+
+
+def _wrong_activation(c: _Check, i: int) -> Iterator[_Form]:
+    S, N, layer = c.s, c.ln, i + 2
     rows, cols = c.sizes[i + 1], c.sizes[i]
-    found: list[_Candidate] = []
-
-    def mean_outer(t: _Trial, d_of: int, a_of: int, zs: bool = False) -> list[list[float]]:
-        ds = [d[d_of] for d in t.deltas]
-        as_ = [z[a_of - 1] for z in t.zs] if zs else [a[a_of] for a in t.acts]
-        return _mean_outer(ds, as_)
-
-    # acts[x][i] is a^{i+1} = a^{layer−1}: the right one. acts[x][i+1] is {S('a', layer)}.
     if rows == cols:
-        found.append(
-            (
-                "wrong_activation",
-                f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
-                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
-                f"{S('delta', layer, ('j',))}, with the activations coming INTO layer {N(layer)} "
-                f"({S('w', layer)} multiplies {S('a', layer - 1)} in {S('z', layer)} = "
-                f"{S('w', layer)} {S('a', layer - 1)} + {S('b', layer)}). Layers {layer - 1} and "
-                f"{layer} have the same width here, so the shapes hid it",
-                [mean_outer(t, i, i + 1) for t in c.trials],
-            )
+        yield (
+            _Steps(a_in=_a_of(1)),
+            f"BP4 used {S('a', layer)} where {S('a', layer - 1)} belongs: "
+            f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+            f"{S('delta', layer, ('j',))}, with the activations coming INTO layer {N(layer)} "
+            f"({S('w', layer)} multiplies {S('a', layer - 1)} in {S('z', layer)} = "
+            f"{S('w', layer)} {S('a', layer - 1)} + {S('b', layer)}). Layers {layer - 1} and "
+            f"{layer} have the same width here, so the shapes hid it",
         )
-        found.append(
-            (
-                "outer_product_swapped",
-                f"BP4's outer product is the wrong way round: {S('grad_w', layer, ('j', 'k'))} "
-                f"= {S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))}, i.e. "
-                f"{S('delta', layer)} "
-                f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
-                f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
-                "square here, so the shapes hid it)",
-                [[list(r) for r in zip(*mean_outer(t, i, i), strict=True)] for t in c.trials],
-            )
+
+
+def _wrong_activation_above(c: _Check, i: int) -> Iterator[_Form]:
+    S, N, layer = c.s, c.ln, i + 2
+    if i + 2 < len(c.sizes) and c.sizes[i + 2] == c.sizes[i]:
+        yield (
+            _Steps(a_in=_a_of(2)),
+            f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
+            f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+            f"{S('delta', layer, ('j',))} (the activations coming into layer {N(layer)})",
         )
-    if i + 2 < len(c.sizes) and c.sizes[i + 2] == cols:
-        found.append(
-            (
-                "wrong_activation",
-                f"BP4 used {S('a', layer + 1)} where {S('a', layer - 1)} belongs: "
-                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
-                f"{S('delta', layer, ('j',))} (the activations coming into layer {N(layer)})",
-                [mean_outer(t, i, i + 2) for t in c.trials],
-            )
+
+
+def _outer_product_swapped(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
+    if c.sizes[i + 1] == c.sizes[i]:
+        yield (
+            _Steps(swapped=True),
+            f"BP4's outer product is the wrong way round: {S('grad_w', layer, ('j', 'k'))} "
+            f"= {S('a', layer - 1, ('k',))} {S('delta', layer, ('j',))}, i.e. {S('delta', layer)} "
+            f"({S('a', layer - 1)})ᵀ with rows j and columns k; you computed "
+            f"{S('a', layer - 1)} ({S('delta', layer)})ᵀ, its transpose ({S('w', layer)} is "
+            "square here, so the shapes hid it)",
         )
+
+
+def _z_for_a(c: _Check, i: int) -> Iterator[_Form]:
+    S, layer = c.s, i + 2
     if i >= 1:
-        found.append(
-            (
-                "z_for_a",
-                f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = "
-                f"{S('sigma', 0)}({S('z', layer - 1)}) belongs: "
-                f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
-                f"{S('delta', layer, ('j',))}",
-                [mean_outer(t, i, i, zs=True) for t in c.trials],
-            )
+        yield (
+            _Steps(a_in=_z_below),
+            f"BP4 used {S('z', layer - 1)} where {S('a', layer - 1)} = "
+            f"{S('sigma', 0)}({S('z', layer - 1)}) belongs: "
+            f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
+            f"{S('delta', layer, ('j',))}",
         )
-    for other in (i + 1, i - 1):
-        if 0 <= other < c.n_layers and c.sizes[other + 1] == rows:
-            found.append(
-                (
-                    "wrong_layer_delta",
-                    f"BP4 used {S('delta', other + 2)}, the {S('delta', None)} of the wrong layer: "
-                    f"{S('grad_w', layer, ('j', 'k'))} = {S('a', layer - 1, ('k',))} "
-                    f"{S('delta', layer, ('j',))} ({S('delta', None)} of the same layer as "
-                    f"{S('w', layer)})",
-                    [
-                        _mean_outer([d[other] for d in t.deltas], [a[i] for a in t.acts])
-                        for t in c.trials
-                    ],
-                )
-            )
-    if c.batch and c.batch > 1:
-        found.append(
-            (
-                "last_example_only",
-                f"{S('grad_w', layer)} comes from the last example only: the batch "
-                f"cost {_batch_mean(c.notation)} gives {S('grad_w', layer, ('j', 'k'))} = "
-                f"({S('mean', None)}) {c.sum_x} {S('a', layer - 1, ('k',))}({c.example}) "
-                f"{S('delta', layer, ('j',))}({c.example}), the mean over all the "
-                "examples",
-                [_outer(t.deltas[-1][i], t.acts[-1][i]) for t in c.trials],
-            )
-        )
-    return found
-
-
-def _non_square(sizes: list[int], i: int) -> str:
-    changed = list(sizes)
-    changed[i + 1] = sizes[i + 1] + 1
-    return ",".join(str(n) for n in changed)
 
 
 # How a learner writes ∂C/∂a_j for a cost C = k Σ_j (a_j − y_j)²: (text, multiple of a − y,
@@ -1365,12 +1556,12 @@ _SQUARE_FORMS: tuple[tuple[str, Callable[[int], float], bool, bool], ...] = (
 )
 
 
-def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
-    """(received/expected, key, message) for each wrong constant in ∂C/∂a of a squared cost."""
+def _square_forms(c: _Check, i: int, key: str) -> Iterator[_Form]:
+    """∂C/∂a of a squared cost written with a wrong constant: BP1's first step scaled."""
     row = costs.COSTS[c.cost]
-    if row.factor is None:
-        return []
-    S, L = c.s, c.n_layers + 1
+    if row.factor is None or i != c.n_layers - 1:
+        return
+    S, L, n = c.s, c.n_layers + 1, c.sizes[-1]
     d, cost = S("delta", None), S("cost", None)
     a_j, y_j = S("a", L, ("j",)), S("y", None, ("j",))
     k_text, k = row.factor
@@ -1380,13 +1571,14 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
     # C from the row's factor, in the notation's symbols: k Σ_j (a_j − y_j)²
     k_shown = {"1": "", "½": "½ "}.get(k_text, f"({k_text}) ")  # ½ Σ, (1/n) Σ, or Σ alone
     formula = f"{k_shown}Σ_j ({a_j} − {y_j})²"
-    named: list[tuple[float, str, str]] = []
+    seen: list[float] = []
     # forms with the row's own 1/n (or its absence) first: with n = 1, (a − y)/n is a − y, and
     # the mistake is then the factor 2, not the mean
     for text, value, two, mean in sorted(_SQUARE_FORMS, key=lambda f: f[3] != has_mean):
         ratio = value(n) / right
-        if _close(ratio, 1.0) or any(_close(ratio, r) for r, _, _ in named):
+        if _close(ratio, 1.0) or any(_close(ratio, r) for r in seen):
             continue
+        seen.append(ratio)
         why = []
         if two and not has_two:
             why.append("the ½ cancels the 2 from the square")
@@ -1396,76 +1588,144 @@ def _cost_factor_names(c: _Check, n: int) -> list[tuple[float, str, str]]:
             why.append(f"there is no 1/n: {row.name} is a sum over the outputs (the mean is mse)")
         if has_mean and not mean:
             why.append(f"the 1/n of the mean over the n = {n} outputs is missing")
-        key = "missing_output_mean" if mean != has_mean else "factor_two"
-        named.append(
-            (
-                ratio,
-                key,
-                f"{d} is {_num(ratio)} times the right one: ∂{cost}/∂{a_j} was taken as "
-                f"{text.format(a=a_j, y=y_j)}, but {row.name} is {cost} = {formula}, so "
-                f"∂{cost}/∂{a_j} = {grad}: {' and '.join(why)}",
-            )
+        if ("missing_output_mean" if mean != has_mean else "factor_two") != key:
+            continue
+        yield (
+            _Steps(scale=ratio),
+            f"{d} is {_num(ratio)} times the right one: ∂{cost}/∂{a_j} was taken as "
+            f"{text.format(a=a_j, y=y_j)}, but {row.name} is {cost} = {formula}, so "
+            f"∂{cost}/∂{a_j} = {grad}: {' and '.join(why)}",
         )
-    return named
 
 
-def _scale_names(c: _Check, kind: str, i: int) -> list[tuple[float, str, str]]:
-    """(received/expected, mistake key, message) for the constant factors that have a name."""
-    S = c.s
-    L = c.n_layers + 1
-    d, mean = S("delta", None), S("mean", None)
-    a_L = S("a", L)
-    size = notations.get(c.notation).batch_size  # m (LFD: N)
-    n = c.sizes[-1]
+def _missing_batch_mean(kind: str) -> Callable[[_Check, int], Iterator[_Form]]:
+    return lambda c, i: _batch_sum_for_mean(c, i, kind)
+
+
+def _batch_sum_for_mean(c: _Check, i: int, kind: str) -> Iterator[_Form]:
     m = c.batch or 1
-    named: list[tuple[float, str, str]] = []
-    if kind == "delta":
-        named += _cost_factor_names(c, n)
-        if m > 1:
-            x = notations.get(c.notation).example
-            own = _sym("cost", None, (x,), c.notation)
-            named.append(
-                (
-                    1.0 / m,
-                    "extra_batch_mean",
-                    f"{d} is divided by {size} = {m}: deltas are per example, {d}({x}) = "
-                    f"∂{own}/∂{S('z', None)}({x}) for that example's own cost; the {mean} of the "
-                    f"batch mean belongs only in {S('grad_w', None)} and {S('grad_b', None)}",
-                )
-            )
-    else:
-        name = S(kind, i + 2)
-        if m > 1:
-            named.append(
-                (
-                    float(m),
-                    "missing_batch_mean",
-                    f"{name} is {m} times too large: it is the SUM over the batch, but the batch "
-                    f"cost is the mean {_batch_mean(c.notation)}, so divide by {size} = {m}",
-                )
-            )
-            named.append(
-                (
-                    1.0 / m,
-                    "extra_batch_mean",
-                    f"{name} is divided by {size} = {m} once too often: the mean over the batch "
-                    "needs "
-                    f"one {mean}, applied once (if {d} was already divided, do not divide again)",
-                )
-            )
-    named.append(
-        (
-            -1.0,
-            "sign_flip",
-            f"every number has the wrong sign: the cost's derivative is written {a_L} − y (output "
-            f"minus target); y − {a_L} flips every {d} and gradient",
+    if m >= 2 and c.reduction == "mean":
+        yield (
+            _Steps(total="sum"),
+            f"{c.s(kind, i + 2)} is {m} times too large: it is the SUM over the batch, but the "
+            f"batch cost is the mean {_batch_mean(c.notation)}, so divide by "
+            f"{c.size} = {m}. (If your course defines the batch cost as the sum "
+            f'{_batch_sum(c.notation)}, grade with reduction="sum", or --reduction sum on the '
+            "command line.)",
         )
+
+
+def _extra_batch_mean(c: _Check, i: int) -> Iterator[_Form]:
+    m = c.batch or 1
+    if m < 2:
+        return
+    d, mean, x = c.s("delta", None), c.s("mean", None), c.example
+    own = _sym("cost", None, (x,), c.notation)
+    yield (
+        _Steps(scale=1.0 / m),
+        f"{d} is divided by {c.size} = {m}: deltas are per example, {d}({x}) = "
+        f"∂{own}/∂{c.s('z', None)}({x}) for that example's own cost; the {mean} of the "
+        f"batch mean belongs only in {c.s('grad_w', None)} and {c.s('grad_b', None)}",
     )
-    return named
+
+
+def _extra_batch_mean_grads(kind: str) -> Callable[[_Check, int], Iterator[_Form]]:
+    return lambda c, i: _divided_too_often(c, i, kind)
+
+
+def _divided_too_often(c: _Check, i: int, kind: str) -> Iterator[_Form]:
+    m = c.batch or 1
+    if m < 2:
+        return
+    d, mean = c.s("delta", None), c.s("mean", None)
+    name = c.s(kind, i + 2)
+    if c.reduction == "sum":
+        yield (
+            _Steps(total="mean"),
+            f"{name} is divided by {c.size} = {m}: this check's batch cost is the sum "
+            f'{_batch_sum(c.notation)} (reduction="sum"), so the gradients are sums over '
+            f"the batch, with no {mean}",
+        )
+    else:
+        yield (
+            _Steps(scale=1.0 / m),
+            f"{name} is divided by {c.size} = {m} once too often: the mean over the batch "
+            f"needs one {mean}, applied once (if {d} was already divided, do not divide "
+            "again)",
+        )
+
+
+def _sign_flip(c: _Check, i: int) -> Iterator[_Form]:
+    a_L, d = c.s("a", c.n_layers + 1), c.s("delta", None)
+    yield (
+        _Steps(scale=-1.0),
+        f"every number has the wrong sign: the cost's derivative is written {a_L} − y (output "
+        f"minus target); y − {a_L} flips every {d} and gradient",
+    )
+
+
+def _squares(key: str) -> Callable[[_Check, int], Iterator[_Form]]:
+    return lambda c, i: _square_forms(c, i, key)
+
+
+def _last(kind: str) -> Callable[[_Check, int], Iterator[_Form]]:
+    return lambda c, i: _last_example_only(c, i, kind)
+
+
+# Every registered mistake, in the order the diagnosis tries them at each equation: the forms
+# that change one step of the structure first, then the constant factors that have a name.
+REGISTRY: tuple[_Mistake, ...] = (
+    # BP1: δ^L = ∇_a C ⊙ σ'(z^L)
+    _Mistake("sigma_for_sigma_prime", "BP1", _sigma_for_sigma_prime),
+    _Mistake("missing_sigma_prime", "BP1", _missing_sigma_prime),
+    _Mistake("extra_sigma_prime", "BP1", _extra_sigma_prime),
+    _Mistake("class_index_as_number", "BP1", _class_index_as_number),
+    _Mistake("wrong_layer_delta", "BP1", _wrong_layer_delta),
+    _Mistake("missing_output_mean", "BP1", _squares("missing_output_mean"), signed=True),
+    _Mistake("factor_two", "BP1", _squares("factor_two"), signed=True),
+    _Mistake("extra_batch_mean", "BP1", _extra_batch_mean, signed=True),
+    _Mistake("sign_flip", "BP1", _sign_flip),
+    # BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
+    _Mistake("sigma_for_sigma_prime", "BP2", _sigma_for_sigma_prime),
+    _Mistake("missing_sigma_prime", "BP2", _missing_sigma_prime),
+    _Mistake("not_transposed", "BP2", _not_transposed),
+    _Mistake("wrong_layer_delta", "BP2", _wrong_layer_delta),
+    _Mistake("extra_batch_mean", "BP2", _extra_batch_mean, signed=True),
+    _Mistake("sign_flip", "BP2", _sign_flip),
+    # BP3: ∂C/∂b^l_j = δ^l_j (over a batch: its mean, or its sum with reduction="sum")
+    _Mistake("wrong_layer_delta", "BP3", _bp3_wrong_layer),
+    _Mistake("last_example_only", "BP3", _last("grad_b")),
+    _Mistake("missing_batch_mean", "BP3", _missing_batch_mean("grad_b"), signed=True),
+    _Mistake("extra_batch_mean", "BP3", _extra_batch_mean_grads("grad_b"), signed=True),
+    _Mistake("sign_flip", "BP3", _sign_flip),
+    # BP4: ∂C/∂w^l_jk = a^{l−1}_k δ^l_j (over a batch likewise)
+    _Mistake("wrong_activation", "BP4", _wrong_activation),
+    _Mistake("outer_product_swapped", "BP4", _outer_product_swapped),
+    _Mistake("wrong_activation", "BP4", _wrong_activation_above),
+    _Mistake("z_for_a", "BP4", _z_for_a),
+    _Mistake("wrong_layer_delta", "BP4", _bp4_wrong_layer),
+    _Mistake("last_example_only", "BP4", _last("grad_w")),
+    _Mistake("missing_batch_mean", "BP4", _missing_batch_mean("grad_w"), signed=True),
+    _Mistake("extra_batch_mean", "BP4", _extra_batch_mean_grads("grad_w"), signed=True),
+    _Mistake("sign_flip", "BP4", _sign_flip),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The diagnosis: zero first, then the registry in order, then what no registered mistake names.
+# ---------------------------------------------------------------------------------------------
 
 
 def _sentence(text: str) -> str:
     return text if text.endswith((".", ".)")) else text + "."
+
+
+def _fits(c: _Check, kind: str, i: int, values: list[Any]) -> bool:
+    for t, v in zip(c.trials, values, strict=True):
+        got, want = _flat(c.got(t, kind, i)), _flat(v)
+        if len(got) != len(want) or not all(_close(g, w) for g, w in zip(got, want, strict=True)):
+            return False
+    return True
 
 
 def _ratio(c: _Check, kind: str, i: int) -> float | None:
@@ -1485,53 +1745,102 @@ def _ratio(c: _Check, kind: str, i: int) -> float | None:
     return ratio
 
 
-def _fits(c: _Check, kind: str, i: int, values: list[Any]) -> bool:
-    for t, v in zip(c.trials, values, strict=True):
-        got, want = _flat(c.got(t, kind, i)), _flat(v)
-        if len(got) != len(want) or not all(_close(g, w) for g, w in zip(got, want, strict=True)):
-            return False
-    return True
+# A learner's number this small against right numbers of size 1 is 0 computed with rounding
+ZERO_TOL = 1e-12
+
+
+def _zero(c: _Check, kind: str, i: int) -> Diagnosis | None:
+    """'is 0 on every trial' when the learner's quantity is 0, exactly or up to rounding."""
+    got = [_flat(c.got(t, kind, i)) for t in c.trials]
+    name = c.s(kind, i + 2)
+    if all(v == 0.0 for g in got for v in g):
+        return Diagnosis(
+            "not_filled_in",
+            f"every entry of {name} is 0 on every trial: this step is not computed yet (still a "
+            f"placeholder? fill in the line for {_equation_name(c, kind, i)})",
+        )
+    for t, g in zip(c.trials, got, strict=True):
+        size = max([1.0, *(abs(v) for v in _flat(c.truth(t, kind, i)))])
+        if not all(math.isfinite(v) and abs(v) <= ZERO_TOL * size for v in g):
+            return None
+    largest = max(abs(v) for g in got for v in g)
+    # the likely cause, where a formula of the grammar is 0 on every trial too (for softmax +
+    # cross-entropy: a sum over the classes as well as the examples)
+    found = _learner_formula(c, kind, i)
+    cause = f". {found.sentence}".rstrip(".") if found is not None and found.zero else ""
+    return Diagnosis(
+        "zero",
+        f"every entry of {name} is 0 on every trial, up to rounding (the largest is "
+        f"{_num(largest)}), where the right numbers are not{cause}",
+    )
+
+
+def _constant_factor(c: _Check, kind: str, i: int) -> Diagnosis | None:
+    """A constant factor with no name; per layer when the wrong layers differ."""
+    ratio = _ratio(c, kind, i)
+    if ratio is None or _close(ratio, 1.0):
+        return None
+    factors = []  # every wrong quantity that is a constant multiple of the right one
+    for k, j in c.order():
+        r = _ratio(c, k, j)
+        if r is not None and not _close(r, 1.0):
+            factors.append((c.s(k, j + 2), r))
+    check = f"check the constants in the cost's derivative and any {c.s('mean', None)} or 1/n"
+    if all(_close(r, ratio) for _, r in factors):
+        return Diagnosis(
+            "constant_factor",
+            f"every number is {_num(ratio)} times the right one, on every trial: a constant "
+            f"factor is wrong ({check}).",
+        )
+    each = ", ".join(f"{name} is {_num(r)} times" for name, r in factors)
+    return Diagnosis(
+        "constant_factor",
+        f"each wrong layer is off by its own constant factor, on every trial: {each} the right "
+        f"one ({check}; a factor that grows layer by layer comes from a step that is repeated "
+        "in BP2).",
+    )
+
+
+def _learner_formula(c: _Check, kind: str, i: int) -> formula_search.Found | None:
+    """The formula the learner's quantity equals on every trial (nn.formula_search), or None."""
+    return formula_search.explain_quantity(
+        c.trials, kind, i, c.sizes, c.hidden, c.output, c.cost, c.batch, c.notation, c.reduction
+    )
+
+
+def _beyond_catalogue(c: _Check, kind: str, i: int) -> Diagnosis | None:
+    """The diagnosis when no registered mistake fits the first wrong quantity: the learner's
+    own formula, found by a bounded search of what that step has at hand (or a stale-weights
+    hint); None falls back to a constant factor, or to 'nothing_fits' with the table."""
+    found = _learner_formula(c, kind, i)
+    if found is None or found.zero:
+        return None
+    return Diagnosis("learner_formula", found.sentence)
 
 
 def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
-    if all(v == 0.0 for t in c.trials for v in _flat(c.got(t, kind, i))):
-        equation = {"grad_b": "BP3", "grad_w": "BP4"}.get(
-            kind, "BP1" if i == c.n_layers - 1 else "BP2"
-        )
-        return Diagnosis(
-            "not_filled_in",
-            f"every entry of {c.s(kind, i + 2)} is 0 on every trial: this step is not computed yet "
-            f"(still a placeholder? fill in the line for {equation})",
-        )
-    if kind == "delta":
-        cands = _bp1_candidates(c) if i == c.n_layers - 1 else _bp2_candidates(c, i)
-    elif kind == "grad_b":
-        cands = _bp3_candidates(c, i) + _layer_mixups(c, kind, i)
-    else:
-        cands = _bp4_candidates(c, i)
-    fitting = [
-        (key, msg) for key, msg, values in cands if values is not None and _fits(c, kind, i, values)
-    ]
-    if fitting:
-        key, msg = fitting[0]
-        return Diagnosis(key, _sentence(msg))
-    ratio = _ratio(c, kind, i)
-    if ratio is not None and not _close(ratio, 1.0):
-        for factor, key, msg in _scale_names(c, kind, i):
-            if _close(ratio, factor):
-                return Diagnosis(key, _sentence(msg))
-            if _close(ratio, -factor) and key != "sign_flip":
-                a_L = c.s("a", c.n_layers + 1)
-                return Diagnosis(
-                    key, msg + f"; and the sign is flipped too ({a_L} − y, not y − {a_L})."
-                )
-        return Diagnosis(
-            "constant_factor",
-            f"every number is {_num(ratio)} times the right one, on every trial: a constant factor "
-            f"is wrong (check the constants in the cost's derivative and any {c.s('mean', None)} "
-            "or 1/n).",
-        )
-    return None
+    """Which mistake fits the first wrong quantity (kind, layer index i) on every trial."""
+    zero = _zero(c, kind, i)
+    if zero is not None:
+        return zero
+    at = _equation_name(c, kind, i)
+    signed: list[tuple[str, _Steps, str]] = []
+    for mistake in REGISTRY:
+        if mistake.at != at:
+            continue
+        for steps, message in mistake.forms(c, i):
+            if _fits(c, kind, i, _walk(c, kind, i, steps)):
+                return Diagnosis(mistake.key, _sentence(message))
+            if mistake.signed:
+                signed.append((mistake.key, steps, message))
+    a_L = c.s("a", c.n_layers + 1)
+    for key, steps, message in signed:  # the same, with y − a for a − y as well
+        flipped = replace(steps, scale=-steps.scale)
+        if _fits(c, kind, i, _walk(c, kind, i, flipped)):
+            return Diagnosis(
+                key, message + f"; and the sign is flipped too ({a_L} − y, not y − {a_L})."
+            )
+    return _beyond_catalogue(c, kind, i) or _constant_factor(c, kind, i)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1572,6 +1881,8 @@ class Outcome:
 
     returned: Any = None
     raised: str | None = None
+    error: str | None = None  # the exception's class name (SystemExit for sys.exit)
+    line: str | None = None  # the learner's line of code it was raised at, when known
 
 
 def call_learner(fn: Callable[..., Any], args: Sequence[Any]) -> Outcome:
@@ -1586,7 +1897,9 @@ def call_learner(fn: Callable[..., Any], args: Sequence[Any]) -> Outcome:
             )
         else:
             what = f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}"
-        return Outcome(raised=what)
+        frame = _learner_line(e, fn)
+        line = frame.line.strip() if frame is not None and frame.line else None
+        return Outcome(raised=what, error=type(e).__name__, line=line)
 
 
 @dataclass
@@ -1602,6 +1915,7 @@ class Plan:
     batch: int | None
     notation: Notation
     runs: list[_Trial]
+    reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
 
     def inputs(self) -> list[tuple[Any, Any, Any, Any]]:
         """(weights, biases, x, y) for each trial, fresh plain lists the function may change."""
@@ -1633,6 +1947,7 @@ def plan_check(
     seed: int = 0,
     notation: NotationLike = None,
     batch: int | None = None,
+    reduction: str = "mean",
 ) -> Plan:
     """The networks and the graph's numbers for a check (arguments as for check_backprop)."""
     widths = _check_sizes(sizes)
@@ -1651,11 +1966,16 @@ def plan_check(
         raise ValueError(f"trials must be a positive int, got {trials!r}")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise ValueError(f"batch must be None (one example) or a positive int, got {batch!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"reduction must be 'mean' (the batch cost is the mean of the examples' costs, the "
+            f"default) or 'sum' (their sum, as some courses define it), got {reduction!r}"
+        )
     assert output in ACTIVATIONS
     rng = random.Random(seed)
     m = batch or 1
-    runs = [_make_trial(rng, widths, hidden, output, cost, m) for _ in range(trials)]
-    return Plan(widths, hidden, output, cost, trials, batch, resolved, runs)
+    runs = [_make_trial(rng, widths, hidden, output, cost, m, reduction) for _ in range(trials)]
+    return Plan(widths, hidden, output, cost, trials, batch, resolved, runs, reduction)
 
 
 def check_backprop(
@@ -1668,15 +1988,20 @@ def check_backprop(
     seed: int = 0,
     notation: NotationLike = None,
     batch: int | None = None,
+    reduction: str = "mean",
 ) -> BackpropReport:
     """Run fn(weights, biases, x, y) -> (deltas, grad_w, grad_b) against the graph; report.
 
     The function runs in this process; ``deltagrad grade`` runs a file's function in a child
-    process instead (plan_check, then Plan.grade on what the child sends back).
+    process instead (plan_check, then Plan.grade on what the child sends back). With a batch,
+    reduction="mean" (the default) grades the gradients of C = (1/m) Σ_x C_x, and
+    reduction="sum" those of C = Σ_x C_x, for courses that define the batch cost as a sum.
     """
     if not callable(fn):
         raise TypeError(f"fn must be the learner's backprop function, got {type(fn).__name__}")
-    plan = plan_check(sizes, activation, output_activation, cost, trials, seed, notation, batch)
+    plan = plan_check(
+        sizes, activation, output_activation, cost, trials, seed, notation, batch, reduction
+    )
     outcomes: list[Outcome] = []
     for args in plan.inputs():
         outcomes.append(call_learner(fn, args))
@@ -1688,7 +2013,14 @@ def check_backprop(
 def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
     widths, batch, notation, runs = plan.sizes, plan.batch, plan.notation, plan.runs
     check = _Check(
-        widths, plan.activation, plan.output_activation, plan.cost, batch, notation, runs
+        widths,
+        plan.activation,
+        plan.output_activation,
+        plan.cost,
+        batch,
+        notation,
+        runs,
+        plan.reduction,
     )
     report = BackpropReport(
         ok=False,
@@ -1699,6 +2031,7 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
         trials=plan.trials,
         batch=batch,
         notation=notation,
+        reduction=plan.reduction,
     )
     reader = _Reader(widths, batch, notation)
     if len(outcomes) < len(runs) and (not outcomes or outcomes[-1].raised is None):
@@ -1707,7 +2040,7 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
         if outcome.raised is not None:
             report.diagnosis = Diagnosis(
                 "exception",
-                _sentence(outcome.raised) + " " + _shapes_hint(widths, batch, notation),
+                _sentence(outcome.raised) + _shapes_hint(outcome, widths, batch, notation),
             )
             return report
         try:
@@ -1733,15 +2066,6 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                 equation=check.equation(t, kind, i, index),
             )
             report.diagnosis = _diagnose(check, kind, i)
-            before = report.diagnosis
-            if before is None or before.mistake in formula_search.REFINES:
-                found = formula_search.explain_quantity(
-                    runs, kind, i, widths, plan.activation, plan.output_activation, plan.cost,
-                    batch, notation,
-                )  # fmt: skip
-                if found is not None:
-                    key, message = (before.mistake, before.message) if before else (None, "")
-                    report.diagnosis = Diagnosis(*found.verdict(key, message))
             if report.diagnosis is None:
                 report.diagnosis = Diagnosis(
                     "nothing_fits",
@@ -1749,8 +2073,9 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                     "numbers with the expected ones below, entry by entry, and write out the "
                     "equation above for one of them",
                 )
+                example = kind == "delta" and bool(batch)
                 report.table = [
-                    (check.symbol(kind, i, ix), w, g)
+                    Row(check.symbol(kind, i, ix), w, g, ix[0] if example else None)
                     for ix, w, g in zip(
                         check.indices(kind, i),
                         _flat(check.truth(t, kind, i)),
@@ -1758,7 +2083,10 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                         strict=True,
                     )
                 ]
-        report.wrong.append(_sym(kind, i + 2, (), notation, batch=bool(batch)))
+        name = _sym(kind, i + 2, (), notation, batch=bool(batch))
+        if report.wrong and _computed_from_learner(check, kind, i):
+            report.computed_from.append(name)
+        report.wrong.append(name)
     report.ok = report.mismatch is None
     return report
 
@@ -1773,7 +2101,30 @@ def _first_bad(c: _Check, kind: str, i: int) -> tuple[int, tuple[int, ...], floa
     return None
 
 
-def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) -> str:
+# what a shape error says (numpy's and Python's own words) and the names a line of BP2 uses
+_SHAPE_WORDS = ("shape", "broadcast", "align", "matmul", "dimension", "size")
+_NAME = re.compile(r"[^\W\d]\w*")
+
+
+def _bp2_line(line: str | None) -> bool:
+    """Whether a line of code reads weights and deltas together, as BP2 does."""
+    names = [n.lower() for n in _NAME.findall(line or "")]
+    weights = any(n.startswith("w") for n in names)
+    deltas = any(n.startswith(("d", "δ")) and n not in ("def", "dot", "dtype") for n in names)
+    return weights and deltas
+
+
+def _shapes_hint(
+    outcome: Outcome, sizes: list[int], batch: int | None, notation: NotationLike
+) -> str:
+    """After a shape error, the shapes of the network; in BP2, the transpose it often needs."""
+    said = (outcome.raised or "").lower()
+    shape_error = outcome.error == "IndexError" or (
+        outcome.error in ("ValueError", "TypeError") and any(w in said for w in _SHAPE_WORDS)
+    )
+    if not shape_error:
+        return ""
+
     def S(quantity: str, layer: int | str) -> str:
         return _sym(quantity, layer, (), notation)
 
@@ -1782,11 +2133,12 @@ def _shapes_hint(sizes: list[int], batch: int | None, notation: NotationLike) ->
         layer = i + 2
         d = f"{batch}×{sizes[i + 1]}" if batch else f"{sizes[i + 1]}"
         parts.append(f"{S('w', layer)} {sizes[i + 1]}×{sizes[i]}, {S('delta', layer)} {d}")
+    text = " The shapes in this network: " + "; ".join(parts) + "."
+    if not _bp2_line(outcome.line):
+        return text
     w_up, d_up = S("w", "l+1"), S("delta", "l+1")
-    return (
-        "The shapes in this network: "
-        + "; ".join(parts)
-        + f". A shape error in BP2 often means {w_up} was not transposed: ({w_up})ᵀ {d_up} "
-        "has one entry per neuron of layer l"
+    return text + (
+        f" In BP2 this often means {w_up} was not transposed: ({w_up})ᵀ {d_up} has one entry per "
+        "neuron of layer l"
         + (f" (with one row per example it is {d_up} @ {w_up})." if batch else ".")
     )

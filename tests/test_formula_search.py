@@ -434,3 +434,16 @@ def test_the_search_makes_no_cycle() -> None:
             str(check_backprop(fn, [2, 3, 2], "tanh", batch=4, trials=3))
 
     assert cycles_of(run) == []
+
+
+def test_a_course_that_sums_over_the_batch_gets_its_own_right_formula() -> None:
+    # reduction="sum": ∂C/∂w = δ aᵀ summed over the batch, no 1/m; a 1/n is then extra
+    summed = {"bp3": lambda c, i, D: D[i].sum(axis=0), "bp4": lambda c, i, D: D[i].T @ c["A"][i]}
+    assert check_backprop(mutant("tanh", "sigmoid", "quadratic", summed), [3, 3, 2], "tanh",
+                          batch=4, reduction="sum").ok  # fmt: skip
+    fn = mutant(
+        "tanh", "sigmoid", "quadratic", {**summed, "bp4": lambda c, i, D: D[i].T @ c["A"][i] / 3}
+    )
+    report = check_backprop(fn, [3, 3, 2], "tanh", batch=4, reduction="sum")
+    assert report.mistake == "learner_formula", str(report)
+    assert "the right one is BP4: ∂C/∂w^3 = δ^3 (a^2)ᵀ: an extra factor 1/n" in str(report)

@@ -624,7 +624,7 @@ def test_every_number_in_a_report_is_written_by_the_one_formatter(
         shown = re.search(rf"expected ({NUMBER}), received ({NUMBER})\.", str(report))
         assert shown is not None, str(report)
         assert close_to_shown(shown[1], m.expected) and close_to_shown(shown[2], m.received)
-    for symbol, expected, got in report.table:
+    for symbol, expected, got, _ in report.table:
         row = re.search(rf"{re.escape(symbol)}\s+({NUMBER})\s+({NUMBER})$", str(report), re.M)
         assert row is not None, (symbol, str(report))
         assert close_to_shown(row[1], expected) and close_to_shown(row[2], got)
