@@ -1,4 +1,4 @@
-"""Seeded, dependency-free 2-D toy datasets (moons, circles, spirals, xor) and standardise().
+"""Seeded, dependency-free datasets: 2-D toys (moons, circles, spirals, xor), digits, split().
 
 Every function returns ``(xs, ys)``: ``xs`` a list of ``[x1, x2]`` float pairs and ``ys`` a list
 of int labels in {0, 1}. Class 0 gets ``n // 2`` points and class 1 the other ``n − n // 2``, so
@@ -9,13 +9,29 @@ moons, circles and spirals place points evenly along their curves, add Gaussian 
 standard deviation ``noise`` to each coordinate, and shuffle the examples so that any slice of
 the lists mixes both classes; with ``noise=0`` the seed only changes that order. xor cycles
 through the truth table instead and is not shuffled (see :func:`xor`).
+
+:func:`digits` is a real dataset shipped with the package: 1,797 handwritten digits as 8×8
+images (64 features, labels 0–9; its source and licence are in nn/datasets/README.md), and
+:func:`split` divides any dataset into a training and a held-out part, class by class.
 """
 
+import gzip
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from importlib import resources
 
-__all__ = ["DATASETS", "Dataset", "circles", "moons", "spirals", "standardise", "xor"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "circles",
+    "digits",
+    "moons",
+    "spirals",
+    "split",
+    "standardise",
+    "xor",
+]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -148,3 +164,76 @@ def standardise(xs: list[list[float]]) -> list[list[float]]:
         for c, m in zip(cols, means, strict=True)
     ]
     return [[(v - m) / sd for v, m, sd in zip(x, means, sds, strict=True)] for x in xs]
+
+
+DIGITS_FILE = "digits.csv.gz"  # in nn/datasets, with its source and licence in the README there
+DIGITS_COUNT = 1797
+DIGITS_PIXELS = 64  # 8×8, row by row
+DIGITS_MAX = 16  # a pixel counts the "on" pixels of a 4×4 block: 0..16
+
+
+def digits(scale: bool = True) -> Dataset:
+    """Return the 1,797 handwritten digits: 64 pixels per image (8×8, row by row) and the digit.
+
+    The test part of UCI's "Optical Recognition of Handwritten Digits" (Alpaydin and Kaynak,
+    1998; CC BY 4.0), shipped with the package. Pixels are divided by 16 into [0, 1] (scale=True,
+    the default, a range that keeps tanh and sigmoid units in their steep middle) or kept as the
+    integers 0..16 (as floats). The order is the file's; take a held-out part with
+    ``split(xs, ys, test=0.25, seed=0)``. ``xs[i][8 * r + c]`` is the pixel in row r, column c.
+    """
+    if not isinstance(scale, bool):
+        raise TypeError(f"scale must be True or False, got {type(scale).__name__} {scale!r}")
+    raw = resources.files("nn").joinpath("datasets", DIGITS_FILE).read_bytes()
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    for number, line in enumerate(gzip.decompress(raw).decode("ascii").splitlines(), 1):
+        fields = line.split(",")
+        if len(fields) != DIGITS_PIXELS + 1:
+            raise ValueError(
+                f"{DIGITS_FILE} line {number} has {len(fields)} fields, not "
+                f"{DIGITS_PIXELS + 1}: the packaged file is damaged; reinstall deltagrad"
+            )
+        pixels = [float(int(v)) for v in fields[:DIGITS_PIXELS]]
+        xs.append([v / DIGITS_MAX for v in pixels] if scale else pixels)
+        ys.append(int(fields[DIGITS_PIXELS]))
+    if len(xs) != DIGITS_COUNT:
+        raise ValueError(
+            f"{DIGITS_FILE} holds {len(xs)} images, not {DIGITS_COUNT}: the packaged file is "
+            "damaged; reinstall deltagrad"
+        )
+    return xs, ys
+
+
+def split(
+    xs: Sequence[Sequence[float]], ys: Sequence[int], test: float = 0.25, seed: int = 0
+) -> tuple[Dataset, Dataset]:
+    """Divide a dataset into (train, test), each an (xs, ys) pair, class by class.
+
+    Each class's examples are shuffled with ``random.Random(seed)`` and the first
+    ``round(test · count)`` of them go to the test part, so both parts hold every class in the
+    dataset's proportions (a stratified split). Within each part, examples keep the dataset's
+    order. The same arguments give the same parts; no example is in both.
+    """
+    if len(xs) != len(ys):
+        raise ValueError(f"xs has {len(xs)} examples and ys {len(ys)}; give one label per example")
+    if isinstance(test, bool) or not isinstance(test, int | float):
+        raise TypeError(f"test must be a fraction between 0 and 1, got {type(test).__name__}")
+    if not 0.0 < test < 1.0:
+        raise ValueError(
+            f"test is the fraction of each class held out and must lie strictly between 0 "
+            f"and 1, got {test!r}"
+        )
+    rng = random.Random(seed)
+    by_class: dict[int, list[int]] = {}
+    for i, y in enumerate(ys):
+        by_class.setdefault(y, []).append(i)
+    held: set[int] = set()
+    for label in sorted(by_class):
+        members = by_class[label]
+        rng.shuffle(members)
+        held.update(members[: round(test * len(members))])
+    keep = [i for i in range(len(xs)) if i not in held]
+    out = sorted(held)
+    train = ([list(xs[i]) for i in keep], [ys[i] for i in keep])
+    tested = ([list(xs[i]) for i in out], [ys[i] for i in out])
+    return train, tested

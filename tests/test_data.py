@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn.data import DATASETS, Dataset, circles, moons, spirals, standardise, xor
+from nn.data import DATASETS, Dataset, circles, digits, moons, spirals, split, standardise, xor
 
 NAMES = sorted(DATASETS)
 
@@ -183,3 +183,93 @@ def test_standardise_gives_each_feature_mean_0_and_standard_deviation_1() -> Non
     expected = [[(x0 - 4.0) / math.sqrt(5.0), 0.0, (x2 - 2.0) / math.sqrt(8.0)] for x0, _, x2 in xs]
     got = standardise(xs)
     assert [[pytest.approx(v, abs=1e-15) for v in row] for row in expected] == got
+
+
+# ------------------------------------------------------------------------------- digits
+# UCI's description of optdigits.tes (the file digits() ships): 1,797 images of 8x8 pixels in
+# 0..16, and how many of each digit 0..9 it holds
+UCI_CLASS_COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def test_digits_is_uci_optdigits_test_part() -> None:
+    xs, ys = digits(scale=False)
+    assert len(xs) == len(ys) == 1797
+    assert all(len(x) == 64 for x in xs)
+    assert [ys.count(d) for d in range(10)] == UCI_CLASS_COUNTS
+    assert all(v == int(v) and 0 <= v <= 16 for x in xs for v in x)
+    assert max(v for x in xs for v in x) == 16
+    # the first image, a 0 (copied by hand from the file): its top row, then a hollow middle
+    assert ys[0] == 0
+    assert xs[0][:8] == [0, 0, 5, 13, 9, 1, 0, 0]
+    assert xs[0][8 * 4 : 8 * 5] == [0, 5, 8, 0, 0, 9, 8, 0]
+
+
+def test_digits_scaled_are_the_pixels_over_16() -> None:
+    raw, labels = digits(scale=False)
+    scaled, same = digits()
+    assert same == labels
+    assert scaled == [[v / 16 for v in x] for x in raw]
+    assert min(min(x) for x in scaled) == 0.0 and max(max(x) for x in scaled) == 1.0
+    with pytest.raises(TypeError, match="scale must be True or False"):
+        digits(scale="yes")  # type: ignore[arg-type]
+
+
+def test_the_shipped_file_is_the_one_its_readme_describes() -> None:
+    import hashlib
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "nn" / "datasets"
+    digest = hashlib.sha256((folder / "digits.csv.gz").read_bytes()).hexdigest()
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert digest in readme
+    assert "CC BY 4.0" in readme and "1,797" in readme
+    assert ", ".join(map(str, UCI_CLASS_COUNTS)) in readme
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 4), min_size=1, max_size=60),
+    test=st.floats(0.05, 0.95),
+    seed=st.integers(0, 10**6),
+)
+def test_split_is_stratified_disjoint_and_seeded(labels: list[int], test: float, seed: int) -> None:
+    xs = [[float(i), -float(i)] for i in range(len(labels))]  # each example unique by its x
+    (tr_x, tr_y), (te_x, te_y) = split(xs, labels, test=test, seed=seed)
+    train = {x[0] for x in tr_x}
+    held = {x[0] for x in te_x}
+    assert not train & held and train | held == set(range(len(labels)))
+    for c in set(labels):
+        count = labels.count(c)
+        assert te_y.count(c) == round(test * count) and tr_y.count(c) == count - round(test * count)
+    # each example keeps its label, and each part keeps the dataset's order
+    assert all(labels[int(x[0])] == y for x, y in zip(tr_x + te_x, tr_y + te_y, strict=True))
+    assert [x[0] for x in tr_x] == sorted(train) and [x[0] for x in te_x] == sorted(held)
+    assert split(xs, labels, test=test, seed=seed) == ((tr_x, tr_y), (te_x, te_y))
+
+
+def test_split_of_digits_depends_on_the_seed_only() -> None:
+    xs, ys = digits()
+    first = split(xs, ys, test=0.25, seed=0)
+    assert split(xs, ys, test=0.25, seed=0) == first
+    assert split(xs, ys, test=0.25, seed=1)[1][1] != first[1][1] or (
+        split(xs, ys, test=0.25, seed=1)[1][0] != first[1][0]
+    )
+    (_, train_y), (_, test_y) = first
+    assert len(test_y) == sum(round(0.25 * c) for c in UCI_CLASS_COUNTS)
+    assert len(train_y) + len(test_y) == 1797
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "words"),
+    [
+        (([[0.0]], [0, 1]), ValueError, "one label per example"),
+        (([[0.0]], [0], 0.0), ValueError, "strictly between 0 and 1"),
+        (([[0.0]], [0], 1.0), ValueError, "strictly between 0 and 1"),
+        (([[0.0]], [0], float("nan")), ValueError, "strictly between 0 and 1"),
+        (([[0.0]], [0], "0.2"), TypeError, "fraction between 0 and 1"),
+        (([[0.0]], [0], True), TypeError, "fraction between 0 and 1"),
+    ],
+)
+def test_split_refuses_bad_arguments(args: tuple[Any, ...], error: type, words: str) -> None:
+    with pytest.raises(error, match=words):
+        split(*args)

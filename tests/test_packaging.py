@@ -23,3 +23,16 @@ def test_every_package_directory_is_installed() -> None:
     assert "autograd.tracing" in found
     for package in found:
         assert any(fnmatch.fnmatchcase(package, pattern) for pattern in include), package
+
+
+def test_every_data_file_of_a_package_is_installed() -> None:
+    # a file the code reads at run time (the playground's template, the digits data) that
+    # package-data does not name is missing from the wheel: pip install . then fails on first use
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = config["tool"]["setuptools"]["package-data"]
+    for top in ("autograd", "nn", "viz"):
+        for path in (ROOT / top).rglob("*"):
+            if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            inside = path.relative_to(ROOT / top).as_posix()
+            assert any(fnmatch.fnmatchcase(inside, p) for p in listed.get(top, [])), (top, inside)
