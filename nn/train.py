@@ -11,8 +11,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from tqdm import tqdm
-
 from autograd import Trace, TraceError, Value, gc_paused, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
 
@@ -171,7 +169,7 @@ def fit(
     steps = epochs * math.ceil(n / size)
     with (
         _stop_on_interrupt(history, steps),  # outermost: the bar is closed before its message
-        tqdm(total=steps, disable=not show, file=sys.stderr, unit="step", desc="fit") as bar,
+        _progress_bar(steps, show) as bar,
         gc_paused(),  # the step's graphs hold no cycles: the collector would only rescan them
     ):
         for epoch in range(1, epochs + 1):
@@ -191,6 +189,40 @@ def fit(
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
     return history
+
+
+class _NoBar:
+    """What fit calls on a progress bar, doing nothing: no bar is shown."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def set_postfix(self, **values: object) -> None:
+        return None
+
+    def update(self) -> None:
+        return None
+
+
+def _progress_bar(steps: int, show: bool) -> Any:
+    """tqdm's bar on stderr when shown, else one that does nothing.
+
+    tqdm is imported only to show a bar, so fit runs where there is no terminal and no tqdm
+    (a browser's Python).
+    """
+    if not show:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError as e:
+        raise ImportError(
+            "fit(progress=True) draws its bar with tqdm, which is not installed: "
+            "pip install tqdm, or pass progress=False"
+        ) from e
+    return tqdm(total=steps, file=sys.stderr, unit="step", desc="fit")
 
 
 class TrainingDiverged(FloatingPointError):
