@@ -191,6 +191,31 @@ def training_charts() -> list[str]:
     return written
 
 
+def digits_figures() -> list[str]:
+    """docs/digits.md's confusion matrix: the page's own network, trained as the page does."""
+    from nn import MLP
+    from nn.data import digits, split
+    from nn.losses import cross_entropy
+    from nn.optim import Adam
+    from nn.train import confusion, fit
+    from viz.plots import confusion_svg
+
+    xs, ys = digits()
+    (train_x, train_y), (test_x, test_y) = split(xs, ys, test=0.25, seed=0)
+    model = MLP(64, [32, 10], activation="tanh", output_activation="softmax", seed=0)
+    optimizer = Adam(model.parameters(), lr=0.01)
+    fit(model, train_x, train_y, cross_entropy, optimizer, epochs=5, batch_size=32, seed=0)
+    svg = confusion_svg(confusion(model, test_x, test_y), title="Digits: held-out confusion matrix")
+    path = IMAGES / "digits-confusion.svg"
+    path.write_text(svg, encoding="utf-8")
+    written = [path.name]
+    for width, height, suffix in ((1400, 900, ""), (1920, 1080, "_1920x1080")):
+        png = IMAGES / f"digits-confusion{suffix}.png"
+        screenshot(path.as_uri(), png, width, height)
+        written.append(png.name)
+    return written
+
+
 def playground_shots(width: int = 1400, height: int = 900, suffix: str = "") -> list[str]:
     """Screenshots of the default `deltagrad playground` page at an early and the last step."""
     from viz.cli import main as deltagrad
@@ -258,6 +283,7 @@ def main() -> None:
     written += stepper_figures()
     written += notation_figures()
     written += training_charts()
+    written += digits_figures()
     written += playground_figures()
     written += tutorial_shots()
 
@@ -399,6 +425,7 @@ def tutorial_shots() -> list[str]:
 if __name__ == "__main__":
     sections = {"tutorial": tutorial_shots, "playground": playground_figures}
     sections["stepper"] = stepper_figures
+    sections["digits"] = digits_figures
     if len(sys.argv) == 2 and sys.argv[1] in sections:  # python docs/figures.py tutorial: those
         IMAGES.mkdir(parents=True, exist_ok=True)
         shots = sections[sys.argv[1]]()

@@ -29,6 +29,7 @@ __all__ = [
     "THRESHOLDS",
     "TrainingDiverged",
     "accuracy",
+    "confusion",
     "decision_rule",
     "fit",
     "predict_class",
@@ -382,3 +383,36 @@ def accuracy(
     with no_grad():  # no graph is needed to read off predictions
         correct = sum(1 for x, y in zip(xs, ys, strict=True) if rule(model(x)) == target_class(y))
     return correct / len(xs)
+
+
+def confusion(
+    model: Model,
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    decide: Callable[[Any], object] | None = None,
+) -> list[list[int]]:
+    """The confusion matrix: counts[t][p] examples of class t that the model puts in class p.
+
+    Classes are read as accuracy() reads them (decide, or decision_rule(model); a target's class
+    by nn.classify.target_class) and must be ints from 0; the matrix is square, one row and
+    column per class up to the largest seen. Its diagonal holds the correct predictions, so
+    accuracy = trace / total.
+    """
+    xs, ys = _examples("confusion", xs, ys)
+    rule = decision_rule(model) if decide is None else decide
+    pairs: list[tuple[int, int]] = []
+    with no_grad():
+        for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            t, p = target_class(y), rule(model(x))
+            for what, c in (("target", t), ("prediction", p)):
+                if isinstance(c, bool) or not isinstance(c, int) or c < 0:
+                    raise ValueError(
+                        f"confusion: example {i}'s {what} is class {c!r}; classes must be ints "
+                        "0, 1, 2, ... (pass decide= to map the outputs to one)"
+                    )
+            pairs.append((int(t), int(p)))  # type: ignore[call-overload]
+    size = 1 + max(max(t, p) for t, p in pairs)
+    counts = [[0] * size for _ in range(size)]
+    for t, p in pairs:
+        counts[t][p] += 1
+    return counts

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 PAGES = sorted((Path(__file__).parent.parent / "docs" / "questions").glob("*.md"))
-# the engine's pages: defining an op, and forward vs reverse mode
+# the engine's pages: defining an op, and forward vs reverse mode; and training on digits
 ENGINE_PAGES = [
-    Path(__file__).parent.parent / "docs" / name for name in ("own-op.md", "forward-vs-reverse.md")
+    Path(__file__).parent.parent / "docs" / name
+    for name in ("own-op.md", "forward-vs-reverse.md", "digits.md")
 ]
 
 

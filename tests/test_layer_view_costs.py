@@ -115,3 +115,19 @@ def test_a_saturated_sigmoid_with_binary_cross_entropy_still_has_its_gradient_no
     assert pic and "∇ₐ C" in text
     assert "The formula divides by 0 at a saturated output" in " ".join(text.split())
     assert model.layers[-1].a[0].grad == 0.0
+
+
+def test_a_target_the_cost_does_not_take_is_refused_with_what_it_takes() -> None:
+    # y=[0] for cross-entropy (a class index, one example) was a bare zip() error inside BP1
+    import viz
+    from nn import MLP
+    from nn.losses import cross_entropy
+
+    model = MLP(3, [4, 3], activation="tanh", output_activation="softmax", seed=0)
+    model([0.1, 0.2, 0.3])
+    c = cross_entropy(model.layers[-1].z, 0)
+    c.backward()
+    for y, words in (([0], "int class index in 0..2, got list"), (5, "out of range")):
+        with pytest.raises(ValueError, match=words):
+            viz.explain(model.layers[-1], c, cost="cross_entropy", y=y)
+    assert "BP1" in str(viz.explain(model.layers[-1], c, cost="cross_entropy", y=0))

@@ -290,3 +290,55 @@ def test_decision_boundary_errors() -> None:
         decision_boundary_svg(lambda u, v: math.nan, [[0, 0]], [0], resolution=2)
     with pytest.raises(ValueError, match="returned 'a'"):
         decision_boundary_svg(lambda u, v: "a", [[0, 0]], [0], resolution=2)  # type: ignore[arg-type,return-value]
+
+
+# ----------------------------------------------------------------------------- confusion
+def test_confusion_counts_each_true_class_against_each_prediction() -> None:
+    from nn.train import accuracy, confusion
+
+    # a "model" that answers the argmax of its input: the predictions are known by hand
+    xs = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    ys = [0, 2, 2, 1, 0]
+
+    def model(x: list[float]) -> list[float]:
+        return x
+
+    counts = confusion(model, xs, ys)
+    assert counts == [[1, 0, 1], [0, 1, 0], [0, 1, 1]]
+    correct = sum(counts[k][k] for k in range(3))
+    assert correct / len(xs) == accuracy(model, xs, ys) == 3 / 5
+    with pytest.raises(ValueError, match="example 0's target is class 'a'"):
+        confusion(model, xs[:1], ["a"])
+
+
+def test_confusion_svg_draws_one_cell_per_count_in_green_and_red() -> None:
+    from viz import palette
+    from viz.plots import confusion_svg
+
+    counts = [[8, 2, 0], [0, 10, 0], [1, 4, 5]]
+    svg = confusion_svg(counts, labels=["cat", "dog", "owl"])
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    cells = [r for r in root.iter(f"{ns}rect") if "data-count" in r.attrib]
+    assert len(cells) == 9
+    for r in cells:
+        t, p, c = (int(r.attrib[k]) for k in ("data-true", "data-predicted", "data-count"))
+        assert c == counts[t][p]
+        if c == 0:
+            assert r.attrib["fill"] == "#ffffff"
+        else:  # correct ones a tint of the accuracy green, mistakes of the wrong-answer red
+            hue = palette.ACCURACY if t == p else palette.WRONG
+            assert r.attrib["fill"] in {palette.tint(hue, k / 1000) for k in range(1001)}
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert texts.count("cat") == texts.count("owl") == 2  # a row label and a column label
+    assert "predicted class" in texts and "true class" in texts
+    assert "23 of 30 correct (76.7%)" in texts  # 8 + 10 + 5 of 30
+    # the most frequent mistake (4) is drawn stronger than a single one
+    fill = {(r.attrib["data-true"], r.attrib["data-predicted"]): r.attrib["fill"] for r in cells}
+    darkness = lambda colour: sum(int(colour[i : i + 2], 16) for i in (1, 3, 5))  # noqa: E731
+    assert darkness(fill[("2", "1")]) < darkness(fill[("2", "0")])
+    for bad in ([], [[1, 2]], [[-1]], [[1.5]]):
+        with pytest.raises(ValueError):
+            confusion_svg(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="2 labels for 3 classes"):
+        confusion_svg(counts, labels=["a", "b"])

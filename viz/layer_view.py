@@ -1322,6 +1322,13 @@ def explain_layers(
                 f"y has {len(targets)} targets but the cost has {len(g.examples)} examples; "
                 "pass one target per example"
             )
+        if cost is not None:  # each target as the cost's row takes it (a class, or one per output)
+            n_out = g.widths[g.output]
+            for i, t in enumerate(targets):
+                problem = costs.get(cost).targets.problem(t, n_out)
+                if problem is not None:
+                    which = f"example {i}'s target" if g.batch else "y"
+                    raise ValueError(f"explain(..., cost={cost!r}): {which}: {problem}")
     b = _Builder(g, names, cost, targets, max(1, examples))
     equations: list[Equation] = []
     for layer in sorted(layers, key=lambda la: -la.layer_index):

@@ -17,6 +17,7 @@ from . import palette
 from .numbers import fixed, number, power_of_ten
 
 __all__ = [
+    "confusion_svg",
     "decision_boundary_svg",
     "log_ticks",
     "loss_curve_svg",
@@ -528,3 +529,82 @@ def _key(x: float, y: float, boundary: bool) -> list[str]:
         out.append(_text(x + 32, mid + _LABEL_FONT * 0.35, text, "start", font_size=_LABEL_FONT))
     out.append("</g>")
     return out
+
+
+# ----------------------------------------------------------------------------- confusion
+_CELL = 46  # px: a cell holds a 4-digit count at the tick font
+
+
+def confusion_svg(
+    counts: Sequence[Sequence[int]],
+    labels: Sequence[str] | None = None,
+    title: str = "Confusion matrix",
+) -> str:
+    """A confusion matrix (nn.train.confusion) as an SVG grid: rows the true class, columns the
+    predicted one, each cell its count.
+
+    Correct predictions (the diagonal) are tinted green in proportion to their share of the row
+    (their class's examples), so a weak class shows at a glance; mistakes are tinted red, from
+    light for one example to strong for the most frequent mistake, so every mistake is seen; a
+    cell with no example stays white. labels name the classes (their indices by default).
+    """
+    size = len(counts)
+    if size == 0 or any(len(row) != size for row in counts):
+        raise ValueError("confusion_svg: counts must be a square matrix, one row per class")
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for r in counts for c in r):
+        raise ValueError("confusion_svg: counts must be whole numbers >= 0")
+    names = [str(k) for k in range(size)] if labels is None else [str(x) for x in labels]
+    if len(names) != size:
+        raise ValueError(f"confusion_svg: {len(names)} labels for {size} classes")
+    left = 60 + _LABEL_FONT + _tick_width(names)
+    top = _TITLE_FONT + 40 + _LABEL_FONT + _FONT
+    width = int(left + size * _CELL + 30)
+    height = int(top + size * _CELL + 20 + _LABEL_FONT)
+    total = sum(map(sum, counts))
+    correct = sum(counts[k][k] for k in range(size))
+    worst = max((c for t, r in enumerate(counts) for p, c in enumerate(r) if t != p), default=0)
+    body = ['<g class="cells">']
+    for t, row in enumerate(counts):
+        share = sum(row)
+        for p, c in enumerate(row):
+            x, y = left + p * _CELL, top + t * _CELL
+            strength = 0.85 * c / share if t == p else 0.2 + 0.5 * c / max(worst, 1)
+            hue = palette.ACCURACY if t == p else palette.WRONG
+            fill = palette.tint(hue, strength) if c else "#ffffff"
+            ink = "#ffffff" if c and strength > 0.55 else _AXIS
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" fill="{fill}" '
+                f'stroke="{_GRID}" data-true="{t}" data-predicted="{p}" data-count="{c}"/>'
+            )
+            if c:
+                body.append(_text(x + _CELL / 2, y + _CELL / 2 + _FONT * 0.35, str(c), fill=ink))
+    body.append("</g>")
+    body.append(_frame(left, top, left + size * _CELL, top + size * _CELL))
+    for k, name in enumerate(names):  # column labels above, row labels at the left
+        body.append(_text(left + (k + 0.5) * _CELL, top - 8, name, class_="tick"))
+        body.append(
+            _text(left - 10, top + (k + 0.5) * _CELL + _FONT * 0.35, name, "end", class_="tick")
+        )
+    body.append(
+        _text(
+            left + size * _CELL / 2,
+            top - 16 - _FONT,
+            "predicted class",
+            font_size=_LABEL_FONT,
+            class_="label",
+        )
+    )
+    x, centre = left - 20 - _tick_width(names), top + size * _CELL / 2
+    body.append(
+        _text(
+            x,
+            centre,
+            "true class",
+            font_size=_LABEL_FONT,
+            transform=f"rotate(-90 {x:.1f} {centre:.1f})",
+            class_="label",
+        )
+    )
+    summary = f"{correct} of {total} correct ({fixed(100 * correct / total, 1)}%)" if total else ""
+    body.append(_text(left + size * _CELL / 2, height - 10, summary, class_="summary"))
+    return _svg(body, title, width, height)
