@@ -21,13 +21,22 @@ _COST = Note(
 )
 
 
-def _layer_note(layer: int, output: bool, gradient: str) -> Note:
-    """The comments of layer `layer` (Nielsen's numbering); BP1 if it is the output layer."""
+def _layer_note(layer: int, output: bool, quantity: str) -> Note:
+    """The comments of layer `layer` (Nielsen's numbering); BP1 if it is the output layer.
+
+    quantity is the node's: "preactivation" (its gradient is δ) or "activation". The numpy
+    program names the layer's arrays z_l, a_l, w_l and b_l, and δ^l delta_l.
+    """
     bp = "δ = ∂C/∂a ⊙ σ'(z) (BP1)" if output else f"δ = (wᵀ δ^{layer + 1}) ⊙ σ'(z) (BP2)"
+    z = quantity == "preactivation"
     return Note(
         forward=f"layer {layer}: z = w a + b for each neuron, then a = σ(z)",
         backward=f"layer {layer}: {bp}; ∂C/∂b = δ (BP3); ∂C/∂w = a^{layer - 1} δ (BP4)",
-        gradient=gradient,
+        gradient="delta" if z else "g",
+        vector=f"z_{layer}" if z else f"a_{layer}",
+        vector_gradient=f"delta_{layer}" if z else f"g_a_{layer}",
+        weights=f"w_{layer}",
+        bias=f"b_{layer}",
     )
 
 
@@ -53,7 +62,6 @@ def backprop_notes(model: object) -> Callable[[Value], Note | None]:
             return _COST
         if record.quantity not in ("preactivation", "activation"):
             return None
-        gradient = "delta" if record.quantity == "preactivation" else "g"
-        return _layer_note(record.layer, record.layer == output, gradient)
+        return _layer_note(record.layer, record.layer == output, record.quantity)
 
     return describe

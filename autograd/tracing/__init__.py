@@ -45,6 +45,8 @@ from .record import (
     record,
     recording_of,
 )
+from .vector import Miss as VectorMiss
+from .vector import VectorProgram, emit_vector
 
 __all__ = [
     "Note",
@@ -58,17 +60,21 @@ __all__ = [
 
 CACHE_SIZE = 8  # programs kept per Trace, one per input shape (least recently used dropped)
 MAX_PATHS = 8  # guarded paths per program; an example that fits none beyond runs eagerly
+BACKENDS = ("python", "numpy")  # the Python program (exact, the default) or numpy over a batch
 
 
 # --------------------------------------------------------------------------------- Trace
 class _Entry:
-    """The recorded paths of one input shape and the program made from them."""
+    """The recorded paths of one input shape and the programs made from them."""
 
-    __slots__ = ("program", "records")
+    __slots__ = ("program", "records", "vector")
 
-    def __init__(self, records: list[Record], program: Program) -> None:
+    def __init__(
+        self, records: list[Record], program: Program, vector: VectorProgram | None = None
+    ) -> None:
         self.records = records
         self.program = program
+        self.vector = vector  # the numpy backend's program over a batch, when there is one
 
 
 class Trace:
@@ -80,7 +86,21 @@ class Trace:
         params: Sequence[Value],
         check: bool = False,
         describe: Describe | None = None,
+        backend: str = "python",
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(
+                f"trace: backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}"
+            )
+        if backend == "numpy":
+            try:
+                import numpy  # noqa: F401
+            except ImportError as e:
+                raise ImportError(
+                    "trace(..., backend='numpy') needs numpy: pip install 'deltagrad[fast]', "
+                    "or leave backend='python'"
+                ) from e
+        self.backend = backend
         if not callable(fn):
             raise TypeError(f"trace: fn must be callable, got {type(fn).__name__}")
         self.fn = fn
@@ -97,6 +117,7 @@ class Trace:
         self._index = {id(p): i for i, p in enumerate(self.params)}
         self._programs: dict[Shape, _Entry] = {}
         self._latest: Program | None = None
+        self._latest_entry: _Entry | None = None
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
         except (TypeError, ValueError):
@@ -108,6 +129,16 @@ class Trace:
         if self._latest is None:
             raise TraceError("trace: nothing traced yet; call the step once, then read .source")
         return self._latest.source
+
+    @property
+    def vector_source(self) -> str:
+        """The numpy backend's program of the latest call (backend='numpy' only)."""
+        entry = self._latest_entry
+        if entry is None or entry.vector is None:
+            raise TraceError(
+                "trace: no numpy program; trace with backend='numpy' and call the step once"
+            )
+        return entry.vector.source
 
     def __call__(self, *inputs: Any) -> float:
         """Run one example: add d(loss)/dp into p.grad for every p in params; return the loss."""
@@ -158,6 +189,13 @@ class Trace:
                 self._check(entry, shape, row)
         if is_anomaly_enabled():  # debugging: the eager engine finds the node that made a NaN
             return self._eager(shape, rows)
+        if entry.vector is not None:
+            try:
+                return entry.vector.function(rows, self.params)
+            except VectorMiss:  # an example takes another branch: the Python program's paths
+                pass
+            except (ArithmeticError, ValueError, DomainError):
+                return self._eager(shape, rows)  # the eager engine's error, or its numbers
         losses: list[float] = []
         while len(losses) < len(rows):
             rest = rows[len(losses) :] if losses else rows
@@ -193,12 +231,16 @@ class Trace:
             lower(rec, inputs, self._index, params, self.describe) for rec in records
         ]
         program = emit(paths, inputs, self._arg_names)
-        entry = _Entry(records, program)
+        vector = None
+        if self.backend == "numpy" and len(paths) == 1:
+            vector = emit_vector(paths[0], inputs, self._arg_names)
+        entry = _Entry(records, program, vector)
         self._programs.pop(shape, None)
         if len(self._programs) >= CACHE_SIZE:
             self._programs.pop(next(iter(self._programs)))
         self._programs[shape] = entry  # most recently used last
         self._latest = program
+        self._latest_entry = entry
         return entry
 
     def _entry(self, shape: Shape, row: tuple[Any, ...]) -> _Entry:
@@ -208,6 +250,7 @@ class Trace:
             return self._make(shape, [self._record(shape, row)])
         self._programs[shape] = entry  # most recently used last
         self._latest = entry.program
+        self._latest_entry = entry
         return entry
 
     def _record(self, shape: Shape, row: tuple[Any, ...]) -> Record:
@@ -260,6 +303,7 @@ class Trace:
         """Forget every recorded program (the next call traces again)."""
         self._programs.clear()
         self._latest = None
+        self._latest_entry = None
 
 
 def trace(
@@ -268,6 +312,7 @@ def trace(
     *,
     check: bool = False,
     describe: Describe | None = None,
+    backend: str = "python",
 ) -> Trace:
     """Record fn's graph once per input shape and replay it as generated straight-line Python.
 
@@ -279,5 +324,11 @@ def trace(
     follows: check=True re-traces every call and raises TraceMismatchError at the first op
     that differs from the recorded path. describe(node) -> Note | None, if given, says what a
     node is, for the program's comments and names (nn.program_notes gives a network's).
+
+    backend='numpy' also writes the step as array code over a batch (autograd.tracing.vector:
+    sibling linear nodes as one matrix product, an op over them as one array op), run by
+    batch() and replay() on one path's examples; its numbers agree with the eager engine's to
+    rounding, not to the bit. It needs numpy (pip install 'deltagrad[fast]'). The default,
+    'python', is exact.
     """
-    return Trace(fn, params, check, describe)
+    return Trace(fn, params, check, describe, backend)

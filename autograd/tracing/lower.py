@@ -104,11 +104,18 @@ class Note:
 
     forward, backward: a comment heading the node's lines in that pass, shown where it differs
     from the last one shown; gradient: the word the name of the node's gradient starts with.
+    For the numpy program (autograd.tracing.vector), where nodes of one layer are one array:
+    vector, the array's name (z_2); vector_gradient, its gradient's (delta_2); weights and bias,
+    the names of a linear layer's weight matrix and bias vector (w_2, b_2).
     """
 
     forward: str | None = None
     backward: str | None = None
     gradient: str = "g"
+    vector: str | None = None
+    vector_gradient: str | None = None
+    weights: str | None = None
+    bias: str | None = None
 
 
 Describe = Callable[[Value], Note | None]  # a caller's hook: what a node is
@@ -183,7 +190,7 @@ def lower(
                     "apply",
                     tuple(value[id(p)] for p in n.parents),
                     (out,),
-                    {"op": n._op, "row": row},
+                    {"op": n._op, "row": row, "note": note},
                     _heading(note.forward if note else None, last),
                 )
             )

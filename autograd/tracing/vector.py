@@ -1,0 +1,639 @@
+"""The numpy emitter: one lowered path as array code over a batch, with the layers found.
+
+``trace(fn, params, backend="numpy")`` writes this program beside the Python one. Every value
+the per-example program computes becomes an array over the batch (one row per example), and
+the equations are grouped where the graph has the shape of a layer:
+
+- sibling ``linear`` nodes that read the same input vector, each with its own parameters as
+  weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``;
+- the same one-input op applied to the members of such a group is one array op: ``A = f(Z)``;
+- anything else is one array op per node, on the batch's column of each input.
+
+The groups are found from the equations alone (the op of each node and which values it reads),
+not from nn's layer objects, so a hand-built graph of the same shape is grouped too. The
+backward pass of a group comes from its op's row: ``linear``'s local derivatives ∂z/∂w_k = x_k,
+∂z/∂x_k = w_k, ∂z/∂b = 1 (checked on the row before a group is made) give, over the batch,
+``gW = gZᵀ X``, ``gX = gZ W``, ``gb = Σ gZ``; a one-input op's derivative formula is evaluated
+on whole arrays. numpy is imported when such a program is made, never by ``import autograd``.
+
+The numbers agree with the eager engine's to rounding (a matrix product adds in another
+order), not to the bit; the Python trace stays the exact one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ops as _ops
+from ..symbolic import Expr
+from .lower import Atom, Equation, Path, Var
+
+__all__ = ["VectorProgram", "emit_vector"]
+
+
+def _literal(x: float) -> str:
+    """x as source: a number, or the names of infinity and NaN in the program's namespace."""
+    if math.isfinite(x):
+        return f"({x!r})" if x < 0 or math.copysign(1.0, x) < 0 else repr(x)
+    if math.isnan(x):
+        return "_nan"
+    return "_inf" if x > 0 else "(-_inf)"
+
+
+class Miss(Exception):
+    """Raised inside a program when an example of the batch fails the path's guard."""
+
+
+@dataclass
+class VectorProgram:
+    """A compiled array program: its source and the function it defines."""
+
+    source: str
+    function: Callable[[Sequence[tuple[Any, ...]], list[Any]], list[float]]
+
+
+@dataclass(eq=False)
+class _Linear:
+    """Sibling linear nodes over one input vector: Z = X @ W.T + b."""
+
+    xs: tuple[Atom, ...]
+    members: list[Equation] = field(default_factory=list)
+    weights: list[list[int]] = field(default_factory=list)  # param indices, one row per member
+    biases: list[int] = field(default_factory=list)
+    name: str = ""
+    # names in the program: the weight matrix, the bias, their index arrays, the input matrix
+    w: str = ""
+    b: str = ""
+    w_index: str = ""
+    b_index: str = ""
+    x: str = ""
+
+
+@dataclass(eq=False)
+class _Elementwise:
+    """One one-input op applied to columns of a group."""
+
+    op: Any
+    row: Any
+    source: _Linear | _Elementwise
+    columns: list[int] = field(default_factory=list)
+    members: list[Equation] = field(default_factory=list)
+    name: str = ""
+
+
+_Group = _Linear | _Elementwise
+
+
+def _linear_row_is_a_product(row: Any, n: int) -> bool:
+    """True if linear's row says ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1 (the matrix form)."""
+    ds = row.derivatives
+    if ds is None or len(ds) != 2 * n + 1:
+        return False
+    for k in range(n):
+        if ds[k].kind != "var" or ds[k].value != f"_i{n + k}":
+            return False
+        if ds[n + k].kind != "var" or ds[n + k].value != f"_i{k}":
+            return False
+    return bool(ds[2 * n].kind == "const" and ds[2 * n].value == 1.0)
+
+
+def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
+    """Array versions of the float functions rows call (others run element by element)."""
+    o = _ops.OPS
+
+    def sigmoid(x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def relu(x: Any) -> Any:
+        return np.where(x > 0.0, x, 0.0)
+
+    def softplus(x: Any) -> Any:
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+    table: dict[Callable[..., Any], Callable[..., Any]] = {
+        o["exp"].forward: np.exp,
+        o["log"].forward: np.log,
+        o["tanh"].forward: np.tanh,
+        o["sqrt"].forward: np.sqrt,
+        o["sin"].forward: np.sin,
+        o["cos"].forward: np.cos,
+        o["tan"].forward: np.tan,
+        o["arcsin"].forward: np.arcsin,
+        o["arccos"].forward: np.arccos,
+        o["arctan"].forward: np.arctan,
+        o["abs"].forward: np.abs,
+        o["sigmoid"].forward: sigmoid,
+        o["relu"].forward: relu,
+        o["softplus"].forward: softplus,
+        o["**"].forward: np.power,
+        math.exp: np.exp,
+        math.log: np.log,
+        math.sqrt: np.sqrt,
+        math.tanh: np.tanh,
+        math.sin: np.sin,
+        math.cos: np.cos,
+        abs: np.abs,
+    }
+    return table
+
+
+class _Writer:
+    """Writes one path's array program."""
+
+    def __init__(self, path: Path, inputs: Sequence[Var], np: Any) -> None:
+        self.path = path
+        self.np = np
+        self.fast = _numpy_functions(np)
+        self.namespace: dict[str, Any] = {
+            "_np": np,
+            "_Miss": Miss,
+            "_inf": math.inf,
+            "_nan": math.nan,
+        }
+        self.functions: dict[Callable[..., Any], str] = {}
+        self.used: set[str] = {"_np", "_Miss", "_inf", "_nan", "_R", "_P", "_X", "_seed", "_data"}
+        self.param_of: dict[int, int] = {id(v): i for i, v, _ in path.params}
+        self.input_of: dict[int, int] = {id(v): k for k, v in enumerate(inputs)}
+        self.name: dict[int, str] = {}  # a single node's array, by the id of its Var
+        self.member: dict[int, tuple[_Group, int]] = {}  # a grouped node: its group and column
+        self.groups: list[_Group] = []
+        self.scalars: set[int] = set()  # parameters used one by one (not in a group)
+        self.arrays: set[int] = set()  # single nodes computed as arrays over the batch
+        self.lines: list[str] = []
+
+    # ------------------------------------------------------------------ names
+    def make(self, wanted: str, fallback: str) -> str:
+        base = "".join(c if c.isalnum() else "_" for c in wanted).strip("_") or fallback
+        if base[0].isdigit():
+            base = "v_" + base
+        name, k = base, 2
+        while name in self.used:
+            name, k = f"{base}_{k}", k + 1
+        self.used.add(name)
+        return name
+
+    def function(self, fn: Callable[..., Any], wanted: str) -> str:
+        if fn not in self.functions:
+            array = self.fast.get(fn)
+            if array is None:  # no array version: element by element, as the row computes it
+                array = self.np.vectorize(fn, otypes=[float])
+            else:  # named as numpy names it (power for **)
+                wanted = str(getattr(array, "__name__", wanted))
+            name = "_" + self.make(wanted, "f")
+            self.functions[fn] = name
+            self.namespace[name] = array
+        return self.functions[fn]
+
+    def atom(self, a: Atom) -> str:
+        """An input of an equation as an array expression (or a number)."""
+        if not isinstance(a, Var):
+            return _literal(a)
+        key = id(a)
+        if key in self.param_of:
+            i = self.param_of[key]
+            self.scalars.add(i)
+            return f"_data[{i}]"
+        if key in self.input_of:
+            return f"_X[:, {self.input_of[key]}]"
+        if key in self.member:
+            group, column = self.member[key]
+            return f"{group.name}[:, {column}]"
+        return self.name[key]
+
+    def is_array(self, a: Atom) -> bool:
+        """True if a has a value per example (an input, or computed from one)."""
+        return (
+            isinstance(a, Var)
+            and id(a) not in self.param_of
+            and (id(a) in self.input_of or id(a) in self.member or id(a) in self.arrays)
+        )
+
+    def formula(self, e: Expr, names: Mapping[str, str]) -> str:
+        """e as array code: operators on arrays, comparisons as 0/1 masks."""
+        memo: dict[int, str] = {}
+        stack: list[tuple[Expr, bool]] = [(e, False)]
+        while stack:
+            x, done = stack.pop()
+            if id(x) in memo:
+                continue
+            if not done:
+                stack.append((x, True))
+                stack.extend((a, False) for a in x.args)
+                continue
+            kind = x.kind
+            if kind == "var":
+                text = names[x.value]
+            elif kind == "const":
+                text = _literal(float(x.value))
+            elif kind == "neg":
+                text = f"(-{memo[id(x.args[0])]})"
+            elif kind == "call":
+                assert x.fn is not None
+                fn = self.function(x.fn, str(x.value))
+                text = f"{fn}({', '.join(memo[id(a)] for a in x.args)})"
+            else:
+                a, b = (memo[id(y)] for y in x.args)
+                if kind in ("<", "<=", ">", ">=", "==", "!="):
+                    text = f"_np.where({a} {kind} {b}, 1.0, 0.0)"
+                else:
+                    text = f"({a} {kind} {b})"
+            memo[id(x)] = text
+        return memo[id(e)]
+
+    # ------------------------------------------------------------------ grouping
+    def find_groups(self) -> None:
+        """Which apply equations form layers: linear siblings, then one-input ops over them."""
+        linear: dict[tuple[Any, ...], _Linear] = {}
+        elementwise: dict[tuple[int, int], _Elementwise] = {}
+        for eq in self.path.forward:
+            if eq.primitive != "apply":
+                continue
+            op, row = eq.params["op"], eq.params["row"]
+            out = eq.outputs[0]
+            if op.name == "linear":
+                n = (len(eq.inputs) - 1) // 2
+                ws, xs, b = eq.inputs[:n], eq.inputs[n : 2 * n], eq.inputs[-1]
+                params = [self.param_of.get(id(w)) for w in (*ws, b)]
+                if n == 0 or None in params or not _linear_row_is_a_product(row, n):
+                    continue
+                key = tuple(id(x) if isinstance(x, Var) else ("c", x) for x in xs)
+                group = linear.get(key)
+                if group is None:
+                    group = linear[key] = _Linear(tuple(xs))
+                    self.groups.append(group)
+                self.member[id(out)] = (group, len(group.members))
+                group.members.append(eq)
+                group.weights.append([p for p in params[:n] if p is not None])
+                bias = params[n]
+                group.biases.append(-1 if bias is None else bias)
+            elif len(eq.inputs) == 1 and id(eq.inputs[0]) in self.member:
+                if row.derivatives is None or len(row.derivatives) != 1:
+                    continue
+                source, column = self.member[id(eq.inputs[0])]
+                ekey = (id(op), id(source))
+                egroup = elementwise.get(ekey)
+                if egroup is None or column in egroup.columns:
+                    egroup = elementwise[ekey] = _Elementwise(op, row, source)
+                    self.groups.append(egroup)
+                self.member[id(out)] = (egroup, len(egroup.members))
+                egroup.members.append(eq)
+                egroup.columns.append(column)
+        # a layer's neurons in the order of their parameters (neuron 0 first, as a model lists
+        # them), and an op over a layer in the order of that layer's columns
+        for g in self.groups:
+            if isinstance(g, _Linear):
+                biases = g.biases
+                order = sorted(range(len(g.members)), key=lambda m: biases[m])
+                g.members = [g.members[m] for m in order]
+                g.weights = [g.weights[m] for m in order]
+                g.biases = [g.biases[m] for m in order]
+            else:
+                position = {id(eq.outputs[0]): c for c, eq in enumerate(g.source.members)}
+                # the source's columns as they are once sorted
+                cols = [position[id(eq.inputs[0])] for eq in g.members]
+                order = sorted(range(len(cols)), key=cols.__getitem__)
+                g.members = [g.members[m] for m in order]
+                g.columns = [cols[m] for m in order]
+            for c, eq in enumerate(g.members):
+                self.member[id(eq.outputs[0])] = (g, c)
+        # an op over a layer of one neuron is that one node
+        gone = [g for g in self.groups if isinstance(g, _Elementwise) and len(g.members) < 2]
+        for g in gone:
+            for eq in g.members:
+                del self.member[id(eq.outputs[0])]
+        self.groups = [g for g in self.groups if all(g is not h for h in gone)]
+        for k, g in enumerate(self.groups):
+            g.name = self.make(self.group_name(g, k), f"G{k}")
+        # the member of each group the forward pass meets first: where the group is computed
+        self.first: dict[int, Equation] = {}
+        for eq in self.path.forward:
+            if eq.primitive == "apply" and id(eq.outputs[0]) in self.member:
+                self.first.setdefault(id(self.member[id(eq.outputs[0])][0]), eq)
+
+    def group_name(self, g: _Group, k: int) -> str:
+        """The caller's name for the layer's array (describe's Note.vector), else Z0, A1, ..."""
+        note = g.members[0].params.get("note")
+        if note is not None and note.vector:
+            return str(note.vector)
+        return f"{'Z' if isinstance(g, _Linear) else 'A'}{k}"
+
+    def group_names(self, g: _Group) -> tuple[str, str, str]:
+        """The names of g's gradient, and of a linear group's weight matrix and bias vector."""
+        note = g.members[0].params.get("note")
+        gradient = (note.vector_gradient if note is not None else None) or f"g_{g.name}"
+        weights = (note.weights if note is not None else None) or f"W_{g.name}"
+        bias = (note.bias if note is not None else None) or f"b_{g.name}"
+        return gradient, weights, bias
+
+    # ------------------------------------------------------------------ forward
+    def matrix(self, atoms: Sequence[Atom]) -> str:
+        """The batch's matrix whose columns are these atoms (a slice or a group where it can)."""
+        keys = [id(a) if isinstance(a, Var) else None for a in atoms]
+        cols = [self.input_of.get(k) if k is not None else None for k in keys]
+        if all(c is not None for c in cols):
+            first = cols[0]
+            assert first is not None
+            if cols == list(range(first, first + len(cols))):
+                return f"_X[:, {first}:{first + len(cols)}]"
+            return f"_X[:, {cols!r}]"
+        members = [self.member.get(k) if k is not None else None for k in keys]
+        if all(m is not None for m in members):
+            groups = {id(m[0]) for m in members if m is not None}
+            if len(groups) == 1:
+                g = members[0][0]  # type: ignore[index]
+                columns = [m[1] for m in members if m is not None]
+                if columns == list(range(len(g.members))):
+                    return g.name
+                return f"{g.name}[:, {columns!r}]"
+        return f"_np.stack([{', '.join(self.atom(a) for a in atoms)}], axis=1)"
+
+    def forward(self) -> list[str]:
+        out: list[str] = []
+        emitted: set[int] = set()
+        for eq in self.path.forward:
+            note = [f"# {eq.note}"] if eq.note else []
+            if eq.primitive == "apply":
+                key = id(eq.outputs[0])
+                if key in self.member:
+                    group, _ = self.member[key]
+                    if id(group) in emitted:
+                        continue
+                    emitted.add(id(group))
+                    out += note + self.forward_group(group)
+                    continue
+                op, row = eq.params["op"], eq.params["row"]
+                name = self.name[key] = self.make(eq.outputs[0].wanted, "v")
+                if any(self.is_array(a) for a in eq.inputs):
+                    self.arrays.add(key)
+                else:  # made an array below, with + _zero
+                    self.arrays.add(key)
+                names = {f"_i{k}": self.atom(a) for k, a in enumerate(eq.inputs)}
+                if op.name == "linear" and row.forward.depth() > 50:
+                    n = (len(eq.inputs) - 1) // 2
+                    text = (
+                        f"{self.matrix(eq.inputs[n : 2 * n])} @ "
+                        f"_np.array([{', '.join(self.atom(a) for a in eq.inputs[:n])}]) + "
+                        f"{self.atom(eq.inputs[-1])}"
+                    )
+                else:
+                    text = self.formula(row.forward, names)
+                if not any(self.is_array(a) for a in eq.inputs):
+                    text += " + _zero"  # parameters and constants only: one value per example
+                out += [*note, f"{name} = {text}"]
+            elif eq.primitive == "guard":
+                x = self.atom(eq.inputs[0])
+                checks = []
+                for test, c, outcome in eq.params["tests"]:
+                    said = f"({x} {test} {_literal(c)})"
+                    checks.append(said if outcome else f"~{said}")
+                out.append(f"if not _np.all({' & '.join(checks)}): raise _Miss")
+            elif eq.primitive == "loss":
+                loss = eq.inputs[0]
+                zero = "" if self.is_array(loss) else " + _zero"
+                out.append(f"_loss = {self.atom(loss)}{zero}")
+        return out
+
+    def forward_group(self, g: _Group) -> list[str]:
+        if isinstance(g, _Linear):
+            _, w, b = self.group_names(g)
+            g.w, g.b = self.make(w, "W"), self.make(b, "b")
+            g.w_index = self.make(f"{g.w}_index", "W_index")
+            g.b_index = self.make(f"{g.b}_index", "b_index")
+            self.namespace[g.w_index] = self.np.array(g.weights, dtype=self.np.intp)
+            self.namespace[g.b_index] = self.np.array(g.biases, dtype=self.np.intp)
+            x = self.matrix(g.xs)
+            if not x.isidentifier():
+                g.x = self.make(f"{g.name}_in", "X")
+                lines = [f"{g.x} = {x}"]
+            else:
+                g.x, lines = x, []
+            return [
+                f"{g.w} = _data[{g.w_index}]",
+                f"{g.b} = _data[{g.b_index}]",
+                *lines,
+                f"{g.name} = {g.x} @ {g.w}.T + {g.b}",
+            ]
+        cols = g.columns
+        src = g.source.name
+        arg = src if cols == list(range(len(g.source.members))) else f"{src}[:, {cols!r}]"
+        text = self.formula(g.row.forward, {"_i0": arg})
+        return [f"{g.name} = {text}"]
+
+    # ------------------------------------------------------------------ backward
+    def backward(self) -> list[str]:
+        """Reverse mode over the forward equations, a group's gradient as one matrix."""
+        out: list[str] = []
+        # the values that lead to a parameter: only their gradients are computed
+        needed: set[int] = set(self.param_of)
+        for eq in self.path.forward:
+            if eq.primitive == "apply" and any(
+                isinstance(a, Var) and id(a) in needed for a in eq.inputs
+            ):
+                needed.add(id(eq.outputs[0]))
+        single: dict[int, str] = {}  # a single node's gradient array, once it has one
+        whole: dict[int, str] = {}  # a group's gradient matrix, once it has one
+
+        def group_grad(g: _Group) -> str:
+            if id(g) not in whole:
+                whole[id(g)] = self.make(self.group_names(g)[0], "gG")
+                out.append(f"{whole[id(g)]} = _np.zeros_like({g.name})")
+            return whole[id(g)]
+
+        def add(a: Atom, term: str) -> None:
+            """Add term (an array over the batch) to the gradient of a."""
+            if not isinstance(a, Var) or id(a) not in needed:
+                return
+            key = id(a)
+            if key in self.param_of:
+                out.append(f"_grad[{self.param_of[key]}] += _np.sum({term})")
+            elif key in self.member:
+                group, column = self.member[key]
+                out.append(f"{group_grad(group)}[:, {column}] += {term}")
+            elif key in single:
+                out.append(f"{single[key]} = {single[key]} + {term}")
+            else:
+                single[key] = self.make(f"g_{self.name[key]}", "g")
+                out.append(f"{single[key]} = {term}")
+
+        def add_group(g: _Group, term: str) -> None:
+            """Add term (a matrix over the batch and g's columns) to g's gradient."""
+            if id(g) in whole:
+                out.append(f"{whole[id(g)]} = {whole[id(g)]} + {term}")
+            else:
+                whole[id(g)] = self.make(self.group_names(g)[0], "gG")
+                out.append(f"{whole[id(g)]} = {term}")
+
+        last: list[str | None] = [None]
+
+        def heading(eq: Equation) -> None:
+            """The caller's comment on this part of the backward pass, where it changes."""
+            note = eq.params.get("note")
+            text = note.backward if note is not None else None
+            if text is not None and text != last[0]:
+                out.append(f"# {text}")
+                last[0] = text
+
+        add(self.path.forward[-1].inputs[0], "_seed")
+        done: set[int] = set()
+        for eq in reversed(self.path.forward):
+            if eq.primitive != "apply" or id(eq.outputs[0]) not in needed:
+                continue
+            key = id(eq.outputs[0])
+            if key in self.member:
+                group, _ = self.member[key]
+                # a layer's backward comes once every member's gradient is complete: at the
+                # member the forward pass computed first (the last one this reverse loop meets)
+                if eq is not self.first[id(group)] or id(group) in done:
+                    continue
+                done.add(id(group))
+                if id(group) not in whole:  # nothing reaches it
+                    continue
+                heading(eq)
+                self.backward_group(group, whole[id(group)], add, add_group, out)
+                continue
+            if key not in single:
+                continue
+            g = single[key]
+            row = eq.params["row"]
+            names = {f"_i{k}": self.atom(a) for k, a in enumerate(eq.inputs)}
+            names["_out"] = self.atom(eq.outputs[0])
+            heading(eq)
+            ds = row.derivatives
+            if ds is None or (
+                any(d.has_comparison() for d in ds) and eq.params["op"].name in ("**",)
+            ):  # the row's own rule, example by example (its special cases included)
+                rule = self.rule(eq.params["op"])
+                held = self.make("local", "local")
+                args = ", ".join(names[f"_i{k}"] for k in range(len(eq.inputs)))
+                out.append(f"{held} = {rule}(_zero, {args}, {names['_out']})")
+                for k, a in enumerate(eq.inputs):
+                    add(a, f"{g} * {held}[{k}]")
+                continue
+            for a, d in zip(eq.inputs, ds, strict=True):
+                if not isinstance(a, Var) or id(a) not in needed:
+                    continue
+                if d.kind == "const" and d.value == 1.0:
+                    add(a, g)
+                else:
+                    add(a, f"{g} * {self.formula(d, names)}")
+        return out
+
+    def rule(self, op: Any) -> str:
+        """op's derivative rule over arrays: the float rule, example by example."""
+        np = self.np
+
+        def rule(zero: Any, *arrays: Any) -> tuple[Any, ...]:
+            columns = zip(*(np.broadcast_to(a, zero.shape) for a in arrays), strict=True)
+            rows = [op.derivative(*map(float, r)) for r in columns]
+            return tuple(np.array(c, dtype=float) for c in zip(*rows, strict=True))
+
+        name = "_" + self.make(f"d_{op.name}", "rule")
+        self.namespace[name] = rule
+        return name
+
+    def backward_group(
+        self,
+        g: _Group,
+        gg: str,
+        add: Callable[[Atom, str], None],
+        add_group: Callable[[_Group, str], None],
+        out: list[str],
+    ) -> None:
+        if isinstance(g, _Linear):
+            # linear's row over the batch: ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1 give
+            # gW = gZᵀ X (BP4), gb = Σ gZ (BP3), gX = gZ W (the step into BP2)
+            flat = [i for row in g.weights for i in row]
+            if len(set(flat)) == len(flat) and len(set(g.biases)) == len(g.biases):
+                out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}  # BP4")
+                out.append(f"_grad[{g.b_index}] += {gg}.sum(axis=0)  # BP3")
+            else:  # a parameter used twice in the layer: each use adds its part
+                out.append(f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})  # BP4")
+                out.append(f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))  # BP3")
+            inner = [a for a in g.xs if isinstance(a, Var) and id(a) not in self.input_of]
+            if not inner:
+                return
+            source = self.whole_group(g.xs)
+            if source is not None:
+                add_group(source, f"{gg} @ {g.w}")
+                return
+            gx = self.make(f"g_{g.x}", "gX")
+            out.append(f"{gx} = {gg} @ {g.w}")
+            for k, a in enumerate(g.xs):
+                add(a, f"{gx}[:, {k}]")
+            return
+        # A = f(Z[:, cols]): gZ[:, cols] += gA ⊙ f′(Z[:, cols]) from the op's row
+        src = g.source
+        full = g.columns == list(range(len(src.members)))
+        arg = src.name if full else f"{src.name}[:, {g.columns!r}]"
+        d = g.row.derivatives[0]
+        local = (
+            None
+            if d.kind == "const" and d.value == 1.0
+            else self.formula(d, {"_i0": arg, "_out": g.name})
+        )
+        term = gg if local is None else f"{gg} * {local}"
+        if full:
+            add_group(src, term)
+            return
+        held = self.make(f"g_{g.name}_in", "gA")
+        out.append(f"{held} = {term}")
+        for k, col in enumerate(g.columns):
+            add(src.members[col].outputs[0], f"{held}[:, {k}]")
+
+    def whole_group(self, atoms: Sequence[Atom]) -> _Group | None:
+        """The group whose columns, in order, are exactly these atoms, if there is one."""
+        members = [self.member.get(id(a)) if isinstance(a, Var) else None for a in atoms]
+        if not members or any(m is None for m in members):
+            return None
+        first = members[0]
+        assert first is not None
+        g = first[0]
+        if len(atoms) != len(g.members):
+            return None
+        if all(m is not None and m[0] is g and m[1] == k for k, m in enumerate(members)):
+            return g
+        return None
+
+
+def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> VectorProgram:
+    """The compiled array program of one lowered path (inputs: one variable per input number).
+
+    args are the traced function's argument names, shown in a comment.
+    """
+    import numpy as np
+
+    w = _Writer(path, inputs, np)
+    w.find_groups()
+    forward = w.forward()
+    backward = w.backward()
+    index = sorted({i for i, _, _ in path.params})
+    w.namespace["_INDEX"] = index
+    body = [
+        "def _program(_rows, _P):",
+        '    """The traced step over a batch of examples: forward, backward; into .grad."""',
+        f"    # one row per example: its seed, then its inputs ({', '.join(args) or '-'})",
+        "    _R = _np.asarray(_rows, dtype=float)",
+        "    _seed = _R[:, 0]",
+        "    _X = _R[:, 1:]",
+        "    _zero = _np.zeros(len(_R))",
+        "    # the parameters' values, and their gradients of this call",
+        "    _data = _np.fromiter((p.data for p in _P), float, len(_P))",
+        "    _grad = _np.zeros(len(_P))",
+        "    with _np.errstate(over='raise', divide='raise', invalid='raise', under='ignore'):",
+        "        # forward pass, the batch at once",
+        *("        " + line for line in forward),
+        "        # backward pass: g_v is the gradient of the sum of seed · loss wrt v",
+        *("        " + line for line in backward),
+        "    if not _np.all(_np.isfinite(_loss)):",
+        "        raise FloatingPointError('a loss is not finite')",
+        "    for _i in _INDEX:",
+        "        _P[_i].grad += float(_grad[_i])",
+        "    return _loss.tolist()",
+    ]
+    source = "\n".join(body) + "\n"
+    exec(compile(source, "<deltagrad numpy trace>", "exec"), w.namespace)
+    return VectorProgram(source, w.namespace["_program"])
