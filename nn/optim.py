@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from autograd import Value
 
@@ -162,15 +162,29 @@ class SGD(_Base):
         self.weight_decay = weight_decay
         self.velocity = [0.0] * len(self.params)
 
+    def update(self, w: Any, g: Any, v: Any) -> tuple[Any, Any]:
+        """One step's rule for a weight w with gradient g and velocity v: the new (w, v).
+
+        Arithmetic only, so w, g and v may be floats (step()) or arrays of every parameter
+        (fit's numpy backend): one formula for both.
+        """
+        # weight decay: the gradient of the penalty (λ/2) w² added to C is λ w
+        v = self.momentum * v + (g + self.weight_decay * w)
+        return w - self.lr * v, v
+
+    def state(self) -> list[list[float]]:
+        """The per-parameter state update() reads after w and g: the velocities."""
+        return [self.velocity]
+
+    def begin_step(self) -> None:
+        """Nothing: SGD's rule has no per-step constants."""
+
     def step(self) -> None:
         """Move every parameter by −lr v, where v ← μ v + (∂C/∂w + λ w)."""
         grads = self._grads("SGD")
-        mu, lam, lr = self.momentum, self.weight_decay, self.lr
+        update, velocity = self.update, self.velocity
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            # weight decay: the gradient of the penalty (λ/2) w² added to C is λ w
-            v = mu * self.velocity[i] + (g + lam * p.data)
-            self.velocity[i] = v
-            p.data -= lr * v
+            p.data, velocity[i] = update(p.data, g, velocity[i])
 
 
 class Adam(_Base):
@@ -222,21 +236,41 @@ class Adam(_Base):
         self.eps = eps
         self.weight_decay = weight_decay
         self.t = 0  # steps taken so far
+        self._corrections = (1.0, 1.0)  # 1 − β1^t and 1 − β2^t, set by begin_step()
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def step(self) -> None:
         """Move every parameter by −lr m̂ / (√v̂ + ε) (see the class docstring)."""
         grads = self._grads("Adam")
+        self.begin_step()
+        update, m, v = self.update, self.m, self.v
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            p.data, m[i], v[i] = update(p.data, g, m[i], v[i])
+
+    def begin_step(self) -> None:
+        """Count the step (t ← t + 1) and set its bias corrections 1 − β1^t and 1 − β2^t."""
         beta1, beta2 = self.betas
         self.t += 1
-        correction1 = 1.0 - beta1**self.t
-        correction2 = 1.0 - beta2**self.t
-        lam = self.weight_decay
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            g = g + lam * p.data  # the gradient of the penalty (λ/2) w² added to C is λ w
-            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
-            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            m_hat = self.m[i] / correction1
-            v_hat = self.v[i] / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        self._corrections = (1.0 - beta1**self.t, 1.0 - beta2**self.t)
+
+    def state(self) -> list[list[float]]:
+        """The per-parameter state update() reads after w and g: the moments m and v."""
+        return [self.m, self.v]
+
+    def update(
+        self, w: Any, g: Any, m: Any, v: Any, sqrt: Callable[[Any], Any] = math.sqrt
+    ) -> tuple[Any, Any, Any]:
+        """One step's rule (after begin_step) for w with gradient g and moments m, v.
+
+        Arithmetic and sqrt only, so w, g, m and v may be floats (step()) or arrays of every
+        parameter (fit's numpy backend, with numpy's sqrt): one formula for both.
+        """
+        beta1, beta2 = self.betas
+        correction1, correction2 = self._corrections
+        g = g + self.weight_decay * w  # the gradient of the penalty (λ/2) w² added to C is λ w
+        m = beta1 * m + (1.0 - beta1) * g
+        v = beta2 * v + (1.0 - beta2) * g * g
+        m_hat = m / correction1
+        v_hat = v / correction2
+        return w - self.lr * m_hat / (sqrt(v_hat) + self.eps), m, v

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import numbers
 import random
@@ -13,6 +14,7 @@ from typing import Any
 
 from autograd import Trace, TraceError, Value, gc_paused, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
+from autograd.tracing import VectorMiss
 
 from . import costs
 from .classify import THRESHOLDS, decision_rule, output_activation, predict_class, target_class
@@ -169,6 +171,9 @@ def fit(
         except TraceError:  # examples of different shapes: the eager engine
             step = None
 
+    arrays = None
+    if step is not None and backend == "numpy":
+        arrays = _Arrays.start(step, shape, flats, optimizer)
     show = sys.stderr.isatty() if progress is None else progress
     rng = random.Random(seed)
     order = list(range(n))
@@ -178,24 +183,127 @@ def fit(
         _stop_on_interrupt(history, steps),  # outermost: the bar is closed before its message
         _progress_bar(steps, show) as bar,
         gc_paused(),  # the step's graphs hold no cycles: the collector would only rescan them
+        _kept_in(arrays),  # numpy backend: the arrays written back into the Values at the end
     ):
         for epoch in range(1, epochs + 1):
             rng.shuffle(order)
             for start in range(0, n, size):
                 batch = order[start : start + size]
-                optimizer.zero_grad()
                 rec = record if record is not None and record.wants(len(history), steps) else None
-                if step is not None and rec is None:
-                    cost = _traced_batch(step, shape, [flats[i] for i in batch])
+                done = arrays.batch(batch) if arrays is not None and rec is None else None
+                if done is not None:  # the whole step in arrays, the update included
+                    cost = done
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
                 else:
-                    cost = _eager_batch(model, predict, loss, xs, ys, batch, rec, len(history))
-                if not math.isfinite(cost):
-                    raise TrainingDiverged(cost, len(history) + 1, epoch, history)
-                optimizer.step()
+                    if arrays is not None:  # this step on the Values (a branch, a record)
+                        arrays.save()
+                    optimizer.zero_grad()
+                    if step is not None and rec is None:
+                        cost = _traced_batch(step, shape, [flats[i] for i in batch])
+                    else:
+                        cost = _eager_batch(model, predict, loss, xs, ys, batch, rec, len(history))
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(cost, len(history) + 1, epoch, history)
+                    optimizer.step()
+                    if arrays is not None:
+                        arrays.load()
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
     return history
+
+
+class _Arrays:
+    """fit's numpy backend: parameters, their gradients and the optimizer's state in arrays.
+
+    Each step runs the traced program's array step over the batch and the optimizer's own
+    update() rule on whole arrays (the formula its step() applies to each float), so nothing
+    is computed twice; save() writes everything back into the model's Values and the
+    optimizer's lists (at the end of fit, and before any step that runs on the Values).
+    """
+
+    def __init__(self, np: Any, step: Trace, shape: Any, flats: list[Any], optimizer: Any) -> None:
+        self.np = np
+        self.step = step
+        self.shape = shape
+        self.inputs = np.asarray(flats, dtype=float).reshape(len(flats), -1)
+        self.first = (1.0, *flats[0])
+        self.optimizer = optimizer
+        self.params = step.params
+        self.sqrt = "sqrt" in inspect.signature(optimizer.update).parameters
+        self.grad = np.zeros(len(self.params))
+        self.load()
+
+    @classmethod
+    def start(cls, step: Trace, shape: Any, flats: list[Any], optimizer: Any) -> _Arrays | None:
+        """The arrays for this run, or None where the Values must be used step by step: an
+        optimizer without update()/state()/begin_step(), or one over other parameters."""
+        import numpy as np
+
+        rules = ("update", "state", "begin_step")
+        if not flats or not all(callable(getattr(optimizer, r, None)) for r in rules):
+            return None
+        mine = getattr(optimizer, "params", None)
+        if not isinstance(mine, list) or len(mine) != len(step.params):
+            return None
+        if any(p is not q for p, q in zip(mine, step.params, strict=True)):
+            return None
+        return cls(np, step, shape, flats, optimizer)
+
+    def load(self) -> None:
+        """Read the Values' data and the optimizer's state into the arrays."""
+        np = self.np
+        self.data = np.fromiter((p.data for p in self.params), float, len(self.params))
+        self.state = [np.asarray(s, dtype=float) for s in self.optimizer.state()]
+
+    def save(self) -> None:
+        """Write the arrays into the Values (data and grad) and the optimizer's state lists."""
+        for p, x, g in zip(self.params, self.data.tolist(), self.grad.tolist(), strict=True):
+            p.data = x
+            p.grad = g
+        for kept, array in zip(self.optimizer.state(), self.state, strict=True):
+            kept[:] = array.tolist()
+
+    def batch(self, batch: list[int]) -> float | None:
+        """One step over these examples, in arrays; its cost C, or None if it must run on the
+        Values (an example on another branch, a number the eager engine should report)."""
+        np = self.np
+        program = self.step.vector(self.shape, self.first)
+        if program is None:
+            return None
+        m = len(batch)
+        rows = np.empty((m, self.inputs.shape[1] + 1))
+        rows[:, 0] = _batch_seeds(m)
+        rows[:, 1:] = self.inputs[batch]
+        grad = np.zeros(len(self.params))
+        try:
+            losses = program.step(rows, self.data, grad)
+        except (VectorMiss, ArithmeticError, ValueError):
+            return None
+        if not np.all(np.isfinite(grad)):  # the optimizer's step() says which and what to do
+            return None
+        cost = _batch_total(m).replay(_total_shape(m), [(0.0, *losses.tolist())])[0]
+        self.grad = grad
+        if not math.isfinite(cost):
+            return cost
+        opt = self.optimizer
+        opt.begin_step()
+        if self.sqrt:
+            self.data, *self.state = opt.update(self.data, grad, *self.state, sqrt=np.sqrt)
+        else:
+            self.data, *self.state = opt.update(self.data, grad, *self.state)
+        return cost
+
+
+@contextlib.contextmanager
+def _kept_in(arrays: _Arrays | None) -> Iterator[None]:
+    """On every way out of fit, the numpy backend's arrays written back into the Values."""
+    try:
+        yield
+    finally:
+        if arrays is not None:
+            arrays.save()
 
 
 class _NoBar:

@@ -28,6 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TRACEABLE = tuple(s for s in SCENARIOS if s[0] != "cross_entropy")
 
 
+def flatten_numbers(nested: Any) -> list[float]:
+    """Every number of nested lists, in order."""
+    if isinstance(nested, list | tuple):
+        return [x for item in nested for x in flatten_numbers(item)]
+    return [float(nested)]
+
+
 def close(traced: list[float], eager: list[float]) -> None:
     """Each traced number within 1e-10 of the eager one, relative to the largest of the step."""
     scale = max([abs(x) for x in eager] + [1e-300])
@@ -162,3 +169,77 @@ def test_bad_backends_and_numpy_missing_are_said_plainly() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'deltagrad[fast]'" in done.stdout
+
+
+def run_fit(backend: str, optimizer: str, **options: Any) -> tuple[list[float], MLP, Any]:
+    from nn.optim import Adam
+
+    xs, ys = moons(48, seed=1)
+    model = MLP(2, [6, 5, 1], activation="tanh", output_activation="linear", seed=3)
+    params = model.parameters()
+    opt: Any = (
+        SGD(params, lr=0.05, momentum=0.9, weight_decay=1e-3)
+        if optimizer == "sgd"
+        else Adam(params, lr=0.01, weight_decay=1e-3)
+    )
+    history = fit(model, xs, ys, mse, opt, 6, 16, backend=backend, **options)
+    return history, model, opt
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_the_parameters_and_the_optimizer_live_in_arrays_and_come_back(optimizer: str) -> None:
+    # the arrays run the optimizer's own update() rule: parameters, their last gradients and
+    # the optimizer's state (velocities; moments and t) end as the Python backend leaves them
+    h_py, m_py, o_py = run_fit("python", optimizer)
+    h_np, m_np, o_np = run_fit("numpy", optimizer)
+    close(h_np, h_py)
+    close([p.data for p in m_np.parameters()], [p.data for p in m_py.parameters()])
+    close([p.grad for p in m_np.parameters()], [p.grad for p in m_py.parameters()])
+    for kept_np, kept_py in zip(o_np.state(), o_py.state(), strict=True):
+        assert all(isinstance(x, float) for x in kept_np)  # lists of floats again, not arrays
+        close(kept_np, kept_py)
+    if optimizer == "adam":
+        assert o_np.t == o_py.t == len(h_py)
+    # and training on continues from there as it would have
+    more_np = fit(m_np, *moons(48, seed=1), mse, o_np, 2, 16, backend="python")
+    more_py = fit(m_py, *moons(48, seed=1), mse, o_py, 2, 16, backend="python")
+    close(more_np, more_py)
+
+
+def test_recorded_steps_run_on_the_values_between_array_steps() -> None:
+    from nn.record import Recorder
+
+    kept_py, kept_np = Recorder(every=4), Recorder(every=4)
+    h_py, m_py, _ = run_fit("python", "sgd", record=kept_py)
+    h_np, m_np, _ = run_fit("numpy", "sgd", record=kept_np)
+    close(h_np, h_py)
+    close([p.data for p in m_np.parameters()], [p.data for p in m_py.parameters()])
+    assert [s["step"] for s in kept_np.steps] == [s["step"] for s in kept_py.steps]
+    assert len(kept_np.steps) > 2
+    for a, b in zip(kept_np.steps, kept_py.steps, strict=True):
+        for key in ("w", "b", "grad_w", "grad_b"):  # the Values were up to date at each record
+            close(flatten_numbers(a[key]), flatten_numbers(b[key]))
+
+
+def test_a_diverging_run_leaves_the_values_of_its_last_step() -> None:
+    from nn.train import TrainingDiverged
+
+    xs, ys = moons(32, seed=2)
+    ends = []
+    for backend in ("python", "numpy"):
+        model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+        with pytest.raises(TrainingDiverged) as stop:
+            fit(
+                model,
+                xs,
+                [10.0**150 * y for y in ys],
+                mse,
+                SGD(model.parameters(), lr=1e5),
+                20,
+                8,
+                backend=backend,
+            )
+        ends.append((stop.value.history, [p.data for p in model.parameters()]))
+    (h_py, p_py), (h_np, p_np) = ends
+    assert len(h_np) == len(h_py)
+    close(p_np, p_py)

@@ -53,6 +53,7 @@ __all__ = [
     "Trace",
     "TraceError",
     "TraceMismatchError",
+    "VectorMiss",
     "branch",
     "is_traced_input",
     "trace",
@@ -213,6 +214,11 @@ class Trace:
                     continue
                 entry = self._add_path(shape, entry, row)
         return losses
+
+    def vector(self, shape: Shape, row: tuple[Any, ...]) -> VectorProgram | None:
+        """The numpy program for rows of this shape (traced at row, (seed, *floats), if none
+        is yet), or None: backend='python', or several recorded paths (a branch)."""
+        return self._entry(shape, row).vector
 
     def _names(self, shape: Shape) -> list[str]:
         names: list[str] = []

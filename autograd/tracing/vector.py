@@ -49,10 +49,17 @@ class Miss(Exception):
 
 @dataclass
 class VectorProgram:
-    """A compiled array program: its source and the function it defines."""
+    """A compiled array program: its source, the function on Values and the array step.
+
+    function(rows, params) runs rows (seed, *inputs) and adds the gradients into the params'
+    .grad, as the Python program does; step(R, data, grad) is the same on arrays (R one row
+    per example, data and grad indexed as the trace's params), for a loop that keeps the
+    parameters in arrays (fit's numpy backend).
+    """
 
     source: str
     function: Callable[[Sequence[tuple[Any, ...]], list[Any]], list[float]]
+    step: Callable[[Any, Any, Any], Any]
 
 
 @dataclass(eq=False)
@@ -114,6 +121,11 @@ def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
     def softplus(x: Any) -> Any:
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
+    gelu_c, gelu_a = _ops._GELU_C, _ops._GELU_A
+
+    def gelu(x: Any) -> Any:  # the tanh approximation, as the row's forward writes it
+        return 0.5 * x * (1.0 + np.tanh(gelu_c * (x + gelu_a * x * x * x)))
+
     table: dict[Callable[..., Any], Callable[..., Any]] = {
         o["exp"].forward: np.exp,
         o["log"].forward: np.log,
@@ -129,6 +141,7 @@ def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
         o["sigmoid"].forward: sigmoid,
         o["relu"].forward: relu,
         o["softplus"].forward: softplus,
+        o["gelu"].forward: gelu,
         o["**"].forward: np.power,
         math.exp: np.exp,
         math.log: np.log,
@@ -139,6 +152,22 @@ def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
         abs: np.abs,
     }
     return table
+
+
+def _family(op: Any, args: Sequence[str]) -> str | None:
+    """A member of a family of ops (x**c, c**x, leaky_relu, elu) as array code, or None."""
+    if op is None or op.family is None or op.constant is None or len(args) != 1:
+        return None
+    x, c = args[0], _literal(float(op.constant))
+    if op.family == "x**c":
+        return f"_np.power({x}, {c})"
+    if op.family == "c**x":
+        return f"_np.power({c}, {x})"
+    if op.family == "leaky_relu":
+        return f"_np.where({x} > 0.0, {x}, {c} * {x})"
+    if op.family == "elu":  # expm1 of the negative side only: no overflow on the other
+        return f"_np.where({x} > 0.0, {x}, {c} * _np.expm1(_np.minimum({x}, 0.0)))"
+    return None
 
 
 class _Writer:
@@ -233,8 +262,12 @@ class _Writer:
                 text = f"(-{memo[id(x.args[0])]})"
             elif kind == "call":
                 assert x.fn is not None
-                fn = self.function(x.fn, str(x.value))
-                text = f"{fn}({', '.join(memo[id(a)] for a in x.args)})"
+                args = [memo[id(a)] for a in x.args]
+                family = _family(x.op, args)
+                if family is not None:
+                    text = family
+                else:
+                    text = f"{self.function(x.fn, str(x.value))}({', '.join(args)})"
             else:
                 a, b = (memo[id(y)] for y in x.args)
                 if kind in ("<", "<=", ">", ">=", "==", "!="):
@@ -613,16 +646,13 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
     index = sorted({i for i, _, _ in path.params})
     w.namespace["_INDEX"] = index
     body = [
-        "def _program(_rows, _P):",
-        '    """The traced step over a batch of examples: forward, backward; into .grad."""',
-        f"    # one row per example: its seed, then its inputs ({', '.join(args) or '-'})",
-        "    _R = _np.asarray(_rows, dtype=float)",
+        "def _step(_R, _data, _grad):",
+        '    """The traced step over a batch of examples: the losses; gradients added to _grad."""',
+        f"    # _R: one row per example, its seed, then its inputs ({', '.join(args) or '-'});",
+        "    # _data, _grad: every parameter's value and gradient, by its index in the trace",
         "    _seed = _R[:, 0]",
         "    _X = _R[:, 1:]",
         "    _zero = _np.zeros(len(_R))",
-        "    # the parameters' values, and their gradients of this call",
-        "    _data = _np.fromiter((p.data for p in _P), float, len(_P))",
-        "    _grad = _np.zeros(len(_P))",
         "    with _np.errstate(over='raise', divide='raise', invalid='raise', under='ignore'):",
         "        # forward pass, the batch at once",
         *("        " + line for line in forward),
@@ -630,10 +660,18 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
         *("        " + line for line in backward),
         "    if not _np.all(_np.isfinite(_loss)):",
         "        raise FloatingPointError('a loss is not finite')",
+        "    return _loss",
+        "",
+        "",
+        "def _program(_rows, _P):",
+        '    """_step on Values: their data in, their gradients added into .grad."""',
+        "    _data = _np.fromiter((p.data for p in _P), float, len(_P))",
+        "    _grad = _np.zeros(len(_P))",
+        "    _loss = _step(_np.asarray(_rows, dtype=float), _data, _grad)",
         "    for _i in _INDEX:",
         "        _P[_i].grad += float(_grad[_i])",
         "    return _loss.tolist()",
     ]
     source = "\n".join(body) + "\n"
     exec(compile(source, "<deltagrad numpy trace>", "exec"), w.namespace)
-    return VectorProgram(source, w.namespace["_program"])
+    return VectorProgram(source, w.namespace["_program"], w.namespace["_step"])
