@@ -17,6 +17,7 @@ TITLES = [
     "### Engine: building while another thread is inside a mode",
     "## Section 2: nn step",
     "### nn: one SGD step, MLP 2-16-16-1, MSE over a batch of 64",
+    "### array step: MLP 2-16-16-1, MSE over a batch of 64, one SGD step",
     "### `deltagrad demo`: wall time with and without trace",
     "### Grader: the search for the learner's formula",
     "## Section 3: engine language",
@@ -32,6 +33,8 @@ HEADERS = [
     "| measure | no mode anywhere | `no_grad()` held by another thread | other thread / none |",
     "| graph | build, time per node | backward, time per node | memory per node, built |",
     "| case | candidates evaluated | time (best of ",
+    "| implementation | time per step (best of ",
+    "| array step ratio | best | median | target | result |",
     "| measure | `autograd.mean` (one node) | chain of `+`, then `/` | chain / mean |",
     "| inputs n | graph nodes | reverse: 1 × `grad` (best of ",
 ]
@@ -84,10 +87,11 @@ def target_rows(output: str) -> list[str]:
     """The rows with a target: build + backward ≥ 2×, memory ≤ 200 B, chain ≤ 1.5× (backward,
     and building inside gc_paused()), the two nn
     eager ratios, the two traced ones, one trace vs an eager step, the program's lines, and
-    building with a mode held by another thread ≤ 1.05× building with none, and the grader's
-    formula search ≤ 2 s in its two cases."""
+    building with a mode held by another thread ≤ 1.05× building with none, the grader's
+    formula search ≤ 2 s in its two cases, and the numpy backend against numpy by hand and
+    PyTorch eager."""
     rows = [line for line in output.splitlines() if re.search(r"[≥≤] [\d.]+", line)]
-    assert len(rows) == 13
+    assert len(rows) == 15
     return rows
 
 

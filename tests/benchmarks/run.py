@@ -50,7 +50,7 @@ from nn.data import moons  # noqa: E402
 from nn.losses import batch_loss, mse  # noqa: E402
 from nn.optim import SGD  # noqa: E402
 from nn.program_notes import backprop_notes  # noqa: E402
-from nn.train import _batch_seeds, _traced_batch  # noqa: E402
+from nn.train import _Arrays, _batch_seeds, _traced_batch  # noqa: E402
 
 # CPU time of this process: on a shared machine, time spent waiting for a core that another
 # process holds does not count (its effect on caches still does, hence the rounds)
@@ -850,6 +850,127 @@ def nn_step(sizes: Sizes) -> str:
     return "\n\n".join([title, check, times_table, ratio_table])
 
 
+# --------------------------------------------------------------------------- array step
+def numpy_by_hand(xs: list[list[float]], ys: list[list[float]], np: Any) -> Callable[[], None]:
+    """One SGD step of the benchmark MLP written by hand in numpy (BP1–BP4 in matrix form)."""
+    weights, biases, _ = weights_of(nn_model())
+    ws = [np.array(w) for w in weights]
+    bs = [np.array(b) for b in biases]
+    x, y = np.array(xs), np.array(ys)
+    m = len(xs)
+
+    def step() -> None:
+        a, acts, zs = x, [x], []
+        for k, (w, b) in enumerate(zip(ws, bs, strict=True)):
+            z = a @ w.T + b
+            zs.append(z)
+            a = z if k == len(ws) - 1 else np.tanh(z)  # tanh hidden, linear output
+            acts.append(a)
+        delta = 2.0 * (a - y) / (m * y.shape[1])  # BP1 for the batch's MSE, linear output
+        for k in range(len(ws) - 1, -1, -1):
+            grad_w, grad_b = delta.T @ acts[k], delta.sum(axis=0)  # BP4, BP3
+            if k:
+                delta = (delta @ ws[k]) * (1.0 - acts[k] * acts[k])  # BP2 (tanh')
+            ws[k] -= NN_LR * grad_w
+            bs[k] -= NN_LR * grad_b
+
+    return step
+
+
+def array_step(sizes: Sizes) -> str:
+    """One SGD step over a batch: deltagrad's numpy backend vs numpy by hand vs PyTorch eager."""
+    try:
+        import numpy as np
+    except ImportError:
+        return "### array step\n\nnumpy is not installed: pip install '.[fast]' to measure it."
+    xs, ys = nn_batch()
+    hand = numpy_by_hand(xs, ys, np)
+    # same work: the numpy backend's gradients against the eager engine's, outside timing
+    model, check = nn_model(), nn_model()
+    step = trace(lambda x, y: mse(model(x), y), model.parameters(), backend="numpy")
+    step.batch(list(zip(xs, ys, strict=True)), _batch_seeds(len(xs)))
+    batch_loss(mse, [check(x) for x in xs], ys).backward()
+    grads = [p.grad for p in check.parameters()]
+    diff = max(abs(p.grad - g) for p, g in zip(model.parameters(), grads, strict=True))
+    scale = max(abs(g) for g in grads)
+
+    model = nn_model()
+    opt = SGD(model.parameters(), lr=NN_LR)
+    step = trace(
+        lambda x, y: mse(model(x), y),
+        model.parameters(),
+        describe=backprop_notes(model),
+        backend="numpy",
+    )
+    shape, flats = step.prepare(list(zip(xs, ys, strict=True)))
+    arrays = _Arrays.start(step, shape, flats, opt)
+    assert arrays is not None
+    everything = list(range(len(xs)))
+    arrays.batch(everything)  # traced and compiled before timing
+
+    def timed(fn: Callable[[], Any], key: str = "step") -> Task:
+        def task() -> Timings:
+            t0 = clock()
+            fn()
+            return {key: clock() - t0}
+
+        return task
+
+    tasks = {
+        "numpy backend": timed(lambda: arrays.batch(everything)),
+        "numpy by hand": timed(hand),
+    }
+    torch_note = ""
+    try:
+        import torch
+    except ImportError:
+        torch_note = " PyTorch is not installed (pip install '.[torch]'): its row is left out."
+    else:
+        torch.set_num_threads(1)
+        net = model.to_torch().double()
+        t_opt = torch.optim.SGD(net.parameters(), lr=NN_LR)
+        tx = torch.tensor(xs, dtype=torch.float64)
+        ty = torch.tensor(ys, dtype=torch.float64)
+
+        def torch_step() -> None:
+            t_opt.zero_grad()
+            ((net(tx) - ty) ** 2).mean().backward()
+            t_opt.step()
+
+        tasks["PyTorch eager"] = timed(torch_step)
+    runs = interleaved(tasks, sizes.nn_rounds * 10)
+    step_time = {k: (best(v["step"]), median(v["step"])) for k, v in runs.items()}
+    what = {
+        "numpy backend": "deltagrad `fit(backend='numpy')`: the traced array step and SGD's update",
+        "numpy by hand": "numpy, BP1–BP4 written by hand in matrix form",
+        "PyTorch eager": "PyTorch eager, float64, one thread",
+    }
+    rows = [[what[k], us(t[0]), us(t[1])] for k, t in step_time.items()]
+    times_table = table(
+        ["implementation", f"time per step (best of {sizes.nn_rounds * 10})", "(median)"], rows
+    )
+    ratios = []
+    pairs = [("numpy backend / numpy by hand", "numpy by hand", 2.0)]
+    if "PyTorch eager" in step_time:
+        pairs.append(("numpy backend / PyTorch eager", "PyTorch eager", 0.5))
+    for label, bottom, bound in pairs:
+        r_best = step_time["numpy backend"][0] / step_time[bottom][0]
+        r_median = step_time["numpy backend"][1] / step_time[bottom][1]
+        ratios.append(
+            [label, times(r_best), times(r_median), *target_cells(r_best, bound, False, sizes)]
+        )
+    ratio_table = table(["array step ratio", "best", "median", "target", "result"], ratios)
+    title = (
+        f"### array step: MLP {NN_INPUTS}-{'-'.join(map(str, NN_WIDTHS))}, MSE over a batch of "
+        f"{NN_BATCH}, one SGD step"
+    )
+    check_line = (
+        f"Same work check (outside timing): the numpy backend's gradients vs the eager engine's, "
+        f"max |diff| = {diff:.3g} (largest gradient {scale:.3g}).{torch_note}"
+    )
+    return "\n\n".join([title, check_line, times_table, ratio_table])
+
+
 # --------------------------------------------------------------------------------- demo
 def demo_wall_time(sizes: Sizes) -> str:
     """Wall time of `deltagrad demo` with and without trace (best of a few runs each)."""
@@ -1053,6 +1174,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield engine_modes(sizes)
     yield "## Section 2: nn step"
     yield nn_step(sizes)
+    yield array_step(sizes)
     yield demo_wall_time(sizes)
     yield formula_search(sizes)
     yield "## Section 3: engine language"
