@@ -30,7 +30,16 @@ from .label import Label
 from .modes import detect_anomaly, gc_paused, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .symbolic import Expr, SymbolicError, symbolic_row
-from .tracing import Note, Trace, TraceError, TraceMismatchError, branch, is_traced_input, trace
+from .tracing import (
+    Note,
+    Trace,
+    TraceError,
+    TraceMismatchError,
+    branch,
+    is_traced_input,
+    max_data,
+    trace,
+)
 from .value import (
     AnomalyError,
     Mask,
@@ -84,6 +93,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log",
+    "max_data",
     "mean",
     "no_grad",
     "numeric_grad",

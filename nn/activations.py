@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from autograd import Value, symbolic_row
+from autograd import Value, max_data, symbolic_row
 from autograd.ops import OPS, Op, elu_op, leaky_relu_op
 
 __all__ = [
@@ -151,7 +151,8 @@ def softmax(values: Sequence[Value | float]) -> list[Value]:
     zs = [v if isinstance(v, Value) else Value(v) for v in values]
     # Subtracting m leaves every a_j unchanged and keeps each e^{z − m} ≤ 1, so nothing overflows.
     # m enters as a constant: softmax is shift-invariant, so ∂a/∂z is exact without m's gradient.
-    m = max(z.data for z in zs)
+    # max_data makes it a constant a trace recomputes for each example.
+    m = max_data(zs)
     exps = [(z - m).exp() for z in zs]
     total = exps[0]
     for e in exps[1:]:

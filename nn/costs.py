@@ -180,7 +180,6 @@ _ROWS = (
         "the one-hot y",
         course="softmax + log-likelihood (Nielsen ch. 3, Goodfellow 6.2.2.3)",
         torch=TorchCost("CrossEntropyLoss", "mean", 1.0, False, "CrossEntropyLoss()"),
-        traceable=False,  # subtracts max(z.data), a constant computed from the data
     ),
     Cost(
         "hinge", losses.hinge, "Σ_j max(0, 1 − y_j a_j)", "a", _ANY,

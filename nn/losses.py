@@ -284,6 +284,8 @@ def cross_entropy(logits: Prediction, class_index: int) -> Value:
     z = _outputs(name, logits)
     n = len(z)
     c = class_index
+    if isinstance(c, Value) and is_traced_input(c):
+        return _cross_entropy_traced(name, z, c)
     if isinstance(c, bool) or not isinstance(c, numbers.Integral):
         raise ValueError(
             f"{name}: the target must be an int class index in 0..{n - 1}, got "
@@ -299,13 +301,50 @@ def cross_entropy(logits: Prediction, class_index: int) -> Value:
             "logits z^L and applies the softmax itself; pass model.layers[-1].z (nn.train.fit "
             "does this for a softmax output layer), or use output_activation='linear'"
         )
-    # m = max_i z_i is a constant (a float, not a node): log Σ e^{z_i} = m + log Σ e^{z_i − m}
-    # for any m, and this one keeps every e^{z_i − m} ≤ 1. As a constant it gets no gradient,
-    # and it needs none, since C does not depend on it.
-    m = max(z_i.data for z_i in z)
+    return _log_sum_exp_minus(z, [1.0 if i == c else 0.0 for i in range(n)])
+
+
+def _log_sum_exp_minus(z: list[Value], onehot: Sequence[Value | float]) -> Value:
+    """C = log Σ_i e^{z_i} − Σ_i y_i z_i for the one-hot target y (so − z_c), stably.
+
+    m = max_i z_i is a constant (autograd.max_data: a leaf, recomputed for each example by a
+    trace): log Σ e^{z_i} = m + log Σ e^{z_i − m} for any m, and this one keeps every
+    e^{z_i − m} ≤ 1. As a constant it gets no gradient, and needs none: C does not depend on
+    it. z_c is written Σ_i y_i z_i (adding the 0s changes no bit) so that the graph is the
+    same whether y is made of numbers or, in a trace, of 0/1 masks of the class input: a
+    traced run then adds every gradient in the eager order, to the bit.
+    """
+    m = autograd.max_data(z)
     log_sum_exp = m + _total([(z_i - m).exp() for z_i in z]).log()
-    # ∂C/∂z_i = e^{z_i} / Σ_k e^{z_k} − 1[i = c] = softmax(z)_i − onehot(c)_i
-    return _labelled(log_sum_exp - z[int(c)])
+    # ∂C/∂z_i = e^{z_i} / Σ_k e^{z_k} − y_i = softmax(z)_i − onehot(c)_i
+    picked = _total([z_i * y_i for z_i, y_i in zip(z, onehot, strict=True)])
+    return _labelled(log_sum_exp - picked)
+
+
+def _cross_entropy_traced(name: str, z: list[Value], c: Value) -> Value:
+    """cross_entropy for a class index that is an input of a trace being recorded (fit's).
+
+    The program reads each example's class as a number, so z_c is picked by 0/1 masks:
+    z_c = Σ_i z_i [c = i] (adding the 0s changes no bit, and each mask's derivative is 0), and
+    the class is checked on every example, as the eager function checks it.
+    """
+    n = len(z)
+    if not (branch(c, ">=", 0.0) and branch(c, "<=", float(n - 1))):
+        raise ValueError(
+            f"{name}: class index {c.data!r} is out of range for {n} logits; use 0..{n - 1}"
+        )
+    picks = [(c >= float(i)) * (c <= float(i)) for i in range(n)]
+    if not branch(_total(picks), "==", 1.0):
+        raise ValueError(
+            f"{name}: the target must be an int class index in 0..{n - 1}, got {c.data!r}"
+        )
+    if _made_by_softmax(z):
+        raise ValueError(
+            f"{name}: got the outputs of a softmax (probabilities), but cross_entropy takes the "
+            "logits z^L and applies the softmax itself; pass model.layers[-1].z (nn.train.fit "
+            "does this for a softmax output layer), or use output_activation='linear'"
+        )
+    return _log_sum_exp_minus(z, picks)
 
 
 def _made_by_softmax(values: list[Value]) -> bool:

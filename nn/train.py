@@ -162,7 +162,7 @@ def fit(
 
     if backend not in ("python", "numpy"):
         raise ValueError(f"fit: backend must be 'python' or 'numpy', got {backend!r}")
-    step = _traced_step(model, loss, row, backend) if trace else None
+    step = _traced_step(model, predict, loss, row, backend) if trace else None
     if step is not None:
         try:  # every example flattened once, for every epoch
             # ints become floats, as Value() and the losses make them (an int would be static)
@@ -374,20 +374,21 @@ def _cost_row(loss: object) -> costs.Cost | None:
 
 
 def _traced_step(
-    model: Any, loss: Loss, row: costs.Cost | None, backend: str = "python"
+    model: Any,
+    predict: Callable[[Any], Prediction],
+    loss: Loss,
+    row: costs.Cost | None,
+    backend: str = "python",
 ) -> Trace | None:
-    """A trace of loss(model(x), y) when the model and loss allow it, else None (eager)."""
-    # a cost row says whether its branches are all autograd.branch (cross_entropy subtracts
-    # max(z.data), a constant computed from the data, which a trace cannot follow)
+    """A trace of loss(predict(x), y) when the model and loss allow it, else None (eager)."""
+    # a cost row says whether its branches are all autograd.branch and its constants from the
+    # data autograd.max_data (softmax's and cross-entropy's shift), which a trace follows
     if not isinstance(model, MLP | Layer | Neuron) or row is None or not row.traceable:
         return None
-    layers = model.layers if isinstance(model, MLP) else [model]
-    if any(getattr(layer, "activation", None) == "softmax" for layer in layers):
-        return None  # softmax subtracts max(z.data), a constant computed from the data
     if not is_grad_enabled():
         return None
     return autograd_trace(
-        lambda x, y: loss(model(x), y),
+        lambda x, y: loss(predict(x), y),
         model.parameters(),
         describe=backprop_notes(model),
         backend=backend,

@@ -41,6 +41,7 @@ from .record import (
     describe_kind,
     flat_rows,
     is_traced_input,
+    max_data,
     rebuild,
     record,
     recording_of,
@@ -56,6 +57,7 @@ __all__ = [
     "VectorMiss",
     "branch",
     "is_traced_input",
+    "max_data",
     "trace",
 ]
 

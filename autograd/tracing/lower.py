@@ -14,6 +14,7 @@ itself knows nothing of what a node means.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,8 @@ class Equation:
       rule        outputs[0] = params["op"]'s derivative rule called on inputs (parents, then the
                   output) as floats; params["derivatives"]: the rule on symbols, or None
       accumulate  outputs[0] (a parameter's gradient) += params["term"]
+      max         outputs[0] = the largest of inputs: a constant computed from the data
+                  (autograd.max_data), recomputed for each example; it has no gradient
     note: the caller's comment heading this step (from describe), or None.
     """
 
@@ -138,6 +141,35 @@ def _heading(text: str | None, last: list[str | None]) -> str | None:
     return text
 
 
+def _forward_positions(rec: Record) -> list[int]:
+    """The positions of rec.order in an order to compute them: parents first (rec.order's), and
+    a max_data constant after the values it is the max of (so its users after those too)."""
+    order = rec.order
+    if not rec.derived:
+        return list(range(len(order)))
+    position = {id(n): i for i, n in enumerate(order)}
+    needs: list[list[int]] = [[position[id(p)] for p in n.parents] for n in order]
+    for m, sources in rec.derived.items():
+        needs[m] = list(sources)
+    users: list[list[int]] = [[] for _ in order]
+    waiting = [0] * len(order)
+    for i, deps in enumerate(needs):
+        for d in set(deps):
+            users[d].append(i)
+        waiting[i] = len(set(deps))
+    ready = [i for i in range(len(order)) if waiting[i] == 0]
+    heapq.heapify(ready)
+    out: list[int] = []
+    while ready:  # the earliest ready position first: rec.order's own order where it can
+        i = heapq.heappop(ready)
+        out.append(i)
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
+    return out
+
+
 def lower(
     rec: Record,
     inputs: Sequence[Var],
@@ -172,9 +204,17 @@ def lower(
     rows: dict[int, SymbolicRow] = {}
     constant: set[int] = set()
     last: list[str | None] = [None]
-    for i, n in enumerate(order):
+    for i in _forward_positions(rec):
+        n = order[i]
         if not n.parents:
-            if id(n) not in value:  # a constant: part of the program
+            if id(n) in value:
+                pass
+            elif i in rec.derived:  # the max of values computed before it (max_data)
+                out = Var("m", f"v{i}")
+                value[id(n)] = out
+                sources = tuple(value[id(order[k])] for k in rec.derived[i])
+                forward.append(Equation("max", sources, (out,)))
+            else:  # a constant: part of the program
                 constant.add(id(n))
                 value[id(n)] = n.data
         else:

@@ -24,7 +24,7 @@ __all__ = ["MAX_DEPTH", "Miss", "Program", "emit"]
 
 MAX_DEPTH = 100  # operations in one generated expression (Python's compiler recurses on depth)
 _HOT = 250  # Python reads its first 256 local variables with one instruction, later ones with two
-_RESERVED = {"_P", "_examples", "_losses", "_seed", "_Miss"}
+_RESERVED = {"_P", "_examples", "_losses", "_seed", "_Miss", "_max"}
 _NEW_PATH = "the trace records one for this example"
 _OPERATOR_WORDS = {"**": "pow", "*": "mul", "/": "div", "+": "add", "-": "sub", ".": "_"}
 
@@ -110,6 +110,7 @@ class _Emitter:
             "_inf": math.inf,
             "_nan": math.nan,
             "_isfinite": math.isfinite,
+            "_max": builtins.max,
             "_Miss": Miss,
         }
         self.params: dict[int, tuple[str, str]] = {}  # index -> (value name, gradient name)
@@ -226,6 +227,10 @@ class _Emitter:
             comment = "  # " + ", ".join(d.unicode(shown) for d in derivatives)
         return [f"{held} = {called}({args}){comment}"]
 
+    def max(self, eq: Equation, names: _Names) -> list[str]:
+        args = ", ".join(self.use(a) for a in eq.inputs)
+        return [f"{self.define(eq.outputs[0], names)} = _max({args})  # max_data: a constant"]
+
     def accumulate(self, eq: Equation, names: _Names) -> list[str]:
         return [f"{self.use(eq.outputs[0])} += {self.term(eq.params['term'])}"]
 
@@ -303,6 +308,7 @@ _WRITERS: dict[str, Callable[[_Emitter, Equation, _Names], list[str]]] = {
     "gradient": _Emitter.gradient,
     "rule": _Emitter.rule,
     "accumulate": _Emitter.accumulate,
+    "max": _Emitter.max,
 }
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "flat_rows",
     "flatten",
     "is_traced_input",
+    "max_data",
     "rebuild",
     "record",
     "recording_of",
@@ -129,11 +130,13 @@ _TESTS: dict[str, Callable[[float, float], bool]] = {
 class _Recording:
     """What a trace being recorded collects besides the graph: its inputs and its guards."""
 
-    __slots__ = ("guards", "inputs")
+    __slots__ = ("derived", "guards", "inputs")
 
     def __init__(self, inputs: Sequence[Value]) -> None:
         self.inputs = frozenset(map(id, inputs))
         self.guards: list[tuple[Value, str, float, bool]] = []
+        # a constant computed from the data by max_data: its leaf, and the values it is the max of
+        self.derived: list[tuple[Value, list[Value]]] = []
 
 
 _recording: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar(
@@ -167,6 +170,28 @@ def branch(v: Value | float, test: str, threshold: float) -> bool:
     return outcome
 
 
+def max_data(values: Sequence[Value]) -> Value:
+    """A constant leaf holding max(v.data for v in values): a shift a trace can follow.
+
+    Softmax and cross-entropy subtract the largest logit m so that no exponential overflows;
+    the result does not depend on m, so m is a constant (a leaf: no gradient flows into it).
+    In eager use this is Value(max(v.data ...)). While a trace is recorded, the program
+    computes the same max from each example's own values instead of keeping the recorded
+    number (written `m = max(z_0, z_1, ...)`, a row-wise max in the numpy program).
+    """
+    vs = list(values)
+    if not vs:
+        raise ValueError("max_data: got no values; pass the list to take the largest of")
+    for i, v in enumerate(vs):
+        if not isinstance(v, Value):
+            raise TypeError(f"max_data: values[{i}] must be a Value, got {type(v).__name__}")
+    m = Value(max(v.data for v in vs))
+    rec = _recording.get()
+    if rec is not None:
+        rec.derived.append((m, vs))
+    return m
+
+
 @contextmanager
 def recording_of(inputs: Sequence[Value]) -> Iterator[_Recording]:
     """While the block runs, branch() collects guards and is_traced_input() knows the inputs."""
@@ -188,6 +213,8 @@ class Record:
     inputs: list[Value]  # one per flat input number, in argument order
     signature: list[tuple[Any, ...]]  # what check=True compares
     guards: list[tuple[int, str, float, bool]]  # (position in order, test, threshold, outcome)
+    # a constant computed from the data (max_data): its position -> the positions it is the max of
+    derived: dict[int, tuple[int, ...]]
 
 
 def record(
@@ -228,19 +255,33 @@ def _record(
                 if id(n) not in position:
                     position[id(n)] = len(order)
                     order.append(n)
+    for _, sources in recording.derived:  # a value the max reads but the loss does not use
+        for v in sources:
+            if id(v) not in position:
+                for n in topological_order(v):
+                    if id(n) not in position:
+                        position[id(n)] = len(order)
+                        order.append(n)
+    derived = {
+        position[id(m)]: tuple(position[id(v)] for v in sources)
+        for m, sources in recording.derived
+        if id(m) in position
+    }
     input_index = {id(v): i for i, v in enumerate(inputs)}
     signature: list[tuple[Any, ...]] = []
-    for n in order:
+    for i, n in enumerate(order):
         if n.parents:
             signature.append(("op", n._op, tuple(position[id(p)] for p in n.parents)))
         elif id(n) in params:
             signature.append(("param", params[id(n)]))
         elif id(n) in input_index:
             signature.append(("input", input_index[id(n)]))
+        elif i in derived:
+            signature.append(("max", derived[i]))
         else:
             signature.append(("constant", repr(n.data)))
     guards = [(position[id(v)], t, c, o) for v, t, c, o in recording.guards]
-    return Record(order, root, loss_size, inputs, signature, guards)
+    return Record(order, root, loss_size, inputs, signature, guards, derived)
 
 
 def describe_kind(kind: tuple[Any, ...], node: Value | None) -> str:
@@ -250,4 +291,6 @@ def describe_kind(kind: tuple[Any, ...], node: Value | None) -> str:
         return f"op '{kind[1].name}'{label}"
     if kind[0] == "constant":
         return f"the constant {kind[1]}{label}"
+    if kind[0] == "max":
+        return f"the max of {len(kind[1])} values (max_data){label}"
     return f"{kind[0]} {kind[1]}{label}"

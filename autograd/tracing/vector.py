@@ -424,6 +424,10 @@ class _Writer:
                     said = f"({x} {test} {_literal(c)})"
                     checks.append(said if outcome else f"~{said}")
                 out.append(f"if not _np.all({' & '.join(checks)}): raise _Miss")
+            elif eq.primitive == "max":  # max_data: each example's own max, row by row
+                name = self.name[id(eq.outputs[0])] = self.make("m", "m")
+                self.arrays.add(id(eq.outputs[0]))
+                out.append(f"{name} = {self.matrix(eq.inputs)}.max(axis=1)  # max_data")
             elif eq.primitive == "loss":
                 loss = eq.inputs[0]
                 zero = "" if self.is_array(loss) else " + _zero"
