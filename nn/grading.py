@@ -353,6 +353,15 @@ class BackpropReport:
             f"cost {self.cost}, {self.trials} random trial(s){batch}"
         )
 
+    def first_wrong(self) -> tuple[str, str] | None:
+        """The first wrong number's symbol in the report's notation (δ^3_0) and where it sits in
+        the learner's lists (deltas[1][0]), or None when there is none."""
+        m = self.mismatch
+        if m is None:
+            return None
+        name = _sym(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
+        return name, self._where(m)
+
     def _where(self, m: Mismatch) -> str:
         """Where the number sits in the learner's lists: [layer − 2], then the example, j, k."""
         ex = [m.example] if m.example is not None else []

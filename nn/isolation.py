@@ -72,7 +72,8 @@ class SettingError(ValueError):
 @dataclass
 class Graded:
     """One submission's result: verdict "ok", "wrong" or "ungradeable" (could not be graded),
-    the report (ok, wrong) or the reason (ungradeable), and what the file printed (capped)."""
+    the report (ok, wrong) or the reason (ungradeable; a phrase to read after the file's name,
+    "could not be imported: …"), and what the file printed (capped)."""
 
     file: str
     verdict: str
@@ -453,7 +454,7 @@ def _import_failure(said: dict[str, Any], path: str, memory: int) -> tuple[str, 
         and module.split(".")[0] == "numpy"
     ):
         return "numpy", (
-            f"{path} imports numpy, which is not installed here: "
+            "it imports numpy, which is not installed here: "
             "pip install 'deltagrad[exercises]' (or pip install numpy), then grade it again"
         )
     if error == "SyntaxError":
@@ -464,7 +465,7 @@ def _import_failure(said: dict[str, Any], path: str, memory: int) -> tuple[str, 
         what = f"{error}: {message}{where}"
         if error == "MemoryError":
             what += f" (the memory limit is {_gib(memory)}; --memory sets it)"
-    return "import", f"{path} could not be imported: {what}"
+    return "import", f"could not be imported: {what}"
 
 
 def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tuple[str, str]:
@@ -522,7 +523,7 @@ def grade_file(
     if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1 << 26:
         raise SettingError(f"memory must be at least 64 MiB (in bytes), got {memory!r}")
     if not os.path.isfile(path):
-        return Graded(path, "ungradeable", reason=f"no such file: {path!r}", cause="import")
+        return Graded(path, "ungradeable", reason="no such file", cause="import")
     child = _Child(path, function, float(timeout), memory)
     try:
         graded = _converse(child, path, function, given, trials, seed, notation, reduction, memory)
@@ -549,13 +550,13 @@ def _converse(
     first = child.next_frame()
     if first is None or first["event"] not in ("imported", "import_failed"):
         cause, reason = _ended(child.finish(), "while being imported", child.timeout, memory)
-        return Graded(path, "ungradeable", reason=f"{path}: {reason}", cause=cause)
+        return Graded(path, "ungradeable", reason=reason, cause=cause)
     if first["event"] == "import_failed":
         cause, reason = _import_failure(first, path, memory)
         return Graded(path, "ungradeable", reason=reason, cause=cause)
     if not first.get("has"):
         reason = (
-            f"{path} defines no function {function!r}; write def {function}(weights, biases, "
+            f"it defines no function {function!r}; write def {function}(weights, biases, "
             "x, y) or pass --function NAME"
         )
         return Graded(path, "ungradeable", reason=reason, cause="function")
@@ -563,7 +564,7 @@ def _converse(
         return Graded(
             path,
             "ungradeable",
-            reason=f"{function!r} in {path} is not a function",
+            reason=f"its {function!r} is not a function",
             cause="function",
         )
     constants = first.get("constants")
@@ -592,7 +593,7 @@ def _converse(
         return Graded(
             path,
             "ungradeable",
-            reason=f"{path} sets {', '.join(from_file)}, and these settings cannot be graded: {e}",
+            reason=f"it sets {', '.join(from_file)}, and these settings cannot be graded: {e}",
             cause="settings",
         )
     inputs = plan.inputs()
@@ -617,7 +618,7 @@ def _converse(
         when = f"while running {function} (trial {len(outcomes) + 1} of {len(inputs)})"
         cause, reason = _ended(status, when, child.timeout, memory)
         if cause != "exit":
-            return Graded(path, "ungradeable", reason=f"{path}: {reason}", cause=cause)
+            return Graded(path, "ungradeable", reason=reason, cause=cause)
         ended = (
             f"the function ended its own process (exit status {status.get('exit')}, as os._exit "
             "does) instead of returning (deltas, grad_w, grad_b)"
