@@ -548,7 +548,9 @@ def _converse(
     memory: int,
 ) -> Graded:
     first = child.next_frame()
-    if first is None or first["event"] not in ("imported", "import_failed"):
+    if first is not None and first["event"] not in ("imported", "import_failed"):
+        raise _ChildData("sent its events out of order")
+    if first is None:
         cause, reason = _ended(child.finish(), "while being imported", child.timeout, memory)
         return Graded(path, "ungradeable", reason=reason, cause=cause)
     if first["event"] == "import_failed":
