@@ -249,3 +249,33 @@ def test_class_options_are_checked_as_usage_errors(
     code = main(["grade", str(SOLUTIONS / "sigmoid_quadratic.py"), *argv])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and needle in err, err
+
+
+def test_the_pages_class_example_is_what_the_command_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (REPO / "docs" / "check-your-backprop.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- class-example:[^\n]*-->\n```\n(.*?)```", page, re.S)
+    assert shown is not None
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    solution = (SOLUTIONS / "sigmoid_quadratic.py").read_text(encoding="utf-8")
+    template = (REPO / "docs" / "exercises" / "sigmoid_quadratic.py").read_text(encoding="utf-8")
+    _, old, new, _ = MUTANTS["missing_sigma_prime"]
+    for name, text in (
+        ("alice", solution),
+        ("bob", template),
+        ("carol", solution.replace(old, new)),
+        ("dan", solution.replace(old, new)),
+        ("erin", UNGRADEABLE["syntax"][0]),
+    ):
+        (folder / f"{name}.py").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = ["grade", "submissions", "--jobs", "2", "--json", "grades.json"]
+    code = main([*argv, "--gradescope", "results.json"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and out == shown[1]
+    carol = json.loads((tmp_path / "grades.json").read_text(encoding="utf-8"))["submissions"][2]
+    first = carol["first_wrong"]
+    assert f'"expected": {first["expected"]!r},' in page
+    assert f'"received": {first["received"]!r}}}' in page
