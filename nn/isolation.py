@@ -338,6 +338,10 @@ class _Child:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5.0)
         self.selector.close()
+        if self.writer is not None:
+            # every reader is dead, so a blocked write fails now; joined before its descriptor
+            # is closed, so it never writes into a pipe that reuses the number
+            self.writer.join(5.0)
         for fd in (self.to_w, self.from_r, self.status_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -518,6 +522,8 @@ def grade_file(
         "batch": batch,
     }
     check_options(**given, reduction=reduction)
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise SettingError(f"trials must be a positive int, got {trials!r}")
     if not (isinstance(timeout, int | float) and 0 < timeout < 1e6):
         raise SettingError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1 << 26:

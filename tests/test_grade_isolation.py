@@ -309,3 +309,23 @@ def test_a_network_over_the_cap_is_refused_before_anything_is_built(
     assert code == 2 and "12,060 weights" in err and err.startswith("deltagrad: error:")
     monkeypatch.undo()
     assert grading.plan_check([100, 99, 1], trials=1).sizes == [100, 99, 1]  # 9,999: allowed
+
+
+def test_what_the_function_raised_and_where_reach_the_grader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the child sends the exception's class and the learner's line as data: the grader's BP2
+    # hint (a transpose) needs both
+    pytest.importorskip("numpy")
+    solution = (REPO / "tests" / "exercise_solutions" / "sigmoid_quadratic_numpy.py").read_text(
+        encoding="utf-8"
+    )
+    right = "(deltas[i + 1] @ W[i + 1])"
+    assert solution.count(right) == 1
+    learner = tmp_path / "bp2.py"
+    learner.write_text(solution.replace(right, "(deltas[i + 1] @ W[i + 1].T)"), encoding="utf-8")
+    code = main(["grade", str(learner), "--trials", "2"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and "the function raised ValueError: matmul" in out
+    assert "at bp2.py, line 65: `deltas[i] = (deltas[i + 1] @ W[i + 1].T)" in out
+    assert "In BP2 this often means w^{l+1} was not transposed" in out
