@@ -220,6 +220,7 @@ class _Child:
         self.status_buf = bytearray()
         self.status: dict[str, Any] | None = None
         self.worker: int | None = None
+        self.drain_until: float | None = None
         self.frames: list[dict[str, Any]] = []
         self.selector = selectors.DefaultSelector()
         for fd in (self.out_fd, self.err_fd, self.from_r, self.status_r):
@@ -296,14 +297,16 @@ class _Child:
     def next_frame(self) -> dict[str, Any] | None:
         """The child's next line of data, or None when it has ended (or run out of time)."""
         while not self.frames:
-            if self.from_r not in self.open or time.monotonic() > self.hard_deadline:
+            now = time.monotonic()
+            if self.from_r not in self.open or now > self.hard_deadline:
                 return None
             if self.status is not None and self.status_r not in self.open:
-                # the supervisor has killed every process below it: what is left is in the pipe
-                self._pump(0.2)
-                if not self.frames:
+                # the supervisor has killed every process below it: read what is left in the
+                # pipe up to its end, for a few seconds at most
+                if self.drain_until is None:
+                    self.drain_until = now + 5.0
+                elif now > self.drain_until:
                     return None
-                break
             self._pump(0.05)
         return self.frames.pop(0)
 
