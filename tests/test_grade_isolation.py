@@ -5,6 +5,7 @@ behind."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -329,3 +330,66 @@ def test_what_the_function_raised_and_where_reach_the_grader(
     assert code == 1 and "the function raised ValueError: matmul" in out
     assert "at bp2.py, line 65: `deltas[i] = (deltas[i + 1] @ W[i + 1].T)" in out
     assert "In BP2 this often means w^{l+1} was not transposed" in out
+
+
+def test_check_backprop_in_process_reads_unreadable_returns_as_wrong_answers() -> None:
+    # the library function runs fn in this process: what fn returns is read defensively too
+    class Unlistable:
+        def tolist(self) -> list[float]:
+            raise ValueError("no")
+
+    looped: list[object] = []
+    looped.append(looped)
+    cases = [
+        (lambda *a: ([[10**400]], [[[0.0]]], [[0.0]]), "is an int too large for a float"),
+        (lambda *a: (looped, looped, looped), "nested more than 12 deep"),
+        (lambda *a: (Unlistable(), [], []), "is an Unlistable whose tolist() raised ValueError"),
+    ]
+    for fn, said in cases:
+        report = grading.check_backprop(fn, [2, 3, 1], trials=1)
+        assert not report.ok and report.mistake == "shape"
+        assert report.diagnosis is not None and said in report.diagnosis.message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[" * 100_000,
+        b"not json",
+        b'["a list"]',
+        b'{"no": "event"}',
+        b'{"event": "trial", "trial": 0, "returned": {"__dict__": [[true, 1.0]]}}',
+        b'{"event": "trial", "trial": 0, "returned": {"__dict__": [1, 2, 3]}}',
+        b'{"event": "trial", "trial": 0, "returned": ["text"]}',
+        b'{"event": "trial", "trial": 0, "returned": {"other": 1}}',
+    ],
+)
+def test_data_from_the_child_is_checked_not_trusted(line: bytes) -> None:
+    from nn import isolation
+
+    with pytest.raises(isolation._ChildData):
+        frame = isolation._frame(line)
+        isolation._returned(frame["returned"])
+
+
+def test_returned_data_is_capped_in_depth_and_size() -> None:
+    from nn import isolation
+    from nn.grading import Opaque
+
+    deep: list[object] = [1.0]
+    for _ in range(10_000):
+        deep = [deep]
+    got = isolation._returned(deep)
+    for _ in range(grading.MAX_DEPTH + 3):
+        got = got[0]
+    assert got == Opaque("list nested too deep")
+    big = isolation._returned([[0.0] * 600_000, [0.0] * 600_000])
+    assert big == Opaque("value with more than 1,000,000 entries")
+    assert isolation._returned([1, 1e400, None, True, {"__type__": "str"}]) == [
+        1.0,
+        math.inf,
+        None,
+        True,
+        Opaque("str"),
+    ]
+    assert isolation._returned({"__dict__": [[2, [1.0]], ["3", [2.0]]]}) == {2: [1.0], "3": [2.0]}
