@@ -247,12 +247,17 @@ def test_100_mb_of_output_is_captured_and_shown_truncated(
     assert out.count("x") < 9_000
 
 
-def test_a_real_ctrl_c_stops_the_grader_and_its_child(tmp_path: Path) -> None:
-    learner, pids = write(
-        tmp_path, "loops", "def backprop(weights, biases, x, y):\n    while True:\n        pass\n"
-    )
+@pytest.mark.parametrize("many", [False, True], ids=["one file", "a class with --jobs 2"])
+def test_a_real_ctrl_c_stops_the_grader_and_its_children(many: bool, tmp_path: Path) -> None:
+    loops = "def backprop(weights, biases, x, y):\n    while True:\n        pass\n"
+    folder = tmp_path / "class"
+    folder.mkdir()
+    pids = tmp_path / "loops.pids"
+    for name in ("a", "b", "c") if many else ("a",):
+        (folder / f"{name}.py").write_text(NOTE_PID.format(pids=str(pids)) + loops)
+    target = [str(folder), "--jobs", "2"] if many else [str(folder / "a.py")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "viz", "grade", str(learner), "--timeout", "60"],
+        [sys.executable, "-m", "viz", "grade", *target, "--timeout", "60"],
         cwd=tmp_path,
         env=dict(os.environ, PYTHONPATH=str(REPO)),
         stdout=subprocess.PIPE,
@@ -262,14 +267,14 @@ def test_a_real_ctrl_c_stops_the_grader_and_its_child(tmp_path: Path) -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     end = time.monotonic() + 30
-    while not pids_of(pids) and time.monotonic() < end:
+    while len(pids_of(pids)) < (2 if many else 1) and time.monotonic() < end:
         time.sleep(0.05)
-    time.sleep(0.3)  # the child is in its loop
+    time.sleep(0.3)  # the children are in their loops
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, out + err
     assert err.strip() == "deltagrad: interrupted" and "backprop" not in out
-    assert pids_of(pids) and gone(pids_of(pids))
+    assert len(pids_of(pids)) == (2 if many else 1) and gone(pids_of(pids))
 
 
 def test_numpy_missing_says_how_to_install_it(

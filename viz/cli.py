@@ -897,7 +897,7 @@ def _write_json(path: str, data: Any) -> None:
 def run_grade(args: argparse.Namespace) -> int:
     """Grade learners' backprop functions, each in a child process: print the report (one file)
     or one line per submission and the class summary; 0 if all right, 1 if not."""
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor, wait
 
     from nn import classroom
     from nn.isolation import Graded, SettingError, check_options, grade_file, stop_all
@@ -931,6 +931,7 @@ def run_grade(args: argparse.Namespace) -> int:
 
     results: list[Graded] = []
     pool = ThreadPoolExecutor(max_workers=args.jobs)
+    futures: list[Future[Graded]] = []
     try:
         futures = [pool.submit(one, path) for path in files]
         for future in futures:
@@ -941,8 +942,12 @@ def run_grade(args: argparse.Namespace) -> int:
     except SettingError as e:
         raise UsageError(str(e)) from None
     finally:
-        stop_all()  # after Ctrl-C or an error: no child keeps running
-        pool.shutdown(wait=True, cancel_futures=True)
+        # after Ctrl-C or an error: no queued submission starts, and no child keeps running
+        # (one that started meanwhile is stopped on the next round)
+        pool.shutdown(wait=False, cancel_futures=True)
+        while not all(f.done() for f in futures):
+            stop_all()
+            wait(futures, timeout=0.1)
     if args.json:
         _write_json(args.json, classroom.records(results, args.notation))
     if args.gradescope:
