@@ -1,7 +1,7 @@
 """The child process that runs one learner's file for ``deltagrad grade`` (standard library only).
 
-Run as a script, never imported by the grader: ``python -I grade_child.py IN OUT STATUS TIMEOUT
-MEMORY``, where IN, OUT and STATUS are pipe file descriptors the grader passed down. Two
+Run as a script, never imported by the grader: ``python -I -u grade_child.py IN OUT STATUS
+TIMEOUT MEMORY``, where IN, OUT and STATUS are pipe file descriptors the grader passed down. Two
 processes take part:
 
 - the supervisor (this script's first process) makes itself the reaper of every orphan below it
@@ -130,6 +130,10 @@ def supervise(in_fd: int, out_fd: int, status_fd: int, timeout: float, memory: i
             work(in_fd, out_fd, memory)
             code = 0
         finally:
+            for stream in (sys.stdout, sys.stderr):
+                # what the file printed, shown to the learner; atexit hooks never run
+                with contextlib.suppress(BaseException):
+                    stream.flush()
             os._exit(code)
     os.close(in_fd)
     os.close(out_fd)
@@ -292,7 +296,11 @@ def work(in_fd: int, out_fd: int, memory: int) -> None:
     setup = json.loads(reader.readline())
     path, function = os.path.abspath(setup["file"]), setup["function"]
     name = "deltagrad_grade_" + "".join(c if c.isalnum() else "_" for c in path)
-    sys.path.insert(0, os.path.dirname(path))  # the file may import its neighbours
+    # the file may import its neighbours, and deltagrad (the grader's own copy, installed or not)
+    sys.path[0:0] = [
+        os.path.dirname(path),
+        *(p for p in setup.get("path", []) if p not in sys.path),
+    ]
     try:
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:

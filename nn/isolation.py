@@ -53,6 +53,7 @@ MAX_DATA = 256 << 20  # bytes of data from the child in all
 MAX_ENTRIES = 1_000_000  # lists' entries in one returned value
 GRACE = 5.0  # seconds past the time limit before the grader kills the child itself
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade_child.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where nn and autograd are
 
 # the settings a learner's file may set as module constants, with their defaults; a setting
 # given to grade_file (the command line's options) wins over the file's
@@ -198,7 +199,7 @@ class _Child:
         argv = [str(to_r), str(from_w), str(status_w), repr(timeout), str(memory)]
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", CHILD, *argv],
+                [sys.executable, "-I", "-u", CHILD, *argv],  # -u: prints reach us at once
                 pass_fds=(to_r, from_w, status_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -228,7 +229,7 @@ class _Child:
             self.selector.register(fd, selectors.EVENT_READ)
         self.open = {self.out_fd, self.err_fd, self.from_r, self.status_r}
         self.writer: threading.Thread | None = None
-        self.send({"file": path, "function": function})
+        self.send({"file": path, "function": function, "path": [ROOT]})
 
     # ---- talking
     def send(self, message: dict[str, Any]) -> None:

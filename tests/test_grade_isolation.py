@@ -398,3 +398,19 @@ def test_returned_data_is_capped_in_depth_and_size() -> None:
         Opaque("str"),
     ]
     assert isolation._returned({"__dict__": [[2, [1.0]], ["3", [2.0]]]}) == {2: [1.0], "3": [2.0]}
+
+
+def test_what_the_file_prints_is_shown_and_it_imports_the_graders_deltagrad(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a short print is not lost in a buffer when the child ends; the file's `import nn` is the
+    # grader's own copy, installed or not (python -I ignores PYTHONPATH)
+    learner = tmp_path / "chatty.py"
+    learner.write_text("import nn\nprint('using', nn.__file__)\n" + SOLUTION, encoding="utf-8")
+    code = main(["grade", str(learner), "--trials", "2"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and out.startswith("backprop OK")
+    shown = out.split("\n\n", 1)[1]
+    assert (
+        shown == f"What it printed on standard output:\nusing {grading.__file__[:-10]}__init__.py\n"
+    )
