@@ -150,7 +150,7 @@ def test_a_class_of_40_is_graded_in_parallel_and_summarised(
     folder = tmp_path / "class"
     expected = make_class(folder)
     records, results = tmp_path / "records.json", tmp_path / "results.json"
-    argv = ["grade", str(folder), "--jobs", "2", "--trials", "3", "--timeout", "3"]
+    argv = ["grade", str(folder), "--jobs", "2", "--trials", "3", "--timeout", "6"]
     code = main([*argv, "--json", str(records), "--gradescope", str(results)])
     out, err = capsys.readouterr()
     assert code == 1 and err == "" and "Traceback" not in out
