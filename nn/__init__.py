@@ -1,9 +1,10 @@
-"""deltagrad's networks: Module, Neuron, Layer, MLP and check_backprop (losses, optim, data,
-closed_form, train, grading are submodules to import explicitly; notation, the textbook
-notations, is imported with nn)."""
+"""deltagrad's networks: Module, Neuron, Layer, MLP, check_backprop and grade_file (losses, optim,
+data, closed_form, train, grading, isolation, classroom are submodules to import explicitly;
+notation, the textbook notations, is imported with nn)."""
 
 from . import notation
 from .grading import check_backprop
+from .isolation import grade_file
 from .module import MLP, Layer, Module, Neuron
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "check_backprop", "notation"]
+__all__ = ["MLP", "Layer", "Module", "Neuron", "check_backprop", "grade_file", "notation"]

@@ -37,6 +37,7 @@ in them (``deltas[1][0]``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import os
@@ -59,11 +60,13 @@ from .module import MLP
 from .notation import Notation
 
 __all__ = [
+    "MAX_WEIGHTS",
     "MISTAKES",
     "REDUCTIONS",
     "BackpropReport",
     "Diagnosis",
     "Mismatch",
+    "Opaque",
     "Outcome",
     "Plan",
     "Row",
@@ -72,6 +75,8 @@ __all__ = [
     "learner_frame",
     "mistake_title",
     "plan_check",
+    "raised_sentence",
+    "where_text",
 ]
 
 # The mistakes the checker knows, by the key a Diagnosis carries, with a short title; the
@@ -348,6 +353,15 @@ class BackpropReport:
             f"cost {self.cost}, {self.trials} random trial(s){batch}"
         )
 
+    def first_wrong(self) -> tuple[str, str] | None:
+        """The first wrong number's symbol in the report's notation (δ^3_0) and where it sits in
+        the learner's lists (deltas[1][0]), or None when there is none."""
+        m = self.mismatch
+        if m is None:
+            return None
+        name = _sym(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
+        return name, self._where(m)
+
     def _where(self, m: Mismatch) -> str:
         """Where the number sits in the learner's lists: [layer − 2], then the example, j, k."""
         ex = [m.example] if m.example is not None else []
@@ -539,20 +553,53 @@ class _Problem(Exception):
         self.mistake = mistake
 
 
-def _plain(obj: Any, where: str) -> Any:
+@dataclass(frozen=True)
+class Opaque:
+    """A returned value that is not numbers, as a child process describes it ("str", "int too
+    large for a float"): the report says what it was, as it does for the value itself."""
+
+    kind: str
+
+    def __repr__(self) -> str:
+        return f"<{self.kind}>"
+
+
+MAX_DEPTH = 12  # a returned value is at most 5 lists deep: (deltas, …), layer, row, column, 1
+
+
+def _kind(obj: Any) -> str:
+    """What obj is, for a message: its type's name, or what a child process said it was."""
+    return obj.kind if isinstance(obj, Opaque) else type(obj).__name__
+
+
+def _a(kind: str) -> str:
+    return ("an " if kind[:1].lower() in "aeiou" else "a ") + kind
+
+
+def _plain(obj: Any, where: str, depth: int = 0) -> Any:
     """Nested lists of floats from lists, tuples or arrays (anything with .tolist())."""
+    if depth > MAX_DEPTH:
+        raise _Problem(f"{where} is nested more than {MAX_DEPTH} deep (a list inside itself?)")
     tolist = getattr(obj, "tolist", None)
     if callable(tolist) and not isinstance(obj, list | tuple):
-        obj = tolist()
+        try:
+            obj = tolist()
+        except Exception as e:
+            raise _Problem(
+                f"{where} is {_a(type(obj).__name__)} whose tolist() raised {type(e).__name__}"
+            ) from None
     if isinstance(obj, bool):
         raise _Problem(f"{where} is the bool {obj!r}; expected numbers")
     if isinstance(obj, numbers.Real):
-        return float(obj)
+        try:
+            return float(obj)
+        except OverflowError:
+            raise _Problem(f"{where} is an int too large for a float; expected numbers") from None
     if isinstance(obj, list | tuple):
-        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(obj)]
+        return [_plain(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(obj)]
     if obj is None:
         raise _Problem(f"{where} is None; did the function forget to fill it in or return it?")
-    raise _Problem(f"{where} is a {type(obj).__name__}; expected numbers, lists or arrays")
+    raise _Problem(f"{where} is {_a(_kind(obj))}; expected numbers, lists or arrays")
 
 
 def _shape(obj: Any) -> tuple[int, ...] | None:
@@ -701,7 +748,7 @@ class _Reader:
         sizes = self.sizes
         n_layers = len(sizes) - 1
         if isinstance(result, dict) or not isinstance(result, list | tuple) or len(result) != 3:
-            kind = type(result).__name__
+            kind = _kind(result)
             raise _Problem(
                 f"the function must return the tuple (deltas, grad_w, grad_b), got {kind}"
                 + (f" with {len(result)} entries" if isinstance(result, list | tuple) else "")
@@ -859,13 +906,28 @@ def _learner_line(error: BaseException, fn: Callable[..., Any]) -> traceback.Fra
     return (own and learner_frame(error, own)) or learner_frame(error, None)
 
 
+def where_text(file: str | None, lineno: int | None, line: str | None) -> str:
+    """' at file, line n: `code`' for the learner's frame; the call itself when there is none."""
+    if file is None:  # it failed on the call itself
+        return " when called as fn(weights, biases, x, y)"
+    code = f" `{line.strip()}`" if line else ""
+    return f" at {os.path.basename(file)}, line {lineno}:{code}"
+
+
 def _where_it_failed(error: BaseException, fn: Callable[..., Any]) -> str:
     """' at file:line: `code`' for the deepest frame in the learner's own file."""
     f = _learner_line(error, fn)
-    if f is None:  # it failed on the call itself
-        return " when called as fn(weights, biases, x, y)"
-    code = f" `{f.line.strip()}`" if f.line else ""
-    return f" at {os.path.basename(f.filename)}, line {f.lineno}:{code}"
+    return where_text(None, None, None) if f is None else where_text(f.filename, f.lineno, f.line)
+
+
+def raised_sentence(error: str, message: str, exit_code: str | None, where: str) -> str:
+    """What the learner's function did instead of returning: raised error, or called sys.exit."""
+    if exit_code is not None:
+        return (
+            f"the function called sys.exit({exit_code}){where}, which would end the program; "
+            "return (deltas, grad_w, grad_b) instead"
+        )
+    return f"the function raised {error}" + (f": {message}" if message else "") + where
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1854,6 +1916,14 @@ def _cost_name(cost: str) -> str:
     return costs.get(cost).name  # a documented alias (half_mse) gives its row's name
 
 
+MAX_WEIGHTS = 10_000  # the largest network a check builds, in weights: enough for any exercise
+
+
+def weight_count(sizes: Sequence[int]) -> int:
+    """The number of weights of a network with these layer widths."""
+    return sum(a * b for a, b in itertools.pairwise(sizes))
+
+
 def _check_sizes(sizes: object) -> list[int]:
     if isinstance(sizes, str) or not isinstance(sizes, Sequence):
         raise TypeError(
@@ -1866,6 +1936,11 @@ def _check_sizes(sizes: object) -> list[int]:
         raise ValueError(
             f"sizes must list at least two positive layer widths, input first, such as "
             f"[2, 3, 1], got {sizes!r}"
+        )
+    if weight_count(widths) > MAX_WEIGHTS:
+        raise ValueError(
+            f"a {'-'.join(map(str, widths))} network has {weight_count(widths):,} weights, more "
+            f"than the {MAX_WEIGHTS:,} a check builds; a small network finds the same mistakes"
         )
     return widths
 
@@ -1890,13 +1965,8 @@ def call_learner(fn: Callable[..., Any], args: Sequence[Any]) -> Outcome:
     try:
         return Outcome(returned=fn(*args))
     except (Exception, SystemExit) as e:  # not KeyboardInterrupt: Ctrl-C stops the check
-        if isinstance(e, SystemExit):
-            what = (
-                f"the function called sys.exit({e.code!r}){_where_it_failed(e, fn)}, which "
-                "would end the program; return (deltas, grad_w, grad_b) instead"
-            )
-        else:
-            what = f"the function raised {type(e).__name__}: {e}{_where_it_failed(e, fn)}"
+        code = repr(e.code) if isinstance(e, SystemExit) else None
+        what = raised_sentence(type(e).__name__, str(e), code, _where_it_failed(e, fn))
         frame = _learner_line(e, fn)
         line = frame.line.strip() if frame is not None and frame.line else None
         return Outcome(raised=what, error=type(e).__name__, line=line)

@@ -25,7 +25,6 @@ from nn.activations import HIDDEN_ACTIVATIONS
 from nn.activations import TABLE as ACTIVATION_TABLE
 from nn.csvfile import CSVError, read_csv
 from nn.data import DATASETS, standardise
-from nn.grading import learner_frame
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
@@ -779,29 +778,61 @@ INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by
 
 
 # ----------------------------------------------------------------------------------- grade
-# Module constants a learner's file may set; the command line overrides them.
-_GRADE_DEFAULTS = {
-    "net": ("NET", [2, 3, 1]),
-    "activation": ("ACTIVATION", "sigmoid"),
-    "output_activation": ("OUTPUT_ACTIVATION", "sigmoid"),
-    "cost": ("COST", "quadratic"),
-    "batch": ("BATCH", None),
-}
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _bytes(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*", text, re.I)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 1G, 512M or 2000000000, got {text!r}"
+        )
+    size = int(float(match[1]) * _UNITS[match[2].upper()])
+    if size < 64 << 20:
+        raise argparse.ArgumentTypeError(
+            f"expected at least 64M (the child needs Python), got {text!r}"
+        )
+    return size
 
 
 def _add_grade_parser(sub: Any) -> None:
+    from nn.grading import MAX_WEIGHTS, REDUCTIONS
+    from nn.isolation import DEFAULT_TIMEOUT
+
     grade = sub.add_parser(
         "grade",
         help="check your own backprop function against the graph, and say what is wrong",
-        description="Import FILE.py, run its backprop(weights, biases, x, y) -> (deltas, "
-        "grad_w, grad_b) on random networks and compare every number with the graph's. "
-        "weights[i][j][k] is w^{i+2}_jk (Nielsen's indexing, layer 2 first). Options not "
-        "given are read from the file's NET, ACTIVATION, OUTPUT_ACTIVATION, COST and BATCH "
-        "if it sets them. Exit code 0: correct; 1: wrong; 2: usage error.",
+        description="Run FILE.py's backprop(weights, biases, x, y) -> (deltas, grad_w, "
+        "grad_b) on random networks, in a child process with a time and a memory limit, and "
+        "compare every number with the graph's. weights[i][j][k] is w^{i+2}_jk (Nielsen's "
+        "indexing, layer 2 first). Options not given are read from the file's NET, ACTIVATION, "
+        "OUTPUT_ACTIVATION, COST and BATCH if it sets them. Several files or a folder: one line "
+        "per submission, then the class summary. Exit code 0: every submission right; 1: one "
+        "is wrong (or, in a class, could not be graded); 2: usage error, or the one file given "
+        "could not be graded.",
     )
-    grade.add_argument("file", help="the Python file with your backprop function")
+    grade.add_argument(
+        "file",
+        nargs="+",
+        help="the Python file with your backprop function; or several, or folders of them",
+    )
     grade.add_argument("--function", default="backprop", help="the function's name")
-    grade.add_argument("--net", type=_widths, default=None, help="layer sizes, e.g. 2,3,1")
+    grade.add_argument(
+        "--net",
+        type=_widths,
+        default=None,
+        help=f"layer sizes, e.g. 2,3,1 (at most {MAX_WEIGHTS:,} weights)",
+    )
     grade.add_argument("--activation", default=None, help="hidden layers (default sigmoid)")
     grade.add_argument(
         "--output-activation", default=None, help="the output layer (default sigmoid)"
@@ -813,82 +844,131 @@ def _add_grade_parser(sub: Any) -> None:
         default=None,
         help="pass batches of this many examples (x a list of examples) instead of one",
     )
+    grade.add_argument(
+        "--reduction",
+        choices=list(REDUCTIONS),
+        default="mean",
+        help="with --batch: the batch cost is the mean of the examples' costs (default) or "
+        "their sum",
+    )
     grade.add_argument("--trials", type=_positive, default=20, help="random networks to try")
     grade.add_argument("--seed", type=int, default=0, help=_SEED)
+    grade.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        help="seconds one submission may run, its import and every trial "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--memory",
+        type=_bytes,
+        default="1G",
+        help="address space one submission may use, such as 512M or 2G (default 1G)",
+    )
+    grade.add_argument(
+        "--jobs", type=_positive, default=1, help="submissions graded at once (default 1)"
+    )
+    grade.add_argument(
+        "--json",
+        default=None,
+        metavar="FILE",
+        help="also write one record per submission to FILE (see docs/check-your-backprop.md)",
+    )
+    grade.add_argument(
+        "--gradescope",
+        default=None,
+        metavar="FILE",
+        help="also write Gradescope's results.json to FILE: one test per submission",
+    )
 
 
-def _load_learner(path: str) -> Any:
-    """The learner's file as a module; None (after printing why) when its own code fails."""
-    import importlib.util
+def _write_json(path: str, data: Any) -> None:
+    import json
 
-    if os.path.isdir(path):
-        raise UsageError(f"{path!r} is a directory; give the Python file with your backprop")
-    if not os.path.isfile(path):
-        raise UsageError(f"no such file: {path!r}")
-    name = "deltagrad_grade_" + "".join(c if c.isalnum() else "_" for c in path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot import {path!r}: give a Python file such as backprop.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # as an import would (dataclasses in the file look it up)
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)  # so the file can import its neighbours
     try:
-        spec.loader.exec_module(module)
-    # the learner's code failed (or called sys.exit) while importing: wrong, not misused; Ctrl-C
-    # is not caught here, it stops the command
-    except (Exception, SystemExit) as e:
-        if isinstance(e, SyntaxError):
-            # str(e) ends in "(file, line n)": say the line once, with its code
-            code = f": `{e.text.strip()}`" if e.text and e.text.strip() else ""
-            what = f"SyntaxError: {e.msg} (line {e.lineno}{code})"
-        else:
-            frame = learner_frame(e, path)
-            where = f" (line {frame.lineno}: `{(frame.line or '').strip()}`)" if frame else ""
-            if isinstance(e, SystemExit):
-                what = f"it called sys.exit({e.code!r}){where}, which would end the grader too"
-            else:
-                what = f"{type(e).__name__}: {e}{where}"
-        print(f"backprop WRONG: {path} could not be imported: {what}")
-        return None
-    finally:
-        sys.path.remove(folder)
-    return module
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1, allow_nan=False)
+            f.write("\n")
+    except OSError as e:
+        raise UsageError(f"cannot write {path!r}: {e.strerror}") from None
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    """Grade a learner's backprop function: print the report; 0 if right, 1 if wrong."""
-    from nn.grading import check_backprop
+    """Grade learners' backprop functions, each in a child process: print the report (one file)
+    or one line per submission and the class summary; 0 if all right, 1 if not."""
+    from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-    module = _load_learner(args.file)
-    if module is None:
-        return 1
-    fn = getattr(module, args.function, None)
-    if fn is None:
-        raise UsageError(
-            f"{args.file} defines no function {args.function!r}; write "
-            f"def {args.function}(weights, biases, x, y) or pass --function NAME"
-        )
-    if not callable(fn):
-        raise UsageError(f"{args.function!r} in {args.file} is not a function")
-    options: dict[str, Any] = {}
-    for option, (constant, default) in _GRADE_DEFAULTS.items():
-        given = getattr(args, option)
-        options[option] = given if given is not None else getattr(module, constant, default)
-    net = options.pop("net")
-    if isinstance(net, str):
-        try:
-            net = _widths(net)
-        except argparse.ArgumentTypeError as e:
-            raise UsageError(f"NET in {args.file}: {e}") from None
+    from nn import classroom
+    from nn.isolation import Graded, SettingError, check_options, grade_file, stop_all
+
+    given = {
+        "net": args.net,
+        "activation": args.activation,
+        "output_activation": args.output_activation,
+        "cost": args.cost,
+        "batch": args.batch,
+    }
     try:
-        report = check_backprop(
-            fn, net, trials=args.trials, seed=args.seed, notation=args.notation, **options
-        )
-    except (TypeError, ValueError) as e:
+        check_options(**given, reduction=args.reduction)
+        files = classroom.submissions(args.file)
+    except ValueError as e:
         raise UsageError(str(e)) from None
-    print(report)
-    return 0 if report.ok else 1
+    single = len(args.file) == 1 and not os.path.isdir(args.file[0])
+
+    def one(path: str) -> Graded:
+        return grade_file(
+            path,
+            args.function,
+            trials=args.trials,
+            seed=args.seed,
+            notation=args.notation,
+            reduction=args.reduction,
+            timeout=args.timeout,
+            memory=args.memory,
+            **given,
+        )
+
+    results: list[Graded] = []
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
+    futures: list[Future[Graded]] = []
+    try:
+        futures = [pool.submit(one, path) for path in files]
+        for future in futures:
+            g = future.result()
+            results.append(g)
+            if not single:
+                print(classroom.line(g, args.notation), flush=True)
+    except SettingError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        # after Ctrl-C or an error: no queued submission starts, and no child keeps running
+        # (one that started meanwhile is stopped on the next round)
+        pool.shutdown(wait=False, cancel_futures=True)
+        while not all(f.done() for f in futures):
+            stop_all()
+            wait(futures, timeout=0.1)
+    if args.json:
+        _write_json(args.json, classroom.records(results, args.notation))
+    if args.gradescope:
+        _write_json(args.gradescope, classroom.gradescope(results, args.notation))
+    if single:
+        (g,) = results
+        if g.cause == "function" or (
+            g.cause == "settings" and any(v is not None for v in given.values())
+        ):
+            raise UsageError(f"{g.file}: {g.reason}")  # the command's own options or --function
+        if g.report is not None:
+            print(g.report)
+        else:
+            print(f"backprop could not be graded: {g.file}: {g.reason}")
+        printed = g.printed()
+        if printed:
+            print(f"\n{printed}")
+        return {"ok": 0, "wrong": 1}.get(g.verdict, 2)
+    print()
+    print(classroom.summary(results, args.notation))
+    return 0 if all(g.ok for g in results) else 1
 
 
 class _Stdout(io.TextIOBase):
