@@ -37,6 +37,14 @@ def _layer_note(layer: int, output: bool, quantity: str) -> Note:
         vector_gradient=f"delta_{layer}" if z else f"g_a_{layer}",
         weights=f"w_{layer}",
         bias=f"b_{layer}",
+        comments={
+            "gradient": "BP1" if output else "BP2",
+            "bias": "BP3",
+            "weights": "BP4",
+            "inputs": f"(w^{layer})ᵀ δ^{layer}, one row per example",
+        }
+        if z
+        else {},
     )
 
 

@@ -122,9 +122,9 @@ def fit(
     carries the history up to that step as .history.
 
     trace=True (the default) runs each step as an autograd.trace program where the model
-    allows it (an nn network without a softmax layer, with any loss but cross_entropy): the
-    same losses, gradients and errors, exactly, several times faster. Other models and
-    losses, or trace=False, build the graph every step (so do the steps that record keeps).
+    allows it (an nn network, with any of nn.losses' losses): the same losses, gradients and
+    errors, exactly, several times faster. Other models and losses, or trace=False, build the
+    graph every step (so do the steps that record keeps).
     backend='numpy' runs the traced step as array code over the whole batch (autograd.trace's
     numpy backend: each layer one matrix product); its numbers agree with the exact Python
     program's to rounding. It needs numpy (pip install 'deltagrad[fast]').

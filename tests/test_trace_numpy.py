@@ -88,10 +88,11 @@ def test_the_program_is_the_vector_form_of_bp1_to_bp4() -> None:
     for line in ("z_2 = z_2_in @ w_2.T + b_2", "z_3 = a_2 @ w_3.T + b_3", "a_3 = _tanh(z_3)"):
         assert line in source, source
     # BP2 as a matrix product and a Hadamard product, BP3 and BP4 over the batch
-    assert "g_a_2 = delta_3 @ w_3" in source
-    assert "delta_2 = g_a_2 * (1.0 - (a_2 * a_2))" in source
+    assert "g_a_2 = delta_3 @ w_3  # (w^3)ᵀ δ^3, one row per example" in source
+    assert "delta_2 = g_a_2 * (1.0 - (a_2 * a_2))  # BP2" in source
     assert "_grad[w_3_index] += delta_3.T @ a_2  # BP4" in source
     assert "_grad[b_3_index] += delta_3.sum(axis=0)  # BP3" in source
+    assert "delta_4[:, 0] += g_v  # BP1" in source
     assert "(BP2)" in source and "(BP1)" in source
     # the program's size does not depend on the batch's
     step.batch([(x, [float(y)]) for x, y in zip(*moons(64), strict=True)])

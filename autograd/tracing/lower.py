@@ -107,9 +107,12 @@ class Note:
 
     forward, backward: a comment heading the node's lines in that pass, shown where it differs
     from the last one shown; gradient: the word the name of the node's gradient starts with.
-    For the numpy program (autograd.tracing.vector), where nodes of one layer are one array:
-    vector, the array's name (z_2); vector_gradient, its gradient's (delta_2); weights and bias,
-    the names of a linear layer's weight matrix and bias vector (w_2, b_2).
+    For the numpy program (autograd.tracing.vector), where sibling nodes are one array:
+    vector, the array's name (z_2); vector_gradient, its gradient's; weights and bias, the
+    names of a linear group's weight matrix and bias vector (w_2, b_2); comments, a comment
+    for the line that completes the array's gradient ("gradient"), and for the lines that add
+    into the weights' and bias's gradients and pass the gradient to the group's input
+    ("weights", "bias", "inputs").
     """
 
     forward: str | None = None
@@ -119,6 +122,7 @@ class Note:
     vector_gradient: str | None = None
     weights: str | None = None
     bias: str | None = None
+    comments: Mapping[str, str] = field(default_factory=dict)
 
 
 Describe = Callable[[Value], Note | None]  # a caller's hook: what a node is

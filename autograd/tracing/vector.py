@@ -1,8 +1,8 @@
-"""The numpy emitter: one lowered path as array code over a batch, with the layers found.
+"""The numpy emitter: one lowered path as array code over a batch, sibling nodes as arrays.
 
 ``trace(fn, params, backend="numpy")`` writes this program beside the Python one. Every value
 the per-example program computes becomes an array over the batch (one row per example), and
-the equations are grouped where the graph has the shape of a layer:
+the equations are grouped where sibling nodes do the same thing to the same values:
 
 - sibling ``linear`` nodes that read the same input vector, each with its own parameters as
   weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``;
@@ -10,7 +10,7 @@ the equations are grouped where the graph has the shape of a layer:
 - anything else is one array op per node, on the batch's column of each input.
 
 The groups are found from the equations alone (the op of each node and which values it reads),
-not from nn's layer objects, so a hand-built graph of the same shape is grouped too. The
+not from what a caller's objects are, so any graph of the same shape is grouped too. The
 backward pass of a group comes from its op's row: ``linear``'s local derivatives ∂z/∂w_k = x_k,
 ∂z/∂x_k = w_k, ∂z/∂b = 1 (checked on the row before a group is made) give, over the batch,
 ``gW = gZᵀ X``, ``gX = gZ W``, ``gb = Σ gZ``; a one-input op's derivative formula is evaluated
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ops as _ops
-from ..symbolic import Expr
+from ..symbolic import Expr, row_template
 from .lower import Atom, Equation, Path, Var
 
 __all__ = ["VectorProgram", "emit_vector"]
@@ -80,18 +80,23 @@ class _Linear:
 
 
 @dataclass(eq=False)
-class _Elementwise:
-    """One one-input op applied to columns of a group."""
+class _Map:
+    """One op applied column by column over the batch: member j reads column j of every group
+    input (the same j for each), the same value for each shared input, and its own constant
+    where the members' constants differ (masks [c = i] for i = 0, 1, ...)."""
 
     op: Any
-    row: Any
-    source: _Linear | _Elementwise
-    columns: list[int] = field(default_factory=list)
+    row: Any  # the op's row with every input a variable: a constant is a row vector here
+    kinds: tuple[str, ...]  # per input: "g" a group's column, "s" shared, "c" a constant
+    sources: dict[int, Any] = field(default_factory=dict)  # input position -> its group
+    shared: dict[int, Atom] = field(default_factory=dict)  # input position -> the shared atom
     members: list[Equation] = field(default_factory=list)
+    columns: list[int] = field(default_factory=list)  # the column each member reads (or its index)
     name: str = ""
+    constants: dict[int, str] = field(default_factory=dict)  # "c" position -> its vector's name
 
 
-_Group = _Linear | _Elementwise
+_Group = _Linear | _Map
 
 
 def _linear_row_is_a_product(row: Any, n: int) -> bool:
@@ -121,6 +126,13 @@ def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
     def softplus(x: Any) -> Any:
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
+    def mask(test: Any) -> Callable[[Any, Any], Any]:
+        def compare(x: Any, y: Any) -> Any:
+            return np.where(test(x, y), 1.0, 0.0)
+
+        compare.__name__ = str(test.__name__)  # the program calls it by numpy's name
+        return compare
+
     gelu_c, gelu_a = _ops._GELU_C, _ops._GELU_A
 
     def gelu(x: Any) -> Any:  # the tanh approximation, as the row's forward writes it
@@ -143,6 +155,11 @@ def _numpy_functions(np: Any) -> dict[Callable[..., Any], Callable[..., Any]]:
         o["softplus"].forward: softplus,
         o["gelu"].forward: gelu,
         o["**"].forward: np.power,
+        # comparisons: 0/1 masks, as the rows compute them one number at a time
+        o["<"].forward: mask(np.less),
+        o["<="].forward: mask(np.less_equal),
+        o[">"].forward: mask(np.greater),
+        o[">="].forward: mask(np.greater_equal),
         math.exp: np.exp,
         math.log: np.log,
         math.sqrt: np.sqrt,
@@ -192,6 +209,7 @@ class _Writer:
         self.groups: list[_Group] = []
         self.scalars: set[int] = set()  # parameters used one by one (not in a group)
         self.arrays: set[int] = set()  # single nodes computed as arrays over the batch
+        self.written: dict[int, int] = {}  # a group -> the backward line that last added to it
         self.lines: list[str] = []
 
     # ------------------------------------------------------------------ names
@@ -279,9 +297,10 @@ class _Writer:
 
     # ------------------------------------------------------------------ grouping
     def find_groups(self) -> None:
-        """Which apply equations form layers: linear siblings, then one-input ops over them."""
+        """Which apply equations form groups: linear siblings, then ops over them column by
+        column."""
         linear: dict[tuple[Any, ...], _Linear] = {}
-        elementwise: dict[tuple[int, int], _Elementwise] = {}
+        maps: dict[tuple[Any, ...], _Map] = {}
         for eq in self.path.forward:
             if eq.primitive != "apply":
                 continue
@@ -303,20 +322,10 @@ class _Writer:
                 group.weights.append([p for p in params[:n] if p is not None])
                 bias = params[n]
                 group.biases.append(-1 if bias is None else bias)
-            elif len(eq.inputs) == 1 and id(eq.inputs[0]) in self.member:
-                if row.derivatives is None or len(row.derivatives) != 1:
-                    continue
-                source, column = self.member[id(eq.inputs[0])]
-                ekey = (id(op), id(source))
-                egroup = elementwise.get(ekey)
-                if egroup is None or column in egroup.columns:
-                    egroup = elementwise[ekey] = _Elementwise(op, row, source)
-                    self.groups.append(egroup)
-                self.member[id(out)] = (egroup, len(egroup.members))
-                egroup.members.append(eq)
-                egroup.columns.append(column)
-        # a layer's neurons in the order of their parameters (neuron 0 first, as a model lists
-        # them), and an op over a layer in the order of that layer's columns
+                continue
+            self.map_member(eq, maps)
+        # a linear group's nodes in the order of their parameters (as a model lists them, its
+        # them), and an op over groups in the order of their columns
         for g in self.groups:
             if isinstance(g, _Linear):
                 biases = g.biases
@@ -324,21 +333,39 @@ class _Writer:
                 g.members = [g.members[m] for m in order]
                 g.weights = [g.weights[m] for m in order]
                 g.biases = [g.biases[m] for m in order]
+            elif not g.sources:  # no group read: in the order of the members' constants
+                consts = [tuple(a for a in eq.inputs if not isinstance(a, Var)) for eq in g.members]
+                order = sorted(range(len(consts)), key=consts.__getitem__)
+                g.members = [g.members[m] for m in order]
+                g.columns = list(range(len(order)))
             else:
-                position = {id(eq.outputs[0]): c for c, eq in enumerate(g.source.members)}
+                first = min(g.sources)
+                source = g.sources[first]
+                position = {id(eq.outputs[0]): c for c, eq in enumerate(source.members)}
                 # the source's columns as they are once sorted
-                cols = [position[id(eq.inputs[0])] for eq in g.members]
+                cols = [position[id(eq.inputs[first])] for eq in g.members]
                 order = sorted(range(len(cols)), key=cols.__getitem__)
                 g.members = [g.members[m] for m in order]
                 g.columns = [cols[m] for m in order]
             for c, eq in enumerate(g.members):
                 self.member[id(eq.outputs[0])] = (g, c)
-        # an op over a layer of one neuron is that one node
-        gone = [g for g in self.groups if isinstance(g, _Elementwise) and len(g.members) < 2]
-        for g in gone:
-            for eq in g.members:
-                del self.member[id(eq.outputs[0])]
-        self.groups = [g for g in self.groups if all(g is not h for h in gone)]
+        # an op over one column is that one node, and so is each op over it
+        while True:
+            gone = [
+                g
+                for g in self.groups
+                if isinstance(g, _Map)
+                and (
+                    len(g.members) < 2
+                    or any(all(s is not h for h in self.groups) for s in g.sources.values())
+                )
+            ]
+            if not gone:
+                break
+            for g in gone:
+                for eq in g.members:
+                    del self.member[id(eq.outputs[0])]
+            self.groups = [g for g in self.groups if all(g is not h for h in gone)]
         for k, g in enumerate(self.groups):
             g.name = self.make(self.group_name(g, k), f"G{k}")
         # the member of each group the forward pass meets first: where the group is computed
@@ -347,8 +374,50 @@ class _Writer:
             if eq.primitive == "apply" and id(eq.outputs[0]) in self.member:
                 self.first.setdefault(id(self.member[id(eq.outputs[0])][0]), eq)
 
+    def map_member(self, eq: Equation, maps: dict[tuple[Any, ...], _Map]) -> None:
+        """Put eq in the column-by-column group of its kind, if it reads group columns (all at
+        one index) or constants that differ between such equations."""
+        op = eq.params["op"]
+        kinds: list[str] = []
+        sources: dict[int, Any] = {}
+        shared: dict[int, Atom] = {}
+        column = None
+        for k, a in enumerate(eq.inputs):
+            if isinstance(a, Var) and id(a) in self.member:
+                g, j = self.member[id(a)]
+                if column is not None and column != j:
+                    return  # columns at different indices: not column by column
+                column = j
+                kinds.append("g")
+                sources[k] = g
+            elif isinstance(a, Var):
+                kinds.append("s")
+                shared[k] = a
+            else:
+                kinds.append("c")
+        if column is None and "c" not in kinds:
+            return  # nothing varies from one such equation to the next
+        row = row_template(op, (None,) * len(eq.inputs))
+        if row.forward is None or row.derivatives is None:
+            return
+        key = (
+            id(op),
+            tuple(kinds),
+            tuple((k, id(g)) for k, g in sources.items()),
+            tuple((k, id(a)) for k, a in shared.items()),
+        )
+        group = maps.get(key)
+        index = column if column is not None else len(group.members) if group else 0
+        if group is None or index in group.columns:
+            group = maps[key] = _Map(op, row, tuple(kinds), sources, shared)
+            self.groups.append(group)
+            index = column if column is not None else 0
+        self.member[id(eq.outputs[0])] = (group, len(group.members))
+        group.members.append(eq)
+        group.columns.append(index)
+
     def group_name(self, g: _Group, k: int) -> str:
-        """The caller's name for the layer's array (describe's Note.vector), else Z0, A1, ..."""
+        """The caller's name for the group's array (describe's Note.vector), else Z0, A1, ..."""
         note = g.members[0].params.get("note")
         if note is not None and note.vector:
             return str(note.vector)
@@ -405,7 +474,11 @@ class _Writer:
                 else:  # made an array below, with + _zero
                     self.arrays.add(key)
                 names = {f"_i{k}": self.atom(a) for k, a in enumerate(eq.inputs)}
-                if op.name == "linear" and row.forward.depth() > 50:
+                whole = self.whole_group(eq.inputs) if op.name in ("sum", "mean") else None
+                if whole is not None:  # a sum over a group's columns: one row-wise reduction
+                    mean = f" / {float(len(eq.inputs))!r}" if op.name == "mean" else ""
+                    text = f"{whole.name}.sum(axis=1){mean}"
+                elif op.name == "linear" and row.forward.depth() > 50:
                     n = (len(eq.inputs) - 1) // 2
                     text = (
                         f"{self.matrix(eq.inputs[n : 2 * n])} @ "
@@ -454,11 +527,28 @@ class _Writer:
                 *lines,
                 f"{g.name} = {g.x} @ {g.w}.T + {g.b}",
             ]
-        cols = g.columns
-        src = g.source.name
-        arg = src if cols == list(range(len(g.source.members))) else f"{src}[:, {cols!r}]"
-        text = self.formula(g.row.forward, {"_i0": arg})
+        text = self.formula(g.row.forward, self.map_names(g))
         return [f"{g.name} = {text}"]
+
+    def map_names(self, g: _Map) -> dict[str, str]:
+        """The row's variables for a column-by-column group: matrices, shared columns, rows."""
+        names: dict[str, str] = {}
+        for k, kind in enumerate(g.kinds):
+            if kind == "g":
+                src = g.sources[k]
+                full = g.columns == list(range(len(src.members)))
+                names[f"_i{k}"] = src.name if full else f"{src.name}[:, {g.columns!r}]"
+            elif kind == "s":
+                a = g.shared[k]
+                names[f"_i{k}"] = f"{self.atom(a)}[:, None]" if self.is_array(a) else self.atom(a)
+            else:
+                if k not in g.constants:
+                    g.constants[k] = self.make(f"_{g.name}_c{k}", "c")
+                    values = [float(eq.inputs[k]) for eq in g.members]  # type: ignore[arg-type]
+                    self.namespace[g.constants[k]] = self.np.array(values)
+                names[f"_i{k}"] = g.constants[k]
+        names["_out"] = g.name
+        return names
 
     # ------------------------------------------------------------------ backward
     def backward(self) -> list[str]:
@@ -490,6 +580,7 @@ class _Writer:
             elif key in self.member:
                 group, column = self.member[key]
                 out.append(f"{group_grad(group)}[:, {column}] += {term}")
+                self.written[id(group)] = len(out) - 1
             elif key in single:
                 out.append(f"{single[key]} = {single[key]} + {term}")
             else:
@@ -498,11 +589,14 @@ class _Writer:
 
         def add_group(g: _Group, term: str) -> None:
             """Add term (a matrix over the batch and g's columns) to g's gradient."""
+            if not any(id(eq.outputs[0]) in needed for eq in g.members):
+                return
             if id(g) in whole:
                 out.append(f"{whole[id(g)]} = {whole[id(g)]} + {term}")
             else:
                 whole[id(g)] = self.make(self.group_names(g)[0], "gG")
                 out.append(f"{whole[id(g)]} = {term}")
+            self.written[id(g)] = len(out) - 1
 
         last: list[str | None] = [None]
 
@@ -522,7 +616,7 @@ class _Writer:
             key = id(eq.outputs[0])
             if key in self.member:
                 group, _ = self.member[key]
-                # a layer's backward comes once every member's gradient is complete: at the
+                # a group's backward comes once every member's gradient is complete: at the
                 # member the forward pass computed first (the last one this reverse loop meets)
                 if eq is not self.first[id(group)] or id(group) in done:
                     continue
@@ -540,6 +634,15 @@ class _Writer:
             names["_out"] = self.atom(eq.outputs[0])
             heading(eq)
             ds = row.derivatives
+            over = self.whole_group(eq.inputs)
+            if (
+                over is not None
+                and ds is not None
+                and all(d.kind == "const" and d.value == ds[0].value for d in ds)
+            ):  # a sum (or mean) over a group's columns: its gradient to every column at once
+                c = float(ds[0].value)
+                add_group(over, f"{g}[:, None]" + ("" if c == 1.0 else f" * {c!r}"))
+                continue
             if ds is None or (
                 any(d.has_comparison() for d in ds) and eq.params["op"].name in ("**",)
             ):  # the row's own rule, example by example (its special cases included)
@@ -581,45 +684,58 @@ class _Writer:
         out: list[str],
     ) -> None:
         if isinstance(g, _Linear):
+            done = self.written.get(id(g))
+            if done is not None:  # the line that completed the group's gradient
+                out[done] += self.said(g, "gradient")
             # linear's row over the batch: ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1 give
-            # gW = gZᵀ X (BP4), gb = Σ gZ (BP3), gX = gZ W (the step into BP2)
+            # gW = gZᵀ X, gb = Σ gZ (over the batch), gX = gZ W
             flat = [i for row in g.weights for i in row]
             if len(set(flat)) == len(flat) and len(set(g.biases)) == len(g.biases):
-                out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}  # BP4")
-                out.append(f"_grad[{g.b_index}] += {gg}.sum(axis=0)  # BP3")
-            else:  # a parameter used twice in the layer: each use adds its part
-                out.append(f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})  # BP4")
-                out.append(f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))  # BP3")
+                out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}" + self.said(g, "weights"))
+                out.append(f"_grad[{g.b_index}] += {gg}.sum(axis=0)" + self.said(g, "bias"))
+            else:  # a parameter used twice in the group: each use adds its part
+                grad_w = f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})"
+                out.append(grad_w + self.said(g, "weights"))
+                grad_b = f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))"
+                out.append(grad_b + self.said(g, "bias"))
             inner = [a for a in g.xs if isinstance(a, Var) and id(a) not in self.input_of]
             if not inner:
                 return
             source = self.whole_group(g.xs)
             if source is not None:
                 add_group(source, f"{gg} @ {g.w}")
+                out[-1] += self.said(g, "inputs")
                 return
             gx = self.make(f"g_{g.x}", "gX")
             out.append(f"{gx} = {gg} @ {g.w}")
             for k, a in enumerate(g.xs):
                 add(a, f"{gx}[:, {k}]")
             return
-        # A = f(Z[:, cols]): gZ[:, cols] += gA ⊙ f′(Z[:, cols]) from the op's row
-        src = g.source
-        full = g.columns == list(range(len(src.members)))
-        arg = src.name if full else f"{src.name}[:, {g.columns!r}]"
-        d = g.row.derivatives[0]
-        local = (
-            None
-            if d.kind == "const" and d.value == 1.0
-            else self.formula(d, {"_i0": arg, "_out": g.name})
-        )
-        term = gg if local is None else f"{gg} * {local}"
-        if full:
-            add_group(src, term)
-            return
-        held = self.make(f"g_{g.name}_in", "gA")
-        out.append(f"{held} = {term}")
-        for k, col in enumerate(g.columns):
-            add(src.members[col].outputs[0], f"{held}[:, {k}]")
+        # out = f(inputs) column by column: each input's gradient is gOut * ∂f/∂input from the
+        # op's row, on whole matrices; a shared input adds up its columns, a constant gets none
+        names = self.map_names(g)
+        for k, (kind, d) in enumerate(zip(g.kinds, g.row.derivatives, strict=True)):
+            if kind == "c":
+                continue
+            one = d.kind == "const" and d.value == 1.0
+            term = gg if one else f"{gg} * {self.formula(d, names)}"
+            if kind == "s":
+                add(g.shared[k], f"({term}).sum(axis=1)")
+                continue
+            src = g.sources[k]
+            if g.columns == list(range(len(src.members))):
+                add_group(src, term)
+                continue
+            held = self.make(f"g_{g.name}_in{k}", "gA")
+            out.append(f"{held} = {term}")
+            for j, col in enumerate(g.columns):
+                add(src.members[col].outputs[0], f"{held}[:, {j}]")
+
+    def said(self, g: _Group, line: str) -> str:
+        """The caller's comment for this line of g's backward pass (Note.comments), if any."""
+        note = g.members[0].params.get("note")
+        text = note.comments.get(line) if note is not None else None
+        return f"  # {text}" if text else ""
 
     def whole_group(self, atoms: Sequence[Atom]) -> _Group | None:
         """The group whose columns, in order, are exactly these atoms, if there is one."""

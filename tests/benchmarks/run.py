@@ -971,6 +971,214 @@ def array_step(sizes: Sizes) -> str:
     return "\n\n".join([title, check_line, times_table, ratio_table])
 
 
+DIGITS_WIDTHS = [32, 10]
+DIGITS_BATCH = 128
+DIGITS_LR = 0.5
+DIGITS_EPOCHS = 30
+
+
+def digits_by_hand(
+    xs: Any, ys: Any, batches: list[list[int]], np: Any
+) -> tuple[Callable[[], None], Callable[[Any], float]]:
+    """One epoch of SGD on 64-32-10 (tanh, softmax + cross-entropy) written by hand in numpy,
+    from the same initial weights as deltagrad's model; and its held-out accuracy."""
+    model = MLP(64, DIGITS_WIDTHS, activation="tanh", output_activation="softmax", seed=0)
+    weights, biases, _ = weights_of(model)
+    ws = [np.array(w) for w in weights]
+    bs = [np.array(b) for b in biases]
+    x_all, labels = np.asarray(xs), np.asarray(ys)
+
+    def forward(x: Any) -> tuple[Any, Any, Any]:
+        a1 = np.tanh(x @ ws[0].T + bs[0])
+        z2 = a1 @ ws[1].T + bs[1]
+        return a1, z2, z2 - z2.max(axis=1, keepdims=True)
+
+    def epoch() -> None:
+        for batch in batches:
+            x, y = x_all[batch], labels[batch]
+            a1, _, shifted = forward(x)
+            e = np.exp(shifted)
+            delta2 = e / e.sum(axis=1, keepdims=True)  # BP1 for softmax + cross-entropy: a − y
+            delta2[np.arange(len(batch)), y] -= 1.0
+            delta2 /= len(batch)
+            delta1 = (delta2 @ ws[1]) * (1.0 - a1 * a1)  # BP2
+            ws[1] -= DIGITS_LR * (delta2.T @ a1)  # BP4
+            bs[1] -= DIGITS_LR * delta2.sum(axis=0)  # BP3
+            ws[0] -= DIGITS_LR * (delta1.T @ x)
+            bs[0] -= DIGITS_LR * delta1.sum(axis=0)
+
+    def accuracy(x: Any) -> float:
+        return float(np.mean(forward(np.asarray(x[0]))[1].argmax(axis=1) == np.asarray(x[1])))
+
+    return epoch, accuracy
+
+
+def digits_epoch(sizes: Sizes) -> str:
+    """One epoch on the digits: the numpy backend vs numpy by hand vs PyTorch eager; accuracy."""
+    try:
+        import numpy as np
+    except ImportError:
+        return "### digits\n\nnumpy is not installed: pip install '.[fast]' to measure it."
+    from nn.data import digits, split
+    from nn.losses import cross_entropy
+    from nn.train import accuracy, fit
+
+    (train_x, train_y), test = split(*digits(), test=0.25, seed=0)
+    n = len(train_x)
+    batches = [list(range(k, min(k + DIGITS_BATCH, n))) for k in range(0, n, DIGITS_BATCH)]
+    hand, _ = digits_by_hand(train_x, train_y, batches, np)
+
+    model = MLP(64, DIGITS_WIDTHS, activation="tanh", output_activation="softmax", seed=0)
+    opt = SGD(model.parameters(), lr=DIGITS_LR)
+    logits = model.layers[-1]
+
+    def loss(x: Any, y: Any) -> Value:
+        model(x)
+        return cross_entropy(logits.z, y)
+
+    t0 = clock()
+    step = trace(loss, model.parameters(), backend="numpy")
+    shape, flats = step.prepare([(x, float(y)) for x, y in zip(train_x, train_y, strict=True)])
+    arrays = _Arrays.start(step, shape, flats, opt)
+    assert arrays is not None
+    arrays.batch(batches[0])  # record, lower, write and compile both programs, run one batch
+    trace_time = clock() - t0
+
+    def ours() -> None:
+        for batch in batches:
+            arrays.batch(batch)
+
+    def timed(fn: Callable[[], Any]) -> Task:
+        def task() -> Timings:
+            t0 = clock()
+            fn()
+            return {"epoch": clock() - t0}
+
+        return task
+
+    tasks = {"numpy backend": timed(ours), "numpy by hand": timed(hand)}
+    torch_note = ""
+    try:
+        import torch
+    except ImportError:
+        torch_note = " PyTorch is not installed (pip install '.[torch]'): its row is left out."
+    else:
+        torch.set_num_threads(1)
+        net = model.to_torch()
+        t_opt = torch.optim.SGD(net.parameters(), lr=DIGITS_LR)
+        tx = torch.tensor(train_x, dtype=torch.float64)
+        ty = torch.tensor(train_y)
+        t_loss = torch.nn.CrossEntropyLoss()
+
+        def torch_epoch() -> None:
+            for batch in batches:
+                t_opt.zero_grad()
+                t_loss(net(tx[batch]), ty[batch]).backward()
+                t_opt.step()
+
+        tasks["PyTorch eager"] = timed(torch_epoch)
+    rounds = max(2, sizes.nn_rounds // 2)
+    runs = interleaved(tasks, rounds)
+    epoch = {k: (best(v["epoch"]), median(v["epoch"])) for k, v in runs.items()}
+
+    # an eager step of the same network and batch, for the trace's cost
+    eager_model = MLP(64, DIGITS_WIDTHS, activation="tanh", output_activation="softmax", seed=0)
+    eager_opt = SGD(eager_model.parameters(), lr=DIGITS_LR)
+
+    def eager_step() -> Timings:
+        t0 = clock()
+        eager_opt.zero_grad()
+        costs = []
+        for i in batches[0]:
+            eager_model(train_x[i])
+            costs.append(cross_entropy(eager_model.layers[-1].z, train_y[i]))
+        batch_loss(lambda c, _: c, costs, [None] * len(costs)).backward()
+        eager_opt.step()
+        return {"step": clock() - t0}
+
+    eager_time = best(interleaved({"eager": eager_step}, 2)["eager"]["step"])
+
+    # held-out accuracy while training with fit's numpy backend, from the same start
+    acc_model = MLP(64, DIGITS_WIDTHS, activation="tanh", output_activation="softmax", seed=0)
+    acc_opt = SGD(acc_model.parameters(), lr=DIGITS_LR)
+    reached = None
+    accuracies = []
+    epochs = DIGITS_EPOCHS if sizes.judged else 2
+    for e in range(1, epochs + 1):
+        fit(
+            acc_model,
+            train_x,
+            train_y,
+            cross_entropy,
+            acc_opt,
+            1,
+            DIGITS_BATCH,
+            seed=e,
+            backend="numpy",
+        )
+        accuracies.append(accuracy(acc_model, *test))
+        if reached is None and accuracies[-1] >= 0.95:
+            reached = e
+
+    what = {
+        "numpy backend": "deltagrad `fit(backend='numpy')`: traced array steps and SGD's update",
+        "numpy by hand": "numpy, BP1–BP4 written by hand in matrix form",
+        "PyTorch eager": "PyTorch eager, float64, one thread",
+    }
+    rows = [[what[k], ms(t[0]), ms(t[1])] for k, t in epoch.items()]
+    times_table = table(["implementation", f"one epoch (best of {rounds})", "(median)"], rows)
+    ratios = []
+    r = epoch["numpy backend"][0] / epoch["numpy by hand"][0]
+    r_med = epoch["numpy backend"][1] / epoch["numpy by hand"][1]
+    ratios.append(
+        [
+            "numpy backend / numpy by hand",
+            times(r),
+            times(r_med),
+            *target_cells(r, 3.0, False, sizes),
+        ]
+    )
+    if "PyTorch eager" in epoch:
+        r = epoch["numpy backend"][0] / epoch["PyTorch eager"][0]
+        r_med = epoch["numpy backend"][1] / epoch["PyTorch eager"][1]
+        ratios.append(
+            [
+                "numpy backend / PyTorch eager",
+                times(r),
+                times(r_med),
+                *target_cells(r, 1.0, False, sizes),
+            ]
+        )
+    r = trace_time / eager_time
+    ratios.append(
+        [
+            f"trace and compile ({ms(trace_time)}) / one eager step",
+            times(r),
+            "",
+            *target_cells(r, 10.0, False, sizes),
+        ]
+    )
+    ratio_table = table(["digits ratio", "best", "median", "target", "result"], ratios)
+    best_acc = max(accuracies)
+    accuracy_line = (
+        f"Held-out accuracy (450 images) training with `fit(..., backend='numpy')`, SGD lr "
+        f"{DIGITS_LR}, batch {DIGITS_BATCH}: {best_acc:.1%} at best over {epochs} epochs, "
+        + (f"95% first reached at epoch {reached}" if reached else "95% not reached")
+        + (
+            " (target: ≥ 95% within 30 epochs, " + ("PASS" if reached else "FAIL") + ")"
+            if sizes.judged
+            else " (not judged: quick)"
+        )
+        + "."
+    )
+    title = (
+        f"### digits: MLP 64-{'-'.join(map(str, DIGITS_WIDTHS))}, tanh, softmax + cross-entropy, "
+        f"one epoch of {len(train_x)} images in batches of {DIGITS_BATCH}"
+    )
+    note = f"Same start for every implementation (deltagrad's seeded weights).{torch_note}"
+    return "\n\n".join([title, note, times_table, ratio_table, accuracy_line])
+
+
 # --------------------------------------------------------------------------------- demo
 def demo_wall_time(sizes: Sizes) -> str:
     """Wall time of `deltagrad demo` with and without trace (best of a few runs each)."""
@@ -1175,6 +1383,7 @@ def sections(sizes: Sizes) -> Iterator[str]:
     yield "## Section 2: nn step"
     yield nn_step(sizes)
     yield array_step(sizes)
+    yield digits_epoch(sizes)
     yield demo_wall_time(sizes)
     yield formula_search(sizes)
     yield "## Section 3: engine language"
