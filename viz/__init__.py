@@ -12,7 +12,7 @@ from typing import Any
 
 from autograd import Value, set_display_hook
 
-from .draw import build, count_nodes, draw, svg_labels
+from .draw import ASPECT, build, count_nodes, draw, fits_screen, svg_labels, svg_size
 from .explain import Explanation, explain
 from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
@@ -44,10 +44,20 @@ DISPLAY_MAX_NODES = 150
 def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
     """The SVG text of draw(root, **draw_kwargs) (notation= too), sub/superscripts as tspans.
 
+    A drawing too tall for a screen (draw.fits_screen) has its ranks spread out to a screen's
+    shape, so that fitted to the window's width it is on screen whole.
+
     renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
     """
     graph, labels = build(root, **draw_kwargs)
-    return fit_width(svg_labels(render_svg(graph.source, renderer), labels))
+    drawn = render_svg(graph.source, renderer)
+    width, height = svg_size(drawn)
+    if not fits_screen(width, height) and height > ASPECT * width:
+        # too tall for a screen's shape: spread the ranks apart (dot's ratio moves the nodes,
+        # never shrinks them), so that fitted to a window's width it is on screen whole
+        graph.graph_attr["ratio"] = f"{ASPECT}"
+        drawn = render_svg(graph.source, renderer)
+    return fit_width(svg_labels(drawn, labels))
 
 
 def _display(value: Value) -> dict[str, str] | None:
