@@ -375,13 +375,22 @@ def node_titles(
     exprs: dict[Value, Expr] = {}  # a node as an expression of its parents' titles
     written: dict[str, str] = {}  # an expression variable -> the title it stands for
     titles: dict[Value, Row] = {}
+    shown: dict[Value, str] = {}  # each node's title as text, before '(copy n)'
     taken: Counter[str] = Counter()
     for k, node in enumerate(forward):
         title = ts.label_tokens(node, visible(node.label or "")) or (given or {}).get(node)
         if title is None and not node.parents:
             title = row(num(numbers.data(node), digits))
         if title is None:
-            e = symbolic_row(node.row, [exprs[p] for p in node.parents]).forward
+            formula = symbolic_row(node.row, [exprs[p] for p in node.parents])
+            if not formula.forward_symbolic:  # a call such as x^2 writes its inputs as they are
+                args = []
+                for i, p in enumerate(node.parents):
+                    if exprs[p].kind != "var":
+                        written[f"t{k}_{i}"] = f"({shown[p]})"
+                    args.append(exprs[p] if exprs[p].kind == "var" else var(f"t{k}_{i}"))
+                formula = symbolic_row(node.row, args)
+            e = formula.forward
             text = e.unicode(written)
             if len(text) <= MAX_LABEL:
                 exprs[node] = e
@@ -393,7 +402,7 @@ def node_titles(
         else:
             written[f"t{k}"] = _written(title)
             exprs[node] = var(f"t{k}")
-        key = _written(title)
+        key = shown[node] = _written(title)
         taken[key] += 1
         if taken[key] > 1:
             title = row(title, f" (copy {taken[key]})")
@@ -509,7 +518,8 @@ def draw(
 
     collapse='auto' (the default) draws every node when the drawing fits a screen (see
     fits_screen), else one box per neuron (two lines each when a layer has more than
-    FULL_BOXES neurons), else one box per layer; collapse=None always draws every node.
+    FULL_BOXES neurons), else one box per layer; collapse=None always draws every node, and
+    collapse='neuron' full boxes (every number of the neuron) however tall its layers.
 
     Grads are shown after a backward pass: show_grad=None means "when any node of the graph
     has a non-zero grad" (backward() gives the root grad 1), True/False force it. Labels are
@@ -559,7 +569,8 @@ def build(
     params: set[Value] = set()
     for i, p in enumerate(parameters or ()):
         params.add(check_value(p, f"draw(parameters=...) item {i}"))
-    if collapse == "auto":
+    auto = collapse == "auto"
+    if auto:
         collapse = auto_collapse(root, max_nodes, rankdir)
     if collapse is None:
         # count first, without walking a huge graph twice
@@ -577,7 +588,7 @@ def build(
         dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, labels, names)
     else:
         dot = _draw_groups(
-            root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, labels
+            root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, labels, auto
         )
     return dot, labels
 
@@ -1086,6 +1097,7 @@ def _draw_groups(
     digits: int,
     legend: bool,
     labels: Labels,
+    auto: bool = False,
 ) -> graphviz.Digraph:
     ts = labels.typeset
     names = identify(forward_order(root))
@@ -1099,7 +1111,8 @@ def _draw_groups(
         )
     dot = _new_digraph(rankdir)
     tallest = max(Counter(g.layer for g in groups if g.kind == "neurons").values(), default=0)
-    short = collapse == "neuron" and tallest > FULL_BOXES  # two lines a box: a tall layer fits
+    # chosen by collapse='auto': two lines a box, so that a tall layer fits a screen's height
+    short = auto and collapse == "neuron" and tallest > FULL_BOXES
     first = next((g for g in groups if g.kind == "neurons"), None)
     examples = (
         _examples(*([n for n in first.nodes if _kind(n, names) == k] for k in ("z", "a")))
