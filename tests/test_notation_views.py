@@ -107,7 +107,9 @@ def test_the_digraph_itself_carries_unicode_scripts() -> None:
     _, loss = mlp_232()
     assert "w²₁,₀" in viz.draw(loss, collapse=None).source
     assert "w⁽¹⁾₁,₂" in viz.draw(loss, collapse=None, notation="lfd").source
-    assert "w^[1]₂,₁" in viz.draw(loss, collapse=None, notation="ng").source  # no Unicode superscript [ ]
+    assert (
+        "w^[1]₂,₁" in viz.draw(loss, collapse=None, notation="ng").source
+    )  # no Unicode superscript [ ]
     assert "s⁽¹⁾₂" in viz.draw(loss, collapse=None, notation="lfd").source
 
 
@@ -306,6 +308,7 @@ def test_stepper_panel_typesets_names_in_chromium(browser: Any, tmp_path: Path) 
     assert shown["node"].startswith("node: s<sup>(1)</sup><sub>1</sub>")
     assert shown["up"].startswith("upstream ∂e/∂s(1)1 = ")
     assert shown["first"] == "w<sup>(1)</sup><sub>1,1</sub>"
+
     # a superscript and a subscript in each name's text, the target y₁ a subscript only; e has
     # none; the unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − y₁), as the panel
     # writes a formula: words with Unicode scripts, set as they are

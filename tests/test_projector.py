@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from autograd import Value
 from nn import MLP
 from nn.losses import binary_cross_entropy_with_logits, mse
 from viz.cli import main
-from viz.draw import processing_order
+from viz.draw import fits_screen, processing_order
 
 SCREENS = [(1400, 900), (1920, 1080)]
 
@@ -63,7 +64,7 @@ def shown(browser: Any, path: Path, width: int, height: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("width", "height"), SCREENS)
-@pytest.mark.parametrize("what", ["2-3-1", "2-8-8-1", "demo"])
+@pytest.mark.parametrize("what", ["2-3-1", "2-8-1", "2-8-8-1", "demo"])
 def test_the_default_drawing_fits_a_screen_with_readable_text(
     browser: Any, tmp_path: Path, demo_graph: Path, what: str, width: int, height: int
 ) -> None:
@@ -99,32 +100,27 @@ def node_tops(browser: Any, svg: str, ids: list[str]) -> list[float]:
     return tops
 
 
-def test_the_full_graph_draws_neurons_and_inputs_in_index_order(browser: Any) -> None:
-    model = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=0)
+@pytest.mark.parametrize("sizes", [[3, 1], [3, 3, 1]])
+def test_the_full_graph_draws_neurons_and_inputs_in_index_order(
+    browser: Any, sizes: list[int]
+) -> None:
+    model = MLP(2, sizes, activation="tanh", output_activation="linear", seed=0)
     c = binary_cross_entropy_with_logits(model([0.5, -1.0]), [1.0])
     c.backward()
     k = {node: i for i, node in enumerate(processing_order(c))}
     svg = viz.svg(c, collapse=None)
-    layer = model.layers[0]
-    inputs = [n for n in k if n.label in ("a^1_0", "a^1_1")]
-    inputs.sort(key=lambda n: n.label)
-    for column in (layer.z, layer.a, inputs):
+    inputs = sorted((n for n in k if n.label in ("a^1_0", "a^1_1")), key=lambda n: n.label)
+    for column in [inputs] + [nodes for layer in model.layers for nodes in (layer.z, layer.a)]:
         tops = node_tops(browser, svg, [f"v{k[v]}" for v in column])
-        assert tops == sorted(tops), (column, tops)
+        assert tops == sorted(tops), ([v.label for v in column], tops)
     # the inputs in a column of their own, left of every weight
-    weights = [w for n in layer.neurons for w in n.w]
+    weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_content(svg)
-    right_of_inputs = page.evaluate(
-        "(ids) => Math.max(...ids.map((id) => document.getElementById(id)"
-        ".getBoundingClientRect().right))",
-        [f"v{k[v]}" for v in inputs],
-    )
-    left_of_weights = page.evaluate(
-        "(ids) => Math.min(...ids.map((id) => document.getElementById(id)"
-        ".getBoundingClientRect().left))",
-        [f"v{k[v]}" for v in weights],
-    )
+    edges = """(ids) => ids.map((id) => document.getElementById(id).getBoundingClientRect())
+        .map((r) => [r.left, r.right])"""
+    right_of_inputs = max(r for _, r in page.evaluate(edges, [f"v{k[v]}" for v in inputs]))
+    left_of_weights = min(left for left, _ in page.evaluate(edges, [f"v{k[v]}" for v in weights]))
     page.close()
     assert right_of_inputs < left_of_weights
 
@@ -146,9 +142,7 @@ LINES = """() => [...document.querySelectorAll('g.node[id^="n"]')].map((g) =>
 
 
 @pytest.mark.parametrize("notation", ["nielsen", "lfd"])
-def test_lines_with_scripts_in_a_collapsed_box_do_not_overlap(
-    browser: Any, notation: str
-) -> None:
+def test_lines_with_scripts_in_a_collapsed_box_do_not_overlap(browser: Any, notation: str) -> None:
     svg = viz.svg(network([8, 8, 1]), collapse="neuron", notation=notation)
     assert "<tspan" in svg  # the boxes set scripts
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -157,7 +151,7 @@ def test_lines_with_scripts_in_a_collapsed_box_do_not_overlap(
     page.close()
     assert len(boxes) >= 16
     for lines in boxes:
-        for (above, _, bottom), (below, top, _) in zip(lines, lines[1:], strict=False):
+        for (above, _, bottom), (below, top, _) in itertools.pairwise(lines):
             assert bottom <= top + 0.01, (above, below, bottom, top)
 
 
@@ -204,3 +198,16 @@ def test_repeated_titles_are_told_apart() -> None:
     c = (x * 3.0) + (x * 3.0)  # two different nodes that compute the same formula
     shown_titles = titles(viz.svg(c, collapse=None, renderer="dot"))
     assert "2·3 (copy 2)" in shown_titles.values() or "(2·3) (copy 2)" in shown_titles.values()
+
+
+def test_fits_screen_by_hand() -> None:
+    # 1050 × 675 pt is 1400 × 900 px at its natural size (4/3 px a pt): on both screens whole
+    assert fits_screen(1050, 675)
+    # 1400 pt wide is fitted to 1400 px (11 pt text at 11 px), but at 1920 it is shown at its
+    # natural size, 900 pt × 4/3 = 1200 px > 1080 px high
+    assert not fits_screen(1400, 900)
+    # 1500 pt fitted into 1400 px: 11 pt text at 11 × 1400 / 1500 = 10.3 px
+    assert not fits_screen(1500, 300)
+    # 1260 × 800 pt: 1400 px wide shows it 889 px high; 1920 px, 1067 px high (4/3 px a pt)
+    assert fits_screen(1260, 800)
+    assert not fits_screen(1260, 811)  # 811 × 4/3 = 1081.3 px > 1080
