@@ -6,6 +6,7 @@ DELTAGRAD_REQUIRE_BROWSER=1)."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import itertools
 import re
@@ -18,8 +19,9 @@ import viz
 from autograd import Value
 from nn import MLP
 from nn.losses import binary_cross_entropy_with_logits, mse
+from tests.test_pictures import neuron_graph
 from viz.cli import main
-from viz.draw import fits_screen, processing_order
+from viz.draw import fits_screen, processing_order, svg_size
 
 SCREENS = [(1400, 900), (1920, 1080)]
 
@@ -64,12 +66,19 @@ def shown(browser: Any, path: Path, width: int, height: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("width", "height"), SCREENS)
-@pytest.mark.parametrize("what", ["2-3-1", "2-8-1", "2-8-8-1", "demo"])
+@pytest.mark.parametrize("what", ["neuron", "2-3-1", "2-8-1", "2-8-8-1", "demo"])
 def test_the_default_drawing_fits_a_screen_with_readable_text(
     browser: Any, tmp_path: Path, demo_graph: Path, what: str, width: int, height: int
 ) -> None:
     if what == "demo":
         path = demo_graph
+    elif what == "neuron":  # one neuron and its squared error: drawn whole, legend beside it
+        c = neuron_graph()
+        c.backward()
+        path = tmp_path / "neuron.svg"
+        svg = viz.svg(c)
+        assert 'id="v0op"' in svg and 'id="legend_parameter"' in svg
+        path.write_text(svg, encoding="utf-8")
     else:
         path = tmp_path / f"{what}.svg"
         sizes = [int(n) for n in what.split("-")[1:]]
@@ -87,6 +96,20 @@ def test_auto_collapses_only_what_would_not_fit() -> None:
     big = network([8, 8, 1])
     assert "n3_7" in viz.draw(big).source  # one box per neuron
     assert "n3_7" not in viz.draw(big, collapse=None).source  # None: the full graph
+
+
+def test_svg_collapses_a_graph_the_estimate_let_through_but_that_does_not_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = network([3, 1])
+    whole = viz.svg(c, collapse=None)
+    assert not fits_screen(*svg_size(whole))  # drawn whole, 2-3-1 is too wide for a screen
+    draw_module = importlib.import_module("viz.draw")  # the module (viz.draw is the function)
+    monkeypatch.setattr(draw_module, "estimate_size", lambda root, rankdir="LR": (0.0, 0.0))
+    assert "v0op" in viz.draw(c).source  # the estimate alone would draw every node
+    svg = viz.svg(c)
+    assert 'id="n2_2"' in svg and 'id="v0op"' not in svg  # svg() measured, and collapsed it
+    assert fits_screen(*svg_size(svg))
 
 
 # ------------------------------------------------------------------------------ index order

@@ -12,7 +12,16 @@ from typing import Any
 
 from autograd import Value, set_display_hook
 
-from .draw import ASPECT, build, count_nodes, draw, fits_screen, svg_labels, svg_size
+from .draw import (
+    ASPECT,
+    build,
+    collapsed_choice,
+    count_nodes,
+    draw,
+    fits_screen,
+    svg_labels,
+    svg_size,
+)
 from .explain import Explanation, explain
 from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
@@ -50,14 +59,25 @@ def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
     renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
     """
     graph, labels = build(root, **draw_kwargs)
+    drawn = _fitted(graph, renderer)
+    # the estimate let the whole graph through, but drawn it does not fit: collapse it
+    whole = labels.auto and labels.collapse is None
+    if whole and not fits_screen(*svg_size(drawn)) and collapsed_choice(root) is not None:
+        graph, labels = build(root, **draw_kwargs, full=False)
+        drawn = _fitted(graph, renderer)
+    return fit_width(svg_labels(drawn, labels))
+
+
+def _fitted(graph: Any, renderer: str) -> str:
+    """graph rendered; one too tall for a screen's shape has its ranks spread apart (dot's
+    ratio moves the nodes, never shrinks them), so that fitted to a window's width it is on
+    screen whole."""
     drawn = render_svg(graph.source, renderer)
     width, height = svg_size(drawn)
     if not fits_screen(width, height) and height > ASPECT * width:
-        # too tall for a screen's shape: spread the ranks apart (dot's ratio moves the nodes,
-        # never shrinks them), so that fitted to a window's width it is on screen whole
         graph.graph_attr["ratio"] = f"{ASPECT}"
         drawn = render_svg(graph.source, renderer)
-    return fit_width(svg_labels(drawn, labels))
+    return drawn
 
 
 def _display(value: Value) -> dict[str, str] | None:

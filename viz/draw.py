@@ -9,6 +9,9 @@ Colours say what a node is, read from nn's Name records (or, for a plain express
 graph's shape; see viz.names), never from label text: parameters w and b (or Values passed as
 ``parameters=``), other leaves (inputs and constants), pre-activations z (whose grad is shown
 as δ), activations a, and the loss (the root). A legend cluster repeats this in the drawing.
+Every Value's record starts with a title of its own (see node_titles). By default
+(``collapse="auto"``) a graph too big to fit a screen at a readable size is drawn with one box
+per neuron, or per layer (see auto_collapse and fits_screen).
 Labels are written in a notation (``notation=``, else nn.notation's active one). Each label row
 is built as nn.notation's typed tokens (symbols, numbers, operators, words): the DOT source
 writes them with Unicode superscripts and subscripts, and svg_labels() sets each drawn node's
@@ -139,6 +142,8 @@ class Labels:
 
     typeset: Typeset
     rows: dict[str, tuple[float, list[Row]]] = field(default_factory=dict)
+    collapse: str | None = None  # what was drawn: None (every node), 'neuron' or 'layer'
+    auto: bool = False  # chosen by collapse='auto'
 
 
 def svg_labels(svg: str, labels: Labels) -> str:
@@ -435,12 +440,13 @@ def _legend(
     ops: bool,
     labels: Labels,
     beside: str | None = None,
+    after: str | None = None,
 ) -> None:
     """The legend: a sample box per role present.
 
-    beside=None: a cluster of boxes chained by invisible edges into one line along the rank
-    direction (a row above a small graph drawn LR). beside='node id': a column under that node,
-    on its rank (the last rank of a collapsed drawing has room: one box, the loss side).
+    beside=None: a cluster of boxes on one rank (a column when drawn LR), one rank after the
+    node `after` (the root). beside='node id': a column under that node, on its rank (the
+    last rank of a collapsed drawing has room: one box, the loss side).
     """
     names = []
     nodes: list[tuple[str, str, dict[str, str]]] = []
@@ -491,14 +497,18 @@ def _legend(
             for a, b in itertools.pairwise([beside, *names]):
                 column.edge(a, b, style="invis")
         return
-    # A cluster of sample nodes, one per role present, chained by invisible edges so that they
-    # form one line along the rank direction (a row when rankdir is LR) beside the graph.
+    # A cluster of sample nodes, one per role present, on one rank one after the root (after=):
+    # a column right of the graph when drawn LR (a row along it would be wider than the graph).
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontsize=f"{FONT:g}", color="#bbbbbb", style="rounded")
         for name, _, attrs in nodes:
             legend.node(name, **attrs)
-        for a, b in itertools.pairwise(names):
-            legend.edge(a, b, style="invis")
+    if after is not None:
+        # dot keeps the order of a node's out-edges when the node says ordering=out: the
+        # legend's boxes in a column, in the order of ROLES
+        dot.node(after, ordering="out")
+        for name in names:
+            dot.edge(after, name, style="invis")
 
 
 # ------------------------------------------------------------------------------- draw
@@ -550,8 +560,12 @@ def build(
     legend: bool = True,
     notation: str | Notation | None = None,
     names: dict[Value, Row] | None = None,
+    full: bool = True,
 ) -> tuple[graphviz.Digraph, Labels]:
     """draw()'s Digraph and the Labels it wrote (each node's rows as tokens, for svg_labels).
+
+    full=False: collapse='auto' collapses even a graph estimated to fit (viz.svg() asks so when
+    the whole graph, drawn, did not fit a screen).
 
     names: tokens to show as the first row of nodes that have no label of their own (the names
     a page's text uses for them, so that each is found in the drawing).
@@ -571,7 +585,7 @@ def build(
         params.add(check_value(p, f"draw(parameters=...) item {i}"))
     auto = collapse == "auto"
     if auto:
-        collapse = auto_collapse(root, max_nodes, rankdir)
+        collapse = auto_collapse(root, max_nodes, rankdir) if full else collapsed_choice(root)
     if collapse is None:
         # count first, without walking a huge graph twice
         n = count_nodes(root, max_nodes + 1)
@@ -581,6 +595,7 @@ def build(
                 f"graph has {total} nodes, more than max_nodes={max_nodes}; pass "
                 f"collapse='neuron' or collapse='layer', or raise max_nodes"
             )
+    labels.collapse, labels.auto = collapse, auto
     order = processing_order(root)
     if show_grad is None:
         show_grad = any(numbers.grad(n) != 0.0 for n in order)
@@ -649,7 +664,7 @@ def _draw_values(
         entries = [
             (r, colour, legend_tokens(r, ts)) for r, (colour, _) in ROLES.items() if r in present
         ]
-        _legend(dot, entries, len(order) > 1, labels)
+        _legend(dot, entries, len(order) > 1, labels, after="v0")
     return dot
 
 
@@ -686,6 +701,12 @@ def auto_collapse(root: Value, max_nodes: int = 500, rankdir: str = "LR") -> str
         width, height = estimate_size(root, rankdir)
         if width <= SCREEN_PT[0] and height <= SCREEN_PT[1]:
             return None
+    return collapsed_choice(root)
+
+
+def collapsed_choice(root: Value) -> str | None:
+    """'neuron' while no layer has more than TALL_LAYER neurons, else 'layer'; None when the
+    graph has no neurons to collapse into."""
     forward = forward_order(root)
     names = identify(forward)
     per_layer = Counter(
@@ -721,16 +742,22 @@ def estimate_size(root: Value, rankdir: str = "LR") -> tuple[float, float]:
     widths: dict[int, float] = {}
     heights: dict[int, float] = {}
     ts = Typeset()
+    titles = node_titles(forward, ts, 4)
     for node in forward:
         d = depth[node]
-        rows = value_rows(node, "other", True, 4, ts, row("title"))
+        rows = value_rows(node, "other", True, 4, ts, titles[node])
         w = max(text_width(_written(r), FONT) for r in rows) * 72
         widths[d] = max(widths.get(d, 0.0), w)
         heights[d] = heights.get(d, 0.0) + RECORD_ROW * len(rows) + 0.15 * 72
     ranks = len(widths)
     sep = 0.35 * 72
     width = sum(widths.values()) + (ranks - 1) * (OP_WIDTH + 2 * sep)
-    height = max(heights.values()) + 50.0  # and the legend's row
+    # and the legend's column after the root: its widest entry, in a frame
+    widest = max(text_width(text, FONT) for _, text in ROLES.values()) * 72
+    width += widest + 2 * sep + 20
+    height = max(max(heights.values()), len(ROLES) * 38.0 + 30)
+    # measured on MLPs up to 2-2-2-1 and a neuron: dot's drawing runs 10 to 25% larger
+    width, height = 1.12 * width, 1.2 * height
     return (width, height) if rankdir in ("LR", "RL") else (height, width)
 
 
