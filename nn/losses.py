@@ -160,6 +160,18 @@ def _targets(name: str, target: object, n: int) -> list[Any]:
     return ys
 
 
+def _target(y_j: Any, j: int) -> Value:
+    """The target y_j as a node of the graph: a constant named by its record (a traced one kept).
+
+    A drawing then names it y_j, as the cost's formula does, not by its number.
+    """
+    if isinstance(y_j, Value):
+        return y_j
+    node = Value(y_j)
+    node.label_record = Name("target", j=j)
+    return node
+
+
 def _total(terms: list[Value]) -> Value:
     """Σ terms as one n-ary sum node (a single term is itself)."""
     total: Value = autograd.sum(terms)
@@ -181,7 +193,9 @@ def mse(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs("mse", pred)
     y = _targets("mse", target, len(a))
     # ∂C/∂a_j = 2 (a_j − y_j) / n
-    mean: Value = autograd.mean([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)])
+    mean: Value = autograd.mean(
+        [(a_j - _target(y_j, j)) ** 2 for j, (a_j, y_j) in enumerate(zip(a, y, strict=True))]
+    )
     return _labelled(mean)
 
 
@@ -190,7 +204,8 @@ def quadratic(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs("quadratic", pred)
     y = _targets("quadratic", target, len(a))
     # ∂C/∂a_j = a_j − y_j
-    return _labelled(0.5 * _total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
+    terms = [(a_j - _target(y_j, j)) ** 2 for j, (a_j, y_j) in enumerate(zip(a, y, strict=True))]
+    return _labelled(0.5 * _total(terms))
 
 
 # The old name of quadratic (½ Σ, a sum over the outputs, not half of the mean); kept working.
@@ -202,7 +217,8 @@ def squared_error(pred: Prediction, target: Sequence[float] | float) -> Value:
     a = _outputs("squared_error", pred)
     y = _targets("squared_error", target, len(a))
     # ∂C/∂a_j = 2 (a_j − y_j)
-    return _labelled(_total([(a_j - y_j) ** 2 for a_j, y_j in zip(a, y, strict=True)]))
+    terms = [(a_j - _target(y_j, j)) ** 2 for j, (a_j, y_j) in enumerate(zip(a, y, strict=True))]
+    return _labelled(_total(terms))
 
 
 def _check_targets(name: str, y: list[Any], domain: Targets) -> None:
@@ -241,7 +257,7 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
                 "binary_cross_entropy_with_logits, which is stable"
             )
     terms = []
-    for a_j, y_j in zip(a, y, strict=True):
+    for j, (a_j, y_j) in enumerate(zip(a, y, strict=True)):
         # ∂C/∂p_j = −y_j / p_j + (1 − y_j) / (1 − p_j), and 0 for a clamped log. A term whose
         # weight y_j or 1 − y_j is exactly 0 contributes 0 to C and to ∂C/∂p_j, so it is left
         # out of the graph: a 0/1 label draws as the single log a textbook writes, −ln p or
@@ -251,7 +267,8 @@ def binary_cross_entropy(p: Prediction, target: Sequence[float] | float) -> Valu
         elif branch(y_j, "==", 0.0):
             terms.append(-_clamped_log(1.0 - a_j))
         else:
-            terms.append(-(y_j * _clamped_log(a_j) + (1.0 - y_j) * _clamped_log(1.0 - a_j)))
+            y_node = _target(y_j, j)
+            terms.append(-(y_node * _clamped_log(a_j) + (1.0 - y_node) * _clamped_log(1.0 - a_j)))
     return _labelled(_total(terms))
 
 
@@ -262,7 +279,7 @@ def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | fl
     y = _targets(name, target, len(logits))
     _check_targets(name, y, PROBABILITY)
     terms = []
-    for z_j, y_j in zip(logits, y, strict=True):
+    for j, (z_j, y_j) in enumerate(zip(logits, y, strict=True)):
         # −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = ln(1 + e^z) − z y. max(z, 0) and |z| are settled
         # by the sign of z.data, leaving a smooth formula on each side whose exponent is ≤ 0, so
         # e^{·} never overflows:
@@ -271,10 +288,11 @@ def binary_cross_entropy_with_logits(z: Prediction, target: Sequence[float] | fl
         # Both sides are the same function, so the choice of side never changes the gradient.
         # (Building |z| as relu(z) + relu(−z) would give ∂C/∂z = −y at z = 0, not ½ − y,
         # because relu'(0) is taken to be 0.)
+        y_node = _target(y_j, j)
         if branch(z_j, ">=", 0.0):  # a branch autograd.trace follows, example by example
-            terms.append(z_j - z_j * y_j + (1.0 + (-z_j).exp()).log())
+            terms.append(z_j - z_j * y_node + (1.0 + (-z_j).exp()).log())
         else:
-            terms.append(-(z_j * y_j) + (1.0 + z_j.exp()).log())
+            terms.append(-(z_j * y_node) + (1.0 + z_j.exp()).log())
     return _labelled(_total(terms))
 
 
@@ -362,7 +380,10 @@ def hinge(pred: Prediction, target: Sequence[float] | float) -> Value:
     y = _targets(name, target, len(a))
     _check_targets(name, y, SIGN)
     # ∂C/∂a_j = −y_j where the margin is violated (y_j a_j < 1), else 0 (0 at the kink: relu'(0))
-    return _labelled(_total([(1.0 - y_j * a_j).relu() for a_j, y_j in zip(a, y, strict=True)]))
+    terms = [
+        (1.0 - _target(y_j, j) * a_j).relu() for j, (a_j, y_j) in enumerate(zip(a, y, strict=True))
+    ]
+    return _labelled(_total(terms))
 
 
 def batch_loss(loss_fn: Loss, preds: Sequence[Any], targets: Sequence[Any]) -> Value:

@@ -1,7 +1,8 @@
 """Textbook notations: what a node IS (a Name record) and how each course writes it.
 
 Every node nn makes carries a :class:`Name` as its ``Value.label_record``: the quantity
-(``"weight"``, ``"bias"``, ``"input"``, ``"preactivation"``, ``"activation"``, ``"cost"``), the
+(``"weight"``, ``"bias"``, ``"input"``, ``"preactivation"``, ``"activation"``, ``"cost"``, and
+``"target"`` for the y_j a cost compares the output with), the
 layer in Nielsen's numbering (the input is layer 1), and the indices j (the neuron) and k (the
 neuron of layer l−1 a weight comes from), all 0-based. ``Value.label`` is the Name's text in
 the active notation, so views never parse label text to learn what a node is.
@@ -79,7 +80,7 @@ __all__ = [
     "write",
 ]
 
-QUANTITIES = ("weight", "bias", "input", "preactivation", "activation", "cost")
+QUANTITIES = ("weight", "bias", "input", "preactivation", "activation", "cost", "target")
 STYLES = ("ascii", "unicode", "latex", "html")
 
 

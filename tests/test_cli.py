@@ -1,6 +1,7 @@
 """The deltagrad command: demo, check, explain, and one-line errors with exit code 2."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,8 @@ def test_every_command_takes_a_notation(capsys: pytest.CaptureFixture[str], tmp_
     # the side panel's names, typeset (the page's JSON writes < as \u003c)
     assert "s<sup>(1)</sup><sub>1</sub>".replace("<", "\\u003c").replace(">", "\\u003e") in page
     graph = (tmp_path / "graph.svg").read_text(encoding="utf-8")
-    assert "neuron 1 of layer 1" in graph
+    # its first neuron's box starts with LFD's signal s⁽¹⁾₁ (typeset: s, then (1) and 1 as tspans)
+    assert re.search(r">s<tspan[^>]*>\(1\)</tspan><tspan[^>]*>1</tspan><tspan[^>]*>: ", graph)
     code, _, err = run(capsys, "check", "--notation", "klingon")
     assert code == 2 and "invalid choice: 'klingon'" in err
 

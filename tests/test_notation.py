@@ -137,8 +137,8 @@ def test_names_are_records_and_every_node_of_a_model_has_one() -> None:
     assert z.label_record == Name("preactivation", 3, 1)
     assert isinstance(z.label_record, Label)
     named = [v for v in topological_order(loss) if v.label_record is not None]
-    # 2 inputs, 6 + 6 weights, 3 + 2 biases, 3 + 2 z, 3 + 2 a, 1 cost
-    assert len(named) == 2 + 12 + 5 + 5 + 5 + 1
+    # 2 inputs, 6 + 6 weights, 3 + 2 biases, 3 + 2 z, 3 + 2 a, 2 targets y_j, 1 cost
+    assert len(named) == 2 + 12 + 5 + 5 + 5 + 2 + 1
 
 
 def test_a_user_label_on_a_named_node_keeps_the_record() -> None:

@@ -74,7 +74,7 @@ def node_texts(svg_text: str, gid: str) -> list[ET.Element]:
 def test_every_notation_draws_valid_typeset_svg(key: str, renderer: str) -> None:
     model, loss = mlp_232()
     notation = MINE if key == "mine" else key
-    svg_text = viz.svg(loss, renderer=renderer, notation=notation)
+    svg_text = viz.svg(loss, collapse=None, renderer=renderer, notation=notation)
     order = processing_order(loss)
     w = model.layers[0].neurons[1].w[0]  # Nielsen's w^2_{1,0}
     label = node_texts(svg_text, f"v{order.index(w)}")[0]
@@ -96,8 +96,8 @@ def test_both_renderers_set_the_same_text() -> None:
         pytest.skip("the system Graphviz `dot` is not on PATH")
     _, loss = mlp_232()
     for key in KEYS:
-        dot_svg = viz.svg(loss, renderer="dot", notation=key)
-        wasm_svg = viz.svg(loss, renderer="wasm", notation=key)
+        dot_svg = viz.svg(loss, collapse=None, renderer="dot", notation=key)
+        wasm_svg = viz.svg(loss, collapse=None, renderer="wasm", notation=key)
         assert texts(dot_svg) == texts(wasm_svg)
         assert dot_svg.count("<tspan") == wasm_svg.count("<tspan") > 0
 
@@ -105,10 +105,12 @@ def test_both_renderers_set_the_same_text() -> None:
 def test_the_digraph_itself_carries_unicode_scripts() -> None:
     # draw() returns a graphviz.Digraph that any renderer shows readably (no tspans there)
     _, loss = mlp_232()
-    assert "w²₁,₀" in viz.draw(loss).source
-    assert "w⁽¹⁾₁,₂" in viz.draw(loss, notation="lfd").source
-    assert "w^[1]₂,₁" in viz.draw(loss, notation="ng").source  # no Unicode superscript [ ]
-    assert "s⁽¹⁾₂" in viz.draw(loss, notation="lfd").source
+    assert "w²₁,₀" in viz.draw(loss, collapse=None).source
+    assert "w⁽¹⁾₁,₂" in viz.draw(loss, collapse=None, notation="lfd").source
+    assert (
+        "w^[1]₂,₁" in viz.draw(loss, collapse=None, notation="ng").source
+    )  # no Unicode superscript [ ]
+    assert "s⁽¹⁾₂" in viz.draw(loss, collapse=None, notation="lfd").source
 
 
 # ------------------------------------------------------------------------ structure is data
@@ -146,13 +148,13 @@ def test_relabelled_z_nodes_change_nothing_structural(expand: bool) -> None:
     order = processing_order(loss)
     before_roles = _roles(loss)
     before_groups = {c: group_nodes(loss, order, c) for c in ("neuron", "layer")}
-    before_deltas = _delta_rows(viz.draw(loss).source)
+    before_deltas = _delta_rows(viz.draw(loss, collapse=None).source)
     explained = viz.explain(model.layers[0].z[1], loss)
     for i, z in enumerate(n for layer in model.layers for n in layer.z):
         z.label = f"a^9_{i} looks like an activation"  # text that a parser would misread
     assert _roles(loss) == before_roles
     assert {c: group_nodes(loss, order, c) for c in ("neuron", "layer")} == before_groups
-    source = viz.draw(loss).source
+    source = viz.draw(loss, collapse=None).source
     assert _delta_rows(source) == before_deltas and len(before_deltas) == 5
     assert "a^9_0\\ looks\\ like\\ an\\ activation" in source  # the user's text is shown
     # explain keeps the numbers; the name of z is the user's text now, so δ is written ∂C/∂…
@@ -178,7 +180,7 @@ def test_plain_expressions_get_roles_from_their_shape() -> None:
     assert roles[z.parents[-1]] == "parameter"  # the bias slot of linear
     assert [roles[v] for v in x] == ["input", "input"]
     assert (roles[z], roles[a], roles[c]) == ("preactivation", "activation", "loss")
-    source = viz.draw(c).source
+    source = viz.draw(c, collapse=None).source
     assert f'fillcolor="{ROLES["preactivation"][0]}"' in source
     assert "δ\\ =" in source
     # an expanded sum feeding tanh is a pre-activation too
@@ -206,11 +208,11 @@ def test_a_learner_defined_notation_end_to_end(tmp_path: Path) -> None:
     model, loss = mlp_232()
     z = model.layers[0].z[1]
     # draw
-    source = viz.draw(loss, notation=MINE).source
+    source = viz.draw(loss, collapse=None, notation=MINE).source
     # braces have no Unicode superscript: written ^{1} (escaped in the DOT record)
     assert "u^\\{1\\}₂" in source and "θ^\\{1\\}₁,₂" in source and "β^\\{1\\}₂" in source
     assert "ε\\ =" in source and "loss" in source
-    svg_text = viz.svg(loss, notation=MINE)
+    svg_text = viz.svg(loss, collapse=None, notation=MINE)
     assert "u{1}2" in texts(svg_text)  # set as u with superscript {1} and subscript 2
     # explain, with LaTeX for notebooks
     text = viz.explain(z, loss, notation=MINE)
@@ -306,13 +308,16 @@ def test_stepper_panel_typesets_names_in_chromium(browser: Any, tmp_path: Path) 
     assert shown["node"].startswith("node: s<sup>(1)</sup><sub>1</sub>")
     assert shown["up"].startswith("upstream ∂e/∂s(1)1 = ")
     assert shown["first"] == "w<sup>(1)</sup><sub>1,1</sub>"
-    # a superscript and a subscript in each name's text; e and the constant have none; the
-    # unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − 0.25), as the panel writes a
-    # formula: words with Unicode scripts, set as they are
-    expected = {
-        f"v{k}": 2 if n.label_record is not None and n is not loss else 0
-        for k, n in enumerate(processing_order(loss))
-    }
+
+    # a superscript and a subscript in each name's text, the target y₁ a subscript only; e has
+    # none; the unlabelled (x − y) shows the panel's name for it, (s⁽¹⁾₁ − y₁), as the panel
+    # writes a formula: words with Unicode scripts, set as they are
+    def scripts(n: Value) -> int:
+        if n.label_record is None or n is loss:
+            return 0
+        return 1 if getattr(n.label_record, "quantity", "") == "target" else 2
+
+    expected = {f"v{k}": scripts(n) for k, n in enumerate(processing_order(loss))}
     assert shown["sups"] == expected
 
 

@@ -124,15 +124,15 @@ def check_records(root: Value) -> None:
     names = graph_names(root)
     ts = Typeset()
     delta = ts.symbol("delta")
-    for gid, rows in boxes(viz.svg(root, legend=False)).items():
+    for gid, rows in boxes(viz.svg(root, collapse=None, legend=False)).items():
         m = re.fullmatch(r"v(\d+)", gid)
         if m is None:
             continue  # an op's ellipse: its name only
         node = order[int(m[1])]
         label = ts.label_tokens(node, visible(node.label or ""))
-        if label:
-            assert rows[0] == flat(label)
-            rows = rows[1:]
+        if label:  # as it is, or told apart from a node of the same name
+            assert rows[0] == flat(label) or rows[0].startswith(flat(label) + " (copy "), rows
+        rows = rows[1:]  # every node has a title: its label, a constant's value, or a formula
         assert len(rows) == 2, rows
         d = re.fullmatch(f"data = {NUM}", rows[0])
         assert d, rows[0]
@@ -189,7 +189,9 @@ def check_neurons(root: Value, examples: int) -> None:
         for r in rows:
             if r == ts.neuron_words(layer, j) or re.fullmatch(r"\+ \d+ other nodes?", r):
                 continue
-            if hit := re.fullmatch(f"{z_name} = {NUM}", r):
+            # a single example's z on the neuron's own line ("neuron 0 of layer 2: z²₀ = …")
+            own = re.escape(ts.neuron_words(layer, j))
+            if hit := re.fullmatch(f"(?:{own}: )?{z_name} = {NUM}", r):
                 (z,) = zs
                 close(hit[1], z.data, f"{gid} z")
             elif hit := re.fullmatch(f"{d_name} = {NUM}", r):

@@ -12,7 +12,16 @@ from typing import Any
 
 from autograd import Value, set_display_hook
 
-from .draw import build, count_nodes, draw, svg_labels
+from .draw import (
+    ASPECT,
+    build,
+    collapsed_choice,
+    count_nodes,
+    draw,
+    fits_screen,
+    svg_labels,
+    svg_size,
+)
 from .explain import Explanation, explain
 from .notebook import Page, fit_width, network_svg, playground_page, stepper_page
 from .playground import playground_html, write_playground
@@ -44,10 +53,31 @@ DISPLAY_MAX_NODES = 150
 def svg(root: Value, *, renderer: str = "auto", **draw_kwargs: Any) -> str:
     """The SVG text of draw(root, **draw_kwargs) (notation= too), sub/superscripts as tspans.
 
+    A drawing too tall for a screen (draw.fits_screen) has its ranks spread out to a screen's
+    shape, so that fitted to the window's width it is on screen whole.
+
     renderer is 'auto', 'dot' or 'wasm'; both set labels the same way.
     """
     graph, labels = build(root, **draw_kwargs)
-    return fit_width(svg_labels(render_svg(graph.source, renderer), labels))
+    drawn = _fitted(graph, renderer)
+    # the estimate let the whole graph through, but drawn it does not fit: collapse it
+    whole = labels.auto and labels.collapse is None
+    if whole and not fits_screen(*svg_size(drawn)) and collapsed_choice(root) is not None:
+        graph, labels = build(root, **draw_kwargs, full=False)
+        drawn = _fitted(graph, renderer)
+    return fit_width(svg_labels(drawn, labels))
+
+
+def _fitted(graph: Any, renderer: str) -> str:
+    """graph rendered; one too tall for a screen's shape has its ranks spread apart (dot's
+    ratio moves the nodes, never shrinks them), so that fitted to a window's width it is on
+    screen whole."""
+    drawn = render_svg(graph.source, renderer)
+    width, height = svg_size(drawn)
+    if not fits_screen(width, height) and height > ASPECT * width:
+        graph.graph_attr["ratio"] = f"{ASPECT}"
+        drawn = render_svg(graph.source, renderer)
+    return drawn
 
 
 def _display(value: Value) -> dict[str, str] | None:

@@ -297,7 +297,7 @@ def _write_demo(
     first.backward()
     written.append(
         (
-            _write(out, "graph.svg", svg(first, collapse="neuron")),
+            _write(out, "graph.svg", svg(first)),
             f"the {run.name} network at its first training step (before any update), one box "
             f"per neuron: its δ over the {len(xs)} points, ∂C/∂b, and edges drawn by ∂C/∂w",
         )

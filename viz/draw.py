@@ -9,6 +9,9 @@ Colours say what a node is, read from nn's Name records (or, for a plain express
 graph's shape; see viz.names), never from label text: parameters w and b (or Values passed as
 ``parameters=``), other leaves (inputs and constants), pre-activations z (whose grad is shown
 as δ), activations a, and the loss (the root). A legend cluster repeats this in the drawing.
+Every Value's record starts with a title of its own (see node_titles). By default
+(``collapse="auto"``) a graph too big to fit a screen at a readable size is drawn with one box
+per neuron, or per layer (see auto_collapse and fits_screen).
 Labels are written in a notation (``notation=``, else nn.notation's active one). Each label row
 is built as nn.notation's typed tokens (symbols, numbers, operators, words): the DOT source
 writes them with Unicode superscripts and subscripts, and svg_labels() sets each drawn node's
@@ -18,16 +21,19 @@ line, never by reading the text back.
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 
-from autograd import Value, topological_order
+from autograd import Expr, Value, symbolic_row, topological_order
+from autograd.symbolic import var
 from nn import notation as nt
 from nn.notation import Name, Notation
 
@@ -36,8 +42,17 @@ from .names import Typeset, identify, neuron, role, svg_text
 from .numbers import number, number_latex
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
-COLLAPSE = ("neuron", "layer")
+COLLAPSE = ("auto", "neuron", "layer")
 MAX_LABEL = 40  # longer labels are cut with an ellipsis in the drawing
+FONT = 11.0  # every text of a drawing: 11 pt, which a screen that fits the drawing shows ≥ 11 px
+# What collapse="auto" draws in full: a graph whose drawing is at most this wide and high (pt).
+# A browser window of 1400×900 or 1920×1080 that shows a drawing fitted to its width then shows
+# 11 pt text at 11 px or more (1400 / 1380) with the whole drawing on screen (see fit_screen).
+SCREEN_PT = (1380.0, 800.0)
+# collapse="auto" draws one box per neuron when no layer is taller than this many neurons (a
+# box with a few lines each), one short box per neuron up to TALL_LAYER, and one per layer above
+FULL_BOXES = 8
+TALL_LAYER = 16
 
 # role: (fill colour, legend text in Nielsen's notation; legend_text() writes any notation)
 ROLES: dict[str, tuple[str, str]] = {
@@ -127,6 +142,8 @@ class Labels:
 
     typeset: Typeset
     rows: dict[str, tuple[float, list[Row]]] = field(default_factory=dict)
+    collapse: str | None = None  # what was drawn: None (every node), 'neuron' or 'layer'
+    auto: bool = False  # chosen by collapse='auto'
 
 
 def svg_labels(svg: str, labels: Labels) -> str:
@@ -297,6 +314,32 @@ def text_width(text: str, size: float) -> float:
     return ems * size / 72 + 0.2
 
 
+def scripted(tokens: Row) -> bool:
+    """True if a row sets a superscript or a subscript (a symbol's own, or in a fraction)."""
+    for t in tokens:
+        if isinstance(t, nt.Sym) and (t.sup or t.sub or "_" in t.base):
+            return True
+        if isinstance(t, nt.Frac) and (scripted(t.num) or scripted(t.den)):
+            return True
+    return False
+
+
+# The padding (pt) above and below a box's line: a line with scripts gets room for them, so
+# that a superscript (raised 0.38 em) never reaches the subscript of the line above (0.25 em)
+LINE_PAD = 1
+SCRIPT_PAD = 2
+
+
+def box_label(rows: list[Row]) -> str:
+    """Rows as an HTML-like table label: one cell per line, lines with scripts given room."""
+    cells = "".join(
+        f'<TR><TD CELLPADDING="{SCRIPT_PAD if scripted(r) else LINE_PAD}">'
+        f"{html.escape(visible(_written(r), None), quote=False)}</TD></TR>"
+        for r in rows
+    )
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{cells}</TABLE>>'
+
+
 def record_label(rows: list[Row], rankdir: str) -> str:
     """Rows stacked vertically in a record (fields flip direction with rankdir)."""
     fields = "|".join(escape_record(_written(r)) for r in rows)
@@ -311,10 +354,10 @@ def value_rows(
     ts: Typeset | None = None,
     name: Row | None = None,
 ) -> list[Row]:
-    """The rows of a Value's record: label (else name, if given), data, and grad or δ."""
+    """The rows of a Value's record: its title (name, else its label), data, and grad or δ."""
     ts = ts or Typeset()
     # a label is words a person wrote, so it may be shortened; the numbers below never are
-    label = ts.label_tokens(node, visible(node.label or "")) or name
+    label = name or ts.label_tokens(node, visible(node.label or ""))
     rows = [label] if label else []
     rows.append(row("data = ", num(numbers.data(node), digits)))
     if show_grad:
@@ -323,6 +366,53 @@ def value_rows(
         else:
             rows.append(row("grad = ", num(numbers.grad(node), digits)))
     return rows
+
+
+def node_titles(
+    forward: list[Value], ts: Typeset, digits: int, given: dict[Value, Row] | None = None
+) -> dict[Value, Row]:
+    """A title for every node, each different: its label (its Name in the notation), else one
+    given, else a constant's value, else its op's forward (from the op row) on its parents'
+    titles, shortened to MAX_LABEL; the second node with a title already taken is '… (copy 2)'.
+
+    forward: the nodes, parents first.
+    """
+    exprs: dict[Value, Expr] = {}  # a node as an expression of its parents' titles
+    written: dict[str, str] = {}  # an expression variable -> the title it stands for
+    titles: dict[Value, Row] = {}
+    shown: dict[Value, str] = {}  # each node's title as text, before '(copy n)'
+    taken: Counter[str] = Counter()
+    for k, node in enumerate(forward):
+        title = ts.label_tokens(node, visible(node.label or "")) or (given or {}).get(node)
+        if title is None and not node.parents:
+            title = row(num(numbers.data(node), digits))
+        if title is None:
+            formula = symbolic_row(node.row, [exprs[p] for p in node.parents])
+            if not formula.forward_symbolic:  # a call such as x^2 writes its inputs as they are
+                args = []
+                for i, p in enumerate(node.parents):
+                    if exprs[p].kind != "var":
+                        written[f"t{k}_{i}"] = f"({shown[p]})"
+                    args.append(exprs[p] if exprs[p].kind == "var" else var(f"t{k}_{i}"))
+                formula = symbolic_row(node.row, args)
+            e = formula.forward
+            text = e.unicode(written)
+            if len(text) <= MAX_LABEL:
+                exprs[node] = e
+            else:  # a long formula stands as one (shortened) name in its children's titles
+                text = shorten(text)
+                written[f"t{k}"] = f"({text})"
+                exprs[node] = var(f"t{k}")
+            title = row(text)
+        else:
+            written[f"t{k}"] = _written(title)
+            exprs[node] = var(f"t{k}")
+        key = shown[node] = _written(title)
+        taken[key] += 1
+        if taken[key] > 1:
+            title = row(title, f" (copy {taken[key]})")
+        titles[node] = title
+    return titles
 
 
 def _written(r: Row) -> str:
@@ -345,49 +435,80 @@ def _new_digraph(rankdir: str) -> graphviz.Digraph:
 
 
 def _legend(
-    dot: graphviz.Digraph, entries: list[tuple[str, str, Row]], ops: bool, labels: Labels
+    dot: graphviz.Digraph,
+    entries: list[tuple[str, str, Row]],
+    ops: bool,
+    labels: Labels,
+    beside: str | None = None,
+    after: str | None = None,
 ) -> None:
-    # A cluster of sample nodes, one per role present, chained by invisible edges so that they
-    # form one line along the rank direction (a row when rankdir is LR) beside the graph.
-    with dot.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="legend", fontsize="10", color="#bbbbbb", style="rounded")
-        names = []
-        for key, colour, tokens in entries:
-            names.append(f"legend_{key}")
-            labels.rows[f"legend_{key}"] = (10.0, [tokens])
-            text = _written(tokens)
-            # an edge's sign: the box drawn in the edges' own colour, thick
-            edge = {"edge_positive": palette.POSITIVE, "edge_negative": palette.NEGATIVE}
-            border = {"color": edge[key], "penwidth": "3"} if key in edge else {}
-            legend.node(
-                f"legend_{key}",
-                label=escape_plain(text),  # the legend is ours: never shortened
-                id=f"legend_{key}",
-                shape="box",
-                style="filled",
-                fillcolor=colour,
-                fontsize="10",
-                margin="0.06,0.03",
-                height="0.3",
-                # a floor on the width: renderers that measure text narrower than a browser
-                # draws it (the in-process one) would otherwise let the text spill out
-                width=f"{text_width(text, 10):.2f}",
-                **border,
-            )
-        if ops:
-            names.append("legend_op")
-            legend.node(
+    """The legend: a sample box per role present.
+
+    beside=None: a cluster of boxes on one rank (a column when drawn LR), one rank after the
+    node `after` (the root). beside='node id': a column under that node, on its rank (the
+    last rank of a collapsed drawing has room: one box, the loss side).
+    """
+    names = []
+    nodes: list[tuple[str, str, dict[str, str]]] = []
+    edge = {"edge_positive": palette.POSITIVE, "edge_negative": palette.NEGATIVE}
+    for key, colour, tokens in entries:
+        names.append(f"legend_{key}")
+        labels.rows[f"legend_{key}"] = (FONT, [tokens])
+        text = _written(tokens)
+        # an edge's sign: the box drawn in the edges' own colour, thick
+        border = {"color": edge[key], "penwidth": "3"} if key in edge else {}
+        attrs = {
+            "label": escape_plain(text),  # the legend is ours: never shortened
+            "id": f"legend_{key}",
+            "shape": "box",
+            "style": "filled",
+            "fillcolor": colour,
+            "fontsize": f"{FONT:g}",
+            "margin": "0.06,0.03",
+            "height": "0.3",
+            # a floor on the width: renderers that measure text narrower than a browser
+            # draws it (the in-process one) would otherwise let the text spill out
+            "width": f"{text_width(text, FONT):.2f}",
+            **border,
+        }
+        nodes.append((f"legend_{key}", "", attrs))
+    if ops:
+        names.append("legend_op")
+        nodes.append(
+            (
                 "legend_op",
-                label=escape_plain("op that made the node"),
-                id="legend_op",
-                shape="ellipse",
-                color=OP_COLOUR,
-                fontsize="10",
-                margin="0.04,0.02",
-                height="0.3",
+                "",
+                {
+                    "label": escape_plain("op that made the node"),
+                    "id": "legend_op",
+                    "shape": "ellipse",
+                    "color": OP_COLOUR,
+                    "fontsize": f"{FONT:g}",
+                    "margin": "0.04,0.02",
+                    "height": "0.3",
+                },
             )
-        for a, b in itertools.pairwise(names):
-            legend.edge(a, b, style="invis")
+        )
+    if beside is not None:
+        with dot.subgraph(name="legend_column") as column:
+            column.attr(rank="same")
+            for name, _, attrs in nodes:
+                column.node(name, **attrs)
+            for a, b in itertools.pairwise([beside, *names]):
+                column.edge(a, b, style="invis")
+        return
+    # A cluster of sample nodes, one per role present, on one rank one after the root (after=):
+    # a column right of the graph when drawn LR (a row along it would be wider than the graph).
+    with dot.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", fontsize=f"{FONT:g}", color="#bbbbbb", style="rounded")
+        for name, _, attrs in nodes:
+            legend.node(name, **attrs)
+    if after is not None:
+        # dot keeps the order of a node's out-edges when the node says ordering=out: the
+        # legend's boxes in a column, in the order of ROLES
+        dot.node(after, ordering="out")
+        for name in names:
+            dot.edge(after, name, style="invis")
 
 
 # ------------------------------------------------------------------------------- draw
@@ -395,7 +516,7 @@ def draw(
     root: Value,
     rankdir: str = "LR",
     max_nodes: int = 500,
-    collapse: str | None = None,
+    collapse: str | None = "auto",
     *,
     parameters: Iterable[Value] | None = None,
     show_grad: bool | None = None,
@@ -404,6 +525,11 @@ def draw(
     notation: str | Notation | None = None,
 ) -> graphviz.Digraph:
     """The graph of root as a graphviz.Digraph; collapse='neuron' or 'layer' for big networks.
+
+    collapse='auto' (the default) draws every node when the drawing fits a screen (see
+    fits_screen), else one box per neuron (two lines each when a layer has more than
+    FULL_BOXES neurons), else one box per layer; collapse=None always draws every node, and
+    collapse='neuron' full boxes (every number of the neuron) however tall its layers.
 
     Grads are shown after a backward pass: show_grad=None means "when any node of the graph
     has a non-zero grad" (backward() gives the root grad 1), True/False force it. Labels are
@@ -426,7 +552,7 @@ def build(
     root: Value,
     rankdir: str = "LR",
     max_nodes: int = 500,
-    collapse: str | None = None,
+    collapse: str | None = "auto",
     *,
     parameters: Iterable[Value] | None = None,
     show_grad: bool | None = None,
@@ -434,8 +560,12 @@ def build(
     legend: bool = True,
     notation: str | Notation | None = None,
     names: dict[Value, Row] | None = None,
+    full: bool = True,
 ) -> tuple[graphviz.Digraph, Labels]:
     """draw()'s Digraph and the Labels it wrote (each node's rows as tokens, for svg_labels).
+
+    full=False: collapse='auto' collapses even a graph estimated to fit (viz.svg() asks so when
+    the whole graph, drawn, did not fit a screen).
 
     names: tokens to show as the first row of nodes that have no label of their own (the names
     a page's text uses for them, so that each is found in the drawing).
@@ -444,7 +574,7 @@ def build(
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if collapse is not None and collapse not in COLLAPSE:
-        raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
+        raise ValueError(f"collapse must be None, 'auto', 'neuron' or 'layer', got {collapse!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
@@ -453,6 +583,9 @@ def build(
     params: set[Value] = set()
     for i, p in enumerate(parameters or ()):
         params.add(check_value(p, f"draw(parameters=...) item {i}"))
+    auto = collapse == "auto"
+    if auto:
+        collapse = auto_collapse(root, max_nodes, rankdir) if full else collapsed_choice(root)
     if collapse is None:
         # count first, without walking a huge graph twice
         n = count_nodes(root, max_nodes + 1)
@@ -462,6 +595,7 @@ def build(
                 f"graph has {total} nodes, more than max_nodes={max_nodes}; pass "
                 f"collapse='neuron' or collapse='layer', or raise max_nodes"
             )
+    labels.collapse, labels.auto = collapse, auto
     order = processing_order(root)
     if show_grad is None:
         show_grad = any(numbers.grad(n) != 0.0 for n in order)
@@ -469,7 +603,7 @@ def build(
         dot = _draw_values(root, order, rankdir, params, show_grad, digits, legend, labels, names)
     else:
         dot = _draw_groups(
-            root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, labels
+            root, order, rankdir, collapse, max_nodes, show_grad, digits, legend, labels, auto
         )
     return dot, labels
 
@@ -493,11 +627,12 @@ def _draw_values(
     names = identify(forward)
     # parents before children in the DOT text, first parents first, so the layout reads from
     # the inputs to the loss and w_0 is drawn above w_1
+    titles = node_titles(forward, ts, digits, shown)
     for node in forward:
         k = index[node]
         node_role = role(node, root, params, names)
         present.add(node_role)
-        rows = value_rows(node, node_role, show_grad, digits, ts, (shown or {}).get(node))
+        rows = value_rows(node, node_role, show_grad, digits, ts, titles[node])
         labels.rows[f"v{k}"] = (11.0, rows)
         dot.node(
             f"v{k}",
@@ -514,20 +649,145 @@ def _draw_values(
                 id=f"v{k}op",
                 shape="ellipse",
                 color=OP_COLOUR,
-                fontsize="10",
+                fontsize=f"{FONT:g}",
                 margin="0.04,0.02",
                 width="0.3",
                 height="0.25",
             )
             for i, p in enumerate(node.parents):
-                dot.edge(f"v{index[p]}", f"v{k}op", id=f"e{k}_{i}")
+                # an input one rank further back: a column of its own, apart from the weights
+                apart = {"minlen": "2"} if _is_input(names.get(p)) else {}
+                dot.edge(f"v{index[p]}", f"v{k}op", id=f"e{k}_{i}", **apart)
             dot.edge(f"v{k}op", f"v{k}", id=f"e{k}op")
+    _index_order(dot, forward, index, names)
     if legend:
         entries = [
             (r, colour, legend_tokens(r, ts)) for r, (colour, _) in ROLES.items() if r in present
         ]
-        _legend(dot, entries, len(order) > 1, labels)
+        _legend(dot, entries, len(order) > 1, labels, after="v0")
     return dot
+
+
+SCREENS = ((1400, 900), (1920, 1080))  # browser windows (px) a drawing is checked against
+ASPECT = 0.63  # height / width of a drawing that fits both screens across their width
+
+
+def fits_screen(width: float, height: float) -> bool:
+    """True if a drawing of width × height pt, shown fitted to each of SCREENS' widths (never
+    scaled up: 1 pt is 4/3 px), is on screen whole with its FONT-pt text at 11 px or more."""
+    for w, h in SCREENS:
+        scale = min(4 / 3, w / width)  # px per pt
+        if height * scale > h or FONT * scale < 11:
+            return False
+    return True
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """(width, height) in pt that Graphviz wrote on an SVG's root element."""
+    m = re.search(r'<svg\b[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if m is None:
+        raise ValueError("no width and height in pt on the <svg> element")
+    return float(m.group(1)), float(m.group(2))
+
+
+def auto_collapse(root: Value, max_nodes: int = 500, rankdir: str = "LR") -> str | None:
+    """What collapse='auto' draws: None (every node), 'neuron' or 'layer'.
+
+    Every node when the full drawing would fit a screen (estimate_size within SCREEN_PT) or the
+    graph has no neurons to collapse into; else a box per neuron while no layer has more than
+    TALL_LAYER neurons; else a box per layer.
+    """
+    if count_nodes(root, max_nodes + 1) <= max_nodes:
+        width, height = estimate_size(root, rankdir)
+        if width <= SCREEN_PT[0] and height <= SCREEN_PT[1]:
+            return None
+    return collapsed_choice(root)
+
+
+def collapsed_choice(root: Value) -> str | None:
+    """'neuron' while no layer has more than TALL_LAYER neurons, else 'layer'; None when the
+    graph has no neurons to collapse into."""
+    forward = forward_order(root)
+    names = identify(forward)
+    per_layer = Counter(
+        (name.layer, name.j) for name in names.values() if name.quantity == "preactivation"
+    )
+    if not per_layer:
+        return None
+    tallest = max(Counter(layer for layer, _ in per_layer).values())
+    return "neuron" if tallest <= TALL_LAYER else "layer"
+
+
+RECORD_ROW = 15.0  # pt: the height of one field of a record at FONT
+OP_WIDTH = 40.0  # pt: an op's ellipse
+
+
+def estimate_size(root: Value, rankdir: str = "LR") -> tuple[float, float]:
+    """(width, height) in pt that the full drawing of root about takes, drawn LR with its legend.
+
+    A node sits one rank after its deepest parent, an op node between; a leaf sits just before
+    the first node that uses it (as dot's layout puts it). A rank is as wide as its widest
+    record and as high as its records stacked; the legend is a row above.
+    """
+    forward = forward_order(root)
+    depth: dict[Value, int] = {}
+    for node in forward:  # an op's result one rank (two, with its op) after its deepest parent
+        if node.parents:
+            depth[node] = 1 + max((depth.get(p, 0) for p in node.parents if p.parents), default=0)
+    for node in forward:  # a leaf just before the first node that uses it
+        for p in node.parents:
+            if not p.parents:
+                depth[p] = min(depth.get(p, depth[node]), depth[node] - 1)
+    depth.setdefault(root, 0)
+    widths: dict[int, float] = {}
+    heights: dict[int, float] = {}
+    ts = Typeset()
+    titles = node_titles(forward, ts, 4)
+    for node in forward:
+        d = depth[node]
+        rows = value_rows(node, "other", True, 4, ts, titles[node])
+        w = max(text_width(_written(r), FONT) for r in rows) * 72
+        widths[d] = max(widths.get(d, 0.0), w)
+        heights[d] = heights.get(d, 0.0) + RECORD_ROW * len(rows) + 0.15 * 72
+    ranks = len(widths)
+    sep = 0.35 * 72
+    width = sum(widths.values()) + (ranks - 1) * (OP_WIDTH + 2 * sep)
+    # and the legend's column after the root: its widest entry, in a frame
+    widest = max(text_width(text, FONT) for _, text in ROLES.values()) * 72
+    width += widest + 2 * sep + 20
+    height = max(max(heights.values()), len(ROLES) * 38.0 + 30)
+    # measured on MLPs up to 2-2-2-1 and a neuron: dot's drawing runs 10 to 25% larger
+    width, height = 1.12 * width, 1.2 * height
+    return (width, height) if rankdir in ("LR", "RL") else (height, width)
+
+
+def _is_input(name: Name | None) -> bool:
+    return name is not None and name.quantity == "input"
+
+
+def _index_order(
+    dot: graphviz.Digraph, forward: list[Value], index: dict[Value, int], names: dict[Value, Name]
+) -> None:
+    """The inputs, and each layer's z and a, in index order (j = 0 on top when drawn LR)."""
+    columns: dict[tuple[str, int], list[tuple[int, int, Value]]] = {}
+    for node in forward:
+        name = names.get(node)
+        if name is None or name.quantity not in ("input", "preactivation", "activation"):
+            continue
+        quantity = "activation" if name.quantity == "input" else name.quantity
+        columns.setdefault((quantity, name.layer), []).append((name.j, index[node], node))
+    for (quantity, layer), members in columns.items():
+        members.sort(key=lambda m: (m[0], m[1]))
+        if len(members) < 2 or len({j for j, _, _ in members}) < len(members):
+            continue  # several examples of one neuron: no single column to order
+        # an invisible point one rank before the column, its edges to the column's nodes in
+        # order: dot keeps the order of a node's out-edges when the node says ordering=out
+        # (flat edges between the nodes themselves would be lost: dot drops them at records)
+        anchor = f"order_{quantity}_{layer}"
+        dot.node(anchor, label="", shape="point", style="invis", width="0", height="0")
+        dot.node(anchor, ordering="out")
+        for _, k, _ in members:
+            dot.edge(anchor, f"v{k}", style="invis", weight="0")
 
 
 # ------------------------------------------------------------------------------- collapse
@@ -676,8 +936,8 @@ def _neuron_rows(
     grad_b = ts.term_tokens("cost", layer, j, wrt="bias", batch=batch)
     rows = [row(ts.neuron_words(layer, j))]
     if examples == 1:
-        if zs:
-            rows.append(row(z_name, " = ", num(numbers.data(zs[0]), digits)))
+        if zs:  # on the neuron's own line: eight boxes of a layer fit a screen's height
+            rows[0] = row(rows[0], ": ", z_name, " = ", num(numbers.data(zs[0]), digits))
             if show_grad:
                 rows.append(row(delta, " = ", num(numbers.delta(zs[0]), digits)))
         for a in as_:  # one per activation op over the z (a plain expression may apply two)
@@ -779,10 +1039,14 @@ def _group_rows(
     digits: int,
     names: dict[Value, Name],
     ts: Typeset,
+    short: bool = False,
+    examples: int = 1,
 ) -> list[Row]:
     if g.kind == LOSS_KEY:
         name = ts.label_tokens(root, visible(root.label or "")) or row("root")
-        rows = [row("loss side")]
+        # short neuron boxes leave the number of examples to the loss side's box
+        over = f" over {examples} examples" if short and examples > 1 else ""
+        rows = [row("loss side" + over)]
         if root in g.nodes:
             rows.append(row(name, " = ", num(numbers.data(root), digits)))
         ops = sorted({n.op for n in g.nodes if n.op})
@@ -790,9 +1054,64 @@ def _group_rows(
         return rows
     if g.kind == LEAVES_KEY:
         return [row("other inputs and constants"), row(plural(len(g.nodes), "leaf", "leaves"))]
+    if collapse == "neuron" and short and g.kind == "neurons":
+        return _short_neuron_rows(g, show_grad, digits, names, ts)
     if collapse == "neuron":
         return _neuron_rows(g, show_grad, digits, names, ts)
     return _layer_rows(g, show_grad, digits, names, ts)
+
+
+def _short_neuron_rows(
+    g: Group, show_grad: bool, digits: int, names: dict[Value, Name], ts: Typeset
+) -> list[Row]:
+    """A neuron's box in two lines (a layer too tall for full boxes): its δ, then ∂C/∂b, ‖∂C/∂w‖.
+
+    Without grads: its z (the range over a batch), then b and ‖w‖. The first line starts with
+    the neuron's z, which names the neuron.
+    """
+    layer, j = g.layer, g.index
+    by_kind: dict[str, list[Value]] = {"z": [], "a": [], "b": [], "w": [], "": []}
+    for n in g.nodes:
+        by_kind[_kind(n, names)].append(n)
+    zs, as_, bs, ws = (by_kind[k] for k in ("z", "a", "b", "w"))
+    batch = _examples(zs, as_) > 1
+    z_name = ts.name_tokens(Name("preactivation", layer, j))
+    delta = ts.delta_tokens(Name("preactivation", layer, j))
+
+    def spread(values: list[float]) -> Row:
+        if len(values) == 1:
+            return row(" = ", num(values[0], digits))
+        return row(" from ", num(min(values), digits), " to ", num(max(values), digits))
+
+    if show_grad and zs:
+        first = row(z_name, ": ", delta, spread([numbers.delta(z) for z in zs]))
+    elif zs:
+        first = row(z_name, spread([numbers.data(z) for z in zs]))
+    else:
+        first = row(ts.neuron_words(layer, j))
+    second: list[Row] = []
+    for b in bs:
+        if show_grad:
+            grad_b = ts.term_tokens("cost", layer, j, wrt="bias", batch=batch)
+            second.append(row(grad_b, " = ", num(numbers.grad(b), digits)))
+        else:
+            second.append(row(ts.name_tokens(Name("bias", layer, j)), " = ", num(b.data, digits)))
+    if ws:
+        if show_grad:
+            grad_w = ts.term_tokens("cost", wrt="weight", batch=batch)
+            values = [numbers.grad(w) for w in ws]
+        else:
+            grad_w = ts.term_tokens("weight")
+            values = [numbers.data(w) for w in ws]
+        bar = nt.Op("‖")
+        second.append(row(bar, grad_w, bar, " = ", num(_norm(values), digits)))
+    rows = [first]
+    if second:
+        joined: list[Row | str] = []
+        for r in second:
+            joined += [", ", r] if joined else [r]
+        rows.append(row(*joined))
+    return rows
 
 
 def _draw_groups(
@@ -805,6 +1124,7 @@ def _draw_groups(
     digits: int,
     legend: bool,
     labels: Labels,
+    auto: bool = False,
 ) -> graphviz.Digraph:
     ts = labels.typeset
     names = identify(forward_order(root))
@@ -817,18 +1137,29 @@ def _draw_groups(
             f"max_nodes={max_nodes}; {hint or 'raise max_nodes'}"
         )
     dot = _new_digraph(rankdir)
+    tallest = max(Counter(g.layer for g in groups if g.kind == "neurons").values(), default=0)
+    # chosen by collapse='auto': two lines a box, so that a tall layer fits a screen's height
+    short = auto and collapse == "neuron" and tallest > FULL_BOXES
+    first = next((g for g in groups if g.kind == "neurons"), None)
+    examples = (
+        _examples(*([n for n in first.nodes if _kind(n, names) == k] for k in ("z", "a")))
+        if first is not None
+        else 1
+    )
     if collapse == "neuron":
-        dot.graph_attr["ranksep"] = "1.1"  # room between layers to tell the edges apart
+        dot.graph_attr["ranksep"] = "0.8"  # room between layers to tell the edges apart
+        dot.graph_attr["nodesep"] = "0.08" if short else "0.12"
     for g in groups:
-        rows = _group_rows(g, root, collapse, show_grad, digits, names, ts)
-        labels.rows[group_name(g.gid)] = (11.0, rows)
+        rows = _group_rows(g, root, collapse, show_grad, digits, names, ts, short, examples)
+        labels.rows[group_name(g.gid)] = (FONT, rows)
         dot.node(
             group_name(g.gid),
-            # a box of lines, not a record: dot loses flat edges between records (see below)
-            label="\\n".join(escape_plain(_written(r)) for r in rows),
+            # a table of lines, not a record: dot loses flat edges between records (see below)
+            label=box_label(rows),
             id=group_name(g.gid),
             shape="box",
             style="filled",
+            margin="0.06,0.02",
             fillcolor=GROUP_ROLES[g.kind][0],
         )
     # the neurons of a layer in index order: invisible edges on one rank keep their order
@@ -891,7 +1222,8 @@ def _draw_groups(
             entries.append(
                 ("edge_negative", "#ffffff", row(f"{palette.CLASS_NAMES[0]}: ", sign, " < 0"))
             )
-        _legend(dot, entries, False, labels)
+        # a column under the last box (the loss side), whose rank has room for it
+        _legend(dot, entries, False, labels, beside=group_name(groups[-1].gid))
     return dot
 
 

@@ -44,12 +44,15 @@ def shown_record(node: Value) -> Name | None:
 def identify(forward: Iterable[Value]) -> dict[Value, Name]:
     """The Name of each node that has one, for nodes in forward order (parents first).
 
-    A graph with any Name record is read from its records alone; a graph with none, from its
-    shape (see the module docstring).
+    A graph with a Name record of a neuron's quantity is read from its records alone; a graph
+    with none, from its shape (see the module docstring), plus the records it has (a cost's).
     """
     forward = list(forward)
     names = {n: r for n in forward if (r := record_of(n)) is not None}
-    return names if names else _from_shape(forward)
+    if any(r.quantity in NEURON_QUANTITIES for r in names.values()):
+        return names
+    # only a cost's records (its targets y_j, C): the neurons are read from the shape
+    return _from_shape(forward) | names
 
 
 def _from_shape(forward: list[Value]) -> dict[Value, Name]:

@@ -155,6 +155,7 @@ def stepper_html(
             root,
             rankdir,
             max_nodes,
+            None,  # the page steps through every node
             parameters=parameters,
             show_grad=True,
             digits=digits,
