@@ -2,6 +2,7 @@
 shows that record's numbers (headless Chromium driven by Playwright; skipped without them,
 unless DELTAGRAD_REQUIRE_BROWSER=1, as in CI)."""
 
+import html
 import json
 import math
 import os
@@ -250,3 +251,25 @@ def test_the_panel_text_grows_with_the_window_as_the_playgrounds_does(
         smallest[width] = min(sizes)
     # the playground's panel text is 16-21 px at 1920 wide: the stepper's is at least 16 too
     assert smallest[1400] >= 12 and smallest[1920] >= 16, smallest
+
+
+def test_every_node_of_the_page_has_a_name_and_none_is_node_k() -> None:
+    # the demo's stepper graph: binary cross-entropy on a logit, with unlabelled constants (the
+    # 1 of 1 + e^(−z)) and intermediate nodes whose parents have no names of their own
+    from nn import MLP
+    from nn.losses import binary_cross_entropy_with_logits
+
+    model = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=0)
+    root = binary_cross_entropy_with_logits(model([0.43, -0.23]), [1.0])
+    text = viz.stepper_html(root)
+    data = page_data(text)
+    assert "node #" not in text
+    names = data["names"]
+    assert len(set(names)) == len(names)  # the panel tells every node apart
+    order = processing_order(root)
+    for node, shown in zip(order, names, strict=True):
+        if node.is_leaf and not node.label and node.label_record is None:
+            assert shown == number(node.data, 4)  # a constant is named by its value
+    # the same names in the drawing's title rows
+    for shown in names:
+        assert html.escape(shown) in text or shown in text

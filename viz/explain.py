@@ -112,8 +112,16 @@ class Namer:
     unicode(), latex() and as_html() write pieces in each medium.
     """
 
-    def __init__(self, order: list[Value], notation: str | Notation | None = None) -> None:
+    def __init__(
+        self,
+        order: list[Value],
+        notation: str | Notation | None = None,
+        titles: dict[Value, nt.Tokens] | None = None,
+    ) -> None:
         self.position = {n: k for k, n in enumerate(order)}
+        # a drawing's titles (viz.draw.node_titles) for the nodes that would be 'node #k': the
+        # stepper names every node in its panel as its drawing does
+        self.titles = titles or {}
         self.notation = nt.get(notation)
         self.text = Typeset(notation, "unicode")
         self.names: list[Named] = []
@@ -219,6 +227,9 @@ class Namer:
     def subject(self, node: Value) -> Pieces:
         """The name of node as the subject of a sentence (an unlabelled leaf is 'node #k')."""
         if not node.label and node.is_leaf:
+            title = self.titles.get(node)
+            if title is not None:
+                return self._tokens(title)
             return (Words(f"node #{self.position[node]}"),)
         return self(node)
 
@@ -284,7 +295,11 @@ class Namer:
         return None
 
     def _forward(self, node: Value) -> Expr:
-        words = self.variable(self.named(Words(f"node #{self.position[node]}")))
+        title = self.titles.get(node)
+        if title is not None:
+            words = self.variable(self._tokens(title))
+        else:
+            words = self.variable(self.named(Words(f"node #{self.position[node]}")))
         if len(node.parents) > _WIDEST_NAMED:
             return words  # a sum of many terms is no name
         if any(not (shown_record(p) or p.label or p.is_leaf) for p in node.parents):

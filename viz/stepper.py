@@ -21,6 +21,7 @@ from .draw import (
     check_value,
     forward_order,
     legend_text,
+    node_titles,
     processing_order,
     svg_labels,
     visible,
@@ -132,12 +133,15 @@ def stepper_html(
             "every node, so step through a smaller graph (one example, a smaller network), "
             "or raise max_nodes"
         )
-    name = Namer(order, notation)
+    # every node's title as the drawing writes it (a constant's value, an op's formula over its
+    # parents' titles): the panel calls each node that the drawing does not name otherwise by it
+    titles = node_titles(forward_order(root), Typeset(notation), digits)
+    name = Namer(order, notation, titles={n: t for n, t in titles.items() if not n.label})
     root_marked = name(root) if root.label else name.symbol("cost")
     root_name = name.unicode(root_marked)
     subjects = [name.subject(n) for n in order]
-    # a node without a label shows the name the panel calls it by ("node #3", "(z³₀·1)"), as
-    # the panel writes it (a formula's names with Unicode scripts), shortened as a label is
+    # a node without a label shows the name the panel calls it by ("(z³₀·y₀)", "1"), as the
+    # panel writes it (a formula's names with Unicode scripts), shortened as a label is
     unlabelled: dict[Value, nt.Tokens] = {
         n: (nt.Words(visible(name.unicode(m))),)
         for n, m in zip(order, subjects, strict=True)
