@@ -202,9 +202,10 @@ def test_every_node_the_panel_names_is_named_in_the_drawing(graph: str) -> None:
     # the panel names a node in its node line and its parents' rows by D.names (as HTML)
     for k, name in enumerate(data["names"]):
         assert plain(rows[f"v{k}"]) == plain(name), (k, name, rows[f"v{k}"])
-    # each graph has unlabelled nodes (a constant, an expression) that the panel names; the
-    # lfd graph's only constant is its target, named y₁ by its record
-    assert any(n.startswith("node #") for n in data["names"]) == (graph != "lfd")
+    # each graph has unlabelled nodes (a constant, an expression) that the panel names as the
+    # drawing titles them: a constant by its value, an expression by its formula, never
+    # 'node #k' (the lfd graph's only constant is its target, named y₁ by its record)
+    assert not any(n.startswith("node #") for n in data["names"])
     assert any(n.startswith("(") for n in data["names"])
 
 
