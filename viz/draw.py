@@ -29,8 +29,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
+from typing import TYPE_CHECKING
 
 from autograd import Expr, Value, symbolic_row, topological_order
 from autograd.symbolic import var
@@ -40,6 +39,9 @@ from nn.notation import Name, Notation
 from . import numbers, palette
 from .names import Typeset, identify, neuron, role, svg_text
 from .numbers import number, number_latex
+
+if TYPE_CHECKING:  # the package itself is imported only to draw (see _new_digraph)
+    import graphviz  # type: ignore[import-untyped]  # no py.typed in graphviz 0.21
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE = ("auto", "neuron", "layer")
@@ -420,6 +422,13 @@ def _written(r: Row) -> str:
 
 
 def _new_digraph(rankdir: str) -> graphviz.Digraph:
+    # imported here, not with viz: a browser's Python runs explain() and the layer view without it
+    try:
+        import graphviz
+    except ImportError as e:
+        raise ImportError(
+            "drawing a graph needs the graphviz Python package: pip install graphviz"
+        ) from e
     return graphviz.Digraph(
         name="deltagrad",
         graph_attr={
