@@ -20,10 +20,12 @@ data, never parsed from label text; every symbol is written by the chosen notati
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+import operator
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -507,10 +509,16 @@ def _softmax_jacobian(a: Sequence[float]) -> list[list[float]]:
     ]
 
 
+def _left_sum(xs: Iterable[float]) -> float:
+    """The sum added left to right: the same floats on every Python (sum() of floats is
+    compensated from 3.12 on), so a check line prints the same residual everywhere."""
+    return functools.reduce(operator.add, xs, 0.0)
+
+
 def _softmax(z: Sequence[float]) -> list[float]:
     m = max(z)
     e = [math.exp(v - m) for v in z]
-    s = sum(e)
+    s = _left_sum(e)
     return [v / s for v in e]
 
 
@@ -586,7 +594,10 @@ class _Builder:
                     items += [DOT, Matrix(ga, _col(grad_a), ga_src), EQ]
                     items += [Matrix(d, _col(delta), "graph")]
                     eq.pictures.append(Picture(items, self._title(x)))
-                    rhs = [sum(jac[i][j] * grad_a[i] for i in range(len(a))) for j in range(len(a))]
+                    rhs = [
+                        _left_sum(jac[i][j] * grad_a[i] for i in range(len(a)))
+                        for j in range(len(a))
+                    ]
                     worst = max(worst, _diff(rhs, delta))
                     checked = True
                 if x == 0:
@@ -796,7 +807,9 @@ class _Builder:
                     self._title(x),
                 )
             )
-            product = [sum(w_next[j][k] * up[j] for j in range(len(up))) for k in range(len(sig))]
+            product = [
+                _left_sum(w_next[j][k] * up[j] for j in range(len(up))) for k in range(len(sig))
+            ]
             rhs = [p * s for p, s in zip(product, sig, strict=True)]
             worst = max(worst, _diff(rhs, delta), _diff(product, ga))
         a_name = N.vector("activation", lyr)
