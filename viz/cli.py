@@ -1,5 +1,6 @@
 """The `deltagrad` command: demo (train, draw), check (graph vs BP1–BP4), explain (a gradient),
-playground (a training page), grade (a learner's own backprop)."""
+playground (a training page), grade (a learner's own backprop), site (the pages that run
+deltagrad in a browser)."""
 
 from __future__ import annotations
 
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_playground(sub)
     _add_grade_parser(sub)
+    _add_site(sub)
     commands = list(sub.choices.values())
     # a global option: before the command (deltagrad --notation lfd check) or after it; the
     # command's own copy sets it only when given, so it does not undo one given before
@@ -1018,6 +1020,41 @@ class _Stdout(io.TextIOBase):
             pass
 
 
+# ----------------------------------------------------------------------------------- site
+def _add_site(sub: Any) -> None:
+    site = sub.add_parser(
+        "site",
+        help="build the static site whose pages run deltagrad in a browser (needs npm)",
+        description="Build the site (playground, expression lab, check my backprop) into a "
+        "folder that any static file server can host, such as a course's web space: the pages, "
+        "Pyodide and Graphviz in WebAssembly (fetched once by npm, at build time only) and "
+        "deltagrad's wheel built from this checkout. Serve it over HTTP, for example with "
+        "python -m http.server -d site; once built it needs no network.",
+    )
+    site.add_argument("--out", default="site", help="the folder to write (new, empty, or a site)")
+    site.add_argument(
+        "--pyodide-url",
+        default=None,
+        metavar="URL",
+        help="a full Pyodide distribution's folder URL (ending in /) to load instead of the "
+        "core runtime the site carries: its numpy lets pages run numpy code",
+    )
+    site.add_argument(
+        "--cache", default=None, metavar="DIR", help="where npm's packages are kept between builds"
+    )
+
+
+def run_site(args: argparse.Namespace) -> int:
+    """Build the site with viz.site.build."""
+    from .site import SiteError, build
+
+    try:
+        build(args.out, pyodide_url=args.pyodide_url, cache=args.cache)
+    except SiteError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deltagrad` command; returns the exit code."""
     stdout = sys.stdout
@@ -1030,6 +1067,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "explain": run_explain,
             "playground": run_playground,
             "grade": run_grade,
+            "site": run_site,
         }[args.command]
         notation = getattr(args, "notation", None)
         # labels, tables and drawings in that notation (argparse took only a known one)

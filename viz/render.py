@@ -1,13 +1,19 @@
-"""DOT source to SVG text: the system Graphviz `dot` when installed, else an in-process renderer."""
+"""DOT source to SVG text: the system Graphviz `dot` when installed, else an in-process renderer.
+
+In a browser (Pyodide, sys.platform 'emscripten') neither can run: there the page's worker
+gives Python a JavaScript function, deltagradRenderDot, that renders with Graphviz compiled to
+WebAssembly (@viz-js/viz; viz/site/static/worker.js), and 'auto' uses it.
+"""
 
 from __future__ import annotations
 
 import importlib
 import shutil
 import subprocess
+import sys
 from typing import Any
 
-RENDERERS = ("auto", "dot", "wasm")
+RENDERERS = ("auto", "dot", "wasm", "browser")
 
 INSTALL_HINT = (
     "install either the system Graphviz package so that `dot` is on PATH "
@@ -37,9 +43,20 @@ def _wasm_module() -> Any | None:
     return module
 
 
+def _browser_renderer() -> Any | None:
+    # the JavaScript renderer a site's worker defines, when Python runs in a browser
+    if sys.platform != "emscripten":
+        return None
+    try:
+        import js  # type: ignore[import-not-found]  # Pyodide's module of JavaScript's globals
+    except ImportError:
+        return None
+    return getattr(js, "deltagradRenderDot", None)
+
+
 def available_renderers() -> list[str]:
-    """The renderers that work here, in the order 'auto' tries them: 'dot', then 'wasm'."""
-    found = []
+    """The renderers that work here, in the order 'auto' tries them: 'browser', 'dot', 'wasm'."""
+    found = ["browser"] if _browser_renderer() is not None else []
     if dot_executable() is not None:
         found.append("dot")
     if _wasm_module() is not None:
@@ -48,11 +65,21 @@ def available_renderers() -> list[str]:
 
 
 def render_svg(dot_source: str, renderer: str = "auto") -> str:
-    """Render DOT source to SVG text with renderer 'auto', 'dot' or 'wasm'."""
+    """Render DOT source to SVG text with renderer 'auto', 'dot', 'wasm' or 'browser'."""
     if renderer not in RENDERERS:
         raise ValueError(
             f"renderer must be one of {', '.join(map(repr, RENDERERS))}, got {renderer!r}"
         )
+    if renderer in ("auto", "browser"):
+        in_page = _browser_renderer()
+        if in_page is not None:
+            svg: str = in_page(dot_source)
+            return svg
+        if renderer == "browser":
+            raise RendererUnavailable(
+                "renderer='browser' is Graphviz in a web page's worker (deltagrad's site); "
+                "this Python does not run in one"
+            )
     if renderer in ("auto", "dot"):
         dot = dot_executable()
         if dot is not None:
