@@ -33,7 +33,7 @@ from typing import Any
 from . import grading
 from .activations import check_activation
 from .grading import BackpropReport, Opaque, Outcome
-from .submission import SETTINGS, _gib, constant_setting, import_failure
+from .submission import SETTINGS, constant_setting, import_failure, memory_size
 
 __all__ = [
     "DEFAULT_MEMORY",
@@ -425,7 +425,7 @@ def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tu
         name = _SIGNALS.get(sig, f"signal {sig}")
         return "crash", (
             f"its process was killed by {name} {when} (a crash in compiled code, or the "
-            f"memory limit of {_gib(memory)}: --memory sets it)"
+            f"memory limit of {memory_size(memory)}: --memory sets it)"
         )
     code = status.get("exit")
     return "exit", f"it ended its own process {when} (exit status {code}, as os._exit does)"
@@ -590,7 +590,7 @@ def _raised_outcome(said: dict[str, Any], memory: int) -> Outcome:
         error, message, str(exit_code)[:200] if exit_code is not None else None, where
     )
     if error == "MemoryError":
-        sentence += f" (the memory limit is {_gib(memory)}; --memory sets it)"
+        sentence += f" (the memory limit is {memory_size(memory)}; --memory sets it)"
     return Outcome(
         raised=sentence, error=error, line=line.strip() if isinstance(line, str) else None
     )

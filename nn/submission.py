@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NUMPY_INSTALL", "SETTINGS", "constant_setting", "import_failure"]
+__all__ = ["NUMPY_INSTALL", "SETTINGS", "constant_setting", "import_failure", "memory_size"]
 
 # the settings a learner's file may set as module constants, with their defaults; a setting
 # given to the grader (the command line's options, the page's choices) wins over the file's
@@ -49,7 +49,8 @@ def constant_setting(name: str, value: Any) -> Any:
     return value
 
 
-def _gib(memory: int) -> str:
+def memory_size(memory: int) -> str:
+    """A memory limit in bytes as a person reads it: 1 GiB, 512 MiB."""
     return f"{memory / (1 << 30):g} GiB" if memory >= 1 << 30 else f"{memory / (1 << 20):g} MiB"
 
 
@@ -79,5 +80,5 @@ def import_failure(
     else:
         what = f"{error}: {message}{where}"
         if error == "MemoryError" and memory is not None:
-            what += f" (the memory limit is {_gib(memory)}; --memory sets it)"
+            what += f" (the memory limit is {memory_size(memory)}; --memory sets it)"
     return "import", f"could not be imported: {what}"
