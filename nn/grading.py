@@ -37,6 +37,7 @@ in them (``deltas[1][0]``).
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 import numbers
@@ -107,16 +108,22 @@ _TITLES: dict[str, str] = {
 }
 
 
-def mistake_title(key: str, notation: str | Notation | None = None) -> str:
-    """A mistake's short title (a key of MISTAKES) with its symbols written in a notation."""
+def mistake_title(key: str, notation: str | Notation | None = None, style: str = "ascii") -> str:
+    """A mistake's short title (a key of MISTAKES) with its symbols written in a notation, in a
+    style of nn.notation.write (ascii, the report's text; html: typeset, the words escaped)."""
     n = notations.get(notation)
-    return _TITLES[key].format(
-        s=_sym("sigma", notation=n),
-        z=_sym("z", notation=n),
-        a=_sym("a", notation=n),
-        d=_sym("delta", notation=n),
-        w_up=_sym("w", "l+1", notation=n),
-        mean=_sym("mean", notation=n),
+
+    def sym(quantity: str, layer: str | None = None) -> str:
+        return notations.write(_tokens(quantity, layer, notation=n), style)
+
+    template = html.escape(_TITLES[key], quote=False) if style == "html" else _TITLES[key]
+    return template.format(
+        s=sym("sigma"),
+        z=sym("z"),
+        a=sym("a"),
+        d=sym("delta"),
+        w_up=sym("w", "l+1"),
+        mean=sym("mean"),
     )
 
 
@@ -158,6 +165,17 @@ def _sym(
     'mean' or 'grad_w', 'grad_b', 'grad_a' (the cost's derivative; for w and b with batch=True,
     the batch cost's).
     """
+    return notations.write(_tokens(quantity, layer, index, notation, batch), "ascii")
+
+
+def _tokens(
+    quantity: str,
+    layer: int | str | None = None,
+    index: Sequence[int | str] = (),
+    notation: NotationLike = None,
+    batch: bool = False,
+) -> notations.Tokens:
+    """_sym's symbol as typed tokens (nn.notation.term), to write in any style."""
     wrt = _WRT.get(quantity)
     batch = (batch and wrt in ("weight", "bias")) or quantity == "batch_cost"
     q = "cost" if wrt or quantity == "batch_cost" else _QUANTITY.get(quantity, quantity)
@@ -165,7 +183,7 @@ def _sym(
     k = index[1] if len(index) > 1 else None
     if q in ("cost", "sigma", "sigma_prime", "mean", "target") and wrt is None:
         layer = None  # no layer: the bare symbol (σ, C), or σ applied in the message's own words
-    return notations.text(q, layer, j, k, wrt=wrt, batch=batch, notation=notation, style="ascii")
+    return notations.term(q, layer, j, k, wrt=wrt, batch=batch, notation=notation)
 
 
 def _batch_mean(notation: NotationLike) -> str:
@@ -258,9 +276,23 @@ class Row(NamedTuple):
     example: int | None = None  # the example of the batch, for δ in batch mode
 
 
-# The report as blocks, each rendered per medium: a paragraph of (text, is code) pieces, the
-# equation's lines, or the table.
-_Piece = tuple[str, bool]
+# The report as blocks, each rendered per medium: a paragraph of pieces ((text, is code), a
+# symbol's tokens, a mistake's title), the equation's lines, or the table.
+
+
+@dataclass(frozen=True)
+class _Maths:
+    tokens: notations.Tokens  # a symbol, typeset where the medium can (HTML)
+    code: bool = False  # in backticks in Markdown, as the report writes symbols there
+
+
+@dataclass(frozen=True)
+class _Title:
+    key: str  # a mistake's title (a key of MISTAKES), its symbols typeset where the medium can
+    notation: NotationLike
+
+
+_Piece = tuple[str, bool] | _Maths | _Title
 
 
 @dataclass(frozen=True)
@@ -287,9 +319,19 @@ def _para(*pieces: str | _Piece, bold: bool = False) -> _Para:
     return _Para(tuple((p, False) if isinstance(p, str) else p for p in pieces), bold)
 
 
+def _piece(piece: _Piece, style: str) -> tuple[str, bool]:
+    """A piece written in a style of nn.notation.write, and whether it is code."""
+    if isinstance(piece, _Maths):
+        return notations.write(piece.tokens, style), piece.code
+    if isinstance(piece, _Title):
+        return mistake_title(piece.key, piece.notation, style), False
+    text, code = piece
+    return (html.escape(text, quote=False) if style == "html" else text), code
+
+
 def _text_of(block: _Block) -> list[str]:
     if isinstance(block, _Para):
-        return ["".join(text for text, _ in block.pieces)]
+        return ["".join(_piece(p, "ascii")[0] for p in block.pieces)]
     if isinstance(block, _Lines):
         return ["    " + line for line in block.lines]
     width = max(len(r.symbol) for r in block.rows)
@@ -303,7 +345,7 @@ def _text_of(block: _Block) -> list[str]:
 
 def _markdown_of(block: _Block) -> str:
     if isinstance(block, _Para):
-        shown = [f"`{t}`" if code else t for t, code in block.pieces]
+        shown = [f"`{t}`" if code else t for t, code in (_piece(p, "ascii") for p in block.pieces)]
         if block.bold:
             shown[0] = f"**{shown[0]}**"
         return "".join(shown)
@@ -315,6 +357,32 @@ def _markdown_of(block: _Block) -> str:
         ex = f"{r.example} | " if block.examples else ""
         rows.append(f"| `{r.symbol}` | {ex}{_num(r.expected)} | {_num(r.received)} |")
     return "\n".join(rows)
+
+
+def _html_of(block: _Block) -> str:
+    if isinstance(block, _Para):
+        shown = []
+        for piece in block.pieces:
+            text, code = _piece(piece, "html")
+            if isinstance(piece, _Maths):
+                text = f'<span class="maths">{text}</span>'
+            elif isinstance(piece, _Title):
+                text = f'<strong class="mistake">{text}</strong>'
+            shown.append(f"<code>{text}</code>" if code and not isinstance(piece, _Maths) else text)
+        if block.bold:
+            shown[0] = f'<strong class="verdict">{shown[0]}</strong>'
+        return f"<p>{''.join(shown)}</p>"
+    if isinstance(block, _Lines):
+        return f'<pre class="equation">{html.escape(chr(10).join(block.lines))}</pre>'
+    ex_head = "<th>example</th>" if block.examples else ""
+    rows = [f"<tr><th></th>{ex_head}<th>expected</th><th>received</th></tr>"]
+    for r in block.rows:
+        ex = f'<td class="num">{r.example}</td>' if block.examples else ""
+        rows.append(
+            f"<tr><td><code>{html.escape(r.symbol)}</code></td>{ex}"
+            f'<td class="num">{_num(r.expected)}</td><td class="num">{_num(r.received)}</td></tr>'
+        )
+    return f'<table class="numbers">{"".join(rows)}</table>'
 
 
 @dataclass
@@ -337,6 +405,8 @@ class BackpropReport:
     # the wrong quantities after the first that are the right equation of the learner's own
     # wrong inputs (wrong only because what they are computed from is)
     computed_from: list[str] = field(default_factory=list)
+    # each wrong quantity's symbol as typed tokens, to typeset it where the medium can
+    symbols: dict[str, notations.Tokens] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def mistake(self) -> str | None:
@@ -372,18 +442,18 @@ class BackpropReport:
         """The report as blocks, built from its records (rendered by __str__, Markdown)."""
         if self.ok:
             batch = bool(self.batch)
-            d, b, w = (_sym(q, notation=self.notation, batch=batch) for q in _REPORTED)
-            every = f": every {d}, {b} and {w} matches the graph ({self._setting()})."
-            return [_para("backprop OK", every, bold=True)]
+            d, b, w = (_Maths(_tokens(q, notation=self.notation, batch=batch)) for q in _REPORTED)
+            every = (": every ", d, ", ", b, " and ", w, f" matches the graph ({self._setting()}).")
+            return [_para("backprop OK", *every, bold=True)]
         blocks: list[_Block] = [_para("backprop WRONG", f" ({self._setting()}).", bold=True)]
         m = self.mismatch
         if m is not None:
             where = f"trial {m.trial}" + (f", example {m.example}" if m.example is not None else "")
-            name = _sym(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
+            name = _tokens(m.quantity, m.layer, m.index, self.notation, batch=bool(self.batch))
             blocks.append(
                 _para(
                     "First wrong number: ",
-                    (name, True),
+                    _Maths(name, code=True),
                     " = ",
                     (self._where(m), True),
                     f" ({where}): expected {_num(m.expected)}, received {_num(m.received)}.",
@@ -392,29 +462,45 @@ class BackpropReport:
             blocks.append(_para("It should satisfy:"))
             blocks.append(_Lines(tuple(m.equation.split("\n"))))
         if self.diagnosis is not None:
-            title = mistake_title(self.diagnosis.mistake, self.notation)
-            blocks.append(_para(f"Diagnosis ({title}): {self.diagnosis.message}"))
+            title = _Title(self.diagnosis.mistake, self.notation)
+            blocks.append(_para("Diagnosis (", title, f"): {self.diagnosis.message}"))
         if self.table:
             blocks.append(_para("Expected vs received:"))
             examples = any(r.example is not None for r in self.table)
             blocks.append(_Table(tuple(self.table), examples))
         if len(self.wrong) > 1:
-            blocks.append(_para(self._all_wrong()))
+            blocks.append(self._all_wrong())
         return blocks
 
-    def _all_wrong(self) -> str:
+    def _names(self, names: Sequence[str]) -> list[_Piece]:
+        """The quantities' symbols, comma-separated (typed where the report has their tokens)."""
+        pieces: list[_Piece] = []
+        for n, name in enumerate(names):
+            if n:
+                pieces.append((", ", False))
+            tokens = self.symbols.get(name)
+            pieces.append(_Maths(tokens) if tokens is not None else (name, False))
+        return pieces
+
+    def _all_wrong(self) -> _Para:
         later = self.wrong[1:]
-        line = "All the wrong quantities: " + ", ".join(self.wrong)
+        line = ["All the wrong quantities: ", *self._names(self.wrong)]
         alone = [q for q in later if q not in self.computed_from]
         if not alone:
-            return line + " (fix the first one first: the later ones are computed from it)."
+            return _para(*line, " (fix the first one first: the later ones are computed from it).")
         if len(alone) == len(later):
-            return line + " (each is wrong on its own: none is computed from an earlier wrong one)."
-        follow = ", ".join(q for q in later if q in self.computed_from)
+            return _para(
+                *line, " (each is wrong on its own: none is computed from an earlier wrong one)."
+            )
+        follow = self._names([q for q in later if q in self.computed_from])
         own = "wrong on its own" if len(alone) == 1 else "each wrong on its own"
-        return line + (
-            f" ({follow}: computed from the wrong ones before them; {', '.join(alone)}: {own}, "
-            "to fix as well)."
+        return _para(
+            *line,
+            " (",
+            *follow,
+            ": computed from the wrong ones before them; ",
+            *self._names(alone),
+            f": {own}, to fix as well).",
         )
 
     def __str__(self) -> str:
@@ -426,6 +512,11 @@ class BackpropReport:
 
     def _repr_markdown_(self) -> str:
         return "\n\n".join(_markdown_of(block) for block in self._blocks())
+
+    def html(self) -> str:
+        """The report as an HTML fragment: symbols and the mistake's title typeset (sub- and
+        superscripts), the equation preformatted, numbers by the one formatter."""
+        return '<div class="backprop-report">' + "".join(map(_html_of, self._blocks())) + "</div>"
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain data (JSON): the verdict, the setting and every record."""
@@ -2154,6 +2245,7 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                     )
                 ]
         name = _sym(kind, i + 2, (), notation, batch=bool(batch))
+        report.symbols[name] = _tokens(kind, i + 2, (), notation, batch=bool(batch))
         if report.wrong and _computed_from_learner(check, kind, i):
             report.computed_from.append(name)
         report.wrong.append(name)

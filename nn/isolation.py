@@ -33,6 +33,7 @@ from typing import Any
 from . import grading
 from .activations import check_activation
 from .grading import BackpropReport, Opaque, Outcome
+from .submission import SETTINGS, constant_setting, import_failure, memory_size
 
 __all__ = [
     "DEFAULT_MEMORY",
@@ -54,16 +55,6 @@ MAX_ENTRIES = 1_000_000  # lists' entries in one returned value
 GRACE = 5.0  # seconds past the time limit before the grader kills the child itself
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade_child.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where nn and autograd are
-
-# the settings a learner's file may set as module constants, with their defaults; a setting
-# given to grade_file (the command line's options) wins over the file's
-SETTINGS: dict[str, tuple[str, Any]] = {
-    "net": ("NET", [2, 3, 1]),
-    "activation": ("ACTIVATION", "sigmoid"),
-    "output_activation": ("OUTPUT_ACTIVATION", "sigmoid"),
-    "cost": ("COST", "quadratic"),
-    "batch": ("BATCH", None),
-}
 
 
 class SettingError(ValueError):
@@ -140,29 +131,6 @@ def check_options(
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     except (TypeError, ValueError) as e:
         raise SettingError(str(e)) from None
-
-
-def _constant(name: str, value: Any) -> Any:
-    """A module constant the child sent, as the setting it names; ValueError if it is none."""
-    if name == "NET":
-        if isinstance(value, str):
-            parts = value.split(",")
-            if all(p.strip().isdigit() for p in parts):
-                return [int(p) for p in parts]
-        elif isinstance(value, list) and all(
-            isinstance(v, float) and v.is_integer() and abs(v) < 1e9 for v in value
-        ):
-            return [int(v) for v in value]
-        raise ValueError(f"NET must list the layer widths, such as [2, 3, 1], got {value!r}")
-    if name == "BATCH":
-        if value is None:
-            return None
-        if isinstance(value, float) and value.is_integer() and abs(value) < 1e9:
-            return int(value)
-        raise ValueError(f"BATCH must be a positive int or None, got {value!r}")
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a name such as 'sigmoid', got {value!r}")
-    return value
 
 
 # ------------------------------------------------------------------------------- the child
@@ -443,39 +411,6 @@ def _settle(obj: Any) -> Any:
 _SIGNALS = {int(s): s.name for s in signal.Signals}
 
 
-def _gib(memory: int) -> str:
-    return f"{memory / (1 << 30):g} GiB" if memory >= 1 << 30 else f"{memory / (1 << 20):g} MiB"
-
-
-def _import_failure(said: dict[str, Any], path: str, memory: int) -> tuple[str, str]:
-    """(cause, reason) for a file whose import raised."""
-    error = str(said.get("error", "an error"))[:200]
-    message = str(said.get("message", ""))[:2000]
-    line, lineno = said.get("line"), said.get("lineno")
-    lineno = lineno if isinstance(lineno, int) else None
-    code = f": `{line}`" if isinstance(line, str) and line else ""
-    where = f" (line {lineno}{code})" if lineno is not None else ""
-    module = said.get("module")
-    if (
-        error == "ModuleNotFoundError"
-        and isinstance(module, str)
-        and module.split(".")[0] == "numpy"
-    ):
-        return "numpy", (
-            "it imports numpy, which is not installed here: "
-            "pip install 'deltagrad[exercises]' (or pip install numpy), then grade it again"
-        )
-    if error == "SyntaxError":
-        what = f"SyntaxError: {message}{where}"
-    elif "exit_code" in said:
-        what = f"it called sys.exit({str(said['exit_code'])[:200]}){where} while being imported"
-    else:
-        what = f"{error}: {message}{where}"
-        if error == "MemoryError":
-            what += f" (the memory limit is {_gib(memory)}; --memory sets it)"
-    return "import", f"could not be imported: {what}"
-
-
 def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tuple[str, str]:
     """(cause, reason) for a child that ended without saying what happened."""
     if status.get("timed_out"):
@@ -490,7 +425,7 @@ def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tu
         name = _SIGNALS.get(sig, f"signal {sig}")
         return "crash", (
             f"its process was killed by {name} {when} (a crash in compiled code, or the "
-            f"memory limit of {_gib(memory)}: --memory sets it)"
+            f"memory limit of {memory_size(memory)}: --memory sets it)"
         )
     code = status.get("exit")
     return "exit", f"it ended its own process {when} (exit status {code}, as os._exit does)"
@@ -564,7 +499,7 @@ def _converse(
         cause, reason = _ended(child.finish(), "while being imported", child.timeout, memory)
         return Graded(path, "ungradeable", reason=reason, cause=cause)
     if first["event"] == "import_failed":
-        cause, reason = _import_failure(first, path, memory)
+        cause, reason = import_failure(first, memory)
         return Graded(path, "ungradeable", reason=reason, cause=cause)
     if not first.get("has"):
         reason = (
@@ -589,7 +524,7 @@ def _converse(
                 settings[key] = given[key]
             elif constant in constants:
                 value = constants[constant]
-                settings[key] = _constant(
+                settings[key] = constant_setting(
                     constant, value if isinstance(value, str) else _returned(value)
                 )
                 from_file.append(constant)
@@ -655,7 +590,7 @@ def _raised_outcome(said: dict[str, Any], memory: int) -> Outcome:
         error, message, str(exit_code)[:200] if exit_code is not None else None, where
     )
     if error == "MemoryError":
-        sentence += f" (the memory limit is {_gib(memory)}; --memory sets it)"
+        sentence += f" (the memory limit is {memory_size(memory)}; --memory sets it)"
     return Outcome(
         raised=sentence, error=error, line=line.strip() if isinstance(line, str) else None
     )

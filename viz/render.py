@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import shutil
-import subprocess
 import sys
 from typing import Any
 
@@ -104,6 +103,8 @@ def render_svg(dot_source: str, renderer: str = "auto") -> str:
 
 
 def _render_with_dot(dot: str, dot_source: str) -> str:
+    import subprocess  # here, not at import: a browser's Python draws without processes
+
     done = subprocess.run(
         [dot, "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, check=False
     )

@@ -10,6 +10,15 @@ number a page shows. Nothing is fetched from any other host when the site runs.
 
 from __future__ import annotations
 
-from .builder import PYODIDE_VERSION, VIZ_JS_VERSION, SiteError, build
+from typing import Any
 
 __all__ = ["PYODIDE_VERSION", "VIZ_JS_VERSION", "SiteError", "build"]
+
+
+def __getattr__(name: str) -> Any:
+    # the builder (npm, pip: subprocess) is imported when asked for, not by the pages' Python
+    if name in __all__:
+        from . import builder
+
+        return getattr(builder, name)
+    raise AttributeError(f"module 'viz.site' has no attribute {name!r}")

@@ -137,6 +137,15 @@ def _wheels(folder: Path, log: Callable[[str], None]) -> list[str]:
             shutil.copytree(
                 root / package, Path(copy) / package, ignore=shutil.ignore_patterns("__pycache__")
             )
+        # the check page's exercises: docs/exercises' plain-Python files, as package data
+        from .check import EXERCISES
+
+        (Path(copy) / "viz" / "site" / "exercises").mkdir()
+        for key in EXERCISES:
+            name = f"{key}.py"
+            shutil.copyfile(
+                root / "docs" / "exercises" / name, Path(copy) / "viz/site/exercises" / name
+            )
         # with setuptools at hand, no isolated build environment (nothing to fetch)
         isolation = ["--no-build-isolation"] if _has_setuptools() else []
         _pip(
