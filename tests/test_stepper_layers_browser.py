@@ -348,3 +348,49 @@ def test_by_layer_draws_the_layers_its_equation_involves_and_folds_the_rest(
         # the nodes the equation covers are all drawn, and highlighted
         covered = page.evaluate("[...document.querySelectorAll('#graph g.node.covered')].length")
         assert covered == len(step["nodes"])
+
+
+# The share of the drawing area that whole boxes on screen cover, and the share of its width
+# and height between the outermost boxes on screen (an empty band lowers it).
+COVERAGE = """() => {
+    const area = document.getElementById('graph').getBoundingClientRect();
+    const shown = [...document.querySelectorAll('#graph svg g.node')]
+        .filter((g) => getComputedStyle(g).visibility !== 'hidden')
+        .map((g) => g.getBoundingClientRect())
+        .filter((r) => r.left >= area.left - 1 && r.right <= area.right + 1 &&
+            r.top >= area.top - 1 && r.bottom <= area.bottom + 1);
+    const covered = shown.reduce((s, r) => s + r.width * r.height, 0);
+    return {
+        covered: covered / (area.width * area.height),
+        width: (Math.max(...shown.map((r) => r.right)) - Math.min(...shown.map((r) => r.left)))
+            / area.width,
+        height: (Math.max(...shown.map((r) => r.bottom)) - Math.min(...shown.map((r) => r.top)))
+            / area.height,
+    };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)], ids=["1400x900", "1920x1080"])
+def test_the_stepper_opens_on_a_view_that_fills_the_drawing_area(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=0)
+    root = binary_cross_entropy_with_logits(small([0.43, -0.23]), [1.0])  # the demo's stepper
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(root, path, layers=small)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(path.as_uri())
+    measured = page.evaluate(SVG_SIZES)
+    assert measured["cut"] == [] and measured["smallest"] >= 11 - 1e-6, measured
+    fill = page.evaluate(COVERAGE)
+    # boxes from edge to edge (no empty band, as the root's thin side of the graph left 40% of
+    # the screen empty), and a sixth of the area or more under whole boxes (7% on the root)
+    assert fill["width"] >= 0.8 and fill["height"] >= 0.8, fill
+    assert fill["covered"] >= 1 / 6, fill
+    page.keyboard.press("ArrowRight")  # step 0 goes to the root, still whole boxes
+    page.wait_for_function("!document.body.dataset.moving")
+    assert page.evaluate(SVG_SIZES)["cut"] == []
+    assert page.evaluate("document.getElementById('v0').classList.contains('current')")

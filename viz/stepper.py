@@ -571,7 +571,31 @@ function follow(els, main) {
   }
   moveTo({ cx, cy, s }, view !== null);
 }
-function refollow() { view = null; follow(focusSet, focusMain); }
+function refollow() {
+  view = null;
+  if (current < 0 && !layerMode()) openView();
+  else follow(focusSet, focusMain);
+}
+// Before the pass nothing is followed yet: the page opens at the scale it will follow the pass
+// at, on the part of the graph that fills the drawing area most (the largest share of it
+// covered by whole boxes), not on the root, whose side of a network's graph is a thin strip.
+function openView() {
+  const a = areaSize();
+  const s = baseScale();
+  const boxes = [...svg.querySelectorAll("g.node")].map(unitBox);
+  let best = null;
+  for (const c of boxes) {
+    const v = clampView({ s, cx: (c.x0 + c.x1) / 2, cy: (c.y0 + c.y1) / 2 });
+    const half = { w: a.w / (2 * v.s), h: a.h / (2 * v.s) };
+    let covered = 0;
+    for (const b of boxes) {
+      if (b.x0 >= v.cx - half.w && b.x1 <= v.cx + half.w && b.y0 >= v.cy - half.h &&
+          b.y1 <= v.cy + half.h) covered += (b.x1 - b.x0) * (b.y1 - b.y0);
+    }
+    if (best === null || covered > best.covered + 1e-9) best = { covered, v };
+  }
+  if (best !== null) moveTo(best.v, view !== null);
+}
 // the view shown now, whoever set it (the by-layer mode sets the viewBox itself)
 function shownView() {
   const a = areaSize();
@@ -678,7 +702,11 @@ function show(s) {
     upLine.textContent = "";
     note.innerHTML = "Press Next (\\u2192) to start: step 0 seeds the root with \\u2202" +
       C + "/\\u2202" + C + " = 1 and passes it on to the root's parents.";
-    if (STEPS.length) follow([nodes[STEPS[0].k]], nodes[STEPS[0].k]);  // open on the root
+    if (STEPS.length) {  // step 0 starts at the root
+      focusSet = [nodes[STEPS[0].k]];
+      focusMain = nodes[STEPS[0].k];
+    }
+    openView();
     return;
   }
   const g = nodes[st.k];
