@@ -196,11 +196,11 @@ let layerCurrent = -1;
 function showLayer(i) {
   layerCurrent = Math.max(-1, Math.min(LAYERS.length - 1, i));
   document.body.dataset.layerStep = String(layerCurrent);
+  useDrawing(layerDrawing(layerCurrent));  // its marks are cleared below, as they were left
   document.querySelectorAll("#graph .current, #graph .parent, #graph .active, " +
     "#graph .changed, #graph .covered")
     .forEach((el) => el.classList.remove("current", "parent", "active", "changed", "covered"));
   const st = layerCurrent >= 0 ? LAYERS[layerCurrent] : null;
-  useDrawing(layerDrawing(layerCurrent));
   // the grads computed by this equation and the ones before it (final values); a grad a
   // later equation computes is not shown yet
   const grads = gradsAfter(STEPS.length - 1);
