@@ -316,7 +316,8 @@ def projector_figures() -> list[str]:
     """The demo's drawing and its stepper, and the neuron's stepper, at lecture-screen sizes.
 
     demo_graph.svg is the demo's graph.svg: the MLP 2-16-16-1 at its first training step; the
-    stepper screenshots are taken as the page opens (on C) and at a step with many parents.
+    stepper screenshots are taken as the page opens (on the part of the graph that fills the
+    drawing area most) and at a step with many parents.
     """
     from viz.cli import main as deltagrad
 

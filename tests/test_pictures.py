@@ -302,9 +302,12 @@ def test_the_stepper_follows_the_pass_with_readable_text(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
-    # it opens on C, the root, where the backward pass starts
+    # it opens on the part of the graph that fills the area most (all of it, C included, when
+    # it fits; tests/test_stepper_layers_browser.py measures how much the boxes cover)
     view = settle(page)
-    assert view["out"] == [] and view["minText"] >= 11
+    assert view["minText"] >= 11
+    if view["x"]["whole"] and view["y"]["whole"]:
+        assert view["out"] == []
     filled(view)
     steps = len(processing_order(root))
     for s in range(steps):

@@ -89,6 +89,9 @@ def panel(page: Any) -> dict[str, Any]:
                     r.top < pane.top - 1 || r.bottom > pane.bottom + 1;
             }).map((g) => g.id);
         })(),
+        // the covered node drawn highest: the top of the equation, which leads the view
+        top: [...document.querySelectorAll('#graph g.node.covered')].map((g) =>
+            [g.getBoundingClientRect().top, g.id]).sort((a, b) => a[0] - b[0]).map((t) => t[1])[0],
         viewBox: document.querySelector('#graph svg').getAttribute('viewBox'),
     })"""
     )
@@ -120,14 +123,15 @@ def check_layer_step(page: Any, data: dict[str, Any], view: Any, k: int) -> None
     ]
     assert shown["checks"] == typeset and len(typeset) == len(text_checks)
     assert sorted(shown["covered"]) == sorted(f"v{n}" for n in record["nodes"])
-    # the lead node of the equation is in view (text stays readable, so not always all)
-    assert f"v{record['nodes'][0]}" not in shown["hidden"]
+    # the top of the equation is in view (text stays readable, so not always all)
+    assert shown["top"] not in shown["hidden"]
     # the grads computed so far, as the whole pass leaves them; the rest are not shown yet
+    # (of the nodes drawn one by one: the others are in their neuron's box)
     final = expected_grads(data["steps"], data["count"], len(data["steps"]) - 1)
     known = set(record["known"])
     got = dict(shown["grads"])
-    assert all(got[f"v{k}"] == "" for k in range(data["count"]) if k not in known)
-    assert all(float(got[f"v{k}"]) == final[k] for k in known)
+    assert all(got.get(f"v{k}", "") == "" for k in range(data["count"]) if k not in known)
+    assert all(float(got[f"v{k}"]) == final[k] for k in known if f"v{k}" in got)
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["one example", "a batch"])
@@ -235,6 +239,7 @@ def test_by_layer_on_a_deeper_network_keeps_text_readable_and_close_up_zooms(
         page.click("#fit")  # Close up
         closer = page.evaluate(SVG_SIZES)
         assert closer["scale"] > 1.2 * fitted and closer["smallest"] >= 11 - 1e-6
+        assert closer["smallest"] > 1.2 * measured["smallest"]  # the text grows with it
         assert closer["cut"] == []
         page.click("#fit")  # back to Fit
         assert page.evaluate(SVG_SIZES)["scale"] == pytest.approx(fitted)
@@ -249,16 +254,22 @@ def test_by_layer_step_0_shows_only_what_bp1_computed(
     viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
     index = {n: k for k, n in enumerate(processing_order(c))}
     out, last_hidden = model.layers[-1], model.layers[-2]
-    later = [w for n in out.neurons for w in n.w] + [n.b for n in out.neurons] + last_hidden.a
+    # BP3's, BP4's and BP2's, each with the box it is folded into when not drawn alone
+    later = [(w, f"n4_{j}") for j, n in enumerate(out.neurons) for w in n.w]
+    later += [(n.b, f"n4_{j}") for j, n in enumerate(out.neurons)]
+    later += [(a, f"n3_{j}") for j, a in enumerate(last_hidden.a)]
     browser_page.goto(path.as_uri() + "#layer=0")
     grads = dict(panel(browser_page)["grads"])
     texts = browser_page.evaluate(
-        "(ids) => ids.map((id) => { const t = document.getElementById(id)"
-        ".querySelectorAll('text'); return t[t.length - 1].textContent; })",
-        [f"v{index[n]}" for n in later],
+        "(ids) => ids.map(([id, box]) => { const g = document.getElementById(id);"
+        " if (g === null) return [true, document.getElementById(box).textContent];"
+        " const t = g.querySelectorAll('text'); return [false, t[t.length - 1].textContent]; })",
+        [(f"v{index[n]}", box) for n, box in later],
     )
-    assert [grads[f"v{index[n]}"] for n in later] == [""] * len(later)  # BP3, BP4, BP2's
-    assert not any(re.search(r"\d", t.split("=")[-1]) for t in texts), texts
+    assert [grads.get(f"v{index[n]}", "") for n, _ in later] == [""] * len(later)
+    # neither a grad in a record nor a δ or gradient in a neuron's box (its data only)
+    for boxed, t in texts:
+        assert ("∂" not in t and "δ" not in t) if boxed else not re.search(r"\d", t.split("=")[-1])
     c.backward()
     z = index[out.z[0]]
     assert float(grads[f"v{z}"]) == pytest.approx(out.z[0].grad)  # BP1's δ is shown
@@ -283,3 +294,103 @@ def test_the_stepper_opens_without_a_cut_box(
         page.keyboard.press("ArrowRight")
         page.wait_for_function("!document.body.dataset.moving")
         assert page.evaluate(SVG_SIZES)["cut"] == []
+
+
+def involved(key: str, layer: int) -> set[int]:
+    """The layers (Nielsen's) an equation at layer l reads or writes, from BP1–BP4 themselves."""
+    return {
+        "BP1": {layer},  # δ^L from ∇_a C and z^L (and the cost, drawn too)
+        "BP2": {layer, layer + 1},  # δ^l from w^{l+1}, δ^{l+1} and z^l
+        "BP3": {layer},  # ∂C/∂b^l = δ^l
+        "BP4": {layer, layer - 1},  # ∂C/∂w^l = δ^l (a^{l−1})ᵀ
+    }[key]
+
+
+def test_by_layer_draws_the_layers_its_equation_involves_and_folds_the_rest(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    model, c, y = deep()
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(c, path, layers=model, cost="quadratic", y=y)
+    data = page_data(path.read_text(encoding="utf-8"))
+    index = {n: k for k, n in enumerate(processing_order(c))}
+    # each neuron's nodes by its layer (Nielsen's: the first hidden layer is 2, the input 1)
+    neurons: dict[tuple[int, int], list[Value]] = {}
+    for i, layer in enumerate(model.layers):
+        for j, n in enumerate(layer.neurons):
+            neurons[(i + 2, j)] = [layer.z[j], layer.a[j], n.b, *n.w]
+    first = model.layers[0]
+    weights = {w for n in first.neurons for w in n.w} | {n.b for n in first.neurons}
+    inputs = [p for p in first.z[0].parents if p not in weights]
+    assert len(inputs) == 2
+    for k, x in enumerate(inputs):
+        neurons[(1, k)] = [x]
+    page = browser_page
+    page.goto(path.as_uri())
+    page.click("#mode-layer")
+    for step in data["layers"]:
+        page.click("#next")
+        ids = set(
+            page.evaluate("[...document.querySelectorAll('#graph svg g.node')].map((g) => g.id)")
+        )
+        wanted = involved(step["key"], int(step["layer"]))
+        for (layer, j), nodes in neurons.items():
+            drawn = {f"v{index[n]}" for n in nodes} & ids
+            if layer in wanted:  # its z and a (or its input) node by node
+                assert (
+                    f"v{index[nodes[0]]}" in drawn and f"v{index[nodes[1 % len(nodes)]]}" in drawn
+                )
+            else:  # one box for the neuron, none of its nodes alone
+                assert f"n{layer}_{j}" in ids and drawn == set(), (step, layer, j, drawn)
+        # the loss side (the root C is v0) node by node for BP1 only, else one box
+        assert ("v0" in ids) == (step["key"] == "BP1") and ("loss" in ids) != ("v0" in ids)
+        # the nodes the equation covers are all drawn, and highlighted
+        covered = page.evaluate("[...document.querySelectorAll('#graph g.node.covered')].length")
+        assert covered == len(step["nodes"])
+
+
+# The share of the drawing area that whole boxes on screen cover, and the share of its width
+# and height between the outermost boxes on screen (an empty band lowers it).
+COVERAGE = """() => {
+    const area = document.getElementById('graph').getBoundingClientRect();
+    const shown = [...document.querySelectorAll('#graph svg g.node')]
+        .filter((g) => getComputedStyle(g).visibility !== 'hidden')
+        .map((g) => g.getBoundingClientRect())
+        .filter((r) => r.left >= area.left - 1 && r.right <= area.right + 1 &&
+            r.top >= area.top - 1 && r.bottom <= area.bottom + 1);
+    const covered = shown.reduce((s, r) => s + r.width * r.height, 0);
+    return {
+        covered: covered / (area.width * area.height),
+        width: (Math.max(...shown.map((r) => r.right)) - Math.min(...shown.map((r) => r.left)))
+            / area.width,
+        height: (Math.max(...shown.map((r) => r.bottom)) - Math.min(...shown.map((r) => r.top)))
+            / area.height,
+    };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)], ids=["1400x900", "1920x1080"])
+def test_the_stepper_opens_on_a_view_that_fills_the_drawing_area(
+    browser_page: Any,  # noqa: F811
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    small = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=0)
+    root = binary_cross_entropy_with_logits(small([0.43, -0.23]), [1.0])  # the demo's stepper
+    path = tmp_path / "stepper.html"
+    viz.write_stepper(root, path, layers=small)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(path.as_uri())
+    measured = page.evaluate(SVG_SIZES)
+    assert measured["cut"] == [] and measured["smallest"] >= 11 - 1e-6, measured
+    fill = page.evaluate(COVERAGE)
+    # boxes from edge to edge (no empty band, as the root's thin side of the graph left 40% of
+    # the screen empty), and a sixth of the area or more under whole boxes (7% on the root)
+    assert fill["width"] >= 0.8 and fill["height"] >= 0.8, fill
+    assert fill["covered"] >= 1 / 6, fill
+    page.keyboard.press("ArrowRight")  # step 0 goes to the root, still whole boxes
+    page.wait_for_function("!document.body.dataset.moving")
+    assert page.evaluate(SVG_SIZES)["cut"] == []
+    assert page.evaluate("document.getElementById('v0').classList.contains('current')")

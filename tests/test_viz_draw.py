@@ -381,3 +381,42 @@ def test_scripts_come_from_the_tokens_never_from_the_text(renderer: str) -> None
         assert text.text.startswith(node.label)
     # the label that reads as w's typeset name is told apart from it (titles are unique)
     assert first_text(same).text == "w²₁,₀ (copy 2)"
+
+
+def test_partial_drawing_folds_the_layers_not_expanded_into_neuron_boxes() -> None:
+    from nn import MLP
+    from nn.losses import quadratic
+    from viz.draw import COST_SIDE, build_partial
+
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    loss = quadratic(model([0.8, -0.4]), [0.5, -0.1])
+    loss.backward()
+    index = {n: k for k, n in enumerate(processing_order(loss))}
+    hidden, out = model.layers  # Nielsen's layers 2 and 3
+    source = build_partial(loss, [3])[0].source
+    ids = set(re.findall(r"^\s*(\w+) \[", source, re.M))
+    # layer 3 node by node, every neuron of layers 1 and 2 one box, the loss side one box
+    assert {f"v{index[n]}" for n in out.z + [w for n in out.neurons for w in n.w]} <= ids
+    assert {"n1_0", "n1_1", "n2_0", "n2_1", "n2_2", "loss"} <= ids
+    assert not {f"v{index[n]}" for n in hidden.z + hidden.a} & ids and "v0" not in ids
+    assert "n3_0" not in ids
+    # an edge from each box into the ops it feeds, once; from layer 3's z into the loss box
+    assert f"n2_0 -> v{index[out.z[0]]}op" in source
+    assert source.count(f"n2_0 -> v{index[out.z[0]]}op") == 1
+    assert f"v{index[out.z[0]]} -> loss" in source
+    # keep=: the weights and biases not kept fold into their neuron's box (its z stays)
+    kept = build_partial(loss, [3, COST_SIDE], keep=out.z)[0].source
+    kept_ids = set(re.findall(r"^\s*(\w+) \[", kept, re.M))
+    assert {"n3_0", "n3_1", "v0"} <= kept_ids and "loss" not in kept_ids
+    assert not {f"v{index[w]}" for n in out.neurons for w in n.w} & kept_ids
+    assert f"v{index[out.z[1]]}" in kept_ids
+    # one edge from a box into an op, however many of its nodes feed it (w²₀₀, w²₀₁, b²₀)
+    both = build_partial(loss, [2, 3], keep=hidden.z)[0].source
+    assert both.count(f"n2_0 -> v{index[hidden.z[0]]}op") == 1
+    # pending: a box whose grads are not computed yet shows its data, not its δ
+    done = box_label(source, "n2_0").replace("\\ ", " ")
+    waiting = build_partial(loss, [3], pending=hidden.z)[0].source
+    assert "δ" in done and "δ" not in box_label(waiting, "n2_0")
+    for bad in ([True], ["3"], [-1]):
+        with pytest.raises(ValueError, match="expand must hold layer numbers"):
+            build_partial(loss, bad)  # type: ignore[arg-type]

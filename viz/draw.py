@@ -617,6 +617,69 @@ def build(
     return dot, labels
 
 
+COST_SIDE = 0  # in build_partial's expand: the loss side (the nodes after the last layer)
+
+
+def build_partial(
+    root: Value,
+    expand: Iterable[int],
+    *,
+    rankdir: str = "LR",
+    parameters: Iterable[Value] | None = None,
+    digits: int = 4,
+    notation: str | Notation | None = None,
+    names: dict[Value, Row] | None = None,
+    pending: Iterable[Value] = (),
+    keep: Iterable[Value] | None = None,
+) -> tuple[graphviz.Digraph, Labels]:
+    """build()'s drawing with the layers in expand drawn node by node, every other layer folded
+    into one box per neuron (as collapse='neuron' draws it), with grads shown.
+
+    expand holds Nielsen's layer numbers (the input is layer 1), and COST_SIDE for the loss side
+    (the nodes after the last layer). keep: if given, the weights and biases of an expanded
+    layer that are not in keep are folded too, into one box per neuron (its z and a stay drawn).
+    A node keeps its id v{k} wherever it is drawn in full; a box is named as in
+    collapse='neuron' (group_name). A box shows its δ and gradients only when none of its
+    nodes is in pending (grads not computed yet), else its data.
+    """
+    root = check_value(root, "build_partial()")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    wanted = set(expand)
+    if any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in wanted):
+        raise ValueError(
+            f"expand must hold layer numbers (ints from 1) or COST_SIDE (0), got {list(wanted)!r}"
+        )
+    labels = Labels(Typeset(notation))
+    labels.collapse = "neuron"
+    params = {
+        check_value(p, f"build_partial(parameters=...) item {i}")
+        for i, p in enumerate(parameters or ())
+    }
+    order = processing_order(root)
+    membership = group_nodes(root, order, "neuron")
+
+    records = identify(forward_order(root))
+    kept = None if keep is None else set(keep)
+
+    def folds(node: Value, gid: GroupId) -> bool:  # other leaves are always drawn in full
+        kind, layer, _ = gid
+        if kind == LOSS_KEY:
+            return COST_SIDE not in wanted
+        if kind != "neuron":
+            return False
+        if layer not in wanted:
+            return True
+        # a weight or bias (a leaf: folding it makes no cycle) the drawing need not show
+        return kept is not None and node not in kept and _kind(node, records) in ("w", "b")
+
+    folded = {n: gid for n, gid in membership.items() if folds(n, gid)}
+    dot = _draw_values(
+        root, order, rankdir, params, True, digits, False, labels, names, folded, set(pending)
+    )
+    return dot, labels
+
+
 def _draw_values(
     root: Value,
     order: list[Value],
@@ -627,17 +690,30 @@ def _draw_values(
     legend: bool,
     labels: Labels,
     shown: dict[Value, Row] | None = None,
+    folded: dict[Value, GroupId] | None = None,
+    pending: set[Value] | None = None,
 ) -> graphviz.Digraph:
+    """Every node as a record, except those in folded: one box per group (build_partial)."""
     ts = labels.typeset
     dot = _new_digraph(rankdir)
     index = {n: k for k, n in enumerate(order)}
     present: set[str] = set()
     forward = forward_order(root)
     names = identify(forward)
+    folded = folded or {}
+    if folded:
+        _folded_boxes(dot, root, order, folded, digits, names, labels, pending or set())
+
+    def tail(p: Value) -> str:
+        return group_name(folded[p]) if p in folded else f"v{index[p]}"
+
     # parents before children in the DOT text, first parents first, so the layout reads from
     # the inputs to the loss and w_0 is drawn above w_1
     titles = node_titles(forward, ts, digits, shown)
+    drawn: set[tuple[str, str]] = set()
     for node in forward:
+        if node in folded:
+            continue
         k = index[node]
         node_role = role(node, root, params, names)
         present.add(node_role)
@@ -664,17 +740,65 @@ def _draw_values(
                 height="0.25",
             )
             for i, p in enumerate(node.parents):
+                if (tail(p), f"v{k}op") in drawn:
+                    continue  # the second edge from one folded box
+                drawn.add((tail(p), f"v{k}op"))
                 # an input one rank further back: a column of its own, apart from the weights
                 apart = {"minlen": "2"} if _is_input(names.get(p)) else {}
-                dot.edge(f"v{index[p]}", f"v{k}op", id=f"e{k}_{i}", **apart)
+                dot.edge(tail(p), f"v{k}op", id=f"e{k}_{i}", **apart)
             dot.edge(f"v{k}op", f"v{k}", id=f"e{k}op")
-    _index_order(dot, forward, index, names)
+    for node in reversed(order):  # edges into folded boxes, one per pair of drawn nodes
+        if node not in folded:
+            continue
+        head = group_name(folded[node])
+        for p in node.parents:
+            if tail(p) != head and (tail(p), head) not in drawn:
+                drawn.add((tail(p), head))
+                dot.edge(tail(p), head, id=f"e_{tail(p)}_{head}", color="#55555580")
+    _index_order(dot, [n for n in forward if n not in folded], index, names)
     if legend:
         entries = [
             (r, colour, legend_tokens(r, ts)) for r, (colour, _) in ROLES.items() if r in present
         ]
         _legend(dot, entries, len(order) > 1, labels, after="v0")
     return dot
+
+
+def _folded_boxes(
+    dot: graphviz.Digraph,
+    root: Value,
+    order: list[Value],
+    folded: dict[Value, GroupId],
+    digits: int,
+    names: dict[Value, Name],
+    labels: Labels,
+    pending: set[Value],
+) -> None:
+    """The boxes of build_partial's folded layers: one per neuron, a layer's in index order."""
+    groups = _make_groups([n for n in order if n in folded], folded)
+    for g in groups:
+        done = not any(n in pending for n in g.nodes)  # its grads are all computed
+        rows = _group_rows(g, root, "neuron", done, digits, names, labels.typeset)
+        labels.rows[group_name(g.gid)] = (FONT, rows)
+        dot.node(
+            group_name(g.gid),
+            label=box_label(rows),
+            id=group_name(g.gid),
+            shape="box",
+            style="filled",
+            margin="0.06,0.02",
+            fillcolor=GROUP_ROLES[g.kind][0],
+        )
+    layers: dict[int, list[str]] = {}
+    for g in groups:
+        if g.gid[0] == "neuron":
+            layers.setdefault(g.layer, []).append(group_name(g.gid))
+    for layer, members in layers.items():
+        if len(members) > 1:
+            with dot.subgraph(name=f"rank_{layer}") as same:
+                same.attr(rank="same")
+                for a, b in itertools.pairwise(members):
+                    same.edge(a, b, style="invis")
 
 
 SCREENS = ((1400, 900), (1920, 1080))  # browser windows (px) a drawing is checked against

@@ -16,10 +16,14 @@ from nn.notation import Notation
 
 from . import numbers, palette
 from .draw import (
+    COST_SIDE,
+    LOSS_KEY,
     ROLES,
     build,
+    build_partial,
     check_value,
     forward_order,
+    group_nodes,
     legend_text,
     node_titles,
     processing_order,
@@ -151,6 +155,27 @@ def stepper_html(
         steps = _records(root, order)
         # the layer view of this one pass (every grad now holds exactly one pass from zero)
         by_layer = _layer_steps(layers, root, order, digits, notation, layer_view)
+        membership = group_nodes(root, order, "neuron")
+        # each by-layer step's drawing: the layers its equation involves node by node, the
+        # others one box per neuron (grads of the whole pass; those not computed yet are hidden)
+        loss_side = [k for k, n in enumerate(order) if membership[n][0] == LOSS_KEY]
+        for st in by_layer:
+            known = set(st["known"])
+            expand = st.pop("expand")
+            # the view follows the nodes it covers, and the loss side where it is drawn (BP1)
+            st["view"] = st["nodes"] + (loss_side if COST_SIDE in expand else [])
+            partial, partial_labels = build_partial(
+                root,
+                expand,
+                rankdir=rankdir,
+                parameters=parameters,
+                digits=digits,
+                notation=notation,
+                names=unlabelled,
+                pending=[n for k, n in enumerate(order) if k not in known],
+                keep=[order[k] for k in st["nodes"]],
+            )
+            st["svg"] = _compact(svg_labels(render_svg(partial.source, renderer), partial_labels))
         # Draw each node with the widest grad the page will write into its record, so the
         # record is wide enough for every value as the grads accumulate.
         for n, g in zip(order, _widest_grads(steps, len(order), digits), strict=True):
@@ -367,18 +392,26 @@ const fmt = (x) => number(x, D.digits);
 // The engine adds a contribution to a parent's grad this way (skipping 0.0 + c).
 const acc = (total, extra) => (total === 0 ? extra : extra === 0 ? total : total + extra);
 
-const nodes = [];
-const gradTexts = [];
-const prefixes = [];
-for (let k = 0; k < D.count; k++) {
-  const g = document.getElementById("v" + k);
-  nodes.push(g);
-  const texts = g.querySelectorAll("text");
-  const t = texts[texts.length - 1];  // the last row of a record is its grad (or δ)
-  gradTexts.push(t);
-  const text = t.textContent;
-  prefixes.push(text.slice(0, text.lastIndexOf("=") + 2));
+// the drawn records of the drawing shown (the by-layer mode folds some into neuron boxes: null)
+let nodes = [];
+let gradTexts = [];
+let prefixes = [];
+function readNodes() {
+  nodes = [];
+  gradTexts = [];
+  prefixes = [];
+  for (let k = 0; k < D.count; k++) {
+    const g = document.getElementById("v" + k);
+    nodes.push(g);
+    if (g === null) { gradTexts.push(null); prefixes.push(""); continue; }
+    const texts = g.querySelectorAll("text");
+    const t = texts[texts.length - 1];  // the last row of a record is its grad (or δ)
+    gradTexts.push(t);
+    const text = t.textContent;
+    prefixes.push(text.slice(0, text.lastIndexOf("=") + 2));
+  }
 }
+readNodes();
 
 function gradsAfter(s) {
   const grads = new Array(D.count).fill(0);
@@ -394,21 +427,36 @@ let current = -1;  // -1: before the backward pass
 
 // ---- the view: the drawing fills #graph; panning and zooming move the SVG's viewBox.
 // Scales are CSS px per SVG unit (Graphviz writes points: 4/3 px each at full size).
-const svg = document.querySelector("#graph svg");
+let svg = document.querySelector("#graph svg");
+const MAIN_SVG = svg;  // the whole graph, node by node
 const area = document.getElementById("graph");
-const box0 = svg.viewBox.baseVal;
-const G = { x: box0.x, y: box0.y, w: box0.width, h: box0.height };
-svg.removeAttribute("width");
-svg.removeAttribute("height");
-svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
 const FULL = 4 / 3;  // full size, as Graphviz laid it out
 const MOST = 2.2;  // a small graph is enlarged no further
 const MIN_TEXT_PX = 11;  // zooming out stops where the smallest text would be this small
 const MARGIN = 36;  // px kept free around the nodes followed
-// the smallest font of the drawing's own text (sub- and superscripts are smaller by design)
-const smallest = Math.min(...[...svg.querySelectorAll("text")].map(
-  (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11);
-const LEAST = MIN_TEXT_PX / smallest;
+let G = null;  // the drawing's own box, in SVG units
+let LEAST = 1;  // the least scale: its smallest text at MIN_TEXT_PX
+const drawn = new Map();  // each drawing shown so far: its box and least scale
+// Show the drawing el (the whole graph, or a by-layer step's): the view, the nodes and their
+// grad texts are read from it from now on.
+function useDrawing(el) {
+  if (el !== svg) { area.replaceChild(el, svg); svg = el; }
+  if (!drawn.has(el)) {
+    const b = el.viewBox.baseVal;
+    el.removeAttribute("width");
+    el.removeAttribute("height");
+    el.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    // the smallest font of the drawing's own text (sub- and superscripts are smaller by design)
+    const smallest = Math.min(...[...el.querySelectorAll("text")].map(
+      (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11);
+    const box = { x: b.x, y: b.y, w: b.width, h: b.height };
+    drawn.set(el, { G: box, least: MIN_TEXT_PX / smallest });
+  }
+  ({ G, least: LEAST } = drawn.get(el));
+  readNodes();
+}
+useDrawing(svg);
+const MAIN_G = G;
 let overview = false;
 let view = null;  // {cx, cy, s}: the centre in SVG units and the scale
 let focusSet = [];
@@ -523,7 +571,31 @@ function follow(els, main) {
   }
   moveTo({ cx, cy, s }, view !== null);
 }
-function refollow() { view = null; follow(focusSet, focusMain); }
+function refollow() {
+  view = null;
+  if (current < 0 && !layerMode()) openView();
+  else follow(focusSet, focusMain);
+}
+// Before the pass nothing is followed yet: the page opens at the scale it will follow the pass
+// at, on the part of the graph that fills the drawing area most (the largest share of it
+// covered by whole boxes), not on the root, whose side of a network's graph is a thin strip.
+function openView() {
+  const a = areaSize();
+  const s = baseScale();
+  const boxes = [...svg.querySelectorAll("g.node")].map(unitBox);
+  let best = null;
+  for (const c of boxes) {
+    const v = clampView({ s, cx: (c.x0 + c.x1) / 2, cy: (c.y0 + c.y1) / 2 });
+    const half = { w: a.w / (2 * v.s), h: a.h / (2 * v.s) };
+    let covered = 0;
+    for (const b of boxes) {
+      if (b.x0 >= v.cx - half.w && b.x1 <= v.cx + half.w && b.y0 >= v.cy - half.h &&
+          b.y1 <= v.cy + half.h) covered += (b.x1 - b.x0) * (b.y1 - b.y0);
+    }
+    if (best === null || covered > best.covered + 1e-9) best = { covered, v };
+  }
+  if (best !== null) moveTo(best.v, view !== null);
+}
 // the view shown now, whoever set it (the by-layer mode sets the viewBox itself)
 function shownView() {
   const a = areaSize();
@@ -580,7 +652,7 @@ function chooseLayout() {
   const score = (aw, ah) => {
     const worst = Math.min(FULL, ...focusBoxes.map((f) => Math.min(
       (aw - 2 * MARGIN) / (f.x1 - f.x0), (ah - 2 * MARGIN) / (f.y1 - f.y0))));
-    return [worst, Math.min(aw / G.w, ah / G.h)];
+    return [worst, Math.min(aw / MAIN_G.w, ah / MAIN_G.h)];
   };
   const side = score(W - Math.min(560, Math.max(400, 0.27 * W)), H);  // #side, as in the CSS
   const below = score(W, H - Math.max(290, 0.3 * H));  // the panel's height, as in the CSS
@@ -630,7 +702,11 @@ function show(s) {
     upLine.textContent = "";
     note.innerHTML = "Press Next (\\u2192) to start: step 0 seeds the root with \\u2202" +
       C + "/\\u2202" + C + " = 1 and passes it on to the root's parents.";
-    if (STEPS.length) follow([nodes[STEPS[0].k]], nodes[STEPS[0].k]);  // open on the root
+    if (STEPS.length) {  // step 0 starts at the root
+      focusSet = [nodes[STEPS[0].k]];
+      focusMain = nodes[STEPS[0].k];
+    }
+    openView();
     return;
   }
   const g = nodes[st.k];

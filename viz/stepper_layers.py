@@ -7,6 +7,7 @@ from typing import Any
 
 from autograd import Value
 
+from .draw import COST_SIDE
 from .layer_view import Equation, LayerView, Matrix, Picture, as_html, difference
 from .names import record_of
 
@@ -57,21 +58,29 @@ def layer_steps(view: LayerView, order: list[Value]) -> list[dict[str, Any]]:
     ``known`` lists the nodes whose grad is computed once this equation has been applied: the
     nodes of the equation's own layer it covers, those of every earlier equation, and the
     nodes no equation covers that the pass reaches first (the cost's side); a node a later
-    equation computes (w, b or a of an earlier layer) is not among them.
+    equation computes (w, b or a of an earlier layer) is not among them. ``expand`` lists the
+    layers the equation involves (Nielsen's numbers, draw.COST_SIDE for the loss side), which
+    its drawing shows node by node.
     """
     index = {n: k for k, n in enumerate(order)}
     covered = {index[n] for eq in view.equations for n in eq.nodes if n in index}
     steps: list[dict[str, Any]] = []
     known: set[int] = set()
     for i, eq in enumerate(view.equations):
+        first = eq.key == "BP1"
         nodes = sorted(index[n] for n in eq.nodes if n in index)
         known |= {index[n] for n in eq.nodes if n in index and _layer_of(n) == eq.layer}
         last = i == len(view.equations) - 1
         reached = max(known, default=-1)
         shown = known | {k for k in range(len(order)) if k not in covered and (last or k < reached)}
+        # the layers drawn node by node at this step: those of the nodes it covers, and for
+        # BP1 the loss side, whose derivative ∇_a C it reads
+        involved = {_layer_of(n) for n in eq.nodes}
+        expand = sorted({x for x in involved if x is not None} | ({COST_SIDE} if first else set()))
         steps.append(
             {
                 "key": eq.key,
+                "expand": expand,
                 "layer": view.names.layer_number(eq.layer),
                 "nodes": nodes,
                 "upto": max(nodes, default=0),
@@ -137,23 +146,42 @@ PANEL = """
 # Runs after the node-by-node script: it reuses D, nodes, gradTexts, prefixes, fmt, gradsAfter.
 SCRIPT = """
 const LAYERS = D.layers || [];
+// Each step has a drawing of its own: the layers its equation involves node by node, the
+// others folded into one box per neuron. Before the first step, the first step's drawing.
+const layerDrawings = new Map();
+function layerDrawing(i) {
+  const key = Math.max(i, 0);
+  if (!layerDrawings.has(key)) {
+    const t = document.createElement("template");
+    t.innerHTML = LAYERS[key].svg;
+    layerDrawings.set(key, t.content.querySelector("svg"));
+  }
+  return layerDrawings.get(key);
+}
+// the least scale of the drawing shown with sub- and superscripts too: on a projector they
+// must be readable as well
+const layerLeast = new Map();
+function leastWithScripts() {
+  if (!layerLeast.has(svg)) {
+    layerLeast.set(svg, MIN_TEXT_PX / Math.min(...[...svg.querySelectorAll("text, tspan")].map(
+      (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11));
+  }
+  return layerLeast.get(svg);
+}
 // Fitted, the layer mode shows the nodes an equation covers as large as fits, but never with
 // text under MIN_TEXT_PX; close up, larger still (at least full size). In the node-by-node
 // mode, the node-by-node script's view takes over again.
-// sub- and superscripts included: on a projector they must be readable too
-const LAYER_LEAST = MIN_TEXT_PX / Math.min(...[...svg.querySelectorAll("text, tspan")].map(
-  (t) => parseFloat(getComputedStyle(t).fontSize)).filter((x) => x > 0), 11);
-function focusGraph(ks) {
+function focusGraph(ks, leads) {
   if (mode !== "layer" || !ks.length) return;
   const a = areaSize();
   const f = unionBox(ks.map((k) => nodes[k]));
   const need = Math.min((a.w - 2 * MARGIN) / (f.x1 - f.x0), (a.h - 2 * MARGIN) / (f.y1 - f.y0));
   const fitted = document.getElementById("graph").classList.contains("fit");
   // fitted: no larger than full size, so a one-node equation keeps its neighbours in view
-  const fit = Math.max(LAYER_LEAST, Math.min(need, FULL));
+  const fit = Math.max(leastWithScripts(), Math.min(need, FULL));
   const s = fitted ? fit : Math.min(MOST, 1.5 * fit);
-  // when they do not all fit, the first node the pass reaches (the top of the equation) leads
-  const lead = unitBox(nodes[ks[0]]);
+  // when they do not all fit, the top of the equation's own nodes leads (its first row)
+  const lead = leads.map((k) => unitBox(nodes[k])).reduce((a, b) => (b.y0 < a.y0 ? b : a));
   const half = { w: a.w / (2 * s) - MARGIN / s, h: a.h / (2 * s) - MARGIN / s };
   let cx = (f.x0 + f.x1) / 2, cy = (f.y0 + f.y1) / 2;
   cx = Math.min(Math.max(cx, lead.x1 - half.w), lead.x0 + half.w);
@@ -168,6 +196,7 @@ let layerCurrent = -1;
 function showLayer(i) {
   layerCurrent = Math.max(-1, Math.min(LAYERS.length - 1, i));
   document.body.dataset.layerStep = String(layerCurrent);
+  useDrawing(layerDrawing(layerCurrent));  // its marks are cleared below, as they were left
   document.querySelectorAll("#graph .current, #graph .parent, #graph .active, " +
     "#graph .changed, #graph .covered")
     .forEach((el) => el.classList.remove("current", "parent", "active", "changed", "covered"));
@@ -177,6 +206,7 @@ function showLayer(i) {
   const grads = gradsAfter(STEPS.length - 1);
   const known = new Set(st ? st.known : []);
   for (let k = 0; k < D.count; k++) {
+    if (nodes[k] === null) continue;  // folded into its neuron's box
     const done = known.has(k);
     gradTexts[k].textContent = prefixes[k] + (done ? fmt(grads[k]) : "\u2013");
     gradTexts[k].classList.toggle("pending", !done);
@@ -188,11 +218,12 @@ function showLayer(i) {
     body.innerHTML = "<p class='eq-note'>Press Next (\\u2192): each step applies one of " +
       "BP1\\u2013BP4 to one layer, with the graph's own numbers, and highlights every node " +
       "the equation covers.</p>";
+    focusGraph(LAYERS[0].view, LAYERS[0].nodes);  // where the first step starts, unmarked
     return;
   }
   body.innerHTML = st.html;
   st.nodes.forEach((k) => nodes[k].classList.add("covered"));
-  focusGraph(st.nodes);
+  focusGraph(st.view, st.nodes);
 }
 function setMode(m) {
   if (m === "layer" && !LAYERS.length) return;
@@ -212,7 +243,7 @@ function setMode(m) {
     }
     showLayer(layerCurrent);
   } else {
-    document.querySelectorAll("#graph text.pending").forEach((t) => t.classList.remove("pending"));
+    useDrawing(MAIN_SVG);
     show(current);
     refollow();
   }
