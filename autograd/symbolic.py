@@ -715,6 +715,8 @@ def _call(
         assert op is not None and op.constant is not None
         c = f"{op.constant:g}"
         if family == "x**c":
+            if style == "unicode" and c.lstrip("-").isdigit():  # x², as the ** op writes it
+                return args[0] + c.translate(_SUPERSCRIPTS)
             return f"{args[0]}^{c}" if style != "latex" else f"{{{args[0]}}}^{{{c}}}"
         return f"{c}^{args[0]}" if style != "latex" else f"{c}^{{{args[0]}}}"
     if style == "python":

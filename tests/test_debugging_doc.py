@@ -120,6 +120,8 @@ FORWARD_COMMAND = "p op.name, [x.data for x in parents], data"
 BACKWARD_COMMAND = "p node.op, node.data, g, local"
 FORWARD_ANOMALY = "with detect_anomaly():\n    Value(709.0).exp() * 10.0\n"
 # (x * 1e-300) * 1e300 is finite, but the constant 1e-300 receives 1e300 * x = 1e600 = inf
+LOCAL_COMMAND = "p node.op, [q.data for q in parents], g"
+LOCAL_ERROR = "x = Value(0.0)\n(x.sqrt() * 3.0).backward()\n"  # √x has no slope at 0
 BACKWARD_ANOMALY = (
     "with detect_anomaly():\n    x = Value(1e300)\n    ((x * 1e-300) * 1e300).backward()\n"
 )
@@ -130,6 +132,7 @@ BACKWARD_ANOMALY = (
     [
         (FORWARD_ANOMALY, FORWARD_COMMAND, ("*", [math.exp(709.0), 10.0], math.inf)),
         (BACKWARD_ANOMALY, BACKWARD_COMMAND, ("*", 1.0, 1e300, (1e-300, 1e300))),
+        (LOCAL_ERROR, LOCAL_COMMAND, ("sqrt", [0.0], 3.0)),
     ],
 )
 def test_the_post_mortem_commands_of_the_doc_work(

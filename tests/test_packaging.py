@@ -36,3 +36,22 @@ def test_every_data_file_of_a_package_is_installed() -> None:
                 continue
             inside = path.relative_to(ROOT / top).as_posix()
             assert any(fnmatch.fnmatchcase(inside, p) for p in listed.get(top, [])), (top, inside)
+
+
+def test_every_skip_reason_gives_one_form_of_install_hint() -> None:
+    # a skipped test says how to install what it needs as the README does, from the checkout
+    # (pip install '.[extra]'), never 'deltagrad[extra]' in one place and '.[extra]' in another
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    hints = []
+    for source in (root / "tests").glob("*.py"):
+        for reason in re.findall(r"reason=(?:f?\"[^\"]*\")", source.read_text(encoding="utf-8")):
+            hints += [(source.name, h) for h in re.findall(r"pip install [^\"]+", reason)]
+    assert len(hints) >= 3
+    for name, hint in hints:
+        m = re.fullmatch(r"pip install '\.\[(\w+)\]'", hint)
+        assert m is not None and m[1] in extras, (name, hint)

@@ -392,9 +392,12 @@ def node_titles(
             formula = symbolic_row(node.row, [exprs[p] for p in node.parents])
             if not formula.forward_symbolic:  # a call such as x^2 writes its inputs as they are
                 args = []
+                # a function's argument needs no brackets of its own (ln(1 + e^z)); an
+                # operator's operand does ((z − y)², 2^(a + b))
+                operator = node.row.family in ("x**c", "c**x") or len(node.parents) == 2
                 for i, p in enumerate(node.parents):
                     if exprs[p].kind != "var":
-                        written[f"t{k}_{i}"] = f"({shown[p]})"
+                        written[f"t{k}_{i}"] = f"({shown[p]})" if operator else shown[p]
                     args.append(exprs[p] if exprs[p].kind == "var" else var(f"t{k}_{i}"))
                 formula = symbolic_row(node.row, args)
             e = formula.forward
