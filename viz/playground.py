@@ -18,7 +18,14 @@ from .numbers import javascript
 from .plots import log_ticks, nice_ticks, tick_label, wants_log_scale
 from .stepper import script_json, write_page
 
-__all__ = ["PAGE_SIGMA", "name_html", "playground_data", "playground_html", "write_playground"]
+__all__ = [
+    "PAGE_SIGMA",
+    "about_line",
+    "name_html",
+    "playground_data",
+    "playground_html",
+    "write_playground",
+]
 
 NOTATIONS = notation_records.NOTATIONS  # the notations a page can be written in, by key
 
@@ -285,6 +292,12 @@ def playground_data(
     return page
 
 
+def about_line(about: str, notation: str | notation_records.Notation | None = None) -> str:
+    """The page's line under its title: what was trained, and the notation's name in words."""
+    names = f"names: {_check_notation(notation).title}"
+    return f"{about} · {names}" if about else names
+
+
 def playground_html(
     recording: Any,
     model: Any,
@@ -316,10 +329,9 @@ def playground_html(
             f"The same start: MLP({sizes[0]}, {sizes[1:]}, activation={acts[0]!r}, "
             f"output_activation={acts[-1]!r}, seed={page['seed']!r}) and the same data."
         )
-    names = f"names: {chosen.title}"  # the notation, in words (the header says it)
     parts = {
         "TITLE": html.escape(heading),
-        "ABOUT": html.escape(f"{about} · {names}" if about else names),
+        "ABOUT": html.escape(about_line(about, chosen)),
         "RERUN": html.escape(rerun),
         "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),

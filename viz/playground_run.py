@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nn import costs
@@ -32,7 +31,7 @@ __all__ = [
     "Run",
     "Settings",
     "SettingsError",
-    "sizes_of",
+    "hidden_sizes",
     "table_data",
     "toy_data",
 ]
@@ -248,15 +247,15 @@ class Run:
         )
 
 
-def sizes_of(text: str | Sequence[int]) -> tuple[int, ...]:
-    """Layer sizes from '2,8,8,1' (or a list): a SettingsError for anything else."""
-    parts = text.replace(" ", "").split(",") if isinstance(text, str) else list(text)
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    """Hidden layer sizes from text like '8,8' (blank: none); a SettingsError for anything else."""
+    parts = [p for p in text.replace(" ", "").split(",")] if text.strip() else []
     try:
         sizes = tuple(int(p) for p in parts)
-    except (TypeError, ValueError):
-        raise SettingsError(f"layer sizes are whole numbers like 2,8,8,1, got {text!r}") from None
-    if any(n < 1 for n in sizes) or len(sizes) < 2:
-        raise SettingsError(f"layer sizes are whole numbers >= 1 like 2,8,8,1, got {text!r}")
-    if any(n > 64 for n in sizes) or len(sizes) > 8:
-        raise SettingsError(f"at most 8 layers of at most 64 neurons here, got {text!r}")
+    except ValueError:
+        raise SettingsError(f"hidden layers: whole numbers like 8,8, got {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise SettingsError(f"hidden layers: whole numbers >= 1 like 8,8, got {text!r}")
+    if any(n > 64 for n in sizes) or len(sizes) > 6:
+        raise SettingsError(f"hidden layers: at most 6 layers of 64 neurons here, got {text!r}")
     return sizes
