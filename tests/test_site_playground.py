@@ -466,11 +466,21 @@ MEASURE = """() => {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("width", "height"), [(1400, 900), (1920, 1080)])
-def test_text_is_11_px_or_more_and_nothing_is_cut(site_page: Any, width: int, height: int) -> None:
+@pytest.mark.parametrize(
+    ("width", "height", "data"),
+    [(1400, 900, "moons"), (1920, 1080, "moons"), (1400, 900, "csv"), (1920, 1080, "csv")],
+)
+def test_text_is_11_px_or_more_and_nothing_is_cut(
+    site_page: Any, width: int, height: int, data: str
+) -> None:
     page = site_page.open("playground.html")
     page.set_viewport_size({"width": width, "height": height})
     idle(page)
+    if data == "csv":  # three features: a row per class instead of the plane
+        page.select_option("#dataset", "csv")
+        page.fill("#csv", "\n".join(f"{i % 7},{i * 3 % 5},{i % 4},{i % 2}" for i in range(30)))
+        page.click("#reset")
+        idle(page)
     page.evaluate("window.playgroundTrain(20)")
     frame(page).locator("#n-0-2").click()
     page.wait_for_timeout(300)  # the network laid out again at this size
@@ -480,3 +490,26 @@ def test_text_is_11_px_or_more_and_nothing_is_cut(site_page: Any, width: int, he
     small = [t for t in seen["texts"] if t[3] < 11]
     assert small == [], f"text under 11 px at {width}×{height}: {small[:5]}"
     assert seen["wide"] == [0, 0] and seen["tall"] <= 0
+
+
+@pytest.mark.slow
+def test_a_pasted_csv_trains_in_the_page(site_page: Any) -> None:
+    page = site_page.open("playground.html")
+    idle(page)
+    page.select_option("#dataset", "csv")
+    assert page.is_visible("#csv")  # the box to paste into opens
+    page.fill("#csv", "a,b,c,label\n" + CSV_TEXT.split("\n", 1)[1].replace(",cat", ",0,cat")
+              .replace(",dog", ",1,dog"))  # fmt: skip
+    page.click("#reset")
+    idle(page)
+    assert not page.is_visible("#csv")  # read: the box closes, "edit CSV" opens it again
+    page.evaluate("window.playgroundTrain(2)")
+    assert params(page)["steps"] == 2
+    assert len(params(page)["parameters"]) == 3 * 8 + 8 + 8 * 8 + 8 + 8 + 1  # 3 features
+    assert "--csv data.csv" in frame(page).locator("#rerun").inner_text()
+    page.click("#csvedit")
+    assert page.is_visible("#csv")
+    page.fill("#csv", "1,2\n")
+    page.click("#reset")
+    page.evaluate("window.playgroundIdle()")
+    assert "line 1: 2 column(s)" in page.inner_text("#message")

@@ -196,7 +196,7 @@ def _recording(state: _State) -> dict[str, Any]:
 
 def _rerun(state: _State) -> str:
     run = state.run
-    saved = f" (save the CSV as {CSV_NAME})" if state.args["dataset"] == "csv" else ""
+    saved = f" (the CSV saved as {CSV_NAME})" if state.args["dataset"] == "csv" else ""
     return f"The same run on the desktop{saved}: {run.command()}"
 
 

@@ -61,6 +61,7 @@ async function start() {
     view.srcdoc = answer.html;
     await viewReady;
     message("");
+    document.body.classList.remove("editing");  // the CSV read: its box closes
     counter(answer);
     buttons(true);
     document.body.dataset.started = "yes";
@@ -139,12 +140,14 @@ async function options() {
   $("notation").value = d.notation;
 }
 
+$("csvedit").addEventListener("click", () => document.body.classList.toggle("editing"));
 $("play").addEventListener("click", () => (playing ? pause() : play()));
 $("step").addEventListener("click", () => { pause(); enqueue(() => train(1)); });
 $("reset").addEventListener("click", () => { pause(); enqueue(start); });
 $("settings").addEventListener("submit", (event) => event.preventDefault());
 $("settings").addEventListener("change", (event) => {
   document.body.classList.toggle("csv", $("dataset").value === "csv");
+  if (event.target.id === "dataset") document.body.classList.toggle("editing", $("dataset").value === "csv");
   if (event.target.id === "notation") {
     const mine = generation;
     enqueue(async () => {
