@@ -143,6 +143,7 @@ def test_reset_with_the_same_seed_replays_the_same_start_and_run() -> None:
         ({"batch_size": "ten"}, "batch size: 'ten' is not a whole number"),
         ({"seed": "1.5"}, "seed: '1.5' is not a whole number"),
         ({"points": "3"}, "points must be a whole number >= 4"),
+        ({"points": "2001"}, "points: at most 2000 in the page, got 2001"),
         ({"activation": "softmax"}, "activation 'softmax' is not one of"),
         ({"dataset": "blobs"}, "dataset 'blobs' is not one of circles, moons, spirals, xor"),
         ({"notation": "mine"}, "unknown notation 'mine'"),

@@ -37,6 +37,7 @@ __all__ = ["CALLS", "options", "parameters", "reset", "start", "train", "view"]
 MAX_RECORDS = 60  # recorded steps a page holds (older ones are thinned, every other one)
 FULL = 1  # the newest recorded step keeps each example's z, a, δ (older ones: their means)
 MAX_STEPS = 1000  # steps one call may train
+MAX_POINTS = 2000  # points of a toy dataset in the page
 CSV_NAME = "data.csv"  # what the rerun command calls a pasted CSV (saved under this name)
 
 
@@ -115,6 +116,8 @@ def _data(dataset: str, points: Any, csv: str | None, seed: int) -> Data:
         return table_data(table, "your CSV", CSV_NAME)
     n = _whole("points", points)
     assert n is not None
+    if n > MAX_POINTS:  # a page trains in a browser's Python: keep a step quick
+        raise SettingsError(f"points: at most {MAX_POINTS} in the page, got {n}")
     return toy_data(dataset, n, seed)
 
 
