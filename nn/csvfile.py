@@ -1,4 +1,4 @@
-"""read_csv: a two-class dataset from a CSV file (numeric feature columns, then a label column).
+"""read_csv and parse_csv: a two-class dataset from CSV (numeric feature columns, then a label).
 
 The last column is the label: 0/1, or two class names (class 0 is the name that sorts first).
 A first row whose feature cells are not all numbers is a header and names the columns. Blank
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .model_file import read_regular_file
 
-__all__ = ["MAX_BYTES", "CSVError", "Table", "read_csv"]
+__all__ = ["MAX_BYTES", "CSVError", "Table", "parse_csv", "read_csv"]
 
 # the largest CSV file read_csv accepts (16 MiB, far more rows than the playground trains on in
 # a page); pass max_bytes= to read_csv, or change this constant, to read larger ones
@@ -66,6 +66,14 @@ def read_csv(path: str | os.PathLike[str], max_bytes: int | None = None) -> Tabl
         decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise CSVError(f"{name}: cannot read the file ({e})") from None
+    return parse_csv(decoded, name)
+
+
+def parse_csv(text: str, name: str = "the pasted CSV") -> Table:
+    """Read CSV text (as read_csv reads a file); raise CSVError naming `name` and the line."""
+    if len(text) > MAX_BYTES:
+        raise CSVError(f"{name}: {len(text)} characters, more than the {MAX_BYTES} read")
+    decoded = text.removeprefix("\ufeff")
     try:
         rows = [
             (n, row) for n, row in enumerate(csv.reader(io.StringIO(decoded, newline="")), start=1)

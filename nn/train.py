@@ -29,6 +29,7 @@ from .words import count
 # decision_rule, predict_class and THRESHOLDS live in nn.classify; fit's users find them here too
 __all__ = [
     "THRESHOLDS",
+    "Training",
     "TrainingDiverged",
     "accuracy",
     "confusion",
@@ -212,6 +213,112 @@ def fit(
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
     return history
+
+
+class Training:
+    """fit() a few steps at a time: the same shuffled batches and the same steps, resumable.
+
+    Training(model, xs, ys, loss, optimizer, batch_size, seed=seed).run(n) any number of times
+    does what one fit(model, xs, ys, loss, optimizer, epochs, batch_size, seed=seed) does over
+    as many steps: each epoch shuffles the examples with one random.Random(seed) and cuts them
+    into batches; each step is zero_grad, the batch's C, backward and optimizer.step(), traced
+    where fit traces (trace=True) and eager on the steps a Recorder keeps. .history holds C of
+    every step done. The Python backend only (a page's Python has no numpy).
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        xs: Sequence[Any],
+        ys: Sequence[Any],
+        loss: Loss,
+        optimizer: Optimizer,
+        batch_size: int | None = None,
+        *,
+        seed: int = 0,
+        trace: bool = True,
+    ) -> None:
+        xs, ys = _examples("Training", xs, ys)
+        _check_finite_inputs(xs)
+        self.n = len(xs)
+        self.size = (
+            self.n if batch_size is None else min(_positive_int("batch_size", batch_size), self.n)
+        )
+        if not callable(model):
+            raise TypeError(
+                f"Training: model must be callable as model(x), got {type(model).__name__}"
+            )
+        if not callable(loss):
+            raise TypeError(
+                f"Training: loss must be a function loss(pred, y), got {type(loss).__name__}"
+            )
+        for method in ("zero_grad", "step"):
+            if not callable(getattr(optimizer, method, None)):
+                raise TypeError(
+                    f"Training: optimizer must have a {method}() method, like nn.optim.SGD or "
+                    f"Adam; got {type(optimizer).__name__}"
+                )
+        row = _cost_row(loss)
+        output = output_activation(model)
+        if row is not None and output is not None:
+            costs.check_pair(row, output, logits=True)
+        self.predict = model
+        if row is not None and row.reads == "z" and _softmax_output(model):
+            self.predict = _logits_of(model)
+        if row is None or row.targets.kind != "class":
+            ys = [[y] if is_real(y) else y for y in ys]
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.xs, self.ys = xs, ys
+        self.step_program = _traced_step(model, self.predict, loss, row) if trace else None
+        if self.step_program is not None:
+            try:
+                examples = [(_floats(x), _floats(y)) for x, y in zip(xs, ys, strict=True)]
+                self.shape, self.flats = self.step_program.prepare(examples)
+            except TraceError:
+                self.step_program = None
+        self.rng = random.Random(seed)
+        self.order = list(range(self.n))
+        self.next = self.n  # where the next batch starts in the epoch's order (n: a new epoch)
+        self.epoch = 0
+        self.history: list[float] = History()
+
+    def run(self, steps: int, record: Recorder | None = None, total: int | None = None) -> None:
+        """Do `steps` more steps (Ctrl-C stops between steps, as fit); C of each goes to .history.
+
+        record keeps the steps record.wants(step, total) of a run of total steps (default: the
+        steps done after this call).
+        """
+        steps = _positive_int("steps", steps)
+        if record is not None and not isinstance(record, Recorder):
+            raise TypeError(
+                f"Training: record must be an nn.record.Recorder, got {type(record).__name__}"
+            )
+        end = len(self.history) + steps
+        total = end if total is None else total
+        with _stop_on_interrupt(self.history, total), gc_paused():
+            while len(self.history) < end:
+                self._step(record, total)
+
+    def _step(self, record: Recorder | None, total: int) -> None:
+        if self.next >= self.n:  # a new epoch: shuffle as fit does
+            self.rng.shuffle(self.order)
+            self.next = 0
+            self.epoch += 1
+        batch = self.order[self.next : self.next + self.size]
+        self.next += self.size
+        done = len(self.history)
+        rec = record if record is not None and record.wants(done, total) else None
+        self.optimizer.zero_grad()
+        if self.step_program is not None and rec is None:
+            cost = _traced_batch(self.step_program, self.shape, [self.flats[i] for i in batch])
+        else:
+            cost = _eager_batch(
+                self.model, self.predict, self.loss, self.xs, self.ys, batch, rec, done
+            )
+        if not math.isfinite(cost):
+            raise TrainingDiverged(cost, done + 1, self.epoch, self.history)
+        self.optimizer.step()
+        self.history.append(cost)
 
 
 class _Arrays:

@@ -5,6 +5,7 @@ deltagrad in a browser)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import os
@@ -25,7 +26,7 @@ from nn import notation as nt
 from nn.activations import HIDDEN_ACTIVATIONS
 from nn.activations import TABLE as ACTIVATION_TABLE
 from nn.csvfile import CSVError, read_csv
-from nn.data import DATASETS, standardise
+from nn.data import DATASETS
 from nn.losses import batch_loss, binary_cross_entropy_with_logits
 from nn.module import MLP
 from nn.optim import Adam
@@ -588,13 +589,16 @@ def _learning_rate(text: str) -> float:
 
 
 def _add_playground(sub: Any) -> None:
+    from .playground_run import COSTS, OPTIMIZERS
+
     play = sub.add_parser(
         "playground",
         help="train an MLP and write the training playground page (one HTML file)",
-        description="Train an MLP with one logit on a toy dataset or a CSV file (Adam, full "
-        "batch, binary cross-entropy on the logit), recording its weights, δ and gradients, and "
-        "write one offline HTML page that replays the training. Ctrl-C stops the training and "
-        "writes the page for the steps done (exit code 130).",
+        description="Train an MLP with one output on a toy dataset or a CSV file (by default "
+        "Adam, full batch, binary cross-entropy on the logit), recording its weights, δ and "
+        "gradients, and write one offline HTML page that replays the training. The same "
+        "settings train the same steps as the site's live playground. Ctrl-C stops the "
+        "training and writes the page for the steps done (exit code 130).",
     )
     data = play.add_mutually_exclusive_group()
     data.add_argument("--dataset", choices=sorted(DATASETS), default=None, help="default moons")
@@ -604,10 +608,24 @@ def _add_playground(sub: Any) -> None:
         "--activation",
         choices=list(HIDDEN_ACTIVATIONS),
         default="tanh",
-        help="of the hidden layers (the output is linear: the logit)",
+        help="of the hidden layers",
     )
-    play.add_argument("--steps", type=_positive, default=300, help="gradient steps (full batch)")
-    play.add_argument("--lr", type=_learning_rate, default=0.03, help="Adam's learning rate")
+    play.add_argument(
+        "--cost",
+        choices=list(COSTS),
+        default="binary_cross_entropy_with_logits",
+        help="the cost; it sets the output layer: "
+        + "; ".join(f"{name}: {output} output" for name, (output, _) in COSTS.items()),
+    )
+    play.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", help="default adam")
+    play.add_argument("--steps", type=_positive, default=300, help="gradient steps")
+    play.add_argument("--lr", type=_learning_rate, default=0.03, help="the learning rate")
+    play.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=None,
+        help="examples per step, shuffled by the seed each epoch (default: the full batch)",
+    )
     play.add_argument("--points", type=_positive, default=100, help="points of a --dataset")
     play.add_argument("--every", type=_positive, default=None, help="record every N steps")
     play.add_argument("--seed", type=int, default=0, help=_SEED)
@@ -617,34 +635,29 @@ def _add_playground(sub: Any) -> None:
 def run_playground(args: argparse.Namespace) -> int:
     """Train with a Recorder and write the playground page."""
     from .playground import write_playground
+    from .playground_run import Run, Settings, SettingsError, table_data, toy_data
 
-    features: list[str] | None = None
-    classes: list[str] | None = None
-    if args.csv is not None:
-        try:
-            table = read_csv(args.csv)
-        except CSVError as e:
-            raise UsageError(str(e)) from None
-        xs, ys = standardise(table.xs), table.ys
-        features, classes = table.features, table.classes
-        source = f"{os.path.basename(args.csv)} ({len(xs)} rows, features standardised)"
-        again = f"--csv {args.csv}"
-    else:
-        dataset = args.dataset or "moons"
-        # xor's corners get some noise, so its points do not sit on top of each other
-        noise = {"noise": 0.15} if dataset == "xor" else {}
-        xs, ys = DATASETS[dataset](n=args.points, seed=args.seed, **noise)
-        source = f"{dataset} ({len(xs)} points{', noise 0.15' if noise else ''})"
-        again = f"--dataset {dataset} --points {args.points}"
-    sizes: list[int] = args.net or [len(xs[0]), 8, 8, 1]
-    if sizes[0] != len(xs[0]):
+    try:
+        if args.csv is not None:
+            try:
+                table = read_csv(args.csv)
+            except CSVError as e:
+                raise UsageError(str(e)) from None
+            data = table_data(table, os.path.basename(args.csv), args.csv)
+        else:
+            data = toy_data(args.dataset or "moons", args.points, args.seed)
+    except SettingsError as e:
+        raise UsageError(f"--points: {e}") from None
+    features = len(data.xs[0])
+    sizes: list[int] = args.net or [features, 8, 8, 1]
+    if sizes[0] != features:
         raise UsageError(
-            f"--net starts with {sizes[0]} inputs but the data has {len(xs[0])} features; "
-            f"use --net {len(xs[0])},{','.join(map(str, sizes[1:]))}"
+            f"--net starts with {sizes[0]} inputs but the data has {features} features; "
+            f"use --net {features},{','.join(map(str, sizes[1:]))}"
         )
     if sizes[-1] != 1:
         raise UsageError(
-            "--net must end with 1 output: the playground classifies two classes by one logit"
+            "--net must end with 1 output: the playground classifies two classes by one output"
         )
     out = args.out
     folder = os.path.dirname(os.path.abspath(out))
@@ -655,33 +668,48 @@ def run_playground(args: argparse.Namespace) -> int:
             f"--out {out!r} is a folder; give the page's file name, such as "
             f"{os.path.join(out, 'playground.html')!r}"
         )
-    run = _Run(sizes, args.activation, args.lr, args.steps, args.seed)
-    model = run.model()
-    history, recorder = run.train(model, xs, ys, args.every)
+    settings = Settings(
+        tuple(sizes),
+        args.activation,
+        args.cost,
+        args.optimizer,
+        args.lr,
+        args.batch_size,
+        args.seed,
+    )
+    try:
+        run = Run(settings, data)
+    except ValueError as e:  # SettingsError, or the cost table refusing a pair
+        raise UsageError(str(e)) from None
+    model = run.model
+    neurons = sum(sizes[1:])
+    recorder = Recorder.within(PLAYGROUND_BUDGET, args.steps, len(data.xs), neurons, args.every)
+    run.train(args.steps, recorder, args.steps)
+    history = run.training.history
     if not history:  # Ctrl-C before the first step was done
         print("deltagrad: interrupted before the first step; no page written", file=sys.stderr)
         return INTERRUPTED
-    net = "-".join(map(str, sizes))
-    command = (
-        f"deltagrad playground {again} --net {','.join(map(str, sizes))} --activation "
-        f"{args.activation} --steps {args.steps} --lr {args.lr:g} --seed {args.seed}"
-    )
+    if len(history) < args.steps:  # Ctrl-C: the page replays the steps done
+        if recorder.steps[-1]["step"] < len(history):
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C skips it
+                run.record_state(recorder)
+        recorder.total_steps = max(len(history), recorder.steps[-1]["step"] + 1)
     rerun = (
-        f"Rerun the same start (the seed fixes the data, the initial weights and the run): "
-        f"{command}"
+        "Rerun the same start (the seed fixes the data, the initial weights and the run): "
+        f"{run.command(args.steps)}"
     )
     write_playground(
         recorder,
         model,
-        xs,
-        ys,
+        data.xs,
+        data.ys,
         out,
         notation=args.notation,
-        title=f"Training playground: {net}",
-        about=run.about(source, recorder, len(history)),
+        title=f"Training playground: {'-'.join(map(str, sizes))}",
+        about=run.about(recorder.every, args.steps),
         rerun=rerun,
-        features=features,
-        classes=classes,
+        features=data.features,
+        classes=data.classes,
     )
     print(
         f"{model}: loss {number(history[0])} -> {number(history[-1])} in "

@@ -18,7 +18,14 @@ from .numbers import javascript
 from .plots import log_ticks, nice_ticks, tick_label, wants_log_scale
 from .stepper import script_json, write_page
 
-__all__ = ["PAGE_SIGMA", "name_html", "playground_html", "write_playground"]
+__all__ = [
+    "PAGE_SIGMA",
+    "about_line",
+    "name_html",
+    "playground_data",
+    "playground_html",
+    "write_playground",
+]
 
 NOTATIONS = notation_records.NOTATIONS  # the notations a page can be written in, by key
 
@@ -208,21 +215,18 @@ def _recording_data(recording: Any) -> dict[str, Any]:
     return dict(data)
 
 
-def playground_html(
+def playground_data(
     recording: Any,
     model: Any,
     xs: Sequence[Sequence[float]],
     ys: Sequence[int],
     *,
     notation: str | notation_records.Notation | None = None,
-    title: str | None = None,
-    about: str = "",
-    rerun: str | None = None,
     features: Sequence[str] | None = None,
     classes: Sequence[str] | None = None,
-) -> str:
-    """The playground page (HTML text) for a recording of fit() on model with data (xs, ys)."""
-    chosen = _check_notation(notation)
+) -> dict[str, Any]:
+    """What the playground page's script draws (JSON data): the recording, the names, the axes."""
+    _check_notation(notation)
     data = _recording_data(recording)
     layers = getattr(model, "layers", None)
     if not layers:
@@ -266,12 +270,6 @@ def playground_html(
             "with this version's nn.record.Recorder"
         )
     seed = getattr(model, "seed", None)
-    heading = title or f"Training playground: MLP {'-'.join(map(str, sizes))}"
-    if rerun is None:
-        rerun = (
-            f"The same start: MLP({sizes[0]}, {sizes[1:]}, activation={acts[0]!r}, "
-            f"output_activation={acts[-1]!r}, seed={seed!r}) and the same data."
-        )
     named = bool(features) and not all(_NUMBERING.fullmatch(f) for f in features or [])
     page = {
         "sizes": sizes,
@@ -291,10 +289,49 @@ def playground_html(
         # the values marked on each column's colour scale: the input's, then each layer's
         "scaleTicks": [TICKS_ELSE, *(SCALE_TICKS.get(a, TICKS_ELSE) for a in acts)],
     }
-    names = f"names: {chosen.title}"  # the notation, in words (the header says it)
+    return page
+
+
+def about_line(about: str, notation: str | notation_records.Notation | None = None) -> str:
+    """The page's line under its title: what was trained, and the notation's name in words."""
+    names = f"names: {_check_notation(notation).title}"
+    return f"{about} · {names}" if about else names
+
+
+def playground_html(
+    recording: Any,
+    model: Any,
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[int],
+    *,
+    notation: str | notation_records.Notation | None = None,
+    title: str | None = None,
+    about: str = "",
+    rerun: str | None = None,
+    features: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
+    live: bool = False,
+) -> str:
+    """The playground page (HTML text) for a recording of fit() on model with data (xs, ys).
+
+    live=True: a page whose data a page around it replaces as training goes on (its script's
+    window.playgroundLoad), without its own Play button.
+    """
+    chosen = _check_notation(notation)
+    page = playground_data(
+        recording, model, xs, ys, notation=notation, features=features, classes=classes
+    )
+    page["live"] = live
+    sizes, acts = page["sizes"], page["acts"]
+    heading = title or f"Training playground: MLP {'-'.join(map(str, sizes))}"
+    if rerun is None:
+        rerun = (
+            f"The same start: MLP({sizes[0]}, {sizes[1:]}, activation={acts[0]!r}, "
+            f"output_activation={acts[-1]!r}, seed={page['seed']!r}) and the same data."
+        )
     parts = {
         "TITLE": html.escape(heading),
-        "ABOUT": html.escape(f"{about} · {names}" if about else names),
+        "ABOUT": html.escape(about_line(about, chosen)),
         "RERUN": html.escape(rerun),
         "DATA": script_json(page),
         "SIGMA": _page_functions(PAGE_SIGMA, "z", "z"),
