@@ -100,8 +100,8 @@ def site_url(site_dir: Any) -> Iterator[str]:
 
 class SitePage:
     """A page of the site in Chromium: every request to another host is refused and counted
-    (off_host), console errors and uncaught exceptions are collected (errors); the fixture
-    fails a test that leaves either non-empty."""
+    (off_host); console errors, uncaught exceptions and HTTP errors are collected (errors).
+    The fixture fails a test that leaves either non-empty."""
 
     def __init__(self, page: Any, url: str) -> None:
         self.page, self.url = page, url
@@ -140,6 +140,11 @@ def site_page(browser: Any, site_url: str) -> Iterator[SitePage]:
     context.route("**/*", route)
     page.on("console", lambda m: site.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: site.errors.append(str(e)))
+    # a missing file (a favicon.ico the page did not name, say) is an error too
+    page.on(
+        "response",
+        lambda r: site.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
     yield site
     context.close()
     assert site.off_host == [], f"requests to other hosts: {site.off_host}"
