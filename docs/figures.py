@@ -450,7 +450,19 @@ def _site_check(page: object, url: str) -> None:
     )
 
 
-SITE_PAGES = {"check": _site_check}
+def _site_playground(page: object, url: str) -> None:
+    """The live playground after 300 steps on moons, paused, a hidden neuron clicked."""
+    page.goto(url + "playground.html")  # type: ignore[attr-defined]
+    page.wait_for_function("document.body.dataset.started === 'yes'", timeout=90_000)  # type: ignore[attr-defined]
+    page.click("#play")  # type: ignore[attr-defined]
+    page.wait_for_function("Number(document.body.dataset.steps) >= 300", timeout=120_000)  # type: ignore[attr-defined]
+    page.click("#play")  # type: ignore[attr-defined]  # pause
+    page.evaluate("window.playgroundIdle()")  # type: ignore[attr-defined]
+    page.frame_locator("#view").locator("#n-0-2").click()  # type: ignore[attr-defined]
+    page.mouse.move(5, 5)  # type: ignore[attr-defined]  # no tooltip
+
+
+SITE_PAGES = {"playground": _site_playground, "check": _site_check}
 
 
 def site_figures() -> list[str]:
