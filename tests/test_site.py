@@ -160,3 +160,17 @@ def test_a_page_starts_deltagrad_in_the_browser(site_page: Any) -> None:
     assert info["python"].startswith("3.14")
     assert info["renderers"] == ["browser"]  # Graphviz in WebAssembly, given by the worker
     assert info["numpy"] is False  # the core runtime has none: the pages use pure Python
+
+
+def test_the_readme_and_docs_build_the_site_with_the_commands_options() -> None:
+    # the documented command parses (with its defaults) and names the folder it serves
+    from viz.cli import build_parser
+
+    root = Path(__file__).resolve().parents[1]
+    for doc in (root / "README.md", root / "docs" / "site.md"):
+        text = doc.read_text(encoding="utf-8")
+        line = next(t for t in text.splitlines() if "deltagrad site --out" in t)
+        command = line[line.index("deltagrad site") :].split()
+        args = build_parser().parse_args(command[1:])
+        assert args.command == "site"
+        assert f"python -m http.server -d {args.out}" in text, doc.name
