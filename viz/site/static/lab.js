@@ -144,7 +144,11 @@ function show(answer) {
 
 // The drawing at a readable size: fitted to the area's width, but never so small that its 11 pt
 // text is under 11 px (it then scrolls); "whole graph" fits it entirely, however small.
-const READABLE = 0.75; // 11 pt is 14.7 px: at 0.75 of its size, 11 px
+// 11 pt is 14.7 px: at 0.75 of its size, 11 px, beside 14 px text (1400 wide); the drawing
+// grows with the page's text (18 px at 1920), as the desktop pages' text does
+const READABLE = 0.75;
+const readable = () =>
+  Math.min(1, (READABLE * parseFloat(getComputedStyle(document.body).fontSize)) / 14);
 let whole = false;
 
 function sizeGraph() {
@@ -154,12 +158,12 @@ function sizeGraph() {
   const height = svg.height.baseVal.value;
   const area = $("graph");
   const fit = Math.min(1, (area.clientWidth - 4) / width, whole ? (area.clientHeight - 4) / height : 1);
-  const scale = whole ? fit : Math.max(fit, READABLE);
+  const scale = whole ? fit : Math.max(fit, readable());
   svg.style.maxWidth = "none";
   svg.style.width = `${width * scale}px`;
   svg.style.height = `${height * scale}px`;
   $("whole").textContent = whole ? "Readable size" : "Whole graph";
-  $("whole").hidden = !whole && fit >= READABLE;
+  $("whole").hidden = !whole && fit >= readable();
 }
 
 function scrollToSelected() {
@@ -215,6 +219,7 @@ function tab(which) {
   $("tab-stepper").setAttribute("aria-selected", String(stepper));
   $("graph-view").hidden = stepper;
   $("stepper").hidden = !stepper;
+  $("whole").classList.toggle("off", stepper); // the stepper has its own Fit
   if (stepper) loadStepper();
 }
 
