@@ -326,6 +326,10 @@ class Explanation(str):
         """Each line of the explanation as LaTeX maths (words in \\text{…})."""
         return [write_pieces(line, self._names, "latex").strip() for line in self._lines]
 
+    def html_lines(self) -> list[str]:
+        """Each line of the explanation as HTML: names with <sub>/<sup>, the rest escaped."""
+        return [write_pieces(line, self._names, "html") for line in self._lines]
+
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython's text/plain (a terminal): the derivation itself, not a quoted str
         p.text(str(self))
