@@ -462,7 +462,19 @@ def _site_playground(page: object, url: str) -> None:
     page.mouse.move(5, 5)  # type: ignore[attr-defined]  # no tooltip
 
 
-SITE_PAGES = {"playground": _site_playground, "check": _site_check}
+def _site_lab(page: object, url: str) -> None:
+    """The expression lab: its first example run, the graph drawn, explain() of the input a."""
+    page.goto(url + "lab.html")  # type: ignore[attr-defined]
+    page.wait_for_function("document.body.dataset.ran === '1'", timeout=90_000)  # type: ignore[attr-defined]
+    row = page.locator("#vars tbody tr:has(td:text-is('a'))").first  # type: ignore[attr-defined]
+    key = row.get_attribute("data-k")
+    row.click()
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "k => document.querySelector('#explain-lines').dataset.k === k", arg=key, timeout=30_000
+    )
+
+
+SITE_PAGES = {"playground": _site_playground, "lab": _site_lab, "check": _site_check}
 
 
 def site_figures() -> list[str]:

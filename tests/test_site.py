@@ -162,6 +162,39 @@ def test_a_page_starts_deltagrad_in_the_browser(site_page: Any) -> None:
     assert info["numpy"] is False  # the core runtime has none: the pages use pure Python
 
 
+@pytest.mark.slow
+def test_every_page_runs_in_the_browser_without_a_desktop_only_module(site_page: Any) -> None:
+    # one Python does what each page does (train, run the lab's example and step it, grade a
+    # solution), then says which of the desktop-only modules it has imported: none
+    solution = (Path(__file__).parent / "exercise_solutions" / "sigmoid_quadratic.py").read_text()
+    page = site_page.open("index.html", ready=False)
+    found = page.evaluate(
+        """async (solution) => {
+            const { Python } = await import("./site.js");
+            const python = new Python();
+            const before = await python.call("site", "info");
+            await python.call("playground", "start", {hidden: "3", points: 40});
+            const trained = await python.call("playground", "train", {steps: 5});
+            const [example] = await python.call("lab", "examples");
+            const ran = await python.call("lab", "run", {code: example.code});
+            const stepper = await python.call("lab", "stepper");
+            const graded = await python.call("check", "grade", {source: solution, net: [2, 3, 1]});
+            const info = await python.call("site", "info");
+            return {step: trained.step, error: ran.error, stepper: stepper.html.length,
+                    verdict: graded.verdict, desktop: info.desktop_modules,
+                    before: before.desktop_modules};
+        }""",
+        solution,
+    )
+    assert found["step"] == 5  # the playground trained
+    assert found["error"] is None  # the lab's example ran
+    assert found["stepper"] > 1000  # and its stepper page was made
+    assert found["verdict"] == "ok"  # the check graded the solution
+    assert found["before"] == []
+    assert found["desktop"] == []
+    assert set(bridge.DESKTOP_ONLY) == {"wasmtime", "tqdm", "nn.isolation"}
+
+
 def test_the_readme_and_docs_build_the_site_with_the_commands_options() -> None:
     # the documented command parses (with its defaults) and names the folder it serves
     from viz.cli import build_parser

@@ -21,9 +21,13 @@ from autograd import __version__
 
 from ..render import available_renderers
 
-__all__ = ["PAGES", "call", "info"]
+__all__ = ["DESKTOP_ONLY", "PAGES", "call", "info"]
 
 PAGES = ("site", "playground", "lab", "check")  # "site": this module's own calls
+
+# What only a desktop Python runs: the in-process SVG renderer's wasm runtime, the terminal's
+# progress bar, the grader's child processes. A page must never import them.
+DESKTOP_ONLY = ("wasmtime", "tqdm", "nn.isolation")
 
 
 def info() -> dict[str, Any]:
@@ -34,6 +38,7 @@ def info() -> dict[str, Any]:
         "platform": sys.platform,
         "numpy": importlib.util.find_spec("numpy") is not None,
         "renderers": available_renderers(),
+        "desktop_modules": [name for name in DESKTOP_ONLY if name in sys.modules],
     }
 
 
