@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import costs
@@ -227,6 +227,7 @@ class Setting:
     sigma: Callable[[Mat], Mat]
     sigma_prime: Callable[[Mat], Mat]
     reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
+    style: str = "ascii"  # how the sentences write symbols (nn.notation.STYLES)
 
     @property
     def L(self) -> int:
@@ -743,9 +744,10 @@ def _write(
     return (*group(x), Op(" "), *group(y))
 
 
-def render(e: Expr, setting: Any, style: str = "ascii") -> str:
-    """A formula as text in the setting's notation and a style (nn.notation.STYLES)."""
-    return notations.write(_tokens(setting, e), style)
+def render(e: Expr, setting: Any, style: str | None = None) -> str:
+    """A formula as text in the setting's notation and a style (nn.notation.STYLES; by default
+    the setting's own)."""
+    return notations.write(_tokens(setting, e), style or setting.style)
 
 
 # ------------------------------------------------------------------------------- the message
@@ -888,6 +890,7 @@ class Found:
     sentence: str
     candidates: int
     zero: bool = False  # the quantity is 0 on every trial; the sentence gives the likely cause
+    sentence_unicode: str = ""  # the sentence with its symbols in unicode (δ³, not δ^3)
     unicode: str = ""
     latex: str = ""
     eta: float | None = None  # the fitted learning rate of a stale-weights hint
@@ -897,9 +900,9 @@ class Found:
 def _symbol(s: Setting) -> str:
     q = {"delta": "delta", "grad_b": "bias", "grad_w": "weight"}[s.kind]
     if q == "delta":
-        return notations.text("delta", s.layer, notation=s.notation, style="ascii")
+        return notations.text("delta", s.layer, notation=s.notation, style=s.style)
     return notations.text(
-        "cost", s.layer, wrt=q, batch=bool(s.batch), notation=s.notation, style="ascii"
+        "cost", s.layer, wrt=q, batch=bool(s.batch), notation=s.notation, style=s.style
     )
 
 
@@ -934,7 +937,7 @@ def _sentence(s: Setting, e: Expr) -> str:
             return _const_text(s, x.const)
         return render(x, s)
 
-    sig = notations.text("sigma", notation=s.notation, style="ascii")
+    sig = notations.text("sigma", notation=s.notation, style=s.style)
     why = ""
     if have and not belongs:
         why = "an extra factor " + " and ".join(r(x) for x in have)
@@ -965,7 +968,8 @@ def _sentence(s: Setting, e: Expr) -> str:
         elif h == atom("error", s.L) and b.op != ATOM:
             why = f"{bp} needs {r(b)} where you used the output error {r(h)}"
         elif h.op == SUM_J and b.op == SUM_X:
-            why = "the sum runs over the neurons (Σ_j) where it belongs over the examples"
+            sum_j = notations.compose("Σ", "", "j", s.style)
+            why = f"the sum runs over the neurons ({sum_j}) where it belongs over the examples"
         elif h.op == ATOM and b.op == ATOM and h.atom == b.atom and h.layer != b.layer:
             why = f"{r(h)} where {r(b)} belongs: the layer index is off by one"
         else:
@@ -998,11 +1002,14 @@ def _zero_sentence(s: Setting, e: Expr) -> str:
     cause = f"Likely cause: it equals {render(e, s)}, which is 0 on every trial"
     sums_classes = any(x.op == SUM_J for x in _subtrees(e))
     if sums_classes and s.output == "softmax" and s.cost == "cross_entropy":
-        a = notations.text("activation", s.L, notation=s.notation, style="ascii")
-        a_j = notations.text("activation", s.L, "j", notation=s.notation, style="ascii")
+        a = notations.text("activation", s.L, notation=s.notation, style=s.style)
+        a_j = notations.text("activation", s.L, "j", notation=s.notation, style=s.style)
+        y_j = notations.text("target", None, "j", notation=s.notation, style=s.style)
+        sum_j = notations.compose("Σ", "", "j", s.style)
         cause += (
             f": for softmax + cross-entropy each example's {a} − y sums to 0 over the classes "
-            f"(Σ_j {a_j} = 1 = Σ_j y_j), so a sum over the classes as well as the examples "
+            f"({sum_j} {a_j} = 1 = {sum_j} {y_j}), so a sum over the classes as well as the "
+            "examples "
             "gives exactly 0: sum over the examples only (the rows, axis 0)"
         )
     return cause + "."
@@ -1010,6 +1017,23 @@ def _zero_sentence(s: Setting, e: Expr) -> str:
 
 def _subtrees(e: Expr) -> list[Expr]:
     return [e, *(x for a in e.args for x in _subtrees(a))]
+
+
+def _stale_sentence(s: Setting, eta: float) -> tuple[str, str]:
+    """The stale-weights hint for a fitted η, and its formula w^{l+1} − η ∂C/∂w^{l+1}."""
+    name = _symbol(s)
+    w_up = notations.text("weight", s.layer + 1, notation=s.notation, style=s.style)
+    dw = notations.text(
+        "cost", s.layer + 1, wrt="weight", batch=bool(s.batch), notation=s.notation, style=s.style
+    )
+    bp, equation = _equation(s)
+    sentence = (
+        f"your {name} matches {bp} computed with {w_up} − η {dw} for η = "
+        f"{eta:.6g} (fitted to your numbers), on every trial: the weights were already "
+        f"updated when {bp} used them. Compute every delta with the old weights first "
+        f"({equation}), then update the weights."
+    )
+    return sentence, f"{w_up} − η {dw}"
 
 
 def stale_weights(s: Setting) -> float | None:
@@ -1068,41 +1092,35 @@ def explain_quantity(
     runs are the grader's trials (weights, xs, ys, acts, zs, deltas, grad_a and the learner's
     got_deltas, got_w, got_b, in nn.grading's layout)."""
     s = prepare(runs, kind, i, sizes, hidden, output, cost, batch, notation, reduction)
+    u = replace(s, style="unicode")  # the same setting, writing its sentences in unicode
     zero = _is_zero(s.targets)
     if zero and all(v == 0.0 for t in s.targets for r in t for v in r):
         return None  # exactly 0.0 everywhere: a placeholder not filled in, not a formula
     if not zero:
         eta = stale_weights(s)
         if eta is not None:
-            name = _symbol(s)
-            w_up = notations.text("weight", s.layer + 1, notation=s.notation, style="ascii")
-            dw = notations.text(
-                "cost",
-                s.layer + 1,
-                wrt="weight",
-                batch=bool(s.batch),
-                notation=s.notation,
-                style="ascii",
+            sentence, text = _stale_sentence(s, eta)
+            return Found(
+                None,
+                text,
+                sentence,
+                0,
+                sentence_unicode=_stale_sentence(u, eta)[0],
+                eta=eta,
+                name=_symbol(s),
             )
-            bp, equation = _equation(s)
-            sentence = (
-                f"your {name} matches {bp} computed with {w_up} − η {dw} for η = "
-                f"{eta:.6g} (fitted to your numbers), on every trial: the weights were already "
-                f"updated when {bp} used them. Compute every delta with the old weights first "
-                f"({equation}), then update the weights"
-            )
-            return Found(None, f"{w_up} − η {dw}", sentence + ".", 0, eta=eta, name=name)
     result = search(s)
     if result.expr is None:
         return None
     e = result.expr if zero else canonical(result.expr, _correct(s))
-    sentence = _zero_sentence(s, e) if zero else _sentence(s, e)
+    say = _zero_sentence if zero else _sentence
     return Found(
         e,
         render(e, s),
-        sentence,
+        say(s, e),
         result.candidates,
         zero=zero,
+        sentence_unicode=say(u, e),
         unicode=render(e, s, "unicode"),
         latex=render(e, s, "latex"),
         name=_symbol(s),

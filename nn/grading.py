@@ -158,6 +158,7 @@ def _sym(
     index: Sequence[int | str] = (),
     notation: NotationLike = None,
     batch: bool = False,
+    style: str = "ascii",
 ) -> str:
     """The textbook symbol of one quantity from nn.notation.term: δ^3_0, ∂C/∂b^2_1, a^1_0, C …
 
@@ -165,7 +166,7 @@ def _sym(
     'mean' or 'grad_w', 'grad_b', 'grad_a' (the cost's derivative; for w and b with batch=True,
     the batch cost's).
     """
-    return notations.write(_tokens(quantity, layer, index, notation, batch), "ascii")
+    return notations.write(_tokens(quantity, layer, index, notation, batch), style)
 
 
 def _tokens(
@@ -186,12 +187,12 @@ def _tokens(
     return notations.term(q, layer, j, k, wrt=wrt, batch=batch, notation=notation)
 
 
-def _batch_mean(notation: NotationLike) -> str:
+def _batch_mean(notation: NotationLike, style: str = "ascii") -> str:
     """The batch cost's definition in the notation: C = (1/m) Σ_x C_x, J = (1/m) Σ_i L_i."""
-    return notations.write(notations.batch_mean(notation), "ascii")
+    return notations.write(notations.batch_mean(notation), style)
 
 
-def _batch_sum(notation: NotationLike) -> str:
+def _batch_sum(notation: NotationLike, style: str = "ascii") -> str:
     """The batch cost as a sum, in the notation: C = Σ_x C_x, J = Σ_i L_i."""
     n = notations.get(notation)
     tokens = notations.tokens_of(
@@ -201,12 +202,14 @@ def _batch_sum(notation: NotationLike) -> str:
         " ",
         notations.Sym(n.cost, "", n.example),
     )
-    return notations.write(tokens, "ascii")
+    return notations.write(tokens, style)
 
 
-def _batch_cost(notation: NotationLike, reduction: str) -> str:
+def _batch_cost(notation: NotationLike, reduction: str, style: str = "ascii") -> str:
     """The batch cost's definition for a reduction: the mean (the default) or the sum."""
-    return _batch_sum(notation) if reduction == "sum" else _batch_mean(notation)
+    if reduction == "sum":
+        return _batch_sum(notation, style)
+    return _batch_mean(notation, style)
 
 
 REDUCTIONS = ("mean", "sum")  # the batch cost: the mean of the examples' costs, or their sum
@@ -257,6 +260,8 @@ class Mismatch:
     expected: float  # the graph's number
     received: float  # the learner's number
     equation: str  # the equation it should satisfy, written out with this case's numbers
+    # the same equation with its symbols in unicode (δ³₀, not δ^3_0), as the HTML report shows it
+    equation_unicode: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,8 @@ class Diagnosis:
 
     mistake: str  # a key of MISTAKES
     message: str
+    # the same sentence with its symbols in unicode (δ³, not δ^3), as the HTML report shows it
+    unicode: str = ""
 
 
 class Row(NamedTuple):
@@ -292,7 +299,13 @@ class _Title:
     notation: NotationLike
 
 
-_Piece = tuple[str, bool] | _Maths | _Title
+@dataclass(frozen=True)
+class _Said:
+    ascii: str  # a sentence as the text report writes it (δ^3)
+    unicode: str  # the same with its symbols in unicode (δ³), for HTML; "" where it has none
+
+
+_Piece = tuple[str, bool] | _Maths | _Title | _Said
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,7 @@ class _Para:
 @dataclass(frozen=True)
 class _Lines:
     lines: tuple[str, ...]  # an equation written out: indented as text, fenced in Markdown
+    unicode: tuple[str, ...] = ()  # the same with its symbols in unicode, for HTML
 
 
 @dataclass(frozen=True)
@@ -325,6 +339,10 @@ def _piece(piece: _Piece, style: str) -> tuple[str, bool]:
         return notations.write(piece.tokens, style), piece.code
     if isinstance(piece, _Title):
         return mistake_title(piece.key, piece.notation, style), False
+    if isinstance(piece, _Said):
+        if style == "html":
+            return html.escape(piece.unicode or piece.ascii, quote=False), False
+        return piece.ascii, False
     text, code = piece
     return (html.escape(text, quote=False) if style == "html" else text), code
 
@@ -373,7 +391,8 @@ def _html_of(block: _Block) -> str:
             shown[0] = f'<strong class="verdict">{shown[0]}</strong>'
         return f"<p>{''.join(shown)}</p>"
     if isinstance(block, _Lines):
-        return f'<pre class="equation">{html.escape(chr(10).join(block.lines))}</pre>'
+        lines = block.unicode or block.lines
+        return f'<pre class="equation">{html.escape(chr(10).join(lines))}</pre>'
     ex_head = "<th>example</th>" if block.examples else ""
     rows = [f"<tr><th></th>{ex_head}<th>expected</th><th>received</th></tr>"]
     for r in block.rows:
@@ -460,10 +479,12 @@ class BackpropReport:
                 )
             )
             blocks.append(_para("It should satisfy:"))
-            blocks.append(_Lines(tuple(m.equation.split("\n"))))
+            unicode = tuple(m.equation_unicode.split("\n")) if m.equation_unicode else ()
+            blocks.append(_Lines(tuple(m.equation.split("\n")), unicode))
         if self.diagnosis is not None:
             title = _Title(self.diagnosis.mistake, self.notation)
-            blocks.append(_para("Diagnosis (", title, f"): {self.diagnosis.message}"))
+            said = _Said(self.diagnosis.message, self.diagnosis.unicode)
+            blocks.append(_para("Diagnosis (", title, "): ", said))
         if self.table:
             blocks.append(_para("Expected vs received:"))
             examples = any(r.example is not None for r in self.table)
@@ -742,14 +763,17 @@ def _as_matrix(obj: Any, rows: int, cols: int) -> list[list[float]] | None:
 class _Reader:
     """Normalises one result of fn to [i][x][j] deltas, [i][j][k] grad_w, [i][j] grad_b."""
 
-    def __init__(self, sizes: list[int], batch: int | None, notation: NotationLike) -> None:
+    def __init__(
+        self, sizes: list[int], batch: int | None, notation: NotationLike, style: str = "ascii"
+    ) -> None:
         self.sizes = sizes
         self.batch = batch
         self.notation = notation
+        self.style = style  # how its messages write symbols (see _Check.style)
 
     def s(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
         """The symbol of a quantity of layer l in this check's notation (batch: the batch's)."""
-        return _sym(quantity, layer, index, self.notation, batch=bool(self.batch))
+        return _sym(quantity, layer, index, self.notation, bool(self.batch), self.style)
 
     def ln(self, layer: int) -> str:
         """Layer l (Nielsen's numbering) as this check's notation numbers it."""
@@ -924,7 +948,8 @@ class _Reader:
         if m and shape in ((m, n), (m, n, 1)):
             hint = (
                 f"; it has one row per example: {S('grad_b', layer)} of the batch cost "
-                f"{_batch_mean(self.notation)} is the mean of the examples' {S('delta', layer)}, "
+                f"{_batch_mean(self.notation, self.style)} is the mean of the examples' "
+                f"{S('delta', layer)}, "
                 "one number per neuron (average over the rows)"
             )
         raise _Problem(
@@ -966,7 +991,7 @@ class _Reader:
         if self.batch and shape is not None and len(shape) == 3 and shape[0] == self.batch:
             hints.append(
                 f"it has one matrix per example: {S('grad_w', layer)} of the batch cost "
-                f"{_batch_mean(self.notation)} is their mean"
+                f"{_batch_mean(self.notation, self.style)} is their mean"
             )
         raise _Problem(
             f"grad_w[{i}] ({S('grad_w', layer)}) has shape {_show(shape)}, but {S('w', layer)} is "
@@ -1042,10 +1067,19 @@ class _Check:
     notation: NotationLike
     trials: list[_Trial]
     reduction: str = "mean"  # the batch cost: the mean of the examples' costs, or their sum
+    # how the sentences write symbols: "ascii" (δ^3, the text report) or "unicode" (δ³, the
+    # HTML report); a copy of the check in the other style writes the same sentences there
+    style: str = "ascii"
+    # the learner's formula per (kind, layer index), searched once and shared by the copies
+    found: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
 
     def s(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
         """The symbol of a quantity of layer l in this check's notation (batch: the batch's)."""
-        return _sym(quantity, layer, index, self.notation, batch=bool(self.batch))
+        return _sym(quantity, layer, index, self.notation, bool(self.batch), self.style)
+
+    def sym(self, quantity: str, layer: int | str | None, index: Sequence[int | str] = ()) -> str:
+        """The symbol of a quantity of one example (δ^l_j, a^l_k) in this check's notation."""
+        return _sym(quantity, layer, index, self.notation, style=self.style)
 
     def ln(self, layer: int) -> str:
         """Layer l (Nielsen's numbering) as this check's notation numbers it."""
@@ -1063,7 +1097,11 @@ class _Check:
     @property
     def sum_x(self) -> str:
         """Σ over the examples of a batch, with the notation's index (Σ_x, LFD's Σ_n)."""
-        return f"Σ_{self.example}"
+        return notations.compose("Σ", "", self.example, self.style)
+
+    def sum_over(self, index: str) -> str:
+        """Σ over an index, as this check writes it: Σ_j (unicode: Σⱼ)."""
+        return notations.compose("Σ", "", index, self.style)
 
     @property
     def size(self) -> str:
@@ -1072,7 +1110,7 @@ class _Check:
 
     def batch_cost(self) -> str:
         """The batch cost's definition in the notation, as this check's reduction makes it."""
-        return _batch_cost(self.notation, self.reduction)
+        return _batch_cost(self.notation, self.reduction, self.style)
 
     def act_name(self, i: int) -> str:
         return self.output if i == self.n_layers - 1 else self.hidden
@@ -1127,8 +1165,8 @@ class _Check:
         S = self.s
         L = self.n_layers + 1
         nt = self.notation
-        d, z, a = _sym("delta", L, (j,), nt), _sym("z", L, (j,), nt), _sym("a", L, (j,), nt)
-        a_i = _sym("a", L, ("i",), nt)
+        d, z, a = self.sym("delta", L, (j,)), self.sym("z", L, (j,)), self.sym("a", L, (j,))
+        a_i = self.sym("a", L, ("i",))
         zv, av = t.zs[x][-1][j], t.acts[x][-1][j]
         jj = _index(j, nt)  # j as the notation writes it
         y = t.ys[x]
@@ -1147,7 +1185,8 @@ class _Check:
             if cost == "cross_entropy":
                 hit = 1.0 if j == y else 0.0
                 return (
-                    f"BP1 (softmax + cross-entropy): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · "
+                    f"BP1 (softmax + cross-entropy): {d} = {self.sum_over('i')} "
+                    f"∂{S('cost', 0)}/∂{a_i} · "
                     f"∂{a_i}/∂{z} = {a} − 1[{jj} = c]\n     = {_num(av)} − {_num(hit)} = "
                     f"{_num(want)}   (c = {_index(y, nt)}, the target class)"
                 )
@@ -1158,7 +1197,8 @@ class _Check:
                 for i in range(n)
             )
             return (
-                f"BP1 (softmax output): {d} = Σ_i ∂{S('cost', 0)}/∂{a_i} · {a_i} (1[i = {jj}] − "
+                f"BP1 (softmax output): {d} = {self.sum_over('i')} ∂{S('cost', 0)}/∂{a_i} · "
+                f"{a_i} (1[i = {jj}] − "
                 f"{a})\n     = {terms} = {_num(want)}"
             )
         # ∂C/∂a_j from the cost table's row, written in symbols and then in numbers
@@ -1184,18 +1224,19 @@ class _Check:
         up = self.sizes[i + 2]
         w = t.weights[i + 1]
         d_up = t.deltas[x][i + 1]
-        d = _sym("delta", layer, (k,), nt)
-        z = _sym("z", layer, (k,), nt)
+        d = self.sym("delta", layer, (k,))
+        z = self.sym("z", layer, (k,))
         sym_sum = " + ".join(
-            f"{_sym('w', layer + 1, (j, k), nt)}·{_sym('delta', layer + 1, (j,), nt)}"
+            f"{self.sym('w', layer + 1, (j, k))}·{self.sym('delta', layer + 1, (j,))}"
             for j in range(up)
         )
         num_sum = " + ".join(f"{_factor(w[j][k])}·{_factor(d_up[j])}" for j in range(up))
         back = _back(self, t, x, i)[k]  # ((w^{l+1})ᵀ δ^{l+1})_k, the walk's own step
         sp = t.slopes[x][i][k]
+        sub_k = notations.compose("", "", _index(k, nt), self.style)  # (…)_k
         return (
-            f"BP2: {d} = (({_sym('w', layer + 1, (), nt)})ᵀ "
-            f"{_sym('delta', layer + 1, (), nt)})_{_index(k, nt)} · {S('sigma', 0)}'({z}) = "
+            f"BP2: {d} = (({self.sym('w', layer + 1, ())})ᵀ "
+            f"{self.sym('delta', layer + 1, ())}){sub_k} · {S('sigma', 0)}'({z}) = "
             f"({sym_sum}) · {S('sigma', 0)}'({z})\n     = ({num_sum}) · {_factor(sp)} = "
             f"{_factor(back)} · {_factor(sp)} = {_num(t.deltas[x][i][k])}   ({z} = "
             f"{_num(t.zs[x][i][k])}, {S('sigma', 0)} = {self.act_name(i)})"
@@ -1203,9 +1244,9 @@ class _Check:
 
     def _bp3(self, t: _Trial, i: int, j: int) -> str:
         layer, nt = i + 2, self.notation
-        b, d = self.s("grad_b", layer, (j,)), _sym("delta", layer, (j,), nt)
+        b, d = self.s("grad_b", layer, (j,)), self.sym("delta", layer, (j,))
         xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
-        sx = f"Σ_{xx}"
+        sx = self.sum_x
         want = t.grad_b[i][j]
         if not self.batch:
             return f"BP3: {b} = {d} = {_num(want)}"
@@ -1216,7 +1257,8 @@ class _Check:
                 f"     = {vals} = {_num(want)}"
             )
         return (
-            f"BP3 (batch mean {_batch_mean(nt)}): {b} = ({self.s('mean', None)}) {sx} {d}({xx})\n"
+            f"BP3 (batch mean {_batch_mean(nt, self.style)}): {b} = ({self.s('mean', None)}) "
+            f"{sx} {d}({xx})\n"
             f"     = (1/{self.batch})({vals}) = {_num(want)}"
         )
 
@@ -1225,9 +1267,9 @@ class _Check:
         layer, nt = i + 2, self.notation
         g = self.s("grad_w", layer, (j, k))
         xx = notations.get(nt).example  # an example of the batch: x (LFD n, Ng i)
-        sx = f"Σ_{xx}"
-        a = _sym("a", layer - 1, (k,), nt)
-        d = _sym("delta", layer, (j,), nt)
+        sx = self.sum_x
+        a = self.sym("a", layer - 1, (k,))
+        d = self.sym("delta", layer, (j,))
         want = t.grad_w[i][j][k]
         source = f"   ({S('a', 1)} = x, the input)" if layer == 2 else ""
         if not self.batch:
@@ -1242,7 +1284,8 @@ class _Check:
                 f"     = {prods} = {_num(want)}{source}"
             )
         return (
-            f"BP4 (batch mean {_batch_mean(nt)}): {g} = ({self.s('mean', None)}) {sx} {a}({xx}) · "
+            f"BP4 (batch mean {_batch_mean(nt, self.style)}): {g} = ({self.s('mean', None)}) "
+            f"{sx} {a}({xx}) · "
             f"{d}({xx})\n"
             f"     = (1/{self.batch})({prods}) = {_num(want)}{source}"
         )
@@ -1536,7 +1579,8 @@ def _not_transposed(c: _Check, i: int) -> Iterator[_Form]:
     if n == up:
         why = (
             f"BP2 used {S('w', layer + 1)} {S('delta', layer + 1)} instead of "
-            f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = Σ_j "
+            f"({S('w', layer + 1)})ᵀ {S('delta', layer + 1)}: {S('delta', layer, ('k',))} = "
+            f"{c.sum_over('j')} "
             f"{S('w', layer + 1, ('j', 'k'))} {S('delta', layer + 1, ('j',))} sums down column k "
             f"of {S('w', layer + 1)}, not along row k. Here {S('w', layer + 1)} is square "
             f"({up}×{n}), so the shapes hid the mistake; with a different number of neurons in "
@@ -1546,7 +1590,7 @@ def _not_transposed(c: _Check, i: int) -> Iterator[_Form]:
     else:
         why = (
             f"BP2 used row k of {S('w', layer + 1)} instead of column k: "
-            f"{S('delta', layer, ('k',))} = Σ_j {S('w', layer + 1, ('j', 'k'))} "
+            f"{S('delta', layer, ('k',))} = {c.sum_over('j')} {S('w', layer + 1, ('j', 'k'))} "
             f"{S('delta', layer + 1, ('j',))} needs ({S('w', layer + 1)})ᵀ. Row k has only {n} "
             f"entries against the {up} of {S('delta', layer + 1)}, so the sum (a zip?) silently "
             "stopped early instead of failing"
@@ -1723,7 +1767,7 @@ def _square_forms(c: _Check, i: int, key: str) -> Iterator[_Form]:
     grad = _formula(row.gradient_expr(), a=a_j, y=y_j, n="n")
     # C from the row's factor, in the notation's symbols: k Σ_j (a_j − y_j)²
     k_shown = {"1": "", "½": "½ "}.get(k_text, f"({k_text}) ")  # ½ Σ, (1/n) Σ, or Σ alone
-    formula = f"{k_shown}Σ_j ({a_j} − {y_j})²"
+    formula = f"{k_shown}{c.sum_over('j')} ({a_j} − {y_j})²"
     seen: list[float] = []
     # forms with the row's own 1/n (or its absence) first: with n = 1, (a − y)/n is a − y, and
     # the mistake is then the factor 2, not the mean
@@ -1761,9 +1805,10 @@ def _batch_sum_for_mean(c: _Check, i: int, kind: str) -> Iterator[_Form]:
         yield (
             _Steps(total="sum"),
             f"{c.s(kind, i + 2)} is {m} times too large: it is the SUM over the batch, but the "
-            f"batch cost is the mean {_batch_mean(c.notation)}, so divide by "
+            f"batch cost is the mean {_batch_mean(c.notation, c.style)}, so divide by "
             f"{c.size} = {m}. (If your course defines the batch cost as the sum "
-            f'{_batch_sum(c.notation)}, grade with reduction="sum", or --reduction sum on the '
+            f'{_batch_sum(c.notation, c.style)}, grade with reduction="sum", or --reduction sum '
+            "on the "
             "command line.)",
         )
 
@@ -1773,7 +1818,7 @@ def _extra_batch_mean(c: _Check, i: int) -> Iterator[_Form]:
     if m < 2:
         return
     d, mean, x = c.s("delta", None), c.s("mean", None), c.example
-    own = _sym("cost", None, (x,), c.notation)
+    own = _sym("cost", None, (x,), c.notation, style=c.style)
     yield (
         _Steps(scale=1.0 / m),
         f"{d} is divided by {c.size} = {m}: deltas are per example, {d}({x}) = "
@@ -1796,7 +1841,7 @@ def _divided_too_often(c: _Check, i: int, kind: str) -> Iterator[_Form]:
         yield (
             _Steps(total="mean"),
             f"{name} is divided by {c.size} = {m}: this check's batch cost is the sum "
-            f'{_batch_sum(c.notation)} (reduction="sum"), so the gradients are sums over '
+            f'{_batch_sum(c.notation, c.style)} (reduction="sum"), so the gradients are sums over '
             f"the batch, with no {mean}",
         )
     else:
@@ -1920,7 +1965,7 @@ def _zero(c: _Check, kind: str, i: int) -> Diagnosis | None:
     # the likely cause, where a formula of the grammar is 0 on every trial too (for softmax +
     # cross-entropy: a sum over the classes as well as the examples)
     found = _learner_formula(c, kind, i)
-    cause = f". {found.sentence}".rstrip(".") if found is not None and found.zero else ""
+    cause = f". {_said(c, found)}".rstrip(".") if found is not None and found.zero else ""
     return Diagnosis(
         "zero",
         f"every entry of {name} is 0 on every trial, up to rounding (the largest is "
@@ -1955,10 +2000,19 @@ def _constant_factor(c: _Check, kind: str, i: int) -> Diagnosis | None:
 
 
 def _learner_formula(c: _Check, kind: str, i: int) -> formula_search.Found | None:
-    """The formula the learner's quantity equals on every trial (nn.formula_search), or None."""
-    return formula_search.explain_quantity(
-        c.trials, kind, i, c.sizes, c.hidden, c.output, c.cost, c.batch, c.notation, c.reduction
-    )
+    """The formula the learner's quantity equals on every trial (nn.formula_search), or None;
+    searched once per quantity, whichever style the check writes in."""
+    if (kind, i) not in c.found:
+        c.found[kind, i] = formula_search.explain_quantity(
+            c.trials, kind, i, c.sizes, c.hidden, c.output, c.cost, c.batch, c.notation, c.reduction
+        )
+    found: formula_search.Found | None = c.found[kind, i]
+    return found
+
+
+def _said(c: _Check, found: formula_search.Found) -> str:
+    """The learner-formula sentence in the check's style."""
+    return found.sentence_unicode if c.style == "unicode" else found.sentence
 
 
 def _beyond_catalogue(c: _Check, kind: str, i: int) -> Diagnosis | None:
@@ -1968,7 +2022,7 @@ def _beyond_catalogue(c: _Check, kind: str, i: int) -> Diagnosis | None:
     found = _learner_formula(c, kind, i)
     if found is None or found.zero:
         return None
-    return Diagnosis("learner_formula", found.sentence)
+    return Diagnosis("learner_formula", _said(c, found))
 
 
 def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:
@@ -2183,6 +2237,7 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
         runs,
         plan.reduction,
     )
+    in_unicode = replace(check, style="unicode")  # the check writing its sentences in unicode
     report = BackpropReport(
         ok=False,
         sizes=widths,
@@ -2207,7 +2262,12 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
         try:
             t.got_deltas, t.got_w, t.got_b = reader.read(outcome.returned)
         except _Problem as p:
-            report.diagnosis = Diagnosis(p.mistake, _sentence(str(p)))
+            said = str(p)
+            try:  # the same problem, its symbols in unicode
+                _Reader(widths, batch, notation, "unicode").read(outcome.returned)
+            except _Problem as problem:
+                said = str(problem)
+            report.diagnosis = Diagnosis(p.mistake, _sentence(str(p)), _sentence(said))
             return report
     for kind, i in check.order():
         bad = _first_bad(check, kind, i)
@@ -2225,8 +2285,13 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                 expected=want,
                 received=got,
                 equation=check.equation(t, kind, i, index),
+                equation_unicode=in_unicode.equation(t, kind, i, index),
             )
             report.diagnosis = _diagnose(check, kind, i)
+            if report.diagnosis is not None:  # the same diagnosis, its symbols in unicode
+                same = _diagnose(in_unicode, kind, i)
+                if same is not None and same.mistake == report.diagnosis.mistake:
+                    report.diagnosis = replace(report.diagnosis, unicode=same.message)
             if report.diagnosis is None:
                 report.diagnosis = Diagnosis(
                     "nothing_fits",

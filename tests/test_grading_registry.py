@@ -8,7 +8,9 @@ wrong numbers come from the learner's own code, never from the checker's variant
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,29 @@ def grade(name: str, changes: tuple[tuple[str, str], ...] = (), **kwargs: Any) -
         "trials": 3,
     } | kwargs
     return check_backprop(space["backprop"], **args)
+
+
+# A symbol written with ASCII scripts (δ^3, a^3_0, y_0, ∇_a, Σ_j), outside code: the text
+# report's form, which the HTML report must not show. Ng's W^[l] stays as the course writes it
+# (a bracket has no unicode superscript).
+ASCII_SCRIPT = re.compile(r"\^(?!\[)|(?<![\w\[])[δσ∇Σazywbxsh]_[0-9ijkxnc{]")
+
+
+def assert_typeset(report: Any, notation: str) -> None:
+    """The HTML report (the site's check page) writes its sentences and its equation with real
+    scripts, and says the same as the text report (which keeps ASCII scripts)."""
+    shown = re.sub(r"<code>.*?</code>", "", report.html())
+    words = html.unescape(re.sub(r"<[^>]+>", "", shown))
+    assert not ASCII_SCRIPT.search(words), words
+    d, m = report.diagnosis, report.mismatch
+    if m is not None:
+        assert m.equation_unicode and html.escape(m.equation_unicode) in report.html()
+    if d is not None and d.mistake != "exception":
+        assert d.unicode and html.escape(d.unicode, quote=False) in report.html()
+        # the same sentence: only the symbols' scripts differ, so the words and numbers agree
+        assert re.findall(r"[a-z]{3,}|\d+\.\d+", d.unicode) == re.findall(
+            r"[a-z]{3,}|\d+\.\d+", d.message
+        )
 
 
 # The lines every plain solution shares (σ' is sigmoid_prime or tanh_prime, σ sigmoid or tanh)
@@ -254,6 +279,7 @@ def test_each_mistake_in_each_exercise_is_named_in_each_notation(
     assert not report.ok
     assert report.mistake == expected, str(report)
     assert f"({mistake_title(expected, notation)})" in str(report)
+    assert_typeset(report, notation)
 
 
 @pytest.mark.parametrize("notation", NOTATION_KEYS)
@@ -270,6 +296,7 @@ def test_each_learner_mutant_is_named_in_each_notation(
     )
     assert report.mistake == expected, str(report)
     assert f"({mistake_title(expected, notation)})" in str(report)
+    assert_typeset(report, notation)
 
 
 @pytest.mark.parametrize("notation", NOTATION_KEYS)
@@ -476,7 +503,8 @@ def test_the_report_is_plain_data_too() -> None:
     assert data["ok"] is False and data["notation"] == "ng"
     assert data["mistake"] == "missing_sigma_prime" == d.mistake
     assert data["title"] == mistake_title("missing_sigma_prime", "ng")
-    assert data["diagnosis"] == {"mistake": d.mistake, "message": d.message}
+    assert data["diagnosis"] == {"mistake": d.mistake, "message": d.message, "unicode": d.unicode}
+    assert data["mismatch"]["equation_unicode"] == m.equation_unicode
     assert data["mismatch"]["expected"] == m.expected and data["mismatch"]["received"] == m.received
     assert tuple(data["mismatch"]["index"]) == m.index and data["mismatch"]["layer"] == 3
     assert data["wrong"] == report.wrong and data["computed_from"] == report.computed_from
