@@ -94,6 +94,9 @@ def test_a_one_line_mutant_is_named_by_its_mistake_in_two_notations() -> None:
     assert '<span class="maths">δ<sup>3</sup><sub>0</sub></span>' in nielsen["html"]
     assert '<span class="maths">dz<sup>[2]</sup><sub>1</sub></span>' in ng["html"]
     assert '<strong class="mistake">σ\'(z) left out</strong>' in nielsen["html"]
+    # the diagnosis and the equation with real scripts too, not the text report's δ^3
+    assert "δ³ was taken as a³ − y" in nielsen["html"] and "δ^3" not in nielsen["html"]
+    assert "BP1: δ³₀ = ∂C/∂a³₀ · σ&#x27;(z³₀)" in nielsen["html"]
     # the same report as the desktop grader's, in its text and Markdown renderers
     assert "Diagnosis (σ'(z) left out)" in nielsen["text"]
     assert "`δ^3_0`" in nielsen["markdown"]
@@ -255,7 +258,7 @@ def test_the_page_grades_an_exercise_a_buggy_and_a_correct_solution(site_page: A
         "e => [e.childNodes[0].textContent, e.querySelector('sup').textContent,"
         " e.querySelector('sub').textContent]"
     ) == ["δ", "3", "0"]
-    assert page.locator(".backprop-report pre.equation").inner_text().startswith("BP1: δ^3_0 = ")
+    assert page.locator(".backprop-report pre.equation").inner_text().startswith("BP1: δ³₀ = ")
 
     assert run_check(page, solution("sigmoid_quadratic")) == "ok"
     assert page.inner_text(".backprop-report strong.verdict") == "backprop OK"
