@@ -27,7 +27,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -779,12 +779,27 @@ def _folded_boxes(
 ) -> None:
     """The boxes of build_partial's folded layers: one per neuron, a layer's in index order."""
     groups = _make_groups([n for n in order if n in folded], folded)
-    for g in groups:
+
+    def rows(g: Group) -> list[Row]:
         done = not any(n in pending for n in g.nodes)  # its grads are all computed
-        rows = _group_rows(g, root, "neuron", done, digits, names, labels.typeset)
+        return _group_rows(g, root, "neuron", done, digits, names, labels.typeset)
+
+    _group_boxes(dot, groups, rows, labels)
+
+
+def _group_boxes(
+    dot: graphviz.Digraph,
+    groups: list[Group],
+    rows_of: Callable[[Group], list[Row]],
+    labels: Labels,
+) -> None:
+    """One box per group, its rows from rows_of; the neurons of a layer kept in index order."""
+    for g in groups:
+        rows = rows_of(g)
         labels.rows[group_name(g.gid)] = (FONT, rows)
         dot.node(
             group_name(g.gid),
+            # a table of lines, not a record: dot loses flat edges between records (see below)
             label=box_label(rows),
             id=group_name(g.gid),
             shape="box",
@@ -792,6 +807,7 @@ def _folded_boxes(
             margin="0.06,0.02",
             fillcolor=GROUP_ROLES[g.kind][0],
         )
+    # the neurons of a layer in index order: invisible edges on one rank keep their order
     layers: dict[int, list[str]] = {}
     for g in groups:
         if g.gid[0] == "neuron":
@@ -1285,30 +1301,12 @@ def _draw_groups(
     if collapse == "neuron":
         dot.graph_attr["ranksep"] = "0.8"  # room between layers to tell the edges apart
         dot.graph_attr["nodesep"] = "0.08" if short else "0.12"
-    for g in groups:
-        rows = _group_rows(g, root, collapse, show_grad, digits, names, ts, short, examples)
-        labels.rows[group_name(g.gid)] = (FONT, rows)
-        dot.node(
-            group_name(g.gid),
-            # a table of lines, not a record: dot loses flat edges between records (see below)
-            label=box_label(rows),
-            id=group_name(g.gid),
-            shape="box",
-            style="filled",
-            margin="0.06,0.02",
-            fillcolor=GROUP_ROLES[g.kind][0],
-        )
-    # the neurons of a layer in index order: invisible edges on one rank keep their order
-    layers: dict[int, list[str]] = {}
-    for g in groups:
-        if g.gid[0] == "neuron":
-            layers.setdefault(g.layer, []).append(group_name(g.gid))
-    for layer, members in layers.items():
-        if len(members) > 1:
-            with dot.subgraph(name=f"rank_{layer}") as same:
-                same.attr(rank="same")
-                for a, b in itertools.pairwise(members):
-                    same.edge(a, b, style="invis")
+    _group_boxes(
+        dot,
+        groups,
+        lambda g: _group_rows(g, root, collapse, show_grad, digits, names, ts, short, examples),
+        labels,
+    )
     # one edge per pair of boxes joined by at least one edge of the graph
     edges: dict[tuple[GroupId, GroupId], int] = {}
     for node in reversed(order):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import autograd
-from autograd import Value, fresh_grads
+from autograd import Value, fresh_grads, functions
 from nn import notation as nt
 
 from .. import numbers
@@ -35,28 +35,9 @@ MAX_OUTPUT = 20_000  # characters of printed output kept (a loop that prints is 
 MAX_DRAWN = 300  # nodes drawn and stepped through; a bigger graph is described, not drawn
 DIGITS = range(2, 10)
 
-# autograd's functions of one Value (and sum, mean of several) that the learner's code can call
-FUNCTIONS = [
-    "abs",
-    "arccos",
-    "arcsin",
-    "arctan",
-    "cos",
-    "elu",
-    "exp",
-    "gelu",
-    "leaky_relu",
-    "log",
-    "mean",
-    "relu",
-    "sigmoid",
-    "sin",
-    "softplus",
-    "sqrt",
-    "sum",
-    "tan",
-    "tanh",
-]
+# autograd's functions of one Value (and sum, mean of several) that the learner's code can call:
+# autograd.functions' own list, less the decorator for making new ones
+FUNCTIONS = [f for f in functions.__all__ if f not in ("Primitive", "primitive")]
 NAMESPACE: dict[str, Any] = {"Value": Value} | {f: getattr(autograd, f) for f in FUNCTIONS}
 
 MICROGRAD = """\
