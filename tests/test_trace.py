@@ -325,7 +325,7 @@ def test_source_is_readable_and_one_example_long() -> None:
     headings = [line.strip() for line in one.splitlines() if "(BP" in line]
     assert [h.split(":")[0] for h in headings] == ["# layer 4", "# layer 3", "# layer 2"]
     assert "(BP1)" in headings[0] and all("(BP2)" in h for h in headings[1:])
-    assert "δ = (wᵀ δ^4) ⊙ σ'(z) (BP2)" in headings[1] and "a^2 δ (BP4)" in headings[1]
+    assert "δ³ = ((w⁴)ᵀ δ⁴) ⊙ σ′(z³) (BP2)" in headings[1] and "δ³ (a²)ᵀ (BP4)" in headings[1]
 
 
 def test_a_new_shape_traces_again_and_the_cache_is_small() -> None:
@@ -732,7 +732,7 @@ def test_the_describe_hook_changes_comments_and_names_only() -> None:
 
     assert code(noted.source) == code(plain.source)
     comments = [line.strip() for line in noted.source.splitlines() if line.strip()[:1] == "#"]
-    assert comments.count("# layer 2: z = w a + b for each neuron, then a = σ(z)") == 1
+    assert comments.count("# layer 2: z² = w² a¹ + b², then a² = σ(z²)") == 1
     assert comments.count("# the cost C of this example") == 1
 
 

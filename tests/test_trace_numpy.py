@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, linear, trace
-from nn import MLP
+from nn import MLP, notation
 from nn.data import moons
 from nn.losses import batch_loss, mse
 from nn.optim import SGD
@@ -85,10 +85,14 @@ def test_the_program_is_the_vector_form_of_bp1_to_bp4() -> None:
     step.batch([(x, [float(y)]) for x, y in zip(xs, ys, strict=True)])
     source = step.vector_source
     # each layer one matrix product over the batch, and its activation one array op
-    for line in ("z_2 = z_2_in @ w_2.T + b_2", "z_3 = a_2 @ w_3.T + b_3", "a_3 = _tanh(z_3)"):
+    for line in ("z_2 = a_1 @ w_2.T + b_2", "z_3 = a_2 @ w_3.T + b_3", "a_3 = _tanh(z_3)"):
         assert line in source, source
+    assert "a_1 = _X[:, 0:2]" in source  # the network's input, a¹
     # BP2 as a matrix product and a Hadamard product, BP3 and BP4 over the batch
-    assert "g_a_2 = delta_3 @ w_3  # (w^3)ᵀ δ^3, one row per example" in source
+    assert "g_a_2 = delta_3 @ w_3  # (w³)ᵀ δ³, one row per example" in source
+    bp2 = "# layer 3: δ³ = ((w⁴)ᵀ δ⁴) ⊙ σ′(z³) (BP2); ∂C/∂b³ = δ³ (BP3); ∂C/∂w³ = δ³ (a²)ᵀ (BP4)"
+    assert bp2 in source
+    assert "# layer 4: δ⁴ = ∇ₐ C ⊙ σ′(z⁴) (BP1);" in source
     assert "delta_2 = g_a_2 * (1.0 - (a_2 * a_2))  # BP2" in source
     assert "_grad[w_3_index] += delta_3.T @ a_2  # BP4" in source
     assert "_grad[b_3_index] += delta_3.sum(axis=0)  # BP3" in source
@@ -97,6 +101,76 @@ def test_the_program_is_the_vector_form_of_bp1_to_bp4() -> None:
     # the program's size does not depend on the batch's
     step.batch([(x, [float(y)]) for x, y in zip(*moons(64), strict=True)])
     assert step.vector_source == source
+
+
+@pytest.mark.parametrize(
+    ("key", "lines"),
+    [
+        # Ng: the input is layer 0, δ is dz^[l], the activation function g
+        (
+            "ng",
+            [
+                "a_0 = _X[:, 0:2]",
+                "z_1 = a_0 @ w_1.T + b_1",
+                "dz_1 = da_1 * (a_1 * (1.0 - a_1))  # BP2",
+                "da_1 = dz_2 @ w_2  # (w^[2])ᵀ dz^[2], one row per example",
+                "# layer 1: dz^[1] = ((w^[2])ᵀ dz^[2]) ⊙ g′(z^[1]) (BP2); db^[1] = dz^[1] (BP3); "
+                "dw^[1] = dz^[1] (a^[0])ᵀ (BP4)",
+                "# the cost L of this example",
+            ],
+        ),
+        # Goodfellow: a is the pre-activation, h the activation, g the gradient on a
+        (
+            "goodfellow",
+            [
+                "h_0 = _X[:, 0:2]",
+                "a_1 = h_0 @ w_1.T + b_1",
+                "h_1 = _sigmoid(a_1)",
+                "g_1 = g_h_1 * (h_1 * (1.0 - h_1))  # BP2",
+                "# layer 1: a⁽¹⁾ = w⁽¹⁾ h⁽⁰⁾ + b⁽¹⁾, then h⁽¹⁾ = f(a⁽¹⁾)",
+            ],
+        ),
+        # LFD: s and x, weights w_ij from node i to node j, so BP2 multiplies by w as it is
+        (
+            "lfd",
+            [
+                "x_0 = _X[:, 0:2]",
+                "s_1 = x_0 @ w_1.T + b_1",
+                "# layer 1: δ⁽¹⁾ = (w⁽²⁾ δ⁽²⁾) ⊙ θ′(s⁽¹⁾) (BP2);",
+                "∂e/∂w⁽¹⁾ = x⁽⁰⁾ (δ⁽¹⁾)ᵀ (BP4)",
+            ],
+        ),
+    ],
+)
+def test_the_program_is_written_in_the_active_notation(key: str, lines: list[str]) -> None:
+    with notation.using(key):
+        model = MLP(2, [3, 1], activation="sigmoid", seed=0)
+        step = trace(
+            lambda x, y: mse(model(x), y),
+            model.parameters(),
+            describe=backprop_notes(model),
+            backend="numpy",
+        )
+        step.batch([([0.1, 0.2], [1.0]), ([0.3, -0.2], [0.0])])
+    source = step.vector_source
+    for line in lines:
+        assert line in source, source
+    assert "delta" not in source or key == "lfd"  # no Nielsen name left behind
+    assert "σ" not in source and "BP" in source
+
+
+def test_the_notes_notation_can_be_named() -> None:
+    model = MLP(2, [3, 1], activation="sigmoid", seed=0)
+    step = trace(
+        lambda x, y: mse(model(x), y),
+        model.parameters(),
+        describe=backprop_notes(model, notation="ng"),
+        backend="numpy",
+    )
+    step.batch([([0.1, 0.2], [1.0])])
+    assert "# layer 2: dz^[2] = da^[2] ⊙ g′(z^[2]) (BP1)" in step.vector_source
+    with pytest.raises(ValueError, match="notation"):
+        backprop_notes(model, notation="no-such-course")
 
 
 def test_a_hand_built_layer_is_grouped_too() -> None:

@@ -109,7 +109,9 @@ class Note:
     from the last one shown; gradient: the word the name of the node's gradient starts with.
     For the numpy program (autograd.tracing.vector), where sibling nodes are one array:
     vector, the array's name (z_2); vector_gradient, its gradient's; weights and bias, the
-    names of a linear group's weight matrix and bias vector (w_2, b_2); comments, a comment
+    names of a linear group's weight matrix and bias vector (w_2, b_2); vector_input, the name
+    of a linear group's input matrix where it is not an array of its own (the network's input
+    a_1, read off the batch); comments, a comment
     for the line that completes the array's gradient ("gradient"), and for the lines that add
     into the weights' and bias's gradients and pass the gradient to the group's input
     ("weights", "bias", "inputs").
@@ -122,6 +124,7 @@ class Note:
     vector_gradient: str | None = None
     weights: str | None = None
     bias: str | None = None
+    vector_input: str | None = None
     comments: Mapping[str, str] = field(default_factory=dict)
 
 

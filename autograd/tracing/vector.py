@@ -517,7 +517,9 @@ class _Writer:
             self.namespace[g.b_index] = self.np.array(g.biases, dtype=self.np.intp)
             x = self.matrix(g.xs)
             if not x.isidentifier():
-                g.x = self.make(f"{g.name}_in", "X")
+                note = g.members[0].params.get("note")
+                wanted = note.vector_input if note is not None else None
+                g.x = self.make(wanted or f"{g.name}_in", "X")
                 lines = [f"{g.x} = {x}"]
             else:
                 g.x, lines = x, []
