@@ -47,6 +47,62 @@ def _prctl(option: int, arg: int) -> bool:
         return False
 
 
+# Landlock (Linux 6.12 and later): syscall numbers of the generic table (x86_64, aarch64, …)
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_RESTRICT_SELF = 444, 446
+_LANDLOCK_CREATE_RULESET_VERSION = 1
+_LANDLOCK_SCOPE_SIGNAL = 2  # ABI 6: no signal to a process outside the domain
+_PR_SET_NO_NEW_PRIVS = 38
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = (
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    )
+
+
+def scope_to_itself() -> bool:
+    """Keep the learner's code from reaching the grader's processes (Linux Landlock, ABI ≥ 6).
+
+    The calling process and everything it forks can then neither signal a process outside them
+    (the supervisor, the grader, a class run's other jobs) nor trace one, which also closes
+    /proc/<pid>/fd of those processes (writing into the grader's output). Files and the network
+    stay reachable: this is not a sandbox. False where the kernel has no such Landlock.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        abi = libc.syscall(
+            _LANDLOCK_CREATE_RULESET,
+            None,
+            ctypes.c_size_t(0),
+            ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION),
+        )
+        if abi < 6:
+            return False
+        attr = _RulesetAttr(0, 0, _LANDLOCK_SCOPE_SIGNAL)
+        fd = libc.syscall(
+            _LANDLOCK_CREATE_RULESET,
+            ctypes.byref(attr),
+            ctypes.c_size_t(ctypes.sizeof(attr)),
+            ctypes.c_uint32(0),
+        )
+        if fd < 0:
+            return False
+        try:
+            if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                return False
+            done = libc.syscall(_LANDLOCK_RESTRICT_SELF, ctypes.c_int(fd), ctypes.c_uint32(0))
+            return bool(done == 0)
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        return False
+
+
 def _text(obj: Any) -> str:
     """str(obj), capped, or a placeholder when its __str__ fails."""
     try:
@@ -290,6 +346,7 @@ def work(in_fd: int, out_fd: int, memory: int) -> None:
     for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0)):
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
+    scope_to_itself()  # no signal to, and no /proc/<pid>/fd of, the grader's processes
     me = os.getpid()
     reader = os.fdopen(in_fd, "rb")
     out = _Channel(out_fd)

@@ -417,3 +417,72 @@ def test_what_the_file_prints_is_shown_and_it_imports_the_graders_deltagrad(
     assert (
         shown == f"What it printed on standard output:\nusing {grading.__file__[:-10]}__init__.py\n"
     )
+
+
+def _landlock_scopes_signals() -> bool:
+    """Whether this kernel keeps a worker's signals to itself (Landlock ABI 6, Linux 6.12)."""
+    probe = (
+        "import sys; sys.path.insert(0, 'nn'); import grade_child; "
+        "print(grade_child.scope_to_itself())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=30
+    )
+    return done.stdout.strip() == "True"
+
+
+# walks up from the worker to the grader (the process running `-m viz grade`), trying on each
+# ancestor what a submission could do to end or forge the grading: write a pass into its
+# standard output through /proc, then SIGKILL it; every failure is noted, and the file goes on
+REACH_THE_GRADER = """
+import signal
+def _parent(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("PPid:")).split()[1])
+_pid, _chain = os.getpid(), []
+while _pid > 1:
+    _pid = _parent(_pid)
+    with open(f"/proc/{_pid}/cmdline", "rb") as f:
+        _cmd = f.read()
+    _chain.append(_pid)
+    if b"viz\\x00grade" in _cmd:
+        break
+for _target in _chain:
+    try:
+        with open(f"/proc/{_target}/fd/1", "a") as f:
+            f.write("backprop OK: forged\\n")
+    except OSError as e:
+        print("could not write:", type(e).__name__)
+    try:
+        os.kill(_target, signal.SIGKILL)
+    except OSError as e:
+        print("could not kill:", type(e).__name__)
+"""
+
+
+def test_a_submission_can_neither_kill_the_grader_nor_write_into_its_output(
+    tmp_path: Path,
+) -> None:
+    if not sys.platform.startswith("linux") or not _landlock_scopes_signals():
+        pytest.skip("needs Landlock's signal scoping (Linux 6.12 or later)")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    pids = tmp_path / "class.pids"
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.py").write_text(
+            NOTE_PID.format(pids=str(pids)) + REACH_THE_GRADER + TEMPLATE, encoding="utf-8"
+        )
+    (folder / "ok.py").write_text(SOLUTION, encoding="utf-8")
+    report = tmp_path / "class.json"
+    done = run_grader(str(folder), "--jobs", "2", "--json", str(report), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "forged" not in done.stdout + done.stderr
+    assert "4 submission(s): 1 OK, 3 WRONG" in done.stdout, done.stdout
+    assert report.exists() and '"verdict"' in report.read_text(encoding="utf-8")
+    # each learner's file tried and was refused: what it printed says so
+    single = run_grader(str(folder / "a.py"), "--trials", "2", cwd=tmp_path)
+    assert single.returncode == 1 and single.stdout.startswith("backprop WRONG"), single.stdout
+    assert "could not kill: PermissionError" in single.stdout
+    assert "could not write: PermissionError" in single.stdout
+    assert "forged" not in single.stdout.split("What it printed")[0]
+    assert gone(pids_of(pids))
