@@ -15,8 +15,10 @@ function (nn.notation.term); nothing is parsed back from text.
 The grammar, in its fixed order (this order breaks ties between formulas of equal size):
 
   atoms (0 operations), in this order, where the layer exists and the atom is new:
-      z^l, a^l, a^{l−1}, δ^{l+1}, w^{l+1}, a^L − y (the output error), ∇_a C, a^L, y, w^l,
-      δ^l (for ∂C/∂b and ∂C/∂w only), z^{l−1}, z^{l+1}
+      z^l, a^l, a^{l−1}, δ^{l+1}, w^{l+1}, (w^{l+1})ᵀ δ^{l+1} (the error BP2 brings back to a
+      hidden layer: for δ^l only; it is at hand there as a^L − y is at the output),
+      a^L − y (the output error), ∇_a C, a^L, y, w^l, δ^l (for ∂C/∂b and ∂C/∂w only),
+      z^{l−1}, z^{l+1}
   leaves (1 operation each), for each atom in the order above:
       σ′(atom), σ(atom) (per-example atoms only; σ is layer l's activation from
       nn.activations' table, its op row's derivative for σ′), atomᵀ
@@ -35,10 +37,18 @@ The grammar, in its fixed order (this order breaks ties between formulas of equa
       the same total size without it.
 
 "Simplest" is fewest operations (atoms count 0); among formulas of the same size the first in
-the order above. Only formulas of at most MAX_OPS operations are tried, and at most
-MAX_CANDIDATES candidates are evaluated, computing at most MAX_WORK numbers (an entry of a
-value, or a term of a matrix product): the search stops there and reports nothing, so a big
-network (many neurons, a large batch) gets a shorter search rather than a slow one.
+the order above. Where a layer of one neuron (or a batch of one) makes a matrix product the
+same numbers as the elementwise product of its two factors, the formula found is written with
+the ⊙, unless the right equation has that very product: the numbers cannot tell the two apart,
+and the product would name a mistake that was not made (σ′(a − y) (a − y) for (a − y) ⊙
+σ′(a − y)). The atom (w^{l+1})ᵀ δ^{l+1} does the same for BP2's product, which on a
+one-neuron output layer is also δ^{l+1} ⊙ w^{l+1}; a formula found is written with the product
+in its place.
+
+Only formulas of at most MAX_OPS operations are tried, and at most MAX_CANDIDATES candidates
+are evaluated, computing at most MAX_WORK numbers (an entry of a value, or a term of a matrix
+product): the search stops there and reports nothing, so a big network (many neurons, a large
+batch) gets a shorter search rather than a slow one.
 
 Pruning: each candidate is evaluated on the first trial; a candidate whose value has the
 signature of a formula found before is dropped (observational equivalence: the
@@ -104,7 +114,7 @@ ATOM, SIGMA, SIGMA_PRIME, TRANSPOSE, SUM_X, SUM_J, HADAMARD, MATMUL, SCALE = (
     "scale",
 )
 # atoms: what they are, for rendering; per-example atoms have one row per example
-_PER_EXAMPLE = ("z", "a", "delta", "error", "grad_a", "y")
+_PER_EXAMPLE = ("z", "a", "delta", "back", "error", "grad_a", "y")
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,7 @@ class Expr:
 
     op: str
     args: tuple[Expr, ...] = ()
-    atom: str = ""  # ATOM: z, a, delta, w, error (a^L − y), grad_a (∇_a C), y
+    atom: str = ""  # ATOM: z, a, delta, w, back ((w^l)ᵀ δ^l), error (a^L − y), grad_a, y
     layer: int = 0  # ATOM: the layer, Nielsen's numbering
     const: str = ""  # SCALE: a key of the constants (2, half, 1/m, m, 1/n, n, 1/n_l, n_l)
 
@@ -151,6 +161,14 @@ def atom(name: str, layer: int) -> Expr:
 def apply(op: str, *args: Expr, const: str = "") -> Expr:
     """An operation on formulas."""
     return Expr(op, tuple(args), const=const)
+
+
+def _expanded(e: Expr) -> Expr:
+    """The atom (w^l)ᵀ δ^l as the product it stands for (δ^l @ w^l, rows per example); any
+    other formula as it is."""
+    if e.op == ATOM and e.atom == "back":
+        return apply(MATMUL, atom("delta", e.layer), atom("w", e.layer))
+    return e
 
 
 # ------------------------------------------------------------------------------- matrices
@@ -303,6 +321,8 @@ def prepare(
             env["w", q] = tuple(tuple(r) for r in t.weights[q - 2])
         for q in range(1, L + 1):
             env["a", q] = tuple(tuple(t.acts[x][q - 1]) for x in range(m))
+        if kind == "delta" and layer < L:  # (w^{l+1})ᵀ δ^{l+1}: a row per example
+            env["back", layer + 1] = _matmul(env["delta", layer + 1], env["w", layer + 1])
         ys = tuple(_one_hot(t.ys[x], sizes[-1]) for x in range(m))
         env["y", L] = ys
         env["error", L] = tuple(
@@ -323,6 +343,7 @@ def prepare(
         ("a", layer - 1),
         ("delta", layer + 1),
         ("w", layer + 1),
+        ("back", layer + 1),
         ("error", L),
         ("grad_a", L),
         ("a", L),
@@ -491,6 +512,8 @@ _Entry = tuple[Expr, Mat, Axes]  # a formula, its value on the first trial, its 
 def _atom_axes(e: Expr, L: int) -> Axes:
     if e.atom == "w":
         return e.layer, e.layer - 1
+    if e.atom == "back":  # (w^{l+1})ᵀ δ^{l+1}: layer l's neurons
+        return "x", e.layer - 1
     return "x", (L if e.atom in ("error", "grad_a", "y") else e.layer)
 
 
@@ -665,7 +688,9 @@ def _write(
 
     def group(x: Expr) -> Tokens:
         t = w(x)
-        compound = x.op in (HADAMARD, MATMUL, SCALE) or (x.op == ATOM and x.atom == "error")
+        compound = x.op in (HADAMARD, MATMUL, SCALE) or (
+            x.op == ATOM and x.atom in ("error", "back")
+        )
         return (Op("("), *t, Op(")")) if compound else t
 
     def operand(x: Expr) -> Tokens:  # under a constant factor or a sum: a product stays bare
@@ -692,6 +717,8 @@ def _write(
 
     if e.op == ATOM:
         L = len(sizes)
+        if e.atom == "back":
+            return w(_expanded(e))
         if e.atom == "error":
             a = notations.term("activation", L, notation=n)
             return (*a, Op(" − "), *notations.term("target", notation=n))
@@ -777,6 +804,44 @@ def _correct(s: Setting) -> Expr | None:
         return apply(SCALE, apply(SUM_X, d), const="1/m") if m > 1 else d
     product = apply(MATMUL, apply(TRANSPOSE, atom("delta", layer)), atom("a", layer - 1))
     return apply(SCALE, product, const="1/m") if m > 1 else product
+
+
+def _expand_all(e: Expr) -> Expr:
+    """e with every atom (w^l)ᵀ δ^l written as the product it stands for."""
+    if e.op == ATOM:
+        return _expanded(e)
+    return apply(e.op, *(_expand_all(a) for a in e.args), const=e.const)
+
+
+def _same_numbers(s: Setting, x: Expr, y: Expr) -> bool:
+    """Whether two formulas are the same numbers on every trial."""
+    for env in s.envs:
+        xv, yv = _evaluate(s, x, env), _evaluate(s, y, env)
+        if _shape(xv) != _shape(yv):
+            return False
+        if not all(
+            _close(p, q) for r, t in zip(xv, yv, strict=True) for p, q in zip(r, t, strict=True)
+        ):
+            return False
+    return True
+
+
+def _as_the_right_one_reads(s: Setting, e: Expr, right: Expr | None) -> Expr:
+    """e with each matrix product that is the same numbers, on every trial, as the elementwise
+    product of its two factors (a layer of one neuron, a batch of one) written as that ⊙,
+    unless the right formula has that very product: the numbers cannot tell them apart."""
+    if e.op == ATOM:
+        return e
+    out = apply(e.op, *(_as_the_right_one_reads(s, a, right) for a in e.args), const=e.const)
+    if out.op != MATMUL or (right is not None and e in _subtrees(right)):
+        return out
+    x, y = out.args
+    shapes = _shape(_evaluate(s, x, s.envs[0])), _shape(_evaluate(s, y, s.envs[0]))
+    if _broadcast(*shapes) is not None:
+        elementwise = apply(HADAMARD, x, y)
+        if _same_numbers(s, out, elementwise):
+            return elementwise
+    return out
 
 
 def _factors(e: Expr) -> list[Expr]:
@@ -874,7 +939,7 @@ def _difference(found: Expr, right: Expr) -> tuple[list[Expr], list[Expr]]:
 
 
 def _atoms_of(es: Sequence[Expr]) -> list[tuple[str, int]]:
-    return sorted((a.atom, a.layer) for e in es for a in e.atoms())
+    return sorted((b.atom, b.layer) for e in es for a in e.atoms() for b in _expanded(a).atoms())
 
 
 def _is_zero(targets: list[Mat]) -> bool:
@@ -944,7 +1009,7 @@ def _sentence(s: Setting, e: Expr) -> str:
         consts = [x.const for x in have if x.op == SCALE]
         why += _constant_note(s, consts[0]) if consts else ""
     elif len(have) == 1 and len(belongs) == 1:
-        h, b = have[0], belongs[0]
+        h, b = have[0], _expanded(belongs[0])
         if h.op == SIGMA_PRIME and b.op == SIGMA_PRIME:
             at, instead = r(b.args[0]), r(h.args[0])
             why = f"{sig}′ must be taken at {at}, not at {instead}"
@@ -1006,11 +1071,12 @@ def _zero_sentence(s: Setting, e: Expr) -> str:
         a_j = notations.text("activation", s.L, "j", notation=s.notation, style=s.style)
         y_j = notations.text("target", None, "j", notation=s.notation, style=s.style)
         sum_j = notations.compose("Σ", "", "j", s.style)
+        also = any(x.op == SUM_X for x in _subtrees(e))
+        over = "the classes as well as the examples" if also else "the classes"
         cause += (
             f": for softmax + cross-entropy each example's {a} − y sums to 0 over the classes "
-            f"({sum_j} {a_j} = 1 = {sum_j} {y_j}), so a sum over the classes as well as the "
-            "examples "
-            "gives exactly 0: sum over the examples only (the rows, axis 0)"
+            f"({sum_j} {a_j} = 1 = {sum_j} {y_j}), so a sum over {over} gives exactly 0: sum "
+            "over the examples only (the rows, axis 0)"
         )
     return cause + "."
 
@@ -1112,7 +1178,9 @@ def explain_quantity(
     result = search(s)
     if result.expr is None:
         return None
-    e = result.expr if zero else canonical(result.expr, _correct(s))
+    right = _correct(s)
+    e = _expand_all(result.expr)  # the atom (w^{l+1})ᵀ δ^{l+1} as its product
+    e = e if zero else canonical(_as_the_right_one_reads(s, e, right), right)
     say = _zero_sentence if zero else _sentence
     return Found(
         e,

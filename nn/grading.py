@@ -1955,7 +1955,7 @@ def _zero(c: _Check, kind: str, i: int) -> Diagnosis | None:
         return Diagnosis(
             "not_filled_in",
             f"every entry of {name} is 0 on every trial: this step is not computed yet (still a "
-            f"placeholder? fill in the line for {_equation_name(c, kind, i)})",
+            f"placeholder? fill in the line for {_equation_name(c, kind, i)}).",
         )
     for t, g in zip(c.trials, got, strict=True):
         size = max([1.0, *(abs(v) for v in _flat(c.truth(t, kind, i)))])
@@ -1968,8 +1968,10 @@ def _zero(c: _Check, kind: str, i: int) -> Diagnosis | None:
     cause = f". {_said(c, found)}".rstrip(".") if found is not None and found.zero else ""
     return Diagnosis(
         "zero",
-        f"every entry of {name} is 0 on every trial, up to rounding (the largest is "
-        f"{_num(largest)}), where the right numbers are not{cause}",
+        _sentence(
+            f"every entry of {name} is 0 on every trial, up to rounding (the largest is "
+            f"{_num(largest)}), where the right numbers are not{cause}"
+        ),
     )
 
 
@@ -2297,7 +2299,7 @@ def _grade(plan: Plan, outcomes: Sequence[Outcome]) -> BackpropReport:
                     "nothing_fits",
                     "none of the known mistakes fits these numbers on every trial; compare your "
                     "numbers with the expected ones below, entry by entry, and write out the "
-                    "equation above for one of them",
+                    "equation above for one of them.",
                 )
                 example = kind == "delta" and bool(batch)
                 report.table = [

@@ -447,3 +447,67 @@ def test_a_course_that_sums_over_the_batch_gets_its_own_right_formula() -> None:
     report = check_backprop(fn, [3, 3, 2], "tanh", batch=4, reduction="sum")
     assert report.mistake == "learner_formula", str(report)
     assert "the right one is BP4: ∂C/∂w^3 = δ^3 (a^2)ᵀ: an extra factor 1/n" in str(report)
+
+
+# A one-neuron output layer (the exercises' 2-3-1): there a matrix product of two of its
+# vectors is the same numbers as their elementwise product, and δ³ ⊙ w³ is (w³)ᵀ δ³. The
+# formula found must still read as the mistake made, not as a product swapped for another.
+ONE_OUTPUT: dict[str, tuple[str, Change, tuple[str, int], str, str]] = {
+    "σ′ of the output error": (
+        "sigmoid",
+        {"bp1": lambda c: (c["A"][-1] - c["Y"]) * c["sp"]("sigmoid", c["A"][-1] - c["Y"])},
+        ("delta", 1),
+        "your δ^3 equals (a^3 − y) ⊙ σ′(a^3 − y)",
+        "σ′ must be taken at z^3, not at a^3 − y.",
+    ),
+    "σ′ of a in BP2": (
+        "sigmoid",
+        {"bp2": lambda c, i, D: (D[i + 1] @ c["W"][i + 1]) * c["sp"]("sigmoid", c["A"][i + 1])},
+        ("delta", 0),
+        "your δ^2 equals ((w^3)ᵀ δ^3) ⊙ σ′(a^2)",
+        "σ′ must be taken at z^2, not at a^2",
+    ),
+    "an extra factor z in BP1": (
+        "sigmoid",
+        {"bp1": lambda c: (c["A"][-1] - c["Y"]) * c["sp"]("sigmoid", c["Z"][-1]) * c["Z"][-1]},
+        ("delta", 1),
+        "your δ^3 equals (a^3 − y) ⊙ σ′(z^3) ⊙ z^3",
+        "an extra factor z^3.",
+    ),
+    "σ′ of the error BP2 brings back": (
+        "tanh",
+        {
+            "bp2": lambda c, i, D: (
+                (D[i + 1] @ c["W"][i + 1]) * c["sp"]("tanh", D[i + 1] @ c["W"][i + 1])
+            )
+        },
+        ("delta", 0),
+        "your δ^2 equals ((w^3)ᵀ δ^3) ⊙ σ′((w^3)ᵀ δ^3)",
+        "σ′ must be taken at z^2, not at (w^3)ᵀ δ^3.",
+    ),
+}
+
+
+@pytest.mark.parametrize("batch", [None, 4], ids=["one example", "a batch of 4"])
+@pytest.mark.parametrize("case", list(ONE_OUTPUT))
+def test_a_one_neuron_output_layer_reads_as_the_mistake_made(case: str, batch: Any) -> None:
+    hidden, change, (kind, i), formula, why = ONE_OUTPUT[case]
+    fn = mutant(hidden, "sigmoid", "quadratic", change)
+    report = check_backprop(fn, [2, 3, 1], hidden, "sigmoid", "quadratic", batch=batch)
+    text = str(report)
+    assert report.mistake == "learner_formula", text
+    assert report.mismatch is not None and report.mismatch.quantity == kind
+    assert formula in text and why in text, text
+    assert "matrix product" not in text and "elementwise" not in text, text
+
+
+def test_a_sum_over_the_classes_alone_is_not_called_a_sum_over_the_examples_too() -> None:
+    def per_example(c: Any, i: int, D: Any) -> Any:
+        if i < len(D) - 1:
+            return D[i].mean(axis=0)
+        return D[i].sum(axis=1)  # Σ over the classes of each example: 0 for softmax + CE
+
+    fn = mutant("tanh", "softmax", "cross_entropy", {"bp3": per_example})
+    text = str(check_backprop(fn, [3, 4, 4], "tanh", "softmax", "cross_entropy", batch=4))
+    assert "is 0 on every trial" in text and "so a sum over the classes gives exactly 0" in text
+    assert "as well as the examples" not in text, text
