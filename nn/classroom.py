@@ -56,6 +56,18 @@ def _title(g: Graded, notation: NotationLike) -> str:
     return grading.mistake_title(key, notation) if key else ""
 
 
+def _detail(g: Graded) -> str:
+    """The gist of a mistake the formula search found ('' for a catalogue mistake)."""
+    d = g.report.diagnosis if g.report is not None else None
+    return d.detail if d is not None else ""
+
+
+def _named(g: Graded, notation: NotationLike) -> str:
+    """The mistake's title, and for one found by search its gist: what the line shows."""
+    detail = _detail(g)
+    return _title(g, notation) + (f": {detail}" if detail else "")
+
+
 def line(g: Graded, notation: NotationLike = None) -> str:
     """One line: the file, then OK, WRONG with the mistake's name and the first wrong number,
     or could not be graded and why."""
@@ -64,7 +76,7 @@ def line(g: Graded, notation: NotationLike = None) -> str:
     if g.verdict == "wrong" and g.report is not None:
         first = g.report.first_wrong()
         at = f"; first wrong number {first[0]} = {first[1]}" if first else ""
-        return f"{g.file}: WRONG: {_title(g, notation)} [{g.mistake}]{at}"
+        return f"{g.file}: WRONG: {_named(g, notation)} [{g.mistake}]{at}"
     return f"{g.file}: could not be graded: {g.reason}"
 
 
@@ -76,12 +88,15 @@ def summary(results: Sequence[Graded], notation: NotationLike = None) -> str:
         f"{len(results)} submission(s): {verdicts['ok']} OK, {verdicts['wrong']} WRONG, "
         f"{verdicts['ungradeable']} could not be graded."
     ]
-    mistakes = Counter(g.mistake for g in results if g.verdict == "wrong")
+    # a mistake found by the formula search is counted by its gist: the same key holds many
+    mistakes = Counter((g.mistake, _detail(g)) for g in results if g.verdict == "wrong")
     if mistakes:
         lines.append("Mistakes, with the number of submissions that made each:")
-        for key, n in sorted(mistakes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        for (key, detail), n in sorted(
+            mistakes.items(), key=lambda kv: (-kv[1], str(kv[0][0]), kv[0][1])
+        ):
             title = grading.mistake_title(key, notation) if key else "wrong"
-            lines.append(f"  {n:>3}  {title} [{key}]")
+            lines.append(f"  {n:>3}  {title}{f': {detail}' if detail else ''} [{key}]")
     causes = Counter(g.cause or "import" for g in results if g.verdict == "ungradeable")
     if causes:
         lines.append("Could not be graded, by reason:")
@@ -118,6 +133,7 @@ def record(g: Graded, notation: NotationLike = None) -> dict[str, Any]:
         "verdict": g.verdict,
         "mistake": g.mistake,
         "title": _title(g, notation) or None,
+        "detail": _detail(g) or None,
         "message": message,
         "first_wrong": first_wrong,
         "cause": g.cause,

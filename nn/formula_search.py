@@ -960,6 +960,10 @@ class Found:
     latex: str = ""
     eta: float | None = None  # the fitted learning rate of a stale-weights hint
     name: str = ""  # the quantity's symbol: δ^2, ∂C/∂w^3 (ascii style, as the report writes)
+    # the gist of the mistake, one line in the report's style ("σ′ must be taken at z^2, not
+    # at a^2"; for a stale-weights hint "w^3 already updated when BP2 used it"): what a class
+    # summary counts
+    gist: str = ""
 
 
 def _symbol(s: Setting) -> str:
@@ -991,10 +995,20 @@ def _sentence(s: Setting, e: Expr) -> str:
     name = _symbol(s)
     text = render(e, s)
     bp, equation = _equation(s)
-    right = _correct(s)
     head = f"your {name} equals {text} on every trial; the right one is {bp}: {equation}"
+    why = _why(s, e)[0]
+    return head + (f": {why}." if why else ".")
+
+
+def _why(s: Setting, e: Expr) -> tuple[str, str]:
+    """How the learner's formula e differs from the right one, in the setting's style: the
+    whole clause, and its gist (the clause without its notes in parentheses), for a class
+    summary that counts the submissions that made the same mistake ('' when there is no right
+    formula to compare with)."""
+    right = _correct(s)
     if right is None:
-        return head + "."
+        return "", ""
+    bp = _equation(s)[0]
     have, belongs = _difference(e, right)
 
     def r(x: Expr) -> str:
@@ -1003,11 +1017,11 @@ def _sentence(s: Setting, e: Expr) -> str:
         return render(x, s)
 
     sig = notations.text("sigma", notation=s.notation, style=s.style)
-    why = ""
+    why = note = ""
     if have and not belongs:
         why = "an extra factor " + " and ".join(r(x) for x in have)
         consts = [x.const for x in have if x.op == SCALE]
-        why += _constant_note(s, consts[0]) if consts else ""
+        note = _constant_note(s, consts[0]) if consts else ""
     elif len(have) == 1 and len(belongs) == 1:
         h, b = have[0], _expanded(belongs[0])
         if h.op == SIGMA_PRIME and b.op == SIGMA_PRIME:
@@ -1015,7 +1029,7 @@ def _sentence(s: Setting, e: Expr) -> str:
             why = f"{sig}′ must be taken at {at}, not at {instead}"
             if h.args[0] == atom("a", b.args[0].layer):
                 sigmoid = (s.output if s.layer == s.L else s.hidden) == "sigmoid"
-                why += (
+                note = (
                     f" ({instead} is already {sig}({at}), so this applies {sig} twice"
                     + (
                         f"; for a sigmoid {sig}′({at}) = {instead}(1 − {instead})"
@@ -1025,7 +1039,8 @@ def _sentence(s: Setting, e: Expr) -> str:
                     + ")"
                 )
         elif h.op == SCALE and b.op == SCALE:
-            why = f"the factor is {r(h)} where {r(b)} belongs" + _constant_note(s, h.const)
+            why = f"the factor is {r(h)} where {r(b)} belongs"
+            note = _constant_note(s, h.const)
         elif h.op == HADAMARD and b.op == MATMUL:
             why = f"an elementwise product {r(h)} where the matrix product {r(b)} belongs"
         elif h.op == MATMUL and b.op == HADAMARD:
@@ -1041,7 +1056,7 @@ def _sentence(s: Setting, e: Expr) -> str:
             why = f"{bp} needs {r(b)} where you used {r(h)}"
     elif not have and belongs:
         why = "it is missing the factor " + " and ".join(r(x) for x in belongs)
-    return head + (f": {why}." if why else ".")
+    return why + note, why
 
 
 def _constant_note(s: Setting, const: str) -> str:
@@ -1166,6 +1181,8 @@ def explain_quantity(
         eta = stale_weights(s)
         if eta is not None:
             sentence, text = _stale_sentence(s, eta)
+            bp = _equation(s)[0]
+            w_up = notations.text("weight", s.layer + 1, notation=s.notation, style=s.style)
             return Found(
                 None,
                 text,
@@ -1174,6 +1191,7 @@ def explain_quantity(
                 sentence_unicode=_stale_sentence(u, eta)[0],
                 eta=eta,
                 name=_symbol(s),
+                gist=f"{w_up} already updated when {bp} used it",
             )
     result = search(s)
     if result.expr is None:
@@ -1192,4 +1210,5 @@ def explain_quantity(
         unicode=render(e, s, "unicode"),
         latex=render(e, s, "latex"),
         name=_symbol(s),
+        gist="" if zero else (_why(s, e)[1] or f"{_symbol(s)} = {render(e, s)}"),
     )

@@ -272,6 +272,9 @@ class Diagnosis:
     message: str
     # the same sentence with its symbols in unicode (δ³, not δ^3), as the HTML report shows it
     unicode: str = ""
+    # for a mistake found by the formula search, its gist in one line ("σ′ must be taken at
+    # z^2, not at a^2"): a class run's line and summary tell such mistakes apart by it
+    detail: str = ""
 
 
 class Row(NamedTuple):
@@ -2024,7 +2027,7 @@ def _beyond_catalogue(c: _Check, kind: str, i: int) -> Diagnosis | None:
     found = _learner_formula(c, kind, i)
     if found is None or found.zero:
         return None
-    return Diagnosis("learner_formula", _said(c, found))
+    return Diagnosis("learner_formula", _said(c, found), detail=found.gist)
 
 
 def _diagnose(c: _Check, kind: str, i: int) -> Diagnosis | None:

@@ -491,7 +491,7 @@ ONE_OUTPUT: dict[str, tuple[str, Change, tuple[str, int], str, str]] = {
 @pytest.mark.parametrize("batch", [None, 4], ids=["one example", "a batch of 4"])
 @pytest.mark.parametrize("case", list(ONE_OUTPUT))
 def test_a_one_neuron_output_layer_reads_as_the_mistake_made(case: str, batch: Any) -> None:
-    hidden, change, (kind, i), formula, why = ONE_OUTPUT[case]
+    hidden, change, (kind, _), formula, why = ONE_OUTPUT[case]
     fn = mutant(hidden, "sigmoid", "quadratic", change)
     report = check_backprop(fn, [2, 3, 1], hidden, "sigmoid", "quadratic", batch=batch)
     text = str(report)

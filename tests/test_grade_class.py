@@ -109,16 +109,20 @@ def check_records(data: Any) -> None:
         assert isinstance(table, dict)
         assert all(isinstance(k, str) and isinstance(v, int) and v > 0 for k, v in table.items())
     assert isinstance(data["submissions"], list) and len(data["submissions"]) == s["submissions"]
-    keys = {"file", "verdict", "mistake", "title", "message", "first_wrong", "cause", "printed"}
+    keys = {"file", "verdict", "mistake", "title", "detail", "message", "first_wrong", "cause"}
+    keys.add("printed")
     for r in data["submissions"]:
         assert isinstance(r, dict) and set(r) == keys, r
         assert isinstance(r["file"], str) and r["verdict"] in ("ok", "wrong", "ungradeable")
         assert set(r["printed"]) == {"stdout_bytes", "stderr_bytes"}
         if r["verdict"] == "ok":
             assert r["mistake"] is r["title"] is r["message"] is r["first_wrong"] is r["cause"]
+            assert r["detail"] is None
         elif r["verdict"] == "wrong":
             assert isinstance(r["mistake"], str) and isinstance(r["title"], str)
             assert isinstance(r["message"], str) and r["cause"] is None
+            # a mistake found by the formula search has its gist; a catalogue one has none
+            assert (r["detail"] is not None) == (r["mistake"] == "learner_formula"), r
             fw = r["first_wrong"]
             if fw is not None:
                 assert set(fw) == {"symbol", "where", "trial", "example", "expected", "received"}
@@ -268,6 +272,16 @@ def test_the_pages_class_example_is_what_the_command_prints(
         ("carol", solution.replace(old, new)),
         ("dan", solution.replace(old, new)),
         ("erin", UNGRADEABLE["syntax"][0]),
+        # two mistakes outside the catalogue, found by the formula search: told apart
+        ("frank", solution.replace("sigmoid_prime(z[j])", "sigmoid_prime(a[j] - y[j])")),
+        (
+            "grace",
+            solution.replace("* sigmoid_prime(z[k])", "* sigmoid_prime(activations[i + 1][k])"),
+        ),
+        (
+            "heidi",
+            solution.replace("* sigmoid_prime(z[k])", "* sigmoid_prime(activations[i + 1][k])"),
+        ),
     ):
         (folder / f"{name}.py").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)

@@ -503,7 +503,12 @@ def test_the_report_is_plain_data_too() -> None:
     assert data["ok"] is False and data["notation"] == "ng"
     assert data["mistake"] == "missing_sigma_prime" == d.mistake
     assert data["title"] == mistake_title("missing_sigma_prime", "ng")
-    assert data["diagnosis"] == {"mistake": d.mistake, "message": d.message, "unicode": d.unicode}
+    assert data["diagnosis"] == {
+        "mistake": d.mistake,
+        "message": d.message,
+        "unicode": d.unicode,
+        "detail": d.detail,
+    }
     assert data["mismatch"]["equation_unicode"] == m.equation_unicode
     assert data["mismatch"]["expected"] == m.expected and data["mismatch"]["received"] == m.received
     assert tuple(data["mismatch"]["index"]) == m.index and data["mismatch"]["layer"] == 3
