@@ -124,6 +124,46 @@ def test_no_training_trace_or_recording_makes_a_cycle() -> None:
     assert cycles_of(run) == []
 
 
+def everything_collected(run: Callable[[], object]) -> list[str]:
+    """What the cyclic collector finds after run(), of ANY kind (a generated program's function
+    and its globals are of no module of ours); run() once before, so what a first call caches
+    (numpy's, hypothesis') is not counted."""
+    run()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run()
+        gc.collect()
+        return sorted({type(o).__name__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_traced_program_is_freed_without_the_collector(backend: str) -> None:
+    # a function made by exec keeps its namespace as its globals, which holds the function
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    xs, ys = moons(n=8, seed=0)
+
+    def run() -> None:
+        for output, cost in (("linear", cross_entropy), ("sigmoid", quadratic)):
+            model = MLP(2, [3, 2], activation="sigmoid", output_activation=output, seed=0)
+            targets: list[Any] = list(ys) if cost is cross_entropy else [[y, 1 - y] for y in ys]
+            step = trace(
+                lambda x, y, m=model, c=cost: c(m(x), y), model.parameters(), backend=backend
+            )
+            step.batch(list(zip(xs, targets, strict=True)))
+            assert "def _program" in step.source
+            assert backend == "python" or "_grad[" in step.vector_source
+        model = MLP(2, [3, 1], activation="tanh", seed=1)
+        fit(model, xs, ys, binary_cross_entropy_with_logits, SGD(model.parameters(), 0.1), 2,
+            backend=backend, progress=False)  # fmt: skip
+
+    assert everything_collected(run) == []
+
+
 def test_grading_makes_no_cycle() -> None:
     def run() -> None:
         check_backprop(make_backprop("sigmoid", "sigmoid", "quadratic"), [2, 3, 1], trials=2)

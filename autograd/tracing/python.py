@@ -13,6 +13,7 @@ import builtins
 import collections
 import keyword
 import math
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,26 @@ class Program:
 
     source: str
     function: Callable[[Sequence[tuple[Any, ...]], list[Any]], list[float]]
+
+
+def detach(namespace: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The functions `names` that exec defined in namespace, rebuilt so that no cycle holds them.
+
+    A function made by exec keeps the namespace it was defined in as its globals, and that
+    namespace holds the function: a reference cycle, which only the cyclic collector frees.
+    Each function is rebuilt here with globals of its own, the namespace without the generated
+    functions plus the ones before it in `names` (a function calls only those), and they are
+    taken out of the namespace, so reference counting frees a program and its arrays when its
+    trace is dropped (tests/test_no_cycles.py).
+    """
+    base = {k: v for k, v in namespace.items() if k not in names}
+    out: dict[str, Any] = {}
+    for name in names:
+        f = namespace.pop(name)
+        g = types.FunctionType(f.__code__, {**base, **out}, name, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = f.__kwdefaults__
+        out[name] = g
+    return out
 
 
 def _identifier(text: str) -> str:
@@ -297,7 +318,7 @@ class _Emitter:
             lines.insert(3, f"        {' = '.join(hot[:_HOT])} = None")
         source = "\n".join(lines) + "\n"
         exec(compile(source, "<deltagrad trace>", "exec"), self.namespace)
-        return Program(source, self.namespace["_program"])
+        return Program(source, detach(self.namespace, ["_program"])["_program"])
 
 
 # how each primitive of autograd.tracing.lower is written in Python

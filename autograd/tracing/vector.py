@@ -30,6 +30,7 @@ from typing import Any
 from .. import ops as _ops
 from ..symbolic import Expr, row_template
 from .lower import Atom, Equation, Path, Var
+from .python import detach
 
 __all__ = ["VectorProgram", "emit_vector"]
 
@@ -796,4 +797,5 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
     ]
     source = "\n".join(body) + "\n"
     exec(compile(source, "<deltagrad numpy trace>", "exec"), w.namespace)
-    return VectorProgram(source, w.namespace["_program"], w.namespace["_step"])
+    made = detach(w.namespace, ["_step", "_program"])
+    return VectorProgram(source, made["_program"], made["_step"])
