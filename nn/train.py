@@ -14,6 +14,7 @@ from typing import Any
 
 from autograd import Trace, TraceError, Value, gc_paused, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
+from autograd.ops import MEAN
 from autograd.tracing import VectorMiss
 
 from . import costs
@@ -340,6 +341,7 @@ class _Arrays:
         self.params = step.params
         self.sqrt = "sqrt" in inspect.signature(optimizer.update).parameters
         self.grad = np.zeros(len(self.params))
+        self.seeds: dict[int, Any] = {}  # ∂C/∂C_x of a batch of m, as an array, by m
         self.load()
 
     @classmethod
@@ -381,16 +383,19 @@ class _Arrays:
             return None
         m = len(batch)
         rows = np.empty((m, self.inputs.shape[1] + 1))
-        rows[:, 0] = _batch_seeds(m)
+        seeds = self.seeds.get(m)
+        if seeds is None:
+            seeds = self.seeds[m] = np.array(_batch_seeds(m))
+        rows[:, 0] = seeds
         rows[:, 1:] = self.inputs[batch]
         grad = np.zeros(len(self.params))
         try:
             losses = program.step(rows, self.data, grad)
         except (VectorMiss, ArithmeticError, ValueError):
             return None
-        if not np.all(np.isfinite(grad)):  # the optimizer's step() says which and what to do
+        if not np.isfinite(grad).all():  # the optimizer's step() says which and what to do
             return None
-        cost = _batch_total(m).replay(_total_shape(m), [(0.0, *losses.tolist())])[0]
+        cost = MEAN.forward(*losses.tolist())  # C = (1/m) Σ_x C_x, as batch_loss's node
         self.grad = grad
         if not math.isfinite(cost):
             return cost

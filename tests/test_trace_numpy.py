@@ -94,7 +94,10 @@ def test_the_program_is_the_vector_form_of_bp1_to_bp4() -> None:
     assert bp2 in source
     assert "# layer 4: δ⁴ = ∇ₐ C ⊙ σ′(z⁴) (BP1);" in source
     assert "delta_2 = g_a_2 * (1.0 - (a_2 * a_2))  # BP2" in source
-    assert "_grad[w_3_index] += delta_3.T @ a_2  # BP4" in source
+    # an MLP's weights run on in the parameter list: read and added as views of a slice
+    assert "w_3 = _data[w_3_index].reshape(16, 16)" in source
+    assert "g_w_3 = _grad[w_3_index].reshape(16, 16)" in source
+    assert "g_w_3 += delta_3.T @ a_2  # BP4" in source
     assert "_grad[b_3_index] += delta_3.sum(axis=0)  # BP3" in source
     assert "delta_4[:, 0] += g_v  # BP1" in source
     assert "(BP2)" in source and "(BP1)" in source

@@ -35,6 +35,14 @@ from .python import detach
 __all__ = ["VectorProgram", "emit_vector"]
 
 
+def _run(indices: Sequence[int]) -> slice | None:
+    """The slice of these parameter indices when they run on, one after another (as an MLP's
+    weights do, row by row): a view of _data and _grad, where an index array copies."""
+    if not indices or list(indices) != list(range(indices[0], indices[0] + len(indices))):
+        return None
+    return slice(indices[0], indices[0] + len(indices))
+
+
 def _literal(x: float) -> str:
     """x as source: a number, or the names of infinity and NaN in the program's namespace."""
     if math.isfinite(x):
@@ -77,6 +85,7 @@ class _Linear:
     b: str = ""
     w_index: str = ""
     b_index: str = ""
+    w_shape: str = ""  # ".reshape(r, c)" where the weights are a slice of _data and _grad
     x: str = ""
 
 
@@ -493,6 +502,11 @@ class _Writer:
                 out += [*note, f"{name} = {text}"]
             elif eq.primitive == "guard":
                 x = self.atom(eq.inputs[0])
+                tests = {(test, c, outcome) for test, c, outcome in eq.params["tests"]}
+                if tests == {(">", -math.inf, True), ("<", math.inf, True)}:
+                    # −inf < x < inf on every example: isfinite, a quarter of the two tests' time
+                    out.append(f"if not _np.isfinite({x}).all(): raise _Miss")
+                    continue
                 checks = []
                 for test, c, outcome in eq.params["tests"]:
                     said = f"({x} {test} {_literal(c)})"
@@ -514,8 +528,18 @@ class _Writer:
             g.w, g.b = self.make(w, "W"), self.make(b, "b")
             g.w_index = self.make(f"{g.w}_index", "W_index")
             g.b_index = self.make(f"{g.b}_index", "b_index")
-            self.namespace[g.w_index] = self.np.array(g.weights, dtype=self.np.intp)
-            self.namespace[g.b_index] = self.np.array(g.biases, dtype=self.np.intp)
+            # where the parameters are in _data and _grad: a slice where they run on (a view,
+            # the weights reshaped to their matrix), else an array of their indices
+            w_run = _run([i for row in g.weights for i in row])
+            b_run = _run(g.biases)
+            self.namespace[g.w_index] = (
+                w_run if w_run is not None else self.np.array(g.weights, dtype=self.np.intp)
+            )
+            self.namespace[g.b_index] = (
+                b_run if b_run is not None else self.np.array(g.biases, dtype=self.np.intp)
+            )
+            if w_run is not None:
+                g.w_shape = f".reshape({len(g.weights)}, {len(g.weights[0])})"
             x = self.matrix(g.xs)
             if not x.isidentifier():
                 note = g.members[0].params.get("note")
@@ -525,7 +549,7 @@ class _Writer:
             else:
                 g.x, lines = x, []
             return [
-                f"{g.w} = _data[{g.w_index}]",
+                f"{g.w} = _data[{g.w_index}]{g.w_shape}",
                 f"{g.b} = _data[{g.b_index}]",
                 *lines,
                 f"{g.name} = {g.x} @ {g.w}.T + {g.b}",
@@ -694,7 +718,13 @@ class _Writer:
             # gW = gZᵀ X, gb = Σ gZ (over the batch), gX = gZ W
             flat = [i for row in g.weights for i in row]
             if len(set(flat)) == len(flat) and len(set(g.biases)) == len(g.biases):
-                out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}" + self.said(g, "weights"))
+                said = self.said(g, "weights")
+                if g.w_shape:  # the weights' gradient is a view of _grad: added in place
+                    view = self.make(f"g_{g.w}", "g_W")
+                    out.append(f"{view} = _grad[{g.w_index}]{g.w_shape}")
+                    out.append(f"{view} += {gg}.T @ {g.x}" + said)
+                else:
+                    out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}" + said)
                 out.append(f"_grad[{g.b_index}] += {gg}.sum(axis=0)" + self.said(g, "bias"))
             else:  # a parameter used twice in the group: each use adds its part
                 grad_w = f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})"
@@ -781,7 +811,7 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
         *("        " + line for line in forward),
         "        # backward pass: g_v is the gradient of the sum of seed · loss wrt v",
         *("        " + line for line in backward),
-        "    if not _np.all(_np.isfinite(_loss)):",
+        "    if not _np.isfinite(_loss).all():",
         "        raise FloatingPointError('a loss is not finite')",
         "    return _loss",
         "",

@@ -621,9 +621,9 @@ Weights = list[list[list[float]]]
 Biases = list[list[float]]
 
 
-def nn_batch() -> tuple[list[list[float]], list[list[float]]]:
-    """64 two-moons points with targets y = ±1, each target a list [y] (one output neuron)."""
-    xs, labels = moons(NN_BATCH, noise=0.1, seed=0)
+def nn_batch(m: int = NN_BATCH) -> tuple[list[list[float]], list[list[float]]]:
+    """m (64) two-moons points with targets y = ±1, each target a list [y] (one output neuron)."""
+    xs, labels = moons(m, noise=0.1, seed=0)
     return xs, [[2.0 * label - 1.0] for label in labels]
 
 
@@ -752,6 +752,22 @@ def nn_trace(model: MLP) -> Trace:
     return step
 
 
+def eager_nn_step_time(sizes: Sizes) -> float:
+    """Best time of one eager SGD step of the benchmark's MLP over its batch."""
+    xs, ys = nn_batch()
+    model = nn_model()
+    opt = SGD(model.parameters(), lr=NN_LR)
+
+    def eager() -> Timings:
+        t0 = clock()
+        opt.zero_grad()
+        batch_loss(mse, [model(x) for x in xs], ys).backward()
+        opt.step()
+        return {"step": clock() - t0}
+
+    return best(interleaved({"eager": eager}, sizes.nn_rounds)["eager"]["step"])
+
+
 def trace_cost(rounds: int) -> tuple[float, float, int]:
     """Best time of one trace (record + generate + compile) and of one eager step; its lines."""
     xs, ys = nn_batch()
@@ -877,6 +893,9 @@ def numpy_by_hand(xs: list[list[float]], ys: list[list[float]], np: Any) -> Call
     return step
 
 
+REPEAT = 20  # array steps per timed sample
+
+
 def array_step(sizes: Sizes) -> str:
     """One SGD step over a batch: deltagrad's numpy backend vs numpy by hand vs PyTorch eager."""
     try:
@@ -903,16 +922,30 @@ def array_step(sizes: Sizes) -> str:
         backend="numpy",
     )
     shape, flats = step.prepare(list(zip(xs, ys, strict=True)))
+    t0 = clock()
     arrays = _Arrays.start(step, shape, flats, opt)
     assert arrays is not None
     everything = list(range(len(xs)))
     arrays.batch(everything)  # traced and compiled before timing
+    compile_time = clock() - t0  # record, group, generate, compile, and the first step
+
+    # the program's size against the batch's: the same source for 8, 64 and 512 examples
+    sized = nn_model()
+    program_lines = {}
+    for m in (8, NN_BATCH, 512):
+        bx, by = nn_batch(m)
+        again = trace(lambda x, y: mse(sized(x), y), sized.parameters(), backend="numpy")
+        again.batch(list(zip(bx, by, strict=True)))
+        program_lines[m] = len(again.vector_source.splitlines())
 
     def timed(fn: Callable[[], Any], key: str = "step") -> Task:
+        # a step takes tens of µs: one sample is REPEAT steps in a row, warm as in training
+        # (interleaved() collects garbage between samples, never inside one)
         def task() -> Timings:
             t0 = clock()
-            fn()
-            return {key: clock() - t0}
+            for _ in range(REPEAT):
+                fn()
+            return {key: (clock() - t0) / REPEAT}
 
         return task
 
@@ -959,7 +992,29 @@ def array_step(sizes: Sizes) -> str:
         ratios.append(
             [label, times(r_best), times(r_median), *target_cells(r_best, bound, False, sizes)]
         )
+    eager_step = eager_nn_step_time(sizes)
+    ratios.append(
+        [
+            f"trace and compile, first step included ({ms(compile_time)}) / one eager step",
+            times(compile_time / eager_step),
+            "",
+            *target_cells(compile_time / eager_step, 10.0, False, sizes),
+        ]
+    )
     ratio_table = table(["array step ratio", "best", "median", "target", "result"], ratios)
+    same = len(set(program_lines.values())) == 1
+    size_table = table(
+        ["batch size", "lines of the numpy program", "target", "result"],
+        [
+            [
+                f"{m:,}",
+                f"{n:,}",
+                "the same for every batch size",
+                ("PASS" if same else "FAIL") if sizes.judged else "not judged (quick)",
+            ]
+            for m, n in program_lines.items()
+        ],
+    )
     title = (
         f"### array step: MLP {NN_INPUTS}-{'-'.join(map(str, NN_WIDTHS))}, MSE over a batch of "
         f"{NN_BATCH}, one SGD step"
@@ -968,7 +1023,7 @@ def array_step(sizes: Sizes) -> str:
         f"Same work check (outside timing): the numpy backend's gradients vs the eager engine's, "
         f"max |diff| = {diff:.3g} (largest gradient {scale:.3g}).{torch_note}"
     )
-    return "\n\n".join([title, check_line, times_table, ratio_table])
+    return "\n\n".join([title, check_line, times_table, ratio_table, size_table])
 
 
 DIGITS_WIDTHS = [32, 10]
