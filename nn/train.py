@@ -164,6 +164,14 @@ def fit(
 
     if backend not in ("python", "numpy"):
         raise ValueError(f"fit: backend must be 'python' or 'numpy', got {backend!r}")
+    if backend == "numpy":
+        try:
+            import numpy  # noqa: F401
+        except ImportError as e:
+            raise ImportError(
+                "fit(..., backend='numpy') needs numpy: pip install 'deltagrad[fast]', or leave "
+                "backend='python'"
+            ) from e
     step = _traced_step(model, predict, loss, row, backend) if trace else None
     if step is not None:
         try:  # every example flattened once, for every epoch
@@ -353,6 +361,8 @@ class _Arrays:
         rules = ("update", "state", "begin_step")
         if not flats or not all(callable(getattr(optimizer, r, None)) for r in rules):
             return None
+        if _overrides_step(optimizer):  # its own step() must run: on the Values, each step
+            return None
         mine = getattr(optimizer, "params", None)
         if not isinstance(mine, list) or len(mine) != len(step.params):
             return None
@@ -406,6 +416,17 @@ class _Arrays:
         else:
             self.data, *self.state = opt.update(self.data, grad, *self.state)
         return cost
+
+
+def _overrides_step(optimizer: Any) -> bool:
+    """Whether the optimizer's class replaces the step() of the nn.optim class whose update()
+    it uses (a subclass that clips gradients, say): the arrays would skip what it adds."""
+    cls = type(optimizer)
+    owner = next((c for c in cls.__mro__ if "update" in c.__dict__), None)
+    step_owner = next((c for c in cls.__mro__ if "step" in c.__dict__), None)
+    if owner is None or step_owner is None:
+        return True
+    return step_owner is not owner and issubclass(step_owner, owner)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, linear, trace
+from autograd import TraceError, Value, linear, trace
 from nn import MLP, notation
 from nn.data import moons
 from nn.losses import batch_loss, mse
@@ -225,6 +225,9 @@ def test_a_branch_that_differs_between_examples_runs_their_paths() -> None:
     losses = step.batch([(1.0,), (-2.0,), (3.0,)])
     assert losses == [0.5, 2.0, 1.5]
     assert p.grad == 1.0 + 4.0 + 3.0
+    # the batch ran as the Python program: asking for its array program says why there is none
+    with pytest.raises(TraceError, match="took a branch"):
+        step.vector_source  # noqa: B018
 
 
 def test_bad_backends_and_numpy_missing_are_said_plainly() -> None:
@@ -240,6 +243,13 @@ def test_bad_backends_and_numpy_missing_are_said_plainly() -> None:
         "    autograd.trace(lambda x: x, [], backend='numpy')\n"
         "except ImportError as e:\n"
         "    print(e)\n"
+        "from nn import MLP, optim, losses\n"
+        "m = MLP(1, [1], seed=0)\n"
+        "try:\n"
+        "    nn.train.fit(m, [[0.0]], [0.0], losses.mse, optim.SGD(m.parameters(), 0.1), 1,\n"
+        "                 backend='numpy', progress=False)\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -250,7 +260,29 @@ def test_bad_backends_and_numpy_missing_are_said_plainly() -> None:
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
-    assert "pip install 'deltagrad[fast]'" in done.stdout
+    said = done.stdout.splitlines()
+    assert said[0].startswith("trace(..., backend='numpy') needs numpy"), said
+    assert said[1].startswith("fit(..., backend='numpy') needs numpy"), said  # fit's own words
+    assert all("pip install 'deltagrad[fast]'" in line for line in said)
+
+
+def test_an_optimizer_whose_step_adds_to_the_rule_is_not_bypassed() -> None:
+    # a subclass that clips the gradients in step(): the arrays, which apply update() alone,
+    # would skip the clipping; fit runs its step() on the Values instead
+    class Clipped(SGD):
+        def step(self) -> None:
+            for p in self.params:
+                p.grad = max(-0.01, min(0.01, p.grad))
+            super().step()
+
+    xs, ys = moons(32, seed=1)
+    runs = []
+    for backend in ("python", "numpy"):
+        model = MLP(2, [5, 1], activation="tanh", output_activation="linear", seed=3)
+        fit(model, xs, ys, mse, Clipped(model.parameters(), lr=0.5), 3, 8, backend=backend,
+            progress=False)  # fmt: skip
+        runs.append([p.data for p in model.parameters()])
+    assert max(abs(a - b) for a, b in zip(*runs, strict=True)) < 1e-12
 
 
 def run_fit(backend: str, optimizer: str, **options: Any) -> tuple[list[float], MLP, Any]:

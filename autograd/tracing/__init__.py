@@ -138,8 +138,14 @@ class Trace:
         """The numpy backend's program of the latest call (backend='numpy' only)."""
         entry = self._latest_entry
         if entry is None or entry.vector is None:
+            if self.backend != "numpy" or entry is None:
+                raise TraceError(
+                    "trace: no numpy program; trace with backend='numpy' and call the step once"
+                )
             raise TraceError(
-                "trace: no numpy program; trace with backend='numpy' and call the step once"
+                "trace: the latest call's path has no numpy program: its examples took a branch "
+                "(autograd.branch) that differs between them, or an op the numpy backend does "
+                "not batch, so it ran as the Python program; step.source shows that program"
             )
         return entry.vector.source
 
