@@ -73,6 +73,7 @@ __all__ = [
     "Row",
     "call_learner",
     "check_backprop",
+    "check_settings",
     "learner_frame",
     "mistake_title",
     "plan_check",
@@ -2170,20 +2171,39 @@ def plan_check(
     reduction: str = "mean",
 ) -> Plan:
     """The networks and the graph's numbers for a check (arguments as for check_backprop)."""
+    widths, hidden, output, cost = check_settings(
+        sizes, activation, output_activation, cost, batch, reduction
+    )
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials must be a positive int, got {trials!r}")
+    # resolved now: the report keeps the names it was made with, whatever use() does later
+    resolved = notations.get(notation)
+    rng = random.Random(seed)
+    m = batch or 1
+    runs = [_make_trial(rng, widths, hidden, output, cost, m, reduction) for _ in range(trials)]
+    return Plan(widths, hidden, output, cost, trials, batch, resolved, runs, reduction)
+
+
+def check_settings(
+    sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    cost: str = "quadratic",
+    batch: int | None = None,
+    reduction: str = "mean",
+) -> tuple[list[int], str, str, str]:
+    """The settings of a check, checked without building anything: (the widths, the hidden
+    and output activations, the cost); ValueError or TypeError says what cannot be graded."""
     widths = _check_sizes(sizes)
     hidden = check_activation(activation, output=False)
     output = check_activation(output_activation, output=True)
     cost = _cost_name(cost)
-    # resolved now: the report keeps the names it was made with, whatever use() does later
-    resolved = notations.get(notation)
     costs.check_pair(cost, output)  # a pair that does not fit, refused with what fits
     if output == "softmax" and widths[-1] < 2:
         raise ValueError(
             "a softmax over one output is always 1, so every gradient would be 0 and any "
             "answer would pass; give the output layer at least 2 neurons"
         )
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"trials must be a positive int, got {trials!r}")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise ValueError(f"batch must be None (one example) or a positive int, got {batch!r}")
     if reduction not in REDUCTIONS:
@@ -2192,10 +2212,7 @@ def plan_check(
             f"default) or 'sum' (their sum, as some courses define it), got {reduction!r}"
         )
     assert output in ACTIVATIONS
-    rng = random.Random(seed)
-    m = batch or 1
-    runs = [_make_trial(rng, widths, hidden, output, cost, m, reduction) for _ in range(trials)]
-    return Plan(widths, hidden, output, cost, trials, batch, resolved, runs, reduction)
+    return widths, hidden, output, cost
 
 
 def check_backprop(

@@ -431,6 +431,33 @@ def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tu
     return "exit", f"it ended its own process {when} (exit status {code}, as os._exit does)"
 
 
+def _gradable(
+    read: set[str],
+    given: dict[str, Any],
+    constants: dict[str, Any],
+    reduction: str,
+) -> bool:
+    """Whether a check can be planned with these of the file's constants (the rest given on
+    the command line, or the defaults): which constant a refused setting is to blame on."""
+    settings: dict[str, Any] = {}
+    try:
+        for key, (constant, default) in SETTINGS.items():
+            if given[key] is not None:
+                settings[key] = given[key]
+            elif constant in read and constant in constants:
+                value = constants[constant]
+                settings[key] = constant_setting(
+                    constant, value if isinstance(value, str) else _returned(value)
+                )
+            else:
+                settings[key] = default
+        net = settings.pop("net")
+        grading.check_settings(net, reduction=reduction, **settings)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def grade_file(
     path: str,
     function: str = "backprop",
@@ -537,10 +564,13 @@ def _converse(
     except (TypeError, ValueError) as e:
         if not from_file:
             raise SettingError(str(e)) from None
+        blamed = [c for c in from_file if not _gradable({c}, given, constants, reduction)]
+        blamed = blamed or from_file  # the constants that cannot be graded on their own
+        these = "this setting cannot" if len(blamed) == 1 else "these settings cannot"
         return Graded(
             path,
             "ungradeable",
-            reason=f"it sets {', '.join(from_file)}, and these settings cannot be graded: {e}",
+            reason=f"it sets {', '.join(blamed)}, and {these} be graded: {e}",
             cause="settings",
         )
     inputs = plan.inputs()

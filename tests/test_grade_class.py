@@ -240,7 +240,8 @@ def test_the_reduction_option_reaches_the_check(capsys: pytest.CaptureFixture[st
     ("argv", "needle"),
     [
         (["--jobs", "0"], "argument --jobs: expected a positive integer"),
-        (["--timeout", "-1"], "argument --timeout: expected a positive number of seconds"),
+        (["--timeout", "-1"], "argument --timeout: expected a number of seconds above 0"),
+        (["--timeout", "1e9"], "above 0 and below 1,000,000, got '1e9'"),
         (["--memory", "lots"], "argument --memory: expected a size such as 1G"),
         (["--memory", "1M"], "argument --memory: expected at least 64M"),
         (["--reduction", "max"], "argument --reduction: invalid choice: 'max'"),

@@ -21,9 +21,8 @@ from viz.cli import main
 
 REPO = Path(__file__).parent.parent
 TEMPLATE = (REPO / "docs" / "exercises" / "sigmoid_quadratic.py").read_text(encoding="utf-8")
-SOLUTION = (REPO / "tests" / "exercise_solutions" / "sigmoid_quadratic.py").read_text(
-    encoding="utf-8"
-)
+SOLUTION_PATH = REPO / "tests" / "exercise_solutions" / "sigmoid_quadratic.py"
+SOLUTION = SOLUTION_PATH.read_text(encoding="utf-8")
 TIMEOUT = 3  # seconds: the limit these tests give the child
 
 # every hostile file first notes its pid, so the test can check that no process is left behind
@@ -312,7 +311,9 @@ def test_a_network_over_the_cap_is_refused_before_anything_is_built(
     learner.write_text("NET = [100, 100, 2]\n" + SOLUTION.replace("NET = [2, 3, 1]", ""))
     code = main(["grade", str(learner)])
     out, _ = capsys.readouterr()
-    assert code == 2 and "it sets NET" in out and "10,200 weights, more than the 10,000" in out
+    assert code == 2 and "10,200 weights, more than the 10,000" in out
+    # only the constant to blame is named, not every one the file sets
+    assert "it sets NET, and this setting cannot be graded" in out, out
     code = main(["grade", str(learner), "--net", "200,60,1"])
     _, err = capsys.readouterr()
     assert code == 2 and "12,060 weights" in err and err.startswith("deltagrad: error:")
@@ -486,3 +487,18 @@ def test_a_submission_can_neither_kill_the_grader_nor_write_into_its_output(
     assert "could not write: PermissionError" in single.stdout
     assert "forged" not in single.stdout.split("What it printed")[0]
     assert gone(pids_of(pids))
+
+
+def test_a_file_without_backprop_could_not_be_graded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner = tmp_path / "empty.py"
+    learner.write_text("x = 1\n", encoding="utf-8")
+    code = main(["grade", str(learner)])
+    out, err = capsys.readouterr()
+    assert code == 2 and err == ""
+    assert out.startswith(f"backprop could not be graded: {learner}: it defines no function")
+    # a --function the file lacks is the command's own usage error
+    code = main(["grade", str(SOLUTION_PATH), "--function", "nope"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.startswith("deltagrad: error:")

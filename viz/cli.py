@@ -814,7 +814,9 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not 0 < value < 1e6:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds above 0 and below 1,000,000, got {text!r}"
+        )
     return value
 
 
@@ -984,10 +986,13 @@ def run_grade(args: argparse.Namespace) -> int:
         _write_json(args.gradescope, classroom.gradescope(results, args.notation))
     if single:
         (g,) = results
-        if g.cause == "function" or (
+        # a usage error where the command's own options are to blame (--function NAME, --net …);
+        # a file without the default backprop, or with constants that cannot be graded, is a
+        # file that cannot be graded
+        if (g.cause == "function" and args.function != "backprop") or (
             g.cause == "settings" and any(v is not None for v in given.values())
         ):
-            raise UsageError(f"{g.file}: {g.reason}")  # the command's own options or --function
+            raise UsageError(f"{g.file}: {g.reason}")
         if g.report is not None:
             print(g.report)
         else:
