@@ -32,7 +32,8 @@ CAUSES = {
 
 def submissions(paths: Sequence[str]) -> list[str]:
     """The files to grade: each file given, and the .py files directly in each folder given,
-    sorted by name; ValueError for a path that is neither, or a folder with no .py file."""
+    sorted by name, each file once; ValueError for a path that is neither, or a folder with no
+    .py file."""
     found: list[str] = []
     for path in paths:
         if os.path.isdir(path):
@@ -48,7 +49,10 @@ def submissions(paths: Sequence[str]) -> list[str]:
             found.append(path)
         else:
             raise ValueError(f"no such file: {path!r}")
-    return found
+    unique: dict[str, str] = {}  # a file given twice (or in a folder given too) is graded once
+    for path in found:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
 
 
 def _title(g: Graded, notation: NotationLike) -> str:

@@ -246,6 +246,9 @@ def test_the_reduction_option_reaches_the_check(capsys: pytest.CaptureFixture[st
         (["--memory", "1M"], "argument --memory: expected at least 64M"),
         (["--reduction", "max"], "argument --reduction: invalid choice: 'max'"),
         (["missing.py"], "no such file: 'missing.py'"),
+        # the record files' folder is checked before anything is graded
+        (["--json", "/no/such/folder/g.json"], "cannot write '/no/such/folder/g.json'"),
+        (["--gradescope", "/no/such/folder/r.json"], "'/no/such/folder' is not a writable folder"),
     ],
 )
 def test_class_options_are_checked_as_usage_errors(
@@ -294,3 +297,15 @@ def test_the_pages_class_example_is_what_the_command_prints(
     first = carol["first_wrong"]
     assert f'"expected": {first["expected"]!r},' in page
     assert f'"received": {first["received"]!r}}}' in page
+
+
+def test_a_file_given_twice_is_graded_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    solution = folder / "a.py"
+    solution.write_text((SOLUTIONS / "sigmoid_quadratic.py").read_text(encoding="utf-8"))
+    code = main(["grade", str(folder), str(solution), str(solution), "--trials", "2"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and out.count(": OK") == 1 and "1 submission(s): 1 OK" in out, out

@@ -946,6 +946,12 @@ def run_grade(args: argparse.Namespace) -> int:
         files = classroom.submissions(args.file)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    for out in (args.json, args.gradescope):  # before grading a class, not after
+        folder = os.path.dirname(os.path.abspath(out)) if out else ""
+        if out and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+            raise UsageError(
+                f"cannot write {out!r}: its folder {folder!r} is not a writable folder"
+            )
     single = len(args.file) == 1 and not os.path.isdir(args.file[0])
 
     def one(path: str) -> Graded:
