@@ -102,6 +102,7 @@ _TITLES: dict[str, str] = {
     "class_index_as_number": "the class index used as a number",
     "not_filled_in": "still the template's placeholder",
     "shape": "a shape that does not match",
+    "not_numbers": "a returned value that is not numbers",
     "zero": "0 on every trial, up to rounding",
     "exception": "the function raised an exception",
     "nothing_fits": "no known mistake fits",
@@ -695,27 +696,34 @@ def _a(kind: str) -> str:
 def _plain(obj: Any, where: str, depth: int = 0) -> Any:
     """Nested lists of floats from lists, tuples or arrays (anything with .tolist())."""
     if depth > MAX_DEPTH:
-        raise _Problem(f"{where} is nested more than {MAX_DEPTH} deep (a list inside itself?)")
+        raise _Problem(
+            f"{where} is nested more than {MAX_DEPTH} deep (a list inside itself?)", "not_numbers"
+        )
     tolist = getattr(obj, "tolist", None)
     if callable(tolist) and not isinstance(obj, list | tuple):
         try:
             obj = tolist()
         except Exception as e:
             raise _Problem(
-                f"{where} is {_a(type(obj).__name__)} whose tolist() raised {type(e).__name__}"
+                f"{where} is {_a(type(obj).__name__)} whose tolist() raised {type(e).__name__}",
+                "not_numbers",
             ) from None
     if isinstance(obj, bool):
-        raise _Problem(f"{where} is the bool {obj!r}; expected numbers")
+        raise _Problem(f"{where} is the bool {obj!r}; expected numbers", "not_numbers")
     if isinstance(obj, numbers.Real):
         try:
             return float(obj)
         except OverflowError:
-            raise _Problem(f"{where} is an int too large for a float; expected numbers") from None
+            raise _Problem(
+                f"{where} is an int too large for a float; expected numbers", "not_numbers"
+            ) from None
     if isinstance(obj, list | tuple):
         return [_plain(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(obj)]
     if obj is None:
-        raise _Problem(f"{where} is None; did the function forget to fill it in or return it?")
-    raise _Problem(f"{where} is {_a(_kind(obj))}; expected numbers, lists or arrays")
+        raise _Problem(
+            f"{where} is None; did the function forget to fill it in or return it?", "not_numbers"
+        )
+    raise _Problem(f"{where} is {_a(_kind(obj))}; expected numbers, lists or arrays", "not_numbers")
 
 
 def _shape(obj: Any) -> tuple[int, ...] | None:
@@ -2387,7 +2395,9 @@ def _shapes_hint(
         return text
     w_up, d_up = S("w", "l+1"), S("delta", "l+1")
     return text + (
-        f" In BP2 this often means {w_up} was not transposed: ({w_up})ᵀ {d_up} has one entry per "
-        "neuron of layer l"
-        + (f" (with one row per example it is {d_up} @ {w_up})." if batch else ".")
+        f" In BP2, check both factors of ({w_up})ᵀ {d_up}: it has one entry per neuron of layer "
+        f"l"
+        + (f" (with one row per example it is {d_up} @ {w_up})" if batch else "")
+        + f", so {w_up} must be transposed and {d_up} must have the shape above (not one "
+        "number, not transposed)."
     )

@@ -338,7 +338,8 @@ def test_what_the_function_raised_and_where_reach_the_grader(
     out, _ = capsys.readouterr()
     assert code == 1 and "the function raised ValueError: matmul" in out
     assert "at bp2.py, line 65: `deltas[i] = (deltas[i + 1] @ W[i + 1].T)" in out
-    assert "In BP2 this often means w^{l+1} was not transposed" in out
+    assert "In BP2, check both factors of (w^{l+1})ᵀ δ^{l+1}" in out
+    assert "so w^{l+1} must be transposed and δ^{l+1} must have the shape above" in out
 
 
 def test_check_backprop_in_process_reads_unreadable_returns_as_wrong_answers() -> None:
@@ -356,7 +357,7 @@ def test_check_backprop_in_process_reads_unreadable_returns_as_wrong_answers() -
     ]
     for fn, said in cases:
         report = grading.check_backprop(fn, [2, 3, 1], trials=1)
-        assert not report.ok and report.mistake == "shape"
+        assert not report.ok and report.mistake == "not_numbers"  # not "shape"
         assert report.diagnosis is not None and said in report.diagnosis.message
 
 
