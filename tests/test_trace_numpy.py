@@ -198,6 +198,31 @@ def test_a_hand_built_layer_is_grouped_too() -> None:
     close(traced, [p.grad for p in params])
 
 
+@pytest.mark.parametrize("bias", [0.0, 0.25])
+def test_a_hand_built_layer_without_bias_parameters_is_grouped(bias: float) -> None:
+    # linear(w, x, <a number>): the bias is a constant vector in the program, with no gradient
+    w = [[Value(0.2 * (j + 1) - 0.1 * k, f"w{j}{k}") for k in range(2)] for j in range(3)]
+    v = [Value(0.3 - 0.2 * j, f"v{j}") for j in range(3)]
+    params = [p for row in w for p in row] + v
+
+    def fn(x: list[Value]) -> Value:
+        hidden = [linear(w[j], x, bias).tanh() for j in range(3)]
+        return linear(v, hidden, bias) ** 2
+
+    step = trace(fn, params, backend="numpy")
+    xs = [[0.3, -0.2], [-0.5, 0.4], [0.9, 0.1]]
+    step.batch([(x,) for x in xs])
+    source = step.vector_source
+    assert source.count(" @ ") >= 3, source  # both layers matrix products, forward and back
+    assert "_tanh(Z0)" in source and "_grad[b_" not in source
+    traced = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    for x in xs:
+        fn([Value(c) for c in x]).backward()
+    close(traced, [p.grad for p in params])
+
+
 def test_fit_with_the_numpy_backend_follows_the_python_one() -> None:
     xs, ys = moons(64)
     runs = []

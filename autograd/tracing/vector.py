@@ -78,7 +78,8 @@ class _Linear:
     xs: tuple[Atom, ...]
     members: list[Equation] = field(default_factory=list)
     weights: list[list[int]] = field(default_factory=list)  # param indices, one row per member
-    biases: list[int] = field(default_factory=list)
+    biases: list[Any] = field(default_factory=list)  # param indices, or the constants
+    constant_bias: bool = False  # a bias that is a number, not a parameter (linear(w, x, 0.0))
     name: str = ""
     # names in the program: the weight matrix, the bias, their index arrays, the input matrix
     w: str = ""
@@ -320,26 +321,32 @@ class _Writer:
                 n = (len(eq.inputs) - 1) // 2
                 ws, xs, b = eq.inputs[:n], eq.inputs[n : 2 * n], eq.inputs[-1]
                 params = [self.param_of.get(id(w)) for w in (*ws, b)]
-                if n == 0 or None in params or not _linear_row_is_a_product(row, n):
+                bias = params[n]
+                constant = bias is None and not isinstance(b, Var)  # linear(w, x, 0.0)
+                if (
+                    n == 0
+                    or None in params[:n]
+                    or (bias is None and not constant)
+                    or not _linear_row_is_a_product(row, n)
+                ):
                     continue
-                key = tuple(id(x) if isinstance(x, Var) else ("c", x) for x in xs)
+                key = (*(id(x) if isinstance(x, Var) else ("c", x) for x in xs), constant)
                 group = linear.get(key)
                 if group is None:
-                    group = linear[key] = _Linear(tuple(xs))
+                    group = linear[key] = _Linear(tuple(xs), constant_bias=constant)
                     self.groups.append(group)
                 self.member[id(out)] = (group, len(group.members))
                 group.members.append(eq)
                 group.weights.append([p for p in params[:n] if p is not None])
-                bias = params[n]
-                group.biases.append(-1 if bias is None else bias)
+                group.biases.append(float(b) if constant else bias)  # type: ignore[arg-type]
                 continue
             self.map_member(eq, maps)
         # a linear group's nodes in the order of their parameters (as a model lists them, its
         # them), and an op over groups in the order of their columns
         for g in self.groups:
             if isinstance(g, _Linear):
-                biases = g.biases
-                order = sorted(range(len(g.members)), key=lambda m: biases[m])
+                lead = [w[0] for w in g.weights] if g.constant_bias else list(g.biases)
+                order = sorted(range(len(g.members)), key=lambda m: lead[m])
                 g.members = [g.members[m] for m in order]
                 g.weights = [g.weights[m] for m in order]
                 g.biases = [g.biases[m] for m in order]
@@ -531,13 +538,16 @@ class _Writer:
             # where the parameters are in _data and _grad: a slice where they run on (a view,
             # the weights reshaped to their matrix), else an array of their indices
             w_run = _run([i for row in g.weights for i in row])
-            b_run = _run(g.biases)
+            b_run = None if g.constant_bias else _run(g.biases)
             self.namespace[g.w_index] = (
                 w_run if w_run is not None else self.np.array(g.weights, dtype=self.np.intp)
             )
-            self.namespace[g.b_index] = (
-                b_run if b_run is not None else self.np.array(g.biases, dtype=self.np.intp)
-            )
+            if g.constant_bias:  # numbers, not parameters: the bias vector itself
+                self.namespace[g.b_index] = self.np.array(g.biases, dtype=float)
+            else:
+                self.namespace[g.b_index] = (
+                    b_run if b_run is not None else self.np.array(g.biases, dtype=self.np.intp)
+                )
             if w_run is not None:
                 g.w_shape = f".reshape({len(g.weights)}, {len(g.weights[0])})"
             x = self.matrix(g.xs)
@@ -550,7 +560,7 @@ class _Writer:
                 g.x, lines = x, []
             return [
                 f"{g.w} = _data[{g.w_index}]{g.w_shape}",
-                f"{g.b} = _data[{g.b_index}]",
+                f"{g.b} = {g.b_index}" if g.constant_bias else f"{g.b} = _data[{g.b_index}]",
                 *lines,
                 f"{g.name} = {g.x} @ {g.w}.T + {g.b}",
             ]
@@ -717,7 +727,9 @@ class _Writer:
             # linear's row over the batch: ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1 give
             # gW = gZᵀ X, gb = Σ gZ (over the batch), gX = gZ W
             flat = [i for row in g.weights for i in row]
-            if len(set(flat)) == len(flat) and len(set(g.biases)) == len(g.biases):
+            if len(set(flat)) == len(flat) and (
+                g.constant_bias or len(set(g.biases)) == len(g.biases)
+            ):
                 said = self.said(g, "weights")
                 if g.w_shape:  # the weights' gradient is a view of _grad: added in place
                     view = self.make(f"g_{g.w}", "g_W")
@@ -725,12 +737,15 @@ class _Writer:
                     out.append(f"{view} += {gg}.T @ {g.x}" + said)
                 else:
                     out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}" + said)
-                out.append(f"_grad[{g.b_index}] += {gg}.sum(axis=0)" + self.said(g, "bias"))
+                if not g.constant_bias:
+                    bias = f"_grad[{g.b_index}] += {gg}.sum(axis=0)"
+                    out.append(bias + self.said(g, "bias"))
             else:  # a parameter used twice in the group: each use adds its part
                 grad_w = f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})"
                 out.append(grad_w + self.said(g, "weights"))
-                grad_b = f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))"
-                out.append(grad_b + self.said(g, "bias"))
+                if not g.constant_bias:
+                    grad_b = f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))"
+                    out.append(grad_b + self.said(g, "bias"))
             inner = [a for a in g.xs if isinstance(a, Var) and id(a) not in self.input_of]
             if not inner:
                 return
