@@ -329,7 +329,7 @@ def scripted(tokens: Row) -> bool:
 # The padding (pt) above and below a box's line: a line with scripts gets room for them, so
 # that a superscript (raised 0.38 em) never reaches the subscript of the line above (0.25 em)
 LINE_PAD = 1
-SCRIPT_PAD = 2
+SCRIPT_PAD = 3
 
 
 def box_label(rows: list[Row]) -> str:
