@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -431,26 +431,37 @@ def _ended(status: dict[str, Any], when: str, timeout: float, memory: int) -> tu
     return "exit", f"it ended its own process {when} (exit status {code}, as os._exit does)"
 
 
-def _gradable(
-    read: set[str],
+def _settings(
     given: dict[str, Any],
     constants: dict[str, Any],
-    reduction: str,
+    from_file: list[str],
+    read: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """The check's settings: each given on the command line, else the file's constant (of
+    those in read; None: any), else the default (SETTINGS). Each constant used is appended to
+    from_file; ValueError or TypeError for one that cannot be a setting."""
+    settings: dict[str, Any] = {}
+    for key, (constant, default) in SETTINGS.items():
+        if given[key] is not None:
+            settings[key] = given[key]
+        elif constant in constants and (read is None or constant in read):
+            value = constants[constant]
+            settings[key] = constant_setting(
+                constant, value if isinstance(value, str) else _returned(value)
+            )
+            from_file.append(constant)
+        else:
+            settings[key] = default
+    return settings
+
+
+def _gradable(
+    read: set[str], given: dict[str, Any], constants: dict[str, Any], reduction: str
 ) -> bool:
     """Whether a check can be planned with these of the file's constants (the rest given on
     the command line, or the defaults): which constant a refused setting is to blame on."""
-    settings: dict[str, Any] = {}
     try:
-        for key, (constant, default) in SETTINGS.items():
-            if given[key] is not None:
-                settings[key] = given[key]
-            elif constant in read and constant in constants:
-                value = constants[constant]
-                settings[key] = constant_setting(
-                    constant, value if isinstance(value, str) else _returned(value)
-                )
-            else:
-                settings[key] = default
+        settings = _settings(given, constants, [], read)
         net = settings.pop("net")
         grading.check_settings(net, reduction=reduction, **settings)
     except (TypeError, ValueError):
@@ -543,20 +554,9 @@ def _converse(
         )
     constants = first.get("constants")
     constants = constants if isinstance(constants, dict) else {}
-    settings: dict[str, Any] = {}
-    from_file = []
+    from_file: list[str] = []
     try:
-        for key, (constant, default) in SETTINGS.items():
-            if given[key] is not None:
-                settings[key] = given[key]
-            elif constant in constants:
-                value = constants[constant]
-                settings[key] = constant_setting(
-                    constant, value if isinstance(value, str) else _returned(value)
-                )
-                from_file.append(constant)
-            else:
-                settings[key] = default
+        settings = _settings(given, constants, from_file)
         net = settings.pop("net")
         plan = grading.plan_check(
             net, trials=trials, seed=seed, notation=notation, reduction=reduction, **settings

@@ -176,6 +176,17 @@ def test_the_notes_notation_can_be_named() -> None:
         backprop_notes(model, notation="no-such-course")
 
 
+def assert_eager_gradients(fn: Any, params: list[Value], xs: list[list[float]]) -> None:
+    """The gradients the traced batch left in params equal the eager engine's, example by
+    example, to rounding."""
+    traced = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    for x in xs:
+        fn([Value(c) for c in x]).backward()
+    close(traced, [p.grad for p in params])
+
+
 def test_a_hand_built_layer_is_grouped_too() -> None:
     # no nn: three linear nodes over one input vector, tanh over each, a sum of squares
     w = [[Value(0.1 * (j + 1) * (k - 1), f"w{j}{k}") for k in range(3)] for j in range(3)]
@@ -190,12 +201,7 @@ def test_a_hand_built_layer_is_grouped_too() -> None:
     xs = [[0.3, -0.2, 0.9], [-0.5, 0.4, 0.1]]
     step.batch([(x,) for x in xs])
     assert "@" in step.vector_source and "_tanh(Z0)" in step.vector_source
-    traced = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    for x in xs:
-        fn([Value(v) for v in x]).backward()
-    close(traced, [p.grad for p in params])
+    assert_eager_gradients(fn, params, xs)
 
 
 @pytest.mark.parametrize("bias", [0.0, 0.25])
@@ -215,12 +221,7 @@ def test_a_hand_built_layer_without_bias_parameters_is_grouped(bias: float) -> N
     source = step.vector_source
     assert source.count(" @ ") >= 3, source  # both layers matrix products, forward and back
     assert "_tanh(Z0)" in source and "_grad[b_" not in source
-    traced = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    for x in xs:
-        fn([Value(c) for c in x]).backward()
-    close(traced, [p.grad for p in params])
+    assert_eager_gradients(fn, params, xs)
 
 
 def test_fit_with_the_numpy_backend_follows_the_python_one() -> None:

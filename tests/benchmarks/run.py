@@ -752,10 +752,8 @@ def nn_trace(model: MLP) -> Trace:
     return step
 
 
-def eager_nn_step_time(sizes: Sizes) -> float:
-    """Best time of one eager SGD step of the benchmark's MLP over its batch."""
-    xs, ys = nn_batch()
-    model = nn_model()
+def eager_step_task(model: MLP, xs: Any, ys: Any) -> Task:
+    """A task timing one eager SGD step of model over the batch (xs, ys), as "step"."""
     opt = SGD(model.parameters(), lr=NN_LR)
 
     def eager() -> Timings:
@@ -765,6 +763,12 @@ def eager_nn_step_time(sizes: Sizes) -> float:
         opt.step()
         return {"step": clock() - t0}
 
+    return eager
+
+
+def eager_nn_step_time(sizes: Sizes) -> float:
+    """Best time of one eager SGD step of the benchmark's MLP over its batch."""
+    eager = eager_step_task(nn_model(), *nn_batch())
     return best(interleaved({"eager": eager}, sizes.nn_rounds)["eager"]["step"])
 
 
@@ -772,7 +776,6 @@ def trace_cost(rounds: int) -> tuple[float, float, int]:
     """Best time of one trace (record + generate + compile) and of one eager step; its lines."""
     xs, ys = nn_batch()
     model = nn_model()
-    opt = SGD(model.parameters(), lr=NN_LR)
 
     def one_trace() -> Timings:
         t0 = clock()
@@ -782,14 +785,7 @@ def trace_cost(rounds: int) -> tuple[float, float, int]:
         step.batch([(xs[0], ys[0])], [0.0])  # seed 0: records, compiles and runs one example
         return {"trace": clock() - t0}
 
-    def eager() -> Timings:
-        t0 = clock()
-        opt.zero_grad()
-        batch_loss(mse, [model(x) for x in xs], ys).backward()
-        opt.step()
-        return {"step": clock() - t0}
-
-    runs = interleaved({"trace": one_trace, "eager": eager}, rounds)
+    runs = interleaved({"trace": one_trace, "eager": eager_step_task(model, xs, ys)}, rounds)
     step = nn_trace(nn_model())
     _traced_batch(step, *step.prepare(list(zip(xs, ys, strict=True))))  # the same one program
     return best(runs["trace"]["trace"]), best(runs["eager"]["step"]), len(step.source.splitlines())
