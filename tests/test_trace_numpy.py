@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import TraceError, Value, linear, trace
+from autograd import Value, linear, trace
 from nn import MLP, notation
 from nn.data import moons
 from nn.losses import batch_loss, mse
@@ -67,10 +67,14 @@ def test_random_mlps_give_the_eager_gradients(scenario: tuple[str, str], data: A
         backend="numpy",
     )
     seeds = _batch_seeds(len(case.xs))
-    losses = step.batch(list(zip(case.xs, case.ys, strict=True)), seeds)
-    close([p.grad for p in model.parameters()], expected)
-    total = batch_loss(lambda v, _: v, [Value(x) for x in losses], [None] * len(losses)).data
-    assert math.isclose(total, c, rel_tol=1e-12, abs_tol=1e-300)
+    # twice: the first call records the examples' paths (a loss that branches on each label
+    # has several), the second runs every path's array program on its examples
+    for _ in range(2):
+        model.zero_grad()
+        losses = step.batch(list(zip(case.xs, case.ys, strict=True)), seeds)
+        close([p.grad for p in model.parameters()], expected)
+        total = batch_loss(lambda v, _: v, [Value(x) for x in losses], [None] * len(losses)).data
+        assert math.isclose(total, c, rel_tol=1e-12, abs_tol=1e-300)
 
 
 def test_the_program_is_the_vector_form_of_bp1_to_bp4() -> None:
@@ -237,9 +241,21 @@ def test_fit_with_the_numpy_backend_follows_the_python_one() -> None:
     assert h_np[-1] < h_np[0]
 
 
-def test_a_branch_that_differs_between_examples_runs_their_paths() -> None:
-    # relu's own rule branches inside the op (fine); a branch in the function on a value is a
-    # path per side: the array program runs the batch only when every example is on its path
+def python_program_off(step: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every recorded Python program of step fail if it runs: only arrays may."""
+
+    def boom(*_: Any) -> list[float]:
+        raise AssertionError("the batch ran as the Python program")
+
+    for entry in step._programs.values():
+        monkeypatch.setattr(entry.program, "function", boom)
+
+
+def test_a_branch_that_differs_between_examples_runs_each_path_as_arrays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a branch in the function on a value is a path per side; once both are recorded, a batch
+    # that mixes them runs as arrays, each path's program on the examples that take it
     from autograd import branch
 
     p = Value(0.5, "p")
@@ -248,12 +264,84 @@ def test_a_branch_that_differs_between_examples_runs_their_paths() -> None:
         return x * p if branch(x, ">", 0.0) else x * x * p
 
     step = trace(fn, [p], backend="numpy")
-    losses = step.batch([(1.0,), (-2.0,), (3.0,)])
-    assert losses == [0.5, 2.0, 1.5]
+    assert step.batch([(1.0,), (-2.0,), (3.0,)]) == [0.5, 2.0, 1.5]  # records both paths
     assert p.grad == 1.0 + 4.0 + 3.0
-    # the batch ran as the Python program: asking for its array program says why there is none
-    with pytest.raises(TraceError, match="took a branch"):
-        step.vector_source  # noqa: B018
+    p.grad = 0.0
+    python_program_off(step, monkeypatch)
+    losses = step.batch([(2.0,), (-1.0,), (-3.0,), (0.5,), (-0.5,)])
+    assert losses == [1.0, 0.5, 4.5, 0.25, 0.125]  # x p or x² p, by hand, in the batch's order
+    assert p.grad == 2.0 + 1.0 + 9.0 + 0.5 + 0.25
+    source = step.vector_source
+    assert "# path 1 of 2" in source and "# path 2 of 2" in source and "def _fits" in source
+    # a batch on one side only runs its one path
+    p.grad = 0.0
+    assert step.batch([(-1.0,), (-2.0,)]) == [0.5, 2.0] and p.grad == 5.0
+
+
+def test_an_example_on_a_path_not_recorded_yet_is_recorded() -> None:
+    from autograd import branch
+
+    p = Value(2.0, "p")
+
+    def fn(x: Value) -> Value:
+        if branch(x, ">", 1.0):
+            return x * p
+        if branch(x, ">", -1.0):
+            return x * x * p
+        return p * 3.0
+
+    step = trace(fn, [p], backend="numpy")
+    step.batch([(2.0,), (0.5,)])  # two paths recorded
+    p.grad = 0.0
+    # the third path is met in a batch with the other two: recorded, and every number right
+    assert step.batch([(3.0,), (-4.0,), (0.0,)]) == [6.0, 6.0, 0.0]
+    assert p.grad == 3.0 + 3.0 + 0.0
+    assert "# path 3 of 3" in step.vector_source
+    p.grad = 0.0
+    assert step.batch([(-5.0,), (2.0,), (0.5,)]) == [6.0, 4.0, 0.5]
+    assert p.grad == 3.0 + 2.0 + 0.25
+
+
+@pytest.mark.parametrize(
+    ("cost", "output"),
+    [
+        ("binary_cross_entropy", "sigmoid"),
+        ("binary_cross_entropy_with_logits", "linear"),
+        ("hinge", "linear"),
+    ],
+)
+def test_losses_that_branch_per_example_train_in_arrays(
+    cost: str, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # labels of both classes in every batch: each example's loss takes the branch of its label
+    # (or of its logit's sign); fit runs every step in arrays once the paths are recorded
+    from nn import losses
+    from nn.train import _Arrays
+
+    xs, ys = moons(64)
+    if cost == "hinge":
+        ys = [2.0 * y - 1.0 for y in ys]
+
+    def train(backend: str) -> tuple[list[float], list[float]]:
+        model = MLP(2, [8, 8, 1], activation="tanh", output_activation=output, seed=0)
+        opt = SGD(model.parameters(), lr=0.1)
+        history = fit(model, xs, ys, getattr(losses, cost), opt, 6, 16, backend=backend)
+        return history, [p.data for p in model.parameters()]
+
+    h_py, p_py = train("python")
+    arrays: list[bool] = []  # whether each step of the numpy run ran in arrays
+    batch = _Arrays.batch
+
+    def counted(self: Any, rows: list[int]) -> float | None:
+        done = batch(self, rows)
+        arrays.append(done is not None)
+        return done
+
+    monkeypatch.setattr(_Arrays, "batch", counted)
+    h_np, p_np = train("numpy")
+    close(h_np, h_py)
+    close(p_np, p_py)
+    assert len(arrays) == 24 and all(arrays[4:]), arrays  # arrays from the second epoch on
 
 
 def test_bad_backends_and_numpy_missing_are_said_plainly() -> None:

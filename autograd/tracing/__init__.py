@@ -138,14 +138,8 @@ class Trace:
         """The numpy backend's program of the latest call (backend='numpy' only)."""
         entry = self._latest_entry
         if entry is None or entry.vector is None:
-            if self.backend != "numpy" or entry is None:
-                raise TraceError(
-                    "trace: no numpy program; trace with backend='numpy' and call the step once"
-                )
             raise TraceError(
-                "trace: the latest call's path has no numpy program: its examples took a branch "
-                "(autograd.branch) that differs between them, or an op the numpy backend does "
-                "not batch, so it ran as the Python program; step.source shows that program"
+                "trace: no numpy program; trace with backend='numpy' and call the step once"
             )
         return entry.vector.source
 
@@ -225,7 +219,7 @@ class Trace:
 
     def vector(self, shape: Shape, row: tuple[Any, ...]) -> VectorProgram | None:
         """The numpy program for rows of this shape (traced at row, (seed, *floats), if none
-        is yet), or None: backend='python', or several recorded paths (a branch)."""
+        is yet), or None with backend='python'."""
         return self._entry(shape, row).vector
 
     def _names(self, shape: Shape) -> list[str]:
@@ -246,8 +240,12 @@ class Trace:
         ]
         program = emit(paths, inputs, self._arg_names)
         vector = None
-        if self.backend == "numpy" and len(paths) == 1:
-            vector = emit_vector(paths[0], inputs, self._arg_names)
+        if self.backend == "numpy":  # one array program per path; each but the last picks
+            last = len(paths) - 1  # its examples out of a batch (the last takes the rest)
+            args = self._arg_names
+            vector = VectorProgram(
+                [emit_vector(p, inputs, args, fits=k < last) for k, p in enumerate(paths)]
+            )
         entry = _Entry(records, program, vector)
         self._programs.pop(shape, None)
         if len(self._programs) >= CACHE_SIZE:

@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ops as _ops
+from ..ops import DomainError
 from ..symbolic import Expr, row_template
 from .lower import Atom, Equation, Path, Var
 from .python import detach
 
-__all__ = ["VectorProgram", "emit_vector"]
+__all__ = ["Miss", "PathProgram", "VectorProgram", "emit_vector"]
 
 
 def _run(indices: Sequence[int]) -> slice | None:
@@ -57,18 +58,19 @@ class Miss(Exception):
 
 
 @dataclass
-class VectorProgram:
-    """A compiled array program: its source, the function on Values and the array step.
+class PathProgram:
+    """The compiled array program of one path: its source, its step, and (where a trace has
+    several paths) fits, the mask of a batch's examples that take this one.
 
-    function(rows, params) runs rows (seed, *inputs) and adds the gradients into the params'
-    .grad, as the Python program does; step(R, data, grad) is the same on arrays (R one row
-    per example, data and grad indexed as the trace's params), for a loop that keeps the
-    parameters in arrays (fit's numpy backend).
+    step(R, data, grad): R one row per example (its seed, then its inputs), data and grad
+    every parameter's value and gradient by its index in the trace; raises Miss if an example
+    fails one of the path's checks. index: the parameters the path reads.
     """
 
     source: str
-    function: Callable[[Sequence[tuple[Any, ...]], list[Any]], list[float]]
     step: Callable[[Any, Any, Any], Any]
+    fits: Callable[[Any, Any], Any] | None
+    index: list[int]
 
 
 @dataclass(eq=False)
@@ -221,7 +223,7 @@ class _Writer:
         self.scalars: set[int] = set()  # parameters used one by one (not in a group)
         self.arrays: set[int] = set()  # single nodes computed as arrays over the batch
         self.written: dict[int, int] = {}  # a group -> the backward line that last added to it
-        self.lines: list[str] = []
+        self.guards: dict[int, str] = {}  # a guard's line in the forward pass -> its test's mask
 
     # ------------------------------------------------------------------ names
     def make(self, wanted: str, fallback: str) -> str:
@@ -512,12 +514,14 @@ class _Writer:
                 tests = {(test, c, outcome) for test, c, outcome in eq.params["tests"]}
                 if tests == {(">", -math.inf, True), ("<", math.inf, True)}:
                     # −inf < x < inf on every example: isfinite, a quarter of the two tests' time
+                    self.guards[len(out)] = f"_np.isfinite({x})"
                     out.append(f"if not _np.isfinite({x}).all(): raise _Miss")
                     continue
                 checks = []
                 for test, c, outcome in eq.params["tests"]:
                     said = f"({x} {test} {_literal(c)})"
                     checks.append(said if outcome else f"~{said}")
+                self.guards[len(out)] = " & ".join(checks)
                 out.append(f"if not _np.all({' & '.join(checks)}): raise _Miss")
             elif eq.primitive == "max":  # max_data: each example's own max, row by row
                 name = self.name[id(eq.outputs[0])] = self.make("m", "m")
@@ -800,10 +804,13 @@ class _Writer:
         return None
 
 
-def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> VectorProgram:
+def emit_vector(
+    path: Path, inputs: Sequence[Var], args: Sequence[str], fits: bool = False
+) -> PathProgram:
     """The compiled array program of one lowered path (inputs: one variable per input number).
 
-    args are the traced function's argument names, shown in a comment.
+    args are the traced function's argument names, shown in a comment. fits: also write
+    _fits, which of a batch's examples take this path (for a trace with several paths).
     """
     import numpy as np
 
@@ -811,16 +818,15 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
     w.find_groups()
     forward = w.forward()
     backward = w.backward()
-    index = sorted({i for i, _, _ in path.params})
-    w.namespace["_INDEX"] = index
+    said = f"    # _R: one row per example, its seed, then its inputs ({', '.join(args) or '-'});"
+    head = ["    _X = _R[:, 1:]", "    _zero = _np.zeros(len(_R))"]
     body = [
         "def _step(_R, _data, _grad):",
         '    """The traced step over a batch of examples: the losses; gradients added to _grad."""',
-        f"    # _R: one row per example, its seed, then its inputs ({', '.join(args) or '-'});",
+        said,
         "    # _data, _grad: every parameter's value and gradient, by its index in the trace",
         "    _seed = _R[:, 0]",
-        "    _X = _R[:, 1:]",
-        "    _zero = _np.zeros(len(_R))",
+        *head,
         "    with _np.errstate(over='raise', divide='raise', invalid='raise', under='ignore'):",
         "        # forward pass, the batch at once",
         *("        " + line for line in forward),
@@ -829,18 +835,110 @@ def emit_vector(path: Path, inputs: Sequence[Var], args: Sequence[str]) -> Vecto
         "    if not _np.isfinite(_loss).all():",
         "        raise FloatingPointError('a loss is not finite')",
         "    return _loss",
-        "",
-        "",
-        "def _program(_rows, _P):",
-        '    """_step on Values: their data in, their gradients added into .grad."""',
-        "    _data = _np.fromiter((p.data for p in _P), float, len(_P))",
-        "    _grad = _np.zeros(len(_P))",
-        "    _loss = _step(_np.asarray(_rows, dtype=float), _data, _grad)",
-        "    for _i in _INDEX:",
-        "        _P[_i].grad += float(_grad[_i])",
-        "    return _loss.tolist()",
     ]
+    names = ["_step"]
+    if fits and w.guards:
+        # the forward pass up to its last check, each check a mask of the examples it holds
+        # for; on examples of other paths a number may overflow or be NaN, which fails a check
+        last = max(w.guards)
+        tested = [
+            f"_ok &= {w.guards[k]}" if k in w.guards else line
+            for k, line in enumerate(forward[: last + 1])
+        ]
+        body = [
+            "def _fits(_R, _data):",
+            '    """Which examples of the batch take this path: a mask, True where every check '
+            'of its forward pass holds."""',
+            said,
+            "    # _data: every parameter's value, by its index in the trace",
+            *head,
+            "    _ok = _np.ones(len(_R), dtype=bool)",
+            "    with _np.errstate(all='ignore'):",
+            *("        " + line for line in tested),
+            "    return _ok",
+            "",
+            "",
+            *body,
+        ]
+        names = ["_fits", "_step"]
     source = "\n".join(body) + "\n"
     exec(compile(source, "<deltagrad numpy trace>", "exec"), w.namespace)
-    made = detach(w.namespace, ["_step", "_program"])
-    return VectorProgram(source, made["_program"], made["_step"])
+    made = detach(w.namespace, names)
+    index = sorted({i for i, _, _ in path.params})
+    return PathProgram(source, made["_step"], made.get("_fits"), index)
+
+
+class VectorProgram:
+    """The numpy program of one input shape: one array program per recorded path.
+
+    step(R, data, grad) runs a batch (R one row per example, its seed and then its inputs;
+    data and grad every parameter's value and gradient, by its index in the trace): the
+    losses, the gradients added into grad. With one path, its program runs the whole batch.
+    With several (a branch that goes one way for some examples and another way for others:
+    a label of 0 or 1 in binary cross-entropy), each path's _fits picks the examples that take
+    it, and its program runs them; the last path runs the rest, and its checks raise Miss if
+    an example takes none of them (a path not recorded yet: the caller runs the batch on the
+    Python program, which records it). function(rows, params) is the same on Values.
+    """
+
+    def __init__(self, paths: Sequence[PathProgram]) -> None:
+        import numpy as np
+
+        self.np = np
+        self.paths = list(paths)
+        self.index = sorted({i for p in self.paths for i in p.index})
+
+    @property
+    def source(self) -> str:
+        """The program as text: the one path's, or each path's under a heading."""
+        if len(self.paths) == 1:
+            return self.paths[0].source
+        n = len(self.paths)
+        parts = []
+        for k, p in enumerate(self.paths, 1):
+            which = (
+                "the examples its _fits picks"
+                if p.fits is not None
+                else "the examples no path before it picks"
+            )
+            parts.append(f"# path {k} of {n}: {which}\n\n{p.source}")
+        return "\n\n".join(parts)
+
+    def step(self, R: Any, data: Any, grad: Any) -> Any:
+        """The batch's losses (an array); its gradients added into grad (Miss: an example on a
+        path not recorded, and grad to be dropped)."""
+        if len(self.paths) == 1:
+            return self.paths[0].step(R, data, grad)
+        np = self.np
+        losses = np.empty(len(R))
+        rest = np.arange(len(R))  # the examples no path has taken yet, by their row
+        for p in self.paths:
+            rows = R if len(rest) == len(R) else R[rest]
+            if p.fits is None:  # the last path: every example left, its checks raise Miss
+                losses[rest] = p.step(rows, data, grad)
+                rest = rest[:0]
+                break
+            try:
+                ok = p.fits(rows, data)
+            except (ArithmeticError, ValueError, DomainError) as e:  # a rule on one number
+                raise Miss from e
+            if ok.all():
+                losses[rest] = p.step(rows, data, grad)
+                rest = rest[:0]
+                break
+            if ok.any():
+                losses[rest[ok]] = p.step(rows[ok], data, grad)
+                rest = rest[~ok]
+        if len(rest):  # grad holds part of the batch: the caller drops it
+            raise Miss
+        return losses
+
+    def function(self, rows: Sequence[tuple[Any, ...]], params: list[Any]) -> list[float]:
+        """step on Values: their data in, their gradients added into .grad; the losses."""
+        np = self.np
+        data = np.fromiter((p.data for p in params), float, len(params))
+        grad = np.zeros(len(params))
+        losses = self.step(np.asarray(rows, dtype=float), data, grad)
+        for i, g in zip(self.index, grad[self.index].tolist(), strict=True):
+            params[i].grad += g
+        return list(losses.tolist())
