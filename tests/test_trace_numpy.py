@@ -228,6 +228,59 @@ def test_a_hand_built_layer_without_bias_parameters_is_grouped(bias: float) -> N
     assert_eager_gradients(fn, params, xs)
 
 
+def test_a_micrograd_style_network_is_grouped_into_matrix_products() -> None:
+    # neurons written as micrograd writes them, sum((w_k * x_k ...), b) from + and *, with no
+    # autograd.linear: each layer is still one matrix product, forward and backward
+    import itertools
+    import random
+
+    rng = random.Random(0)
+    sizes = [2, 5, 4, 1]
+    layers = [
+        [
+            ([Value(rng.uniform(-1, 1)) for _ in range(m)], Value(rng.uniform(-1, 1)))
+            for _ in range(n)
+        ]
+        for m, n in itertools.pairwise(sizes)
+    ]
+    params = [p for layer in layers for w, b in layer for p in [*w, b]]
+
+    def fn(x: list[Value]) -> Value:
+        for k, layer in enumerate(layers):
+            z = [sum((wi * xi for wi, xi in zip(w, x, strict=True)), b) for w, b in layer]
+            x = [zj.tanh() for zj in z] if k < len(layers) - 1 else z
+        return (x[0] - 0.5) ** 2
+
+    step = trace(fn, params, backend="numpy")
+    xs = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(6)]
+    step.batch([(x,) for x in xs])
+    source = step.vector_source
+    assert source.count(" @ ") == 3 + 3 + 2, source  # forward, ∂C/∂W, and δ passed back
+    assert "_data[0] *" not in source  # no product of one weight on its own
+    assert_eager_gradients(fn, params, xs)
+
+
+def test_expanded_neurons_give_the_program_of_linear_ones() -> None:
+    # MLP(expand=True) builds z from + and * nodes; its program is the same array code
+    sources = []
+    for expand in (False, True):
+        model = MLP(
+            2, [4, 3, 1], activation="tanh", output_activation="linear", seed=0, expand=expand
+        )
+        step = trace(
+            lambda x, y: mse(model(x), y),  # noqa: B023
+            model.parameters(),
+            describe=backprop_notes(model),
+            backend="numpy",
+        )
+        xs = [[0.1, 0.2], [0.3, -0.5], [0.9, 0.4]]
+        step.batch([(x, [0.5]) for x in xs])
+        sources.append(step.vector_source)
+        assert_eager_gradients(lambda x: mse(model(x), [0.5]), model.parameters(), xs)  # noqa: B023
+    assert sources[1] == sources[0]
+    assert "z_3 = a_2 @ w_3.T + b_3" in sources[1]
+
+
 def test_fit_with_the_numpy_backend_follows_the_python_one() -> None:
     xs, ys = moons(64)
     runs = []

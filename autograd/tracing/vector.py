@@ -5,7 +5,9 @@ the per-example program computes becomes an array over the batch (one row per ex
 the equations are grouped where sibling nodes do the same thing to the same values:
 
 - sibling ``linear`` nodes that read the same input vector, each with its own parameters as
-  weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``;
+  weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``; a neuron built
+  from + and * (micrograd's ``sum((w_k * x_k ...), b)``, nn's ``expand=True``) is read as the
+  linear node it adds up to first (fuse_linear);
 - the same one-input op applied to the members of such a group is one array op: ``A = f(Z)``;
 - anything else is one array op per node, on the batch's column of each input.
 
@@ -198,6 +200,103 @@ def _family(op: Any, args: Sequence[str]) -> str | None:
     if op.family == "elu":  # expm1 of the negative side only: no overflow on the other
         return f"_np.where({x} > 0.0, {x}, {c} * _np.expm1(_np.minimum({x}, 0.0)))"
     return None
+
+
+_SUMS = ("+", "sum")  # ops whose output is the sum of their inputs
+
+
+def fuse_linear(path: Path) -> Path:
+    """The path with every sum of products Σ_k w_k x_k + b written as one linear equation.
+
+    A micrograd-style neuron, ``sum((w_k * x_k for k ...), b)``, or nn's ``expand=True`` one,
+    ``((w_0 a_0 + w_1 a_1) + ...) + b``, is the linear node z = b + Σ_k w_k x_k built from +
+    and *: found here from the equations (a tree of + and sum nodes, each inner one read by
+    nothing else, whose leaves are products of a parameter and a value read by nothing else,
+    at most one bare parameter, the bias, and numbers), it becomes the one ``linear`` equation
+    its row describes, so that siblings over one input vector group into a matrix product as
+    autograd.linear nodes do. The inner nodes have no other reader, so nothing else needs them;
+    the numbers differ from the eager engine's only by the order of the additions.
+    """
+    params = {id(v) for _, v, _ in path.params}
+    made: dict[int, Equation] = {}  # a variable -> the apply equation that computes it
+    uses: dict[int, int] = {}  # a variable -> how many equation inputs read it
+    for eq in path.forward:
+        for a in eq.inputs:
+            if isinstance(a, Var):
+                uses[id(a)] = uses.get(id(a), 0) + 1
+        if eq.primitive == "apply":
+            made[id(eq.outputs[0])] = eq
+
+    def inner(a: Atom, names: tuple[str, ...]) -> Equation | None:
+        """The equation of one of these ops that computes a, if a is read only once."""
+        if not isinstance(a, Var) or uses.get(id(a)) != 1:
+            return None
+        eq = made.get(id(a))
+        return eq if eq is not None and eq.params["op"].name in names else None
+
+    sums = [eq for eq in made.values() if eq.params["op"].name in _SUMS]
+    absorbed = {id(e) for eq in sums for a in eq.inputs if (e := inner(a, _SUMS))}
+    replaced: dict[int, Equation] = {}  # a root's id -> its linear equation
+    dropped: set[int] = set()
+    for root in sums:
+        if id(root) in absorbed:
+            continue
+        leaves: list[Atom] = []
+        tree = [root]
+        stack = list(reversed(root.inputs))
+        while stack:  # the leaves left to right
+            a = stack.pop()
+            e = inner(a, _SUMS)
+            if e is None:
+                leaves.append(a)
+            else:
+                tree.append(e)
+                stack.extend(reversed(e.inputs))
+        ws: list[Atom] = []
+        xs: list[Atom] = []
+        bias: Atom | None = None
+        constant = 0.0
+        products = []
+        for a in leaves:
+            product = inner(a, ("*",))
+            if not isinstance(a, Var):
+                constant += a
+            elif id(a) in params and bias is None:
+                bias = a
+            elif (
+                product is not None
+                and sum(isinstance(v, Var) and id(v) in params for v in product.inputs) == 1
+            ):
+                w, x = product.inputs
+                if not (isinstance(w, Var) and id(w) in params):
+                    w, x = x, w
+                if not isinstance(x, Var):
+                    break
+                ws.append(w)
+                xs.append(x)
+                products.append(product)
+            else:
+                break
+        else:
+            if not ws or (bias is not None and constant != 0.0):
+                continue
+            n = len(ws)
+            b: Atom = constant if bias is None else bias
+            folded = (None,) * (2 * n) + ((constant,) if bias is None else (None,))
+            row = row_template(_ops.OPS["linear"], folded)
+            heading = next((e.note for e in [*products, *tree] if e.note), None)
+            replaced[id(root)] = Equation(
+                "apply",
+                (*ws, *xs, b),
+                root.outputs,
+                {"op": _ops.OPS["linear"], "row": row, "note": root.params.get("note")},
+                heading,
+            )
+            dropped.update(id(e) for e in [*products, *tree[1:]])
+    if not replaced:
+        return path
+    forward = [replaced.get(id(eq), eq) for eq in path.forward if id(eq) not in dropped]
+    return Path(path.params, forward, path.backward)
 
 
 class _Writer:
@@ -814,7 +913,7 @@ def emit_vector(
     """
     import numpy as np
 
-    w = _Writer(path, inputs, np)
+    w = _Writer(fuse_linear(path), inputs, np)
     w.find_groups()
     forward = w.forward()
     backward = w.backward()
