@@ -61,7 +61,9 @@ __all__ = [
     "trace",
 ]
 
-CACHE_SIZE = 8  # programs kept per Trace, one per input shape (least recently used dropped)
+# programs kept per Trace, one per input shape (least recently used dropped): an int class
+# index is part of the shape, so a 10-class problem's batches need 10, used in turn
+CACHE_SIZE = 32
 MAX_PATHS = 8  # guarded paths per program; an example that fits none beyond runs eagerly
 BACKENDS = ("python", "numpy")  # the Python program (exact, the default) or numpy over a batch
 
@@ -163,9 +165,30 @@ class Trace:
         if not examples:
             return []
         prepared = flat_rows(examples, seeds)
-        if prepared is None:  # mixed shapes: one program per shape, in order
-            return [self.batch([e], [w])[0] for e, w in zip(examples, seeds, strict=True)]
-        return self.replay(*prepared)
+        if prepared is not None:
+            return self.replay(*prepared)
+        # mixed shapes (an int class index is part of the shape): the numpy backend runs each
+        # shape's examples as one batch; the Python one runs each run of examples of one shape
+        # in turn, so that the gradients add up in the eager engine's order
+        groups: list[tuple[Shape, list[int], list[tuple[Any, ...]]]] = []
+        by_shape: dict[Shape, tuple[Shape, list[int], list[tuple[Any, ...]]]] = {}
+        for k, (e, w) in enumerate(zip(examples, seeds, strict=True)):
+            one = flat_rows([e], [w])
+            assert one is not None  # a single example has one shape
+            shape = one[0]
+            group = by_shape.get(shape) if self.backend == "numpy" else None
+            if group is None and groups and groups[-1][0] == shape:
+                group = groups[-1]
+            if group is None:
+                group = by_shape[shape] = (shape, [], [])
+                groups.append(group)
+            group[1].append(k)
+            group[2].extend(one[1])
+        losses = [0.0] * len(examples)
+        for shape, at, rows in groups:
+            for k, c in zip(at, self.replay(shape, rows), strict=True):
+                losses[k] = c
+        return losses
 
     def prepare(self, examples: Sequence[Sequence[Any]]) -> tuple[Shape, list[tuple[Any, ...]]]:
         """Flatten examples once for many calls: their shape and one tuple of floats each.
