@@ -129,7 +129,10 @@ def fit(
     graph every step (so do the steps that record keeps).
     backend='numpy' runs the traced step as array code over the whole batch (autograd.trace's
     numpy backend: each layer one matrix product); its numbers agree with the exact Python
-    program's to rounding. It needs numpy (pip install 'deltagrad[fast]').
+    program's to rounding. It needs numpy (pip install 'deltagrad[fast]'). The parameters,
+    their gradients and the optimizer's state then live in arrays, written back into the
+    Values at the end of each epoch and whenever fit returns or raises: another thread that
+    reads the model during training sees it as of the last epoch's end.
     """
     xs, ys = _examples("fit", xs, ys)
     _check_finite_inputs(xs)
@@ -221,6 +224,8 @@ def fit(
                 history.append(cost)
                 bar.set_postfix(epoch=epoch, loss=f"{cost:.4g}", refresh=False)
                 bar.update()
+            if arrays is not None:  # each epoch's parameters in the Values, for other readers
+                arrays.save()
     return history
 
 

@@ -281,6 +281,44 @@ def test_expanded_neurons_give_the_program_of_linear_ones() -> None:
     assert "z_3 = a_2 @ w_3.T + b_3" in sources[1]
 
 
+def test_the_values_hold_each_epochs_parameters_while_training(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # what another reader of the model sees during a numpy fit: the parameters of the last
+    # epoch's end, the same as a run of that many epochs leaves
+    from nn import train
+
+    xs, ys = moons(32)
+    seen: list[list[float]] = []
+
+    class Bar:  # fit's progress bar, called after every step: it reads the model
+        def __enter__(self) -> Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def set_postfix(self, **_: object) -> None:
+            seen.append([p.data for p in model.parameters()])
+
+        def update(self) -> None:
+            return None
+
+    def run(epochs: int) -> list[float]:
+        m = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+        fit(m, xs, ys, mse, SGD(m.parameters(), lr=0.1), epochs, 8, backend="numpy")
+        return [p.data for p in m.parameters()]
+
+    after_one, after_two = run(1), run(2)
+    monkeypatch.setattr(train, "_progress_bar", lambda *_: Bar())
+    model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+    fit(model, xs, ys, mse, SGD(model.parameters(), lr=0.1), 3, 8, backend="numpy")
+    assert len(seen) == 12
+    assert seen[4] == seen[7] == after_one  # epoch 2's steps: the Values hold epoch 1's end
+    assert seen[8] == after_two
+    assert seen[4] != seen[3]
+
+
 def test_fit_with_the_numpy_backend_follows_the_python_one() -> None:
     xs, ys = moons(64)
     runs = []
