@@ -101,6 +101,7 @@ def _layer_note(layer: int, output: bool, quantity: str, n: Notation) -> Note:
         }
         if pre
         else {},
+        key=layer if pre else None,  # VectorProgram.lines(l): layer l's lines (the layer view)
     )
 
 

@@ -555,3 +555,45 @@ def test_the_demos_stepper_has_the_by_layer_mode(
     capsys.readouterr()
     data = page_data((tmp_path / "stepper.html").read_text(encoding="utf-8"))
     assert [s["key"] for s in data["layers"]] == ["BP1", "BP3", "BP4", "BP2", "BP3", "BP4"]
+
+
+def test_each_equation_shows_the_line_of_the_numpy_program_that_computes_it() -> None:
+    pytest.importorskip("numpy", reason="the numpy program needs numpy")
+    from autograd import trace
+    from nn.program_notes import backprop_notes
+
+    model = MLP(2, [4, 3, 1], activation="tanh", output_activation="linear", seed=0)
+    step = trace(
+        lambda x, y: mse(model(x), y),
+        model.parameters(),
+        describe=backprop_notes(model),
+        backend="numpy",
+    )
+    step.batch([([0.1, 0.2], [0.3]), ([0.5, -0.4], [-0.1])])
+    program = [line.strip() for line in step.vector_source.splitlines()]
+    c = mse(model([0.1, 0.2]), [0.3])
+    c.backward()
+    view = viz.explain(model, c, program=step)
+    said = "over a batch, in the numpy program: "
+    for eq in view.equations:
+        lines = [n[len(said) :] for n in eq.notes if n.startswith(said)]
+        assert lines and all(line in program for line in lines), (eq.key, eq.layer, lines)
+        assert lines[-1].endswith(f"# {eq.key}")  # the program's own BP comment, the same one
+        n = eq.layer
+        if eq.key == "BP4":
+            assert lines == [f"g_w_{n} += delta_{n}.T @ a_{n - 1}  # BP4"]
+        if eq.key == "BP2":  # (w^{l+1})ᵀ δ^{l+1} from the layer above, then δ^l
+            assert lines[0].startswith(f"g_a_{n} = delta_{n + 1} @ w_{n + 1}")
+            assert lines[1].startswith(f"delta_{n} = g_a_{n} * ")
+    assert "<code>g_w_3 += delta_3.T @ a_2  # BP4</code>" in view._repr_markdown_()
+    # without the program's notes, or with another object, the view says what it needs
+    plain = trace(lambda x, y: mse(model(x), y), model.parameters(), backend="numpy")
+    plain.batch([([0.1, 0.2], [0.3])])
+    with pytest.raises(ValueError, match="backprop_notes"):
+        viz.explain(model, c, program=plain)
+    with pytest.raises(TypeError, match="backend='numpy'"):
+        viz.explain(model, c, program=step.vector_source)
+    python = trace(lambda x, y: mse(model(x), y), model.parameters())
+    python.batch([([0.1, 0.2], [0.3])])
+    with pytest.raises(ValueError, match="no numpy program"):
+        viz.explain(model, c, program=python)

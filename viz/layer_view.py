@@ -1289,6 +1289,41 @@ class LayerView(str):
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
 
+# which line of a layer's array program computes each equation (autograd.tracing.vector)
+_PROGRAM_LINES = {"BP1": ("gradient",), "BP2": ("gradient",), "BP3": ("bias",), "BP4": ("weights",)}
+
+
+def _program_lines(program: Any, equations: list[Equation]) -> None:
+    """Add to each equation the line of the numpy program that computes it over a batch."""
+    from autograd.tracing import Trace, TraceError
+
+    if not isinstance(program, Trace):
+        raise TypeError(
+            "explain(..., program=) takes the trace of the model's step, "
+            f"trace(..., backend='numpy'), got {type(program).__name__}"
+        )
+    try:
+        vector = program.vector_program
+    except TraceError as e:
+        raise ValueError(f"explain(..., program=): {e}") from None
+    for eq in equations:
+        found = vector.lines(eq.layer)
+        lines = [found[w] for w in _PROGRAM_LINES[eq.key] if w in found]
+        if eq.key == "BP2":  # (w^{l+1})ᵀ δ^{l+1}, passed down from the layer above, first
+            above = vector.lines(eq.layer + 1).get("inputs")
+            lines = ([above] if above else []) + lines
+        if not lines and eq.key in ("BP1", "BP2"):
+            raise ValueError(
+                "explain(..., program=): the program has no lines for this layer; trace the "
+                "step with describe=nn.program_notes.backprop_notes(model)"
+            )
+        for line in lines:
+            said = "over a batch, in the numpy program: "
+            eq.notes.append(
+                Text(said + line, html.escape(said) + f"<code>{html.escape(line)}</code>")
+            )
+
+
 def explain_layers(
     target: Layer | MLP,
     root: Value,
@@ -1300,6 +1335,7 @@ def explain_layers(
     columns: int | None = 6,
     width: int | None = 100,
     examples: int = 3,
+    program: Any = None,
 ) -> LayerView:
     """The layer view of a Layer (or every layer of an MLP) after root.backward().
 
@@ -1309,7 +1345,10 @@ def explain_layers(
     the name is only known from cost=); digits:
     significant digits; columns: matrices wider than this show their first and last columns
     (None: all); width: pictures wider than this many characters continue on a second line
-    (None: never); examples: how many examples of a batch are written out.
+    (None: never); examples: how many examples of a batch are written out; program: a trace of
+    the model's step with backend='numpy' and describe=nn.program_notes.backprop_notes(model),
+    called once: each equation then shows the line of that array program that computes it over
+    a batch (docs/trace.md sets those lines beside the scalar trace's).
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain(layer, C) needs the cost C as a Value, got {type(root).__name__}")
@@ -1352,6 +1391,8 @@ def explain_layers(
             equations.append(b.bp2(layer))
         equations.append(b.bp3(layer))
         equations.append(b.bp4(layer))
+    if program is not None:
+        _program_lines(program, equations)
     m = len(g.examples)
     c = names.cost(g.batch)[0]
     header = [

@@ -138,12 +138,18 @@ class Trace:
     @property
     def vector_source(self) -> str:
         """The numpy backend's program of the latest call (backend='numpy' only)."""
+        return self.vector_program.source
+
+    @property
+    def vector_program(self) -> VectorProgram:
+        """The numpy backend's program of the latest call: its .source, and .lines(key), the
+        lines of a group whose describe Note has that key (backend='numpy' only)."""
         entry = self._latest_entry
         if entry is None or entry.vector is None:
             raise TraceError(
                 "trace: no numpy program; trace with backend='numpy' and call the step once"
             )
-        return entry.vector.source
+        return entry.vector
 
     def __call__(self, *inputs: Any) -> float:
         """Run one example: add d(loss)/dp into p.grad for every p in params; return the loss."""

@@ -15,7 +15,7 @@ itself knows nothing of what a node means.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +114,8 @@ class Note:
     a_1, read off the batch); comments, a comment
     for the line that completes the array's gradient ("gradient"), and for the lines that add
     into the weights' and bias's gradients and pass the gradient to the group's input
-    ("weights", "bias", "inputs").
+    ("weights", "bias", "inputs"); key, what the node is as the caller's data (nn gives a
+    layer's z nodes their layer number), by which VectorProgram.lines finds the group's lines.
     """
 
     forward: str | None = None
@@ -126,6 +127,7 @@ class Note:
     bias: str | None = None
     vector_input: str | None = None
     comments: Mapping[str, str] = field(default_factory=dict)
+    key: Hashable | None = None
 
 
 Describe = Callable[[Value], Note | None]  # a caller's hook: what a node is

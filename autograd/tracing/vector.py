@@ -73,6 +73,7 @@ class PathProgram:
     step: Callable[[Any, Any, Any], Any]
     fits: Callable[[Any, Any], Any] | None
     index: list[int]
+    lines: dict[tuple[Any, str], str] = field(default_factory=dict)  # (Note.key, which) -> line
 
 
 @dataclass(eq=False)
@@ -323,6 +324,7 @@ class _Writer:
         self.arrays: set[int] = set()  # single nodes computed as arrays over the batch
         self.written: dict[int, int] = {}  # a group -> the backward line that last added to it
         self.guards: dict[int, str] = {}  # a guard's line in the forward pass -> its test's mask
+        self.marked: list[tuple[Any, str, int]] = []  # (Note.key, which line, its backward line)
 
     # ------------------------------------------------------------------ names
     def make(self, wanted: str, fallback: str) -> str:
@@ -826,36 +828,39 @@ class _Writer:
         if isinstance(g, _Linear):
             done = self.written.get(id(g))
             if done is not None:  # the line that completed the group's gradient
-                out[done] += self.said(g, "gradient")
+                self.say(g, "gradient", out, done)
             # linear's row over the batch: ∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1 give
             # gW = gZᵀ X, gb = Σ gZ (over the batch), gX = gZ W
             flat = [i for row in g.weights for i in row]
             if len(set(flat)) == len(flat) and (
                 g.constant_bias or len(set(g.biases)) == len(g.biases)
             ):
-                said = self.said(g, "weights")
                 if g.w_shape:  # the weights' gradient is a view of _grad: added in place
                     view = self.make(f"g_{g.w}", "g_W")
                     out.append(f"{view} = _grad[{g.w_index}]{g.w_shape}")
-                    out.append(f"{view} += {gg}.T @ {g.x}" + said)
+                    out.append(f"{view} += {gg}.T @ {g.x}")
                 else:
-                    out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}" + said)
+                    out.append(f"_grad[{g.w_index}] += {gg}.T @ {g.x}")
+                self.say(g, "weights", out)
                 if not g.constant_bias:
                     bias = f"_grad[{g.b_index}] += {gg}.sum(axis=0)"
-                    out.append(bias + self.said(g, "bias"))
+                    out.append(bias)
+                    self.say(g, "bias", out)
             else:  # a parameter used twice in the group: each use adds its part
                 grad_w = f"_np.add.at(_grad, {g.w_index}, {gg}.T @ {g.x})"
-                out.append(grad_w + self.said(g, "weights"))
+                out.append(grad_w)
+                self.say(g, "weights", out)
                 if not g.constant_bias:
                     grad_b = f"_np.add.at(_grad, {g.b_index}, {gg}.sum(axis=0))"
-                    out.append(grad_b + self.said(g, "bias"))
+                    out.append(grad_b)
+                    self.say(g, "bias", out)
             inner = [a for a in g.xs if isinstance(a, Var) and id(a) not in self.input_of]
             if not inner:
                 return
             source = self.whole_group(g.xs)
             if source is not None:
                 add_group(source, f"{gg} @ {g.w}")
-                out[-1] += self.said(g, "inputs")
+                self.say(g, "inputs", out)
                 return
             gx = self.make(f"g_{g.x}", "gX")
             out.append(f"{gx} = {gg} @ {g.w}")
@@ -882,11 +887,17 @@ class _Writer:
             for j, col in enumerate(g.columns):
                 add(src.members[col].outputs[0], f"{held}[:, {j}]")
 
-    def said(self, g: _Group, line: str) -> str:
-        """The caller's comment for this line of g's backward pass (Note.comments), if any."""
+    def say(self, g: _Group, line: str, out: list[str], at: int | None = None) -> None:
+        """Mark out[at] (default the last line) as g's `line` line of the backward pass
+        ("gradient", "weights", "bias", "inputs"), with the caller's comment for it, if any
+        (Note.comments)."""
+        at = len(out) - 1 if at is None else at
         note = g.members[0].params.get("note")
         text = note.comments.get(line) if note is not None else None
-        return f"  # {text}" if text else ""
+        if text:
+            out[at] += f"  # {text}"
+        if note is not None and note.key is not None:
+            self.marked.append((note.key, line, at))
 
     def whole_group(self, atoms: Sequence[Atom]) -> _Group | None:
         """The group whose columns, in order, are exactly these atoms, if there is one."""
@@ -964,7 +975,8 @@ def emit_vector(
     exec(compile(source, "<deltagrad numpy trace>", "exec"), w.namespace)
     made = detach(w.namespace, names)
     index = sorted({i for i, _, _ in path.params})
-    return PathProgram(source, made["_step"], made.get("_fits"), index)
+    lines = {(key, which): backward[at].strip() for key, which, at in w.marked}
+    return PathProgram(source, made["_step"], made.get("_fits"), index, lines)
 
 
 class VectorProgram:
@@ -1002,6 +1014,16 @@ class VectorProgram:
             )
             parts.append(f"# path {k} of {n}: {which}\n\n{p.source}")
         return "\n\n".join(parts)
+
+    def lines(self, key: Any) -> dict[str, str]:
+        """The backward lines of the group whose Note has this key, by what each does:
+        "gradient" (the line that completes the group's gradient: δ, BP1 or BP2), "weights"
+        (BP4), "bias" (BP3), "inputs" (the gradient passed to the group's input)."""
+        for p in self.paths:
+            found = {which: line for (k, which), line in p.lines.items() if k == key}
+            if found:
+                return found
+        return {}
 
     def step(self, R: Any, data: Any, grad: Any) -> Any:
         """The batch's losses (an array); its gradients added into grad (Miss: an example on a
