@@ -45,7 +45,8 @@ BATCH_COST = Name("cost", batch=True)  # the batch mean (C, LFD's E_in, Ng's J)
 
 
 def _non_finite_input(output: Value) -> Value | None:
-    # Only on the error path: a network input (an a^1_k leaf) that is NaN or infinite, if any
+    # Only on the error path: a network input (an a^1_k leaf, or the argument of a traced step
+    # that stands for it) that is NaN or infinite, if any
     seen: set[int] = set()
     stack = [output]
     while stack:
@@ -56,10 +57,9 @@ def _non_finite_input(output: Value) -> Value | None:
         parents = node.parents
         if parents:
             stack.extend(parents)
-        elif (
-            isinstance(node._label, Name)
-            and node._label.quantity == "input"
-            and not math.isfinite(node.data)
+        elif not math.isfinite(node.data) and (
+            (isinstance(node._label, Name) and node._label.quantity == "input")
+            or is_traced_input(node)
         ):
             return node
     return None

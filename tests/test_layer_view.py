@@ -595,5 +595,16 @@ def test_each_equation_shows_the_line_of_the_numpy_program_that_computes_it() ->
         viz.explain(model, c, program=step.vector_source)
     python = trace(lambda x, y: mse(model(x), y), model.parameters())
     python.batch([([0.1, 0.2], [0.3])])
-    with pytest.raises(ValueError, match="no numpy program"):
+    with pytest.raises(ValueError, match="backend='python'"):
         viz.explain(model, c, program=python)
+    # a trace of another network's step: its lines are not this network's equations
+    other = MLP(2, [4, 3, 1], activation="sigmoid", output_activation="linear", seed=1)
+    theirs = trace(
+        lambda x, y: mse(other(x), y),
+        other.parameters(),
+        describe=backprop_notes(other),
+        backend="numpy",
+    )
+    theirs.batch([([0.1, 0.2], [0.3])])
+    with pytest.raises(ValueError, match="another model"):
+        viz.explain(model, c, program=theirs)

@@ -830,20 +830,21 @@ def test_fit_traces_softmax_and_cross_entropy_exactly(activation: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["python", "numpy"])
-def test_int_class_labels_of_ten_classes_are_traced_once(
+def test_int_class_labels_of_forty_classes_are_traced_once(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # an int class index is part of the input's shape: ten classes are ten programs, kept
-    # together, and a batch that mixes them runs each class's examples on its own program
+    # an int class index is part of the input's shape: forty classes are forty programs, kept
+    # together (more than CACHE_SIZE: a batch's shapes all stay), and a batch that mixes them
+    # runs each class's examples on its own program
     from autograd.tracing import Trace
     from nn.losses import cross_entropy
 
     if backend == "numpy":
         pytest.importorskip("numpy", reason="the numpy backend needs numpy")
 
-    model = MLP(3, [10], activation="linear", seed=0)
+    model = MLP(3, [40], activation="linear", seed=0)
     params = model.parameters()
-    examples = [([0.1 * k, -0.2, 0.05 * (k % 3)], k % 10) for k in range(25)]
+    examples = [([0.1 * k, -0.2, 0.05 * (k % 3)], k % 40) for k in range(90)]
     step = trace(lambda x, c: cross_entropy(model(x), c), params, backend=backend)
     step.batch(examples)
     records = 0
@@ -871,3 +872,27 @@ def test_int_class_labels_of_ten_classes_are_traced_once(
         for got, want in [(traced, [p.grad for p in params]), (losses, [c.data for c in eager])]:
             scale = max(abs(x) for x in want)
             assert all(abs(g - w) <= 1e-10 * scale for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_batch_that_fails_leaves_the_gradients_as_they_were(backend: str) -> None:
+    # as a batch's backward() does: an example with a NaN input raises, and the examples
+    # before it add nothing; the error names the input, as the eager engine's does
+    if backend == "numpy":
+        pytest.importorskip("numpy", reason="the numpy backend needs numpy")
+    from nn.losses import binary_cross_entropy
+
+    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    params = model.parameters()
+    step = trace(lambda x, y: binary_cross_entropy(model(x), y), params, backend=backend)
+    good = [([0.3, 0.2], [1.0]), ([0.1, -0.4], [0.0]), ([0.5, 0.5], [1.0])]
+    step.batch(good, [0.5, 0.5, 0.5])
+    for p in params:
+        p.grad = 0.25
+    bad = [good[0], good[1], ([math.nan, -0.4], [0.0])]
+    with pytest.raises(ValueError, match=r"because the input 'x_0' is nan"):
+        step.batch(bad, [0.5, 0.5, 0.5])
+    assert all(p.grad == 0.25 for p in params)
+    with pytest.raises(ValueError, match="seeds must be one per example: got 2 for 3"):
+        step.batch(bad, [0.5, 0.5])
+

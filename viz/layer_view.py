@@ -1293,7 +1293,7 @@ class LayerView(str):
 _PROGRAM_LINES = {"BP1": ("gradient",), "BP2": ("gradient",), "BP3": ("bias",), "BP4": ("weights",)}
 
 
-def _program_lines(program: Any, equations: list[Equation]) -> None:
+def _program_lines(program: Any, layers: Sequence[Layer], equations: list[Equation]) -> None:
     """Add to each equation the line of the numpy program that computes it over a batch."""
     from autograd.tracing import Trace, TraceError
 
@@ -1301,6 +1301,12 @@ def _program_lines(program: Any, equations: list[Equation]) -> None:
         raise TypeError(
             "explain(..., program=) takes the trace of the model's step, "
             f"trace(..., backend='numpy'), got {type(program).__name__}"
+        )
+    traced = {id(p) for p in program.params}
+    if not all(id(p) in traced for layer in layers for p in layer.parameters()):
+        raise ValueError(
+            "explain(..., program=): that trace is of another model's step (these layers' "
+            "weights and biases are not among its params); trace this model's step"
         )
     try:
         vector = program.vector_program
@@ -1392,7 +1398,7 @@ def explain_layers(
         equations.append(b.bp3(layer))
         equations.append(b.bp4(layer))
     if program is not None:
-        _program_lines(program, equations)
+        _program_lines(program, layers, equations)
     m = len(g.examples)
     c = names.cost(g.batch)[0]
     header = [

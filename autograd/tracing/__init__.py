@@ -121,6 +121,7 @@ class Trace:
         self.describe = describe
         self._index = {id(p): i for i, p in enumerate(self.params)}
         self._programs: dict[Shape, _Entry] = {}
+        self._capacity = CACHE_SIZE  # programs kept: more if one batch has more shapes
         self._latest: Program | None = None
         self._latest_entry: _Entry | None = None
         try:
@@ -144,11 +145,14 @@ class Trace:
     def vector_program(self) -> VectorProgram:
         """The numpy backend's program of the latest call: its .source, and .lines(key), the
         lines of a group whose describe Note has that key (backend='numpy' only)."""
+        if self.backend != "numpy":
+            raise TraceError(
+                f"trace: this trace uses backend={self.backend!r}, which writes no numpy "
+                "program; trace with backend='numpy'"
+            )
         entry = self._latest_entry
         if entry is None or entry.vector is None:
-            raise TraceError(
-                "trace: no numpy program; trace with backend='numpy' and call the step once"
-            )
+            raise TraceError("trace: no numpy program yet; call the step once, then read it")
         return entry.vector
 
     def __call__(self, *inputs: Any) -> float:
@@ -167,7 +171,9 @@ class Trace:
         if seeds is None:
             seeds = [1.0] * len(examples)
         if len(seeds) != len(examples):
-            raise ValueError(f"trace: got {len(examples)} examples but {len(seeds)} seeds")
+            raise ValueError(
+                f"trace: seeds must be one per example: got {len(seeds)} for {len(examples)}"
+            )
         if not examples:
             return []
         prepared = flat_rows(examples, seeds)
@@ -190,6 +196,9 @@ class Trace:
                 groups.append(group)
             group[1].append(k)
             group[2].extend(one[1])
+        # the cache holds at least every shape of one batch: else each batch would trace its
+        # shapes again, one after another pushing the next one out
+        self._capacity = max(self._capacity, len(by_shape))
         losses = [0.0] * len(examples)
         for shape, at, rows in groups:
             for k, c in zip(at, self.replay(shape, rows), strict=True):
@@ -212,9 +221,24 @@ class Trace:
         return shape, [row[1:] for row in rows]
 
     def replay(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
-        """Run rows (seed, *floats) of one shape, as prepare() gives them; the losses."""
+        """Run rows (seed, *floats) of one shape, as prepare() gives them; the losses.
+
+        As a batch's backward() does, it adds the gradients of all the rows or of none: if one
+        raises (a NaN input, a domain error), the params' .grad are left as they were.
+        """
         if not rows:
             return []
+        if len(rows) == 1:  # one row adds its gradients or raises before adding any
+            return self._replay(shape, rows)
+        kept = [p.grad for p in self.params]
+        try:
+            return self._replay(shape, rows)
+        except BaseException:
+            for p, g in zip(self.params, kept, strict=True):
+                p.grad = g
+            raise
+
+    def _replay(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
         entry = self._entry(shape, rows[0])
         if self.check:
             for row in rows:
@@ -277,7 +301,7 @@ class Trace:
             )
         entry = _Entry(records, program, vector)
         self._programs.pop(shape, None)
-        if len(self._programs) >= CACHE_SIZE:
+        if len(self._programs) >= self._capacity:
             self._programs.pop(next(iter(self._programs)))
         self._programs[shape] = entry  # most recently used last
         self._latest = program
