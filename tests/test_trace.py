@@ -895,4 +895,3 @@ def test_a_batch_that_fails_leaves_the_gradients_as_they_were(backend: str) -> N
     assert all(p.grad == 0.25 for p in params)
     with pytest.raises(ValueError, match="seeds must be one per example: got 2 for 3"):
         step.batch(bad, [0.5, 0.5])
-
