@@ -114,8 +114,9 @@ class Note:
     a_1, read off the batch); comments, a comment
     for the line that completes the array's gradient ("gradient"), and for the lines that add
     into the weights' and bias's gradients and pass the gradient to the group's input
-    ("weights", "bias", "inputs"); key, what the node is as the caller's data (nn gives a
-    layer's z nodes their layer number), by which VectorProgram.lines finds the group's lines.
+    ("weights", "bias", "inputs"); key, what the node is as the caller's data (any hashable
+    value; nn.program_notes gives its own), by which VectorProgram.lines finds the group's
+    lines.
     """
 
     forward: str | None = None

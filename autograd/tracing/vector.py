@@ -5,9 +5,9 @@ the per-example program computes becomes an array over the batch (one row per ex
 the equations are grouped where sibling nodes do the same thing to the same values:
 
 - sibling ``linear`` nodes that read the same input vector, each with its own parameters as
-  weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``; a neuron built
-  from + and * (micrograd's ``sum((w_k * x_k ...), b)``, nn's ``expand=True``) is read as the
-  linear node it adds up to first (fuse_linear);
+  weights and bias, are one matrix product plus a bias: ``Z = X @ W.T + b``; a weighted sum
+  built from + and * (micrograd's ``sum((w_k * x_k ...), b)``, nn's ``expand=True``) is read as
+  the linear node it adds up to first (fuse_linear);
 - the same one-input op applied to the members of such a group is one array op: ``A = f(Z)``;
 - anything else is one array op per node, on the batch's column of each input.
 
@@ -209,9 +209,9 @@ _SUMS = ("+", "sum")  # ops whose output is the sum of their inputs
 def fuse_linear(path: Path) -> Path:
     """The path with every sum of products Σ_k w_k x_k + b written as one linear equation.
 
-    A micrograd-style neuron, ``sum((w_k * x_k for k ...), b)``, or nn's ``expand=True`` one,
-    ``((w_0 a_0 + w_1 a_1) + ...) + b``, is the linear node z = b + Σ_k w_k x_k built from +
-    and *: found here from the equations (a tree of + and sum nodes, each inner one read by
+    A weighted sum written micrograd's way, ``sum((w_k * x_k for k ...), b)``, or nn's with
+    ``expand=True``, ``((w_0 a_0 + w_1 a_1) + ...) + b``, is the linear node
+    z = b + Σ_k w_k x_k built from + and *: found here from the equations (a tree of + and sum nodes, each inner one read by
     nothing else, whose leaves are products of a parameter and a value read by nothing else,
     at most one bare parameter, the bias, and numbers), it becomes the one ``linear`` equation
     its row describes, so that siblings over one input vector group into a matrix product as
@@ -1017,8 +1017,9 @@ class VectorProgram:
 
     def lines(self, key: Any) -> dict[str, str]:
         """The backward lines of the group whose Note has this key, by what each does:
-        "gradient" (the line that completes the group's gradient: δ, BP1 or BP2), "weights"
-        (BP4), "bias" (BP3), "inputs" (the gradient passed to the group's input)."""
+        "gradient" (the line that completes the group's gradient), "weights" and "bias" (the
+        lines that add into their gradients), "inputs" (the gradient passed to the group's
+        input)."""
         for p in self.paths:
             found = {which: line for (k, which), line in p.lines.items() if k == key}
             if found:
