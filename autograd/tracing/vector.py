@@ -211,12 +211,13 @@ def fuse_linear(path: Path) -> Path:
 
     A weighted sum written micrograd's way, ``sum((w_k * x_k for k ...), b)``, or nn's with
     ``expand=True``, ``((w_0 a_0 + w_1 a_1) + ...) + b``, is the linear node
-    z = b + Σ_k w_k x_k built from + and *: found here from the equations (a tree of + and sum nodes, each inner one read by
-    nothing else, whose leaves are products of a parameter and a value read by nothing else,
-    at most one bare parameter, the bias, and numbers), it becomes the one ``linear`` equation
-    its row describes, so that siblings over one input vector group into a matrix product as
-    autograd.linear nodes do. The inner nodes have no other reader, so nothing else needs them;
-    the numbers differ from the eager engine's only by the order of the additions.
+    z = b + Σ_k w_k x_k built from + and *. It is found here from the equations: a tree of +
+    and sum nodes, each inner one read by nothing else, whose leaves are products of a
+    parameter and a value read by nothing else, at most one bare parameter (the bias), and
+    numbers. It becomes the one ``linear`` equation its row describes, so that siblings over
+    one input vector group into a matrix product as autograd.linear nodes do. The inner nodes
+    have no other reader, so nothing else needs them; the numbers differ from the eager
+    engine's only by the order of the additions.
     """
     params = {id(v) for _, v, _ in path.params}
     made: dict[int, Equation] = {}  # a variable -> the apply equation that computes it
