@@ -369,6 +369,31 @@ def test_a_branch_that_differs_between_examples_runs_each_path_as_arrays(
     assert step.batch([(-1.0,), (-2.0,)]) == [0.5, 2.0] and p.grad == 5.0
 
 
+def test_binary_cross_entropys_paths_are_told_apart_by_the_label_alone() -> None:
+    # the paths differ first at the label's test (y = 1 or y = 0): _fits reads that column and
+    # computes nothing of the network; the checks they share are left to each path's _step
+    from nn.losses import binary_cross_entropy
+
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    step = trace(
+        lambda x, y: binary_cross_entropy(model(x), y), model.parameters(), backend="numpy"
+    )
+    batch = [([0.1, 0.2], [1.0]), ([0.3, 0.1], [0.0]), ([-0.5, 0.4], [1.0])]
+    step.batch(batch)
+    step.batch(batch)
+    source = step.vector_source
+    fits = source[source.index("def _fits") : source.index("def _step")]
+    assert " @ " not in fits and "_tanh" not in fits, fits
+    assert "(_X[:, 2] == 1.0)" in fits
+    model.zero_grad()
+    step.batch(batch)
+    assert_eager_gradients(
+        lambda x: binary_cross_entropy(model(x[:2]), [x[2].data]),
+        model.parameters(),
+        [[*x, *y] for x, y in batch],
+    )
+
+
 def test_an_example_on_a_path_not_recorded_yet_is_recorded() -> None:
     from autograd import branch
 

@@ -297,7 +297,10 @@ class Trace:
             last = len(paths) - 1  # its examples out of a batch (the last takes the rest)
             args = self._arg_names
             vector = VectorProgram(
-                [emit_vector(p, inputs, args, fits=k < last) for k, p in enumerate(paths)]
+                [
+                    emit_vector(p, inputs, args, k < last, _telling(records, k))
+                    for k, p in enumerate(paths)
+                ]
             )
         entry = _Entry(records, program, vector)
         self._programs.pop(shape, None)
@@ -369,6 +372,22 @@ class Trace:
         self._programs.clear()
         self._latest = None
         self._latest_entry = None
+
+
+def _telling(records: Sequence[Record], k: int) -> set[int] | None:
+    """The positions of record k's guards that tell it from each later record: the first test
+    that went another way. The guards are in the order fn met them, and fn runs the same code
+    for both until that test, so they are compared by test and outcome alone (a node's position
+    in a record depends on the rest of its graph). None: all of them, where no test differs."""
+    mine = records[k].guards
+    out: set[int] = set()
+    for other in records[k + 1 :]:
+        pairs = enumerate(zip(mine, other.guards, strict=False))
+        i = next((i for i, (a, b) in pairs if a[1:] != b[1:]), None)
+        if i is None:
+            return None
+        out.add(mine[i][0])
+    return out
 
 
 def trace(

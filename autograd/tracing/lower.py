@@ -82,7 +82,8 @@ class Equation:
       apply       outputs[0] = params["op"] on inputs; params["row"] is the op's row on symbols
                   (constant inputs folded in, as at run time)
       guard       an example whose inputs[0] fails one of params["tests"] (test, threshold,
-                  outcome as recorded) takes another path
+                  outcome as recorded) takes another path; params["at"]: the node's position
+                  in the record (Record.guards names it so)
       loss        inputs[0] is the example's loss
       gradient    outputs[0] = the sum of params["terms"], left to right; inputs are the node's
                   parents and then the node (params["row"], params["label"]: what it computes)
@@ -247,7 +248,8 @@ def lower(
         # the branches the recorded call took here; another example may take another path
         tests = guards_at.pop(i, None)
         if tests:
-            forward.append(Equation("guard", (value[id(n)],), params={"tests": tuple(tests)}))
+            guard = {"tests": tuple(tests), "at": i}
+            forward.append(Equation("guard", (value[id(n)],), params=guard))
     root = rec.root
     forward.append(Equation("loss", (value[id(root)],)))
 

@@ -25,7 +25,7 @@ order), not to the bit; the Python trace stays the exact one.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -324,8 +324,11 @@ class _Writer:
         self.scalars: set[int] = set()  # parameters used one by one (not in a group)
         self.arrays: set[int] = set()  # single nodes computed as arrays over the batch
         self.written: dict[int, int] = {}  # a group -> the backward line that last added to it
-        self.guards: dict[int, str] = {}  # a guard's line in the forward pass -> its test's mask
+        # a guard's line in the forward pass -> its test's mask, and the node's record position
+        self.guards: dict[int, tuple[str, Any]] = {}
         self.marked: list[tuple[Any, str, int]] = []  # (Note.key, which line, its backward line)
+        # the forward pass's lines by what wrote them: (first, end, variables read, computed)
+        self.chunks: list[tuple[int, int, set[int], set[int]]] = []
 
     # ------------------------------------------------------------------ names
     def make(self, wanted: str, fallback: str) -> str:
@@ -575,65 +578,81 @@ class _Writer:
         return f"_np.stack([{', '.join(self.atom(a) for a in atoms)}], axis=1)"
 
     def forward(self) -> list[str]:
+        """The forward pass's lines; self.chunks says which lines each equation (or group)
+        wrote, what they read and what they computed (by the ids of the variables)."""
         out: list[str] = []
         emitted: set[int] = set()
         for eq in self.path.forward:
-            note = [f"# {eq.note}"] if eq.note else []
-            if eq.primitive == "apply":
-                key = id(eq.outputs[0])
-                if key in self.member:
-                    group, _ = self.member[key]
-                    if id(group) in emitted:
-                        continue
-                    emitted.add(id(group))
-                    out += note + self.forward_group(group)
-                    continue
-                op, row = eq.params["op"], eq.params["row"]
-                name = self.name[key] = self.make(eq.outputs[0].wanted, "v")
-                if any(self.is_array(a) for a in eq.inputs):
-                    self.arrays.add(key)
-                else:  # made an array below, with + _zero
-                    self.arrays.add(key)
-                names = {f"_i{k}": self.atom(a) for k, a in enumerate(eq.inputs)}
-                whole = self.whole_group(eq.inputs) if op.name in ("sum", "mean") else None
-                if whole is not None:  # a sum over a group's columns: one row-wise reduction
-                    mean = f" / {float(len(eq.inputs))!r}" if op.name == "mean" else ""
-                    text = f"{whole.name}.sum(axis=1){mean}"
-                elif op.name == "linear" and row.forward.depth() > 50:
-                    n = (len(eq.inputs) - 1) // 2
-                    text = (
-                        f"{self.matrix(eq.inputs[n : 2 * n])} @ "
-                        f"_np.array([{', '.join(self.atom(a) for a in eq.inputs[:n])}]) + "
-                        f"{self.atom(eq.inputs[-1])}"
-                    )
-                else:
-                    text = self.formula(row.forward, names)
-                if not any(self.is_array(a) for a in eq.inputs):
-                    text += " + _zero"  # parameters and constants only: one value per example
-                out += [*note, f"{name} = {text}"]
-            elif eq.primitive == "guard":
-                x = self.atom(eq.inputs[0])
-                tests = {(test, c, outcome) for test, c, outcome in eq.params["tests"]}
-                if tests == {(">", -math.inf, True), ("<", math.inf, True)}:
-                    # −inf < x < inf on every example: isfinite, a quarter of the two tests' time
-                    self.guards[len(out)] = f"_np.isfinite({x})"
-                    out.append(f"if not _np.isfinite({x}).all(): raise _Miss")
-                    continue
-                checks = []
-                for test, c, outcome in eq.params["tests"]:
-                    said = f"({x} {test} {_literal(c)})"
-                    checks.append(said if outcome else f"~{said}")
-                self.guards[len(out)] = " & ".join(checks)
-                out.append(f"if not _np.all({' & '.join(checks)}): raise _Miss")
-            elif eq.primitive == "max":  # max_data: each example's own max, row by row
-                name = self.name[id(eq.outputs[0])] = self.make("m", "m")
-                self.arrays.add(id(eq.outputs[0]))
-                out.append(f"{name} = {self.matrix(eq.inputs)}.max(axis=1)  # max_data")
-            elif eq.primitive == "loss":
-                loss = eq.inputs[0]
-                zero = "" if self.is_array(loss) else " + _zero"
-                out.append(f"_loss = {self.atom(loss)}{zero}")
+            start = len(out)
+            self.forward_one(eq, out, emitted)
+            if len(out) == start:
+                continue
+            key = id(eq.outputs[0]) if eq.outputs else None
+            group = self.member[key][0] if key in self.member else None
+            made = group.members if group is not None else [eq]
+            reads = {id(a) for e in made for a in e.inputs if isinstance(a, Var)}
+            writes = {id(v) for e in made for v in e.outputs}
+            self.chunks.append((start, len(out), reads, writes))
         return out
+
+    def forward_one(self, eq: Equation, out: list[str], emitted: set[int]) -> None:
+        """Add eq's lines to out (a group's, at its first member; nothing at the others)."""
+        note = [f"# {eq.note}"] if eq.note else []
+        if eq.primitive == "apply":
+            key = id(eq.outputs[0])
+            if key in self.member:
+                group, _ = self.member[key]
+                if id(group) in emitted:
+                    return
+                emitted.add(id(group))
+                out += note + self.forward_group(group)
+                return
+            op, row = eq.params["op"], eq.params["row"]
+            name = self.name[key] = self.make(eq.outputs[0].wanted, "v")
+            if any(self.is_array(a) for a in eq.inputs):
+                self.arrays.add(key)
+            else:  # made an array below, with + _zero
+                self.arrays.add(key)
+            names = {f"_i{k}": self.atom(a) for k, a in enumerate(eq.inputs)}
+            whole = self.whole_group(eq.inputs) if op.name in ("sum", "mean") else None
+            if whole is not None:  # a sum over a group's columns: one row-wise reduction
+                mean = f" / {float(len(eq.inputs))!r}" if op.name == "mean" else ""
+                text = f"{whole.name}.sum(axis=1){mean}"
+            elif op.name == "linear" and row.forward.depth() > 50:
+                n = (len(eq.inputs) - 1) // 2
+                text = (
+                    f"{self.matrix(eq.inputs[n : 2 * n])} @ "
+                    f"_np.array([{', '.join(self.atom(a) for a in eq.inputs[:n])}]) + "
+                    f"{self.atom(eq.inputs[-1])}"
+                )
+            else:
+                text = self.formula(row.forward, names)
+            if not any(self.is_array(a) for a in eq.inputs):
+                text += " + _zero"  # parameters and constants only: one value per example
+            out += [*note, f"{name} = {text}"]
+        elif eq.primitive == "guard":
+            x = self.atom(eq.inputs[0])
+            tests = {(test, c, outcome) for test, c, outcome in eq.params["tests"]}
+            at = eq.params.get("at")
+            if tests == {(">", -math.inf, True), ("<", math.inf, True)}:
+                # −inf < x < inf on every example: isfinite, a quarter of the two tests' time
+                self.guards[len(out)] = (f"_np.isfinite({x})", at)
+                out.append(f"if not _np.isfinite({x}).all(): raise _Miss")
+                return
+            checks = []
+            for test, c, outcome in eq.params["tests"]:
+                said = f"({x} {test} {_literal(c)})"
+                checks.append(said if outcome else f"~{said}")
+            self.guards[len(out)] = (" & ".join(checks), at)
+            out.append(f"if not _np.all({' & '.join(checks)}): raise _Miss")
+        elif eq.primitive == "max":  # max_data: each example's own max, row by row
+            name = self.name[id(eq.outputs[0])] = self.make("m", "m")
+            self.arrays.add(id(eq.outputs[0]))
+            out.append(f"{name} = {self.matrix(eq.inputs)}.max(axis=1)  # max_data")
+        elif eq.primitive == "loss":
+            loss = eq.inputs[0]
+            zero = "" if self.is_array(loss) else " + _zero"
+            out.append(f"_loss = {self.atom(loss)}{zero}")
 
     def forward_group(self, g: _Group) -> list[str]:
         if isinstance(g, _Linear):
@@ -916,12 +935,19 @@ class _Writer:
 
 
 def emit_vector(
-    path: Path, inputs: Sequence[Var], args: Sequence[str], fits: bool = False
+    path: Path,
+    inputs: Sequence[Var],
+    args: Sequence[str],
+    fits: bool = False,
+    tells: Collection[int] | None = None,
 ) -> PathProgram:
     """The compiled array program of one lowered path (inputs: one variable per input number).
 
     args are the traced function's argument names, shown in a comment. fits: also write
-    _fits, which of a batch's examples take this path (for a trace with several paths).
+    _fits, which of a batch's examples take this path (for a trace with several paths); tells:
+    the record positions of the guards that tell this path from the others (None: all). _fits
+    tests those alone, on the forward pass up to the last of them: an example that fails
+    another of the path's checks fits no recorded path, which its _step then finds.
     """
     import numpy as np
 
@@ -948,18 +974,28 @@ def emit_vector(
         "    return _loss",
     ]
     names = ["_step"]
-    if fits and w.guards:
-        # the forward pass up to its last check, each check a mask of the examples it holds
-        # for; on examples of other paths a number may overflow or be NaN, which fails a check
-        last = max(w.guards)
+    telling = {k: mask for k, (mask, at) in w.guards.items() if tells is None or at in tells}
+    if fits and telling:
+        # the checks that tell the paths apart, each a mask of the examples it holds for, and
+        # the forward lines they need (the others' checks are left to _step); on examples of
+        # other paths a number may overflow or be NaN, which fails a check
+        wanted: set[int] = set(telling)
+        needed: set[int] = set()
+        for first, end, reads, writes in reversed(w.chunks):
+            if first in telling:
+                needed |= reads
+            elif writes & needed:
+                wanted.update(range(first, end))
+                needed |= reads
         tested = [
-            f"_ok &= {w.guards[k]}" if k in w.guards else line
-            for k, line in enumerate(forward[: last + 1])
+            f"_ok &= {telling[k]}" if k in telling else line
+            for k, line in enumerate(forward)
+            if k in wanted
         ]
         body = [
             "def _fits(_R, _data):",
-            '    """Which examples of the batch take this path: a mask, True where every check '
-            'of its forward pass holds."""',
+            '    """Which examples of the batch take this path: a mask, True where the checks '
+            'that tell it from the others hold."""',
             said,
             "    # _data: every parameter's value, by its index in the trace",
             *head,
