@@ -182,23 +182,10 @@ class Trace:
         # mixed shapes (an int class index is part of the shape): the numpy backend runs each
         # shape's examples as one batch; the Python one runs each run of examples of one shape
         # in turn, so that the gradients add up in the eager engine's order
-        groups: list[tuple[Shape, list[int], list[tuple[Any, ...]]]] = []
-        by_shape: dict[Shape, tuple[Shape, list[int], list[tuple[Any, ...]]]] = {}
-        for k, (e, w) in enumerate(zip(examples, seeds, strict=True)):
-            one = flat_rows([e], [w])
-            assert one is not None  # a single example has one shape
-            shape = one[0]
-            group = by_shape.get(shape) if self.backend == "numpy" else None
-            if group is None and groups and groups[-1][0] == shape:
-                group = groups[-1]
-            if group is None:
-                group = by_shape[shape] = (shape, [], [])
-                groups.append(group)
-            group[1].append(k)
-            group[2].extend(one[1])
+        groups = _by_shape(examples, seeds, anywhere=self.backend == "numpy")
         # the cache holds at least every shape of one batch: else each batch would trace its
         # shapes again, one after another pushing the next one out
-        self._capacity = max(self._capacity, len(by_shape))
+        self._capacity = max(self._capacity, len({shape for shape, _, _ in groups}))
         losses = [0.0] * len(examples)
         for shape, at, rows in groups:
             for k, c in zip(at, self.replay(shape, rows), strict=True):
@@ -372,6 +359,30 @@ class Trace:
         self._programs.clear()
         self._latest = None
         self._latest_entry = None
+
+
+def _by_shape(
+    examples: Sequence[Sequence[Any]], seeds: Sequence[float], anywhere: bool
+) -> list[tuple[Shape, list[int], list[tuple[Any, ...]]]]:
+    """The examples in groups of one shape: (shape, their positions, their rows (seed, *floats)).
+
+    anywhere: every example of a shape in one group; else a group is a run of examples of one
+    shape that follow each other (the groups in the examples' order)."""
+    groups: list[tuple[Shape, list[int], list[tuple[Any, ...]]]] = []
+    by_shape: dict[Shape, tuple[Shape, list[int], list[tuple[Any, ...]]]] = {}
+    for k, (e, w) in enumerate(zip(examples, seeds, strict=True)):
+        one = flat_rows([e], [w])
+        assert one is not None  # a single example has one shape
+        shape = one[0]
+        group = by_shape.get(shape) if anywhere else None
+        if group is None and groups and groups[-1][0] == shape:
+            group = groups[-1]
+        if group is None:
+            group = by_shape[shape] = (shape, [], [])
+            groups.append(group)
+        group[1].append(k)
+        group[2].extend(one[1])
+    return groups
 
 
 def _telling(records: Sequence[Record], k: int) -> set[int] | None:

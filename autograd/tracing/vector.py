@@ -243,8 +243,8 @@ def fuse_linear(path: Path) -> Path:
     for root in sums:
         if id(root) in absorbed:
             continue
+        tree = [root]  # the root and the + and sum nodes under it, read by nothing else
         leaves: list[Atom] = []
-        tree = [root]
         stack = list(reversed(root.inputs))
         while stack:  # the leaves left to right
             a = stack.pop()
@@ -254,51 +254,62 @@ def fuse_linear(path: Path) -> Path:
             else:
                 tree.append(e)
                 stack.extend(reversed(e.inputs))
-        ws: list[Atom] = []
-        xs: list[Atom] = []
-        bias: Atom | None = None
-        constant = 0.0
-        products = []
-        for a in leaves:
-            product = inner(a, ("*",))
-            if not isinstance(a, Var):
-                constant += a
-            elif id(a) in params and bias is None:
-                bias = a
-            elif (
-                product is not None
-                and sum(isinstance(v, Var) and id(v) in params for v in product.inputs) == 1
-            ):
-                w, x = product.inputs
-                if not (isinstance(w, Var) and id(w) in params):
-                    w, x = x, w
-                if not isinstance(x, Var):
-                    break
-                ws.append(w)
-                xs.append(x)
-                products.append(product)
-            else:
-                break
-        else:
-            if not ws or (bias is not None and constant != 0.0):
-                continue
-            n = len(ws)
-            b: Atom = constant if bias is None else bias
-            folded = (None,) * (2 * n) + ((constant,) if bias is None else (None,))
-            row = row_template(_ops.OPS["linear"], folded)
-            heading = next((e.note for e in [*products, *tree] if e.note), None)
-            replaced[id(root)] = Equation(
-                "apply",
-                (*ws, *xs, b),
-                root.outputs,
-                {"op": _ops.OPS["linear"], "row": row, "note": root.params.get("note")},
-                heading,
-            )
-            dropped.update(id(e) for e in [*products, *tree[1:]])
+        products = [inner(a, ("*",)) for a in leaves]
+        fused = _as_linear(root, leaves, products, params)
+        if fused is not None:
+            replaced[id(root)] = fused
+            dropped.update(id(e) for e in [*products, *tree[1:]] if e is not None)
     if not replaced:
         return path
     forward = [replaced.get(id(eq), eq) for eq in path.forward if id(eq) not in dropped]
     return Path(path.params, forward, path.backward)
+
+
+def _as_linear(
+    root: Equation,
+    leaves: Sequence[Atom],
+    products: Sequence[Equation | None],
+    params: set[int],
+) -> Equation | None:
+    """The linear equation of a sum whose terms are these leaves, or None if they are not
+    products w_k · x_k of a parameter and a value (each products[k], read only by the sum),
+    at most one bare parameter (the bias) and numbers (a bias of their sum, if no parameter)."""
+    ws: list[Atom] = []
+    xs: list[Atom] = []
+    bias: Atom | None = None
+    constant = 0.0
+    for a, product in zip(leaves, products, strict=True):
+        if not isinstance(a, Var):
+            constant += a
+        elif id(a) in params and bias is None:
+            bias = a
+        elif product is not None and sum(_is_param(v, params) for v in product.inputs) == 1:
+            w, x = product.inputs
+            if not _is_param(w, params):
+                w, x = x, w
+            if not isinstance(x, Var):
+                return None
+            ws.append(w)
+            xs.append(x)
+        else:
+            return None
+    if not ws or (bias is not None and constant != 0.0):
+        return None
+    n = len(ws)
+    linear = _ops.OPS["linear"]
+    folded = (None,) * (2 * n) + ((constant,) if bias is None else (None,))
+    notes = [e.note for e in [*products, root] if e is not None and e.note]
+    return Equation(
+        "apply",
+        (*ws, *xs, constant if bias is None else bias),
+        root.outputs,
+        {"op": linear, "row": row_template(linear, folded), "note": root.params.get("note")},
+        notes[0] if notes else root.note,
+    )
+
+
+def _is_param(a: Atom, params: set[int]) -> bool:
+    return isinstance(a, Var) and id(a) in params
 
 
 class _Writer:
