@@ -14,7 +14,7 @@ from typing import Any
 
 from autograd import Trace, TraceError, Value, gc_paused, is_grad_enabled, is_real, no_grad
 from autograd import trace as autograd_trace
-from autograd.ops import MEAN
+from autograd.ops import MEAN, DomainError
 from autograd.tracing import VectorMiss
 
 from . import costs
@@ -131,8 +131,9 @@ def fit(
     numpy backend: each layer one matrix product); its numbers agree with the exact Python
     program's to rounding. It needs numpy (pip install 'deltagrad[fast]'). The parameters,
     their gradients and the optimizer's state then live in arrays, written back into the
-    Values at the end of each epoch and whenever fit returns or raises: another thread that
-    reads the model during training sees it as of the last epoch's end.
+    Values at the end of each epoch, before a step that runs on the Values (one a Recorder
+    keeps, or one with an example on a new branch) and whenever fit returns or raises: another
+    thread that reads the model during training sees it as of the last epoch's end or later.
     """
     xs, ys = _examples("fit", xs, ys)
     _check_finite_inputs(xs)
@@ -406,7 +407,7 @@ class _Arrays:
         grad = np.zeros(len(self.params))
         try:
             losses = program.step(rows, self.data, grad)
-        except (VectorMiss, ArithmeticError, ValueError):
+        except (VectorMiss, ArithmeticError, ValueError, DomainError):
             return None
         if not np.isfinite(grad).all():  # the optimizer's step() says which and what to do
             return None

@@ -895,3 +895,26 @@ def test_a_batch_that_fails_leaves_the_gradients_as_they_were(backend: str) -> N
     assert all(p.grad == 0.25 for p in params)
     with pytest.raises(ValueError, match="seeds must be one per example: got 2 for 3"):
         step.batch(bad, [0.5, 0.5])
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_failing_batch_of_mixed_shapes_or_of_one_row_adds_nothing(backend: str) -> None:
+    if backend == "numpy":
+        pytest.importorskip("numpy", reason="the numpy backend needs numpy")
+    p, q = Value(0.5, "p"), Value(2.0, "q")
+
+    def pick(x: list[Value], c: int) -> Value:  # an int picks a node: one shape per class
+        zs = [x[0] * p, x[1] * q]
+        return (zs[c] * zs[c]).log()
+
+    step = trace(pick, [p, q], backend=backend)
+    # the second class's example takes the log of 0: the first class's adds nothing either
+    with pytest.raises(ValueError, match="log"):
+        step.batch([([1.0, 2.0], 1), ([0.0, 5.0], 0)])
+    assert (p.grad, q.grad) == (0.0, 0.0)
+    # one row whose backward raises midway (sqrt's slope at 0): nothing added, as for two rows
+    r, s = Value(0.0, "r"), Value(1.0, "s")
+    one = trace(lambda x: s * x + r.sqrt() * x, [r, s], backend=backend)
+    with pytest.raises(ZeroDivisionError):
+        one.batch([(1.0,)])
+    assert (r.grad, s.grad) == (0.0, 0.0)

@@ -22,8 +22,9 @@ an op's own rule (relu, the special cases of ``**``) are fine: they are part of 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..modes import is_anomaly_enabled
@@ -179,6 +180,11 @@ class Trace:
         prepared = flat_rows(examples, seeds)
         if prepared is not None:
             return self.replay(*prepared)
+        with self._all_or_none():
+            return self._mixed(examples, seeds)
+
+    def _mixed(self, examples: Sequence[Sequence[Any]], seeds: Sequence[float]) -> list[float]:
+        """batch() of examples whose shapes differ."""
         # mixed shapes (an int class index is part of the shape): the numpy backend runs each
         # shape's examples as one batch; the Python one runs each run of examples of one shape
         # in turn, so that the gradients add up in the eager engine's order
@@ -210,16 +216,22 @@ class Trace:
     def replay(self, shape: Shape, rows: list[tuple[Any, ...]]) -> list[float]:
         """Run rows (seed, *floats) of one shape, as prepare() gives them; the losses.
 
-        As a batch's backward() does, it adds the gradients of all the rows or of none: if one
-        raises (a NaN input, a domain error), the params' .grad are left as they were.
+        It adds the gradients of all the rows or of none (batch() too): if one raises (a NaN
+        input, a domain error), the params' .grad are left as they were.
         """
         if not rows:
             return []
-        if len(rows) == 1:  # one row adds its gradients or raises before adding any
+        if len(rows) == 1:  # a program adds one row's gradients at its end; _eager guards itself
             return self._replay(shape, rows)
+        with self._all_or_none():
+            return self._replay(shape, rows)
+
+    @contextlib.contextmanager
+    def _all_or_none(self) -> Iterator[None]:
+        """The params' .grad put back as they were if the block raises."""
         kept = [p.grad for p in self.params]
         try:
-            return self._replay(shape, rows)
+            yield
         except BaseException:
             for p, g in zip(self.params, kept, strict=True):
                 p.grad = g
@@ -350,8 +362,9 @@ class Trace:
             inputs = [Value(x, name) for x, name in zip(row[1:], names, strict=True)]
             with recording_of(inputs):
                 losses.append(self.fn(*rebuild(shape, iter(inputs))))
-        for c, (seed, *_) in zip(losses, rows, strict=True):
-            c.backward(gradient=seed)
+        with self._all_or_none():  # a backward that raises midway adds nothing
+            for c, (seed, *_) in zip(losses, rows, strict=True):
+                c.backward(gradient=seed)
         return [c.data for c in losses]
 
     def clear(self) -> None:
@@ -421,9 +434,9 @@ def trace(
     node is, for the program's comments and names (nn.program_notes gives a network's).
 
     backend='numpy' also writes the step as array code over a batch (autograd.tracing.vector:
-    sibling linear nodes as one matrix product, an op over them as one array op), run by
-    batch() and replay() on one path's examples; its numbers agree with the eager engine's to
-    rounding, not to the bit. It needs numpy (pip install 'deltagrad[fast]'). The default,
-    'python', is exact.
+    sibling linear nodes as one matrix product, an op over them as one array op), one program
+    per path, run by batch() and replay() on the examples that take that path; its numbers
+    agree with the eager engine's to rounding, not to the bit. It needs numpy (pip install
+    'deltagrad[fast]'). The default, 'python', is exact.
     """
     return Trace(fn, params, check, describe, backend)

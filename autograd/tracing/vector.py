@@ -62,7 +62,8 @@ class Miss(Exception):
 @dataclass
 class PathProgram:
     """The compiled array program of one path: its source, its step, and (where a trace has
-    several paths) fits, the mask of a batch's examples that take this one.
+    several paths) fits(R, data), a mask of the batch's examples that pass the checks that
+    tell this path from the later ones (its step checks the rest).
 
     step(R, data, grad): R one row per example (its seed, then its inputs), data and grad
     every parameter's value and gradient by its index in the trace; raises Miss if an example
@@ -957,8 +958,8 @@ def emit_vector(
     args are the traced function's argument names, shown in a comment. fits: also write
     _fits, which of a batch's examples take this path (for a trace with several paths); tells:
     the record positions of the guards that tell this path from the others (None: all). _fits
-    tests those alone, on the forward pass up to the last of them: an example that fails
-    another of the path's checks fits no recorded path, which its _step then finds.
+    tests those alone, with only the forward lines they read: an example that passes them but
+    fails another of the path's checks fits no recorded path, which its _step then finds.
     """
     import numpy as np
 
