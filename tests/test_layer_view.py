@@ -562,14 +562,19 @@ def test_each_equation_shows_the_line_of_the_numpy_program_that_computes_it() ->
     from autograd import trace
     from nn.program_notes import backprop_notes
 
+    def noted(model: MLP) -> Any:
+        """A numpy trace of model's MSE step with nn's notes, called once."""
+        step = trace(
+            lambda x, y: mse(model(x), y),
+            model.parameters(),
+            describe=backprop_notes(model),
+            backend="numpy",
+        )
+        step.batch([([0.1, 0.2], [0.3]), ([0.5, -0.4], [-0.1])])
+        return step
+
     model = MLP(2, [4, 3, 1], activation="tanh", output_activation="linear", seed=0)
-    step = trace(
-        lambda x, y: mse(model(x), y),
-        model.parameters(),
-        describe=backprop_notes(model),
-        backend="numpy",
-    )
-    step.batch([([0.1, 0.2], [0.3]), ([0.5, -0.4], [-0.1])])
+    step = noted(model)
     program = [line.strip() for line in step.vector_source.splitlines()]
     c = mse(model([0.1, 0.2]), [0.3])
     c.backward()
@@ -599,12 +604,5 @@ def test_each_equation_shows_the_line_of_the_numpy_program_that_computes_it() ->
         viz.explain(model, c, program=python)
     # a trace of another network's step: its lines are not this network's equations
     other = MLP(2, [4, 3, 1], activation="sigmoid", output_activation="linear", seed=1)
-    theirs = trace(
-        lambda x, y: mse(other(x), y),
-        other.parameters(),
-        describe=backprop_notes(other),
-        backend="numpy",
-    )
-    theirs.batch([([0.1, 0.2], [0.3])])
     with pytest.raises(ValueError, match="another model"):
-        viz.explain(model, c, program=theirs)
+        viz.explain(model, c, program=noted(other))
